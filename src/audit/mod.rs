@@ -1,0 +1,313 @@
+//! The audit trail: append-only, hash-chained, field-level.
+//!
+//! Every entry's hash covers its content and the previous entry's hash, so changing, deleting or
+//! reordering any entry breaks the chain from that point; `verify` names the first entry at fault.
+//! Appends happen inside `db::write_tx`, which locks `audit_head` first: one order, no gaps.
+
+pub mod routes;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::db::schema::{audit_head, audit_log};
+use crate::db::{self, DbConn};
+
+/// Who made a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Actor {
+    /// `user`, `cli`, `system` or `participant`.
+    pub kind: String,
+    /// The user id, the operating-system user for `cli`, or the survey link id.
+    pub id: Option<String>,
+    pub role: Option<String>,
+}
+
+impl Actor {
+    /// A signed-in staff member.
+    pub fn user(id: &str, role: &str) -> Self {
+        Self { kind: "user".into(), id: Some(id.into()), role: Some(role.into()) }
+    }
+
+    /// Someone at the server's command line; named by their operating-system account.
+    pub fn cli() -> Self {
+        let who = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).ok();
+        Self { kind: "cli".into(), id: who, role: None }
+    }
+
+    /// The server itself (start-up, background work).
+    pub fn system() -> Self {
+        Self { kind: "system".into(), id: None, role: None }
+    }
+}
+
+/// The actor and request an audited change belongs to.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub actor: Actor,
+    pub request_id: Option<String>,
+}
+
+/// One field's old and new value. Identifying values are stored as `Redacted`, never in clear.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Change {
+    pub field: String,
+    pub old: Option<Value>,
+    pub new: Option<Value>,
+}
+
+impl Change {
+    /// A field set for the first time.
+    pub fn set(field: &str, new: impl Serialize) -> Self {
+        Self { field: field.into(), old: None, new: serde_json::to_value(new).ok() }
+    }
+
+    /// A field changed from `old` to `new`.
+    pub fn update(field: &str, old: impl Serialize, new: impl Serialize) -> Self {
+        Self { field: field.into(), old: serde_json::to_value(old).ok(), new: serde_json::to_value(new).ok() }
+    }
+
+    /// An identifying value (e-mail, phone, name): recorded as changed, never in clear.
+    pub fn redacted(field: &str, had_old: bool) -> Self {
+        let marker = serde_json::json!("[redacted]");
+        Self { field: field.into(), old: had_old.then(|| marker.clone()), new: Some(marker) }
+    }
+}
+
+/// A change about to be recorded.
+#[derive(Debug, Clone)]
+pub struct Event<'a> {
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: &'a str,
+    pub changes: Vec<Change>,
+    /// Required for corrections after first entry; callers enforce it where it applies.
+    pub reason: Option<&'a str>,
+}
+
+/// A stored audit entry.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = audit_log)]
+pub struct Entry {
+    pub seq: i64,
+    pub at: NaiveDateTime,
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub actor_role: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    /// JSON list of `{field, old, new}`.
+    pub changes: String,
+    pub reason: Option<String>,
+    pub request_id: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl Entry {
+    /// The hash this entry should carry, from its content and `prev_hash`.
+    pub fn compute_hash(&self) -> String {
+        // A JSON array gives an unambiguous, order-fixed encoding of the fields.
+        let canonical = serde_json::json!([
+            self.seq,
+            self.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+            self.actor_kind,
+            self.actor_id,
+            self.actor_role,
+            self.action,
+            self.entity,
+            self.entity_id,
+            self.changes,
+            self.reason,
+            self.request_id,
+            self.prev_hash,
+        ]);
+        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+    }
+}
+
+/// Appends one entry. Must run inside `db::write_tx`, which has already locked the chain head.
+pub fn append(conn: &mut DbConn, ctx: &Context, event: Event<'_>) -> QueryResult<i64> {
+    let (last_seq, last_hash): (i64, String) = audit_head::table
+        .filter(audit_head::id.eq(1))
+        .select((audit_head::last_seq, audit_head::last_hash))
+        .first(conn)?;
+    let mut entry = Entry {
+        seq: last_seq + 1,
+        at: db::now(),
+        actor_kind: ctx.actor.kind.clone(),
+        actor_id: ctx.actor.id.clone(),
+        actor_role: ctx.actor.role.clone(),
+        action: event.action.into(),
+        entity: event.entity.into(),
+        entity_id: event.entity_id.into(),
+        changes: serde_json::to_string(&event.changes).unwrap_or_else(|_| "[]".into()),
+        reason: event.reason.map(Into::into),
+        request_id: ctx.request_id.clone(),
+        prev_hash: last_hash,
+        hash: String::new(),
+    };
+    entry.hash = entry.compute_hash();
+    diesel::insert_into(audit_log::table).values(&entry).execute(conn)?;
+    diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
+        .set((audit_head::last_seq.eq(entry.seq), audit_head::last_hash.eq(&entry.hash)))
+        .execute(conn)?;
+    Ok(entry.seq)
+}
+
+/// Filters for reading the trail.
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+pub struct Filter {
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor_id: Option<String>,
+    /// Only entries after this sequence number (for paging).
+    pub after_seq: Option<i64>,
+    /// At most this many entries (default 100, at most 1000).
+    pub limit: Option<i64>,
+}
+
+/// Entries matching the filter, oldest first.
+pub fn list(conn: &mut DbConn, filter: &Filter) -> QueryResult<Vec<Entry>> {
+    let mut q = audit_log::table.select(Entry::as_select()).order(audit_log::seq.asc()).into_boxed();
+    if let Some(e) = &filter.entity {
+        q = q.filter(audit_log::entity.eq(e.clone()));
+    }
+    if let Some(id) = &filter.entity_id {
+        q = q.filter(audit_log::entity_id.eq(id.clone()));
+    }
+    if let Some(a) = &filter.actor_id {
+        q = q.filter(audit_log::actor_id.eq(a.clone()));
+    }
+    if let Some(after) = filter.after_seq {
+        q = q.filter(audit_log::seq.gt(after));
+    }
+    q.limit(filter.limit.unwrap_or(100).clamp(1, 1000)).load(conn)
+}
+
+/// The first break in the chain, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// Sequence number of the entry at fault (or of the missing one).
+    pub seq: i64,
+    pub message: String,
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Verification {
+    pub entries_checked: i64,
+    pub problem: Option<Problem>,
+}
+
+/// Walks the whole chain in pages and reports the first changed, deleted or reordered entry.
+pub fn verify(conn: &mut DbConn) -> QueryResult<Verification> {
+    const PAGE: i64 = 5000;
+    let mut expected_seq = 1;
+    let mut prev_hash = "0".repeat(64);
+    let mut checked = 0;
+    loop {
+        let page: Vec<Entry> = audit_log::table
+            .select(Entry::as_select())
+            .filter(audit_log::seq.ge(expected_seq))
+            .order(audit_log::seq.asc())
+            .limit(PAGE)
+            .load(conn)?;
+        let done = (page.len() as i64) < PAGE;
+        for entry in page {
+            let problem = if entry.seq != expected_seq {
+                Some(format!("entry {expected_seq} is missing (deleted); the next entry is {}", entry.seq))
+            } else if entry.prev_hash != prev_hash {
+                Some(format!(
+                    "entry {} does not follow entry {} (reordered or inserted)",
+                    entry.seq,
+                    entry.seq - 1
+                ))
+            } else if entry.compute_hash() != entry.hash {
+                Some(format!(
+                    "entry {} was changed after it was written (its content no longer matches its hash)",
+                    entry.seq
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = problem {
+                return Ok(Verification {
+                    entries_checked: checked,
+                    problem: Some(Problem { seq: expected_seq, message }),
+                });
+            }
+            checked += 1;
+            expected_seq += 1;
+            prev_hash = entry.hash;
+        }
+        if done {
+            break;
+        }
+    }
+    let (head_seq, head_hash): (i64, String) =
+        audit_head::table.select((audit_head::last_seq, audit_head::last_hash)).first(conn)?;
+    let problem = (head_seq != expected_seq - 1 || head_hash != prev_hash).then(|| Problem {
+        seq: expected_seq,
+        message: format!(
+            "the trail ends at entry {} but {head_seq} were written (entries deleted from the end)",
+            expected_seq - 1
+        ),
+    });
+    Ok(Verification { entries_checked: checked, problem })
+}
+
+/// Writes the entries matching `filter` (all when unlimited) as CSV, a page at a time.
+pub fn export_csv<W: std::io::Write>(conn: &mut DbConn, out: W) -> anyhow::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record([
+        "seq",
+        "at_utc",
+        "actor_kind",
+        "actor_id",
+        "actor_role",
+        "action",
+        "entity",
+        "entity_id",
+        "changes",
+        "reason",
+        "request_id",
+        "prev_hash",
+        "hash",
+    ])?;
+    let mut after = 0;
+    loop {
+        let page = list(conn, &Filter { after_seq: Some(after), limit: Some(1000), ..Filter::default() })?;
+        for e in &page {
+            writer.write_record([
+                e.seq.to_string(),
+                e.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+                e.actor_kind.clone(),
+                e.actor_id.clone().unwrap_or_default(),
+                e.actor_role.clone().unwrap_or_default(),
+                e.action.clone(),
+                e.entity.clone(),
+                e.entity_id.clone(),
+                e.changes.clone(),
+                e.reason.clone().unwrap_or_default(),
+                e.request_id.clone().unwrap_or_default(),
+                e.prev_hash.clone(),
+                e.hash.clone(),
+            ])?;
+        }
+        match page.last() {
+            Some(last) if page.len() == 1000 => after = last.seq,
+            _ => break,
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// Appends one event in a write transaction of its own (for changes made outside one).
+pub fn record(conn: &mut DbConn, ctx: &Context, event: Event<'_>) -> QueryResult<i64> {
+    db::write_tx(conn, |c| append(c, ctx, event))
+}

@@ -1,0 +1,189 @@
+//! Who is calling: a session cookie (pages, browser API calls) or a bearer token (scripts).
+//!
+//! Cookie-authenticated writes to the API must carry the session's CSRF token in `X-CSRF-Token`
+//! and must not come from another site (`Origin` / `Sec-Fetch-Site`); pages check the token in
+//! their form. Bearer-token calls need neither: browsers never attach them on their own.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::http::{Method, header};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use chrono::{DateTime, Utc};
+use subtle::ConstantTimeEq;
+use tracing_actix_web::RequestId;
+
+use super::users::{self, User};
+use super::{Permission, Role, tokens};
+use crate::audit::{Actor, Context};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Session keys.
+pub const SESSION_USER: &str = "uid";
+pub const SESSION_CSRF: &str = "csrf";
+pub const SESSION_ISSUED: &str = "iat";
+pub const SESSION_SEEN: &str = "seen";
+/// The header browser clients send the CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone)]
+pub enum Via {
+    Session { csrf: String },
+    Token { token_id: String },
+}
+
+/// A signed-in staff member.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub user: User,
+    pub via: Via,
+    pub request_id: Option<String>,
+}
+
+impl Auth {
+    /// The caller's role if it holds `permission`; a 403 naming the rule otherwise.
+    pub fn require(&self, permission: Permission) -> Result<Role, AppError> {
+        if self.user.must_change_password && permission != Permission::OwnAccount {
+            return Err(AppError::forbidden(
+                "password_change_required",
+                "change your one-time password first (POST /api/v1/auth/password)",
+            ));
+        }
+        let role = self.user.role();
+        if permission.allows(role) {
+            Ok(role)
+        } else {
+            Err(AppError::forbidden("forbidden", format!("the {role} role may not {}", permission.name())))
+        }
+    }
+
+    /// The audit context for changes this caller makes.
+    pub fn context(&self) -> Context {
+        Context {
+            actor: Actor::user(&self.user.id, self.user.role().as_str()),
+            request_id: self.request_id.clone(),
+        }
+    }
+
+    /// Checks a CSRF token submitted in a page form.
+    pub fn check_form_csrf(&self, submitted: &str) -> Result<(), AppError> {
+        match &self.via {
+            Via::Session { csrf } if bool::from(csrf.as_bytes().ct_eq(submitted.as_bytes())) => Ok(()),
+            Via::Session { .. } => {
+                Err(AppError::forbidden("csrf", "the form is out of date; reload the page and try again"))
+            }
+            Via::Token { .. } => Ok(()),
+        }
+    }
+}
+
+impl FromRequest for Auth {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authenticate(&req).await })
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+}
+
+async fn authenticate(req: &HttpRequest) -> Result<Auth, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?
+        .clone();
+    let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
+    if let Some(secret) = bearer(req) {
+        let found = state.run(move |c| Ok(tokens::authenticate(c, &secret)?)).await?;
+        let (token, user) = found.ok_or(AppError::Unauthenticated)?;
+        return Ok(Auth { user, via: Via::Token { token_id: token.id }, request_id });
+    }
+    let session = req.get_session();
+    let user_id: String = session.get(SESSION_USER).ok().flatten().ok_or(AppError::Unauthenticated)?;
+    let issued: i64 = session.get(SESSION_ISSUED).ok().flatten().unwrap_or(0);
+    let seen: i64 = session.get(SESSION_SEEN).ok().flatten().unwrap_or(0);
+    let csrf: String = session.get(SESSION_CSRF).ok().flatten().unwrap_or_default();
+    let now = Utc::now().timestamp();
+    let expired =
+        now - issued > state.session_max.as_secs() as i64 || now - seen > state.session_idle.as_secs() as i64;
+    if expired || csrf.is_empty() {
+        session.purge();
+        return Err(AppError::Unauthenticated);
+    }
+    let user = state.run(move |c| Ok(users::find(c, &user_id)?)).await?;
+    let user = match user {
+        Some(u) if !u.disabled && issued >= valid_after(&u) => u,
+        _ => {
+            session.purge();
+            return Err(AppError::Unauthenticated);
+        }
+    };
+    if req.path().starts_with("/api/") && !is_safe(req.method()) {
+        check_api_csrf(req, &csrf)?;
+    }
+    if now - seen > 60 {
+        // Sliding idle expiry; rewriting the cookie on every request would be wasted work.
+        let _ = session.insert(SESSION_SEEN, now);
+    }
+    Ok(Auth { user, via: Via::Session { csrf }, request_id })
+}
+
+fn valid_after(user: &User) -> i64 {
+    DateTime::<Utc>::from_naive_utc_and_offset(user.sessions_valid_after, Utc).timestamp()
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Refuses cross-site writes and writes without the session's CSRF token.
+pub fn check_api_csrf(req: &HttpRequest, expected: &str) -> Result<(), AppError> {
+    refuse_cross_site(req)?;
+    let sent = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if sent.is_empty() || !bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
+        return Err(AppError::forbidden("csrf", "send the session's CSRF token in the X-CSRF-Token header"));
+    }
+    Ok(())
+}
+
+/// Refuses requests a browser marks as coming from another site.
+pub fn refuse_cross_site(req: &HttpRequest) -> Result<(), AppError> {
+    let fetch_site = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if fetch_site == Some("cross-site") {
+        return Err(AppError::forbidden("cross_site", "requests from other sites are refused"));
+    }
+    if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = req.connection_info().host().to_owned();
+        let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
+        if origin != "null" && origin_host != host {
+            return Err(AppError::forbidden("cross_site", "requests from other sites are refused"));
+        }
+    }
+    Ok(())
+}
+
+/// Starts a session for `user` after a successful sign-in; returns its CSRF token.
+pub fn start_session(session: &Session, user: &User) -> Result<String, AppError> {
+    let csrf = super::random_hex(32)?;
+    let now = Utc::now().timestamp();
+    // A new session id on sign-in prevents session fixation.
+    session.renew();
+    let insert = |k: &str, v: serde_json::Value| {
+        session.insert(k, v).map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))
+    };
+    insert(SESSION_USER, user.id.clone().into())?;
+    insert(SESSION_CSRF, csrf.clone().into())?;
+    insert(SESSION_ISSUED, now.into())?;
+    insert(SESSION_SEEN, now.into())?;
+    Ok(csrf)
+}

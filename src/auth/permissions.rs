@@ -1,0 +1,138 @@
+//! The permission matrix: which role may do what. `docs/permissions.md` is generated from
+//! `ENDPOINTS` below and a test walks every row against the running server.
+
+use super::Role;
+
+/// Something a request may need to be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Read one's own account; change one's password; manage one's own API tokens.
+    OwnAccount,
+    /// Read the protocol in force and its versions.
+    ReadProtocol,
+    /// Record a protocol amendment.
+    AmendProtocol,
+    /// Create, list, change and disable staff accounts.
+    ManageUsers,
+    /// Read, verify and export the audit trail.
+    ReadAudit,
+}
+
+impl Permission {
+    /// Whether `role` holds this permission.
+    pub fn allows(self, role: Role) -> bool {
+        match self {
+            Permission::OwnAccount | Permission::ReadProtocol => true,
+            Permission::AmendProtocol | Permission::ManageUsers | Permission::ReadAudit => {
+                role == Role::Admin
+            }
+        }
+    }
+
+    /// A short name for the docs and error messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Permission::OwnAccount => "own account",
+            Permission::ReadProtocol => "read protocol",
+            Permission::AmendProtocol => "amend protocol",
+            Permission::ManageUsers => "manage users",
+            Permission::ReadAudit => "read audit trail",
+        }
+    }
+}
+
+/// Who may call an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No sign-in needed.
+    Public,
+    /// A signed-in staff member holding the permission.
+    Staff(Permission),
+}
+
+/// One row of the matrix.
+#[derive(Debug, Clone, Copy)]
+pub struct Endpoint {
+    pub method: &'static str,
+    /// The path as the OpenAPI document writes it (`{id}` for parameters).
+    pub path: &'static str,
+    pub access: Access,
+    /// Pages answer anonymous visitors with a redirect to the sign-in page rather than 401.
+    pub page: bool,
+}
+
+const fn api(method: &'static str, path: &'static str, access: Access) -> Endpoint {
+    Endpoint { method, path, access, page: false }
+}
+
+const fn page(method: &'static str, path: &'static str, access: Access) -> Endpoint {
+    Endpoint { method, path, access, page: true }
+}
+
+use Access::{Public, Staff};
+use Permission::*;
+
+/// Every endpoint the server has. A test fails if the OpenAPI document lists one not here.
+pub const ENDPOINTS: &[Endpoint] = &[
+    api("GET", "/healthz", Public),
+    api("GET", "/api/v1/openapi.json", Public),
+    api("POST", "/api/v1/auth/login", Public),
+    api("POST", "/api/v1/auth/logout", Staff(OwnAccount)),
+    api("GET", "/api/v1/auth/me", Staff(OwnAccount)),
+    api("POST", "/api/v1/auth/password", Staff(OwnAccount)),
+    api("GET", "/api/v1/tokens", Staff(OwnAccount)),
+    api("POST", "/api/v1/tokens", Staff(OwnAccount)),
+    api("DELETE", "/api/v1/tokens/{id}", Staff(OwnAccount)),
+    api("GET", "/api/v1/users", Staff(ManageUsers)),
+    api("POST", "/api/v1/users", Staff(ManageUsers)),
+    api("GET", "/api/v1/users/{id}", Staff(ManageUsers)),
+    api("PATCH", "/api/v1/users/{id}", Staff(ManageUsers)),
+    api("POST", "/api/v1/users/{id}/password-reset", Staff(ManageUsers)),
+    api("GET", "/api/v1/protocol", Staff(ReadProtocol)),
+    api("GET", "/api/v1/protocol/versions", Staff(ReadProtocol)),
+    api("GET", "/api/v1/protocol/versions/{version}", Staff(ReadProtocol)),
+    api("POST", "/api/v1/protocol/versions", Staff(AmendProtocol)),
+    api("GET", "/api/v1/audit", Staff(ReadAudit)),
+    api("GET", "/api/v1/audit/export", Staff(ReadAudit)),
+    api("GET", "/api/v1/audit/verify", Staff(ReadAudit)),
+    page("GET", "/", Staff(ReadProtocol)),
+    page("GET", "/login", Public),
+    page("POST", "/login", Public),
+    page("POST", "/logout", Staff(OwnAccount)),
+    page("GET", "/account/password", Staff(OwnAccount)),
+    page("POST", "/account/password", Staff(OwnAccount)),
+    page("GET", "/static/app.css", Public),
+];
+
+/// The matrix as the Markdown table in `docs/permissions.md`.
+pub fn markdown_table() -> String {
+    let mut out = String::from("| method | path | needs |");
+    for role in Role::ALL {
+        out.push_str(&format!(" {role} |"));
+    }
+    out.push_str(" anonymous |\n|---|---|---|");
+    out.push_str(&"---|".repeat(Role::ALL.len() + 1));
+    out.push('\n');
+    for e in ENDPOINTS {
+        let needs = match e.access {
+            Public => "public",
+            Staff(p) => p.name(),
+        };
+        out.push_str(&format!("| {} | `{}` | {needs} |", e.method, e.path));
+        for role in Role::ALL {
+            let cell = match e.access {
+                Public => "yes",
+                Staff(p) if p.allows(role) => "yes",
+                Staff(_) => "403",
+            };
+            out.push_str(&format!(" {cell} |"));
+        }
+        let anon = match (e.access, e.page) {
+            (Public, _) => "yes",
+            (Staff(_), true) => "303 → /login",
+            (Staff(_), false) => "401",
+        };
+        out.push_str(&format!(" {anon} |\n"));
+    }
+    out
+}

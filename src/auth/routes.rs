@@ -1,0 +1,397 @@
+//! Sign-in, one's own account and tokens, and staff account management.
+
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::extract::{self, Auth, Via};
+use super::tokens::{self, ApiToken};
+use super::users::{self, UserView};
+use super::{Permission, Role};
+use crate::audit::{self, Actor, Context, Event};
+use crate::error::{AppError, ErrorBody};
+use crate::json::ApiJson;
+use crate::state::AppState;
+
+/// Registers this module's API routes.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(login)
+        .service(logout)
+        .service(me)
+        .service(change_password)
+        .service(list_tokens)
+        .service(create_token)
+        .service(revoke_token)
+        .service(list_users)
+        .service(create_user)
+        .service(get_user)
+        .service(update_user)
+        .service(reset_password);
+}
+
+/// Sign-in credentials.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// The signed-in account and the CSRF token to send with cookie-authenticated writes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionInfo {
+    pub user: UserView,
+    /// Send as `X-CSRF-Token` on POST/PATCH/DELETE when using the session cookie.
+    pub csrf_token: Option<String>,
+}
+
+/// Checks credentials, throttled per account and per address; every failure looks the same.
+pub async fn check_credentials(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    email: &str,
+    password: String,
+) -> Result<users::User, AppError> {
+    let email = email.trim().to_lowercase();
+    state.throttle.check(&email, req.peer_addr().map(|a| a.ip()))?;
+    let request_id = req.extensions_ref_request_id();
+    state
+        .run(move |c| {
+            let user = users::find_by_email(c, &email)?;
+            // Hash even for unknown e-mails so response time does not reveal which exist.
+            let hash = user.as_ref().map_or(super::dummy_hash(), |u| u.password_hash.as_str());
+            let ok = super::verify_password(&password, hash);
+            match user {
+                Some(u) if ok && !u.disabled => {
+                    let ctx = Context { actor: Actor::user(&u.id, u.role().as_str()), request_id };
+                    audit::record(
+                        c,
+                        &ctx,
+                        Event {
+                            action: "login",
+                            entity: "user",
+                            entity_id: &u.id,
+                            changes: vec![],
+                            reason: None,
+                        },
+                    )?;
+                    Ok(u)
+                }
+                Some(u) => {
+                    let ctx = Context { actor: Actor::system(), request_id };
+                    let action = if u.disabled { "login_refused_disabled" } else { "login_failed" };
+                    audit::record(
+                        c,
+                        &ctx,
+                        Event { action, entity: "user", entity_id: &u.id, changes: vec![], reason: None },
+                    )?;
+                    Err(invalid_credentials())
+                }
+                None => Err(invalid_credentials()),
+            }
+        })
+        .await
+}
+
+fn invalid_credentials() -> AppError {
+    AppError::InvalidCredentials
+}
+
+/// A small extension so handlers can pass the request id into blocking closures.
+trait RequestIdExt {
+    fn extensions_ref_request_id(&self) -> Option<String>;
+}
+
+impl RequestIdExt for HttpRequest {
+    fn extensions_ref_request_id(&self) -> Option<String> {
+        use actix_web::HttpMessage;
+        self.extensions().get::<tracing_actix_web::RequestId>().map(ToString::to_string)
+    }
+}
+
+/// Sign in with e-mail and password; sets the session cookie.
+#[utoipa::path(tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = SessionInfo), (status = 401, description = "wrong credentials", body = ErrorBody),
+        (status = 429, description = "too many attempts", body = ErrorBody)))]
+#[post("/auth/login")]
+async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    body: ApiJson<LoginRequest>,
+) -> Result<web::Json<SessionInfo>, AppError> {
+    extract::refuse_cross_site(&req)?;
+    let body = body.parse()?;
+    let user = check_credentials(&state, &req, &body.email, body.password).await?;
+    let csrf = extract::start_session(&session, &user)?;
+    Ok(web::Json(SessionInfo { user: user.view(), csrf_token: Some(csrf) }))
+}
+
+/// End the session.
+#[utoipa::path(tag = "auth", responses((status = 204, description = "signed out")), security(("session" = []), ("bearer" = [])))]
+#[post("/auth/logout")]
+async fn logout(auth: Auth, session: Session) -> Result<HttpResponse, AppError> {
+    auth.require(Permission::OwnAccount)?;
+    session.purge();
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The signed-in account.
+#[utoipa::path(tag = "auth", responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/auth/me")]
+async fn me(auth: Auth) -> Result<web::Json<SessionInfo>, AppError> {
+    auth.require(Permission::OwnAccount)?;
+    let csrf_token = match &auth.via {
+        Via::Session { csrf } => Some(csrf.clone()),
+        Via::Token { .. } => None,
+    };
+    Ok(web::Json(SessionInfo { user: auth.user.view(), csrf_token }))
+}
+
+/// A password change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// At least 12 characters.
+    pub new_password: String,
+}
+
+/// Change one's own password (required after a one-time password). Ends other sessions.
+#[utoipa::path(tag = "auth", request_body = PasswordChange,
+    responses((status = 200, body = SessionInfo), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/auth/password")]
+async fn change_password(
+    state: web::Data<AppState>,
+    auth: Auth,
+    session: Session,
+    body: ApiJson<PasswordChange>,
+) -> Result<web::Json<SessionInfo>, AppError> {
+    auth.require(Permission::OwnAccount)?;
+    let body = body.parse()?;
+    super::check_new_password(&body.new_password).map_err(|m| AppError::validation("new_password", m))?;
+    if body.new_password == body.current_password {
+        return Err(AppError::validation("new_password", "must differ from the current password"));
+    }
+    if !super::verify_password(&body.current_password, &auth.user.password_hash) {
+        return Err(AppError::validation("current_password", "is wrong"));
+    }
+    let hash = super::hash_password(&body.new_password)?;
+    let ctx = auth.context();
+    let id = auth.user.id.clone();
+    let user =
+        state.run(move |c| users::set_password(c, &ctx, &id, hash, false, "changed by the user")).await?;
+    let csrf_token = match auth.via {
+        Via::Session { .. } => Some(extract::start_session(&session, &user)?),
+        Via::Token { .. } => None,
+    };
+    Ok(web::Json(SessionInfo { user: user.view(), csrf_token }))
+}
+
+/// One's own API tokens (the secrets are never shown again).
+#[utoipa::path(tag = "tokens", responses((status = 200, body = Vec<ApiToken>)), security(("session" = []), ("bearer" = [])))]
+#[get("/tokens")]
+async fn list_tokens(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Vec<ApiToken>>, AppError> {
+    auth.require(Permission::OwnAccount)?;
+    let id = auth.user.id.clone();
+    Ok(web::Json(state.run(move |c| Ok(tokens::list(c, Some(&id))?)).await?))
+}
+
+/// A new token's name and lifetime.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    pub name: String,
+    /// Days until it expires (1 to 365); none for no expiry.
+    pub valid_days: Option<i64>,
+}
+
+/// A new token; `token` is shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedToken {
+    #[serde(flatten)]
+    pub token: ApiToken,
+    pub token_secret: String,
+}
+
+/// Create an API token for oneself.
+#[utoipa::path(tag = "tokens", request_body = NewToken,
+    responses((status = 201, body = CreatedToken), (status = 422, body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+#[post("/tokens")]
+async fn create_token(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: ApiJson<NewToken>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Permission::OwnAccount)?;
+    let body = body.parse()?;
+    let name = body.name.trim().to_owned();
+    if name.is_empty() || name.len() > 100 {
+        return Err(AppError::validation("name", "must be 1 to 100 characters"));
+    }
+    if body.valid_days.is_some_and(|d| !(1..=365).contains(&d)) {
+        return Err(AppError::validation("valid_days", "must be between 1 and 365"));
+    }
+    let (ctx, id) = (auth.context(), auth.user.id.clone());
+    let (token, token_secret) =
+        state.run(move |c| tokens::create(c, &ctx, &id, &name, body.valid_days)).await?;
+    Ok(HttpResponse::Created().json(CreatedToken { token, token_secret }))
+}
+
+/// Revoke one of one's own API tokens.
+#[utoipa::path(tag = "tokens", params(("id" = String, Path, description = "token id")),
+    responses((status = 200, body = ApiToken), (status = 404, body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+#[delete("/tokens/{id}")]
+async fn revoke_token(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<web::Json<ApiToken>, AppError> {
+    auth.require(Permission::OwnAccount)?;
+    let (ctx, owner, id) = (auth.context(), auth.user.id.clone(), path.into_inner());
+    Ok(web::Json(state.run(move |c| tokens::revoke(c, &ctx, &id, Some(&owner))).await?))
+}
+
+/// Every staff account.
+#[utoipa::path(tag = "users", responses((status = 200, body = Vec<UserView>), (status = 403, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/users")]
+async fn list_users(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Vec<UserView>>, AppError> {
+    auth.require(Permission::ManageUsers)?;
+    let all = state.run(|c| Ok(users::list(c)?)).await?;
+    Ok(web::Json(all.iter().map(users::User::view).collect()))
+}
+
+/// A new staff account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// The new account and its one-time password, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedUser {
+    pub user: UserView,
+    pub one_time_password: String,
+}
+
+/// Create a staff account with a one-time password.
+#[utoipa::path(tag = "users", request_body = NewUser,
+    responses((status = 201, body = CreatedUser), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/users")]
+async fn create_user(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: ApiJson<NewUser>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Permission::ManageUsers)?;
+    let body = body.parse()?;
+    let email = users::parse_email(&body.email)?;
+    let name = body.display_name.trim().to_owned();
+    if name.is_empty() || name.len() > 200 {
+        return Err(AppError::validation("display_name", "must be 1 to 200 characters"));
+    }
+    let password = super::one_time_password()?;
+    let hash = super::hash_password(&password)?;
+    let ctx = auth.context();
+    let user = state.run(move |c| users::create(c, &ctx, &email, &name, body.role, hash)).await?;
+    Ok(HttpResponse::Created().json(CreatedUser { user: user.view(), one_time_password: password }))
+}
+
+/// One staff account.
+#[utoipa::path(tag = "users", params(("id" = String, Path, description = "user id")),
+    responses((status = 200, body = UserView), (status = 404, body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+#[get("/users/{id}")]
+async fn get_user(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<web::Json<UserView>, AppError> {
+    auth.require(Permission::ManageUsers)?;
+    let id = path.into_inner();
+    let user = state.run(move |c| Ok(users::find(c, &id)?)).await?;
+    user.map(|u| web::Json(u.view())).ok_or_else(|| AppError::NotFound("user".into()))
+}
+
+/// A change to an account: role, disabled, display name, with the reason.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserChange {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+    pub display_name: Option<String>,
+    /// Why the change is made (kept in the audit trail).
+    pub reason: String,
+}
+
+/// Change a staff account's role or status; ends its sessions when role or status change.
+#[utoipa::path(tag = "users", params(("id" = String, Path, description = "user id")), request_body = UserChange,
+    responses((status = 200, body = UserView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[patch("/users/{id}")]
+async fn update_user(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<UserChange>,
+) -> Result<web::Json<UserView>, AppError> {
+    auth.require(Permission::ManageUsers)?;
+    let body = body.parse()?;
+    let reason = required_reason(&body.reason)?;
+    if body.display_name.as_ref().is_some_and(|n| n.trim().is_empty() || n.len() > 200) {
+        return Err(AppError::validation("display_name", "must be 1 to 200 characters"));
+    }
+    let update = users::Update {
+        role: body.role,
+        disabled: body.disabled,
+        display_name: body.display_name.map(|n| n.trim().to_owned()),
+    };
+    let (ctx, id) = (auth.context(), path.into_inner());
+    let user = state.run(move |c| users::update(c, &ctx, &id, &update, &reason)).await?;
+    Ok(web::Json(user.view()))
+}
+
+/// Why a password is reset.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reason {
+    pub reason: String,
+}
+
+/// Issue a new one-time password for an account; ends its sessions.
+#[utoipa::path(tag = "users", params(("id" = String, Path, description = "user id")), request_body = Reason,
+    responses((status = 200, body = CreatedUser), (status = 404, body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+#[post("/users/{id}/password-reset")]
+async fn reset_password(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<Reason>,
+) -> Result<web::Json<CreatedUser>, AppError> {
+    auth.require(Permission::ManageUsers)?;
+    let reason = required_reason(&body.parse()?.reason)?;
+    let password = super::one_time_password()?;
+    let hash = super::hash_password(&password)?;
+    let (ctx, id) = (auth.context(), path.into_inner());
+    let user = state.run(move |c| users::set_password(c, &ctx, &id, hash, true, &reason)).await?;
+    Ok(web::Json(CreatedUser { user: user.view(), one_time_password: password }))
+}
+
+/// A reason for a change: required, trimmed, at most 1000 characters.
+pub fn required_reason(raw: &str) -> Result<String, AppError> {
+    let reason = raw.trim();
+    if reason.is_empty() || reason.len() > 1000 {
+        return Err(AppError::validation(
+            "reason",
+            "say why (1 to 1000 characters); it is kept in the audit trail",
+        ));
+    }
+    Ok(reason.to_owned())
+}

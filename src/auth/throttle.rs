@@ -1,0 +1,63 @@
+//! Login throttling: a few attempts a minute per account, more per client address.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::error::AppError;
+
+/// Keyed rate limiters for sign-in attempts.
+pub struct LoginThrottle {
+    per_account: DefaultKeyedRateLimiter<String>,
+    per_address: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl LoginThrottle {
+    /// `per_account` attempts a minute for one e-mail; four times that for one address.
+    pub fn new(per_account: u32) -> Self {
+        let account = NonZeroU32::new(per_account.max(1)).unwrap_or(NonZeroU32::MIN);
+        let address = NonZeroU32::new(per_account.max(1).saturating_mul(4)).unwrap_or(NonZeroU32::MIN);
+        Self {
+            per_account: RateLimiter::keyed(Quota::per_minute(account)),
+            per_address: RateLimiter::keyed(Quota::per_minute(address)),
+        }
+    }
+
+    /// Counts one attempt; refuses it with 429 and a Retry-After when over either limit.
+    pub fn check(&self, email: &str, address: Option<IpAddr>) -> Result<(), AppError> {
+        let now = DefaultClock::default().now();
+        let mut refused = self.per_account.check_key(&email.to_owned()).err();
+        if let Some(addr) = address {
+            refused = refused.or(self.per_address.check_key(&addr).err());
+        }
+        match refused {
+            None => Ok(()),
+            Some(not_until) => Err(AppError::TooManyRequests {
+                retry_after_secs: not_until.wait_time_from(now).as_secs().max(1),
+            }),
+        }
+    }
+
+    /// Drops state for keys that are back to full capacity.
+    pub fn shrink(&self) {
+        self.per_account.retain_recent();
+        self.per_address.retain_recent();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sixth_attempt_in_a_minute_for_one_account_is_refused() {
+        let t = LoginThrottle::new(5);
+        for _ in 0..5 {
+            assert!(t.check("a@example.org", None).is_ok());
+        }
+        assert!(matches!(t.check("a@example.org", None), Err(AppError::TooManyRequests { .. })));
+        assert!(t.check("b@example.org", None).is_ok());
+    }
+}

@@ -1,0 +1,249 @@
+//! Staff accounts: queries and audited changes.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::Role;
+use crate::audit::{self, Change, Context, Event};
+use crate::db::schema::users;
+use crate::db::{self, DbConn};
+use crate::error::AppError;
+
+/// A stored staff account.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub disabled: bool,
+    pub sessions_valid_after: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What the API shows of an account (never the hash).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub must_change_password: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl User {
+    /// The role, falling back to the least privileged if the stored name is unknown.
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::StatisticianBlinded)
+    }
+
+    /// The account as the API shows it.
+    pub fn view(&self) -> UserView {
+        UserView {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role(),
+            disabled: self.disabled,
+            must_change_password: self.must_change_password,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// An e-mail address, lower-cased and trimmed, with a plausible shape.
+pub fn parse_email(raw: &str) -> Result<String, AppError> {
+    let email = raw.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        })
+        && !email.chars().any(char::is_whitespace);
+    if valid {
+        Ok(email)
+    } else {
+        Err(AppError::validation("email", "must be an e-mail address like name@example.org"))
+    }
+}
+
+/// Looks an account up by id.
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<User>> {
+    users::table.find(id).select(User::as_select()).first(conn).optional()
+}
+
+/// Looks an account up by e-mail (already normalised).
+pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
+    users::table.filter(users::email.eq(email)).select(User::as_select()).first(conn).optional()
+}
+
+/// Every account, by e-mail.
+pub fn list(conn: &mut DbConn) -> QueryResult<Vec<User>> {
+    users::table.select(User::as_select()).order(users::email.asc()).load(conn)
+}
+
+/// How many accounts exist (serve tells an empty database how to create the first admin).
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+/// Creates an account with a one-time password that must be changed at first sign-in.
+pub fn create(
+    conn: &mut DbConn,
+    ctx: &Context,
+    email: &str,
+    display_name: &str,
+    role: Role,
+    password_hash: String,
+) -> Result<User, AppError> {
+    let now = db::now();
+    let user = User {
+        id: uuid::Uuid::now_v7().to_string(),
+        email: email.to_owned(),
+        display_name: display_name.to_owned(),
+        role: role.as_str().to_owned(),
+        password_hash,
+        must_change_password: true,
+        disabled: false,
+        sessions_valid_after: now,
+        created_at: now,
+        updated_at: now,
+    };
+    db::write_tx(conn, |c| {
+        if find_by_email(c, email)?.is_some() {
+            return Err(AppError::conflict("email_taken", "an account with this e-mail already exists"));
+        }
+        diesel::insert_into(users::table).values(&user).execute(c)?;
+        audit::append(
+            c,
+            ctx,
+            Event {
+                action: "create",
+                entity: "user",
+                entity_id: &user.id,
+                changes: vec![
+                    Change::redacted("email", false),
+                    Change::redacted("display_name", false),
+                    Change::set("role", role),
+                    Change::set("disabled", false),
+                ],
+                reason: None,
+            },
+        )?;
+        Ok(user.clone())
+    })
+}
+
+/// A change to an account's role or status.
+#[derive(Debug, Default, Clone)]
+pub struct Update {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+    pub display_name: Option<String>,
+}
+
+/// Applies `update` with the reason; disabling or changing the role ends the user's sessions.
+pub fn update(
+    conn: &mut DbConn,
+    ctx: &Context,
+    id: &str,
+    update: &Update,
+    reason: &str,
+) -> Result<User, AppError> {
+    db::write_tx(conn, |c| {
+        let old = find(c, id)?.ok_or_else(|| AppError::NotFound("user".into()))?;
+        let mut new = old.clone();
+        let mut changes = Vec::new();
+        if let Some(role) = update.role.filter(|r| *r != old.role()) {
+            changes.push(Change::update("role", old.role(), role));
+            new.role = role.as_str().into();
+        }
+        if let Some(disabled) = update.disabled.filter(|d| *d != old.disabled) {
+            changes.push(Change::update("disabled", old.disabled, disabled));
+            new.disabled = disabled;
+        }
+        if let Some(name) = update.display_name.as_ref().filter(|n| **n != old.display_name) {
+            changes.push(Change::redacted("display_name", true));
+            new.display_name = name.clone();
+        }
+        if changes.is_empty() {
+            return Ok(old);
+        }
+        if ctx.actor.id.as_deref() == Some(id) && (new.disabled || new.role() != Role::Admin) {
+            return Err(AppError::conflict(
+                "self_lockout",
+                "you cannot disable yourself or remove your own admin role",
+            ));
+        }
+        let now = db::now();
+        new.updated_at = now;
+        if new.role != old.role || new.disabled != old.disabled {
+            new.sessions_valid_after = now;
+        }
+        diesel::update(users::table.find(id))
+            .set((
+                users::role.eq(&new.role),
+                users::disabled.eq(new.disabled),
+                users::display_name.eq(&new.display_name),
+                users::updated_at.eq(new.updated_at),
+                users::sessions_valid_after.eq(new.sessions_valid_after),
+            ))
+            .execute(c)?;
+        audit::append(
+            c,
+            ctx,
+            Event { action: "update", entity: "user", entity_id: id, changes, reason: Some(reason) },
+        )?;
+        Ok(new)
+    })
+}
+
+/// Sets a new password hash; `must_change` marks it one-time. Ends the user's other sessions.
+pub fn set_password(
+    conn: &mut DbConn,
+    ctx: &Context,
+    id: &str,
+    password_hash: String,
+    must_change: bool,
+    reason: &str,
+) -> Result<User, AppError> {
+    db::write_tx(conn, |c| {
+        let mut user = find(c, id)?.ok_or_else(|| AppError::NotFound("user".into()))?;
+        let now = db::now();
+        diesel::update(users::table.find(id))
+            .set((
+                users::password_hash.eq(&password_hash),
+                users::must_change_password.eq(must_change),
+                users::sessions_valid_after.eq(now),
+                users::updated_at.eq(now),
+            ))
+            .execute(c)?;
+        audit::append(
+            c,
+            ctx,
+            Event {
+                action: if must_change { "password_reset" } else { "password_change" },
+                entity: "user",
+                entity_id: id,
+                changes: vec![
+                    Change::redacted("password_hash", true),
+                    Change::update("must_change_password", user.must_change_password, must_change),
+                ],
+                reason: Some(reason),
+            },
+        )?;
+        user.password_hash = password_hash;
+        user.must_change_password = must_change;
+        user.sessions_valid_after = now;
+        user.updated_at = now;
+        Ok(user)
+    })
+}

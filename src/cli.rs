@@ -1,0 +1,361 @@
+//! The command line: `serve`, `migrate`, `protocol`, `user`, `token`, `audit`, `openapi`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+
+use crate::audit::{self, Actor, Context};
+use crate::auth::{self, Role, tokens, users};
+use crate::db::{self, Backend, DbConn};
+use crate::protocol::{self, store};
+use crate::settings::Settings;
+use crate::startup::{self, Application};
+
+/// trialdesk: run a randomised trial of a group intervention, from screening to analysis.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    /// Database: sqlite://PATH or a file path (SQLite), or postgres://USER@HOST/DB.
+    #[arg(long, global = true, env = "TRIALDESK_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Settings file (TOML); `trialdesk.toml` in the working directory is read if present.
+    #[arg(long, global = true, env = "TRIALDESK_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the web app and API (migrates SQLite databases; loads the protocol into an empty one).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "TRIALDESK_BIND")]
+        bind: Option<String>,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Check, show or amend the study protocol.
+    #[command(subcommand)]
+    Protocol(ProtocolCmd),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCmd),
+    /// Verify or export the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// Print the OpenAPI document of the JSON API.
+    Openapi,
+    /// Print the permission matrix (the table in docs/permissions.md).
+    Permissions,
+}
+
+#[derive(Debug, Subcommand)]
+enum ProtocolCmd {
+    /// Check a protocol file; every problem is printed with its line and column.
+    Check { file: PathBuf },
+    /// Print the protocol in force.
+    Show,
+    /// Record a protocol file as a new version of the protocol in force.
+    Amend {
+        file: PathBuf,
+        /// Why (kept in the audit trail).
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCmd {
+    /// Create an account and print its one-time password.
+    Create(NewUser),
+    /// List accounts.
+    List,
+    /// Disable an account (its sessions and tokens stop working).
+    Disable {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Args)]
+struct NewUser {
+    #[arg(long)]
+    email: String,
+    /// admin, coordinator, moderator, statistician_blinded or statistician_unblinded.
+    #[arg(long)]
+    role: String,
+    /// Name shown in the app (defaults to the part of the e-mail before @).
+    #[arg(long)]
+    name: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCmd {
+    /// Create an API token for an account and print it (shown once).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Days until it expires.
+        #[arg(long)]
+        valid_days: Option<i64>,
+    },
+    /// Revoke a token by id.
+    Revoke { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCmd {
+    /// Check the hash chain; names the first changed, deleted or reordered entry.
+    Verify,
+    /// Write the audit trail as CSV.
+    Export {
+        /// File to write (standard output if omitted).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Runs the parsed command; errors are printed by `main`.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    if let Some(url) = &cli.database_url {
+        settings = settings.with_database_url(url)?;
+    }
+    crate::telemetry::init(settings.json_logs);
+    match cli.command {
+        Command::Serve { bind } => serve(settings, bind).await,
+        Command::Migrate => blocking(move || migrate(&settings)).await,
+        Command::Protocol(ProtocolCmd::Check { file }) => check_protocol(&file),
+        Command::Protocol(cmd) => blocking(move || protocol_cmd(&settings, cmd)).await,
+        Command::User(cmd) => blocking(move || user_cmd(&settings, cmd)).await,
+        Command::Token(cmd) => blocking(move || token_cmd(&settings, cmd)).await,
+        Command::Audit(cmd) => blocking(move || audit_cmd(&settings, cmd)).await,
+        Command::Permissions => {
+            print!("{}", crate::auth::permissions::markdown_table());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Openapi => {
+            println!("{}", crate::api::openapi().to_pretty_json()?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn blocking<F>(f: F) -> anyhow::Result<ExitCode>
+where
+    F: FnOnce() -> anyhow::Result<ExitCode> + Send + 'static,
+{
+    actix_web::web::block(f).await?
+}
+
+async fn serve(mut settings: Settings, bind: Option<String>) -> anyhow::Result<ExitCode> {
+    if let Some(bind) = bind {
+        settings.bind = bind;
+    }
+    let url = settings.database_url.clone();
+    let app = Application::build(settings.clone()).await?;
+    let base = format!("http://{}", settings.bind.replace("0.0.0.0", "127.0.0.1"));
+    println!("trialdesk {} is serving at {base} ({url})", env!("CARGO_PKG_VERSION"));
+    println!("  sign in:  {base}/login");
+    println!("  API docs: {base}/api/docs/");
+    if app.needs_first_admin {
+        println!();
+        println!("No staff accounts yet. Create the first administrator (prints a one-time password):");
+        println!("  cargo run --release -- user create --email you@example.org --role admin");
+        println!("or, with the installed binary: trialdesk user create --email you@example.org --role admin");
+    }
+    app.run_until_stopped().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the database for a command: SQLite is migrated on the spot, as `serve` does.
+fn open(settings: &Settings) -> anyhow::Result<DbConn> {
+    let mut conn = db::connect(&settings.database_url)
+        .with_context(|| format!("connecting to {}", settings.database_url))?;
+    startup::prepare_database(&mut conn, settings)?;
+    Ok(conn)
+}
+
+fn migrate(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let mut conn = db::connect(&settings.database_url)
+        .with_context(|| format!("connecting to {}", settings.database_url))?;
+    let applied = db::migrate(&mut conn)?;
+    if applied.is_empty() {
+        println!("{}: no pending migrations", settings.database_url);
+    } else {
+        println!("{}: applied {}", settings.database_url, applied.join(", "));
+    }
+    if settings.database_url.backend() == Backend::Postgres {
+        startup::prepare_database(&mut conn, settings)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check_protocol(file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    match protocol::check(&text) {
+        Ok(p) => {
+            println!(
+                "{}: ok — study {}, {} arms, {} strata, {} eligibility criteria, {} time points",
+                file.display(),
+                p.study.code.get_ref(),
+                p.arms.len(),
+                p.stratification.len(),
+                p.eligibility.len(),
+                p.assessments.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{}:{}:{}: {}", file.display(), e.line, e.column, e.message);
+            }
+            eprintln!("{}: {} problem(s)", file.display(), errors.len());
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn cli_context() -> Context {
+    Context { actor: Actor::cli(), request_id: None }
+}
+
+fn protocol_cmd(settings: &Settings, cmd: ProtocolCmd) -> anyhow::Result<ExitCode> {
+    let mut conn = open(settings)?;
+    match cmd {
+        ProtocolCmd::Check { file } => check_protocol(&file),
+        ProtocolCmd::Show => {
+            let p = store::current(&mut conn)?.context("no protocol is stored yet")?;
+            println!("# version {} ({}), sha256 {}\n{}", p.version, p.reason, p.content_sha256, p.content);
+            Ok(ExitCode::SUCCESS)
+        }
+        ProtocolCmd::Amend { file, reason } => {
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let reason =
+                auth::routes::required_reason(&reason).map_err(|e| anyhow::anyhow!("--reason: {e}"))?;
+            let stored = store::amend(&mut conn, &cli_context(), &text, &reason)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("recorded protocol version {} (sha256 {})", stored.version, stored.content_sha256);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn user_cmd(settings: &Settings, cmd: UserCmd) -> anyhow::Result<ExitCode> {
+    let mut conn = open(settings)?;
+    match cmd {
+        UserCmd::Create(new) => {
+            let role = Role::parse(&new.role).with_context(|| {
+                format!("--role: `{}` is not a role; use one of {}", new.role, auth::role_names())
+            })?;
+            let email = users::parse_email(&new.email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let name = new.name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+            let password = auth::one_time_password()?;
+            let user = users::create(
+                &mut conn,
+                &cli_context(),
+                &email,
+                &name,
+                role,
+                auth::hash_password(&password)?,
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created {} ({}) with id {}", user.email, role, user.id);
+            println!("one-time password: {password}");
+            println!("It must be changed at first sign-in.");
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCmd::List => {
+            for u in users::list(&mut conn)? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    u.id,
+                    u.email,
+                    u.role,
+                    if u.disabled { "disabled" } else { "active" }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCmd::Disable { email, reason } => {
+            let reason =
+                auth::routes::required_reason(&reason).map_err(|e| anyhow::anyhow!("--reason: {e}"))?;
+            let email = users::parse_email(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let user = users::find_by_email(&mut conn, &email)?
+                .with_context(|| format!("no account with e-mail {email}"))?;
+            let update = users::Update { disabled: Some(true), ..Default::default() };
+            users::update(&mut conn, &cli_context(), &user.id, &update, &reason)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("disabled {email}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn token_cmd(settings: &Settings, cmd: TokenCmd) -> anyhow::Result<ExitCode> {
+    let mut conn = open(settings)?;
+    match cmd {
+        TokenCmd::Create { email, name, valid_days } => {
+            let email = users::parse_email(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let user = users::find_by_email(&mut conn, &email)?
+                .with_context(|| format!("no account with e-mail {email}"))?;
+            if valid_days.is_some_and(|d| !(1..=365).contains(&d)) {
+                anyhow::bail!("--valid-days must be between 1 and 365");
+            }
+            let (token, secret) = tokens::create(&mut conn, &cli_context(), &user.id, &name, valid_days)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("token id: {}", token.id);
+            println!("token (shown once): {secret}");
+            Ok(ExitCode::SUCCESS)
+        }
+        TokenCmd::Revoke { id } => {
+            tokens::revoke(&mut conn, &cli_context(), &id, None)
+                .map_err(|e| anyhow::anyhow!("token {id}: {e}"))?;
+            println!("revoked token {id}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn audit_cmd(settings: &Settings, cmd: AuditCmd) -> anyhow::Result<ExitCode> {
+    let mut conn = open(settings)?;
+    match cmd {
+        AuditCmd::Verify => {
+            let result = audit::verify(&mut conn)?;
+            match result.problem {
+                None => {
+                    println!("audit trail intact: {} entries verified", result.entries_checked);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(p) => {
+                    eprintln!("audit trail broken at entry {}: {}", p.seq, p.message);
+                    eprintln!("({} entries before it verified)", result.entries_checked);
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        AuditCmd::Export { out } => {
+            match out {
+                Some(path) => {
+                    let file = std::fs::File::create(&path)
+                        .with_context(|| format!("creating {}", path.display()))?;
+                    audit::export_csv(&mut conn, std::io::BufWriter::new(file))?;
+                    println!("wrote {}", path.display());
+                }
+                None => audit::export_csv(&mut conn, std::io::stdout().lock())?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

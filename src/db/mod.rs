@@ -1,0 +1,250 @@
+//! Storage: one diesel code path over SQLite and PostgreSQL, chosen from the database URL.
+
+pub mod schema;
+
+use std::fmt;
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to whichever backend the URL named; queries are written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// The connection pool shared by the web server's workers.
+pub type Pool = r2d2::Pool<Manager>;
+/// A connection borrowed from the pool.
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// Which database engine a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A parsed database URL: the backend and what its driver needs to connect.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    backend: Backend,
+    target: String,
+}
+
+/// Why a database URL was refused.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "unsupported database URL scheme `{scheme}`: use sqlite://PATH (or a plain file path) for SQLite, \
+     or postgres:// / postgresql:// for PostgreSQL"
+)]
+pub struct UnknownScheme {
+    scheme: String,
+}
+
+impl DatabaseUrl {
+    /// Parses `sqlite://PATH`, a plain file path, or `postgres://` / `postgresql://` URLs.
+    pub fn parse(raw: &str) -> Result<Self, UnknownScheme> {
+        let raw = raw.trim();
+        match raw.split_once("://") {
+            Some(("sqlite", path)) => Ok(Self::sqlite(path)),
+            Some(("postgres" | "postgresql", _)) => {
+                Ok(Self { backend: Backend::Postgres, target: raw.to_owned() })
+            }
+            Some((scheme, _)) => Err(UnknownScheme { scheme: scheme.to_owned() }),
+            None if raw.is_empty() => Err(UnknownScheme { scheme: String::new() }),
+            // "mysql:..." or "redis:..." without slashes look like schemes, not file names.
+            None if looks_like_scheme(raw) => {
+                Err(UnknownScheme { scheme: raw.split(':').next().unwrap_or_default().to_owned() })
+            }
+            None => Ok(Self::sqlite(raw)),
+        }
+    }
+
+    fn sqlite(path: &str) -> Self {
+        Self { backend: Backend::Sqlite, target: path.to_owned() }
+    }
+
+    /// The engine this URL connects to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// What the driver is given: a file path for SQLite, the URL for PostgreSQL.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+}
+
+fn looks_like_scheme(raw: &str) -> bool {
+    match raw.split_once(':') {
+        Some((scheme, _)) => {
+            scheme.len() > 1 && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+')
+        }
+        None => false,
+    }
+}
+
+// Passwords in PostgreSQL URLs must never reach a log line.
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.backend {
+            Backend::Sqlite => write!(f, "sqlite://{}", self.target),
+            Backend::Postgres => match self.target.rsplit_once('@') {
+                Some((_, host)) => write!(f, "postgres://***@{host}"),
+                None => f.write_str(&self.target),
+            },
+        }
+    }
+}
+
+/// Opens one connection and sets the per-connection pragmas SQLite needs.
+pub fn connect(url: &DatabaseUrl) -> ConnectionResult<DbConn> {
+    match url.backend {
+        Backend::Postgres => PgConnection::establish(&url.target).map(DbConn::Postgres),
+        Backend::Sqlite => {
+            let mut conn = SqliteConnection::establish(&url.target)?;
+            // WAL lets readers run beside the writer; the busy timeout makes writers queue
+            // rather than fail; foreign keys are off by default in SQLite.
+            conn.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000;",
+            )
+            .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(DbConn::Sqlite(conn))
+        }
+    }
+}
+
+/// r2d2 manager that knows the backend up front instead of guessing from the string.
+#[derive(Debug)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<DbConn, ConnectionError> {
+        connect(&self.url)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectionError> {
+        conn.batch_execute("SELECT 1").map_err(ConnectionError::CouldntSetupConfiguration)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// Builds the pool; connections are opened lazily so start-up errors come from `migrate` or `ping`.
+pub fn pool(url: &DatabaseUrl, max_size: u32) -> Pool {
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(10))
+        .build_unchecked(Manager { url: url.clone() })
+}
+
+/// Applies every pending migration of the connection's backend; returns the versions applied.
+pub fn migrate(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        DbConn::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied.iter().map(ToString::to_string).collect())
+}
+
+/// Reverts every applied migration (used by the migration round-trip test and by operators).
+pub fn revert_all(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
+    let reverted = match conn {
+        DbConn::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS),
+        DbConn::Postgres(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("revert failed: {e}"))?;
+    Ok(reverted.iter().map(ToString::to_string).collect())
+}
+
+/// True when migrations exist that the database has not applied yet.
+pub fn has_pending_migrations(conn: &mut DbConn) -> anyhow::Result<bool> {
+    match conn {
+        DbConn::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+        DbConn::Postgres(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("could not read migration state: {e}"))
+}
+
+/// Runs `f` in a transaction that first takes the write lock (see `audit_head` in the migration):
+/// on SQLite a deferred transaction that reads before it writes can fail with SQLITE_BUSY instead
+/// of waiting, and on both backends the audit hash chain needs appends in one order.
+pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(|conn| {
+        use schema::audit_head::dsl::*;
+        diesel::update(audit_head.filter(id.eq(1))).set(last_seq.eq(last_seq)).execute(conn)?;
+        f(conn)
+    })
+}
+
+/// The current UTC time at the precision both backends store (microseconds), so a value read
+/// back equals the value written, which the audit hash chain relies on.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_and_plain_paths_choose_sqlite() {
+        for raw in ["sqlite://data/trial.db", "trialdesk.db", "/var/lib/trialdesk/t.db"] {
+            assert_eq!(DatabaseUrl::parse(raw).map(|u| u.backend()).ok(), Some(Backend::Sqlite));
+        }
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/trial.db").map(|u| u.target().to_owned()).ok(),
+            Some("data/trial.db".to_owned())
+        );
+    }
+
+    #[test]
+    fn postgres_urls_choose_postgres_under_both_spellings() {
+        for raw in ["postgres://u@localhost/db", "postgresql://u:p@h:5432/db"] {
+            assert_eq!(DatabaseUrl::parse(raw).map(|u| u.backend()).ok(), Some(Backend::Postgres));
+        }
+    }
+
+    #[test]
+    fn unknown_schemes_are_refused_with_the_schemes_that_work() {
+        for raw in ["mysql://root@localhost/db", "redis:localhost", ""] {
+            let err = DatabaseUrl::parse(raw).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains("sqlite://") && err.contains("postgres://"), "{raw}: {err}");
+        }
+    }
+
+    #[test]
+    fn displaying_a_postgres_url_hides_the_credentials() {
+        let url = DatabaseUrl::parse("postgres://admin:hunter2@db.example:5432/trial").ok();
+        let shown = url.map(|u| u.to_string()).unwrap_or_default();
+        assert!(!shown.contains("hunter2") && !shown.contains("admin"), "{shown}");
+    }
+}

@@ -1,0 +1,98 @@
+//! `ApiJson<T>`: a JSON body extractor whose errors name the offending field.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use serde::de::DeserializeOwned;
+
+use crate::error::AppError;
+
+/// A JSON request body, parsed only when the handler asks, after it has checked permissions:
+/// actix runs extractors side by side, and a caller without the right must get 403 whatever
+/// the body holds. Errors carry the path of the offending field (`roles[2]`, `email`).
+#[derive(Debug)]
+pub struct ApiJson<T> {
+    body: Result<web::Bytes, AppError>,
+    is_json: bool,
+    _type: PhantomData<T>,
+}
+
+impl<T: DeserializeOwned> ApiJson<T> {
+    /// The parsed body, or a 400/413 naming what is wrong with it.
+    pub fn parse(self) -> Result<T, AppError> {
+        let bytes = self.body?;
+        if !self.is_json {
+            return Err(AppError::BadRequest {
+                field: None,
+                message: "send the body as JSON with Content-Type: application/json".into(),
+            });
+        }
+        parse(&bytes)
+    }
+}
+
+impl<T: 'static> FromRequest for ApiJson<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req.content_type() == "application/json";
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let body = body.await.map_err(|e| match e.as_response_error().status_code() {
+                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
+                _ => AppError::BadRequest { field: None, message: format!("could not read the body: {e}") },
+            });
+            Ok(ApiJson { body, is_json, _type: PhantomData })
+        })
+    }
+}
+
+/// Parses JSON, turning serde's error into a 400 that names the field.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = inner.to_string();
+        // serde reports a missing field at its parent; the name is in the message.
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+            .map(|name| if path == "." { name.to_owned() } else { format!("{path}.{name}") });
+        let field = missing.or_else(|| (path != ".").then_some(path));
+        AppError::BadRequest { field, message }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Body {
+        email: String,
+        count: u32,
+    }
+
+    fn field_of(json: &str) -> Option<String> {
+        match parse::<Body>(json.as_bytes()) {
+            Err(AppError::BadRequest { field, .. }) => field,
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_missing_field_is_named() {
+        assert_eq!(field_of(r#"{"email": "a@b.org"}"#).as_deref(), Some("count"));
+    }
+
+    #[test]
+    fn a_field_of_the_wrong_type_is_named() {
+        assert_eq!(field_of(r#"{"email": "a@b.org", "count": "three"}"#).as_deref(), Some("count"));
+    }
+}

@@ -1,0 +1,17 @@
+//! trialdesk: one binary that runs a randomised trial of a group intervention.
+//!
+//! Start with `docs/ARCHITECTURE.md`: it maps these modules and how a request flows.
+
+pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod db;
+pub mod error;
+pub mod json;
+pub mod protocol;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod web;

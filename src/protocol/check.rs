@@ -1,0 +1,404 @@
+//! Parses a protocol file and checks it, naming the line and column of every problem.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::Range;
+
+use chrono::NaiveDate;
+use toml::Spanned;
+
+use super::{Anchor, AnswerType, ArmKind, LocalText, Method, Protocol};
+
+/// Instruments a protocol may schedule (the instrument library arrives with the survey module).
+pub const KNOWN_INSTRUMENTS: &[&str] = &["phq9", "gad7", "ucla3", "who5"];
+/// Languages the participant-facing text ships in.
+pub const SUPPORTED_LANGUAGES: &[&str] = &["en", "es"];
+
+/// One problem in a protocol file, located by 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ProtocolError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+    }
+}
+
+/// Parses and checks protocol text; returns every problem found, in file order.
+pub fn check(text: &str) -> Result<Protocol, Vec<ProtocolError>> {
+    let protocol: Protocol = toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        vec![locate(text, &span, e.message().trim().to_owned())]
+    })?;
+    let mut checker = Checker { text, errors: Vec::new() };
+    checker.study(&protocol);
+    checker.arms(&protocol);
+    checker.strata_and_randomisation(&protocol);
+    checker.eligibility(&protocol);
+    checker.targets_and_groups(&protocol);
+    checker.assessments(&protocol);
+    checker.consent_forms(&protocol);
+    let mut errors = checker.errors;
+    if errors.is_empty() {
+        Ok(protocol)
+    } else {
+        errors.sort_by_key(|e| (e.line, e.column));
+        Err(errors)
+    }
+}
+
+fn locate(text: &str, span: &Range<usize>, message: String) -> ProtocolError {
+    let start = span.start.min(text.len());
+    let before = &text[..start];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    ProtocolError { line, column, message }
+}
+
+struct Checker<'a> {
+    text: &'a str,
+    errors: Vec<ProtocolError>,
+}
+
+impl Checker<'_> {
+    fn err<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
+        self.errors.push(locate(self.text, &at.span(), message.into()));
+    }
+
+    /// Flags the second and later occurrences of a value.
+    fn unique<'s>(&mut self, what: &str, items: impl IntoIterator<Item = &'s Spanned<String>>) {
+        let mut seen = HashSet::new();
+        for item in items {
+            if !seen.insert(item.get_ref().as_str()) {
+                self.err(item, format!("duplicate {what} `{}`", item.get_ref()));
+            }
+        }
+    }
+
+    fn positive(&mut self, what: &str, value: &Spanned<i64>) {
+        if *value.get_ref() <= 0 {
+            self.err(value, format!("{what} must be a positive whole number, not {}", value.get_ref()));
+        }
+    }
+
+    fn identifier(&mut self, what: &str, value: &Spanned<String>) {
+        let v = value.get_ref();
+        let ok = !v.is_empty()
+            && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && v.starts_with(|c: char| c.is_ascii_lowercase());
+        if !ok {
+            self.err(
+                value,
+                format!("{what} `{v}` must be lower-case letters, digits and _, starting with a letter"),
+            );
+        }
+    }
+
+    fn local_text(&mut self, what: &str, text: &Spanned<LocalText>, languages: &[String]) {
+        for lang in languages {
+            if text.get_ref().get(lang).is_none_or(|t| t.trim().is_empty()) {
+                self.err(text, format!("{what} has no `{lang}` text; every study language needs one"));
+            }
+        }
+    }
+
+    fn study(&mut self, p: &Protocol) {
+        let s = &p.study;
+        let code = s.code.get_ref();
+        if code.is_empty() || !code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+        {
+            self.err(&s.code, "study code must be upper-case letters, digits and -");
+        }
+        let prefix = s.id_prefix.get_ref();
+        if prefix.is_empty() || prefix.len() > 8 || !prefix.chars().all(|c| c.is_ascii_uppercase()) {
+            self.err(&s.id_prefix, "id_prefix must be 1 to 8 upper-case letters");
+        }
+        if s.languages.get_ref().is_empty() {
+            self.err(&s.languages, "at least one language is needed");
+        }
+        for lang in s.languages.get_ref() {
+            if !SUPPORTED_LANGUAGES.contains(&lang.get_ref().as_str()) {
+                self.err(
+                    lang,
+                    format!(
+                        "unsupported language `{}`; supported: {}",
+                        lang.get_ref(),
+                        SUPPORTED_LANGUAGES.join(", ")
+                    ),
+                );
+            }
+        }
+        self.unique("language", s.languages.get_ref());
+        if s.time_zone.get_ref().parse::<chrono_tz::Tz>().is_err() {
+            self.err(
+                &s.time_zone,
+                format!(
+                    "unknown time zone `{}`; use an IANA name such as America/New_York",
+                    s.time_zone.get_ref()
+                ),
+            );
+        }
+    }
+
+    fn arms(&mut self, p: &Protocol) {
+        if p.arms.len() < 2 {
+            self.errors.push(locate(self.text, &(0..0), "a trial needs at least two [[arms]]".into()));
+        }
+        self.unique("arm id", p.arms.iter().map(|a| &a.id));
+        self.unique("arm code", p.arms.iter().map(|a| &a.code));
+        for arm in &p.arms {
+            self.identifier("arm id", &arm.id);
+            let code = arm.code.get_ref();
+            if code.is_empty() || code.len() > 3 || !code.chars().all(|c| c.is_ascii_uppercase()) {
+                self.err(&arm.code, "arm code must be 1 to 3 upper-case letters (shown to blinded roles)");
+            }
+            self.positive("ratio", &arm.ratio);
+            match (&arm.wait_weeks, arm.kind) {
+                (None, ArmKind::Waitlist) => self.err(&arm.id, "a waitlist arm needs wait_weeks"),
+                (Some(w), ArmKind::Waitlist) => self.positive("wait_weeks", w),
+                (Some(w), _) => self.err(w, "wait_weeks applies to waitlist arms only"),
+                (None, _) => {}
+            }
+        }
+    }
+
+    fn strata_and_randomisation(&mut self, p: &Protocol) {
+        self.unique("stratification factor", p.stratification.iter().map(|f| &f.id));
+        for factor in &p.stratification {
+            self.identifier("factor id", &factor.id);
+            if factor.levels.len() < 2 {
+                self.err(&factor.id, "a stratification factor needs at least two levels");
+            }
+            self.unique("level", &factor.levels);
+            for level in &factor.levels {
+                self.identifier("level", level);
+            }
+        }
+        let r = &p.randomisation;
+        let ratio_sum: i64 = p.arms.iter().map(|a| (*a.ratio.get_ref()).max(0)).sum();
+        match r.method.get_ref() {
+            Method::StratifiedBlocks => match &r.block_sizes {
+                None => self.err(&r.method, "stratified_blocks needs block_sizes"),
+                Some(sizes) if sizes.get_ref().is_empty() => self.err(sizes, "block_sizes must not be empty"),
+                Some(sizes) => {
+                    for size in sizes.get_ref() {
+                        let n = *size.get_ref();
+                        if ratio_sum > 0 && (n <= 0 || n % ratio_sum != 0) {
+                            self.err(size, format!("block size {n} is not a positive multiple of the allocation ratio sum {ratio_sum}"));
+                        }
+                    }
+                    let mut seen = HashSet::new();
+                    for size in sizes.get_ref() {
+                        if !seen.insert(*size.get_ref()) {
+                            self.err(size, format!("duplicate block size {}", size.get_ref()));
+                        }
+                    }
+                }
+            },
+            Method::Minimisation => {
+                if p.stratification.is_empty() {
+                    self.err(&r.method, "minimisation needs at least one stratification factor");
+                }
+                match &r.probability {
+                    None => self.err(&r.method, "minimisation needs probability (e.g. 0.8)"),
+                    Some(pr) if !(*pr.get_ref() > 0.5 && *pr.get_ref() <= 1.0) => {
+                        self.err(pr, "probability must be above 0.5 and at most 1");
+                    }
+                    Some(_) => {}
+                }
+                if r.imbalance.is_none() {
+                    self.err(&r.method, "minimisation needs imbalance = \"range\" or \"variance\"");
+                }
+            }
+            Method::Simple => {}
+        }
+        if *r.method.get_ref() != Method::StratifiedBlocks
+            && let Some(sizes) = &r.block_sizes
+        {
+            self.err(sizes, "block_sizes applies to stratified_blocks only");
+        }
+        if *r.method.get_ref() != Method::Minimisation
+            && let Some(pr) = &r.probability
+        {
+            self.err(pr, "probability applies to minimisation only");
+        }
+    }
+
+    fn eligibility(&mut self, p: &Protocol) {
+        let languages: Vec<String> =
+            p.study.languages.get_ref().iter().map(|l| l.get_ref().clone()).collect();
+        if p.eligibility.is_empty() {
+            self.errors.push(locate(
+                self.text,
+                &(0..0),
+                "at least one [[eligibility]] criterion is needed".into(),
+            ));
+        }
+        self.unique("criterion id", p.eligibility.iter().map(|c| &c.id));
+        for c in &p.eligibility {
+            self.identifier("criterion id", &c.id);
+            self.local_text("question", &c.question, &languages);
+            match c.answer {
+                AnswerType::Boolean => match &c.qualifying {
+                    Some(q) if q.get_ref().is_bool() => {}
+                    Some(q) => self.err(q, "a boolean question's qualifying answer must be true or false"),
+                    None => self.err(&c.id, "a boolean question needs qualifying = true or false"),
+                },
+                AnswerType::Choice => self.choice(c),
+                AnswerType::Integer => match (&c.min, &c.max) {
+                    (None, None) => self.err(&c.id, "an integer question needs min, max or both"),
+                    (Some(lo), Some(hi)) if lo.get_ref() > hi.get_ref() => self.err(hi, "max is below min"),
+                    _ => {}
+                },
+            }
+            if c.answer != AnswerType::Integer {
+                for bound in [&c.min, &c.max].into_iter().flatten() {
+                    self.err(bound, "min and max apply to integer questions only");
+                }
+            }
+        }
+    }
+
+    fn choice(&mut self, c: &super::Criterion) {
+        let Some(options) = &c.options else {
+            return self.err(&c.id, "a choice question needs options");
+        };
+        self.unique("option", options.get_ref());
+        let offered: HashSet<&str> = options.get_ref().iter().map(|o| o.get_ref().as_str()).collect();
+        let Some(q) = &c.qualifying else {
+            return self.err(&c.id, "a choice question needs qualifying = [options that qualify]");
+        };
+        let Some(list) = q.get_ref().as_array() else {
+            return self.err(q, "qualifying must be a list of options");
+        };
+        if list.is_empty() {
+            self.err(q, "at least one option must qualify");
+        }
+        for v in list {
+            match v.as_str() {
+                Some(s) if offered.contains(s) => {}
+                _ => self.err(q, format!("qualifying answer {v} is not one of the options")),
+            }
+        }
+    }
+
+    fn targets_and_groups(&mut self, p: &Protocol) {
+        self.positive("enrolment target", &p.enrolment.target);
+        for t in &p.enrolment.diversity_targets {
+            let share = *t.min_share.get_ref();
+            if !(share > 0.0 && share <= 1.0) {
+                self.err(&t.min_share, "min_share must be above 0 and at most 1");
+            }
+            match p.stratification.iter().find(|f| f.id.get_ref() == t.factor.get_ref()) {
+                None => {
+                    self.err(&t.factor, format!("unknown stratification factor `{}`", t.factor.get_ref()))
+                }
+                Some(f) => {
+                    for level in &t.levels {
+                        if !f.levels.iter().any(|l| l.get_ref() == level.get_ref()) {
+                            self.err(
+                                level,
+                                format!("`{}` is not a level of `{}`", level.get_ref(), f.id.get_ref()),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        let g = &p.groups;
+        for (what, v) in [
+            ("capacity", &g.capacity),
+            ("min_to_launch", &g.min_to_launch),
+            ("sessions", &g.sessions),
+            ("session_minutes", &g.session_minutes),
+            ("interval_days", &g.interval_days),
+            ("adequate_dose", &g.adequate_dose),
+        ] {
+            self.positive(what, v);
+        }
+        if g.min_to_launch.get_ref() > g.capacity.get_ref() {
+            self.err(&g.min_to_launch, "min_to_launch exceeds capacity");
+        }
+        if g.adequate_dose.get_ref() > g.sessions.get_ref() {
+            self.err(&g.adequate_dose, "adequate_dose exceeds the number of sessions");
+        }
+    }
+
+    fn assessments(&mut self, p: &Protocol) {
+        if p.assessments.is_empty() {
+            self.errors.push(locate(
+                self.text,
+                &(0..0),
+                "at least one [[assessments]] time point is needed".into(),
+            ));
+        }
+        self.unique("time point id", p.assessments.iter().map(|t| &t.id));
+        if let Some(t) = p.assessments.iter().filter(|t| t.primary).nth(1) {
+            self.err(&t.id, "only one time point can be primary");
+        }
+        for t in &p.assessments {
+            self.identifier("time point id", &t.id);
+            for w in [&t.window_before_days, &t.window_after_days] {
+                if *w.get_ref() < 0 {
+                    self.err(w, "window days cannot be negative");
+                }
+            }
+            if t.instruments.get_ref().is_empty() {
+                self.err(&t.instruments, "a time point needs at least one instrument");
+            }
+            self.unique("instrument", t.instruments.get_ref());
+            for i in t.instruments.get_ref() {
+                if !KNOWN_INSTRUMENTS.contains(&i.get_ref().as_str()) {
+                    self.err(
+                        i,
+                        format!(
+                            "unknown instrument `{}`; known: {}",
+                            i.get_ref(),
+                            KNOWN_INSTRUMENTS.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+        self.overlapping_windows(p, Anchor::Randomisation);
+        self.overlapping_windows(p, Anchor::GroupStart);
+    }
+
+    fn overlapping_windows(&mut self, p: &Protocol, anchor: Anchor) {
+        let mut points: Vec<_> = p.assessments.iter().filter(|t| t.anchor == anchor).collect();
+        points.sort_by_key(|t| *t.offset_days.get_ref());
+        for pair in points.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            let a_end = a.offset_days.get_ref() + a.window_after_days.get_ref();
+            let b_start = b.offset_days.get_ref() - b.window_before_days.get_ref();
+            if b_start <= a_end {
+                self.err(&b.offset_days, format!(
+                    "the window of `{}` (from day {b_start}) overlaps the window of `{}` (to day {a_end})",
+                    b.id.get_ref(), a.id.get_ref()));
+            }
+        }
+    }
+
+    fn consent_forms(&mut self, p: &Protocol) {
+        let languages: Vec<String> =
+            p.study.languages.get_ref().iter().map(|l| l.get_ref().clone()).collect();
+        if p.consent_forms.is_empty() {
+            self.errors.push(locate(
+                self.text,
+                &(0..0),
+                "at least one [[consent_forms]] version is needed".into(),
+            ));
+        }
+        self.unique("consent form version", p.consent_forms.iter().map(|c| &c.version));
+        for form in &p.consent_forms {
+            if NaiveDate::parse_from_str(form.approved_on.get_ref(), "%Y-%m-%d").is_err() {
+                self.err(&form.approved_on, "approved_on must be a date written YYYY-MM-DD");
+            }
+            self.local_text("consent form title", &form.title, &languages);
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! The study protocol: a TOML file that defines arms, strata, randomisation, eligibility, targets,
+//! group settings, the schedule of assessments, consent forms and languages.
+//!
+//! Parsing and checking live in `check`; storing versions and amendments in `store`.
+
+pub mod check;
+pub mod routes;
+pub mod store;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+pub use check::{ProtocolError, check};
+
+/// The CONNECT-style protocol shipped with the binary and loaded into an empty database.
+pub const BUNDLED: &str = include_str!("../../docs/examples/connect.toml");
+
+/// Text in each of the study's languages, keyed by language code (`en`, `es`).
+pub type LocalText = BTreeMap<String, String>;
+
+/// A whole protocol, as parsed from its file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Protocol {
+    pub study: Study,
+    pub arms: Vec<Arm>,
+    #[serde(default)]
+    pub stratification: Vec<Factor>,
+    pub randomisation: Randomisation,
+    pub eligibility: Vec<Criterion>,
+    pub enrolment: Enrolment,
+    pub groups: GroupSettings,
+    pub assessments: Vec<TimePoint>,
+    pub consent_forms: Vec<ConsentForm>,
+}
+
+/// Who the study is and how participants are addressed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Study {
+    pub code: Spanned<String>,
+    pub name: String,
+    /// Prefix of pseudonymous study ids: `CON` gives `CON-0001`.
+    pub id_prefix: Spanned<String>,
+    pub languages: Spanned<Vec<Spanned<String>>>,
+    /// IANA time zone the study's calendar dates are read in.
+    pub time_zone: Spanned<String>,
+}
+
+/// What an arm delivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArmKind {
+    Intervention,
+    Waitlist,
+    Control,
+}
+
+/// One arm of the trial.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Arm {
+    pub id: Spanned<String>,
+    /// The code blinded roles see instead of the label (A, B, ...).
+    pub code: Spanned<String>,
+    pub label: String,
+    pub kind: ArmKind,
+    /// Relative allocation weight: 2 and 1 give a 2:1 ratio.
+    pub ratio: Spanned<i64>,
+    /// Waitlist arms only: weeks before their groups begin.
+    pub wait_weeks: Option<Spanned<i64>>,
+    /// Whether participants in this arm are placed in support groups.
+    #[serde(default)]
+    pub delivers_groups: bool,
+}
+
+/// A stratification factor and its levels.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Factor {
+    pub id: Spanned<String>,
+    pub label: String,
+    pub levels: Vec<Spanned<String>>,
+}
+
+/// How allocations are generated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    Simple,
+    StratifiedBlocks,
+    Minimisation,
+}
+
+/// How minimisation measures imbalance across arms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Imbalance {
+    Range,
+    Variance,
+}
+
+/// The randomisation method and its parameters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Randomisation {
+    pub method: Spanned<Method>,
+    /// Stratified blocks: the block sizes drawn from at random; each a multiple of the ratio sum.
+    pub block_sizes: Option<Spanned<Vec<Spanned<i64>>>>,
+    /// Minimisation: how imbalance is measured.
+    pub imbalance: Option<Imbalance>,
+    /// Minimisation: probability of assigning the arm that minimises imbalance (biased coin).
+    pub probability: Option<Spanned<f64>>,
+}
+
+/// The type of answer an eligibility question takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerType {
+    Boolean,
+    Choice,
+    Integer,
+}
+
+/// One eligibility question and the answers that qualify.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Criterion {
+    pub id: Spanned<String>,
+    pub question: Spanned<LocalText>,
+    pub answer: AnswerType,
+    /// Choice questions: the options offered.
+    pub options: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Boolean: the qualifying answer. Choice: the qualifying options.
+    pub qualifying: Option<Spanned<toml::Value>>,
+    /// Integer questions: the smallest qualifying answer.
+    pub min: Option<Spanned<i64>>,
+    /// Integer questions: the largest qualifying answer.
+    pub max: Option<Spanned<i64>>,
+}
+
+/// Recruitment targets.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enrolment {
+    pub target: Spanned<i64>,
+    #[serde(default)]
+    pub diversity_targets: Vec<DiversityTarget>,
+}
+
+/// A minimum share of enrolment from some levels of a factor (e.g. ≥ 70% Black or Latinx).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiversityTarget {
+    pub label: String,
+    pub factor: Spanned<String>,
+    pub levels: Vec<Spanned<String>>,
+    pub min_share: Spanned<f64>,
+}
+
+/// How support groups run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSettings {
+    pub capacity: Spanned<i64>,
+    pub min_to_launch: Spanned<i64>,
+    pub sessions: Spanned<i64>,
+    pub session_minutes: Spanned<i64>,
+    #[serde(default = "weekly")]
+    pub interval_days: Spanned<i64>,
+    /// Sessions attended that count as an adequate dose.
+    pub adequate_dose: Spanned<i64>,
+}
+
+fn weekly() -> Spanned<i64> {
+    Spanned::new(0..0, 7)
+}
+
+/// What an assessment's target date is counted from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Anchor {
+    Randomisation,
+    GroupStart,
+}
+
+/// One time point of the schedule of assessments.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimePoint {
+    pub id: Spanned<String>,
+    pub label: String,
+    pub anchor: Anchor,
+    pub offset_days: Spanned<i64>,
+    pub window_before_days: Spanned<i64>,
+    pub window_after_days: Spanned<i64>,
+    pub instruments: Spanned<Vec<Spanned<String>>>,
+    /// The primary endpoint's time point.
+    #[serde(default)]
+    pub primary: bool,
+}
+
+/// An approved version of the consent form.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentForm {
+    pub version: Spanned<String>,
+    /// Approval date, `YYYY-MM-DD`.
+    pub approved_on: Spanned<String>,
+    pub title: Spanned<LocalText>,
+}
+
+impl Protocol {
+    /// The consent form in force: the most recently approved one.
+    pub fn current_consent_form(&self) -> Option<&ConsentForm> {
+        self.consent_forms.iter().max_by(|a, b| a.approved_on.get_ref().cmp(b.approved_on.get_ref()))
+    }
+
+    /// The parts that allocations depend on (arms, strata, method), for comparing amendments.
+    pub fn allocation_basis(&self) -> serde_json::Value {
+        let arms: Vec<_> = self.arms.iter().map(|a| (a.id.get_ref(), a.kind, *a.ratio.get_ref())).collect();
+        let strata: Vec<_> = self
+            .stratification
+            .iter()
+            .map(|f| (f.id.get_ref(), f.levels.iter().map(|l| l.get_ref()).collect::<Vec<_>>()))
+            .collect();
+        let r = &self.randomisation;
+        serde_json::json!({
+            "arms": arms,
+            "stratification": strata,
+            "method": r.method.get_ref(),
+            "block_sizes": r.block_sizes.as_ref().map(|b| b.get_ref().iter().map(|s| *s.get_ref()).collect::<Vec<_>>()),
+            "imbalance": r.imbalance,
+            "probability": r.probability.as_ref().map(|p| *p.get_ref()),
+        })
+    }
+}

@@ -1,0 +1,100 @@
+//! The protocol over HTTP: read the version in force and its history; amend (admins).
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::store::{self, StoredProtocol};
+use crate::auth::routes::required_reason;
+use crate::auth::{Auth, Permission};
+use crate::error::{AppError, ErrorBody};
+use crate::json::ApiJson;
+use crate::state::AppState;
+
+/// Registers this module's API routes.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(current).service(versions).service(version).service(amend);
+}
+
+/// A protocol version with its parsed content.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProtocolView {
+    #[serde(flatten)]
+    pub stored: StoredProtocol,
+    /// The protocol as JSON (the same fields as the TOML file).
+    #[schema(value_type = Object)]
+    pub parsed: serde_json::Value,
+    /// When randomisation started; from then on arms, strata and method are frozen.
+    pub randomisation_started_at: Option<chrono::NaiveDateTime>,
+}
+
+fn view(stored: StoredProtocol, started: Option<chrono::NaiveDateTime>) -> Result<ProtocolView, AppError> {
+    let parsed = serde_json::to_value(stored.parsed()?).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(ProtocolView { stored, parsed, randomisation_started_at: started })
+}
+
+/// The protocol in force.
+#[utoipa::path(tag = "protocol", responses((status = 200, body = ProtocolView), (status = 404, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/protocol")]
+async fn current(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<ProtocolView>, AppError> {
+    auth.require(Permission::ReadProtocol)?;
+    let (stored, started) = state.run(|c| Ok((store::current(c)?, store::randomisation_started(c)?))).await?;
+    let stored = stored.ok_or_else(|| AppError::NotFound("protocol".into()))?;
+    Ok(web::Json(view(stored, started)?))
+}
+
+/// Every protocol version, oldest first.
+#[utoipa::path(tag = "protocol", responses((status = 200, body = Vec<StoredProtocol>)), security(("session" = []), ("bearer" = [])))]
+#[get("/protocol/versions")]
+async fn versions(
+    state: web::Data<AppState>,
+    auth: Auth,
+) -> Result<web::Json<Vec<StoredProtocol>>, AppError> {
+    auth.require(Permission::ReadProtocol)?;
+    Ok(web::Json(state.run(|c| Ok(store::list(c)?)).await?))
+}
+
+/// One protocol version.
+#[utoipa::path(tag = "protocol", params(("version" = i32, Path, description = "version number")),
+    responses((status = 200, body = ProtocolView), (status = 404, body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+#[get("/protocol/versions/{version}")]
+async fn version(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<web::Json<ProtocolView>, AppError> {
+    auth.require(Permission::ReadProtocol)?;
+    let number: i32 = path.parse().map_err(|_| AppError::validation("version", "must be a whole number"))?;
+    let (stored, started) =
+        state.run(move |c| Ok((store::get(c, number)?, store::randomisation_started(c)?))).await?;
+    let stored = stored.ok_or_else(|| AppError::NotFound(format!("protocol version {number}")))?;
+    Ok(web::Json(view(stored, started)?))
+}
+
+/// A protocol amendment: the whole new TOML text and why.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Amendment {
+    pub content: String,
+    pub reason: String,
+}
+
+/// Record an amendment as a new version (refused if it changes arms, strata or method after
+/// randomisation has started).
+#[utoipa::path(tag = "protocol", request_body = Amendment,
+    responses((status = 201, body = StoredProtocol), (status = 409, body = ErrorBody), (status = 422, description = "the protocol has problems; each with line and column", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/protocol/versions")]
+async fn amend(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: ApiJson<Amendment>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Permission::AmendProtocol)?;
+    let body = body.parse()?;
+    let reason = required_reason(&body.reason)?;
+    let ctx = auth.context();
+    let stored = state.run(move |c| store::amend(c, &ctx, &body.content, &reason)).await?;
+    Ok(HttpResponse::Created().json(stored))
+}

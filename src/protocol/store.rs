@@ -1,0 +1,207 @@
+//! Protocol versions in the database: the version in force, its history, and amendments.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::{Protocol, check};
+use crate::audit::{self, Change, Context, Event};
+use crate::auth::sha256_hex;
+use crate::db::schema::{protocol_versions, study_state};
+use crate::db::{self, DbConn};
+use crate::error::AppError;
+
+/// A stored protocol version.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = protocol_versions)]
+pub struct StoredProtocol {
+    pub version: i32,
+    pub study_code: String,
+    /// The TOML text exactly as submitted.
+    pub content: String,
+    pub content_sha256: String,
+    pub created_at: NaiveDateTime,
+    pub created_by: Option<String>,
+    pub reason: String,
+}
+
+impl StoredProtocol {
+    /// The parsed protocol (stored text was checked before it was stored).
+    pub fn parsed(&self) -> Result<Protocol, AppError> {
+        check(&self.content).map_err(|errors| {
+            AppError::Internal(anyhow::anyhow!(
+                "stored protocol version {} no longer parses: {}",
+                self.version,
+                errors[0]
+            ))
+        })
+    }
+}
+
+/// The version in force: the highest.
+pub fn current(conn: &mut DbConn) -> QueryResult<Option<StoredProtocol>> {
+    protocol_versions::table
+        .select(StoredProtocol::as_select())
+        .order(protocol_versions::version.desc())
+        .first(conn)
+        .optional()
+}
+
+/// One version.
+pub fn get(conn: &mut DbConn, version: i32) -> QueryResult<Option<StoredProtocol>> {
+    protocol_versions::table.find(version).select(StoredProtocol::as_select()).first(conn).optional()
+}
+
+/// Every version, oldest first.
+pub fn list(conn: &mut DbConn) -> QueryResult<Vec<StoredProtocol>> {
+    protocol_versions::table
+        .select(StoredProtocol::as_select())
+        .order(protocol_versions::version.asc())
+        .load(conn)
+}
+
+/// When the first participant was randomised, if anyone has been.
+pub fn randomisation_started(conn: &mut DbConn) -> QueryResult<Option<NaiveDateTime>> {
+    study_state::table.find(1).select(study_state::randomisation_started_at).first(conn)
+}
+
+/// Marks randomisation as started (the randomisation module calls this with the first allocation).
+pub fn mark_randomisation_started(conn: &mut DbConn, ctx: &Context) -> QueryResult<()> {
+    if randomisation_started(conn)?.is_some() {
+        return Ok(());
+    }
+    let now = db::now();
+    diesel::update(study_state::table.find(1))
+        .set(study_state::randomisation_started_at.eq(now))
+        .execute(conn)?;
+    audit::append(
+        conn,
+        ctx,
+        Event {
+            action: "randomisation_started",
+            entity: "study",
+            entity_id: "1",
+            changes: vec![Change::update("randomisation_started_at", None::<NaiveDateTime>, now)],
+            reason: None,
+        },
+    )?;
+    Ok(())
+}
+
+/// Protocol text that failed its check: every problem with line and column.
+fn invalid(errors: Vec<super::ProtocolError>) -> AppError {
+    let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    AppError::validation(
+        "content",
+        format!("the protocol has {} problem(s): {}", list.len(), list.join("; ")),
+    )
+}
+
+/// Stores `text` as version 1 if the database has no protocol yet; returns the version in force.
+pub fn install_initial(
+    conn: &mut DbConn,
+    ctx: &Context,
+    text: &str,
+    reason: &str,
+) -> Result<StoredProtocol, AppError> {
+    let protocol = check(text).map_err(invalid)?;
+    db::write_tx(conn, |c| {
+        if let Some(existing) = current(c)? {
+            return Ok(existing);
+        }
+        insert_version(c, ctx, 1, &protocol, text, reason)
+    })
+}
+
+/// Records an amendment as a new version. Refuses changes to arms, strata or the randomisation
+/// method once randomisation has started: they would invalidate allocations already made.
+pub fn amend(conn: &mut DbConn, ctx: &Context, text: &str, reason: &str) -> Result<StoredProtocol, AppError> {
+    let new = check(text).map_err(invalid)?;
+    db::write_tx(conn, |c| {
+        let old_row = current(c)?.ok_or_else(|| AppError::NotFound("protocol".into()))?;
+        if old_row.content_sha256 == sha256_hex(text) {
+            return Err(AppError::conflict(
+                "unchanged",
+                format!("this text is already version {}", old_row.version),
+            ));
+        }
+        let old = old_row.parsed()?;
+        if old.study.code.get_ref() != new.study.code.get_ref() {
+            return Err(AppError::validation(
+                "content",
+                format!(
+                    "the study code cannot change (from {} to {})",
+                    old.study.code.get_ref(),
+                    new.study.code.get_ref()
+                ),
+            ));
+        }
+        if randomisation_started(c)?.is_some() {
+            let changed = changed_allocation_parts(&old, &new);
+            if !changed.is_empty() {
+                return Err(AppError::conflict(
+                    "amendment_invalidates_allocations",
+                    format!(
+                        "randomisation has started, so {} cannot change; allocations already made depend on them",
+                        changed.join(", ")
+                    ),
+                ));
+            }
+        }
+        insert_version(c, ctx, old_row.version + 1, &new, text, reason)
+    })
+}
+
+/// Which allocation-defining parts differ between two protocols.
+pub fn changed_allocation_parts(old: &Protocol, new: &Protocol) -> Vec<&'static str> {
+    let (a, b) = (old.allocation_basis(), new.allocation_basis());
+    let mut changed = Vec::new();
+    if a["arms"] != b["arms"] {
+        changed.push("arms");
+    }
+    if a["stratification"] != b["stratification"] {
+        changed.push("stratification factors");
+    }
+    for key in ["method", "block_sizes", "imbalance", "probability"] {
+        if a[key] != b[key] {
+            changed.push("the randomisation method and its parameters");
+            break;
+        }
+    }
+    changed
+}
+
+fn insert_version(
+    conn: &mut DbConn,
+    ctx: &Context,
+    version: i32,
+    protocol: &Protocol,
+    text: &str,
+    reason: &str,
+) -> Result<StoredProtocol, AppError> {
+    let row = StoredProtocol {
+        version,
+        study_code: protocol.study.code.get_ref().clone(),
+        content: text.to_owned(),
+        content_sha256: sha256_hex(text),
+        created_at: db::now(),
+        created_by: ctx.actor.id.clone(),
+        reason: reason.to_owned(),
+    };
+    diesel::insert_into(protocol_versions::table).values(&row).execute(conn)?;
+    audit::append(
+        conn,
+        ctx,
+        Event {
+            action: if version == 1 { "create" } else { "amend" },
+            entity: "protocol",
+            entity_id: &version.to_string(),
+            changes: vec![
+                Change::set("content_sha256", &row.content_sha256),
+                Change::set("study_code", &row.study_code),
+            ],
+            reason: Some(reason),
+        },
+    )?;
+    Ok(row)
+}

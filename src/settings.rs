@@ -1,0 +1,150 @@
+//! Configuration: defaults, then an optional TOML file, then `TRIALDESK_*` environment variables,
+//! then command-line flags. Checked once at start-up; secrets are never printed.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::db::DatabaseUrl;
+
+/// Settings as written in the file or the environment, before checking. Unknown keys are
+/// ignored because every `TRIALDESK_*` variable reaches here, including ones for other tools.
+#[derive(Debug, Deserialize)]
+struct Raw {
+    database_url: String,
+    bind: String,
+    secret_key: Option<String>,
+    secret_key_file: PathBuf,
+    protocol_file: Option<PathBuf>,
+    session_idle_minutes: u64,
+    session_max_hours: u64,
+    cookie_secure: bool,
+    login_attempts_per_minute: u32,
+    pool_size: u32,
+    log_format: String,
+}
+
+/// Checked settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    pub bind: String,
+    secret_key: Option<SecretString>,
+    pub secret_key_file: PathBuf,
+    /// A protocol file to load into an empty database instead of the bundled one.
+    pub protocol_file: Option<PathBuf>,
+    pub session_idle: Duration,
+    pub session_max: Duration,
+    /// Mark cookies `Secure` (on whenever the server is reached over HTTPS).
+    pub cookie_secure: bool,
+    pub login_attempts_per_minute: u32,
+    pub pool_size: u32,
+    pub json_logs: bool,
+}
+
+impl Settings {
+    /// Loads settings from `file` (if given, or `trialdesk.toml` if present) and the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut builder = config::Config::builder()
+            .set_default("database_url", "trialdesk.db")?
+            .set_default("bind", "127.0.0.1:8080")?
+            .set_default("secret_key_file", "trialdesk.key")?
+            .set_default("session_idle_minutes", 30)?
+            .set_default("session_max_hours", 12)?
+            .set_default("cookie_secure", false)?
+            .set_default("login_attempts_per_minute", 5)?
+            .set_default("pool_size", 8)?
+            .set_default("log_format", "text")?;
+        match file {
+            Some(path) => builder = builder.add_source(config::File::from(path).required(true)),
+            None => builder = builder.add_source(config::File::with_name("trialdesk.toml").required(false)),
+        }
+        let raw: Raw = builder
+            .add_source(config::Environment::with_prefix("TRIALDESK").try_parsing(true))
+            .build()?
+            .try_deserialize()
+            .context("reading settings")?;
+        Self::from_raw(raw)
+    }
+
+    fn from_raw(raw: Raw) -> anyhow::Result<Self> {
+        let json_logs = match raw.log_format.as_str() {
+            "text" => false,
+            "json" => true,
+            other => anyhow::bail!("log_format must be `text` or `json`, not `{other}`"),
+        };
+        if raw.session_idle_minutes == 0 || raw.session_max_hours == 0 {
+            anyhow::bail!("session_idle_minutes and session_max_hours must be positive");
+        }
+        let secret_key = match raw.secret_key {
+            Some(k) if k.len() < 32 => anyhow::bail!("secret_key must be at least 32 characters"),
+            k => k.map(SecretString::from),
+        };
+        Ok(Self {
+            database_url: DatabaseUrl::parse(&raw.database_url)?,
+            bind: raw.bind,
+            secret_key,
+            secret_key_file: raw.secret_key_file,
+            protocol_file: raw.protocol_file,
+            session_idle: Duration::from_secs(raw.session_idle_minutes * 60),
+            session_max: Duration::from_secs(raw.session_max_hours * 3600),
+            cookie_secure: raw.cookie_secure,
+            login_attempts_per_minute: raw.login_attempts_per_minute,
+            pool_size: raw.pool_size.max(1),
+            json_logs,
+        })
+    }
+
+    /// Replaces the database URL (the `--database-url` flag).
+    pub fn with_database_url(mut self, raw: &str) -> anyhow::Result<Self> {
+        self.database_url = DatabaseUrl::parse(raw)?;
+        Ok(self)
+    }
+
+    /// Sets the secret key directly (tests, and deployments that inject it).
+    pub fn with_secret_key(mut self, key: String) -> Self {
+        self.secret_key = Some(SecretString::from(key));
+        self
+    }
+
+    /// The server's secret: from settings, or the key file, created with fresh randomness (mode
+    /// 0600) when `create` is set and it does not exist yet. It signs sessions and, later, seeds
+    /// randomisation, so it lives outside the database.
+    pub fn secret_key(&self, create: bool) -> anyhow::Result<SecretString> {
+        if let Some(k) = &self.secret_key {
+            return Ok(k.clone());
+        }
+        let path = &self.secret_key_file;
+        match std::fs::read_to_string(path) {
+            Ok(text) if text.trim().len() >= 32 => Ok(SecretString::from(text.trim().to_owned())),
+            Ok(_) => anyhow::bail!("the secret key file {} holds fewer than 32 characters", path.display()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+                let key = crate::auth::random_hex(64)?;
+                write_private(path, &key)
+                    .with_context(|| format!("creating the secret key file {}", path.display()))?;
+                tracing::warn!(path = %path.display(), "created a new secret key file; back it up with the database");
+                Ok(SecretString::from(key))
+            }
+            Err(e) => Err(e).with_context(|| format!("reading the secret key file {}", path.display())),
+        }
+    }
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.write_all(b"\n")
+}
+
+/// The session-signing key derived from the secret.
+pub fn cookie_key(secret: &SecretString) -> actix_web::cookie::Key {
+    actix_web::cookie::Key::derive_from(secret.expose_secret().as_bytes())
+}

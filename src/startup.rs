@@ -1,0 +1,175 @@
+//! Builds the HTTP server from settings; tests start it on port 0.
+
+use std::net::TcpListener;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, CookieContentSecurity};
+use actix_session::storage::CookieSessionStore;
+use actix_web::body::MessageBody;
+use actix_web::cookie::SameSite;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use anyhow::Context as _;
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::{self, OpenApiJson};
+use crate::audit::{Actor, Context};
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::users;
+use crate::db::{self, Backend, DbConn};
+use crate::error::AppError;
+use crate::protocol::{self, store};
+use crate::settings::{self, Settings};
+use crate::state::AppState;
+use crate::telemetry::RequestSpan;
+
+/// Largest JSON body accepted (a protocol amendment is the biggest we expect).
+const MAX_BODY_BYTES: usize = 512 * 1024;
+
+/// A built server, bound and ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+    /// True when the database has no staff accounts yet.
+    pub needs_first_admin: bool,
+}
+
+impl Application {
+    /// Prepares the database, binds the listener and builds the server.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let pool = db::pool(&settings.database_url, settings.pool_size);
+        let prep_pool = pool.clone();
+        let prep_settings = settings.clone();
+        let needs_first_admin = web::block(move || -> anyhow::Result<bool> {
+            let mut conn = prep_pool.get().context("connecting to the database")?;
+            prepare_database(&mut conn, &prep_settings)
+        })
+        .await??;
+        let key = settings::cookie_key(&settings.secret_key(true)?);
+        let listener =
+            TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            pool,
+            session_idle: settings.session_idle,
+            session_max: settings.session_max,
+            throttle: LoginThrottle::new(settings.login_attempts_per_minute),
+        });
+        let doc = api::openapi();
+        let doc_json =
+            web::Data::new(OpenApiJson(doc.to_json().context("serialising the OpenAPI document")?));
+        let secure = settings.cookie_secure;
+        let server = HttpServer::new(move || {
+            let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+                .cookie_name("trialdesk_session".into())
+                .cookie_secure(secure)
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Strict)
+                .cookie_content_security(CookieContentSecurity::Private)
+                .session_lifecycle(BrowserSession::default())
+                .build();
+            App::new()
+                .into_utoipa_app()
+                .app_data(state.clone())
+                .app_data(doc_json.clone())
+                .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+                .app_data(web::FormConfig::default().limit(64 * 1024))
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    AppError::BadRequest { field: None, message: format!("bad query string: {e}") }.into()
+                }))
+                .configure(api::documented)
+                .into_app()
+                .service(
+                    SwaggerUi::new("/api/docs/{_:.*}")
+                        .config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")),
+                )
+                .configure(crate::web::routes)
+                .default_service(web::to(not_found))
+                .wrap(sessions)
+                .wrap(from_fn(security_headers))
+                .wrap(TracingLogger::<RequestSpan>::new())
+        })
+        .listen(listener)?
+        .shutdown_timeout(20)
+        .run();
+        Ok(Self { port, server, needs_first_admin })
+    }
+
+    /// The port the server listens on (useful when bound to port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then finishes requests in flight (graceful shutdown).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Migrates (SQLite) or checks migrations (PostgreSQL), loads the protocol into an empty
+/// database, and reports whether any staff account exists.
+pub fn prepare_database(conn: &mut DbConn, settings: &Settings) -> anyhow::Result<bool> {
+    match settings.database_url.backend() {
+        Backend::Sqlite => {
+            db::migrate(conn)?;
+        }
+        Backend::Postgres => {
+            if db::has_pending_migrations(conn)? {
+                anyhow::bail!(
+                    "the PostgreSQL database has pending migrations: run `trialdesk migrate` first"
+                );
+            }
+        }
+    }
+    let (text, source) = match &settings.protocol_file {
+        Some(path) => (
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+            format!("initial protocol from {}", path.display()),
+        ),
+        None => (protocol::BUNDLED.to_owned(), "initial protocol (bundled CONNECT-style study)".to_owned()),
+    };
+    let ctx = Context { actor: Actor::system(), request_id: None };
+    let stored = store::install_initial(conn, &ctx, &text, &source).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if settings.protocol_file.is_some() && stored.content_sha256 != crate::auth::sha256_hex(&text) {
+        tracing::warn!(
+            version = stored.version,
+            "the protocol file differs from the version in force; record it with `trialdesk protocol amend`"
+        );
+    }
+    Ok(users::count(conn)? == 0)
+}
+
+async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound("page".into()))
+}
+
+/// Security headers on every response; the API docs page needs inline script and style.
+async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let docs = req.path().starts_with("/api/docs");
+    let mut res = next.call(req).await?;
+    let csp = if docs {
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
+    } else {
+        "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    };
+    let headers = res.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
+}

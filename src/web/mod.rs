@@ -1,0 +1,285 @@
+//! Server-rendered pages for staff: sign-in, password change and the study overview.
+
+pub mod health;
+
+use actix_session::Session;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+
+use crate::auth::extract::{self, Via};
+use crate::auth::routes::check_credentials;
+use crate::auth::{self, Auth, Permission, users};
+use crate::error::AppError;
+use crate::protocol::store;
+use crate::state::AppState;
+
+/// Registers the pages and their stylesheet.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(home)
+        .service(login_form)
+        .service(login_submit)
+        .service(logout)
+        .service(password_form)
+        .service(password_submit)
+        .service(stylesheet);
+}
+
+fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
+}
+
+/// The signed-in user of a page; `None` sends the visitor to the sign-in page.
+fn signed_in(auth: Result<Auth, AppError>) -> Result<Option<Auth>, AppError> {
+    match auth {
+        Ok(a) => Ok(Some(a)),
+        Err(AppError::Unauthenticated) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn csrf_of(auth: &Auth) -> String {
+    match &auth.via {
+        Via::Session { csrf } => csrf.clone(),
+        Via::Token { .. } => String::new(),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+struct HomePage {
+    role: String,
+    csrf_token: String,
+    study_code: String,
+    study_name: String,
+    protocol_version: i32,
+    randomisation_started: Option<String>,
+    arms: Vec<(String, String, i64)>,
+    enrolment_target: i64,
+    diversity: Vec<String>,
+    group_capacity: i64,
+    sessions: i64,
+    session_minutes: i64,
+    timepoints: Vec<String>,
+}
+
+#[get("/")]
+async fn home(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Result<HttpResponse, AppError> {
+    let Some(auth) = signed_in(auth)? else {
+        return Ok(redirect("/login"));
+    };
+    if auth.user.must_change_password {
+        return Ok(redirect("/account/password"));
+    }
+    let role = auth.require(Permission::ReadProtocol)?;
+    let (stored, started) = state.run(|c| Ok((store::current(c)?, store::randomisation_started(c)?))).await?;
+    let stored = stored.ok_or_else(|| AppError::NotFound("protocol".into()))?;
+    let p = stored.parsed()?;
+    let page = HomePage {
+        role: role.to_string(),
+        csrf_token: csrf_of(&auth),
+        study_code: p.study.code.get_ref().clone(),
+        study_name: p.study.name.clone(),
+        protocol_version: stored.version,
+        randomisation_started: started.map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
+        arms: p
+            .arms
+            .iter()
+            .map(|a| {
+                let label =
+                    if role.is_unblinded() { a.label.clone() } else { format!("Arm {}", a.code.get_ref()) };
+                (a.code.get_ref().clone(), label, *a.ratio.get_ref())
+            })
+            .collect(),
+        enrolment_target: *p.enrolment.target.get_ref(),
+        diversity: p
+            .enrolment
+            .diversity_targets
+            .iter()
+            .map(|t| format!("{}: at least {:.0}%", t.label, t.min_share.get_ref() * 100.0))
+            .collect(),
+        group_capacity: *p.groups.capacity.get_ref(),
+        sessions: *p.groups.sessions.get_ref(),
+        session_minutes: *p.groups.session_minutes.get_ref(),
+        timepoints: p
+            .assessments
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} (day {}, {})",
+                    t.label,
+                    t.offset_days.get_ref(),
+                    t.instruments
+                        .get_ref()
+                        .iter()
+                        .map(|i| i.get_ref().as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+            .collect(),
+    };
+    Ok(page.respond_to_html())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginPage {
+    error: Option<String>,
+    email: String,
+}
+
+#[get("/login")]
+async fn login_form(auth: Result<Auth, AppError>) -> HttpResponse {
+    if auth.is_ok() {
+        return redirect("/");
+    }
+    LoginPage { error: None, email: String::new() }.respond_to_html()
+}
+
+/// The sign-in form's fields.
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+}
+
+#[post("/login")]
+async fn login_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    // No session exists yet, so there is no token to check: SameSite=Strict cookies and
+    // refusing cross-site posts stop a forged sign-in.
+    extract::refuse_cross_site(&req)?;
+    let LoginForm { email, password } = form.into_inner();
+    match check_credentials(&state, &req, &email, password).await {
+        Ok(user) => {
+            extract::start_session(&session, &user)?;
+            Ok(redirect(if user.must_change_password { "/account/password" } else { "/" }))
+        }
+        Err(e @ (AppError::InvalidCredentials | AppError::TooManyRequests { .. })) => {
+            let status = actix_web::ResponseError::status_code(&e);
+            let mut resp = LoginPage { error: Some(e.to_string()), email }.respond_to_html();
+            *resp.status_mut() = status;
+            Ok(resp)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A form that carries only the CSRF token.
+#[derive(Debug, Deserialize)]
+struct CsrfForm {
+    csrf_token: String,
+}
+
+#[post("/logout")]
+async fn logout(
+    auth: Result<Auth, AppError>,
+    session: Session,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    let Some(auth) = signed_in(auth)? else {
+        return Ok(redirect("/login"));
+    };
+    auth.check_form_csrf(&form.csrf_token)?;
+    session.purge();
+    Ok(redirect("/login"))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    role: String,
+    csrf_token: String,
+    must_change: bool,
+    error: Option<String>,
+}
+
+impl PasswordPage {
+    fn for_user(auth: &Auth, error: Option<String>) -> Self {
+        Self {
+            role: auth.user.role().to_string(),
+            csrf_token: csrf_of(auth),
+            must_change: auth.user.must_change_password,
+            error,
+        }
+    }
+}
+
+#[get("/account/password")]
+async fn password_form(auth: Result<Auth, AppError>) -> Result<HttpResponse, AppError> {
+    Ok(match signed_in(auth)? {
+        Some(a) => PasswordPage::for_user(&a, None).respond_to_html(),
+        None => redirect("/login"),
+    })
+}
+
+/// The password form's fields.
+#[derive(Debug, Deserialize)]
+struct PasswordForm {
+    csrf_token: String,
+    current_password: String,
+    new_password: String,
+}
+
+#[post("/account/password")]
+async fn password_submit(
+    state: web::Data<AppState>,
+    auth: Result<Auth, AppError>,
+    session: Session,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let Some(auth) = signed_in(auth)? else {
+        return Ok(redirect("/login"));
+    };
+    auth.check_form_csrf(&form.csrf_token)?;
+    let form = form.into_inner();
+    let problem = if let Err(m) = auth::check_new_password(&form.new_password) {
+        Some(format!("The new password {m}."))
+    } else if !auth::verify_password(&form.current_password, &auth.user.password_hash) {
+        Some("The current password is wrong.".to_owned())
+    } else if form.new_password == form.current_password {
+        Some("The new password must differ from the current one.".to_owned())
+    } else {
+        None
+    };
+    if let Some(message) = problem {
+        let mut resp = PasswordPage::for_user(&auth, Some(message)).respond_to_html();
+        *resp.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(resp);
+    }
+    let hash = auth::hash_password(&form.new_password)?;
+    let (ctx, id) = (auth.context(), auth.user.id.clone());
+    let user =
+        state.run(move |c| users::set_password(c, &ctx, &id, hash, false, "changed by the user")).await?;
+    extract::start_session(&session, &user)?;
+    Ok(redirect("/"))
+}
+
+#[get("/static/app.css")]
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../../static/app.css"))
+}
+
+/// Renders a template, or a plain 500 if rendering fails (it cannot for these fixed templates).
+trait RespondHtml {
+    fn respond_to_html(&self) -> HttpResponse;
+}
+
+impl<T: Template> RespondHtml for T {
+    fn respond_to_html(&self) -> HttpResponse {
+        match self.render() {
+            Ok(body) => HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body),
+            Err(e) => actix_web::ResponseError::error_response(&AppError::Internal(e.into())),
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Staff accounts and API tokens through the API, with their audit entries.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use trialdesk::auth::Role;
+
+use crate::helpers::{error_of, spawn_app};
+
+#[tokio::test]
+async fn a_role_change_needs_a_reason_and_is_audited_old_to_new() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin);
+    let target = app.user(Role::StatisticianBlinded);
+    let path = format!("/api/v1/users/{}", target.id);
+
+    let resp = app.send_as(&admin, Method::PATCH, &path, json!({"role": "statistician_unblinded"})).await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_of(resp).await.1.as_deref(), Some("reason"));
+    let resp = app
+        .send_as(&admin, Method::PATCH, &path, json!({"role": "statistician_unblinded", "reason": "  "}))
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_of(resp).await.1.as_deref(), Some("reason"));
+
+    let resp = app
+        .send_as(
+            &admin,
+            Method::PATCH,
+            &path,
+            json!({"role": "statistician_unblinded", "reason": "DSMB unblinding approved"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+
+    let entries: Value = app
+        .get_as(&admin, &format!("/api/v1/audit?entity=user&entity_id={}", target.id))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let update =
+        entries.as_array().expect("list").iter().find(|e| e["action"] == "update").expect("update entry");
+    assert_eq!(update["actor_id"], admin.id.as_str());
+    assert_eq!(update["actor_role"], "admin");
+    assert_eq!(update["reason"], "DSMB unblinding approved");
+    let changes: Value = serde_json::from_str(update["changes"].as_str().expect("changes")).expect("json");
+    assert_eq!(
+        changes[0],
+        json!({"field": "role", "old": "statistician_blinded", "new": "statistician_unblinded"})
+    );
+}
+
+#[tokio::test]
+async fn creating_an_account_twice_or_with_a_bad_email_or_role_is_refused() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin);
+    let body = json!({"email": "dup@example.org", "display_name": "Dup", "role": "moderator"});
+    assert_eq!(
+        app.send_as(&admin, Method::POST, "/api/v1/users", body.clone()).await.status(),
+        StatusCode::CREATED
+    );
+    let resp = app.send_as(&admin, Method::POST, "/api/v1/users", body).await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert_eq!(error_of(resp).await.0, "email_taken");
+
+    let resp = app
+        .send_as(
+            &admin,
+            Method::POST,
+            "/api/v1/users",
+            json!({"email": "not-an-email", "display_name": "X", "role": "moderator"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_of(resp).await.1.as_deref(), Some("email"));
+
+    let resp = app
+        .send_as(
+            &admin,
+            Method::POST,
+            "/api/v1/users",
+            json!({"email": "r@example.org", "display_name": "X", "role": "superuser"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_of(resp).await.1.as_deref(), Some("role"));
+}
+
+#[tokio::test]
+async fn the_account_audit_values_never_hold_email_or_name_in_clear() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin);
+    let resp = app.send_as(&admin, Method::POST, "/api/v1/users",
+        json!({"email": "maria.gonzalez@example.org", "display_name": "María González", "role": "moderator"})).await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let csv = app.get_as(&admin, "/api/v1/audit/export").await.text().await.expect("csv");
+    assert!(csv.contains(",create,user,"), "the creation is audited");
+    assert!(
+        !csv.contains("maria.gonzalez") && !csv.contains("González"),
+        "contact data leaked into the audit trail"
+    );
+}
+
+#[tokio::test]
+async fn a_token_is_shown_once_listed_without_its_secret_and_stops_working_when_revoked() {
+    let app = spawn_app().await;
+    let user = app.user(Role::StatisticianUnblinded);
+    let created: Value = app
+        .send_as(&user, Method::POST, "/api/v1/tokens", json!({"name": "R script", "valid_days": 30}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let secret = created["token_secret"].as_str().expect("secret").to_owned();
+    assert!(secret.starts_with("td_"));
+    let listed = app.get_as(&user, "/api/v1/tokens").await.text().await.expect("text");
+    assert!(listed.contains("R script") && !listed.contains(&secret) && !listed.contains("token_hash"));
+
+    let me = app.client.get(app.url("/api/v1/auth/me")).bearer_auth(&secret).send().await.expect("get");
+    assert_eq!(me.status(), StatusCode::OK);
+    let id = created["id"].as_str().expect("id");
+    let resp = app.send_as(&user, Method::DELETE, &format!("/api/v1/tokens/{id}"), json!({})).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let me = app.client.get(app.url("/api/v1/auth/me")).bearer_auth(&secret).send().await.expect("get");
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn nobody_can_revoke_another_users_token() {
+    let app = spawn_app().await;
+    let owner = app.user(Role::Coordinator);
+    let other = app.user(Role::Admin);
+    let created: Value = app
+        .send_as(&owner, Method::POST, "/api/v1/tokens", json!({"name": "mine"}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let id = created["id"].as_str().expect("id");
+    let resp = app.send_as(&other, Method::DELETE, &format!("/api/v1/tokens/{id}"), json!({})).await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}

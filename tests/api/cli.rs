@@ -1,0 +1,120 @@
+//! The command line, run as a user would run it: the built binary, a real database.
+
+use std::process::{Command, Output};
+
+use diesel::RunQueryDsl;
+
+use crate::helpers::TestDb;
+
+fn trialdesk(db: &TestDb, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_trialdesk"))
+        .args(args)
+        .env("TRIALDESK_DATABASE_URL", &db.url)
+        .env("TRIALDESK_SECRET_KEY_FILE", db.dir.path().join("key"))
+        .env_remove("RUST_LOG")
+        .current_dir(db.dir.path())
+        .output()
+        .expect("run trialdesk")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn a_protocol_file_with_mistakes_is_reported_with_line_and_column_and_exit_1() {
+    let db = TestDb::empty();
+    let bad = trialdesk::protocol::BUNDLED.replace(
+        "instruments = [\"phq9\", \"gad7\", \"ucla3\"]\nprimary",
+        "instruments = [\"phq9\", \"gad8\"]\nprimary",
+    );
+    let path = db.dir.path().join("bad.toml");
+    std::fs::write(&path, bad).expect("write");
+    let out = trialdesk(&db, &["protocol", "check", path.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("bad.toml:") && err.contains("unknown instrument `gad8`"), "{err}");
+    let (line, col) = (err.split(':').nth(1).expect("line"), err.split(':').nth(2).expect("col"));
+    assert!(line.parse::<usize>().is_ok() && col.parse::<usize>().is_ok(), "{err}");
+
+    let ok = trialdesk(
+        &db,
+        &["protocol", "check", concat!(env!("CARGO_MANIFEST_DIR"), "/docs/examples/connect.toml")],
+    );
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+}
+
+#[test]
+fn an_unknown_database_scheme_is_refused_naming_the_schemes_that_work() {
+    let db = TestDb::empty();
+    let out = Command::new(env!("CARGO_BIN_EXE_trialdesk"))
+        .args(["migrate", "--database-url", "mysql://root@localhost/trial"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("`mysql`") && err.contains("sqlite://") && err.contains("postgres://"), "{err}");
+    drop(db);
+}
+
+#[test]
+fn user_create_prints_a_one_time_password_and_refuses_an_unknown_role() {
+    let db = TestDb::empty();
+    assert!(trialdesk(&db, &["migrate"]).status.success());
+    let out = trialdesk(&db, &["user", "create", "--email", "pi@example.org", "--role", "admin"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let password = stdout.lines().find_map(|l| l.strip_prefix("one-time password: ")).expect("password line");
+    assert_eq!(password.len(), 20);
+
+    let out = trialdesk(&db, &["user", "create", "--email", "x@example.org", "--role", "owner"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("statistician_blinded"));
+    let listed = text(&trialdesk(&db, &["user", "list"]).stdout);
+    assert!(listed.contains("pi@example.org") && !listed.contains("x@example.org"));
+}
+
+#[test]
+fn audit_verify_fails_and_names_the_entry_edited_directly_in_the_database() {
+    let db = TestDb::empty();
+    assert!(trialdesk(&db, &["migrate"]).status.success());
+    for email in ["a@example.org", "b@example.org", "c@example.org"] {
+        assert!(
+            trialdesk(&db, &["user", "create", "--email", email, "--role", "coordinator"]).status.success()
+        );
+    }
+    let ok = trialdesk(&db, &["audit", "verify"]);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    assert!(text(&ok.stdout).contains("intact"));
+
+    diesel::sql_query("UPDATE audit_log SET changes = '[]' WHERE seq = 3")
+        .execute(&mut db.conn())
+        .expect("tamper");
+    let out = trialdesk(&db, &["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("broken at entry 3"), "{}", text(&out.stderr));
+
+    let csv_path = db.dir.path().join("audit.csv");
+    let out = trialdesk(&db, &["audit", "export", "--out", csv_path.to_str().expect("path")]);
+    assert!(out.status.success());
+    assert!(std::fs::read_to_string(csv_path).expect("csv").starts_with("seq,at_utc,actor_kind"));
+}
+
+#[test]
+fn token_create_and_revoke_work_from_the_command_line() {
+    let db = TestDb::empty();
+    assert!(trialdesk(&db, &["migrate"]).status.success());
+    assert!(
+        trialdesk(&db, &["user", "create", "--email", "s@example.org", "--role", "statistician_blinded"])
+            .status
+            .success()
+    );
+    let out = trialdesk(&db, &["token", "create", "--email", "s@example.org", "--name", "nightly export"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let id = stdout.lines().find_map(|l| l.strip_prefix("token id: ")).expect("id");
+    assert!(stdout.contains("td_"));
+    assert!(trialdesk(&db, &["token", "revoke", id]).status.success());
+    let out = trialdesk(&db, &["token", "revoke", "no-such-token"]);
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -1,0 +1,107 @@
+//! Bad input gets a clear JSON error naming the field; the server stays healthy.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use trialdesk::auth::Role;
+
+use crate::helpers::{error_of, spawn_app};
+
+#[tokio::test]
+async fn health_reports_a_reachable_database() {
+    let app = spawn_app().await;
+    let body: Value =
+        app.client.get(app.url("/healthz")).send().await.expect("get").json().await.expect("json");
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["database"], "reachable");
+}
+
+#[tokio::test]
+async fn malformed_json_names_the_field_and_wrong_content_type_is_explained() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin);
+    let resp = app
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .bearer_auth(&admin.token)
+        .header("content-type", "application/json")
+        .body(r#"{"name": "x", "valid_days": "ten"}"#)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_of(resp).await.1.as_deref(), Some("valid_days"));
+
+    let resp = app
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .bearer_auth(&admin.token)
+        .header("content-type", "text/plain")
+        .body("name=x")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let body: Value = resp.json().await.expect("json");
+    assert!(body["error"]["message"].as_str().expect("m").contains("application/json"));
+
+    let resp = app
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .bearer_auth(&admin.token)
+        .header("content-type", "application/json")
+        .body(r#"{"name": "x", "colour": "red"}"#)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_of(resp).await.1.as_deref(), Some("colour"));
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_with_413() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin);
+    let huge = format!(r#"{{"content": "{}", "reason": "x"}}"#, "a".repeat(600 * 1024));
+    let resp = app
+        .client
+        .post(app.url("/api/v1/protocol/versions"))
+        .bearer_auth(&admin.token)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_of(resp).await.0, "payload_too_large");
+}
+
+#[tokio::test]
+async fn unknown_routes_get_a_json_404_and_responses_carry_security_headers() {
+    let app = spawn_app().await;
+    let resp = app.client.get(app.url("/api/v1/nothing-here")).send().await.expect("get");
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let headers = resp.headers().clone();
+    assert_eq!(error_of(resp).await.0, "not_found");
+    assert!(headers["content-security-policy"].to_str().expect("csp").contains("frame-ancestors 'none'"));
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_openapi_3_and_the_docs_page_is_served() {
+    let app = spawn_app().await;
+    let doc: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert!(doc["openapi"].as_str().expect("version").starts_with("3."));
+    assert_eq!(doc["info"]["title"], "trialdesk API");
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    let page = app.client.get(app.url("/api/docs/")).send().await.expect("get");
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.expect("html").contains("swagger"));
+}

@@ -1,0 +1,214 @@
+//! Test harness: a fresh database per test (a temp SQLite file, or a new PostgreSQL database when
+//! `TRIALDESK_TEST_BACKEND=postgres`), and the real server started on port 0.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use diesel::{PgConnection, RunQueryDsl};
+use reqwest::StatusCode;
+use serde_json::Value;
+use trialdesk::audit::{Actor, Context};
+use trialdesk::auth::{self, Role, tokens, users};
+use trialdesk::db::{self, DbConn};
+use trialdesk::settings::Settings;
+use trialdesk::startup::Application;
+
+/// Which database the suite runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// `TRIALDESK_TEST_BACKEND`: `sqlite` (default) or `postgres`. Anything else stops the run.
+pub fn backend() -> Backend {
+    match std::env::var("TRIALDESK_TEST_BACKEND").as_deref() {
+        Err(_) | Ok("sqlite") => Backend::Sqlite,
+        Ok("postgres") => Backend::Postgres,
+        Ok(other) => panic!("TRIALDESK_TEST_BACKEND must be sqlite or postgres, not {other}"),
+    }
+}
+
+/// The server PostgreSQL tests create their databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TRIALDESK_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A database of the test's own, removed when the test ends.
+pub struct TestDb {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    /// A new, empty database on the selected backend (not yet migrated).
+    pub fn empty() -> Self {
+        Self::empty_on(backend())
+    }
+
+    /// A new, empty database on `backend`.
+    pub fn empty_on(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", dir.path().join("trial.db").display());
+                Self { url, dir, pg_name: None }
+            }
+            Backend::Postgres => {
+                let name = format!("td_test_{}", uuid::Uuid::now_v7().simple());
+                let admin = postgres_admin_url();
+                let mut conn = PgConnection::establish(&admin)
+                    .unwrap_or_else(|e| panic!("PostgreSQL expected at {admin} but unreachable: {e}"));
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .expect("create database");
+                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
+                Self { url: format!("{base}/{name}"), dir, pg_name: Some(name) }
+            }
+        }
+    }
+
+    /// A new database with every migration applied.
+    pub fn migrated() -> Self {
+        let db = Self::empty();
+        db::migrate(&mut db.conn()).expect("migrate");
+        db
+    }
+
+    /// A direct connection, for arranging and inspecting state.
+    pub fn conn(&self) -> DbConn {
+        db::connect(&db::DatabaseUrl::parse(&self.url).expect("url")).expect("connect")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = &self.pg_name
+            && let Ok(mut conn) = PgConnection::establish(&postgres_admin_url())
+        {
+            let _ =
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+        }
+    }
+}
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub address: String,
+    pub db: TestDb,
+    /// A client that keeps cookies, like a browser.
+    pub client: reqwest::Client,
+}
+
+/// Settings for a test server: port 0, its own database and key.
+pub fn test_settings(db: &TestDb) -> Settings {
+    let mut settings = Settings::load(None)
+        .expect("settings")
+        .with_database_url(&db.url)
+        .expect("url")
+        .with_secret_key("test-secret-key-that-is-long-enough-0123456789".into());
+    settings.bind = "127.0.0.1:0".into();
+    settings.secret_key_file = db.dir.path().join("trialdesk.key");
+    settings.pool_size = 4;
+    settings
+}
+
+/// Starts the real server on port 0 with a migrated database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the server after `adjust` has changed its settings.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let db = TestDb::migrated();
+    let mut settings = test_settings(&db);
+    adjust(&mut settings);
+    let app = Application::build(settings).await.expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    TestApp { address, db, client }
+}
+
+/// A staff member made for a test: credentials and an API token.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: String,
+    pub email: String,
+    pub password: String,
+    pub token: String,
+    pub role: Role,
+}
+
+impl TestApp {
+    /// The URL of `path` on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Creates an active account with a known password (no change required) and a token.
+    pub fn user(&self, role: Role) -> TestUser {
+        let mut conn = self.db.conn();
+        let ctx = Context { actor: Actor::system(), request_id: None };
+        let email =
+            format!("{}-{}@example.org", role.as_str(), &uuid::Uuid::now_v7().simple().to_string()[20..]);
+        let password = "a long test password 123".to_owned();
+        let hash = auth::hash_password(&password).expect("hash");
+        let user =
+            users::create(&mut conn, &ctx, &email, "Test Person", role, hash.clone()).expect("create user");
+        users::set_password(&mut conn, &ctx, &user.id, hash, false, "test set-up").expect("set password");
+        let (_, token) = tokens::create(&mut conn, &ctx, &user.id, "tests", None).expect("token");
+        TestUser { id: user.id, email, password, token, role }
+    }
+
+    /// Signs in with the cookie client; returns the session's CSRF token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let resp = self
+            .client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(resp.status(), StatusCode::OK, "login failed");
+        let body: Value = resp.json().await.expect("login body");
+        body["csrf_token"].as_str().expect("csrf token").to_owned()
+    }
+
+    /// A GET with a bearer token.
+    pub async fn get_as(&self, user: &TestUser, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).bearer_auth(&user.token).send().await.expect("request")
+    }
+
+    /// A JSON request with a bearer token.
+    pub async fn send_as(
+        &self,
+        user: &TestUser,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> reqwest::Response {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(&user.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// Reads a JSON error body and returns `(code, field)`.
+pub async fn error_of(resp: reqwest::Response) -> (String, Option<String>) {
+    let body: Value = resp.json().await.expect("error body is JSON");
+    let code = body["error"]["code"].as_str().expect("error.code").to_owned();
+    let field = body["error"]["field"].as_str().map(str::to_owned);
+    (code, field)
+}

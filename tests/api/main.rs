@@ -1,0 +1,13 @@
+//! Integration tests: the real server, a real database (SQLite, or PostgreSQL with
+//! `TRIALDESK_TEST_BACKEND=postgres`), real HTTP. One binary, so it links once.
+
+mod helpers;
+
+mod accounts;
+mod audit_trail;
+mod cli;
+mod errors;
+mod migrations;
+mod permissions;
+mod protocol;
+mod sessions;

@@ -1,0 +1,133 @@
+//! Protocol versions and amendments through the API.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use trialdesk::audit::{Actor, Context};
+use trialdesk::auth::Role;
+use trialdesk::protocol::{BUNDLED, store};
+
+use crate::helpers::{error_of, spawn_app};
+
+#[tokio::test]
+async fn the_bundled_protocol_is_version_one_of_an_empty_database() {
+    let app = spawn_app().await;
+    let user = app.user(Role::Moderator);
+    let body: Value = app.get_as(&user, "/api/v1/protocol").await.json().await.expect("json");
+    assert_eq!(body["version"], 1);
+    assert_eq!(body["study_code"], "CONNECT");
+    assert_eq!(body["parsed"]["groups"]["capacity"], 10);
+    assert_eq!(body["parsed"]["arms"][1]["kind"], "waitlist");
+}
+
+#[tokio::test]
+async fn an_amendment_is_a_new_version_with_who_and_why() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin);
+    let amended = BUNDLED.replace("target = 80", "target = 96");
+    let resp = app
+        .send_as(
+            &admin,
+            Method::POST,
+            "/api/v1/protocol/versions",
+            json!({"content": amended, "reason": "IRB approved a larger sample"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let versions: Value = app.get_as(&admin, "/api/v1/protocol/versions").await.json().await.expect("json");
+    let v2 = &versions[1];
+    assert_eq!(v2["version"], 2);
+    assert_eq!(v2["created_by"], admin.id.as_str());
+    assert_eq!(v2["reason"], "IRB approved a larger sample");
+    let current: Value = app.get_as(&admin, "/api/v1/protocol").await.json().await.expect("json");
+    assert_eq!(current["parsed"]["enrolment"]["target"], 96);
+}
+
+#[tokio::test]
+async fn an_amendment_with_mistakes_is_refused_naming_line_and_column() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin);
+    let broken = BUNDLED.replace("capacity = 10", "capacity = -10");
+    let resp = app
+        .send_as(
+            &admin,
+            Method::POST,
+            "/api/v1/protocol/versions",
+            json!({"content": broken, "reason": "typo"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["error"]["field"], "content");
+    let line = BUNDLED.lines().position(|l| l.starts_with("capacity")).expect("line") + 1;
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(message.contains(&format!("line {line}, column 12")), "{message}");
+}
+
+#[tokio::test]
+async fn once_randomisation_has_started_arms_strata_and_method_are_frozen_but_targets_are_not() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin);
+    {
+        let mut conn = app.db.conn();
+        let ctx = Context { actor: Actor::system(), request_id: None };
+        trialdesk::db::write_tx(&mut conn, |c| store::mark_randomisation_started(c, &ctx)).expect("start");
+    }
+    let new_ratio = BUNDLED
+        .replacen("ratio = 1", "ratio = 2", 1)
+        .replace("block_sizes = [2, 4, 6]", "block_sizes = [3, 6]");
+    let resp = app
+        .send_as(
+            &admin,
+            Method::POST,
+            "/api/v1/protocol/versions",
+            json!({"content": new_ratio, "reason": "2:1"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "amendment_invalidates_allocations");
+    assert!(body["error"]["message"].as_str().expect("m").contains("arms"));
+
+    let new_level = BUNDLED.replace(r#"levels = ["yes", "no"]"#, r#"levels = ["yes", "no", "unknown"]"#);
+    let resp = app
+        .send_as(
+            &admin,
+            Method::POST,
+            "/api/v1/protocol/versions",
+            json!({"content": new_level, "reason": "x"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+
+    let new_target = BUNDLED.replace("target = 80", "target = 90");
+    let resp = app
+        .send_as(
+            &admin,
+            Method::POST,
+            "/api/v1/protocol/versions",
+            json!({"content": new_target, "reason": "more"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn the_same_text_again_or_another_study_code_is_refused() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin);
+    let resp = app
+        .send_as(
+            &admin,
+            Method::POST,
+            "/api/v1/protocol/versions",
+            json!({"content": BUNDLED, "reason": "again"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert_eq!(error_of(resp).await.0, "unchanged");
+    let other = BUNDLED.replace(r#"code = "CONNECT""#, r#"code = "OTHER""#);
+    let resp = app
+        .send_as(&admin, Method::POST, "/api/v1/protocol/versions", json!({"content": other, "reason": "x"}))
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}

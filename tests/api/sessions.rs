@@ -1,0 +1,169 @@
+//! Sign-in, sessions, CSRF, throttling and expiry.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use trialdesk::auth::Role;
+
+use crate::helpers::{error_of, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn a_one_time_password_must_be_changed_before_anything_else() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin);
+    let created: Value = app.send_as(&admin, reqwest::Method::POST, "/api/v1/users",
+        json!({"email": "New.Coordinator@Example.org", "display_name": "New Coordinator", "role": "coordinator"}))
+        .await.json().await.expect("json");
+    let otp = created["one_time_password"].as_str().expect("otp").to_owned();
+    assert_eq!(created["user"]["email"], "new.coordinator@example.org");
+
+    let csrf = app.login("new.coordinator@example.org", &otp).await;
+    let resp = app.client.get(app.url("/api/v1/protocol")).send().await.expect("get");
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_of(resp).await.0, "password_change_required");
+
+    let resp = app
+        .client
+        .post(app.url("/api/v1/auth/password"))
+        .header("X-CSRF-Token", &csrf)
+        .json(&json!({"current_password": otp, "new_password": "my own long password"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let resp = app.client.get(app.url("/api/v1/protocol")).send().await.expect("get");
+    assert_eq!(resp.status(), StatusCode::OK, "the renewed session works after the change");
+}
+
+#[tokio::test]
+async fn a_wrong_password_gets_401_and_the_sixth_attempt_in_a_minute_gets_429() {
+    let app = spawn_app().await;
+    let user = app.user(Role::Coordinator);
+    for _ in 0..5 {
+        let resp = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": user.email, "password": "wrong password!!"}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(error_of(resp).await.0, "invalid_credentials");
+    }
+    let resp = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": user.email, "password": user.password}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+    assert!(resp.headers().contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn cookie_writes_without_the_csrf_token_or_from_another_site_are_refused() {
+    let app = spawn_app().await;
+    let user = app.user(Role::Admin);
+    let csrf = app.login(&user.email, &user.password).await;
+    let body = json!({"name": "script"});
+
+    let resp = app.client.post(app.url("/api/v1/tokens")).json(&body).send().await.expect("post");
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_of(resp).await.0, "csrf");
+
+    let resp = app
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .header("X-CSRF-Token", &csrf)
+        .header("Origin", "https://evil.example")
+        .json(&body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_of(resp).await.0, "cross_site");
+
+    let resp = app
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .header("X-CSRF-Token", &csrf)
+        .json(&body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn an_idle_session_expires() {
+    let app = spawn_app_with(|s| s.session_idle = Duration::from_secs(1)).await;
+    let user = app.user(Role::Moderator);
+    app.login(&user.email, &user.password).await;
+    assert_eq!(
+        app.client.get(app.url("/api/v1/auth/me")).send().await.expect("get").status(),
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(
+        app.client.get(app.url("/api/v1/auth/me")).send().await.expect("get").status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn disabling_an_account_ends_its_sessions_and_tokens() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin);
+    let target = app.user(Role::Coordinator);
+    app.login(&target.email, &target.password).await;
+    assert_eq!(
+        app.client.get(app.url("/api/v1/auth/me")).send().await.expect("get").status(),
+        StatusCode::OK
+    );
+
+    let resp = app
+        .send_as(
+            &admin,
+            reqwest::Method::PATCH,
+            &format!("/api/v1/users/{}", target.id),
+            json!({"disabled": true, "reason": "left the study team"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+
+    assert_eq!(
+        app.client.get(app.url("/api/v1/auth/me")).send().await.expect("get").status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(app.get_as(&target, "/api/v1/auth/me").await.status(), StatusCode::UNAUTHORIZED);
+    let resp = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": target.email, "password": target.password}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_sign_in_page_leads_to_the_study_overview() {
+    let app = spawn_app().await;
+    let user = app.user(Role::StatisticianBlinded);
+    let resp = app.client.get(app.url("/")).send().await.expect("get");
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let resp = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("email", user.email.as_str()), ("password", user.password.as_str())])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.headers()["location"], "/");
+    let page = app.client.get(app.url("/")).send().await.expect("get").text().await.expect("text");
+    assert!(page.contains("CONNECT") && page.contains("Arm A"), "blinded roles see arm codes");
+    assert!(!page.contains("Moderated online support groups"), "blinded roles never see arm labels");
+}
