@@ -164,7 +164,8 @@ async fn serve(mut settings: Settings, bind: Option<String>) -> anyhow::Result<E
     }
     let url = settings.database_url.clone();
     let app = Application::build(settings.clone()).await?;
-    let base = format!("http://{}", settings.bind.replace("0.0.0.0", "127.0.0.1"));
+    let host = settings.bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h).replace("0.0.0.0", "127.0.0.1");
+    let base = format!("http://{host}:{}", app.port());
     println!("trialdesk {} is serving at {base} ({url})", env!("CARGO_PKG_VERSION"));
     println!("  sign in:  {base}/login");
     println!("  API docs: {base}/api/docs/");

@@ -13,7 +13,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 }
 
 /// Audit entries, oldest first, filtered and paged by `after_seq`.
-#[utoipa::path(tag = "audit", params(Filter), responses((status = 200, body = Vec<Entry>), (status = 403, body = ErrorBody)),
+#[utoipa::path(tag = "audit", params(Filter), responses((status = 200, description = "Success", body = Vec<Entry>), (status = 403, description = "The role may not do this", body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
 #[get("/audit")]
 async fn list(
@@ -27,7 +27,7 @@ async fn list(
 }
 
 /// The whole trail as CSV.
-#[utoipa::path(tag = "audit", responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = ErrorBody)),
+#[utoipa::path(tag = "audit", responses((status = 200, description = "Success", content_type = "text/csv", body = String), (status = 403, description = "The role may not do this", body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
 #[get("/audit/export")]
 async fn export(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, AppError> {
@@ -46,7 +46,7 @@ async fn export(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, 
 }
 
 /// Checks the hash chain and names the first changed, deleted or reordered entry.
-#[utoipa::path(tag = "audit", responses((status = 200, body = Verification), (status = 403, body = ErrorBody)),
+#[utoipa::path(tag = "audit", responses((status = 200, description = "Success", body = Verification), (status = 403, description = "The role may not do this", body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
 #[get("/audit/verify")]
 async fn verify(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Verification>, AppError> {

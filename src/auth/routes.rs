@@ -112,7 +112,7 @@ impl RequestIdExt for HttpRequest {
 
 /// Sign in with e-mail and password; sets the session cookie.
 #[utoipa::path(tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = SessionInfo), (status = 401, description = "wrong credentials", body = ErrorBody),
+    responses((status = 200, description = "Success", body = SessionInfo), (status = 401, description = "wrong credentials", body = ErrorBody),
         (status = 429, description = "too many attempts", body = ErrorBody)))]
 #[post("/auth/login")]
 async fn login(
@@ -138,7 +138,7 @@ async fn logout(auth: Auth, session: Session) -> Result<HttpResponse, AppError> 
 }
 
 /// The signed-in account.
-#[utoipa::path(tag = "auth", responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)),
+#[utoipa::path(tag = "auth", responses((status = 200, description = "Success", body = SessionInfo), (status = 401, description = "Not signed in", body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
 #[get("/auth/me")]
 async fn me(auth: Auth) -> Result<web::Json<SessionInfo>, AppError> {
@@ -161,7 +161,7 @@ pub struct PasswordChange {
 
 /// Change one's own password (required after a one-time password). Ends other sessions.
 #[utoipa::path(tag = "auth", request_body = PasswordChange,
-    responses((status = 200, body = SessionInfo), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, description = "Success", body = SessionInfo), (status = 403, description = "The role may not do this", body = ErrorBody), (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
 #[post("/auth/password")]
 async fn change_password(
@@ -192,7 +192,7 @@ async fn change_password(
 }
 
 /// One's own API tokens (the secrets are never shown again).
-#[utoipa::path(tag = "tokens", responses((status = 200, body = Vec<ApiToken>)), security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "tokens", responses((status = 200, description = "Success", body = Vec<ApiToken>)), security(("session" = []), ("bearer" = [])))]
 #[get("/tokens")]
 async fn list_tokens(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Vec<ApiToken>>, AppError> {
     auth.require(Permission::OwnAccount)?;
@@ -219,7 +219,7 @@ pub struct CreatedToken {
 
 /// Create an API token for oneself.
 #[utoipa::path(tag = "tokens", request_body = NewToken,
-    responses((status = 201, body = CreatedToken), (status = 422, body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+    responses((status = 201, description = "Created", body = CreatedToken), (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
 #[post("/tokens")]
 async fn create_token(
     state: web::Data<AppState>,
@@ -243,7 +243,7 @@ async fn create_token(
 
 /// Revoke one of one's own API tokens.
 #[utoipa::path(tag = "tokens", params(("id" = String, Path, description = "token id")),
-    responses((status = 200, body = ApiToken), (status = 404, body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = ApiToken), (status = 404, description = "Not found", body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
 #[delete("/tokens/{id}")]
 async fn revoke_token(
     state: web::Data<AppState>,
@@ -256,7 +256,7 @@ async fn revoke_token(
 }
 
 /// Every staff account.
-#[utoipa::path(tag = "users", responses((status = 200, body = Vec<UserView>), (status = 403, body = ErrorBody)),
+#[utoipa::path(tag = "users", responses((status = 200, description = "Success", body = Vec<UserView>), (status = 403, description = "The role may not do this", body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
 #[get("/users")]
 async fn list_users(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Vec<UserView>>, AppError> {
@@ -283,7 +283,7 @@ pub struct CreatedUser {
 
 /// Create a staff account with a one-time password.
 #[utoipa::path(tag = "users", request_body = NewUser,
-    responses((status = 201, body = CreatedUser), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 201, description = "Created", body = CreatedUser), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
 #[post("/users")]
 async fn create_user(
@@ -307,7 +307,7 @@ async fn create_user(
 
 /// One staff account.
 #[utoipa::path(tag = "users", params(("id" = String, Path, description = "user id")),
-    responses((status = 200, body = UserView), (status = 404, body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = UserView), (status = 404, description = "Not found", body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
 #[get("/users/{id}")]
 async fn get_user(
     state: web::Data<AppState>,
@@ -333,7 +333,7 @@ pub struct UserChange {
 
 /// Change a staff account's role or status; ends its sessions when role or status change.
 #[utoipa::path(tag = "users", params(("id" = String, Path, description = "user id")), request_body = UserChange,
-    responses((status = 200, body = UserView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, description = "Success", body = UserView), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
 #[patch("/users/{id}")]
 async fn update_user(
@@ -367,7 +367,7 @@ pub struct Reason {
 
 /// Issue a new one-time password for an account; ends its sessions.
 #[utoipa::path(tag = "users", params(("id" = String, Path, description = "user id")), request_body = Reason,
-    responses((status = 200, body = CreatedUser), (status = 404, body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = CreatedUser), (status = 404, description = "Not found", body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
 #[post("/users/{id}/password-reset")]
 async fn reset_password(
     state: web::Data<AppState>,

@@ -34,7 +34,7 @@ fn view(stored: StoredProtocol, started: Option<chrono::NaiveDateTime>) -> Resul
 }
 
 /// The protocol in force.
-#[utoipa::path(tag = "protocol", responses((status = 200, body = ProtocolView), (status = 404, body = ErrorBody)),
+#[utoipa::path(tag = "protocol", responses((status = 200, description = "Success", body = ProtocolView), (status = 404, description = "Not found", body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
 #[get("/protocol")]
 async fn current(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<ProtocolView>, AppError> {
@@ -45,7 +45,7 @@ async fn current(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Pro
 }
 
 /// Every protocol version, oldest first.
-#[utoipa::path(tag = "protocol", responses((status = 200, body = Vec<StoredProtocol>)), security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "protocol", responses((status = 200, description = "Success", body = Vec<StoredProtocol>)), security(("session" = []), ("bearer" = [])))]
 #[get("/protocol/versions")]
 async fn versions(
     state: web::Data<AppState>,
@@ -57,7 +57,7 @@ async fn versions(
 
 /// One protocol version.
 #[utoipa::path(tag = "protocol", params(("version" = i32, Path, description = "version number")),
-    responses((status = 200, body = ProtocolView), (status = 404, body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = ProtocolView), (status = 404, description = "Not found", body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
 #[get("/protocol/versions/{version}")]
 async fn version(
     state: web::Data<AppState>,
@@ -83,7 +83,7 @@ pub struct Amendment {
 /// Record an amendment as a new version (refused if it changes arms, strata or method after
 /// randomisation has started).
 #[utoipa::path(tag = "protocol", request_body = Amendment,
-    responses((status = 201, body = StoredProtocol), (status = 409, body = ErrorBody), (status = 422, description = "the protocol has problems; each with line and column", body = ErrorBody)),
+    responses((status = 201, description = "Created", body = StoredProtocol), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "the protocol has problems; each with line and column", body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
 #[post("/protocol/versions")]
 async fn amend(

@@ -16,7 +16,7 @@ pub struct Health {
 }
 
 /// Checks the database with a trivial query.
-#[utoipa::path(tag = "health", responses((status = 200, body = Health), (status = 503, body = Health)))]
+#[utoipa::path(tag = "health", responses((status = 200, description = "Success", body = Health), (status = 503, description = "Unavailable", body = Health)))]
 #[get("/healthz")]
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let ok = state.run(|c| Ok(c.batch_execute("SELECT 1").is_ok())).await.unwrap_or(false);

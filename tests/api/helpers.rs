@@ -29,10 +29,12 @@ pub fn backend() -> Backend {
     }
 }
 
-/// The server PostgreSQL tests create their databases on.
+/// The server PostgreSQL tests create their databases on. Loopback needs no TLS, and with TLS
+/// off libpq never runs OpenSSL's exit handlers against connections r2d2 threads still hold
+/// when the test process ends (that race crashed the process after all tests had passed).
 pub fn postgres_admin_url() -> String {
     std::env::var("TRIALDESK_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable".into())
 }
 
 /// A database of the test's own, removed when the test ends.
@@ -64,8 +66,9 @@ impl TestDb {
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
                     .execute(&mut conn)
                     .expect("create database");
-                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
-                Self { url: format!("{base}/{name}"), dir, pg_name: Some(name) }
+                let (base, db_and_query) = admin.rsplit_once('/').expect("a database name in the URL");
+                let query = db_and_query.split_once('?').map_or(String::new(), |(_, q)| format!("?{q}"));
+                Self { url: format!("{base}/{name}{query}"), dir, pg_name: Some(name) }
             }
         }
     }

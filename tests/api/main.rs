@@ -7,6 +7,7 @@ mod accounts;
 mod audit_trail;
 mod cli;
 mod errors;
+mod logs;
 mod migrations;
 mod permissions;
 mod protocol;

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The test command (README): the whole Rust suite on one database backend, then a check of the
+# OpenAPI document with openapi-spec-validator (installed into a private virtualenv on first use).
+#
+#   scripts/test.sh                                  # SQLite (temp files)
+#   TRIALDESK_TEST_BACKEND=postgres scripts/test.sh  # PostgreSQL at 127.0.0.1:5432, user postgres
+#
+# TRIALDESK_TEST_POSTGRES_URL overrides the PostgreSQL server the tests create databases on.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+backend="${TRIALDESK_TEST_BACKEND:-sqlite}"
+case "$backend" in
+  sqlite) label="SQLite" ;;
+  postgres)
+    label="PostgreSQL"
+    pg_url="${TRIALDESK_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}"
+    hostport="${pg_url#*@}"; hostport="${hostport%%/*}"
+    host="${hostport%%:*}"; port="${hostport##*:}"; [ "$port" = "$hostport" ] && port=5432
+    if ! (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
+      echo "error: PostgreSQL tests were asked for, but nothing listens on $host:$port" >&2
+      exit 1
+    fi ;;
+  *) echo "error: TRIALDESK_TEST_BACKEND must be sqlite or postgres, not '$backend'" >&2; exit 2 ;;
+esac
+export TRIALDESK_TEST_BACKEND="$backend"
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+echo "== Rust test suite on $label"
+cargo test --workspace --color never 2>&1 | tee "$log"
+passed=$(awk '/^test result:/ {for (i = 1; i <= NF; i++) if ($(i+1) ~ /^passed/) s += $i} END {print s + 0}' "$log")
+
+echo "== OpenAPI document check (openapi-spec-validator)"
+venv="${XDG_CACHE_HOME:-$HOME/.cache}/trialdesk/test-venv"
+if [ ! -x "$venv/bin/openapi-spec-validator" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==0.7.2"
+fi
+spec="$(mktemp --suffix=.json)"
+cargo run --quiet --color never -- openapi > "$spec"
+"$venv/bin/openapi-spec-validator" "$spec"
+rm -f "$spec"
+
+echo "$label: $passed tests passed"
