@@ -99,12 +99,22 @@ pub struct Entry {
     pub action: String,
     pub entity: String,
     pub entity_id: String,
-    /// JSON list of `{field, old, new}`.
+    /// JSON list of `{field, old, new}` (stored as text; served as JSON).
+    #[serde(serialize_with = "changes_as_json")]
+    #[schema(value_type = Vec<Change>)]
     pub changes: String,
     pub reason: Option<String>,
     pub request_id: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+}
+
+/// Serves the stored `changes` text as the JSON list it holds.
+fn changes_as_json<S: serde::Serializer>(changes: &str, s: S) -> Result<S::Ok, S::Error> {
+    match serde_json::from_str::<Value>(changes) {
+        Ok(v) => v.serialize(s),
+        Err(_) => s.serialize_str(changes),
+    }
 }
 
 impl Entry {

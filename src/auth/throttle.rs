@@ -2,6 +2,7 @@
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -12,7 +13,12 @@ use crate::error::AppError;
 pub struct LoginThrottle {
     per_account: DefaultKeyedRateLimiter<String>,
     per_address: DefaultKeyedRateLimiter<IpAddr>,
+    checks: AtomicU64,
 }
+
+/// How often (in attempts) keys back at full quota are dropped, so a stream of made-up e-mail
+/// addresses cannot grow memory without bound.
+const SHRINK_EVERY: u64 = 1024;
 
 impl LoginThrottle {
     /// `per_account` attempts a minute for one e-mail; four times that for one address.
@@ -22,11 +28,15 @@ impl LoginThrottle {
         Self {
             per_account: RateLimiter::keyed(Quota::per_minute(account)),
             per_address: RateLimiter::keyed(Quota::per_minute(address)),
+            checks: AtomicU64::new(0),
         }
     }
 
     /// Counts one attempt; refuses it with 429 and a Retry-After when over either limit.
     pub fn check(&self, email: &str, address: Option<IpAddr>) -> Result<(), AppError> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % SHRINK_EVERY == SHRINK_EVERY - 1 {
+            self.shrink();
+        }
         let now = DefaultClock::default().now();
         let mut refused = self.per_account.check_key(&email.to_owned()).err();
         if let Some(addr) = address {
@@ -41,7 +51,7 @@ impl LoginThrottle {
     }
 
     /// Drops state for keys that are back to full capacity.
-    pub fn shrink(&self) {
+    fn shrink(&self) {
         self.per_account.retain_recent();
         self.per_address.retain_recent();
     }
