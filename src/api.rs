@@ -6,7 +6,7 @@ use utoipa::openapi::{InfoBuilder, OpenApi, OpenApiBuilder};
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{audit, auth, protocol, web as pages};
+use crate::{audit, auth, enrolment, protocol, randomisation, web as pages};
 
 /// Every documented route: `/healthz` and everything under `/api/v1`.
 pub fn documented(cfg: &mut ServiceConfig) {
@@ -18,6 +18,8 @@ fn v1(cfg: &mut ServiceConfig) {
     auth::routes::routes(cfg);
     protocol::routes::routes(cfg);
     audit::routes::routes(cfg);
+    enrolment::routes::routes(cfg);
+    randomisation::routes::routes(cfg);
 }
 
 /// The OpenAPI 3 document for the whole API.
@@ -51,7 +53,8 @@ fn base() -> OpenApi {
                 .title("trialdesk API")
                 .version(env!("CARGO_PKG_VERSION"))
                 .description(Some(
-                    "Run a randomised trial of a group intervention: protocol, staff, audit trail. \
+                    "Run a randomised trial of a group intervention: protocol, staff, audit trail, screening, \
+                enrolment, consent and concealed randomisation. \
                 Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`.",
                 ))
                 .build(),

@@ -10,6 +10,7 @@ use crate::audit::{self, Actor, Context};
 use crate::auth::{self, Role, tokens, users};
 use crate::db::{self, Backend, DbConn};
 use crate::protocol::{self, store};
+use crate::randomisation;
 use crate::settings::Settings;
 use crate::startup::{self, Application};
 
@@ -49,6 +50,9 @@ enum Command {
     /// Verify or export the audit trail.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Replay or describe the randomisation.
+    #[command(subcommand)]
+    Randomisation(RandomisationCmd),
     /// Print the OpenAPI document of the JSON API.
     Openapi,
     /// Print the permission matrix (the table in docs/permissions.md).
@@ -114,6 +118,18 @@ enum TokenCmd {
 }
 
 #[derive(Debug, Subcommand)]
+enum RandomisationCmd {
+    /// Re-derive every allocation from the secret key and report any that differ (exit 1).
+    Replay,
+    /// Print CONSORT items 8–10: sequence generation, type, concealment, implementation.
+    Describe {
+        /// Describe this protocol file instead of the protocol in force.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum AuditCmd {
     /// Check the hash chain; names the first changed, deleted or reordered entry.
     Verify,
@@ -140,6 +156,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(cmd) => blocking(move || user_cmd(&settings, cmd)).await,
         Command::Token(cmd) => blocking(move || token_cmd(&settings, cmd)).await,
         Command::Audit(cmd) => blocking(move || audit_cmd(&settings, cmd)).await,
+        Command::Randomisation(cmd) => blocking(move || randomisation_cmd(&settings, cmd)).await,
         Command::Permissions => {
             print!("{}", crate::auth::permissions::markdown_table());
             Ok(ExitCode::SUCCESS)
@@ -325,6 +342,44 @@ fn token_cmd(settings: &Settings, cmd: TokenCmd) -> anyhow::Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("token {id}: {e}"))?;
             println!("revoked token {id}");
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn randomisation_cmd(settings: &Settings, cmd: RandomisationCmd) -> anyhow::Result<ExitCode> {
+    match cmd {
+        RandomisationCmd::Describe { file: Some(file) } => {
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let protocol =
+                protocol::check(&text).map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e[0]))?;
+            print!("{}", randomisation::describe(&protocol));
+            Ok(ExitCode::SUCCESS)
+        }
+        RandomisationCmd::Describe { file: None } => {
+            let mut conn = open(settings)?;
+            let stored = store::current(&mut conn)?.context("no protocol is stored yet")?;
+            print!("{}", randomisation::describe(&stored.parsed().map_err(|e| anyhow::anyhow!("{e}"))?));
+            Ok(ExitCode::SUCCESS)
+        }
+        RandomisationCmd::Replay => {
+            let mut conn = open(settings)?;
+            let key = randomisation::StudyKey::derive(&settings.secret_key(false)?);
+            let report = randomisation::replay(&mut conn, &key)?;
+            if report.mismatches.is_empty() {
+                println!("all {} allocations reproduced from the key", report.allocations_checked);
+                Ok(ExitCode::SUCCESS)
+            } else {
+                for m in &report.mismatches {
+                    eprintln!("{m}");
+                }
+                eprintln!(
+                    "{} of {} allocations checked do not match",
+                    report.mismatches.len(),
+                    report.allocations_checked
+                );
+                Ok(ExitCode::FAILURE)
+            }
         }
     }
 }

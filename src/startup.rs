@@ -23,6 +23,7 @@ use crate::auth::users;
 use crate::db::{self, Backend, DbConn};
 use crate::error::AppError;
 use crate::protocol::{self, store};
+use crate::randomisation::StudyKey;
 use crate::settings::{self, Settings};
 use crate::state::AppState;
 use crate::telemetry::RequestSpan;
@@ -49,7 +50,8 @@ impl Application {
             prepare_database(&mut conn, &prep_settings)
         })
         .await??;
-        let key = settings::cookie_key(&settings.secret_key(true)?);
+        let secret = settings.secret_key(true)?;
+        let key = settings::cookie_key(&secret);
         let listener =
             TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -58,6 +60,7 @@ impl Application {
             session_idle: settings.session_idle,
             session_max: settings.session_max,
             throttle: LoginThrottle::new(settings.login_attempts_per_minute),
+            study_key: StudyKey::derive(&secret),
         });
         let doc = api::openapi();
         let doc_json =

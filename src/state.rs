@@ -7,6 +7,7 @@ use actix_web::web;
 use crate::auth::throttle::LoginThrottle;
 use crate::db::{DbConn, Pool};
 use crate::error::AppError;
+use crate::randomisation::StudyKey;
 
 /// Shared state: the pool, session rules and the login throttle.
 pub struct AppState {
@@ -16,6 +17,8 @@ pub struct AppState {
     /// A session ends this long after sign-in, used or not.
     pub session_max: Duration,
     pub throttle: LoginThrottle,
+    /// Seeds the randomisation sequence; derived from the secret outside the database.
+    pub study_key: StudyKey,
 }
 
 impl AppState {

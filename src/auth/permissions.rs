@@ -16,6 +16,20 @@ pub enum Permission {
     ManageUsers,
     /// Read, verify and export the audit trail.
     ReadAudit,
+    /// Record screenings and read the screening log.
+    Screen,
+    /// Enrol participants; record consent and withdrawal.
+    Enrol,
+    /// Read participants (blinded roles see arm codes only; never contact details).
+    ReadParticipants,
+    /// Read participants' names, e-mail addresses and phone numbers.
+    ReadContacts,
+    /// Randomise participants.
+    Randomise,
+    /// Unblind one participant in an emergency.
+    Unblind,
+    /// Read notices meant for admins.
+    ReadNotices,
 }
 
 impl Permission {
@@ -23,9 +37,15 @@ impl Permission {
     pub fn allows(self, role: Role) -> bool {
         match self {
             Permission::OwnAccount | Permission::ReadProtocol => true,
-            Permission::AmendProtocol | Permission::ManageUsers | Permission::ReadAudit => {
-                role == Role::Admin
+            Permission::AmendProtocol
+            | Permission::ManageUsers
+            | Permission::ReadAudit
+            | Permission::Unblind
+            | Permission::ReadNotices => role == Role::Admin,
+            Permission::Screen | Permission::Enrol | Permission::ReadContacts | Permission::Randomise => {
+                matches!(role, Role::Admin | Role::Coordinator)
             }
+            Permission::ReadParticipants => role != Role::Moderator,
         }
     }
 
@@ -37,6 +57,13 @@ impl Permission {
             Permission::AmendProtocol => "amend protocol",
             Permission::ManageUsers => "manage users",
             Permission::ReadAudit => "read audit trail",
+            Permission::Screen => "screen",
+            Permission::Enrol => "enrol",
+            Permission::ReadParticipants => "read participants",
+            Permission::ReadContacts => "read contact details",
+            Permission::Randomise => "randomise",
+            Permission::Unblind => "emergency unblinding",
+            Permission::ReadNotices => "read notices",
         }
     }
 }
@@ -95,6 +122,20 @@ pub const ENDPOINTS: &[Endpoint] = &[
     api("GET", "/api/v1/audit", Staff(ReadAudit)),
     api("GET", "/api/v1/audit/export", Staff(ReadAudit)),
     api("GET", "/api/v1/audit/verify", Staff(ReadAudit)),
+    api("POST", "/api/v1/screenings", Staff(Screen)),
+    api("GET", "/api/v1/screenings", Staff(Screen)),
+    api("GET", "/api/v1/screenings/{id}", Staff(Screen)),
+    api("POST", "/api/v1/screenings/{id}/close", Staff(Screen)),
+    api("POST", "/api/v1/participants", Staff(Enrol)),
+    api("GET", "/api/v1/participants", Staff(ReadParticipants)),
+    api("GET", "/api/v1/participants/{id}", Staff(ReadParticipants)),
+    api("GET", "/api/v1/participants/{id}/timeline", Staff(ReadParticipants)),
+    api("GET", "/api/v1/participants/{id}/contact", Staff(ReadContacts)),
+    api("POST", "/api/v1/participants/{id}/consents", Staff(Enrol)),
+    api("POST", "/api/v1/participants/{id}/withdrawal", Staff(Enrol)),
+    api("POST", "/api/v1/participants/{id}/randomisation", Staff(Randomise)),
+    api("POST", "/api/v1/participants/{id}/unblinding", Staff(Unblind)),
+    api("GET", "/api/v1/notices", Staff(ReadNotices)),
     page("GET", "/", Staff(ReadProtocol)),
     page("GET", "/login", Public),
     page("POST", "/login", Public),

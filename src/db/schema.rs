@@ -75,3 +75,114 @@ diesel::table! {
 
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(users, api_tokens);
+
+diesel::table! {
+    screenings (id) {
+        id -> Text,
+        screened_at -> Timestamp,
+        referral_source -> Text,
+        answers -> Text,
+        eligible -> Bool,
+        failed_criteria -> Text,
+        outcome -> Text,
+        outcome_reason -> Nullable<Text>,
+        protocol_version -> Integer,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    participants (id) {
+        id -> Text,
+        study_id -> Text,
+        number -> Integer,
+        screening_id -> Text,
+        strata -> Text,
+        race -> Text,
+        ethnicity -> Text,
+        sex -> Text,
+        age_band -> Text,
+        newly_diagnosed -> Bool,
+        disease_course -> Text,
+        preferred_language -> Text,
+        enrolled_at -> Timestamp,
+        enrolled_by -> Nullable<Text>,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdrawal_reason -> Nullable<Text>,
+        withdrawal_keep_data -> Nullable<Bool>,
+    }
+}
+
+diesel::table! {
+    participant_contacts (participant_id) {
+        participant_id -> Text,
+        full_name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email_key -> Nullable<Text>,
+        phone_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    consents (id) {
+        id -> Text,
+        participant_id -> Text,
+        form_version -> Text,
+        signature_name -> Text,
+        signed_at -> Timestamp,
+        witness_user_id -> Nullable<Text>,
+        language -> Text,
+    }
+}
+
+diesel::table! {
+    allocations (participant_id) {
+        participant_id -> Text,
+        seq -> BigInt,
+        arm_id -> Text,
+        stratum -> Text,
+        stratum_index -> Integer,
+        method -> Text,
+        algorithm -> Text,
+        protocol_version -> Integer,
+        allocated_at -> Timestamp,
+        allocated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    unblindings (id) {
+        id -> Text,
+        participant_id -> Text,
+        user_id -> Text,
+        reason -> Text,
+        unblinded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notices (id) {
+        id -> Text,
+        created_at -> Timestamp,
+        audience -> Text,
+        kind -> Text,
+        message -> Text,
+        entity -> Text,
+        entity_id -> Text,
+    }
+}
+
+diesel::joinable!(participants -> screenings (screening_id));
+diesel::joinable!(participant_contacts -> participants (participant_id));
+diesel::joinable!(consents -> participants (participant_id));
+diesel::joinable!(allocations -> participants (participant_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    screenings,
+    participants,
+    participant_contacts,
+    consents,
+    allocations,
+    unblindings
+);

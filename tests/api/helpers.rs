@@ -105,13 +105,16 @@ pub struct TestApp {
     pub client: reqwest::Client,
 }
 
+/// The secret every test server uses (the CLI needs it too, to replay randomisation).
+pub const TEST_SECRET: &str = "test-secret-key-that-is-long-enough-0123456789";
+
 /// Settings for a test server: port 0, its own database and key.
 pub fn test_settings(db: &TestDb) -> Settings {
     let mut settings = Settings::load(None)
         .expect("settings")
         .with_database_url(&db.url)
         .expect("url")
-        .with_secret_key("test-secret-key-that-is-long-enough-0123456789".into());
+        .with_secret_key(TEST_SECRET.into());
     settings.bind = "127.0.0.1:0".into();
     settings.secret_key_file = db.dir.path().join("trialdesk.key");
     settings.pool_size = 4;

@@ -1,0 +1,169 @@
+//! E-consent against the form in force, re-consent when a newer form is approved, and withdrawal.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::participants::{self, Participant};
+use crate::audit::{self, Change, Context, Event};
+use crate::db::schema::{consents, participants as participants_table};
+use crate::db::{self, DbConn};
+use crate::error::AppError;
+use crate::protocol::Protocol;
+
+/// A signed consent.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
+#[diesel(table_name = consents)]
+pub struct Consent {
+    pub id: String,
+    #[serde(skip)]
+    pub participant_id: String,
+    pub form_version: String,
+    /// The typed full name; identifying, so never shown outside this record.
+    #[serde(skip)]
+    pub signature_name: String,
+    pub signed_at: NaiveDateTime,
+    /// The staff member who witnessed it, when staff entered it.
+    pub witness_user_id: Option<String>,
+    pub language: String,
+}
+
+/// Records consent to the form in force. The typed name must match the name on record.
+pub fn record(
+    conn: &mut DbConn,
+    ctx: &Context,
+    protocol: &Protocol,
+    participant_id: &str,
+    signature_name: &str,
+    form_version: Option<&str>,
+    language: &str,
+) -> Result<Consent, AppError> {
+    let current = protocol
+        .current_consent_form()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the protocol has no consent form")))?;
+    let current_version = current.version.get_ref().as_str();
+    if let Some(v) = form_version.filter(|v| *v != current_version) {
+        return Err(AppError::conflict(
+            "consent_form_outdated",
+            format!("form version {v} is not the one in force ({current_version})"),
+        ));
+    }
+    if !protocol.study.languages.get_ref().iter().any(|l| l.get_ref() == language) {
+        return Err(AppError::validation("language", "must be one of the study's languages"));
+    }
+    db::write_tx(conn, |c| {
+        let participant = live_participant(c, participant_id)?;
+        let contact = participants::contact(c, &participant.id)?
+            .ok_or_else(|| AppError::NotFound("participant".into()))?;
+        if !same_name(&contact.full_name, signature_name) {
+            return Err(AppError::validation(
+                "signature_name",
+                "must be the participant's full name as enrolled",
+            ));
+        }
+        let already: Option<String> = consents::table
+            .filter(consents::participant_id.eq(&participant.id))
+            .filter(consents::form_version.eq(current_version))
+            .select(consents::id)
+            .first(c)
+            .optional()?;
+        if already.is_some() {
+            return Err(AppError::conflict(
+                "already_consented",
+                format!("{} already consented to form {current_version}", participant.study_id),
+            ));
+        }
+        let row = Consent {
+            id: uuid::Uuid::now_v7().to_string(),
+            participant_id: participant.id.clone(),
+            form_version: current_version.to_owned(),
+            signature_name: signature_name.trim().to_owned(),
+            signed_at: db::now(),
+            witness_user_id: ctx.actor.id.clone(),
+            language: language.to_owned(),
+        };
+        diesel::insert_into(consents::table).values(&row).execute(c)?;
+        audit::append(
+            c,
+            ctx,
+            Event {
+                action: "consent",
+                entity: "participant",
+                entity_id: &participant.id,
+                changes: vec![
+                    Change::set("consent_form_version", &row.form_version),
+                    Change::set("consent_language", &row.language),
+                    Change::set("witness_user_id", &row.witness_user_id),
+                    Change::redacted("signature_name", false),
+                ],
+                reason: None,
+            },
+        )?;
+        Ok(row)
+    })
+}
+
+fn same_name(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    norm(a) == norm(b)
+}
+
+/// The participant, unless withdrawn (a withdrawn participant gets nothing more).
+pub fn live_participant(conn: &mut DbConn, id: &str) -> Result<Participant, AppError> {
+    let p = participants::find(conn, id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
+    if p.withdrawn_at.is_some() {
+        return Err(AppError::conflict("withdrawn", format!("{} has withdrawn from the study", p.study_id)));
+    }
+    Ok(p)
+}
+
+/// Records withdrawal, with the reason and whether data collected so far may be kept.
+pub fn withdraw(
+    conn: &mut DbConn,
+    ctx: &Context,
+    id: &str,
+    reason: &str,
+    keep_data: bool,
+) -> Result<Participant, AppError> {
+    db::write_tx(conn, |c| {
+        let mut p = live_participant(c, id)?;
+        let now = db::now();
+        diesel::update(participants_table::table.find(&p.id))
+            .set((
+                participants_table::withdrawn_at.eq(now),
+                participants_table::withdrawal_reason.eq(reason),
+                participants_table::withdrawal_keep_data.eq(keep_data),
+            ))
+            .execute(c)?;
+        audit::append(
+            c,
+            ctx,
+            Event {
+                action: "withdraw",
+                entity: "participant",
+                entity_id: &p.id,
+                changes: vec![
+                    Change::update("withdrawn_at", None::<NaiveDateTime>, now),
+                    Change::set("withdrawal_keep_data", keep_data),
+                ],
+                reason: Some(reason),
+            },
+        )?;
+        p.withdrawn_at = Some(now);
+        p.withdrawal_reason = Some(reason.to_owned());
+        p.withdrawal_keep_data = Some(keep_data);
+        Ok(p)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_name;
+
+    #[test]
+    fn a_signature_matches_the_name_ignoring_case_and_spacing() {
+        assert!(same_name("María  José Ortiz", " maría josé ortiz "));
+        assert!(!same_name("María José Ortiz", "Maria Jose Ortiz"));
+    }
+}

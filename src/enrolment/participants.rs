@@ -1,0 +1,410 @@
+//! Participants: enrolment from an eligible screening, pseudonymous study ids, contact details
+//! apart, and what each role may read.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::screening::{self, Outcome};
+use super::{AgeBand, DiseaseCourse, Ethnicity, Race, Sex, Status, enum_text};
+use crate::audit::{self, Change, Context, Event};
+use crate::auth::{Role, sha256_hex};
+use crate::db::schema::{allocations, consents, participant_contacts, participants, screenings};
+use crate::db::{self, DbConn};
+use crate::error::AppError;
+use crate::protocol::Protocol;
+
+/// A stored participant (the study record: no contact details).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = participants)]
+pub struct Participant {
+    pub id: String,
+    pub study_id: String,
+    pub number: i32,
+    pub screening_id: String,
+    pub strata: String,
+    pub race: String,
+    pub ethnicity: String,
+    pub sex: String,
+    pub age_band: String,
+    pub newly_diagnosed: bool,
+    pub disease_course: String,
+    pub preferred_language: String,
+    pub enrolled_at: NaiveDateTime,
+    pub enrolled_by: Option<String>,
+    pub withdrawn_at: Option<NaiveDateTime>,
+    pub withdrawal_reason: Option<String>,
+    pub withdrawal_keep_data: Option<bool>,
+}
+
+/// Identifying details, stored apart.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
+#[diesel(table_name = participant_contacts)]
+pub struct Contact {
+    #[serde(skip)]
+    pub participant_id: String,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    #[serde(skip)]
+    pub email_key: Option<String>,
+    #[serde(skip)]
+    pub phone_key: Option<String>,
+}
+
+/// Who is being enrolled.
+#[derive(Debug, Clone)]
+pub struct NewParticipant {
+    pub screening_id: String,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub strata: BTreeMap<String, String>,
+    pub race: Race,
+    pub ethnicity: Ethnicity,
+    pub sex: Sex,
+    pub age_band: AgeBand,
+    pub newly_diagnosed: bool,
+    pub disease_course: DiseaseCourse,
+    pub preferred_language: String,
+}
+
+/// A phone number reduced to digits with its country code (10-digit numbers are taken as US).
+pub fn normalise_phone(raw: &str) -> Result<String, AppError> {
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    let ok_chars = raw.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    if !ok_chars || !(7..=15).contains(&digits.len()) {
+        return Err(AppError::validation("phone", "must be a phone number of 7 to 15 digits"));
+    }
+    Ok(if digits.len() == 10 { format!("+1{digits}") } else { format!("+{digits}") })
+}
+
+/// The key that finds the same person again without comparing contact details in clear.
+fn contact_key(kind: &str, normalised: &str) -> String {
+    sha256_hex(&format!("trialdesk-contact:{kind}:{normalised}"))
+}
+
+/// Checks strata against the protocol: every factor, each with one of its levels.
+pub fn check_strata(protocol: &Protocol, strata: &BTreeMap<String, String>) -> Result<(), AppError> {
+    for key in strata.keys() {
+        if !protocol.stratification.iter().any(|f| f.id.get_ref() == key) {
+            return Err(AppError::validation(
+                format!("strata.{key}"),
+                "is not a stratification factor of the protocol",
+            ));
+        }
+    }
+    for factor in &protocol.stratification {
+        let id = factor.id.get_ref();
+        let field = format!("strata.{id}");
+        let level = strata.get(id).ok_or_else(|| AppError::validation(&field, "is required"))?;
+        if !factor.levels.iter().any(|l| l.get_ref() == level) {
+            let levels: Vec<&str> = factor.levels.iter().map(|l| l.get_ref().as_str()).collect();
+            return Err(AppError::validation(
+                &field,
+                format!("`{level}` is not one of {}", levels.join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Enrols an eligible screening: a study id, the study record and, apart, the contact details.
+pub fn enrol(
+    conn: &mut DbConn,
+    ctx: &Context,
+    protocol: &Protocol,
+    new: NewParticipant,
+) -> Result<Participant, AppError> {
+    check_strata(protocol, &new.strata)?;
+    if !protocol.study.languages.get_ref().iter().any(|l| *l.get_ref() == new.preferred_language) {
+        return Err(AppError::validation("preferred_language", "must be one of the study's languages"));
+    }
+    let email = new.email.as_deref().map(crate::auth::users::parse_email).transpose()?;
+    let phone = new.phone.as_deref().map(normalise_phone).transpose()?;
+    if email.is_none() && phone.is_none() {
+        return Err(AppError::validation("email", "give an e-mail address, a phone number or both"));
+    }
+    let email_key = email.as_deref().map(|e| contact_key("email", e));
+    let phone_key = phone.as_deref().map(|p| contact_key("phone", p));
+    let prefix = protocol.study.id_prefix.get_ref().clone();
+    db::write_tx(conn, |c| {
+        let screening = screening::find(c, &new.screening_id)?
+            .ok_or_else(|| AppError::validation("screening_id", "no screening has this id"))?;
+        match screening.outcome() {
+            Outcome::Eligible => {}
+            Outcome::Enrolled => {
+                return Err(AppError::conflict("already_enrolled", "this screening was already enrolled"));
+            }
+            other => {
+                return Err(AppError::conflict(
+                    "screening_not_eligible",
+                    format!(
+                        "this screening's outcome is {}; only eligible screenings can be enrolled",
+                        enum_text(&other)
+                    ),
+                ));
+            }
+        }
+        if let Some(existing) = duplicate(c, email_key.as_deref(), phone_key.as_deref())? {
+            return Err(AppError::conflict(
+                "duplicate_person",
+                format!("this person is already enrolled as {existing} (same e-mail or phone)"),
+            ));
+        }
+        let number: i32 = participants::table
+            .select(diesel::dsl::max(participants::number))
+            .first::<Option<i32>>(c)?
+            .unwrap_or(0)
+            + 1;
+        let row = Participant {
+            id: uuid::Uuid::now_v7().to_string(),
+            study_id: format!("{prefix}-{number:04}"),
+            number,
+            screening_id: new.screening_id.clone(),
+            strata: serde_json::to_string(&new.strata).unwrap_or_default(),
+            race: enum_text(&new.race),
+            ethnicity: enum_text(&new.ethnicity),
+            sex: enum_text(&new.sex),
+            age_band: enum_text(&new.age_band),
+            newly_diagnosed: new.newly_diagnosed,
+            disease_course: enum_text(&new.disease_course),
+            preferred_language: new.preferred_language.clone(),
+            enrolled_at: db::now(),
+            enrolled_by: ctx.actor.id.clone(),
+            withdrawn_at: None,
+            withdrawal_reason: None,
+            withdrawal_keep_data: None,
+        };
+        diesel::insert_into(participants::table).values(&row).execute(c)?;
+        diesel::insert_into(participant_contacts::table)
+            .values(&Contact {
+                participant_id: row.id.clone(),
+                full_name: new.full_name.trim().to_owned(),
+                email: email.clone(),
+                phone: phone.clone(),
+                email_key: email_key.clone(),
+                phone_key: phone_key.clone(),
+            })
+            .execute(c)?;
+        diesel::update(screenings::table.find(&new.screening_id))
+            .set(screenings::outcome.eq(enum_text(&Outcome::Enrolled)))
+            .execute(c)?;
+        audit::append(
+            c,
+            ctx,
+            Event {
+                action: "enrol",
+                entity: "participant",
+                entity_id: &row.id,
+                changes: vec![
+                    Change::set("study_id", &row.study_id),
+                    Change::set("screening_id", &row.screening_id),
+                    Change::set("strata", &new.strata),
+                    Change::set("race", &row.race),
+                    Change::set("ethnicity", &row.ethnicity),
+                    Change::set("sex", &row.sex),
+                    Change::set("age_band", &row.age_band),
+                    Change::set("newly_diagnosed", row.newly_diagnosed),
+                    Change::set("disease_course", &row.disease_course),
+                    Change::set("preferred_language", &row.preferred_language),
+                    Change::redacted("full_name", false),
+                    Change::redacted("email", false),
+                    Change::redacted("phone", false),
+                ],
+                reason: None,
+            },
+        )?;
+        Ok(row)
+    })
+}
+
+fn duplicate(
+    conn: &mut DbConn,
+    email_key: Option<&str>,
+    phone_key: Option<&str>,
+) -> QueryResult<Option<String>> {
+    let mut q = participant_contacts::table
+        .inner_join(participants::table)
+        .select(participants::study_id)
+        .into_boxed();
+    q = match (email_key, phone_key) {
+        (Some(e), Some(p)) => q.filter(
+            participant_contacts::email_key
+                .eq(e.to_owned())
+                .or(participant_contacts::phone_key.eq(p.to_owned())),
+        ),
+        (Some(e), None) => q.filter(participant_contacts::email_key.eq(e.to_owned())),
+        (None, Some(p)) => q.filter(participant_contacts::phone_key.eq(p.to_owned())),
+        (None, None) => return Ok(None),
+    };
+    q.first(conn).optional()
+}
+
+/// One participant by id or study id.
+pub fn find(conn: &mut DbConn, id_or_study_id: &str) -> QueryResult<Option<Participant>> {
+    participants::table
+        .filter(participants::id.eq(id_or_study_id).or(participants::study_id.eq(id_or_study_id)))
+        .select(Participant::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A participant's contact details.
+pub fn contact(conn: &mut DbConn, participant_id: &str) -> QueryResult<Option<Contact>> {
+    participant_contacts::table.find(participant_id).select(Contact::as_select()).first(conn).optional()
+}
+
+/// An arm as a role may see it: blinded roles get the code only.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArmView {
+    pub code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+impl ArmView {
+    /// The arm `arm_id` of `protocol` as `role` may see it.
+    pub fn of(protocol: &Protocol, arm_id: &str, role: Role) -> Self {
+        let arm = protocol.arms.iter().find(|a| a.id.get_ref() == arm_id);
+        let code = arm.map_or_else(|| "?".to_owned(), |a| a.code.get_ref().clone());
+        if role.is_unblinded() {
+            Self { code, id: Some(arm_id.to_owned()), label: arm.map(|a| a.label.clone()) }
+        } else {
+            Self { code, id: None, label: None }
+        }
+    }
+}
+
+/// A participant as the API shows them: no contact details, arm as the role may see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ParticipantView {
+    pub id: String,
+    pub study_id: String,
+    pub status: Status,
+    #[schema(value_type = Object)]
+    pub strata: serde_json::Value,
+    pub race: String,
+    pub ethnicity: String,
+    pub sex: String,
+    pub age_band: String,
+    pub newly_diagnosed: bool,
+    pub disease_course: String,
+    pub preferred_language: String,
+    pub enrolled_at: NaiveDateTime,
+    /// The consent form version last signed.
+    pub consent_form_version: Option<String>,
+    /// True when the form in force is newer than the one signed.
+    pub needs_reconsent: bool,
+    pub arm: Option<ArmView>,
+    pub randomised_at: Option<NaiveDateTime>,
+    pub withdrawn_at: Option<NaiveDateTime>,
+    pub withdrawal_keep_data: Option<bool>,
+}
+
+/// What is known of a participant beyond the study record.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub consent_form_version: Option<String>,
+    pub arm_id: Option<String>,
+    pub randomised_at: Option<NaiveDateTime>,
+}
+
+/// Consent and allocation facts of every participant (one query each, not one per participant).
+pub fn facts(conn: &mut DbConn) -> QueryResult<BTreeMap<String, Facts>> {
+    let mut map: BTreeMap<String, Facts> = BTreeMap::new();
+    let signed: Vec<(String, String, NaiveDateTime)> = consents::table
+        .select((consents::participant_id, consents::form_version, consents::signed_at))
+        .order(consents::signed_at.asc())
+        .load(conn)?;
+    for (pid, version, _) in signed {
+        map.entry(pid).or_default().consent_form_version = Some(version);
+    }
+    let allocated: Vec<(String, String, NaiveDateTime)> = allocations::table
+        .select((allocations::participant_id, allocations::arm_id, allocations::allocated_at))
+        .load(conn)?;
+    for (pid, arm, at) in allocated {
+        let f = map.entry(pid).or_default();
+        f.arm_id = Some(arm);
+        f.randomised_at = Some(at);
+    }
+    Ok(map)
+}
+
+/// Facts of one participant.
+pub fn facts_of(conn: &mut DbConn, participant_id: &str) -> QueryResult<Facts> {
+    let consent_form_version = consents::table
+        .filter(consents::participant_id.eq(participant_id))
+        .order(consents::signed_at.desc())
+        .select(consents::form_version)
+        .first(conn)
+        .optional()?;
+    let allocation: Option<(String, NaiveDateTime)> = allocations::table
+        .find(participant_id)
+        .select((allocations::arm_id, allocations::allocated_at))
+        .first(conn)
+        .optional()?;
+    Ok(Facts {
+        consent_form_version,
+        arm_id: allocation.as_ref().map(|a| a.0.clone()),
+        randomised_at: allocation.map(|a| a.1),
+    })
+}
+
+impl Participant {
+    /// Where the participant stands, given the consent form in force.
+    pub fn status(&self, facts: &Facts, current_form: Option<&str>) -> Status {
+        if self.withdrawn_at.is_some() {
+            Status::Withdrawn
+        } else if facts.arm_id.is_some() {
+            Status::Randomised
+        } else if facts.consent_form_version.is_some()
+            && facts.consent_form_version.as_deref() == current_form
+        {
+            Status::Consented
+        } else {
+            Status::Enrolled
+        }
+    }
+
+    /// The participant as `role` may see them.
+    pub fn view(&self, facts: &Facts, protocol: &Protocol, role: Role) -> ParticipantView {
+        let current_form = protocol.current_consent_form().map(|f| f.version.get_ref().as_str());
+        ParticipantView {
+            id: self.id.clone(),
+            study_id: self.study_id.clone(),
+            status: self.status(facts, current_form),
+            strata: serde_json::from_str(&self.strata).unwrap_or_default(),
+            race: self.race.clone(),
+            ethnicity: self.ethnicity.clone(),
+            sex: self.sex.clone(),
+            age_band: self.age_band.clone(),
+            newly_diagnosed: self.newly_diagnosed,
+            disease_course: self.disease_course.clone(),
+            preferred_language: self.preferred_language.clone(),
+            enrolled_at: self.enrolled_at,
+            consent_form_version: facts.consent_form_version.clone(),
+            needs_reconsent: facts.consent_form_version.is_some()
+                && facts.consent_form_version.as_deref() != current_form,
+            arm: facts.arm_id.as_deref().map(|a| ArmView::of(protocol, a, role)),
+            randomised_at: facts.randomised_at,
+            withdrawn_at: self.withdrawn_at,
+            withdrawal_keep_data: self.withdrawal_keep_data,
+        }
+    }
+
+    /// The stored strata.
+    pub fn strata_map(&self) -> BTreeMap<String, String> {
+        serde_json::from_str(&self.strata).unwrap_or_default()
+    }
+}
+
+/// Every participant, by study number.
+pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Participant>> {
+    participants::table.select(Participant::as_select()).order(participants::number.asc()).load(conn)
+}

@@ -1,0 +1,528 @@
+//! Screening, enrolment, consent, withdrawal and reading participants back, over HTTP.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use super::consent::{self, Consent};
+use super::participants::{self, ArmView, NewParticipant, ParticipantView};
+use super::screening::{self, NewScreening, Outcome, ScreeningView};
+use super::{AgeBand, DiseaseCourse, Ethnicity, Race, Sex, Status};
+use crate::audit::{self, Entry, Filter};
+use crate::auth::routes::required_reason;
+use crate::auth::{Auth, Permission, Role};
+use crate::db::{self, DbConn};
+use crate::error::{AppError, ErrorBody};
+use crate::json::ApiJson;
+use crate::protocol::{Protocol, store};
+use crate::state::AppState;
+
+/// Registers this module's API routes.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_screening)
+        .service(list_screenings)
+        .service(get_screening)
+        .service(close_screening)
+        .service(enrol)
+        .service(list_participants)
+        .service(get_participant)
+        .service(timeline)
+        .service(contact)
+        .service(consent_route)
+        .service(withdraw);
+}
+
+/// The protocol in force and its version.
+pub fn current_protocol(conn: &mut DbConn) -> Result<(Protocol, i32), AppError> {
+    let stored = store::current(conn)?.ok_or_else(|| AppError::NotFound("protocol".into()))?;
+    Ok((stored.parsed()?, stored.version))
+}
+
+/// A screening to record.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScreeningRequest {
+    /// Where the person heard of the study (e.g. `national_ms_society`, `clinic`, `social_media`).
+    pub referral_source: String,
+    /// When they were screened (UTC); now if omitted.
+    pub screened_at: Option<NaiveDateTime>,
+    /// Answers keyed by the protocol's criterion ids.
+    #[schema(value_type = Object)]
+    pub answers: BTreeMap<String, Value>,
+    /// Eligible, but declined to take part.
+    #[serde(default)]
+    pub declined: bool,
+    pub decline_reason: Option<String>,
+}
+
+/// Record a screening: eligible, or ineligible with each failed criterion named.
+#[utoipa::path(tag = "screening", request_body = ScreeningRequest,
+    responses((status = 201, description = "Recorded", body = ScreeningView), (status = 422, description = "An answer is missing or of the wrong type; `field` names it", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/screenings")]
+async fn create_screening(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: ApiJson<ScreeningRequest>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Permission::Screen)?;
+    let body = body.parse()?;
+    let source = body.referral_source.trim().to_owned();
+    if source.is_empty() || source.len() > 100 {
+        return Err(AppError::validation("referral_source", "must be 1 to 100 characters"));
+    }
+    let ctx = auth.context();
+    let row = state
+        .run(move |c| {
+            let (protocol, version) = current_protocol(c)?;
+            let new = NewScreening {
+                screened_at: body.screened_at.unwrap_or_else(db::now),
+                referral_source: source,
+                answers: body.answers,
+                declined: body.declined.then_some(body.decline_reason),
+            };
+            screening::record(c, &ctx, &protocol, version, new)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(row.view()))
+}
+
+/// Filter for the screening log.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ScreeningFilter {
+    pub outcome: Option<Outcome>,
+}
+
+/// The screening log, newest first.
+#[utoipa::path(tag = "screening", params(ScreeningFilter), responses((status = 200, description = "Success", body = Vec<ScreeningView>)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/screenings")]
+async fn list_screenings(
+    state: web::Data<AppState>,
+    auth: Auth,
+    filter: web::Query<ScreeningFilter>,
+) -> Result<web::Json<Vec<ScreeningView>>, AppError> {
+    auth.require(Permission::Screen)?;
+    let outcome = filter.outcome;
+    let rows = state.run(move |c| Ok(screening::list(c, outcome)?)).await?;
+    Ok(web::Json(rows.iter().map(screening::Screening::view).collect()))
+}
+
+/// One screening.
+#[utoipa::path(tag = "screening", params(("id" = String, Path, description = "screening id")),
+    responses((status = 200, description = "Success", body = ScreeningView), (status = 404, description = "Not found", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/screenings/{id}")]
+async fn get_screening(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<web::Json<ScreeningView>, AppError> {
+    auth.require(Permission::Screen)?;
+    let id = path.into_inner();
+    let row = state.run(move |c| Ok(screening::find(c, &id)?)).await?;
+    row.map(|r| web::Json(r.view())).ok_or_else(|| AppError::NotFound("screening".into()))
+}
+
+/// Why an eligible person was not enrolled.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseScreening {
+    /// `declined` or `other`.
+    pub outcome: Outcome,
+    pub reason: String,
+}
+
+/// Record that an eligible person declined, or was not enrolled for another reason.
+#[utoipa::path(tag = "screening", params(("id" = String, Path, description = "screening id")), request_body = CloseScreening,
+    responses((status = 200, description = "Success", body = ScreeningView), (status = 409, description = "Not an open eligible screening", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/screenings/{id}/close")]
+async fn close_screening(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<CloseScreening>,
+) -> Result<web::Json<ScreeningView>, AppError> {
+    auth.require(Permission::Screen)?;
+    let body = body.parse()?;
+    if !matches!(body.outcome, Outcome::Declined | Outcome::Other) {
+        return Err(AppError::validation("outcome", "must be declined or other"));
+    }
+    let reason = required_reason(&body.reason)?;
+    let (ctx, id) = (auth.context(), path.into_inner());
+    let row = state.run(move |c| screening::close(c, &ctx, &id, body.outcome, &reason)).await?;
+    Ok(web::Json(row.view()))
+}
+
+/// Enrolment of an eligible screening.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolRequest {
+    pub screening_id: String,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// The level of every stratification factor of the protocol.
+    pub strata: BTreeMap<String, String>,
+    pub race: Race,
+    pub ethnicity: Ethnicity,
+    pub sex: Sex,
+    pub age_band: AgeBand,
+    pub newly_diagnosed: bool,
+    pub disease_course: DiseaseCourse,
+    /// One of the study's languages (`en`, `es`).
+    pub preferred_language: String,
+}
+
+/// Enrol an eligible screening: a pseudonymous study id; contact details are kept apart.
+#[utoipa::path(tag = "participants", request_body = EnrolRequest,
+    responses((status = 201, description = "Enrolled", body = ParticipantView),
+        (status = 409, description = "Screening not eligible, already enrolled, or the same person (e-mail or phone) is enrolled already", body = ErrorBody),
+        (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/participants")]
+async fn enrol(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: ApiJson<EnrolRequest>,
+) -> Result<HttpResponse, AppError> {
+    let role = auth.require(Permission::Enrol)?;
+    let b = body.parse()?;
+    let name = b.full_name.trim().to_owned();
+    if name.is_empty() || name.len() > 200 {
+        return Err(AppError::validation("full_name", "must be 1 to 200 characters"));
+    }
+    let ctx = auth.context();
+    let view = state
+        .run(move |c| {
+            let (protocol, _) = current_protocol(c)?;
+            let new = NewParticipant {
+                screening_id: b.screening_id,
+                full_name: name,
+                email: b.email.filter(|e| !e.trim().is_empty()),
+                phone: b.phone.filter(|p| !p.trim().is_empty()),
+                strata: b.strata,
+                race: b.race,
+                ethnicity: b.ethnicity,
+                sex: b.sex,
+                age_band: b.age_band,
+                newly_diagnosed: b.newly_diagnosed,
+                disease_course: b.disease_course,
+                preferred_language: b.preferred_language,
+            };
+            let p = participants::enrol(c, &ctx, &protocol, new)?;
+            Ok(p.view(&participants::Facts::default(), &protocol, role))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Filters for the participant list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ParticipantFilter {
+    pub status: Option<Status>,
+    /// Arm code (`A`), or arm id for unblinded roles.
+    pub arm: Option<String>,
+    /// `factor:level`, e.g. `race_ethnicity:black`.
+    pub stratum: Option<String>,
+}
+
+/// Participants, by study id; blinded roles see arm codes only.
+#[utoipa::path(tag = "participants", params(ParticipantFilter), responses((status = 200, description = "Success", body = Vec<ParticipantView>)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/participants")]
+async fn list_participants(
+    state: web::Data<AppState>,
+    auth: Auth,
+    filter: web::Query<ParticipantFilter>,
+) -> Result<web::Json<Vec<ParticipantView>>, AppError> {
+    let role = auth.require(Permission::ReadParticipants)?;
+    let filter = filter.into_inner();
+    let stratum = match filter.stratum.as_deref().map(|s| s.split_once(':')) {
+        Some(None) => return Err(AppError::validation("stratum", "write it as factor:level")),
+        Some(Some((f, l))) => Some((f.to_owned(), l.to_owned())),
+        None => None,
+    };
+    let views = state
+        .run(move |c| {
+            let (protocol, _) = current_protocol(c)?;
+            let facts = participants::facts(c)?;
+            let empty = participants::Facts::default();
+            Ok(participants::list(c)?
+                .iter()
+                .map(|p| p.view(facts.get(&p.id).unwrap_or(&empty), &protocol, role))
+                .filter(|v| filter.status.is_none_or(|s| v.status == s))
+                .filter(|v| {
+                    filter.arm.as_deref().is_none_or(|a| {
+                        v.arm.as_ref().is_some_and(|arm| arm.code == a || arm.id.as_deref() == Some(a))
+                    })
+                })
+                .filter(|v| {
+                    stratum
+                        .as_ref()
+                        .is_none_or(|(f, l)| v.strata.get(f).and_then(Value::as_str) == Some(l.as_str()))
+                })
+                .collect())
+        })
+        .await?;
+    Ok(web::Json(views))
+}
+
+/// One participant.
+#[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id")),
+    responses((status = 200, description = "Success", body = ParticipantView), (status = 404, description = "Not found", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/participants/{id}")]
+async fn get_participant(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<web::Json<ParticipantView>, AppError> {
+    let role = auth.require(Permission::ReadParticipants)?;
+    let id = path.into_inner();
+    let view = state
+        .run(move |c| {
+            let (protocol, _) = current_protocol(c)?;
+            let p = participants::find(c, &id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
+            let facts = participants::facts_of(c, &p.id)?;
+            Ok(p.view(&facts, &protocol, role))
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// One event in a participant's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineEvent {
+    pub at: NaiveDateTime,
+    /// `screened`, `enrolled`, `consented`, `randomised`, `withdrawn`.
+    pub event: String,
+    pub detail: String,
+}
+
+/// A participant's history and the audit entries behind it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Timeline {
+    pub study_id: String,
+    pub events: Vec<TimelineEvent>,
+    pub audit: Vec<Entry>,
+}
+
+/// A participant's timeline: screened, enrolled, consented, randomised, withdrawn.
+#[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id")),
+    responses((status = 200, description = "Success", body = Timeline), (status = 404, description = "Not found", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/participants/{id}/timeline")]
+async fn timeline(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<web::Json<Timeline>, AppError> {
+    let role = auth.require(Permission::ReadParticipants)?;
+    let id = path.into_inner();
+    Ok(web::Json(state.run(move |c| build_timeline(c, &id, role)).await?))
+}
+
+fn build_timeline(c: &mut DbConn, id: &str, role: Role) -> Result<Timeline, AppError> {
+    let (protocol, _) = current_protocol(c)?;
+    let p = participants::find(c, id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
+    let mut events = Vec::new();
+    if let Some(s) = screening::find(c, &p.screening_id)? {
+        events.push(TimelineEvent {
+            at: s.screened_at,
+            event: "screened".into(),
+            detail: format!("eligible, referred by {}", s.referral_source),
+        });
+    }
+    events.push(TimelineEvent { at: p.enrolled_at, event: "enrolled".into(), detail: p.study_id.clone() });
+    for consent in consent_history(c, &p.id)? {
+        events.push(TimelineEvent {
+            at: consent.signed_at,
+            event: "consented".into(),
+            detail: format!("form {} ({})", consent.form_version, consent.language),
+        });
+    }
+    let facts = participants::facts_of(c, &p.id)?;
+    if let (Some(arm), Some(at)) = (&facts.arm_id, facts.randomised_at) {
+        let view = ArmView::of(&protocol, arm, role);
+        events.push(TimelineEvent {
+            at,
+            event: "randomised".into(),
+            detail: format!("arm {}", view.label.unwrap_or(view.code)),
+        });
+    }
+    if let Some(at) = p.withdrawn_at {
+        let keep = if p.withdrawal_keep_data == Some(true) { "data kept" } else { "data not to be used" };
+        events.push(TimelineEvent { at, event: "withdrawn".into(), detail: keep.into() });
+    }
+    events.sort_by_key(|e| e.at);
+    let mut entries = audit::list(
+        c,
+        &Filter {
+            entity: Some("participant".into()),
+            entity_id: Some(p.id.clone()),
+            limit: Some(1000),
+            ..Filter::default()
+        },
+    )?;
+    entries.extend(audit::list(
+        c,
+        &Filter {
+            entity: Some("screening".into()),
+            entity_id: Some(p.screening_id.clone()),
+            limit: Some(1000),
+            ..Filter::default()
+        },
+    )?);
+    entries.sort_by_key(|e| e.seq);
+    if !role.is_unblinded() {
+        for e in &mut entries {
+            e.changes = blind_changes(&protocol, &e.changes);
+        }
+    }
+    Ok(Timeline { study_id: p.study_id, events, audit: entries })
+}
+
+/// Replaces arm ids in audit changes with arm codes, for blinded roles.
+fn blind_changes(protocol: &Protocol, changes: &str) -> String {
+    let Ok(mut list) = serde_json::from_str::<Vec<audit::Change>>(changes) else { return "[]".into() };
+    for ch in &mut list {
+        if ch.field == "arm_id" {
+            for v in [&mut ch.old, &mut ch.new].into_iter().flatten() {
+                if let Some(id) = v.as_str() {
+                    *v = Value::String(ArmView::of(protocol, id, Role::StatisticianBlinded).code);
+                }
+            }
+        }
+    }
+    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
+}
+
+fn consent_history(c: &mut DbConn, participant_id: &str) -> diesel::QueryResult<Vec<Consent>> {
+    use crate::db::schema::consents;
+    use diesel::prelude::*;
+    consents::table
+        .filter(consents::participant_id.eq(participant_id))
+        .order(consents::signed_at.asc())
+        .select(Consent::as_select())
+        .load(c)
+}
+
+/// A participant's contact details (roles that contact participants only; every read is audited).
+#[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id")),
+    responses((status = 200, description = "Success", body = participants::Contact), (status = 404, description = "Not found", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/participants/{id}/contact")]
+async fn contact(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<web::Json<participants::Contact>, AppError> {
+    auth.require(Permission::ReadContacts)?;
+    let (ctx, id) = (auth.context(), path.into_inner());
+    let contact = state
+        .run(move |c| {
+            let p = participants::find(c, &id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
+            let contact =
+                participants::contact(c, &p.id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
+            // Access to identifying data is itself recorded (who looked, when), never the values.
+            audit::record(
+                c,
+                &ctx,
+                audit::Event {
+                    action: "read_contact",
+                    entity: "participant",
+                    entity_id: &p.id,
+                    changes: vec![],
+                    reason: None,
+                },
+            )?;
+            Ok(contact)
+        })
+        .await?;
+    Ok(web::Json(contact))
+}
+
+/// Consent given to the form in force.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRequest {
+    /// The participant's full name, typed as their signature.
+    pub signature_name: String,
+    /// The form version consented to; must be the one in force (checked when given).
+    pub form_version: Option<String>,
+    /// The language the form was read in.
+    pub language: String,
+}
+
+/// Record e-consent (staff-witnessed) to the consent form in force; again after a new version.
+#[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id")), request_body = ConsentRequest,
+    responses((status = 201, description = "Recorded", body = Consent), (status = 409, description = "Withdrawn, already consented, or an outdated form", body = ErrorBody),
+        (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/participants/{id}/consents")]
+async fn consent_route(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<ConsentRequest>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Permission::Enrol)?;
+    let body = body.parse()?;
+    let (ctx, id) = (auth.context(), path.into_inner());
+    let row = state
+        .run(move |c| {
+            let (protocol, _) = current_protocol(c)?;
+            consent::record(
+                c,
+                &ctx,
+                &protocol,
+                &id,
+                &body.signature_name,
+                body.form_version.as_deref(),
+                &body.language,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(row))
+}
+
+/// A withdrawal.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawalRequest {
+    pub reason: String,
+    /// Whether data collected so far may be kept and analysed.
+    pub keep_data: bool,
+}
+
+/// Record withdrawal; a withdrawn participant gets nothing more.
+#[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id")), request_body = WithdrawalRequest,
+    responses((status = 200, description = "Withdrawn", body = ParticipantView), (status = 409, description = "Already withdrawn", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/participants/{id}/withdrawal")]
+async fn withdraw(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<WithdrawalRequest>,
+) -> Result<web::Json<ParticipantView>, AppError> {
+    let role = auth.require(Permission::Enrol)?;
+    let body = body.parse()?;
+    let reason = required_reason(&body.reason)?;
+    let (ctx, id) = (auth.context(), path.into_inner());
+    let view = state
+        .run(move |c| {
+            let (protocol, _) = current_protocol(c)?;
+            let p = consent::withdraw(c, &ctx, &id, &reason, body.keep_data)?;
+            let facts = participants::facts_of(c, &p.id)?;
+            Ok(p.view(&facts, &protocol, role))
+        })
+        .await?;
+    Ok(web::Json(view))
+}

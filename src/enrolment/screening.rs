@@ -1,0 +1,303 @@
+//! The screening log: everyone who comes through the door, eligible or not, and why.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::audit::{self, Change, Context, Event};
+use crate::db::schema::screenings;
+use crate::db::{self, DbConn};
+use crate::error::AppError;
+use crate::protocol::{AnswerType, Protocol};
+
+/// What became of a screening.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Met every criterion; may be enrolled.
+    Eligible,
+    /// Failed at least one criterion (CONSORT: not meeting inclusion criteria).
+    Ineligible,
+    /// Eligible but declined to take part.
+    Declined,
+    /// Eligible but not enrolled for another reason.
+    Other,
+    /// Became a participant.
+    Enrolled,
+}
+
+/// A stored screening.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = screenings)]
+pub struct Screening {
+    pub id: String,
+    pub screened_at: NaiveDateTime,
+    pub referral_source: String,
+    pub answers: String,
+    pub eligible: bool,
+    pub failed_criteria: String,
+    pub outcome: String,
+    pub outcome_reason: Option<String>,
+    pub protocol_version: i32,
+    pub created_by: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A screening as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ScreeningView {
+    pub id: String,
+    pub screened_at: NaiveDateTime,
+    pub referral_source: String,
+    /// Answers keyed by criterion id.
+    #[schema(value_type = Object)]
+    pub answers: Value,
+    pub eligible: bool,
+    /// The criteria that were not met.
+    pub failed_criteria: Vec<String>,
+    pub outcome: Outcome,
+    pub outcome_reason: Option<String>,
+    pub protocol_version: i32,
+}
+
+impl Screening {
+    /// The stored outcome.
+    pub fn outcome(&self) -> Outcome {
+        super::parse_enum(&self.outcome).unwrap_or(Outcome::Other)
+    }
+
+    /// The stored answers.
+    pub fn answer_map(&self) -> BTreeMap<String, Value> {
+        serde_json::from_str(&self.answers).unwrap_or_default()
+    }
+
+    /// The screening as the API shows it.
+    pub fn view(&self) -> ScreeningView {
+        ScreeningView {
+            id: self.id.clone(),
+            screened_at: self.screened_at,
+            referral_source: self.referral_source.clone(),
+            answers: serde_json::from_str(&self.answers).unwrap_or(Value::Null),
+            eligible: self.eligible,
+            failed_criteria: serde_json::from_str(&self.failed_criteria).unwrap_or_default(),
+            outcome: self.outcome(),
+            outcome_reason: self.outcome_reason.clone(),
+            protocol_version: self.protocol_version,
+        }
+    }
+}
+
+/// Checks answers against the protocol's criteria: a 422 naming `answers.<id>` for an answer of
+/// the wrong type or a missing one; otherwise the ids of the criteria not met.
+pub fn evaluate(protocol: &Protocol, answers: &BTreeMap<String, Value>) -> Result<Vec<String>, AppError> {
+    for key in answers.keys() {
+        if !protocol.eligibility.iter().any(|c| c.id.get_ref() == key) {
+            return Err(AppError::validation(
+                format!("answers.{key}"),
+                "is not an eligibility criterion of the protocol",
+            ));
+        }
+    }
+    let mut failed = Vec::new();
+    for c in &protocol.eligibility {
+        let id = c.id.get_ref();
+        let field = format!("answers.{id}");
+        let answer = answers.get(id).ok_or_else(|| AppError::validation(&field, "has no answer"))?;
+        let qualifies = match c.answer {
+            AnswerType::Boolean => {
+                let b =
+                    answer.as_bool().ok_or_else(|| AppError::validation(&field, "must be true or false"))?;
+                c.qualifying.as_ref().and_then(|q| q.get_ref().as_bool()) == Some(b)
+            }
+            AnswerType::Integer => {
+                let n =
+                    answer.as_i64().ok_or_else(|| AppError::validation(&field, "must be a whole number"))?;
+                c.min.as_ref().is_none_or(|m| n >= *m.get_ref())
+                    && c.max.as_ref().is_none_or(|m| n <= *m.get_ref())
+            }
+            AnswerType::Choice => {
+                let s = answer
+                    .as_str()
+                    .ok_or_else(|| AppError::validation(&field, "must be one of the options"))?;
+                let offered =
+                    c.options.as_ref().is_some_and(|o| o.get_ref().iter().any(|x| x.get_ref() == s));
+                if !offered {
+                    return Err(AppError::validation(&field, format!("`{s}` is not one of the options")));
+                }
+                c.qualifying
+                    .as_ref()
+                    .and_then(|q| q.get_ref().as_array().map(|a| a.iter().any(|v| v.as_str() == Some(s))))
+                    .unwrap_or(false)
+            }
+        };
+        if !qualifies {
+            failed.push(id.clone());
+        }
+    }
+    Ok(failed)
+}
+
+/// A screening to record.
+#[derive(Debug, Clone)]
+pub struct NewScreening {
+    pub screened_at: NaiveDateTime,
+    pub referral_source: String,
+    pub answers: BTreeMap<String, Value>,
+    /// Eligible but declined at screening, with the reason if given.
+    pub declined: Option<Option<String>>,
+}
+
+/// Records a screening; the outcome follows from the answers (and a decline).
+pub fn record(
+    conn: &mut DbConn,
+    ctx: &Context,
+    protocol: &Protocol,
+    protocol_version: i32,
+    new: NewScreening,
+) -> Result<Screening, AppError> {
+    let failed = evaluate(protocol, &new.answers)?;
+    let (outcome, reason) = match (&new.declined, failed.is_empty()) {
+        (_, false) => (Outcome::Ineligible, None),
+        (Some(reason), true) => (Outcome::Declined, reason.clone()),
+        (None, true) => (Outcome::Eligible, None),
+    };
+    let row = Screening {
+        id: uuid::Uuid::now_v7().to_string(),
+        screened_at: new.screened_at,
+        referral_source: new.referral_source,
+        answers: serde_json::to_string(&new.answers).unwrap_or_default(),
+        eligible: failed.is_empty(),
+        failed_criteria: serde_json::to_string(&failed).unwrap_or_default(),
+        outcome: super::enum_text(&outcome),
+        outcome_reason: reason,
+        protocol_version,
+        created_by: ctx.actor.id.clone(),
+        created_at: db::now(),
+    };
+    db::write_tx(conn, |c| {
+        diesel::insert_into(screenings::table).values(&row).execute(c)?;
+        audit::append(
+            c,
+            ctx,
+            Event {
+                action: "create",
+                entity: "screening",
+                entity_id: &row.id,
+                changes: vec![
+                    Change::set("referral_source", &row.referral_source),
+                    Change::set("answers", &new.answers),
+                    Change::set("eligible", row.eligible),
+                    Change::set("failed_criteria", &failed),
+                    Change::set("outcome", outcome),
+                ],
+                reason: None,
+            },
+        )?;
+        Ok(row.clone())
+    })
+}
+
+/// Records that an eligible person declined (or was not enrolled for another reason).
+pub fn close(
+    conn: &mut DbConn,
+    ctx: &Context,
+    id: &str,
+    outcome: Outcome,
+    reason: &str,
+) -> Result<Screening, AppError> {
+    db::write_tx(conn, |c| {
+        let mut row = find(c, id)?.ok_or_else(|| AppError::NotFound("screening".into()))?;
+        if row.outcome() != Outcome::Eligible {
+            return Err(AppError::conflict(
+                "screening_closed",
+                format!("this screening's outcome is already {}", row.outcome),
+            ));
+        }
+        diesel::update(screenings::table.find(id))
+            .set((screenings::outcome.eq(super::enum_text(&outcome)), screenings::outcome_reason.eq(reason)))
+            .execute(c)?;
+        audit::append(
+            c,
+            ctx,
+            Event {
+                action: "update",
+                entity: "screening",
+                entity_id: id,
+                changes: vec![Change::update("outcome", row.outcome(), outcome)],
+                reason: Some(reason),
+            },
+        )?;
+        row.outcome = super::enum_text(&outcome);
+        row.outcome_reason = Some(reason.to_owned());
+        Ok(row)
+    })
+}
+
+/// One screening.
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Screening>> {
+    screenings::table.find(id).select(Screening::as_select()).first(conn).optional()
+}
+
+/// Screenings, newest first, optionally of one outcome.
+pub fn list(conn: &mut DbConn, outcome: Option<Outcome>) -> QueryResult<Vec<Screening>> {
+    let mut q =
+        screenings::table.select(Screening::as_select()).order(screenings::screened_at.desc()).into_boxed();
+    if let Some(o) = outcome {
+        q = q.filter(screenings::outcome.eq(super::enum_text(&o)));
+    }
+    q.load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{BUNDLED, check};
+
+    fn answers(age: i64, commit: &str) -> BTreeMap<String, Value> {
+        serde_json::from_value(serde_json::json!({
+            "age": age, "has_ms": true, "us_resident": true, "video_access": true, "attendance_commitment": commit
+        }))
+        .unwrap_or_default()
+    }
+
+    fn bundled() -> Protocol {
+        check(BUNDLED).expect("the bundled protocol is valid")
+    }
+
+    #[test]
+    fn answers_that_meet_every_criterion_fail_none() {
+        assert_eq!(evaluate(&bundled(), &answers(40, "yes")).ok(), Some(vec![]));
+    }
+
+    #[test]
+    fn each_failed_criterion_is_named() {
+        let p = bundled();
+        assert_eq!(
+            evaluate(&p, &answers(17, "unsure")).ok(),
+            Some(vec!["age".to_owned(), "attendance_commitment".to_owned()])
+        );
+    }
+
+    #[test]
+    fn a_missing_or_mistyped_answer_is_a_422_naming_it() {
+        let p = bundled();
+        let mut a = answers(40, "yes");
+        a.insert("age".into(), serde_json::json!("forty"));
+        assert!(
+            matches!(evaluate(&p, &a), Err(AppError::Validation { field, .. }) if field == "answers.age")
+        );
+        a.remove("age");
+        assert!(
+            matches!(evaluate(&p, &a), Err(AppError::Validation { field, .. }) if field == "answers.age")
+        );
+        let mut b = answers(40, "maybe");
+        b.insert("shoe_size".into(), serde_json::json!(9));
+        assert!(
+            matches!(evaluate(&p, &b), Err(AppError::Validation { field, .. }) if field == "answers.shoe_size")
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! Statistical validation of the allocation algorithms over at least 10,000 simulated
+//! participants each. The key is fixed, so every run draws the same numbers: these tests are exact
+//! checks of the algorithm's behaviour on a long sequence, not flaky samples.
+
+use super::*;
+
+const KEY: [u8; 32] = [7; 32];
+const OTHER_KEY: [u8; 32] = [8; 32];
+const PARTICIPANTS: usize = 10_000;
+
+/// A reproducible stream of simulated participants' levels, independent of the allocation key.
+fn population(factor_levels: &[usize], n: usize) -> Vec<Vec<usize>> {
+    let mut s = Stream::new(&[42; 32], "population");
+    (0..n).map(|_| factor_levels.iter().map(|&l| s.below(l as u64) as usize).collect()).collect()
+}
+
+fn stratum_key(levels: &[usize]) -> String {
+    levels.iter().map(ToString::to_string).collect::<Vec<_>>().join(";")
+}
+
+/// Allocates a population by stratified permuted blocks; returns the arm of each participant.
+fn by_blocks(key: &[u8; 32], people: &[Vec<usize>], ratios: &[u32], sizes: &[u32]) -> Vec<usize> {
+    let mut sequences: std::collections::HashMap<String, (BlockSequence, usize)> = Default::default();
+    people
+        .iter()
+        .map(|levels| {
+            let k = stratum_key(levels);
+            let (seq, next) =
+                sequences.entry(k.clone()).or_insert_with(|| (BlockSequence::new(key, &k, ratios, sizes), 0));
+            let arm = seq.arm_at(*next);
+            *next += 1;
+            arm
+        })
+        .collect()
+}
+
+/// Allocates a population by minimisation over all factors.
+fn by_minimisation(people: &[Vec<usize>], factor_levels: &[usize], ratios: &[u32], p: f64) -> Vec<usize> {
+    let mut counts: Vec<Vec<Vec<u32>>> =
+        factor_levels.iter().map(|&l| vec![vec![0; ratios.len()]; l]).collect();
+    people
+        .iter()
+        .enumerate()
+        .map(|(i, levels)| {
+            let arm = minimise(&KEY, i as i64 + 1, &counts, levels, ratios, Imbalance::Range, p);
+            for (f, &l) in levels.iter().enumerate() {
+                counts[f][l][arm] += 1;
+            }
+            arm
+        })
+        .collect()
+}
+
+/// Sum over factors and levels of |arm 0 − arm 1| at the end.
+fn marginal_imbalance(people: &[Vec<usize>], arms: &[usize], factor_levels: &[usize]) -> u32 {
+    let mut total = 0;
+    for (f, &levels) in factor_levels.iter().enumerate() {
+        for level in 0..levels {
+            let (mut a, mut b) = (0i64, 0i64);
+            for (p, &arm) in people.iter().zip(arms) {
+                if p[f] == level {
+                    if arm == 0 { a += 1 } else { b += 1 }
+                }
+            }
+            total += (a - b).unsigned_abs() as u32;
+        }
+    }
+    total
+}
+
+#[test]
+fn within_every_stratum_the_imbalance_never_exceeds_half_the_largest_block() {
+    let factor_levels = [3, 2];
+    let people = population(&factor_levels, PARTICIPANTS);
+    let arms = by_blocks(&KEY, &people, &[1, 1], &[2, 4, 6]);
+    let mut running: std::collections::HashMap<String, i64> = Default::default();
+    for (levels, arm) in people.iter().zip(&arms) {
+        let d = running.entry(stratum_key(levels)).or_default();
+        *d += if *arm == 0 { 1 } else { -1 };
+        assert!(d.abs() <= 3, "stratum {levels:?} reached an imbalance of {d}");
+    }
+}
+
+#[test]
+fn blocks_keep_a_two_to_one_ratio_exact_at_every_block_end() {
+    let people = population(&[2], PARTICIPANTS);
+    let arms = by_blocks(&KEY, &people, &[2, 1], &[3, 6]);
+    let mut running: std::collections::HashMap<String, (i64, i64)> = Default::default();
+    for (levels, arm) in people.iter().zip(&arms) {
+        let (a, b) = running.entry(stratum_key(levels)).or_default();
+        if *arm == 0 {
+            *a += 1
+        } else {
+            *b += 1
+        }
+        // Within a block of at most 6 (4 A, 2 B) the deviation from 2:1 stays under 6 / 2.
+        assert!((*a - 2 * *b).abs() <= 4, "A={a} B={b}");
+    }
+}
+
+#[test]
+fn simple_randomisation_matches_the_ratio_within_binomial_tolerance() {
+    for (ratios, expected) in [(vec![1, 1], 0.5), (vec![2, 1], 2.0 / 3.0), (vec![1, 1, 1], 1.0 / 3.0)] {
+        let n = PARTICIPANTS as f64;
+        let first = (1..=PARTICIPANTS as i64).filter(|&seq| simple(&KEY, seq, &ratios) == 0).count() as f64;
+        let sd = (expected * (1.0 - expected) / n).sqrt();
+        let share = first / n;
+        assert!(
+            (share - expected).abs() < 4.0 * sd,
+            "ratios {ratios:?}: arm A share {share}, expected {expected} ± {}",
+            4.0 * sd
+        );
+    }
+}
+
+#[test]
+fn three_arms_by_blocks_are_allocated_in_equal_thirds_within_one_block() {
+    let people = population(&[1], PARTICIPANTS);
+    let arms = by_blocks(&KEY, &people, &[1, 1, 1], &[3, 6]);
+    let counts: Vec<usize> = (0..3).map(|a| arms.iter().filter(|&&x| x == a).count()).collect();
+    let spread = counts.iter().max().unwrap_or(&0) - counts.iter().min().unwrap_or(&0);
+    assert!(spread <= 2, "{counts:?}");
+}
+
+#[test]
+fn minimisation_keeps_marginal_imbalance_lower_than_stratified_blocks_with_four_factors() {
+    // 100 trials of 100 participants (10,000 in all); 3 × 2 × 2 × 3 = 36 strata is more than a
+    // small trial can fill, which is exactly when blocks leave margins unbalanced.
+    let factor_levels = [3, 2, 2, 3];
+    let (mut blocks, mut biased_coin, mut deterministic) = (0, 0, 0);
+    for trial in 0..100u8 {
+        let mut s = Stream::new(&[trial; 32], "trial");
+        let people: Vec<Vec<usize>> =
+            (0..100).map(|_| factor_levels.iter().map(|&l| s.below(l as u64) as usize).collect()).collect();
+        let key = [trial.wrapping_add(100); 32];
+        blocks += marginal_imbalance(&people, &by_blocks(&key, &people, &[1, 1], &[2, 4, 6]), &factor_levels);
+        biased_coin += marginal_imbalance(
+            &people,
+            &by_minimisation(&people, &factor_levels, &[1, 1], 0.8),
+            &factor_levels,
+        );
+        deterministic += marginal_imbalance(
+            &people,
+            &by_minimisation(&people, &factor_levels, &[1, 1], 1.0),
+            &factor_levels,
+        );
+    }
+    // The biased coin (p = 0.8) trades some balance for unpredictability; still clearly better.
+    assert!(biased_coin * 5 < blocks * 4, "minimisation (p = 0.8) {biased_coin} vs blocks {blocks}");
+    assert!(deterministic * 2 < blocks, "minimisation (p = 1) {deterministic} vs blocks {blocks}");
+}
+
+#[test]
+fn minimisation_with_a_two_to_one_ratio_allocates_about_two_thirds_to_the_first_arm() {
+    let factor_levels = [3, 2];
+    let people = population(&factor_levels, PARTICIPANTS);
+    let arms = by_minimisation(&people, &factor_levels, &[2, 1], 0.8);
+    let share = arms.iter().filter(|&&a| a == 0).count() as f64 / PARTICIPANTS as f64;
+    assert!((share - 2.0 / 3.0).abs() < 0.02, "share {share}");
+}
+
+#[test]
+fn the_same_key_gives_the_same_sequence_and_another_key_a_different_one() {
+    let people = population(&[3, 2], PARTICIPANTS);
+    let a = by_blocks(&KEY, &people, &[1, 1], &[2, 4, 6]);
+    let b = by_blocks(&KEY, &people, &[1, 1], &[2, 4, 6]);
+    let c = by_blocks(&OTHER_KEY, &people, &[1, 1], &[2, 4, 6]);
+    assert_eq!(a, b);
+    let differing = a.iter().zip(&c).filter(|(x, y)| x != y).count();
+    assert!(differing > PARTICIPANTS / 4, "only {differing} allocations differ under another key");
+}
+
+#[test]
+fn block_sizes_are_drawn_from_every_allowed_size() {
+    let mut seq = BlockSequence::new(&KEY, "s", &[1, 1], &[2, 4, 6]);
+    seq.arm_at(PARTICIPANTS);
+    // Reconstruct block boundaries: a block of 1:1 ends where the running difference is 0 and
+    // the length since the last end is one of the sizes; all three sizes must appear.
+    let mut seen = std::collections::BTreeSet::new();
+    let (mut start, mut d) = (0usize, 0i64);
+    for (i, arm) in seq.arms.iter().enumerate() {
+        d += if *arm == 0 { 1 } else { -1 };
+        if d == 0 && [2, 4, 6].contains(&(i + 1 - start)) {
+            seen.insert(i + 1 - start);
+            start = i + 1;
+        }
+    }
+    assert!(seen.contains(&2) && seen.contains(&4) && seen.contains(&6), "{seen:?}");
+}

@@ -1,0 +1,108 @@
+//! Randomisation, emergency unblinding and admin notices over HTTP.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::Notice;
+use crate::auth::routes::required_reason;
+use crate::auth::{Auth, Permission};
+use crate::enrolment::participants::ArmView;
+use crate::error::{AppError, ErrorBody};
+use crate::json::ApiJson;
+use crate::state::AppState;
+
+/// Registers this module's API routes.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(randomise).service(unblind).service(notices);
+}
+
+/// The allocation just made. Nothing here hints at the next one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Randomised {
+    pub participant_id: String,
+    pub study_id: String,
+    pub arm: ArmView,
+    pub randomised_at: NaiveDateTime,
+}
+
+/// Randomise a participant: once only, and only when eligible, consented and not withdrawn.
+#[utoipa::path(tag = "randomisation", params(("id" = String, Path, description = "participant id or study id")),
+    responses((status = 201, description = "Allocated", body = Randomised),
+        (status = 409, description = "Not allowed now; `code` says why: already_randomised, not_consented, reconsent_required, not_eligible, withdrawn", body = ErrorBody),
+        (status = 404, description = "Not found", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/participants/{id}/randomisation")]
+async fn randomise(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let role = auth.require(Permission::Randomise)?;
+    let (ctx, id, key) = (auth.context(), path.into_inner(), state.study_key.clone());
+    let (allocation, protocol, study_id) = state
+        .run(move |c| {
+            let (a, p) = super::randomise(c, &ctx, &key, &id)?;
+            let study_id = crate::enrolment::participants::find(c, &a.participant_id)?
+                .map(|p| p.study_id)
+                .unwrap_or_default();
+            Ok((a, p, study_id))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(Randomised {
+        arm: ArmView::of(&protocol, &allocation.arm_id, role),
+        participant_id: allocation.participant_id,
+        study_id,
+        randomised_at: allocation.allocated_at,
+    }))
+}
+
+/// Why a participant must be unblinded now.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnblindRequest {
+    pub reason: String,
+}
+
+/// The unblinded arm.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Unblinded {
+    pub study_id: String,
+    pub arm: ArmView,
+}
+
+/// Emergency unblinding of one participant: reason required, audited, every admin notified.
+#[utoipa::path(tag = "randomisation", params(("id" = String, Path, description = "participant id or study id")), request_body = UnblindRequest,
+    responses((status = 200, description = "Success", body = Unblinded), (status = 409, description = "Not randomised", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/participants/{id}/unblinding")]
+async fn unblind(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<UnblindRequest>,
+) -> Result<web::Json<Unblinded>, AppError> {
+    auth.require(Permission::Unblind)?;
+    let reason = required_reason(&body.parse()?.reason)?;
+    let (ctx, id) = (auth.context(), path.into_inner());
+    let (p, arm, protocol) = state
+        .run(move |c| {
+            let (p, arm) = super::unblind(c, &ctx, &id, &reason)?;
+            let (protocol, _) = crate::enrolment::routes::current_protocol(c)?;
+            Ok((p, arm, protocol))
+        })
+        .await?;
+    Ok(web::Json(Unblinded {
+        study_id: p.study_id,
+        arm: ArmView::of(&protocol, &arm, crate::auth::Role::Admin),
+    }))
+}
+
+/// Notices for admins (emergency unblindings), newest first.
+#[utoipa::path(tag = "randomisation", responses((status = 200, description = "Success", body = Vec<Notice>)), security(("session" = []), ("bearer" = [])))]
+#[get("/notices")]
+async fn notices(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Vec<Notice>>, AppError> {
+    auth.require(Permission::ReadNotices)?;
+    Ok(web::Json(state.run(|c| Ok(super::list_notices(c)?)).await?))
+}

@@ -1,0 +1,263 @@
+//! Screening, enrolment, consent and withdrawal through the API.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use trialdesk::auth::Role;
+use trialdesk::protocol::BUNDLED;
+
+use crate::helpers::{TestApp, TestUser, error_of, spawn_app};
+
+/// Answers that meet every criterion of the bundled protocol.
+pub fn eligible_answers() -> Value {
+    json!({"age": 44, "has_ms": true, "us_resident": true, "video_access": true, "attendance_commitment": "yes"})
+}
+
+/// The enrolment body for screening `screening_id`, person number `n`.
+pub fn enrolment(screening_id: &str, n: usize) -> Value {
+    let race_ethnicity = ["black", "latinx", "other"][n % 3];
+    json!({
+        "screening_id": screening_id,
+        "full_name": format!("Test Person {n}"),
+        "email": format!("person{n}@example.org"),
+        "phone": format!("+1 (555) 01{:02}-{:04}", n % 100, n),
+        "strata": {"race_ethnicity": race_ethnicity, "newly_diagnosed": if n.is_multiple_of(2) { "yes" } else { "no" }},
+        "race": if race_ethnicity == "black" { "black" } else { "white" },
+        "ethnicity": if race_ethnicity == "latinx" { "hispanic_latinx" } else { "not_hispanic_latinx" },
+        "sex": "female",
+        "age_band": "40-49",
+        "newly_diagnosed": n.is_multiple_of(2),
+        "disease_course": "relapsing_remitting",
+        "preferred_language": if n.is_multiple_of(4) { "es" } else { "en" }
+    })
+}
+
+/// Screens, enrols and (optionally) consents person `n`; returns the participant id.
+pub async fn enrolled(app: &TestApp, user: &TestUser, n: usize, consent: bool) -> String {
+    let s: Value = app
+        .send_as(
+            user,
+            Method::POST,
+            "/api/v1/screenings",
+            json!({"referral_source": "clinic", "answers": eligible_answers()}),
+        )
+        .await
+        .json()
+        .await
+        .expect("screening");
+    let resp = app
+        .send_as(user, Method::POST, "/api/v1/participants", enrolment(s["id"].as_str().expect("id"), n))
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let p: Value = resp.json().await.expect("participant");
+    let id = p["id"].as_str().expect("id").to_owned();
+    if consent {
+        let resp = app
+            .send_as(
+                user,
+                Method::POST,
+                &format!("/api/v1/participants/{id}/consents"),
+                json!({"signature_name": format!("test person {n}"), "language": "en"}),
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+    }
+    id
+}
+
+#[tokio::test]
+async fn an_ineligible_screening_names_each_failed_criterion_and_stays_in_the_log() {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    let answers = json!({"age": 16, "has_ms": true, "us_resident": false, "video_access": true, "attendance_commitment": "unsure"});
+    let s: Value = app
+        .send_as(
+            &coord,
+            Method::POST,
+            "/api/v1/screenings",
+            json!({"referral_source": "social_media", "answers": answers}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(s["eligible"], false);
+    assert_eq!(s["outcome"], "ineligible");
+    assert_eq!(s["failed_criteria"], json!(["age", "us_resident", "attendance_commitment"]));
+    let log: Value =
+        app.get_as(&coord, "/api/v1/screenings?outcome=ineligible").await.json().await.expect("json");
+    assert_eq!(log.as_array().expect("list").len(), 1);
+    let resp = app
+        .send_as(&coord, Method::POST, "/api/v1/participants", enrolment(s["id"].as_str().expect("id"), 1))
+        .await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert_eq!(error_of(resp).await.0, "screening_not_eligible");
+}
+
+#[tokio::test]
+async fn screening_answers_of_the_wrong_type_or_missing_are_422_naming_the_answer() {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    let mut answers = eligible_answers();
+    answers["age"] = json!("forty");
+    let resp = app
+        .send_as(
+            &coord,
+            Method::POST,
+            "/api/v1/screenings",
+            json!({"referral_source": "clinic", "answers": answers}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_of(resp).await.1.as_deref(), Some("answers.age"));
+    let resp =
+        app.send_as(&coord, Method::POST, "/api/v1/screenings", json!({"answers": eligible_answers()})).await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_of(resp).await.1.as_deref(), Some("referral_source"));
+}
+
+#[tokio::test]
+async fn enrolment_gives_sequential_study_ids_and_refuses_the_same_person_twice() {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    let first = enrolled(&app, &coord, 1, false).await;
+    let p: Value =
+        app.get_as(&coord, &format!("/api/v1/participants/{first}")).await.json().await.expect("json");
+    assert_eq!(p["study_id"], "CON-0001");
+    assert_eq!(p["status"], "enrolled");
+    enrolled(&app, &coord, 2, false).await;
+
+    let s: Value = app
+        .send_as(
+            &coord,
+            Method::POST,
+            "/api/v1/screenings",
+            json!({"referral_source": "clinic", "answers": eligible_answers()}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let mut again = enrolment(s["id"].as_str().expect("id"), 3);
+    again["email"] = json!("PERSON1@example.org");
+    let resp = app.send_as(&coord, Method::POST, "/api/v1/participants", again).await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "duplicate_person");
+    assert!(body["error"]["message"].as_str().expect("m").contains("CON-0001"));
+}
+
+#[tokio::test]
+async fn malformed_enrolments_name_the_field() {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    let s: Value = app
+        .send_as(
+            &coord,
+            Method::POST,
+            "/api/v1/screenings",
+            json!({"referral_source": "clinic", "answers": eligible_answers()}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let id = s["id"].as_str().expect("id");
+    let mut bad = enrolment(id, 1);
+    bad["race"] = json!("purple");
+    let resp = app.send_as(&coord, Method::POST, "/api/v1/participants", bad).await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_of(resp).await.1.as_deref(), Some("race"));
+    let mut bad = enrolment(id, 1);
+    bad["strata"] = json!({"race_ethnicity": "black"});
+    let resp = app.send_as(&coord, Method::POST, "/api/v1/participants", bad).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_of(resp).await.1.as_deref(), Some("strata.newly_diagnosed"));
+    let mut bad = enrolment(id, 1);
+    bad["phone"] = json!("call me");
+    let resp = app.send_as(&coord, Method::POST, "/api/v1/participants", bad).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_of(resp).await.1.as_deref(), Some("phone"));
+}
+
+#[tokio::test]
+async fn consent_needs_the_enrolled_name_and_a_new_form_version_asks_for_reconsent() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin);
+    let id = enrolled(&app, &admin, 5, false).await;
+    let path = format!("/api/v1/participants/{id}/consents");
+    let resp = app
+        .send_as(&admin, Method::POST, &path, json!({"signature_name": "Someone Else", "language": "en"}))
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_of(resp).await.1.as_deref(), Some("signature_name"));
+    let resp = app
+        .send_as(&admin, Method::POST, &path, json!({"signature_name": "Test Person 5", "language": "en"}))
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let resp = app
+        .send_as(&admin, Method::POST, &path, json!({"signature_name": "Test Person 5", "language": "en"}))
+        .await;
+    assert_eq!(error_of(resp).await.0, "already_consented");
+
+    let amended = format!(
+        "{BUNDLED}\n[[consent_forms]]\nversion = \"2.0\"\napproved_on = \"2026-11-01\"\ntitle = {{ en = \"Consent v2\", es = \"Consentimiento v2\" }}\n"
+    );
+    let resp = app
+        .send_as(
+            &admin,
+            Method::POST,
+            "/api/v1/protocol/versions",
+            json!({"content": amended, "reason": "IRB approved v2"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let p: Value =
+        app.get_as(&admin, &format!("/api/v1/participants/{id}")).await.json().await.expect("json");
+    assert_eq!(p["needs_reconsent"], true);
+    assert_eq!(p["status"], "enrolled");
+    let resp = app
+        .send_as(
+            &admin,
+            Method::POST,
+            &path,
+            json!({"signature_name": "Test Person 5", "language": "es", "form_version": "1.0"}),
+        )
+        .await;
+    assert_eq!(error_of(resp).await.0, "consent_form_outdated");
+    let resp = app
+        .send_as(&admin, Method::POST, &path, json!({"signature_name": "Test Person 5", "language": "es"}))
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_withdrawn_participant_gets_nothing_more() {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    let id = enrolled(&app, &coord, 7, true).await;
+    let resp = app
+        .send_as(
+            &coord,
+            Method::POST,
+            &format!("/api/v1/participants/{id}/withdrawal"),
+            json!({"reason": "moved abroad", "keep_data": true}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let p: Value = resp.json().await.expect("json");
+    assert_eq!(p["status"], "withdrawn");
+    let resp = app
+        .send_as(
+            &coord,
+            Method::POST,
+            &format!("/api/v1/participants/{id}/consents"),
+            json!({"signature_name": "Test Person 7", "language": "en"}),
+        )
+        .await;
+    assert_eq!(error_of(resp).await.0, "withdrawn");
+    let resp = app
+        .send_as(&coord, Method::POST, &format!("/api/v1/participants/{id}/randomisation"), json!({}))
+        .await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert_eq!(error_of(resp).await.0, "withdrawn");
+}

@@ -1,0 +1,314 @@
+//! Randomisation end to end: concurrency, balance within strata, concealment, replay, refusals.
+
+use std::collections::{BTreeMap, HashSet};
+use std::process::Command;
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use trialdesk::auth::Role;
+use trialdesk::protocol::BUNDLED;
+
+use crate::enrolment::{eligible_answers, enrolled, enrolment};
+use crate::helpers::{TEST_SECRET, error_of, spawn_app};
+
+#[derive(QueryableByName)]
+struct Row {
+    #[diesel(sql_type = Text)]
+    participant_id: String,
+    #[diesel(sql_type = Text)]
+    stratum: String,
+    #[diesel(sql_type = Text)]
+    arm_id: String,
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+}
+
+#[tokio::test]
+async fn three_hundred_screened_and_the_eligible_randomised_32_at_a_time_are_balanced_once_each_and_replayable()
+ {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    let mut ids = Vec::new();
+    for n in 0..300 {
+        let mut answers = eligible_answers();
+        if n % 7 == 3 {
+            answers["age"] = json!(16);
+        }
+        let declined = n % 11 == 5;
+        let s: Value = app
+            .send_as(&coord, Method::POST, "/api/v1/screenings",
+                json!({"referral_source": "clinic", "answers": answers, "declined": declined, "decline_reason": "no time"}))
+            .await.json().await.expect("screening");
+        if s["outcome"] != "eligible" {
+            continue;
+        }
+        let p: Value = app
+            .send_as(
+                &coord,
+                Method::POST,
+                "/api/v1/participants",
+                enrolment(s["id"].as_str().expect("id"), n),
+            )
+            .await
+            .json()
+            .await
+            .expect("participant");
+        let id = p["id"].as_str().expect("id").to_owned();
+        let resp = app
+            .send_as(
+                &coord,
+                Method::POST,
+                &format!("/api/v1/participants/{id}/consents"),
+                json!({"signature_name": format!("Test Person {n}"), "language": "en"}),
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        ids.push(id);
+    }
+    let log: Value = app.get_as(&coord, "/api/v1/screenings").await.json().await.expect("log");
+    let outcomes: Vec<&str> =
+        log.as_array().expect("list").iter().map(|s| s["outcome"].as_str().expect("o")).collect();
+    assert_eq!(outcomes.len(), 300);
+    assert!(outcomes.contains(&"ineligible") && outcomes.contains(&"declined"));
+    assert!(ids.len() > 200, "{} enrolled", ids.len());
+
+    for batch in ids.chunks(32) {
+        let mut tasks = tokio::task::JoinSet::new();
+        for id in batch {
+            let (client, url, token) = (
+                app.client.clone(),
+                app.url(&format!("/api/v1/participants/{id}/randomisation")),
+                coord.token.clone(),
+            );
+            tasks.spawn(async move {
+                client.post(url).bearer_auth(token).send().await.expect("request").status()
+            });
+        }
+        while let Some(status) = tasks.join_next().await {
+            assert_eq!(status.expect("task"), StatusCode::CREATED);
+        }
+    }
+
+    let mut conn = app.db.conn();
+    let rows: Vec<Row> =
+        diesel::sql_query("SELECT participant_id, stratum, arm_id, seq FROM allocations ORDER BY seq")
+            .load(&mut conn)
+            .expect("allocations");
+    assert_eq!(rows.len(), ids.len());
+    let distinct: HashSet<&str> = rows.iter().map(|r| r.participant_id.as_str()).collect();
+    assert_eq!(distinct.len(), ids.len(), "a participant has two allocations");
+    assert_eq!(rows.iter().map(|r| r.seq).collect::<Vec<_>>(), (1..=ids.len() as i64).collect::<Vec<_>>());
+    let mut running: BTreeMap<&str, i64> = BTreeMap::new();
+    for r in &rows {
+        let d = running.entry(&r.stratum).or_default();
+        *d += if r.arm_id == "support_groups" { 1 } else { -1 };
+        assert!(d.abs() <= 3, "stratum {} reached imbalance {d}", r.stratum);
+    }
+
+    let out = Command::new(env!("CARGO_BIN_EXE_trialdesk"))
+        .args(["randomisation", "replay"])
+        .env("TRIALDESK_DATABASE_URL", &app.db.url)
+        .env("TRIALDESK_SECRET_KEY", TEST_SECRET)
+        .output()
+        .expect("replay");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains(&format!("all {} allocations reproduced", ids.len())), "{stdout}");
+
+    let wrong = Command::new(env!("CARGO_BIN_EXE_trialdesk"))
+        .args(["randomisation", "replay"])
+        .env("TRIALDESK_DATABASE_URL", &app.db.url)
+        .env("TRIALDESK_SECRET_KEY", "another-secret-key-that-is-long-enough-000000")
+        .output()
+        .expect("replay");
+    assert_eq!(wrong.status.code(), Some(1), "another key must not reproduce the allocations");
+}
+
+#[tokio::test]
+async fn concurrent_requests_for_one_participant_give_one_allocation_and_409s() {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    let id = enrolled(&app, &coord, 1, true).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        let (client, url, token) = (
+            app.client.clone(),
+            app.url(&format!("/api/v1/participants/{id}/randomisation")),
+            coord.token.clone(),
+        );
+        tasks.spawn(async move {
+            let resp = client.post(url).bearer_auth(token).send().await.expect("request");
+            let status = resp.status();
+            let body: Value = resp.json().await.expect("json");
+            (status, body)
+        });
+    }
+    let mut created = 0;
+    while let Some(result) = tasks.join_next().await {
+        let (status, body) = result.expect("task");
+        if status == StatusCode::CREATED {
+            created += 1;
+        } else {
+            assert_eq!(status, StatusCode::CONFLICT);
+            assert_eq!(body["error"]["code"], "already_randomised");
+        }
+    }
+    assert_eq!(created, 1);
+}
+
+#[tokio::test]
+async fn randomising_an_unconsented_or_no_longer_eligible_participant_is_409_naming_why() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin);
+    let unconsented = enrolled(&app, &admin, 1, false).await;
+    let resp = app
+        .send_as(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/participants/{unconsented}/randomisation"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert_eq!(error_of(resp).await.0, "not_consented");
+
+    let consented = enrolled(&app, &admin, 2, true).await;
+    let stricter = BUNDLED.replace("min = 18", "min = 65");
+    let resp = app
+        .send_as(
+            &admin,
+            Method::POST,
+            "/api/v1/protocol/versions",
+            json!({"content": stricter, "reason": "older adults only"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let resp = app
+        .send_as(&admin, Method::POST, &format!("/api/v1/participants/{consented}/randomisation"), json!({}))
+        .await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "not_eligible");
+    assert!(body["error"]["message"].as_str().expect("m").contains("age"));
+
+    let resp = app
+        .send_as(&admin, Method::POST, "/api/v1/participants/no-such-person/randomisation", json!({}))
+        .await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn blinded_statisticians_see_arm_codes_only_and_unblinded_roles_see_labels() {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    let blinded = app.user(Role::StatisticianBlinded);
+    let unblinded = app.user(Role::StatisticianUnblinded);
+    let id = enrolled(&app, &coord, 1, true).await;
+    let resp = app
+        .send_as(&coord, Method::POST, &format!("/api/v1/participants/{id}/randomisation"), json!({}))
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let made: Value = resp.json().await.expect("json");
+    let label = made["arm"]["label"].as_str().expect("coordinators see the label").to_owned();
+    let arm_id = made["arm"]["id"].as_str().expect("id").to_owned();
+    assert!(
+        made.get("stratum_index").is_none() && made.get("seq").is_none(),
+        "no position in the sequence leaks"
+    );
+
+    for path in [
+        format!("/api/v1/participants/{id}"),
+        "/api/v1/participants".into(),
+        format!("/api/v1/participants/{id}/timeline"),
+    ] {
+        let text = app.get_as(&blinded, &path).await.text().await.expect("text");
+        assert!(
+            !text.contains(&label) && !text.contains(&arm_id),
+            "{path} shows the arm to a blinded role: {text}"
+        );
+        let text = app.get_as(&unblinded, &path).await.text().await.expect("text");
+        assert!(text.contains(&label) || text.contains(&arm_id), "{path}");
+    }
+    let list: Value = app
+        .get_as(
+            &blinded,
+            &format!("/api/v1/participants?arm={}", made["arm"]["code"].as_str().expect("code")),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list.as_array().expect("list").len(), 1);
+}
+
+#[tokio::test]
+async fn emergency_unblinding_needs_a_reason_is_audited_and_notifies_admins() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin);
+    let id = enrolled(&app, &admin, 1, true).await;
+    app.send_as(&admin, Method::POST, &format!("/api/v1/participants/{id}/randomisation"), json!({})).await;
+    let resp = app
+        .send_as(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/participants/{id}/unblinding"),
+            json!({"reason": ""}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let resp = app
+        .send_as(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/participants/{id}/unblinding"),
+            json!({"reason": "serious adverse event, treating physician asked"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: Value = resp.json().await.expect("json");
+    assert!(body["arm"]["label"].is_string());
+    let notices: Value = app.get_as(&admin, "/api/v1/notices").await.json().await.expect("json");
+    assert_eq!(notices[0]["kind"], "emergency_unblinding");
+    let audit: Value = app
+        .get_as(&admin, &format!("/api/v1/audit?entity=participant&entity_id={id}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let entry = audit
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|e| e["action"] == "emergency_unblinding")
+        .expect("audited");
+    assert_eq!(entry["reason"], "serious adverse event, treating physician asked");
+}
+
+#[test]
+fn randomisation_describe_states_consort_items_8_to_10_without_the_order_of_block_sizes() {
+    let out = Command::new(env!("CARGO_BIN_EXE_trialdesk"))
+        .args([
+            "randomisation",
+            "describe",
+            "--file",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/docs/examples/connect.toml"),
+        ])
+        .output()
+        .expect("describe");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    for needle in [
+        "CONSORT 8a",
+        "CONSORT 8b",
+        "CONSORT 9",
+        "CONSORT 10",
+        "ChaCha20",
+        "2, 4 and 6",
+        "chosen at random",
+        "1:1",
+    ] {
+        assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
+    }
+}
