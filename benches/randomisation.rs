@@ -107,7 +107,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[idx].as_secs_f64() * 1000.0
 }
 
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let n: usize = std::env::var("BENCH_PARTICIPANTS").ok().and_then(|v| v.parse().ok()).unwrap_or(4000);
     let dir = tempfile::tempdir().expect("temp dir");
@@ -121,13 +121,30 @@ async fn main() {
     .await
     .expect("prepare");
 
+    if std::env::var("BENCH_MODE").as_deref() == Ok("direct") {
+        // The service layer alone, one thread, no HTTP: the serialised part's own cost.
+        let mut conn = db::connect(&DatabaseUrl::parse(&url).expect("url")).expect("connect");
+        let key = trialdesk::randomisation::StudyKey::derive(&SECRET.to_owned().into());
+        let ctx = Context { actor: Actor::system(), request_id: None };
+        let started = Instant::now();
+        for id in &ids {
+            trialdesk::randomisation::randomise(&mut conn, &ctx, &key, id).expect("randomise");
+        }
+        let per = started.elapsed() / n as u32;
+        println!(
+            "service layer, one thread, {backend}: {:.0} µs per randomisation ({:.0}/s)",
+            per.as_secs_f64() * 1e6,
+            1.0 / per.as_secs_f64()
+        );
+        return;
+    }
     let mut settings = Settings::load(None)
         .expect("settings")
         .with_database_url(&url)
         .expect("url")
         .with_secret_key(SECRET.into());
     settings.bind = "127.0.0.1:0".into();
-    settings.pool_size = 8;
+    settings.pool_size = std::env::var("BENCH_POOL").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
     let app = Application::build(settings).await.expect("app");
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

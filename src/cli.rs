@@ -359,7 +359,8 @@ fn randomisation_cmd(settings: &Settings, cmd: RandomisationCmd) -> anyhow::Resu
         RandomisationCmd::Describe { file: None } => {
             let mut conn = open(settings)?;
             let stored = store::current(&mut conn)?.context("no protocol is stored yet")?;
-            print!("{}", randomisation::describe(&stored.parsed().map_err(|e| anyhow::anyhow!("{e}"))?));
+            let protocol = stored.parsed().map_err(|e| anyhow::anyhow!("{e}"))?;
+            print!("{}", randomisation::describe(&protocol));
             Ok(ExitCode::SUCCESS)
         }
         RandomisationCmd::Replay => {

@@ -1,6 +1,7 @@
 //! Builds the HTTP server from settings; tests start it on port 0.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity};
@@ -55,8 +56,15 @@ impl Application {
         let listener =
             TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        let writer = match settings.database_url.backend() {
+            Backend::Sqlite => Some(Arc::new(parking_lot::FairMutex::new(
+                db::connect(&settings.database_url).context("opening the SQLite writer connection")?,
+            ))),
+            Backend::Postgres => None,
+        };
         let state = web::Data::new(AppState {
             pool,
+            writer,
             session_idle: settings.session_idle,
             session_max: settings.session_max,
             throttle: LoginThrottle::new(settings.login_attempts_per_minute),

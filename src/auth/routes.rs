@@ -57,7 +57,7 @@ pub async fn check_credentials(
     state.throttle.check(&email, req.peer_addr().map(|a| a.ip()))?;
     let request_id = req.extensions_ref_request_id();
     state
-        .run(move |c| {
+        .write(move |c| {
             let user = users::find_by_email(c, &email)?;
             // Hash even for unknown e-mails so response time does not reveal which exist.
             let hash = user.as_ref().map_or(super::dummy_hash(), |u| u.password_hash.as_str());
@@ -183,7 +183,7 @@ async fn change_password(
     let ctx = auth.context();
     let id = auth.user.id.clone();
     let user =
-        state.run(move |c| users::set_password(c, &ctx, &id, hash, false, "changed by the user")).await?;
+        state.write(move |c| users::set_password(c, &ctx, &id, hash, false, "changed by the user")).await?;
     let csrf_token = match auth.via {
         Via::Session { .. } => Some(extract::start_session(&session, &user)?),
         Via::Token { .. } => None,
@@ -237,7 +237,7 @@ async fn create_token(
     }
     let (ctx, id) = (auth.context(), auth.user.id.clone());
     let (token, token_secret) =
-        state.run(move |c| tokens::create(c, &ctx, &id, &name, body.valid_days)).await?;
+        state.write(move |c| tokens::create(c, &ctx, &id, &name, body.valid_days)).await?;
     Ok(HttpResponse::Created().json(CreatedToken { token, token_secret }))
 }
 
@@ -252,7 +252,7 @@ async fn revoke_token(
 ) -> Result<web::Json<ApiToken>, AppError> {
     auth.require(Permission::OwnAccount)?;
     let (ctx, owner, id) = (auth.context(), auth.user.id.clone(), path.into_inner());
-    Ok(web::Json(state.run(move |c| tokens::revoke(c, &ctx, &id, Some(&owner))).await?))
+    Ok(web::Json(state.write(move |c| tokens::revoke(c, &ctx, &id, Some(&owner))).await?))
 }
 
 /// Every staff account.
@@ -301,7 +301,7 @@ async fn create_user(
     let password = super::one_time_password()?;
     let hash = super::hash_password(&password)?;
     let ctx = auth.context();
-    let user = state.run(move |c| users::create(c, &ctx, &email, &name, body.role, hash)).await?;
+    let user = state.write(move |c| users::create(c, &ctx, &email, &name, body.role, hash)).await?;
     Ok(HttpResponse::Created().json(CreatedUser { user: user.view(), one_time_password: password }))
 }
 
@@ -354,7 +354,7 @@ async fn update_user(
         display_name: body.display_name.map(|n| n.trim().to_owned()),
     };
     let (ctx, id) = (auth.context(), path.into_inner());
-    let user = state.run(move |c| users::update(c, &ctx, &id, &update, &reason)).await?;
+    let user = state.write(move |c| users::update(c, &ctx, &id, &update, &reason)).await?;
     Ok(web::Json(user.view()))
 }
 
@@ -380,7 +380,7 @@ async fn reset_password(
     let password = super::one_time_password()?;
     let hash = super::hash_password(&password)?;
     let (ctx, id) = (auth.context(), path.into_inner());
-    let user = state.run(move |c| users::set_password(c, &ctx, &id, hash, true, &reason)).await?;
+    let user = state.write(move |c| users::set_password(c, &ctx, &id, hash, true, &reason)).await?;
     Ok(web::Json(CreatedUser { user: user.view(), one_time_password: password }))
 }
 

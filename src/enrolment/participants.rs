@@ -336,14 +336,19 @@ pub fn facts(conn: &mut DbConn) -> QueryResult<BTreeMap<String, Facts>> {
     Ok(map)
 }
 
-/// Facts of one participant.
-pub fn facts_of(conn: &mut DbConn, participant_id: &str) -> QueryResult<Facts> {
-    let consent_form_version = consents::table
+/// The consent form version a participant signed last.
+pub fn latest_consent_version(conn: &mut DbConn, participant_id: &str) -> QueryResult<Option<String>> {
+    consents::table
         .filter(consents::participant_id.eq(participant_id))
         .order(consents::signed_at.desc())
         .select(consents::form_version)
         .first(conn)
-        .optional()?;
+        .optional()
+}
+
+/// Facts of one participant.
+pub fn facts_of(conn: &mut DbConn, participant_id: &str) -> QueryResult<Facts> {
+    let consent_form_version = latest_consent_version(conn, participant_id)?;
     let allocation: Option<(String, NaiveDateTime)> = allocations::table
         .find(participant_id)
         .select((allocations::arm_id, allocations::allocated_at))

@@ -1,6 +1,7 @@
 //! Screening, enrolment, consent, withdrawal and reading participants back, over HTTP.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDateTime;
@@ -37,9 +38,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 }
 
 /// The protocol in force and its version.
-pub fn current_protocol(conn: &mut DbConn) -> Result<(Protocol, i32), AppError> {
-    let stored = store::current(conn)?.ok_or_else(|| AppError::NotFound("protocol".into()))?;
-    Ok((stored.parsed()?, stored.version))
+pub fn current_protocol(conn: &mut DbConn) -> Result<(Arc<Protocol>, i32), AppError> {
+    store::current_parsed(conn)
 }
 
 /// A screening to record.
@@ -77,7 +77,7 @@ async fn create_screening(
     }
     let ctx = auth.context();
     let row = state
-        .run(move |c| {
+        .write(move |c| {
             let (protocol, version) = current_protocol(c)?;
             let new = NewScreening {
                 screened_at: body.screened_at.unwrap_or_else(db::now),
@@ -155,7 +155,7 @@ async fn close_screening(
     }
     let reason = required_reason(&body.reason)?;
     let (ctx, id) = (auth.context(), path.into_inner());
-    let row = state.run(move |c| screening::close(c, &ctx, &id, body.outcome, &reason)).await?;
+    let row = state.write(move |c| screening::close(c, &ctx, &id, body.outcome, &reason)).await?;
     Ok(web::Json(row.view()))
 }
 
@@ -199,7 +199,7 @@ async fn enrol(
     }
     let ctx = auth.context();
     let view = state
-        .run(move |c| {
+        .write(move |c| {
             let (protocol, _) = current_protocol(c)?;
             let new = NewParticipant {
                 screening_id: b.screening_id,
@@ -426,7 +426,7 @@ async fn contact(
     auth.require(Permission::ReadContacts)?;
     let (ctx, id) = (auth.context(), path.into_inner());
     let contact = state
-        .run(move |c| {
+        .write(move |c| {
             let p = participants::find(c, &id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
             let contact =
                 participants::contact(c, &p.id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
@@ -476,7 +476,7 @@ async fn consent_route(
     let body = body.parse()?;
     let (ctx, id) = (auth.context(), path.into_inner());
     let row = state
-        .run(move |c| {
+        .write(move |c| {
             let (protocol, _) = current_protocol(c)?;
             consent::record(
                 c,
@@ -517,7 +517,7 @@ async fn withdraw(
     let reason = required_reason(&body.reason)?;
     let (ctx, id) = (auth.context(), path.into_inner());
     let view = state
-        .run(move |c| {
+        .write(move |c| {
             let (protocol, _) = current_protocol(c)?;
             let p = consent::withdraw(c, &ctx, &id, &reason, body.keep_data)?;
             let facts = participants::facts_of(c, &p.id)?;

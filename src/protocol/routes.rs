@@ -95,6 +95,6 @@ async fn amend(
     let body = body.parse()?;
     let reason = required_reason(&body.reason)?;
     let ctx = auth.context();
-    let stored = state.run(move |c| store::amend(c, &ctx, &body.content, &reason)).await?;
+    let stored = state.write(move |c| store::amend(c, &ctx, &body.content, &reason)).await?;
     Ok(HttpResponse::Created().json(stored))
 }

@@ -1,5 +1,7 @@
 //! Protocol versions in the database: the version in force, its history, and amendments.
 
+use std::sync::{Arc, Mutex};
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -27,15 +29,47 @@ pub struct StoredProtocol {
 
 impl StoredProtocol {
     /// The parsed protocol (stored text was checked before it was stored).
-    pub fn parsed(&self) -> Result<Protocol, AppError> {
-        check(&self.content).map_err(|errors| {
+    /// Parsing takes longer than the queries around it, and the text rarely changes, so the
+    /// last protocol parsed is kept, keyed by its hash.
+    pub fn parsed(&self) -> Result<Arc<Protocol>, AppError> {
+        if let Some(protocol) = cached(&self.content_sha256) {
+            return Ok(protocol);
+        }
+        let protocol = Arc::new(check(&self.content).map_err(|errors| {
             AppError::Internal(anyhow::anyhow!(
                 "stored protocol version {} no longer parses: {}",
                 self.version,
                 errors[0]
             ))
-        })
+        })?);
+        if let Ok(mut last) = LAST_PARSED.lock() {
+            *last = Some((self.content_sha256.clone(), protocol.clone()));
+        }
+        Ok(protocol)
     }
+}
+
+/// The last protocol parsed, with the hash of its text.
+static LAST_PARSED: Mutex<Option<(String, Arc<Protocol>)>> = Mutex::new(None);
+
+fn cached(sha256: &str) -> Option<Arc<Protocol>> {
+    let last = LAST_PARSED.lock().ok()?;
+    last.as_ref().filter(|(hash, _)| hash == sha256).map(|(_, p)| p.clone())
+}
+
+/// The protocol in force, parsed, and its version; reads the text only when it has changed.
+pub fn current_parsed(conn: &mut DbConn) -> Result<(Arc<Protocol>, i32), AppError> {
+    let (version, sha256): (i32, String) = protocol_versions::table
+        .select((protocol_versions::version, protocol_versions::content_sha256))
+        .order(protocol_versions::version.desc())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound("protocol".into()))?;
+    if let Some(protocol) = cached(&sha256) {
+        return Ok((protocol, version));
+    }
+    let stored = get(conn, version)?.ok_or_else(|| AppError::NotFound("protocol".into()))?;
+    Ok((stored.parsed()?, version))
 }
 
 /// The version in force: the highest.

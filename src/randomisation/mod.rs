@@ -5,6 +5,7 @@ pub mod engine;
 pub mod routes;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -16,11 +17,10 @@ use utoipa::ToSchema;
 
 use self::engine::{ALGORITHM, BlockSequence, Imbalance};
 use crate::audit::{self, Change, Context, Event};
-use crate::db::schema::{allocations, notices, participants as participants_table, unblindings};
+use crate::db::schema::{allocations, notices, participants as participants_table, screenings, unblindings};
 use crate::db::{self, DbConn};
-use crate::enrolment::consent::live_participant;
 use crate::enrolment::participants::{self, Participant};
-use crate::enrolment::screening;
+use crate::enrolment::screening::{self, Screening};
 use crate::error::AppError;
 use crate::protocol::{Method, Protocol, store};
 
@@ -167,23 +167,36 @@ fn history(conn: &mut DbConn, protocol: &Protocol) -> QueryResult<Vec<(BTreeMap<
         .collect())
 }
 
-/// Why a participant cannot be randomised, if they cannot: the 409 names the reason.
-fn check_allowed(conn: &mut DbConn, protocol: &Protocol, participant: &Participant) -> Result<(), AppError> {
-    let sid = &participant.study_id;
-    if allocations::table
-        .find(&participant.id)
-        .select(allocations::seq)
-        .first::<i64>(conn)
+/// The participant with what decides whether they may be randomised, read in one query.
+fn load_candidate(conn: &mut DbConn, id: &str) -> Result<(Participant, Screening, Option<i64>), AppError> {
+    participants_table::table
+        .inner_join(screenings::table)
+        .left_join(allocations::table)
+        .filter(participants_table::id.eq(id).or(participants_table::study_id.eq(id)))
+        .select((Participant::as_select(), Screening::as_select(), allocations::seq.nullable()))
+        .first(conn)
         .optional()?
-        .is_some()
-    {
+        .ok_or_else(|| AppError::NotFound("participant".into()))
+}
+
+/// Why a participant cannot be randomised, if they cannot: the 409 names the reason.
+fn check_allowed(
+    conn: &mut DbConn,
+    protocol: &Protocol,
+    participant: &Participant,
+    screening: &Screening,
+    allocation_seq: Option<i64>,
+) -> Result<(), AppError> {
+    let sid = &participant.study_id;
+    if participant.withdrawn_at.is_some() {
+        return Err(AppError::conflict("withdrawn", format!("{sid} has withdrawn from the study")));
+    }
+    if allocation_seq.is_some() {
         return Err(AppError::conflict(
             "already_randomised",
             format!("{sid} is already randomised; allocations are final"),
         ));
     }
-    let screening = screening::find(conn, &participant.screening_id)?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("participant without screening")))?;
     // Eligibility is checked again against the protocol in force: an amendment may have changed it.
     let failed = screening::evaluate(protocol, &screening.answer_map())
         .unwrap_or_else(|_| vec!["(answers no longer match the criteria)".into()]);
@@ -193,9 +206,8 @@ fn check_allowed(conn: &mut DbConn, protocol: &Protocol, participant: &Participa
             format!("{sid} does not meet: {}", failed.join(", ")),
         ));
     }
-    let facts = participants::facts_of(conn, &participant.id)?;
     let current = protocol.current_consent_form().map(|f| f.version.get_ref().clone());
-    match facts.consent_form_version {
+    match participants::latest_consent_version(conn, &participant.id)? {
         None => Err(AppError::conflict("not_consented", format!("{sid} has not consented"))),
         Some(v) if Some(&v) != current.as_ref() => Err(AppError::conflict(
             "reconsent_required",
@@ -212,12 +224,11 @@ pub fn randomise(
     ctx: &Context,
     key: &StudyKey,
     participant_id: &str,
-) -> Result<(Allocation, Protocol), AppError> {
+) -> Result<(Allocation, Participant, Arc<Protocol>), AppError> {
     db::write_tx(conn, |c| {
-        let stored = store::current(c)?.ok_or_else(|| AppError::NotFound("protocol".into()))?;
-        let protocol = stored.parsed()?;
-        let participant = live_participant(c, participant_id)?;
-        check_allowed(c, &protocol, &participant)?;
+        let (protocol, protocol_version) = store::current_parsed(c)?;
+        let (participant, screening, allocation_seq) = load_candidate(c, participant_id)?;
+        check_allowed(c, &protocol, &participant, &screening, allocation_seq)?;
         let strata = participant.strata_map();
         let stratum = stratum_key(&protocol, &strata);
         let seq = allocations::table
@@ -241,12 +252,14 @@ pub fn randomise(
             stratum_index: stratum_index as i32,
             method: method_name(*protocol.randomisation.method.get_ref()).into(),
             algorithm: ALGORITHM.into(),
-            protocol_version: stored.version,
+            protocol_version,
             allocated_at: db::now(),
             allocated_by: ctx.actor.id.clone(),
         };
         diesel::insert_into(allocations::table).values(&row).execute(c)?;
-        store::mark_randomisation_started(c, ctx)?;
+        if seq == 1 {
+            store::mark_randomisation_started(c, ctx)?;
+        }
         audit::append(
             c,
             ctx,
@@ -262,7 +275,7 @@ pub fn randomise(
                 reason: None,
             },
         )?;
-        Ok((row, protocol))
+        Ok((row, participant, protocol))
     })
 }
 
@@ -281,7 +294,7 @@ pub fn replay(conn: &mut DbConn, key: &StudyKey) -> anyhow::Result<ReplayReport>
         .select((Allocation::as_select(), participants_table::strata, participants_table::study_id))
         .order(allocations::seq.asc())
         .load(conn)?;
-    let mut protocols: HashMap<i32, Protocol> = HashMap::new();
+    let mut protocols: HashMap<i32, Arc<Protocol>> = HashMap::new();
     let mut next_index: HashMap<String, i32> = HashMap::new();
     let mut past: Vec<(BTreeMap<String, String>, usize)> = Vec::new();
     let mut mismatches = Vec::new();

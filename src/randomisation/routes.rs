@@ -41,19 +41,12 @@ async fn randomise(
 ) -> Result<HttpResponse, AppError> {
     let role = auth.require(Permission::Randomise)?;
     let (ctx, id, key) = (auth.context(), path.into_inner(), state.study_key.clone());
-    let (allocation, protocol, study_id) = state
-        .run(move |c| {
-            let (a, p) = super::randomise(c, &ctx, &key, &id)?;
-            let study_id = crate::enrolment::participants::find(c, &a.participant_id)?
-                .map(|p| p.study_id)
-                .unwrap_or_default();
-            Ok((a, p, study_id))
-        })
-        .await?;
+    let (allocation, participant, protocol) =
+        state.write(move |c| super::randomise(c, &ctx, &key, &id)).await?;
     Ok(HttpResponse::Created().json(Randomised {
         arm: ArmView::of(&protocol, &allocation.arm_id, role),
         participant_id: allocation.participant_id,
-        study_id,
+        study_id: participant.study_id,
         randomised_at: allocation.allocated_at,
     }))
 }
@@ -87,7 +80,7 @@ async fn unblind(
     let reason = required_reason(&body.parse()?.reason)?;
     let (ctx, id) = (auth.context(), path.into_inner());
     let (p, arm, protocol) = state
-        .run(move |c| {
+        .write(move |c| {
             let (p, arm) = super::unblind(c, &ctx, &id, &reason)?;
             let (protocol, _) = crate::enrolment::routes::current_protocol(c)?;
             Ok((p, arm, protocol))

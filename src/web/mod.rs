@@ -257,7 +257,7 @@ async fn password_submit(
     let hash = auth::hash_password(&form.new_password)?;
     let (ctx, id) = (auth.context(), auth.user.id.clone());
     let user =
-        state.run(move |c| users::set_password(c, &ctx, &id, hash, false, "changed by the user")).await?;
+        state.write(move |c| users::set_password(c, &ctx, &id, hash, false, "changed by the user")).await?;
     extract::start_session(&session, &user)?;
     Ok(redirect("/"))
 }
