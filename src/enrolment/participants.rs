@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::screening::{self, Outcome};
@@ -55,13 +55,15 @@ pub struct Contact {
     pub phone_key: Option<String>,
 }
 
-/// Who is being enrolled.
-#[derive(Debug, Clone)]
+/// Who is being enrolled (the API's request body too).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewParticipant {
     pub screening_id: String,
     pub full_name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// The level of every stratification factor of the protocol.
     pub strata: BTreeMap<String, String>,
     pub race: Race,
     pub ethnicity: Ethnicity,
@@ -69,6 +71,7 @@ pub struct NewParticipant {
     pub age_band: AgeBand,
     pub newly_diagnosed: bool,
     pub disease_course: DiseaseCourse,
+    /// One of the study's languages (`en`, `es`).
     pub preferred_language: String,
 }
 
@@ -80,6 +83,11 @@ pub fn normalise_phone(raw: &str) -> Result<String, AppError> {
         return Err(AppError::validation("phone", "must be a phone number of 7 to 15 digits"));
     }
     Ok(if digits.len() == 10 { format!("+1{digits}") } else { format!("+{digits}") })
+}
+
+/// An optional text field, treating blank as absent.
+fn given(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
 }
 
 /// The key that finds the same person again without comparing contact details in clear.
@@ -119,12 +127,16 @@ pub fn enrol(
     protocol: &Protocol,
     new: NewParticipant,
 ) -> Result<Participant, AppError> {
+    let full_name = new.full_name.trim().to_owned();
+    if full_name.is_empty() || full_name.len() > 200 {
+        return Err(AppError::validation("full_name", "must be 1 to 200 characters"));
+    }
     check_strata(protocol, &new.strata)?;
     if !protocol.study.languages.get_ref().iter().any(|l| *l.get_ref() == new.preferred_language) {
         return Err(AppError::validation("preferred_language", "must be one of the study's languages"));
     }
-    let email = new.email.as_deref().map(crate::auth::users::parse_email).transpose()?;
-    let phone = new.phone.as_deref().map(normalise_phone).transpose()?;
+    let email = given(new.email.as_deref()).map(crate::auth::users::parse_email).transpose()?;
+    let phone = given(new.phone.as_deref()).map(normalise_phone).transpose()?;
     if email.is_none() && phone.is_none() {
         return Err(AppError::validation("email", "give an e-mail address, a phone number or both"));
     }
@@ -183,7 +195,7 @@ pub fn enrol(
         diesel::insert_into(participant_contacts::table)
             .values(&Contact {
                 participant_id: row.id.clone(),
-                full_name: new.full_name.trim().to_owned(),
+                full_name: full_name.clone(),
                 email: email.clone(),
                 phone: phone.clone(),
                 email_key: email_key.clone(),

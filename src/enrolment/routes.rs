@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
+use super::Status;
 use super::consent::{self, Consent};
 use super::participants::{self, ArmView, NewParticipant, ParticipantView};
 use super::screening::{self, NewScreening, Outcome, ScreeningView};
-use super::{AgeBand, DiseaseCourse, Ethnicity, Race, Sex, Status};
 use crate::audit::{self, Entry, Filter};
 use crate::auth::routes::required_reason;
 use crate::auth::{Auth, Permission, Role};
@@ -159,28 +159,8 @@ async fn close_screening(
     Ok(web::Json(row.view()))
 }
 
-/// Enrolment of an eligible screening.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EnrolRequest {
-    pub screening_id: String,
-    pub full_name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    /// The level of every stratification factor of the protocol.
-    pub strata: BTreeMap<String, String>,
-    pub race: Race,
-    pub ethnicity: Ethnicity,
-    pub sex: Sex,
-    pub age_band: AgeBand,
-    pub newly_diagnosed: bool,
-    pub disease_course: DiseaseCourse,
-    /// One of the study's languages (`en`, `es`).
-    pub preferred_language: String,
-}
-
 /// Enrol an eligible screening: a pseudonymous study id; contact details are kept apart.
-#[utoipa::path(tag = "participants", request_body = EnrolRequest,
+#[utoipa::path(tag = "participants", request_body = NewParticipant,
     responses((status = 201, description = "Enrolled", body = ParticipantView),
         (status = 409, description = "Screening not eligible, already enrolled, or the same person (e-mail or phone) is enrolled already", body = ErrorBody),
         (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)),
@@ -189,32 +169,14 @@ pub struct EnrolRequest {
 async fn enrol(
     state: web::Data<AppState>,
     auth: Auth,
-    body: ApiJson<EnrolRequest>,
+    body: ApiJson<NewParticipant>,
 ) -> Result<HttpResponse, AppError> {
     let role = auth.require(Permission::Enrol)?;
-    let b = body.parse()?;
-    let name = b.full_name.trim().to_owned();
-    if name.is_empty() || name.len() > 200 {
-        return Err(AppError::validation("full_name", "must be 1 to 200 characters"));
-    }
+    let new = body.parse()?;
     let ctx = auth.context();
     let view = state
         .write(move |c| {
             let (protocol, _) = current_protocol(c)?;
-            let new = NewParticipant {
-                screening_id: b.screening_id,
-                full_name: name,
-                email: b.email.filter(|e| !e.trim().is_empty()),
-                phone: b.phone.filter(|p| !p.trim().is_empty()),
-                strata: b.strata,
-                race: b.race,
-                ethnicity: b.ethnicity,
-                sex: b.sex,
-                age_band: b.age_band,
-                newly_diagnosed: b.newly_diagnosed,
-                disease_course: b.disease_course,
-                preferred_language: b.preferred_language,
-            };
             let p = participants::enrol(c, &ctx, &protocol, new)?;
             Ok(p.view(&participants::Facts::default(), &protocol, role))
         })
