@@ -46,8 +46,7 @@ fn prepare(url: &str, n: usize) -> (Vec<String>, String) {
     let mut conn = db::connect(&DatabaseUrl::parse(url).expect("url")).expect("connect");
     db::migrate(&mut conn).expect("migrate");
     let ctx = Context { actor: Actor::system(), request_id: None };
-    let stored = store::install_initial(&mut conn, &ctx, protocol::BUNDLED, "benchmark").expect("protocol");
-    let protocol = stored.parsed().expect("parsed");
+    store::install_initial(&mut conn, &ctx, protocol::BUNDLED, "benchmark").expect("protocol");
     let hash = auth::hash_password("benchmark password 1").expect("hash");
     let user = users::create(&mut conn, &ctx, "bench@example.org", "Bench", Role::Coordinator, hash.clone())
         .expect("user");
@@ -60,8 +59,6 @@ fn prepare(url: &str, n: usize) -> (Vec<String>, String) {
             let s = screening::record(
                 &mut conn,
                 &ctx,
-                &protocol,
-                stored.version,
                 screening::NewScreening {
                     screened_at: db::now(),
                     referral_source: "bench".into(),
@@ -77,7 +74,6 @@ fn prepare(url: &str, n: usize) -> (Vec<String>, String) {
             let p = participants::enrol(
                 &mut conn,
                 &ctx,
-                &protocol,
                 NewParticipant {
                     screening_id: s.id,
                     full_name: format!("Bench {i}"),
@@ -94,8 +90,7 @@ fn prepare(url: &str, n: usize) -> (Vec<String>, String) {
                 },
             )
             .expect("enrol");
-            consent::record(&mut conn, &ctx, &protocol, &p.id, &format!("Bench {i}"), None, "en")
-                .expect("consent");
+            consent::record(&mut conn, &ctx, &p.id, &format!("Bench {i}"), None, "en").expect("consent");
             p.id
         })
         .collect();

@@ -30,6 +30,8 @@ trap 'rm -f "$log"' EXIT
 echo "== Rust test suite on $label"
 cargo test --workspace --color never 2>&1 | tee "$log"
 passed=$(awk '/^test result:/ {for (i = 1; i <= NF; i++) if ($(i+1) ~ /^passed/) s += $i} END {print s + 0}' "$log")
+# The integration tests (tests/api) are the ones that run against the database backend.
+db_passed=$(awk '/Running tests\/api\/main.rs/ {f = 1} f && /^test result:/ {for (i = 1; i <= NF; i++) if ($(i+1) ~ /^passed/) print $i; exit}' "$log")
 
 echo "== OpenAPI document check (openapi-spec-validator)"
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/trialdesk/test-venv"
@@ -43,4 +45,4 @@ spec="$(mktemp --suffix=.json)"
 "$venv/bin/openapi-spec-validator" "$spec"
 rm -f "$spec"
 
-echo "$label: $passed tests passed"
+echo "$label: ${db_passed:-0} database tests passed (tests/api; $passed tests in all)"

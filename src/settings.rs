@@ -23,6 +23,7 @@ struct Raw {
     session_max_hours: u64,
     cookie_secure: bool,
     login_attempts_per_minute: u32,
+    trust_proxy_headers: bool,
     pool_size: u32,
     log_format: String,
 }
@@ -41,6 +42,9 @@ pub struct Settings {
     /// Mark cookies `Secure` (on whenever the server is reached over HTTPS).
     pub cookie_secure: bool,
     pub login_attempts_per_minute: u32,
+    /// Behind a reverse proxy: take the client address from `Forwarded` / `X-Forwarded-For`
+    /// (only then, since a client could send them itself).
+    pub trust_proxy_headers: bool,
     pub pool_size: u32,
     pub json_logs: bool,
 }
@@ -56,6 +60,7 @@ impl Settings {
             .set_default("session_max_hours", 12)?
             .set_default("cookie_secure", false)?
             .set_default("login_attempts_per_minute", 5)?
+            .set_default("trust_proxy_headers", false)?
             .set_default("pool_size", 8)?
             .set_default("log_format", "text")?;
         match file {
@@ -93,6 +98,7 @@ impl Settings {
             session_max: Duration::from_secs(raw.session_max_hours * 3600),
             cookie_secure: raw.cookie_secure,
             login_attempts_per_minute: raw.login_attempts_per_minute,
+            trust_proxy_headers: raw.trust_proxy_headers,
             pool_size: raw.pool_size.max(1),
             json_logs,
         })

@@ -68,6 +68,7 @@ impl Application {
             session_idle: settings.session_idle,
             session_max: settings.session_max,
             throttle: LoginThrottle::new(settings.login_attempts_per_minute),
+            trust_proxy_headers: settings.trust_proxy_headers,
             study_key: StudyKey::derive(&secret),
         });
         let doc = api::openapi();

@@ -21,6 +21,8 @@ pub struct AppState {
     /// A session ends this long after sign-in, used or not.
     pub session_max: Duration,
     pub throttle: LoginThrottle,
+    /// Take client addresses from proxy headers (see `Settings::trust_proxy_headers`).
+    pub trust_proxy_headers: bool,
     /// Seeds the randomisation sequence; derived from the secret outside the database.
     pub study_key: StudyKey,
 }

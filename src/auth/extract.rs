@@ -24,7 +24,9 @@ use crate::state::AppState;
 /// Session keys.
 pub const SESSION_USER: &str = "uid";
 pub const SESSION_CSRF: &str = "csrf";
-pub const SESSION_ISSUED: &str = "iat";
+/// Sign-in time in milliseconds: compared with `sessions_valid_after`, which a password change,
+/// role change or sign-out moves forward, so whole seconds would let a session survive them.
+pub const SESSION_ISSUED: &str = "iat_ms";
 pub const SESSION_SEEN: &str = "seen";
 /// The header browser clients send the CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -114,8 +116,8 @@ async fn authenticate(req: &HttpRequest) -> Result<Auth, AppError> {
     let seen: i64 = session.get(SESSION_SEEN).ok().flatten().unwrap_or(0);
     let csrf: String = session.get(SESSION_CSRF).ok().flatten().unwrap_or_default();
     let now = Utc::now().timestamp();
-    let expired =
-        now - issued > state.session_max.as_secs() as i64 || now - seen > state.session_idle.as_secs() as i64;
+    let expired = Utc::now().timestamp_millis() - issued > state.session_max.as_millis() as i64
+        || now - seen > state.session_idle.as_secs() as i64;
     if expired || csrf.is_empty() {
         session.purge();
         return Err(AppError::Unauthenticated);
@@ -139,7 +141,7 @@ async fn authenticate(req: &HttpRequest) -> Result<Auth, AppError> {
 }
 
 fn valid_after(user: &User) -> i64 {
-    DateTime::<Utc>::from_naive_utc_and_offset(user.sessions_valid_after, Utc).timestamp()
+    DateTime::<Utc>::from_naive_utc_and_offset(user.sessions_valid_after, Utc).timestamp_millis()
 }
 
 fn is_safe(method: &Method) -> bool {
@@ -183,7 +185,7 @@ pub fn start_session(session: &Session, user: &User) -> Result<String, AppError>
     };
     insert(SESSION_USER, user.id.clone().into())?;
     insert(SESSION_CSRF, csrf.clone().into())?;
-    insert(SESSION_ISSUED, now.into())?;
+    insert(SESSION_ISSUED, Utc::now().timestamp_millis().into())?;
     insert(SESSION_SEEN, now.into())?;
     Ok(csrf)
 }

@@ -54,44 +54,43 @@ pub async fn check_credentials(
     password: String,
 ) -> Result<users::User, AppError> {
     let email = email.trim().to_lowercase();
-    state.throttle.check(&email, req.peer_addr().map(|a| a.ip()))?;
+    // Behind a proxy every request comes from the proxy: throttling by that address would let
+    // one person lock everybody out, so the forwarded address is used when configured.
+    let address = if state.trust_proxy_headers {
+        req.connection_info().realip_remote_addr().and_then(|a| {
+            a.parse::<std::net::IpAddr>()
+                .ok()
+                .or_else(|| a.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+        })
+    } else {
+        req.peer_addr().map(|a| a.ip())
+    };
+    state.throttle.check(&email, address)?;
     let request_id = req.extensions_ref_request_id();
+    let user = state.run(move |c| Ok(users::find_by_email(c, &email)?)).await?;
+    // Hash even for unknown e-mails so response time does not reveal which exist. Argon2 takes
+    // tens of milliseconds: off the executor, and outside the SQLite writer's lock.
+    let hash = user.as_ref().map_or_else(|| super::dummy_hash().to_owned(), |u| u.password_hash.clone());
+    let ok = web::block(move || super::verify_password(&password, &hash)).await?;
+    let Some(user) = user else { return Err(invalid_credentials()) };
+    let (actor, action) = match (ok, user.disabled) {
+        (true, false) => (Actor::user(&user.id, user.role().as_str()), "login"),
+        (true, true) => (Actor::system(), "login_refused_disabled"),
+        (false, _) => (Actor::system(), "login_failed"),
+    };
+    let id = user.id.clone();
     state
         .write(move |c| {
-            let user = users::find_by_email(c, &email)?;
-            // Hash even for unknown e-mails so response time does not reveal which exist.
-            let hash = user.as_ref().map_or(super::dummy_hash(), |u| u.password_hash.as_str());
-            let ok = super::verify_password(&password, hash);
-            match user {
-                Some(u) if ok && !u.disabled => {
-                    let ctx = Context { actor: Actor::user(&u.id, u.role().as_str()), request_id };
-                    audit::record(
-                        c,
-                        &ctx,
-                        Event {
-                            action: "login",
-                            entity: "user",
-                            entity_id: &u.id,
-                            changes: vec![],
-                            reason: None,
-                        },
-                    )?;
-                    Ok(u)
-                }
-                Some(u) => {
-                    let ctx = Context { actor: Actor::system(), request_id };
-                    let action = if u.disabled { "login_refused_disabled" } else { "login_failed" };
-                    audit::record(
-                        c,
-                        &ctx,
-                        Event { action, entity: "user", entity_id: &u.id, changes: vec![], reason: None },
-                    )?;
-                    Err(invalid_credentials())
-                }
-                None => Err(invalid_credentials()),
-            }
+            let ctx = Context { actor, request_id };
+            audit::record(
+                c,
+                &ctx,
+                Event { action, entity: "user", entity_id: &id, changes: vec![], reason: None },
+            )?;
+            Ok(())
         })
-        .await
+        .await?;
+    if action == "login" { Ok(user) } else { Err(invalid_credentials()) }
 }
 
 fn invalid_credentials() -> AppError {
@@ -128,11 +127,13 @@ async fn login(
     Ok(web::Json(SessionInfo { user: user.view(), csrf_token: Some(csrf) }))
 }
 
-/// End the session.
+/// Sign out: ends every session of the account (a copied cookie stops working too).
 #[utoipa::path(tag = "auth", responses((status = 204, description = "signed out")), security(("session" = []), ("bearer" = [])))]
 #[post("/auth/logout")]
-async fn logout(auth: Auth, session: Session) -> Result<HttpResponse, AppError> {
+async fn logout(state: web::Data<AppState>, auth: Auth, session: Session) -> Result<HttpResponse, AppError> {
     auth.require(Permission::OwnAccount)?;
+    let (ctx, id) = (auth.context(), auth.user.id.clone());
+    state.write(move |c| users::end_sessions(c, &ctx, &id)).await?;
     session.purge();
     Ok(HttpResponse::NoContent().finish())
 }
@@ -176,10 +177,11 @@ async fn change_password(
     if body.new_password == body.current_password {
         return Err(AppError::validation("new_password", "must differ from the current password"));
     }
-    if !super::verify_password(&body.current_password, &auth.user.password_hash) {
+    let (current, stored) = (body.current_password.clone(), auth.user.password_hash.clone());
+    if !web::block(move || super::verify_password(&current, &stored)).await? {
         return Err(AppError::validation("current_password", "is wrong"));
     }
-    let hash = super::hash_password(&body.new_password)?;
+    let hash = super::hash_password_off_thread(body.new_password).await?;
     let ctx = auth.context();
     let id = auth.user.id.clone();
     let user =
@@ -299,7 +301,7 @@ async fn create_user(
         return Err(AppError::validation("display_name", "must be 1 to 200 characters"));
     }
     let password = super::one_time_password()?;
-    let hash = super::hash_password(&password)?;
+    let hash = super::hash_password_off_thread(password.clone()).await?;
     let ctx = auth.context();
     let user = state.write(move |c| users::create(c, &ctx, &email, &name, body.role, hash)).await?;
     Ok(HttpResponse::Created().json(CreatedUser { user: user.view(), one_time_password: password }))
@@ -378,7 +380,7 @@ async fn reset_password(
     auth.require(Permission::ManageUsers)?;
     let reason = required_reason(&body.parse()?.reason)?;
     let password = super::one_time_password()?;
-    let hash = super::hash_password(&password)?;
+    let hash = super::hash_password_off_thread(password.clone()).await?;
     let (ctx, id) = (auth.context(), path.into_inner());
     let user = state.write(move |c| users::set_password(c, &ctx, &id, hash, true, &reason)).await?;
     Ok(web::Json(CreatedUser { user: user.view(), one_time_password: password }))

@@ -247,3 +247,17 @@ pub fn set_password(
         Ok(user)
     })
 }
+
+/// Ends every session of an account (sign-out): cookie sessions live in the browser, so the
+/// server cannot delete one; it refuses all that began before now instead.
+pub fn end_sessions(conn: &mut DbConn, ctx: &Context, id: &str) -> Result<(), AppError> {
+    db::write_tx(conn, |c| {
+        diesel::update(users::table.find(id)).set(users::sessions_valid_after.eq(db::now())).execute(c)?;
+        audit::append(
+            c,
+            ctx,
+            Event { action: "logout", entity: "user", entity_id: id, changes: vec![], reason: None },
+        )?;
+        Ok(())
+    })
+}

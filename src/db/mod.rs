@@ -104,10 +104,12 @@ impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.backend {
             Backend::Sqlite => write!(f, "sqlite://{}", self.target),
-            Backend::Postgres => match self.target.rsplit_once('@') {
-                Some((_, host)) => write!(f, "postgres://***@{host}"),
-                None => f.write_str(&self.target),
-            },
+            // Only host, port and database: user, password and query parameters stay out of logs.
+            Backend::Postgres => {
+                let rest = self.target.split_once("://").map_or(self.target.as_str(), |(_, r)| r);
+                let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+                write!(f, "postgres://{}", host.split('?').next().unwrap_or_default())
+            }
         }
     }
 }
@@ -257,8 +259,13 @@ mod tests {
 
     #[test]
     fn displaying_a_postgres_url_hides_the_credentials() {
-        let url = DatabaseUrl::parse("postgres://admin:hunter2@db.example:5432/trial").ok();
-        let shown = url.map(|u| u.to_string()).unwrap_or_default();
-        assert!(!shown.contains("hunter2") && !shown.contains("admin"), "{shown}");
+        for raw in [
+            "postgres://admin:hunter2@db.example:5432/trial",
+            "postgres:///trial?user=admin&password=hunter2",
+        ] {
+            let shown = DatabaseUrl::parse(raw).map(|u| u.to_string()).unwrap_or_default();
+            assert!(!shown.contains("hunter2") && !shown.contains("admin"), "{shown}");
+            assert!(shown.contains("trial"), "{shown}");
+        }
     }
 }

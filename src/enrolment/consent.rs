@@ -10,7 +10,6 @@ use crate::audit::{self, Change, Context, Event};
 use crate::db::schema::{consents, participants as participants_table};
 use crate::db::{self, DbConn};
 use crate::error::AppError;
-use crate::protocol::Protocol;
 
 /// A signed consent.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
@@ -29,30 +28,31 @@ pub struct Consent {
     pub language: String,
 }
 
-/// Records consent to the form in force. The typed name must match the name on record.
+/// Records consent to the form in force (read inside the transaction). The typed name must
+/// match the name on record.
 pub fn record(
     conn: &mut DbConn,
     ctx: &Context,
-    protocol: &Protocol,
     participant_id: &str,
     signature_name: &str,
     form_version: Option<&str>,
     language: &str,
 ) -> Result<Consent, AppError> {
-    let current = protocol
-        .current_consent_form()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the protocol has no consent form")))?;
-    let current_version = current.version.get_ref().as_str();
-    if let Some(v) = form_version.filter(|v| *v != current_version) {
-        return Err(AppError::conflict(
-            "consent_form_outdated",
-            format!("form version {v} is not the one in force ({current_version})"),
-        ));
-    }
-    if !protocol.study.languages.get_ref().iter().any(|l| l.get_ref() == language) {
-        return Err(AppError::validation("language", "must be one of the study's languages"));
-    }
     db::write_tx(conn, |c| {
+        let (protocol, _) = crate::protocol::store::current_parsed(c)?;
+        let current = protocol
+            .current_consent_form()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the protocol has no consent form")))?;
+        let current_version = current.version.get_ref().as_str();
+        if let Some(v) = form_version.filter(|v| *v != current_version) {
+            return Err(AppError::conflict(
+                "consent_form_outdated",
+                format!("form version {v} is not the one in force ({current_version})"),
+            ));
+        }
+        if !protocol.study.languages.get_ref().iter().any(|l| l.get_ref() == language) {
+            return Err(AppError::validation("language", "must be one of the study's languages"));
+        }
         let participant = live_participant(c, participant_id)?;
         let contact = participants::contact(c, &participant.id)?
             .ok_or_else(|| AppError::NotFound("participant".into()))?;

@@ -121,19 +121,10 @@ pub fn check_strata(protocol: &Protocol, strata: &BTreeMap<String, String>) -> R
 }
 
 /// Enrols an eligible screening: a study id, the study record and, apart, the contact details.
-pub fn enrol(
-    conn: &mut DbConn,
-    ctx: &Context,
-    protocol: &Protocol,
-    new: NewParticipant,
-) -> Result<Participant, AppError> {
+pub fn enrol(conn: &mut DbConn, ctx: &Context, new: NewParticipant) -> Result<Participant, AppError> {
     let full_name = new.full_name.trim().to_owned();
     if full_name.is_empty() || full_name.len() > 200 {
         return Err(AppError::validation("full_name", "must be 1 to 200 characters"));
-    }
-    check_strata(protocol, &new.strata)?;
-    if !protocol.study.languages.get_ref().iter().any(|l| *l.get_ref() == new.preferred_language) {
-        return Err(AppError::validation("preferred_language", "must be one of the study's languages"));
     }
     let email = given(new.email.as_deref()).map(crate::auth::users::parse_email).transpose()?;
     let phone = given(new.phone.as_deref()).map(normalise_phone).transpose()?;
@@ -142,8 +133,14 @@ pub fn enrol(
     }
     let email_key = email.as_deref().map(|e| contact_key("email", e));
     let phone_key = phone.as_deref().map(|p| contact_key("phone", p));
-    let prefix = protocol.study.id_prefix.get_ref().clone();
     db::write_tx(conn, |c| {
+        // The protocol in force, read inside the transaction: an amendment cannot slip in.
+        let (protocol, _) = crate::protocol::store::current_parsed(c)?;
+        check_strata(&protocol, &new.strata)?;
+        if !protocol.study.languages.get_ref().iter().any(|l| *l.get_ref() == new.preferred_language) {
+            return Err(AppError::validation("preferred_language", "must be one of the study's languages"));
+        }
+        let prefix = protocol.study.id_prefix.get_ref().clone();
         let screening = screening::find(c, &new.screening_id)?
             .ok_or_else(|| AppError::validation("screening_id", "no screening has this id"))?;
         match screening.outcome() {

@@ -78,14 +78,13 @@ async fn create_screening(
     let ctx = auth.context();
     let row = state
         .write(move |c| {
-            let (protocol, version) = current_protocol(c)?;
             let new = NewScreening {
                 screened_at: body.screened_at.unwrap_or_else(db::now),
                 referral_source: source,
                 answers: body.answers,
                 declined: body.declined.then_some(body.decline_reason),
             };
-            screening::record(c, &ctx, &protocol, version, new)
+            screening::record(c, &ctx, new)
         })
         .await?;
     Ok(HttpResponse::Created().json(row.view()))
@@ -176,8 +175,8 @@ async fn enrol(
     let ctx = auth.context();
     let view = state
         .write(move |c| {
+            let p = participants::enrol(c, &ctx, new)?;
             let (protocol, _) = current_protocol(c)?;
-            let p = participants::enrol(c, &ctx, &protocol, new)?;
             Ok(p.view(&participants::Facts::default(), &protocol, role))
         })
         .await?;
@@ -342,9 +341,15 @@ fn build_timeline(c: &mut DbConn, id: &str, role: Role) -> Result<Timeline, AppE
         },
     )?);
     entries.sort_by_key(|e| e.seq);
-    if !role.is_unblinded() {
-        for e in &mut entries {
+    let statistician = matches!(role, Role::StatisticianBlinded | Role::StatisticianUnblinded);
+    for e in &mut entries {
+        if !role.is_unblinded() {
             e.changes = blind_changes(&protocol, &e.changes);
+        }
+        if statistician {
+            // Exact answers (an age over 89) and free-text reasons can identify someone.
+            e.changes = withhold(&e.changes, &["answers"]);
+            e.reason = e.reason.as_ref().map(|_| "[withheld]".to_owned());
         }
     }
     Ok(Timeline { study_id: p.study_id, events, audit: entries })
@@ -361,6 +366,17 @@ fn blind_changes(protocol: &Protocol, changes: &str) -> String {
                 }
             }
         }
+    }
+    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
+}
+
+/// Replaces the values of `fields` in audit changes with a marker.
+fn withhold(changes: &str, fields: &[&str]) -> String {
+    let Ok(mut list) = serde_json::from_str::<Vec<audit::Change>>(changes) else { return "[]".into() };
+    for ch in list.iter_mut().filter(|c| fields.contains(&c.field.as_str())) {
+        let marker = Some(Value::String("[withheld]".into()));
+        ch.old = ch.old.as_ref().and(marker.clone());
+        ch.new = ch.new.as_ref().and(marker);
     }
     serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
 }
@@ -439,16 +455,7 @@ async fn consent_route(
     let (ctx, id) = (auth.context(), path.into_inner());
     let row = state
         .write(move |c| {
-            let (protocol, _) = current_protocol(c)?;
-            consent::record(
-                c,
-                &ctx,
-                &protocol,
-                &id,
-                &body.signature_name,
-                body.form_version.as_deref(),
-                &body.language,
-            )
+            consent::record(c, &ctx, &id, &body.signature_name, body.form_version.as_deref(), &body.language)
         })
         .await?;
     Ok(HttpResponse::Created().json(row))

@@ -151,34 +151,30 @@ pub struct NewScreening {
     pub declined: Option<Option<String>>,
 }
 
-/// Records a screening; the outcome follows from the answers (and a decline).
-pub fn record(
-    conn: &mut DbConn,
-    ctx: &Context,
-    protocol: &Protocol,
-    protocol_version: i32,
-    new: NewScreening,
-) -> Result<Screening, AppError> {
-    let failed = evaluate(protocol, &new.answers)?;
-    let (outcome, reason) = match (&new.declined, failed.is_empty()) {
-        (_, false) => (Outcome::Ineligible, None),
-        (Some(reason), true) => (Outcome::Declined, reason.clone()),
-        (None, true) => (Outcome::Eligible, None),
-    };
-    let row = Screening {
-        id: uuid::Uuid::now_v7().to_string(),
-        screened_at: new.screened_at,
-        referral_source: new.referral_source,
-        answers: serde_json::to_string(&new.answers).unwrap_or_default(),
-        eligible: failed.is_empty(),
-        failed_criteria: serde_json::to_string(&failed).unwrap_or_default(),
-        outcome: super::enum_text(&outcome),
-        outcome_reason: reason,
-        protocol_version,
-        created_by: ctx.actor.id.clone(),
-        created_at: db::now(),
-    };
+/// Records a screening against the protocol in force (read inside the transaction, so an
+/// amendment cannot slip in between); the outcome follows from the answers and any decline.
+pub fn record(conn: &mut DbConn, ctx: &Context, new: NewScreening) -> Result<Screening, AppError> {
     db::write_tx(conn, |c| {
+        let (protocol, protocol_version) = crate::protocol::store::current_parsed(c)?;
+        let failed = evaluate(&protocol, &new.answers)?;
+        let (outcome, reason) = match (&new.declined, failed.is_empty()) {
+            (_, false) => (Outcome::Ineligible, None),
+            (Some(reason), true) => (Outcome::Declined, reason.clone()),
+            (None, true) => (Outcome::Eligible, None),
+        };
+        let row = Screening {
+            id: uuid::Uuid::now_v7().to_string(),
+            screened_at: new.screened_at,
+            referral_source: new.referral_source.clone(),
+            answers: serde_json::to_string(&new.answers).unwrap_or_default(),
+            eligible: failed.is_empty(),
+            failed_criteria: serde_json::to_string(&failed).unwrap_or_default(),
+            outcome: super::enum_text(&outcome),
+            outcome_reason: reason,
+            protocol_version,
+            created_by: ctx.actor.id.clone(),
+            created_at: db::now(),
+        };
         diesel::insert_into(screenings::table).values(&row).execute(c)?;
         audit::append(
             c,
@@ -197,7 +193,7 @@ pub fn record(
                 reason: None,
             },
         )?;
-        Ok(row.clone())
+        Ok(row)
     })
 }
 

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::store::{self, StoredProtocol};
 use crate::auth::routes::required_reason;
-use crate::auth::{Auth, Permission};
+use crate::auth::{Auth, Permission, Role};
 use crate::error::{AppError, ErrorBody};
 use crate::json::ApiJson;
 use crate::state::AppState;
@@ -28,9 +28,29 @@ pub struct ProtocolView {
     pub randomisation_started_at: Option<chrono::NaiveDateTime>,
 }
 
-fn view(stored: StoredProtocol, started: Option<chrono::NaiveDateTime>) -> Result<ProtocolView, AppError> {
-    let parsed = serde_json::to_value(stored.parsed()?).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(ProtocolView { stored, parsed, randomisation_started_at: started })
+fn view(
+    stored: StoredProtocol,
+    started: Option<chrono::NaiveDateTime>,
+    role: Role,
+) -> Result<ProtocolView, AppError> {
+    let mut parsed = serde_json::to_value(stored.parsed()?).map_err(|e| AppError::Internal(e.into()))?;
+    if !role.is_unblinded() {
+        // Arm ids, labels and kinds would tell a blinded reader which code is the intervention.
+        if let Some(arms) = parsed.get_mut("arms").and_then(serde_json::Value::as_array_mut) {
+            for arm in arms {
+                *arm = serde_json::json!({"code": arm["code"], "ratio": arm["ratio"]});
+            }
+        }
+    }
+    Ok(ProtocolView { stored: blind(stored, role), parsed, randomisation_started_at: started })
+}
+
+/// The stored version as `role` may see it: blinded roles do not get the raw text.
+fn blind(mut stored: StoredProtocol, role: Role) -> StoredProtocol {
+    if !role.is_unblinded() {
+        stored.content = String::new();
+    }
+    stored
 }
 
 /// The protocol in force.
@@ -38,10 +58,10 @@ fn view(stored: StoredProtocol, started: Option<chrono::NaiveDateTime>) -> Resul
     security(("session" = []), ("bearer" = [])))]
 #[get("/protocol")]
 async fn current(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<ProtocolView>, AppError> {
-    auth.require(Permission::ReadProtocol)?;
+    let role = auth.require(Permission::ReadProtocol)?;
     let (stored, started) = state.run(|c| Ok((store::current(c)?, store::randomisation_started(c)?))).await?;
     let stored = stored.ok_or_else(|| AppError::NotFound("protocol".into()))?;
-    Ok(web::Json(view(stored, started)?))
+    Ok(web::Json(view(stored, started, role)?))
 }
 
 /// Every protocol version, oldest first.
@@ -51,8 +71,9 @@ async fn versions(
     state: web::Data<AppState>,
     auth: Auth,
 ) -> Result<web::Json<Vec<StoredProtocol>>, AppError> {
-    auth.require(Permission::ReadProtocol)?;
-    Ok(web::Json(state.run(|c| Ok(store::list(c)?)).await?))
+    let role = auth.require(Permission::ReadProtocol)?;
+    let all = state.run(|c| Ok(store::list(c)?)).await?;
+    Ok(web::Json(all.into_iter().map(|s| blind(s, role)).collect()))
 }
 
 /// One protocol version.
@@ -64,12 +85,12 @@ async fn version(
     auth: Auth,
     path: web::Path<String>,
 ) -> Result<web::Json<ProtocolView>, AppError> {
-    auth.require(Permission::ReadProtocol)?;
+    let role = auth.require(Permission::ReadProtocol)?;
     let number: i32 = path.parse().map_err(|_| AppError::validation("version", "must be a whole number"))?;
     let (stored, started) =
         state.run(move |c| Ok((store::get(c, number)?, store::randomisation_started(c)?))).await?;
     let stored = stored.ok_or_else(|| AppError::NotFound(format!("protocol version {number}")))?;
-    Ok(web::Json(view(stored, started)?))
+    Ok(web::Json(view(stored, started, role)?))
 }
 
 /// A protocol amendment: the whole new TOML text and why.

@@ -19,7 +19,7 @@ use crate::error::AppError;
 pub struct StoredProtocol {
     pub version: i32,
     pub study_code: String,
-    /// The TOML text exactly as submitted.
+    /// The TOML text exactly as submitted (empty for blinded roles: it names the arms).
     pub content: String,
     pub content_sha256: String,
     pub created_at: NaiveDateTime,

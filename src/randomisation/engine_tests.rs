@@ -82,10 +82,13 @@ fn within_every_stratum_the_imbalance_never_exceeds_half_the_largest_block() {
 }
 
 #[test]
-fn blocks_keep_a_two_to_one_ratio_exact_at_every_block_end() {
+fn a_two_to_one_design_is_never_more_than_part_of_one_block_away_from_two_to_one() {
+    // Blocks of 3 (two A, one B) or 6 (four A, two B); at a block's end a = 2b exactly, and
+    // within a block of 6 the deviation a − 2b lies between −4 (both B first) and +4 (four A first).
     let people = population(&[2], PARTICIPANTS);
     let arms = by_blocks(&KEY, &people, &[2, 1], &[3, 6]);
     let mut running: std::collections::HashMap<String, (i64, i64)> = Default::default();
+    let mut exact = 0;
     for (levels, arm) in people.iter().zip(&arms) {
         let (a, b) = running.entry(stratum_key(levels)).or_default();
         if *arm == 0 {
@@ -93,8 +96,55 @@ fn blocks_keep_a_two_to_one_ratio_exact_at_every_block_end() {
         } else {
             *b += 1
         }
-        // Within a block of at most 6 (4 A, 2 B) the deviation from 2:1 stays under 6 / 2.
-        assert!((*a - 2 * *b).abs() <= 4, "A={a} B={b}");
+        let deviation = *a - 2 * *b;
+        assert!((-4..=4).contains(&deviation), "A={a} B={b}");
+        exact += usize::from(deviation == 0);
+    }
+    assert!(exact > PARTICIPANTS / 6, "blocks end often: {exact} exact points");
+}
+
+#[test]
+fn three_arms_by_blocks_stay_within_one_block_of_equal_thirds_at_every_step() {
+    let people = population(&[3], PARTICIPANTS);
+    let arms = by_blocks(&KEY, &people, &[1, 1, 1], &[3, 6]);
+    let mut running: std::collections::HashMap<String, [i64; 3]> = Default::default();
+    for (levels, arm) in people.iter().zip(&arms) {
+        let counts = running.entry(stratum_key(levels)).or_default();
+        counts[*arm] += 1;
+        let spread = counts.iter().max().unwrap_or(&0) - counts.iter().min().unwrap_or(&0);
+        assert!(spread <= 2, "{counts:?}");
+    }
+}
+
+#[test]
+fn stratified_blocks_match_the_overall_ratio_within_binomial_tolerance() {
+    let people = population(&[3, 2], PARTICIPANTS);
+    let arms = by_blocks(&KEY, &people, &[2, 1], &[3, 6]);
+    let share = arms.iter().filter(|&&a| a == 0).count() as f64 / PARTICIPANTS as f64;
+    let sd = (2.0 / 9.0 / PARTICIPANTS as f64).sqrt();
+    assert!((share - 2.0 / 3.0).abs() < 4.0 * sd, "share {share}");
+}
+
+#[test]
+fn minimisation_by_variance_with_three_arms_balances_every_margin_and_the_totals() {
+    let factor_levels = [3, 2, 2];
+    let people = population(&factor_levels, PARTICIPANTS);
+    let mut counts: Vec<Vec<Vec<u32>>> = factor_levels.iter().map(|&l| vec![vec![0; 3]; l]).collect();
+    let mut totals = [0u32; 3];
+    for (i, levels) in people.iter().enumerate() {
+        let arm = minimise(&KEY, i as i64 + 1, &counts, levels, &[1, 1, 1], Imbalance::Variance, 0.8);
+        for (f, &l) in levels.iter().enumerate() {
+            counts[f][l][arm] += 1;
+        }
+        totals[arm] += 1;
+    }
+    let sd = (2.0 / 9.0 / PARTICIPANTS as f64).sqrt();
+    for t in totals {
+        assert!((f64::from(t) / PARTICIPANTS as f64 - 1.0 / 3.0).abs() < 4.0 * sd, "{totals:?}");
+    }
+    for level in counts.iter().flatten() {
+        let spread = level.iter().max().unwrap_or(&0) - level.iter().min().unwrap_or(&0);
+        assert!(spread <= 12, "a margin drifted: {level:?}");
     }
 }
 
@@ -111,15 +161,6 @@ fn simple_randomisation_matches_the_ratio_within_binomial_tolerance() {
             4.0 * sd
         );
     }
-}
-
-#[test]
-fn three_arms_by_blocks_are_allocated_in_equal_thirds_within_one_block() {
-    let people = population(&[1], PARTICIPANTS);
-    let arms = by_blocks(&KEY, &people, &[1, 1, 1], &[3, 6]);
-    let counts: Vec<usize> = (0..3).map(|a| arms.iter().filter(|&&x| x == a).count()).collect();
-    let spread = counts.iter().max().unwrap_or(&0) - counts.iter().min().unwrap_or(&0);
-    assert!(spread <= 2, "{counts:?}");
 }
 
 #[test]

@@ -197,7 +197,14 @@ fn check_allowed(
             format!("{sid} is already randomised; allocations are final"),
         ));
     }
-    // Eligibility is checked again against the protocol in force: an amendment may have changed it.
+    // Strata and eligibility are checked again against the protocol in force: an amendment
+    // before randomisation started may have changed them.
+    if let Err(e) = participants::check_strata(protocol, &participant.strata_map()) {
+        return Err(AppError::conflict(
+            "strata_outdated",
+            format!("{sid}: the strata recorded at enrolment no longer fit the protocol ({e})"),
+        ));
+    }
     let failed = screening::evaluate(protocol, &screening.answer_map())
         .unwrap_or_else(|_| vec!["(answers no longer match the criteria)".into()]);
     if !failed.is_empty() {

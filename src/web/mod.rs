@@ -180,6 +180,7 @@ struct CsrfForm {
 
 #[post("/logout")]
 async fn logout(
+    state: web::Data<AppState>,
     auth: Result<Auth, AppError>,
     session: Session,
     form: web::Form<CsrfForm>,
@@ -188,6 +189,8 @@ async fn logout(
         return Ok(redirect("/login"));
     };
     auth.check_form_csrf(&form.csrf_token)?;
+    let (ctx, id) = (auth.context(), auth.user.id.clone());
+    state.write(move |c| users::end_sessions(c, &ctx, &id)).await?;
     session.purge();
     Ok(redirect("/login"))
 }
@@ -240,9 +243,11 @@ async fn password_submit(
     };
     auth.check_form_csrf(&form.csrf_token)?;
     let form = form.into_inner();
+    let (current, stored) = (form.current_password.clone(), auth.user.password_hash.clone());
+    let current_ok = web::block(move || auth::verify_password(&current, &stored)).await?;
     let problem = if let Err(m) = auth::check_new_password(&form.new_password) {
         Some(format!("The new password {m}."))
-    } else if !auth::verify_password(&form.current_password, &auth.user.password_hash) {
+    } else if !current_ok {
         Some("The current password is wrong.".to_owned())
     } else if form.new_password == form.current_password {
         Some("The new password must differ from the current one.".to_owned())
@@ -254,7 +259,7 @@ async fn password_submit(
         *resp.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(resp);
     }
-    let hash = auth::hash_password(&form.new_password)?;
+    let hash = auth::hash_password_off_thread(form.new_password).await?;
     let (ctx, id) = (auth.context(), auth.user.id.clone());
     let user =
         state.write(move |c| users::set_password(c, &ctx, &id, hash, false, "changed by the user")).await?;

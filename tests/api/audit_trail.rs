@@ -68,3 +68,22 @@ async fn the_csv_export_has_one_row_per_entry_with_the_chain_hashes() {
         assert_eq!(pair[1].get(11), pair[0].get(12), "prev_hash links to the previous hash");
     }
 }
+
+#[tokio::test]
+async fn two_entries_swapped_in_place_are_detected_at_the_first_of_them() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin);
+    for i in 0..2 {
+        app.send_as(&admin, Method::POST, "/api/v1/tokens", json!({"name": format!("t{i}")})).await;
+    }
+    let mut conn = app.db.conn();
+    for sql in [
+        "UPDATE audit_log SET seq = -1 WHERE seq = 2",
+        "UPDATE audit_log SET seq = 2 WHERE seq = 3",
+        "UPDATE audit_log SET seq = 3 WHERE seq = -1",
+    ] {
+        diesel::sql_query(sql).execute(&mut conn).expect("swap");
+    }
+    let v: Value = app.get_as(&admin, "/api/v1/audit/verify").await.json().await.expect("json");
+    assert_eq!(v["problem"]["seq"], 2, "{v}");
+}

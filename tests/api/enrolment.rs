@@ -261,3 +261,50 @@ async fn a_withdrawn_participant_gets_nothing_more() {
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     assert_eq!(error_of(resp).await.0, "withdrawn");
 }
+
+#[tokio::test]
+async fn the_timeline_shows_each_step_with_its_audit_entries_and_the_list_filters_by_status_and_stratum() {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    let first = enrolled(&app, &coord, 0, true).await;
+    let second = enrolled(&app, &coord, 1, false).await;
+    let resp = app
+        .send_as(&coord, Method::POST, &format!("/api/v1/participants/{first}/randomisation"), json!({}))
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+
+    let t: Value = app
+        .get_as(&coord, &format!("/api/v1/participants/{first}/timeline"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let events: Vec<&str> =
+        t["events"].as_array().expect("events").iter().map(|e| e["event"].as_str().expect("e")).collect();
+    assert_eq!(events, ["screened", "enrolled", "consented", "randomised"]);
+    let actions: Vec<&str> =
+        t["audit"].as_array().expect("audit").iter().map(|e| e["action"].as_str().expect("a")).collect();
+    for action in ["create", "enrol", "consent", "randomise"] {
+        assert!(actions.contains(&action), "{action} missing from {actions:?}");
+    }
+
+    let ids = |v: Value| -> Vec<String> {
+        v.as_array().expect("list").iter().map(|p| p["id"].as_str().expect("id").to_owned()).collect()
+    };
+    let randomised =
+        app.get_as(&coord, "/api/v1/participants?status=randomised").await.json().await.expect("json");
+    assert_eq!(ids(randomised), std::slice::from_ref(&first));
+    let waiting =
+        app.get_as(&coord, "/api/v1/participants?status=enrolled").await.json().await.expect("json");
+    assert_eq!(ids(waiting), std::slice::from_ref(&second));
+    let latinx = app
+        .get_as(&coord, "/api/v1/participants?stratum=race_ethnicity:latinx")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(ids(latinx), [second]);
+    let resp = app.get_as(&coord, "/api/v1/participants?stratum=latinx").await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_of(resp).await.1.as_deref(), Some("stratum"));
+}

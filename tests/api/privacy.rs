@@ -125,6 +125,8 @@ async fn names_emails_phones_passwords_and_tokens_never_reach_logs_audit_values_
     let admin = staff_token(&server, "adaeze.okonkwo@example.org", "admin", "Adaeze Okonkwo").await;
     let stats =
         staff_token(&server, "stat.person@example.org", "statistician_unblinded", "Stat Person").await;
+    let blinded =
+        staff_token(&server, "blind.person@example.org", "statistician_blinded", "Blind Person").await;
     let client = reqwest::Client::new();
     let post = |path: &str, body: Value| client.post(server.url(path)).bearer_auth(&admin).json(&body).send();
 
@@ -175,14 +177,16 @@ async fn names_emails_phones_passwords_and_tokens_never_reach_logs_audit_values_
     assert_eq!(post("/api/v1/participants", bad).await.expect("bad").status(), StatusCode::BAD_REQUEST);
 
     let mut seen = String::new();
-    for path in [
-        "/api/v1/participants".to_owned(),
-        format!("/api/v1/participants/{id}"),
-        format!("/api/v1/participants/{id}/timeline"),
-    ] {
-        let resp = client.get(server.url(&path)).bearer_auth(&stats).send().await.expect("get");
-        assert_eq!(resp.status(), StatusCode::OK);
-        seen.push_str(&resp.text().await.expect("text"));
+    for token in [&stats, &blinded] {
+        for path in [
+            "/api/v1/participants".to_owned(),
+            format!("/api/v1/participants/{id}"),
+            format!("/api/v1/participants/{id}/timeline"),
+        ] {
+            let resp = client.get(server.url(&path)).bearer_auth(token).send().await.expect("get");
+            assert_eq!(resp.status(), StatusCode::OK);
+            seen.push_str(&resp.text().await.expect("text"));
+        }
     }
     let refused = client
         .get(server.url(&format!("/api/v1/participants/{id}/contact")))

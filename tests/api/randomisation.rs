@@ -231,6 +231,15 @@ async fn blinded_statisticians_see_arm_codes_only_and_unblinded_roles_see_labels
         let text = app.get_as(&unblinded, &path).await.text().await.expect("text");
         assert!(text.contains(&label) || text.contains(&arm_id), "{path}");
     }
+    for path in ["/api/v1/protocol", "/api/v1/protocol/versions", "/api/v1/protocol/versions/1"] {
+        let text = app.get_as(&blinded, path).await.text().await.expect("text");
+        assert!(
+            !text.contains(&label) && !text.contains(&arm_id) && !text.contains("waitlist"),
+            "{path} tells a blinded role what the arms are: {text}"
+        );
+        let text = app.get_as(&unblinded, path).await.text().await.expect("text");
+        assert!(text.contains(&arm_id), "{path}");
+    }
     let list: Value = app
         .get_as(
             &blinded,

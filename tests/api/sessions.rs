@@ -167,3 +167,59 @@ async fn the_sign_in_page_leads_to_the_study_overview() {
     assert!(page.contains("CONNECT") && page.contains("Arm A"), "blinded roles see arm codes");
     assert!(!page.contains("Moderated online support groups"), "blinded roles never see arm labels");
 }
+
+#[tokio::test]
+async fn a_role_change_ends_the_accounts_sessions() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin);
+    let target = app.user(Role::StatisticianBlinded);
+    app.login(&target.email, &target.password).await;
+    assert_eq!(
+        app.client.get(app.url("/api/v1/auth/me")).send().await.expect("get").status(),
+        StatusCode::OK
+    );
+    let resp = app
+        .send_as(
+            &admin,
+            reqwest::Method::PATCH,
+            &format!("/api/v1/users/{}", target.id),
+            json!({"role": "statistician_unblinded", "reason": "unblinded for the final analysis"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(
+        app.client.get(app.url("/api/v1/auth/me")).send().await.expect("get").status(),
+        StatusCode::UNAUTHORIZED,
+        "a session must not keep the old role"
+    );
+}
+
+#[tokio::test]
+async fn signing_out_makes_a_copied_session_cookie_useless() {
+    let app = spawn_app().await;
+    let user = app.user(Role::Coordinator);
+    let resp = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": user.email, "password": user.password}))
+        .send()
+        .await
+        .expect("login");
+    let cookie =
+        resp.cookies().find(|c| c.name() == "trialdesk_session").expect("session cookie").value().to_owned();
+    let csrf = resp.json::<Value>().await.expect("json")["csrf_token"].as_str().expect("csrf").to_owned();
+    let copy = reqwest::Client::new();
+    let me = |c: &reqwest::Client| {
+        c.get(app.url("/api/v1/auth/me")).header("Cookie", format!("trialdesk_session={cookie}")).send()
+    };
+    assert_eq!(me(&copy).await.expect("get").status(), StatusCode::OK);
+    let out = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .header("X-CSRF-Token", csrf)
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    assert_eq!(me(&copy).await.expect("get").status(), StatusCode::UNAUTHORIZED);
+}
