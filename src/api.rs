@@ -6,7 +6,7 @@ use utoipa::openapi::{InfoBuilder, OpenApi, OpenApiBuilder};
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{audit, auth, enrolment, protocol, randomisation, web as pages};
+use crate::{audit, auth, enrolment, groups, protocol, randomisation, web as pages};
 
 /// Every documented route: `/healthz` and everything under `/api/v1`.
 pub fn documented(cfg: &mut ServiceConfig) {
@@ -20,6 +20,7 @@ fn v1(cfg: &mut ServiceConfig) {
     audit::routes::routes(cfg);
     enrolment::routes::routes(cfg);
     randomisation::routes::routes(cfg);
+    groups::routes::routes(cfg);
 }
 
 /// The OpenAPI 3 document for the whole API.
@@ -54,7 +55,7 @@ fn base() -> OpenApi {
                 .version(env!("CARGO_PKG_VERSION"))
                 .description(Some(
                     "Run a randomised trial of a group intervention: protocol, staff, audit trail, screening, \
-                enrolment, consent and concealed randomisation. \
+                enrolment, consent, concealed randomisation, support groups, sessions and attendance. \
                 Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`.",
                 ))
                 .build(),

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod db;
 pub mod enrolment;
 pub mod error;
+pub mod groups;
 pub mod json;
 pub mod protocol;
 pub mod randomisation;

@@ -30,6 +30,12 @@ pub enum Permission {
     Unblind,
     /// Read notices meant for admins.
     ReadNotices,
+    /// Create, form, launch and change groups and their sessions.
+    ManageGroups,
+    /// Read groups, sessions and calendars (moderators: their own groups).
+    ReadGroups,
+    /// Record attendance (moderators: their own groups).
+    RecordAttendance,
 }
 
 impl Permission {
@@ -46,6 +52,10 @@ impl Permission {
                 matches!(role, Role::Admin | Role::Coordinator)
             }
             Permission::ReadParticipants => role != Role::Moderator,
+            Permission::ManageGroups => matches!(role, Role::Admin | Role::Coordinator),
+            Permission::ReadGroups | Permission::RecordAttendance => {
+                matches!(role, Role::Admin | Role::Coordinator | Role::Moderator)
+            }
         }
     }
 
@@ -64,6 +74,9 @@ impl Permission {
             Permission::Randomise => "randomise",
             Permission::Unblind => "emergency unblinding",
             Permission::ReadNotices => "read notices",
+            Permission::ManageGroups => "manage groups",
+            Permission::ReadGroups => "read groups",
+            Permission::RecordAttendance => "record attendance",
         }
     }
 }
@@ -136,6 +149,22 @@ pub const ENDPOINTS: &[Endpoint] = &[
     api("POST", "/api/v1/participants/{id}/randomisation", Staff(Randomise)),
     api("POST", "/api/v1/participants/{id}/unblinding", Staff(Unblind)),
     api("GET", "/api/v1/notices", Staff(ReadNotices)),
+    api("POST", "/api/v1/groups", Staff(ManageGroups)),
+    api("GET", "/api/v1/groups", Staff(ReadGroups)),
+    api("GET", "/api/v1/groups/queue", Staff(ManageGroups)),
+    api("GET", "/api/v1/groups/proposal", Staff(ManageGroups)),
+    api("POST", "/api/v1/groups/assignments", Staff(ManageGroups)),
+    api("GET", "/api/v1/groups/{id}", Staff(ReadGroups)),
+    api("POST", "/api/v1/groups/{id}/launch", Staff(ManageGroups)),
+    api("POST", "/api/v1/participants/{id}/group-move", Staff(ManageGroups)),
+    api("GET", "/api/v1/groups/{id}/sessions", Staff(ReadGroups)),
+    api("POST", "/api/v1/sessions/{id}/reschedule", Staff(ManageGroups)),
+    api("POST", "/api/v1/sessions/{id}/cancel", Staff(ManageGroups)),
+    api("GET", "/api/v1/calendar", Staff(ReadGroups)),
+    api("GET", "/api/v1/calendar.ics", Staff(ReadGroups)),
+    api("POST", "/api/v1/sessions/{id}/attendance", Staff(RecordAttendance)),
+    api("GET", "/api/v1/groups/{id}/attendance", Staff(ReadGroups)),
+    api("GET", "/api/v1/participants/{id}/dose", Staff(ManageGroups)),
     page("GET", "/", Staff(ReadProtocol)),
     page("GET", "/login", Public),
     page("POST", "/login", Public),

@@ -74,7 +74,6 @@ diesel::table! {
 }
 
 diesel::joinable!(api_tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, api_tokens);
 
 diesel::table! {
     screenings (id) {
@@ -178,11 +177,89 @@ diesel::joinable!(participants -> screenings (screening_id));
 diesel::joinable!(participant_contacts -> participants (participant_id));
 diesel::joinable!(consents -> participants (participant_id));
 diesel::joinable!(allocations -> participants (participant_id));
+
+diesel::table! {
+    support_groups (id) {
+        id -> Text,
+        name -> Text,
+        arm_id -> Text,
+        moderator_id -> Text,
+        language -> Text,
+        affinity_tags -> Text,
+        capacity -> Integer,
+        min_size -> Integer,
+        weekday -> Integer,
+        local_time -> Text,
+        time_zone -> Text,
+        start_date -> Text,
+        status -> Text,
+        launched_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    group_members (participant_id) {
+        participant_id -> Text,
+        group_id -> Text,
+        joined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    group_sessions (id) {
+        id -> Text,
+        group_id -> Text,
+        number -> Integer,
+        starts_at -> Timestamp,
+        minutes -> Integer,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    attendance (session_id, participant_id) {
+        session_id -> Text,
+        participant_id -> Text,
+        status -> Text,
+        minutes -> Nullable<Integer>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    participant_phases (participant_id, phase) {
+        participant_id -> Text,
+        phase -> Text,
+        started_on -> Text,
+        ended_on -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(group_members -> support_groups (group_id));
+diesel::joinable!(group_members -> participants (participant_id));
+diesel::joinable!(group_sessions -> support_groups (group_id));
+diesel::joinable!(attendance -> group_sessions (session_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    api_tokens,
+    protocol_versions,
+    study_state,
+    audit_log,
+    audit_head,
     screenings,
     participants,
     participant_contacts,
     consents,
     allocations,
-    unblindings
+    unblindings,
+    notices,
+    support_groups,
+    group_members,
+    group_sessions,
+    attendance,
+    participant_phases,
 );

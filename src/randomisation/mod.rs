@@ -267,6 +267,13 @@ pub fn randomise(
         if seq == 1 {
             store::mark_randomisation_started(c, ctx)?;
         }
+        crate::groups::formation::record_allocation_phase(
+            c,
+            &protocol,
+            &participant.id,
+            &row.arm_id,
+            crate::groups::study_today(&protocol),
+        )?;
         audit::append(
             c,
             ctx,

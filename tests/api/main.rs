@@ -8,6 +8,7 @@ mod audit_trail;
 mod cli;
 mod enrolment;
 mod errors;
+mod groups;
 mod migrations;
 mod permissions;
 mod privacy;

@@ -1,0 +1,352 @@
+//! Sessions after launch (reschedule, cancel, calendars) and attendance, with the dose it gives.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{Group, enter_phase};
+use crate::audit::{self, Change, Context, Event};
+use crate::db::schema::{attendance, group_members, group_sessions, support_groups};
+use crate::db::{self, DbConn};
+use crate::error::AppError;
+
+/// A stored session.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema)]
+#[diesel(table_name = group_sessions)]
+pub struct Session {
+    pub id: String,
+    pub group_id: String,
+    pub number: i32,
+    /// Start, UTC.
+    pub starts_at: NaiveDateTime,
+    pub minutes: i32,
+    /// `scheduled` or `cancelled`.
+    pub status: String,
+    pub status_reason: Option<String>,
+}
+
+/// A group's sessions in order.
+pub fn sessions(conn: &mut DbConn, group_id: &str) -> QueryResult<Vec<Session>> {
+    group_sessions::table
+        .filter(group_sessions::group_id.eq(group_id))
+        .order(group_sessions::number.asc())
+        .select(Session::as_select())
+        .load(conn)
+}
+
+/// One session with its group.
+pub fn session(conn: &mut DbConn, id: &str) -> Result<(Session, Group), AppError> {
+    group_sessions::table
+        .inner_join(support_groups::table)
+        .filter(group_sessions::id.eq(id))
+        .select((Session::as_select(), Group::as_select()))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound("session".into()))
+}
+
+/// A moderator's sessions (every group's when `moderator` is `None`), with group names.
+pub fn calendar(conn: &mut DbConn, moderator: Option<&str>) -> QueryResult<Vec<(Session, Group)>> {
+    let mut q = group_sessions::table
+        .inner_join(support_groups::table)
+        .select((Session::as_select(), Group::as_select()))
+        .order(group_sessions::starts_at.asc())
+        .into_boxed();
+    if let Some(m) = moderator {
+        q = q.filter(support_groups::moderator_id.eq(m.to_owned()));
+    }
+    q.load(conn)
+}
+
+/// Moves a session to a new start (UTC), with a reason.
+pub fn reschedule(
+    conn: &mut DbConn,
+    ctx: &Context,
+    id: &str,
+    starts_at: NaiveDateTime,
+    reason: &str,
+) -> Result<Session, AppError> {
+    db::write_tx(conn, |c| {
+        let (mut s, _) = session(c, id)?;
+        if s.status == "cancelled" {
+            return Err(AppError::conflict("cancelled", "a cancelled session cannot be moved"));
+        }
+        diesel::update(group_sessions::table.find(id))
+            .set((group_sessions::starts_at.eq(starts_at), group_sessions::status_reason.eq(reason)))
+            .execute(c)?;
+        audit::append(
+            c,
+            ctx,
+            Event {
+                action: "reschedule",
+                entity: "session",
+                entity_id: id,
+                changes: vec![Change::update("starts_at", s.starts_at, starts_at)],
+                reason: Some(reason),
+            },
+        )?;
+        s.starts_at = starts_at;
+        s.status_reason = Some(reason.to_owned());
+        Ok(s)
+    })
+}
+
+/// Cancels a session, with a reason; it no longer counts as delivered.
+pub fn cancel(conn: &mut DbConn, ctx: &Context, id: &str, reason: &str) -> Result<Session, AppError> {
+    db::write_tx(conn, |c| {
+        let (mut s, _) = session(c, id)?;
+        if s.status == "cancelled" {
+            return Ok(s);
+        }
+        diesel::update(group_sessions::table.find(id))
+            .set((group_sessions::status.eq("cancelled"), group_sessions::status_reason.eq(reason)))
+            .execute(c)?;
+        audit::append(
+            c,
+            ctx,
+            Event {
+                action: "cancel",
+                entity: "session",
+                entity_id: id,
+                changes: vec![Change::update("status", &s.status, "cancelled")],
+                reason: Some(reason),
+            },
+        )?;
+        s.status = "cancelled".into();
+        s.status_reason = Some(reason.to_owned());
+        Ok(s)
+    })
+}
+
+/// Attendance at one session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    Present,
+    Absent,
+    Excused,
+}
+
+/// One participant's attendance at a session.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Mark {
+    pub participant_id: String,
+    pub status: Presence,
+    /// Minutes attended (present only; at most the session's length).
+    pub minutes: Option<i32>,
+}
+
+/// Records attendance for a session of the group. Changing a mark already recorded is a
+/// correction and needs a reason.
+pub fn record(
+    conn: &mut DbConn,
+    ctx: &Context,
+    session_id: &str,
+    marks: &[Mark],
+    reason: Option<&str>,
+) -> Result<usize, AppError> {
+    db::write_tx(conn, |c| {
+        let (s, group) = session(c, session_id)?;
+        if s.status == "cancelled" {
+            return Err(AppError::conflict(
+                "cancelled",
+                "attendance cannot be recorded for a cancelled session",
+            ));
+        }
+        if s.starts_at > Utc::now().naive_utc() {
+            return Err(AppError::conflict(
+                "not_yet_held",
+                "attendance can be recorded once the session has started",
+            ));
+        }
+        let members: Vec<String> = group_members::table
+            .filter(group_members::group_id.eq(&group.id))
+            .select(group_members::participant_id)
+            .load(c)?;
+        let user = ctx.actor.id.clone().unwrap_or_else(|| "cli".into());
+        for (i, m) in marks.iter().enumerate() {
+            if !members.contains(&m.participant_id) {
+                return Err(AppError::validation(
+                    format!("marks[{i}].participant_id"),
+                    "is not a member of this group",
+                ));
+            }
+            let minutes = match (m.status, m.minutes) {
+                (Presence::Present, Some(n)) if (0..=s.minutes).contains(&n) => Some(n),
+                (Presence::Present, None) => Some(s.minutes),
+                (Presence::Present, Some(_)) => {
+                    return Err(AppError::validation(
+                        format!("marks[{i}].minutes"),
+                        format!("must be 0 to {}", s.minutes),
+                    ));
+                }
+                (_, Some(_)) => {
+                    return Err(AppError::validation(
+                        format!("marks[{i}].minutes"),
+                        "applies to present only",
+                    ));
+                }
+                (_, None) => None,
+            };
+            let previous: Option<(String, Option<i32>)> = attendance::table
+                .find((session_id, &m.participant_id))
+                .select((attendance::status, attendance::minutes))
+                .first(c)
+                .optional()?;
+            let status = crate::enrolment::enum_text(&m.status);
+            match &previous {
+                None => {
+                    diesel::insert_into(attendance::table)
+                        .values((
+                            attendance::session_id.eq(session_id),
+                            attendance::participant_id.eq(&m.participant_id),
+                            attendance::status.eq(&status),
+                            attendance::minutes.eq(minutes),
+                            attendance::recorded_by.eq(&user),
+                            attendance::recorded_at.eq(db::now()),
+                        ))
+                        .execute(c)?;
+                }
+                Some((old_status, old_minutes)) if *old_status == status && *old_minutes == minutes => {
+                    continue;
+                }
+                Some(_) if reason.is_none() => {
+                    return Err(AppError::validation(
+                        "reason",
+                        "changing attendance already recorded is a correction: say why",
+                    ));
+                }
+                Some(_) => {
+                    diesel::update(attendance::table.find((session_id, &m.participant_id)))
+                        .set((
+                            attendance::status.eq(&status),
+                            attendance::minutes.eq(minutes),
+                            attendance::recorded_by.eq(&user),
+                            attendance::recorded_at.eq(db::now()),
+                        ))
+                        .execute(c)?;
+                }
+            }
+            audit::append(
+                c,
+                ctx,
+                Event {
+                    action: if previous.is_some() { "correct_attendance" } else { "record_attendance" },
+                    entity: "session",
+                    entity_id: session_id,
+                    changes: vec![Change::update(
+                        &format!("attendance.{}", m.participant_id),
+                        previous.as_ref().map(|p| &p.0),
+                        &status,
+                    )],
+                    reason,
+                },
+            )?;
+        }
+        complete_if_done(c, &group)?;
+        Ok(marks.len())
+    })
+}
+
+/// When every session is cancelled or has attendance for every member, the group has finished
+/// and its members enter follow-up the day after the last session.
+fn complete_if_done(c: &mut DbConn, group: &Group) -> QueryResult<()> {
+    let all = sessions(c, &group.id)?;
+    let members: Vec<String> = group_members::table
+        .filter(group_members::group_id.eq(&group.id))
+        .select(group_members::participant_id)
+        .load(c)?;
+    let marked: Vec<(String, String)> = attendance::table
+        .inner_join(group_sessions::table)
+        .filter(group_sessions::group_id.eq(&group.id))
+        .select((attendance::session_id, attendance::participant_id))
+        .load(c)?;
+    let done = all.iter().all(|s| {
+        s.status == "cancelled" || members.iter().all(|m| marked.contains(&(s.id.clone(), m.clone())))
+    });
+    if !done || group.status == "completed" {
+        return Ok(());
+    }
+    let tz: chrono_tz::Tz = group.time_zone.parse().unwrap_or(chrono_tz::UTC);
+    let last = all.iter().filter(|s| s.status != "cancelled").map(|s| s.starts_at).max();
+    if let Some(last) = last {
+        let day =
+            chrono::DateTime::<Utc>::from_naive_utc_and_offset(last, Utc).with_timezone(&tz).date_naive()
+                + chrono::Duration::days(1);
+        for m in &members {
+            enter_phase(c, m, "follow_up", day)?;
+        }
+    }
+    diesel::update(support_groups::table.find(&group.id))
+        .set(support_groups::status.eq("completed"))
+        .execute(c)?;
+    Ok(())
+}
+
+/// A participant's dose: sessions attended of those delivered.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Dose {
+    pub participant_id: String,
+    pub study_id: String,
+    pub group_id: Option<String>,
+    /// Sessions held so far (not cancelled, already started).
+    pub delivered: i64,
+    pub attended: i64,
+    pub excused: i64,
+    pub minutes_attended: i64,
+    /// attended / delivered, or null before any session was delivered.
+    pub dose: Option<f64>,
+    /// Attended at least the protocol's adequate dose.
+    pub adequate: bool,
+}
+
+/// Dose of every member of `group_id` (or of one participant's group).
+pub fn doses(conn: &mut DbConn, group_id: &str, adequate_dose: i64) -> QueryResult<Vec<Dose>> {
+    let now = Utc::now().naive_utc();
+    let delivered: Vec<String> = group_sessions::table
+        .filter(group_sessions::group_id.eq(group_id))
+        .filter(group_sessions::status.ne("cancelled"))
+        .filter(group_sessions::starts_at.le(now))
+        .select(group_sessions::id)
+        .load(conn)?;
+    let marks: Vec<(String, String, String, Option<i32>)> = attendance::table
+        .inner_join(group_sessions::table)
+        .filter(group_sessions::group_id.eq(group_id))
+        .select((attendance::participant_id, attendance::session_id, attendance::status, attendance::minutes))
+        .load(conn)?;
+    let mut per: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
+    for (pid, _, status, minutes) in marks.into_iter().filter(|m| delivered.contains(&m.1)) {
+        let e = per.entry(pid).or_default();
+        match status.as_str() {
+            "present" => {
+                e.0 += 1;
+                e.2 += i64::from(minutes.unwrap_or(0));
+            }
+            "excused" => e.1 += 1,
+            _ => {}
+        }
+    }
+    let members = super::members(conn)?.remove(group_id).unwrap_or_default();
+    let n = delivered.len() as i64;
+    Ok(members
+        .into_iter()
+        .map(|(pid, sid)| {
+            let (attended, excused, minutes) = per.get(&pid).copied().unwrap_or_default();
+            Dose {
+                participant_id: pid,
+                study_id: sid,
+                group_id: Some(group_id.to_owned()),
+                delivered: n,
+                attended,
+                excused,
+                minutes_attended: minutes,
+                dose: (n > 0).then(|| attended as f64 / n as f64),
+                adequate: attended >= adequate_dose,
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,470 @@
+//! Groups, the queue, forming and launching, sessions, calendars and attendance over HTTP.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::NaiveDateTime;
+use icalendar::{Calendar, Component, EventLike};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::attendance::{self, Dose, Mark, Session};
+use super::formation::{self, Assignment, Proposal};
+use super::{Group, GroupView, NewGroup, Phase, Waiting};
+use crate::auth::routes::required_reason;
+use crate::auth::{Auth, Permission, Role};
+use crate::db::DbConn;
+use crate::enrolment::participants;
+use crate::enrolment::routes::current_protocol;
+use crate::error::{AppError, ErrorBody};
+use crate::json::ApiJson;
+use crate::state::AppState;
+
+/// Registers this module's API routes.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_group)
+        .service(list_groups)
+        .service(group_queue)
+        .service(proposal)
+        .service(assign)
+        .service(get_group)
+        .service(launch)
+        .service(move_member)
+        .service(group_sessions)
+        .service(reschedule)
+        .service(cancel)
+        .service(calendar_json)
+        .service(calendar_ics)
+        .service(record_attendance)
+        .service(group_attendance)
+        .service(participant_dose);
+}
+
+/// A moderator may only see and act on their own groups.
+fn own_group(auth: &Auth, role: Role, group: &Group) -> Result<(), AppError> {
+    if role == Role::Moderator && group.moderator_id != auth.user.id {
+        return Err(AppError::forbidden("not_your_group", "moderators act on their own groups only"));
+    }
+    Ok(())
+}
+
+fn view(c: &mut DbConn, g: &Group) -> Result<GroupView, AppError> {
+    let members = super::members(c)?.remove(&g.id).unwrap_or_default();
+    Ok(g.view(members.into_iter().map(|(_, s)| s).collect()))
+}
+
+/// Create a forming group.
+#[utoipa::path(tag = "groups", request_body = NewGroup,
+    responses((status = 201, description = "Created", body = GroupView), (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/groups")]
+async fn create_group(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: ApiJson<NewGroup>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Permission::ManageGroups)?;
+    let new = body.parse()?;
+    let ctx = auth.context();
+    let v = state
+        .write(move |c| {
+            let (protocol, _) = current_protocol(c)?;
+            let g = super::create(c, &ctx, &protocol, new)?;
+            view(c, &g)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(v))
+}
+
+/// Groups (a moderator sees their own).
+#[utoipa::path(tag = "groups", responses((status = 200, description = "Success", body = Vec<GroupView>)), security(("session" = []), ("bearer" = [])))]
+#[get("/groups")]
+async fn list_groups(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Vec<GroupView>>, AppError> {
+    let role = auth.require(Permission::ReadGroups)?;
+    let me = (role == Role::Moderator).then(|| auth.user.id.clone());
+    Ok(web::Json(
+        state.run(move |c| super::list(c, me.as_deref())?.iter().map(|g| view(c, g)).collect()).await?,
+    ))
+}
+
+/// Allocated participants waiting for a group, longest wait first.
+#[utoipa::path(tag = "groups", responses((status = 200, description = "Success", body = Vec<Waiting>)), security(("session" = []), ("bearer" = [])))]
+#[get("/groups/queue")]
+async fn group_queue(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Vec<Waiting>>, AppError> {
+    auth.require(Permission::ManageGroups)?;
+    Ok(web::Json(
+        state
+            .run(|c| {
+                let (protocol, _) = current_protocol(c)?;
+                Ok(super::queue(c, &protocol, super::study_today(&protocol))?)
+            })
+            .await?,
+    ))
+}
+
+/// A proposed assignment of the queue to forming and running groups.
+#[utoipa::path(tag = "groups", responses((status = 200, description = "Success", body = Proposal)), security(("session" = []), ("bearer" = [])))]
+#[get("/groups/proposal")]
+async fn proposal(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Proposal>, AppError> {
+    auth.require(Permission::ManageGroups)?;
+    Ok(web::Json(
+        state
+            .run(|c| {
+                let (protocol, _) = current_protocol(c)?;
+                Ok(formation::propose(c, &protocol, super::study_today(&protocol))?)
+            })
+            .await?,
+    ))
+}
+
+/// Placements to make: a proposal as accepted or edited.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Assignments {
+    pub assignments: Vec<Assignment>,
+}
+
+/// Place participants in groups; groups reaching their minimum launch.
+#[utoipa::path(tag = "groups", request_body = Assignments,
+    responses((status = 200, description = "Groups launched by these placements", body = Vec<GroupView>),
+        (status = 409, description = "Someone is not waiting, or does not fit the group (capacity, language, arm, tags)", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/groups/assignments")]
+async fn assign(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: ApiJson<Assignments>,
+) -> Result<web::Json<Vec<GroupView>>, AppError> {
+    auth.require(Permission::ManageGroups)?;
+    let body = body.parse()?;
+    let ctx = auth.context();
+    Ok(web::Json(
+        state
+            .write(move |c| {
+                let (protocol, _) = current_protocol(c)?;
+                let launched =
+                    formation::assign(c, &ctx, &protocol, super::study_today(&protocol), &body.assignments)?;
+                launched.iter().map(|g| view(c, g)).collect()
+            })
+            .await?,
+    ))
+}
+
+/// One group.
+#[utoipa::path(tag = "groups", params(("id" = String, Path, description = "group id")),
+    responses((status = 200, description = "Success", body = GroupView), (status = 404, description = "Not found", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/groups/{id}")]
+async fn get_group(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<web::Json<GroupView>, AppError> {
+    let role = auth.require(Permission::ReadGroups)?;
+    let id = path.into_inner();
+    let (g, v) = state
+        .run(move |c| {
+            let g = super::find(c, &id)?.ok_or_else(|| AppError::NotFound("group".into()))?;
+            let v = view(c, &g)?;
+            Ok((g, v))
+        })
+        .await?;
+    own_group(&auth, role, &g)?;
+    Ok(web::Json(v))
+}
+
+/// Why a group starts below its minimum.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LaunchRequest {
+    /// Required when the group has fewer members than its minimum.
+    pub reason: Option<String>,
+}
+
+/// Launch a forming group now: creates its sessions.
+#[utoipa::path(tag = "groups", params(("id" = String, Path, description = "group id")), request_body = LaunchRequest,
+    responses((status = 200, description = "Launched", body = GroupView), (status = 409, description = "Already launched or empty", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/groups/{id}/launch")]
+async fn launch(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<LaunchRequest>,
+) -> Result<web::Json<GroupView>, AppError> {
+    auth.require(Permission::ManageGroups)?;
+    let reason = body.parse()?.reason.map(|r| required_reason(&r)).transpose()?;
+    let (ctx, id) = (auth.context(), path.into_inner());
+    Ok(web::Json(
+        state
+            .write(move |c| {
+                let (protocol, _) = current_protocol(c)?;
+                let g = formation::launch(c, &ctx, &protocol, &id, reason.as_deref())?;
+                view(c, &g)
+            })
+            .await?,
+    ))
+}
+
+/// A move to another group.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveRequest {
+    pub group_id: String,
+    pub reason: String,
+}
+
+/// Move a participant to another group (reason required, audited).
+#[utoipa::path(tag = "groups", params(("id" = String, Path, description = "participant id or study id")), request_body = MoveRequest,
+    responses((status = 204, description = "Moved"), (status = 409, description = "Not in a group, or does not fit", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/participants/{id}/group-move")]
+async fn move_member(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<MoveRequest>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Permission::ManageGroups)?;
+    let body = body.parse()?;
+    let reason = required_reason(&body.reason)?;
+    let (ctx, id) = (auth.context(), path.into_inner());
+    state.write(move |c| formation::move_member(c, &ctx, &id, &body.group_id, &reason)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A group's sessions.
+#[utoipa::path(tag = "sessions", params(("id" = String, Path, description = "group id")),
+    responses((status = 200, description = "Success", body = Vec<Session>), (status = 404, description = "Not found", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/groups/{id}/sessions")]
+async fn group_sessions(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<web::Json<Vec<Session>>, AppError> {
+    let role = auth.require(Permission::ReadGroups)?;
+    let id = path.into_inner();
+    let (g, s) = state
+        .run(move |c| {
+            let g = super::find(c, &id)?.ok_or_else(|| AppError::NotFound("group".into()))?;
+            let s = attendance::sessions(c, &g.id)?;
+            Ok((g, s))
+        })
+        .await?;
+    own_group(&auth, role, &g)?;
+    Ok(web::Json(s))
+}
+
+/// A session's new start.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleRequest {
+    /// New start, UTC (`2027-03-16T22:30:00`).
+    pub starts_at: NaiveDateTime,
+    pub reason: String,
+}
+
+/// Move a session (reason required, audited).
+#[utoipa::path(tag = "sessions", params(("id" = String, Path, description = "session id")), request_body = RescheduleRequest,
+    responses((status = 200, description = "Success", body = Session), (status = 404, description = "Not found", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/sessions/{id}/reschedule")]
+async fn reschedule(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<RescheduleRequest>,
+) -> Result<web::Json<Session>, AppError> {
+    auth.require(Permission::ManageGroups)?;
+    let body = body.parse()?;
+    let reason = required_reason(&body.reason)?;
+    let (ctx, id) = (auth.context(), path.into_inner());
+    Ok(web::Json(state.write(move |c| attendance::reschedule(c, &ctx, &id, body.starts_at, &reason)).await?))
+}
+
+/// Why a session is cancelled.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelRequest {
+    pub reason: String,
+}
+
+/// Cancel a session (reason required, audited); it no longer counts as delivered.
+#[utoipa::path(tag = "sessions", params(("id" = String, Path, description = "session id")), request_body = CancelRequest,
+    responses((status = 200, description = "Success", body = Session), (status = 404, description = "Not found", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/sessions/{id}/cancel")]
+async fn cancel(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<CancelRequest>,
+) -> Result<web::Json<Session>, AppError> {
+    auth.require(Permission::ManageGroups)?;
+    let reason = required_reason(&body.parse()?.reason)?;
+    let (ctx, id) = (auth.context(), path.into_inner());
+    Ok(web::Json(state.write(move |c| attendance::cancel(c, &ctx, &id, &reason)).await?))
+}
+
+/// A session in a calendar.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarEntry {
+    #[serde(flatten)]
+    pub session: Session,
+    pub group_name: String,
+    pub time_zone: String,
+    /// The start on the group's wall clock, `YYYY-MM-DD HH:MM`.
+    pub local_start: String,
+}
+
+async fn calendar_entries(state: &AppState, auth: &Auth, role: Role) -> Result<Vec<CalendarEntry>, AppError> {
+    let me = (role == Role::Moderator).then(|| auth.user.id.clone());
+    let rows = state.run(move |c| Ok(attendance::calendar(c, me.as_deref())?)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(s, g)| {
+            let tz: chrono_tz::Tz = g.time_zone.parse().unwrap_or(chrono_tz::UTC);
+            let local = chrono::DateTime::<chrono::Utc>::from_naive_utc_and_offset(s.starts_at, chrono::Utc)
+                .with_timezone(&tz);
+            CalendarEntry {
+                local_start: local.format("%Y-%m-%d %H:%M").to_string(),
+                group_name: g.name,
+                time_zone: g.time_zone,
+                session: s,
+            }
+        })
+        .collect())
+}
+
+/// Sessions of one's own groups (moderators) or of every group.
+#[utoipa::path(tag = "sessions", responses((status = 200, description = "Success", body = Vec<CalendarEntry>)), security(("session" = []), ("bearer" = [])))]
+#[get("/calendar")]
+async fn calendar_json(
+    state: web::Data<AppState>,
+    auth: Auth,
+) -> Result<web::Json<Vec<CalendarEntry>>, AppError> {
+    let role = auth.require(Permission::ReadGroups)?;
+    Ok(web::Json(calendar_entries(&state, &auth, role).await?))
+}
+
+/// The same calendar as an iCalendar feed (RFC 5545) for calendar apps.
+#[utoipa::path(tag = "sessions", responses((status = 200, description = "iCalendar", content_type = "text/calendar", body = String)), security(("session" = []), ("bearer" = [])))]
+#[get("/calendar.ics")]
+async fn calendar_ics(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, AppError> {
+    let role = auth.require(Permission::ReadGroups)?;
+    let mut cal = Calendar::new();
+    cal.name("trialdesk sessions");
+    for e in calendar_entries(&state, &auth, role).await? {
+        let start = e.session.starts_at.and_utc();
+        let mut event = icalendar::Event::new();
+        event
+            .uid(&format!("{}@trialdesk", e.session.id))
+            .summary(&format!("{} — session {}", e.group_name, e.session.number))
+            .starts(start)
+            .ends(start + chrono::Duration::minutes(i64::from(e.session.minutes)));
+        if e.session.status == "cancelled" {
+            event.status(icalendar::EventStatus::Cancelled);
+        }
+        cal.push(event.done());
+    }
+    Ok(HttpResponse::Ok().content_type("text/calendar; charset=utf-8").body(cal.done().to_string()))
+}
+
+/// Attendance to record.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttendanceRequest {
+    pub marks: Vec<Mark>,
+    /// Required to change a mark already recorded.
+    pub reason: Option<String>,
+}
+
+/// Record attendance (a moderator for their own groups).
+#[utoipa::path(tag = "sessions", params(("id" = String, Path, description = "session id")), request_body = AttendanceRequest,
+    responses((status = 204, description = "Recorded"), (status = 403, description = "Not the group's moderator", body = ErrorBody),
+        (status = 409, description = "Cancelled or not yet held", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/sessions/{id}/attendance")]
+async fn record_attendance(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<AttendanceRequest>,
+) -> Result<HttpResponse, AppError> {
+    let role = auth.require(Permission::RecordAttendance)?;
+    let id = path.into_inner();
+    let check_id = id.clone();
+    let (_, group) = state.run(move |c| attendance::session(c, &check_id)).await?;
+    own_group(&auth, role, &group)?;
+    let body = body.parse()?;
+    let reason = body.reason.map(|r| required_reason(&r)).transpose()?;
+    let ctx = auth.context();
+    state.write(move |c| attendance::record(c, &ctx, &id, &body.marks, reason.as_deref())).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A group's attendance: each member's dose.
+#[utoipa::path(tag = "sessions", params(("id" = String, Path, description = "group id")),
+    responses((status = 200, description = "Success", body = Vec<Dose>), (status = 404, description = "Not found", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/groups/{id}/attendance")]
+async fn group_attendance(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<web::Json<Vec<Dose>>, AppError> {
+    let role = auth.require(Permission::ReadGroups)?;
+    let id = path.into_inner();
+    let (g, d) = state
+        .run(move |c| {
+            let (protocol, _) = current_protocol(c)?;
+            let g = super::find(c, &id)?.ok_or_else(|| AppError::NotFound("group".into()))?;
+            let d = attendance::doses(c, &g.id, *protocol.groups.adequate_dose.get_ref())?;
+            Ok((g, d))
+        })
+        .await?;
+    own_group(&auth, role, &g)?;
+    Ok(web::Json(d))
+}
+
+/// A participant's dose and phase timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParticipantDose {
+    pub dose: Option<Dose>,
+    pub phases: Vec<Phase>,
+}
+
+/// One participant's dose (sessions attended of those delivered) and phases.
+#[utoipa::path(tag = "sessions", params(("id" = String, Path, description = "participant id or study id")),
+    responses((status = 200, description = "Success", body = ParticipantDose), (status = 404, description = "Not found", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/participants/{id}/dose")]
+async fn participant_dose(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<web::Json<ParticipantDose>, AppError> {
+    auth.require(Permission::ManageGroups)?;
+    let id = path.into_inner();
+    Ok(web::Json(
+        state
+            .run(move |c| {
+                use diesel::prelude::*;
+                let (protocol, _) = current_protocol(c)?;
+                let p =
+                    participants::find(c, &id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
+                let group: Option<String> = crate::db::schema::group_members::table
+                    .find(&p.id)
+                    .select(crate::db::schema::group_members::group_id)
+                    .first(c)
+                    .optional()?;
+                let dose = match group {
+                    Some(g) => attendance::doses(c, &g, *protocol.groups.adequate_dose.get_ref())?
+                        .into_iter()
+                        .find(|d| d.participant_id == p.id),
+                    None => None,
+                };
+                Ok(ParticipantDose { dose, phases: super::phases(c, &p.id)? })
+            })
+            .await?,
+    ))
+}
