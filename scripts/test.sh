@@ -25,6 +25,15 @@ case "$backend" in
 esac
 export TRIALDESK_TEST_BACKEND="$backend"
 
+# Python tools the tests use, in a private virtualenv: aiosmtpd is the real SMTP server the
+# outbox tests send to; openapi-spec-validator checks the API document.
+venv="${XDG_CACHE_HOME:-$HOME/.cache}/trialdesk/test-venv"
+if [ ! -x "$venv/bin/openapi-spec-validator" ] || ! "$venv/bin/python" -c "import aiosmtpd" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==0.7.2" "aiosmtpd==1.4.6"
+fi
+export TRIALDESK_TEST_PYTHON="$venv/bin/python"
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 echo "== Rust test suite on $label"
@@ -34,11 +43,6 @@ passed=$(awk '/^test result:/ {for (i = 1; i <= NF; i++) if ($(i+1) ~ /^passed/)
 db_passed=$(awk '/Running tests\/api\/main.rs/ {f = 1} f && /^test result:/ {for (i = 1; i <= NF; i++) if ($(i+1) ~ /^passed/) print $i; exit}' "$log")
 
 echo "== OpenAPI document check (openapi-spec-validator)"
-venv="${XDG_CACHE_HOME:-$HOME/.cache}/trialdesk/test-venv"
-if [ ! -x "$venv/bin/openapi-spec-validator" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==0.7.2"
-fi
 spec="$(mktemp --suffix=.json)"
 # The binary the tests just built: `cargo run` would build it again in another profile.
 "${CARGO_TARGET_DIR:-target}/debug/trialdesk" openapi > "$spec"

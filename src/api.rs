@@ -6,7 +6,7 @@ use utoipa::openapi::{InfoBuilder, OpenApi, OpenApiBuilder};
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{audit, auth, enrolment, groups, protocol, randomisation, web as pages};
+use crate::{audit, auth, enrolment, groups, outbox, protocol, randomisation, web as pages};
 
 /// Every documented route: `/healthz` and everything under `/api/v1`.
 pub fn documented(cfg: &mut ServiceConfig) {
@@ -21,6 +21,7 @@ fn v1(cfg: &mut ServiceConfig) {
     enrolment::routes::routes(cfg);
     randomisation::routes::routes(cfg);
     groups::routes::routes(cfg);
+    outbox::routes::routes(cfg);
 }
 
 /// The OpenAPI 3 document for the whole API.

@@ -11,6 +11,7 @@ pub mod enrolment;
 pub mod error;
 pub mod groups;
 pub mod json;
+pub mod outbox;
 pub mod protocol;
 pub mod randomisation;
 pub mod settings;

@@ -26,6 +26,15 @@ struct Raw {
     trust_proxy_headers: bool,
     pool_size: u32,
     log_format: String,
+    smtp_host: Option<String>,
+    smtp_port: u16,
+    smtp_tls: String,
+    smtp_username: Option<String>,
+    smtp_password: Option<String>,
+    smtp_from: String,
+    outbox_poll_ms: u64,
+    outbox_max_attempts: i32,
+    outbox_retry_ms: i64,
 }
 
 /// Checked settings.
@@ -47,6 +56,8 @@ pub struct Settings {
     pub trust_proxy_headers: bool,
     pub pool_size: u32,
     pub json_logs: bool,
+    /// Outgoing mail; `None` (no `smtp_host`) keeps messages queued and unsent.
+    pub mail: Option<crate::outbox::worker::MailSettings>,
 }
 
 impl Settings {
@@ -62,7 +73,13 @@ impl Settings {
             .set_default("login_attempts_per_minute", 5)?
             .set_default("trust_proxy_headers", false)?
             .set_default("pool_size", 8)?
-            .set_default("log_format", "text")?;
+            .set_default("log_format", "text")?
+            .set_default("smtp_port", 587)?
+            .set_default("smtp_tls", "starttls")?
+            .set_default("smtp_from", "trialdesk <trialdesk@localhost>")?
+            .set_default("outbox_poll_ms", 10_000)?
+            .set_default("outbox_max_attempts", 5)?
+            .set_default("outbox_retry_ms", 60_000)?;
         match file {
             Some(path) => builder = builder.add_source(config::File::from(path).required(true)),
             None => builder = builder.add_source(config::File::with_name("trialdesk.toml").required(false)),
@@ -88,7 +105,28 @@ impl Settings {
             Some(k) if k.len() < 32 => anyhow::bail!("secret_key must be at least 32 characters"),
             k => k.map(SecretString::from),
         };
+        let tls = match raw.smtp_tls.as_str() {
+            "none" => crate::outbox::worker::Tls::None,
+            "starttls" => crate::outbox::worker::Tls::StartTls,
+            "tls" => crate::outbox::worker::Tls::Wrapper,
+            other => anyhow::bail!("smtp_tls must be none, starttls or tls, not `{other}`"),
+        };
+        if raw.outbox_max_attempts < 1 || raw.outbox_poll_ms == 0 || raw.outbox_retry_ms < 1 {
+            anyhow::bail!("outbox_max_attempts, outbox_poll_ms and outbox_retry_ms must be positive");
+        }
+        let mail = raw.smtp_host.map(|host| crate::outbox::worker::MailSettings {
+            host,
+            port: raw.smtp_port,
+            tls,
+            username: raw.smtp_username,
+            password: raw.smtp_password.map(SecretString::from),
+            from: raw.smtp_from,
+            poll: Duration::from_millis(raw.outbox_poll_ms),
+            max_attempts: raw.outbox_max_attempts,
+            retry_base: chrono::Duration::milliseconds(raw.outbox_retry_ms),
+        });
         Ok(Self {
+            mail,
             database_url: DatabaseUrl::parse(&raw.database_url)?,
             bind: raw.bind,
             secret_key,

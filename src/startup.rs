@@ -71,6 +71,11 @@ impl Application {
             trust_proxy_headers: settings.trust_proxy_headers,
             study_key: StudyKey::derive(&secret),
         });
+        if let Some(mail) = settings.mail.clone() {
+            crate::outbox::worker::spawn(state.pool.clone(), mail);
+        } else {
+            tracing::warn!("no smtp_host configured: messages stay queued in the outbox, unsent");
+        }
         let doc = api::openapi();
         let doc_json =
             web::Data::new(OpenApiJson(doc.to_json().context("serialising the OpenAPI document")?));

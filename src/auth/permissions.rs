@@ -36,6 +36,8 @@ pub enum Permission {
     ReadGroups,
     /// Record attendance (moderators: their own groups).
     RecordAttendance,
+    /// Read the message outbox.
+    ReadOutbox,
 }
 
 impl Permission {
@@ -47,7 +49,8 @@ impl Permission {
             | Permission::ManageUsers
             | Permission::ReadAudit
             | Permission::Unblind
-            | Permission::ReadNotices => role == Role::Admin,
+            | Permission::ReadNotices
+            | Permission::ReadOutbox => role == Role::Admin,
             Permission::Screen | Permission::Enrol | Permission::ReadContacts | Permission::Randomise => {
                 matches!(role, Role::Admin | Role::Coordinator)
             }
@@ -77,6 +80,7 @@ impl Permission {
             Permission::ManageGroups => "manage groups",
             Permission::ReadGroups => "read groups",
             Permission::RecordAttendance => "record attendance",
+            Permission::ReadOutbox => "read outbox",
         }
     }
 }
@@ -165,6 +169,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     api("POST", "/api/v1/sessions/{id}/attendance", Staff(RecordAttendance)),
     api("GET", "/api/v1/groups/{id}/attendance", Staff(ReadGroups)),
     api("GET", "/api/v1/participants/{id}/dose", Staff(ManageGroups)),
+    api("GET", "/api/v1/outbox", Staff(ReadOutbox)),
     page("GET", "/", Staff(ReadProtocol)),
     page("GET", "/login", Public),
     page("POST", "/login", Public),

@@ -73,6 +73,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        dedupe_key -> Text,
+        kind -> Text,
+        recipient_kind -> Text,
+        recipient_id -> Text,
+        language -> Text,
+        payload -> Text,
+        status -> Text,
+        due_at -> Timestamp,
+        claimed_at -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 
 diesel::table! {
@@ -262,4 +281,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     group_sessions,
     attendance,
     participant_phases,
+    outbox,
 );

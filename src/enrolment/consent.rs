@@ -136,6 +136,7 @@ pub fn withdraw(
                 participants_table::withdrawal_keep_data.eq(keep_data),
             ))
             .execute(c)?;
+        crate::outbox::cancel_for_participant(c, &p.id, "withdrawn")?;
         audit::append(
             c,
             ctx,

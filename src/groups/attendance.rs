@@ -77,6 +77,10 @@ pub fn reschedule(
         diesel::update(group_sessions::table.find(id))
             .set((group_sessions::starts_at.eq(starts_at), group_sessions::status_reason.eq(reason)))
             .execute(c)?;
+        let (_, group) = session(c, id)?;
+        let tz: chrono_tz::Tz = group.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        crate::outbox::reschedule(c, &format!("reminder:{id}:"), crate::outbox::reminder_due(starts_at, tz))?;
+        crate::outbox::reschedule(c, &format!("roster:{id}"), starts_at - chrono::Duration::hours(24))?;
         audit::append(
             c,
             ctx,
@@ -104,6 +108,8 @@ pub fn cancel(conn: &mut DbConn, ctx: &Context, id: &str, reason: &str) -> Resul
         diesel::update(group_sessions::table.find(id))
             .set((group_sessions::status.eq("cancelled"), group_sessions::status_reason.eq(reason)))
             .execute(c)?;
+        crate::outbox::cancel(c, &format!("reminder:{id}:"), "session cancelled")?;
+        crate::outbox::cancel(c, &format!("roster:{id}"), "session cancelled")?;
         audit::append(
             c,
             ctx,

@@ -122,6 +122,7 @@ pub fn assign(
                 for pid in &joined {
                     enter_phase(c, pid, "in_group", day)?;
                 }
+                enqueue_session_messages(c, &group, &joined)?;
             }
         }
         Ok(launched)
@@ -210,6 +211,15 @@ pub fn move_member(
         diesel::update(group_members::table.find(&p.id))
             .set(group_members::group_id.eq(&group.id))
             .execute(c)?;
+        crate::outbox::cancel_to_participant(
+            c,
+            &p.id,
+            Some(crate::outbox::Kind::SessionReminder),
+            "moved to another group",
+        )?;
+        if group.status == "active" {
+            enqueue_session_messages(c, &group, std::slice::from_ref(&p.id))?;
+        }
         audit::append(
             c,
             ctx,
@@ -297,6 +307,11 @@ fn launch_in_tx(
         .set((support_groups::status.eq("active"), support_groups::launched_at.eq(now)))
         .execute(c)?;
     let first_day = times.first().map(|t| t.with_timezone(&tz).date_naive()).unwrap_or(start);
+    let members_now: Vec<String> = group_members::table
+        .filter(group_members::group_id.eq(&group.id))
+        .select(group_members::participant_id)
+        .load(c)?;
+    enqueue_session_messages(c, group, &members_now)?;
     let members: Vec<String> = group_members::table
         .filter(group_members::group_id.eq(&group.id))
         .select(group_members::participant_id)
@@ -324,6 +339,49 @@ fn launch_in_tx(
     g.status = "active".into();
     g.launched_at = Some(now);
     Ok(g)
+}
+
+/// Queues each member's session-day reminders (in their language) and the moderator's roster
+/// for every upcoming session of the group.
+pub fn enqueue_session_messages(c: &mut DbConn, group: &Group, members: &[String]) -> Result<(), AppError> {
+    use crate::outbox::{Kind, Recipient, enqueue, reminder_due};
+    let tz: chrono_tz::Tz = group.time_zone.parse().unwrap_or(chrono_tz::UTC);
+    let now = db::now();
+    let mut languages = Vec::new();
+    for pid in members {
+        let lang = participants::find(c, pid)?.map_or_else(|| "en".to_owned(), |p| p.preferred_language);
+        languages.push((pid, lang));
+    }
+    for s in super::attendance::sessions(c, &group.id)?
+        .into_iter()
+        .filter(|s| s.status == "scheduled" && s.starts_at > now)
+    {
+        let payload = serde_json::json!({"session_id": s.id});
+        for (pid, lang) in &languages {
+            let key = format!("reminder:{}:{pid}", s.id);
+            enqueue(
+                c,
+                &key,
+                Kind::SessionReminder,
+                &Recipient::Participant((*pid).clone()),
+                lang,
+                payload.clone(),
+                reminder_due(s.starts_at, tz),
+            )?;
+        }
+        let key = format!("roster:{}", s.id);
+        let to = Recipient::User(group.moderator_id.clone());
+        enqueue(
+            c,
+            &key,
+            Kind::ModeratorRoster,
+            &to,
+            "en",
+            payload,
+            s.starts_at - chrono::Duration::hours(24),
+        )?;
+    }
+    Ok(())
 }
 
 /// Records the first phase of a newly allocated participant: waitlist arms wait, others queue.

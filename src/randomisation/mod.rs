@@ -267,6 +267,15 @@ pub fn randomise(
         if seq == 1 {
             store::mark_randomisation_started(c, ctx)?;
         }
+        crate::outbox::enqueue(
+            c,
+            &format!("welcome:{}", participant.id),
+            crate::outbox::Kind::Welcome,
+            &crate::outbox::Recipient::Participant(participant.id.clone()),
+            &participant.preferred_language,
+            serde_json::json!({}),
+            db::now(),
+        )?;
         crate::groups::formation::record_allocation_phase(
             c,
             &protocol,
@@ -475,6 +484,22 @@ pub fn unblind(
                 entity_id: p.id.clone(),
             })
             .execute(c)?;
+        let admins: Vec<String> = crate::auth::users::list(c)?
+            .into_iter()
+            .filter(|u| u.role() == crate::auth::Role::Admin && !u.disabled)
+            .map(|u| u.id)
+            .collect();
+        for admin in admins {
+            crate::outbox::enqueue(
+                c,
+                &format!("notice:unblinding:{}:{admin}", p.id),
+                crate::outbox::Kind::AdminNotice,
+                &crate::outbox::Recipient::User(admin.clone()),
+                "en",
+                serde_json::json!({"notice": format!("{} was unblinded in an emergency", p.study_id)}),
+                now,
+            )?;
+        }
         audit::append(
             c,
             ctx,

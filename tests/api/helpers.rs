@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 use diesel::{PgConnection, RunQueryDsl};
+use mailparse::MailHeaderMap;
 use reqwest::StatusCode;
 use serde_json::Value;
 use trialdesk::audit::{Actor, Context};
@@ -217,4 +218,102 @@ pub async fn error_of(resp: reqwest::Response) -> (String, Option<String>) {
     let code = body["error"]["code"].as_str().expect("error.code").to_owned();
     let field = body["error"]["field"].as_str().map(str::to_owned);
     (code, field)
+}
+
+/// A real SMTP server on localhost that stores every message it accepts in a Maildir
+/// (`python -m aiosmtpd` with its Mailbox handler). `scripts/test.sh` installs aiosmtpd and
+/// names its Python in `TRIALDESK_TEST_PYTHON`.
+pub struct SmtpSink {
+    pub port: u16,
+    maildir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+/// One message as the sink stored it.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// A port nothing listens on (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+impl SmtpSink {
+    /// Starts the sink and waits until it accepts connections.
+    pub fn start() -> Self {
+        let python = std::env::var("TRIALDESK_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+        let port = free_port();
+        let maildir = tempfile::tempdir().expect("maildir");
+        let child = std::process::Command::new(&python)
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.path().join("mail"))
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start the SMTP sink with {python} (run scripts/test.sh, which installs aiosmtpd): {e}"));
+        let sink = Self { port, maildir, child };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return sink;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the SMTP sink ({python} -m aiosmtpd) did not start listening; is aiosmtpd installed?");
+    }
+
+    /// Every message received so far.
+    pub fn messages(&self) -> Vec<Mail> {
+        let mut out = Vec::new();
+        for sub in ["new", "cur"] {
+            let Ok(entries) = std::fs::read_dir(self.maildir.path().join("mail").join(sub)) else { continue };
+            for e in entries.flatten() {
+                let raw = std::fs::read(e.path()).unwrap_or_default();
+                let parsed = mailparse::parse_mail(&raw).expect("a well-formed message");
+                let header = |name: &str| parsed.headers.get_first_value(name).unwrap_or_default();
+                out.push(Mail {
+                    to: header("To"),
+                    subject: header("Subject"),
+                    body: parsed.get_body().unwrap_or_default(),
+                });
+            }
+        }
+        out
+    }
+
+    /// Waits until at least `n` messages arrived (or 20 s passed), then returns them all.
+    pub async fn wait_for(&self, n: usize) -> Vec<Mail> {
+        for _ in 0..200 {
+            let got = self.messages();
+            if got.len() >= n {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.messages()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Mail settings that send to `port` on localhost quickly, for tests.
+pub fn test_mail(port: u16) -> trialdesk::outbox::worker::MailSettings {
+    trialdesk::outbox::worker::MailSettings {
+        host: "127.0.0.1".into(),
+        port,
+        tls: trialdesk::outbox::worker::Tls::None,
+        username: None,
+        password: None,
+        from: "CONNECT study <connect@example.org>".into(),
+        poll: Duration::from_millis(200),
+        max_attempts: 3,
+        retry_base: chrono::Duration::milliseconds(200),
+    }
 }

@@ -10,6 +10,7 @@ mod enrolment;
 mod errors;
 mod groups;
 mod migrations;
+mod outbox;
 mod permissions;
 mod privacy;
 mod protocol;

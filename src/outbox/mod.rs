@@ -1,0 +1,270 @@
+//! The message outbox: messages are rows, written in the same transaction as the change that
+//! causes them, and a worker inside `serve` delivers them by SMTP.
+//!
+//! - Never twice: `dedupe_key` is unique, so enqueuing again is a no-op; a message is claimed
+//!   before it is sent and marked sent after, both in the database, so a restart or a second
+//!   worker does not send it again. (A crash between the SMTP server's acceptance and the mark
+//!   could repeat one message; its Message-ID stays the same, so mail systems can drop it.)
+//! - Contact details are read at send time, never stored here; nothing goes to a participant
+//!   who has withdrawn.
+//! - Failures are retried with exponential backoff, then recorded as failed.
+
+pub mod routes;
+pub mod templates;
+pub mod worker;
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::schema::outbox;
+use crate::db::{self, DbConn};
+
+/// What a message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// To a participant when randomised.
+    Welcome,
+    /// To a participant on the day of a group session.
+    SessionReminder,
+    /// To a moderator before each session: who is in the group.
+    ModeratorRoster,
+    /// To an admin: something needs their attention (emergency unblinding).
+    AdminNotice,
+}
+
+impl Kind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Welcome => "welcome",
+            Kind::SessionReminder => "session_reminder",
+            Kind::ModeratorRoster => "moderator_roster",
+            Kind::AdminNotice => "admin_notice",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Kind> {
+        [Kind::Welcome, Kind::SessionReminder, Kind::ModeratorRoster, Kind::AdminNotice]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// Who receives a message: an id, resolved to an address only when sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    Participant(String),
+    User(String),
+}
+
+/// A stored message.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
+#[diesel(table_name = outbox)]
+pub struct Message {
+    pub id: String,
+    pub dedupe_key: String,
+    pub kind: String,
+    pub recipient_kind: String,
+    pub recipient_id: String,
+    pub language: String,
+    /// Template values (never contact details).
+    pub payload: String,
+    /// `pending`, `sent`, `failed` or `cancelled`.
+    pub status: String,
+    pub due_at: NaiveDateTime,
+    pub claimed_at: Option<NaiveDateTime>,
+    pub sent_at: Option<NaiveDateTime>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Queues a message unless one with the same key exists. Call inside the write transaction of
+/// the change that causes it.
+pub fn enqueue(
+    conn: &mut DbConn,
+    key: &str,
+    kind: Kind,
+    to: &Recipient,
+    language: &str,
+    payload: serde_json::Value,
+    due_at: NaiveDateTime,
+) -> QueryResult<()> {
+    let exists: Option<String> =
+        outbox::table.filter(outbox::dedupe_key.eq(key)).select(outbox::id).first(conn).optional()?;
+    if exists.is_some() {
+        return Ok(());
+    }
+    let (recipient_kind, recipient_id) = match to {
+        Recipient::Participant(id) => ("participant", id.clone()),
+        Recipient::User(id) => ("user", id.clone()),
+    };
+    diesel::insert_into(outbox::table)
+        .values(&Message {
+            id: uuid::Uuid::now_v7().to_string(),
+            dedupe_key: key.to_owned(),
+            kind: kind.as_str().to_owned(),
+            recipient_kind: recipient_kind.to_owned(),
+            recipient_id,
+            language: language.to_owned(),
+            payload: payload.to_string(),
+            status: "pending".into(),
+            due_at,
+            claimed_at: None,
+            sent_at: None,
+            attempts: 0,
+            last_error: None,
+            created_at: db::now(),
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Moves pending messages whose key starts with `prefix` to a new due time (a rescheduled session).
+pub fn reschedule(conn: &mut DbConn, prefix: &str, due_at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::dedupe_key.like(format!("{prefix}%")))
+            .filter(outbox::status.eq("pending")),
+    )
+    .set(outbox::due_at.eq(due_at))
+    .execute(conn)
+}
+
+/// Cancels pending messages whose key starts with `prefix` (a cancelled session, a withdrawal).
+pub fn cancel(conn: &mut DbConn, prefix: &str, why: &str) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::dedupe_key.like(format!("{prefix}%")))
+            .filter(outbox::status.eq("pending")),
+    )
+    .set((outbox::status.eq("cancelled"), outbox::last_error.eq(why)))
+    .execute(conn)
+}
+
+/// Cancels every pending message to a participant (withdrawal).
+pub fn cancel_for_participant(conn: &mut DbConn, participant_id: &str, why: &str) -> QueryResult<usize> {
+    cancel_to_participant(conn, participant_id, None, why)
+}
+
+/// Cancels pending messages to a participant, of one kind or all.
+pub fn cancel_to_participant(
+    conn: &mut DbConn,
+    participant_id: &str,
+    kind: Option<Kind>,
+    why: &str,
+) -> QueryResult<usize> {
+    let kinds: Vec<&str> = match kind {
+        Some(k) => vec![k.as_str()],
+        None => vec!["welcome", "session_reminder"],
+    };
+    diesel::update(
+        outbox::table
+            .filter(outbox::kind.eq_any(kinds))
+            .filter(outbox::recipient_kind.eq("participant"))
+            .filter(outbox::recipient_id.eq(participant_id))
+            .filter(outbox::status.eq("pending")),
+    )
+    .set((outbox::status.eq("cancelled"), outbox::last_error.eq(why)))
+    .execute(conn)
+}
+
+/// When a participant's session-day reminder goes out: 08:00 on the session's local day, or an
+/// hour before an earlier session.
+pub fn reminder_due(starts_at: NaiveDateTime, tz: chrono_tz::Tz) -> NaiveDateTime {
+    let local_day = starts_at.and_utc().with_timezone(&tz).date_naive();
+    let eight =
+        crate::groups::calendar::local_to_utc(local_day, chrono::NaiveTime::MIN + Duration::hours(8), tz)
+            .naive_utc();
+    if eight < starts_at { eight } else { starts_at - Duration::hours(1) }
+}
+
+/// A claimed message stays claimed this long; after that a crashed worker's claim lapses.
+const CLAIM_LEASE: Duration = Duration::minutes(5);
+
+/// Claims up to `limit` due messages for this worker; another worker cannot claim them too.
+pub fn claim_due(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Message>> {
+    let now = db::now();
+    let candidates: Vec<Message> = outbox::table
+        .filter(outbox::status.eq("pending"))
+        .filter(outbox::due_at.le(now))
+        .filter(outbox::claimed_at.is_null().or(outbox::claimed_at.lt(now - CLAIM_LEASE)))
+        .order(outbox::due_at.asc())
+        .limit(limit)
+        .select(Message::as_select())
+        .load(conn)?;
+    let mut claimed = Vec::new();
+    for mut m in candidates {
+        // The claim is a conditional update: of two workers, only one changes the row.
+        let won = diesel::update(
+            outbox::table
+                .filter(outbox::id.eq(&m.id))
+                .filter(outbox::status.eq("pending"))
+                .filter(outbox::claimed_at.is_null().or(outbox::claimed_at.lt(now - CLAIM_LEASE))),
+        )
+        .set((outbox::claimed_at.eq(now), outbox::attempts.eq(outbox::attempts + 1)))
+        .execute(conn)?;
+        if won == 1 {
+            m.claimed_at = Some(now);
+            m.attempts += 1;
+            claimed.push(m);
+        }
+    }
+    Ok(claimed)
+}
+
+/// Records the outcome of one delivery attempt.
+pub fn finish(
+    conn: &mut DbConn,
+    m: &Message,
+    outcome: Result<(), String>,
+    max_attempts: i32,
+    retry_base: Duration,
+) -> QueryResult<()> {
+    let now = db::now();
+    let target = outbox::table.filter(outbox::id.eq(&m.id));
+    match outcome {
+        Ok(()) => diesel::update(target)
+            .set((outbox::status.eq("sent"), outbox::sent_at.eq(now), outbox::last_error.eq(None::<String>)))
+            .execute(conn)?,
+        Err(e) if m.attempts >= max_attempts => diesel::update(target)
+            .set((outbox::status.eq("failed"), outbox::last_error.eq(e)))
+            .execute(conn)?,
+        Err(e) => {
+            let backoff = retry_base * 2i32.pow(u32::try_from(m.attempts - 1).unwrap_or(0).min(10));
+            diesel::update(target)
+                .set((
+                    outbox::claimed_at.eq(None::<NaiveDateTime>),
+                    outbox::due_at.eq(now + backoff),
+                    outbox::last_error.eq(e),
+                ))
+                .execute(conn)?
+        }
+    };
+    Ok(())
+}
+
+/// Marks a message as not to be sent (its recipient withdrew, or has no address).
+pub fn drop_message(conn: &mut DbConn, m: &Message, why: &str) -> QueryResult<()> {
+    diesel::update(outbox::table.filter(outbox::id.eq(&m.id)))
+        .set((outbox::status.eq("cancelled"), outbox::last_error.eq(why)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Messages, newest first (for the admin view).
+pub fn list(conn: &mut DbConn, status: Option<&str>) -> QueryResult<Vec<Message>> {
+    let mut q =
+        outbox::table.select(Message::as_select()).order(outbox::created_at.desc()).limit(500).into_boxed();
+    if let Some(s) = status {
+        q = q.filter(outbox::status.eq(s.to_owned()));
+    }
+    q.load(conn)
+}
+
+/// The kind of a stored message.
+pub fn kind_of(m: &Message) -> Option<Kind> {
+    Kind::parse(&m.kind)
+}

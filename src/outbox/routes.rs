@@ -1,0 +1,36 @@
+//! The outbox over HTTP (admins): what was sent, what is waiting, what failed and why.
+
+use actix_web::{get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::Message;
+use crate::auth::{Auth, Permission};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Registers this module's API routes.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_outbox);
+}
+
+/// Filter for the outbox.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct OutboxFilter {
+    /// `pending`, `sent`, `failed` or `cancelled`.
+    pub status: Option<String>,
+}
+
+/// Outgoing messages, newest first (recipients by id; no addresses or texts are stored).
+#[utoipa::path(tag = "outbox", params(OutboxFilter), responses((status = 200, description = "Success", body = Vec<Message>)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/outbox")]
+async fn list_outbox(
+    state: web::Data<AppState>,
+    auth: Auth,
+    filter: web::Query<OutboxFilter>,
+) -> Result<web::Json<Vec<Message>>, AppError> {
+    auth.require(Permission::ReadOutbox)?;
+    let status = filter.into_inner().status;
+    Ok(web::Json(state.run(move |c| Ok(super::list(c, status.as_deref())?)).await?))
+}

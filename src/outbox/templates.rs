@@ -1,0 +1,116 @@
+//! Message texts in English and Spanish. Values are filled in at send time.
+
+/// What a message says: subject and plain-text body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    pub subject: String,
+    pub body: String,
+}
+
+/// Values a template may use, resolved when the message is sent.
+#[derive(Debug, Clone, Default)]
+pub struct Values {
+    /// The recipient's name (read from contact details or the staff account at send time).
+    pub name: String,
+    pub study_name: String,
+    pub study_id: String,
+    pub group_name: String,
+    pub session_number: i32,
+    /// The session's start on the group's wall clock, with the zone.
+    pub local_start: String,
+    /// Roster lines (moderators only).
+    pub roster: Vec<String>,
+    pub notice: String,
+}
+
+/// The welcome a participant gets when randomised.
+pub fn welcome(lang: &str, v: &Values) -> Text {
+    match lang {
+        "es" => Text {
+            subject: format!("Bienvenida al estudio {}", v.study_name),
+            body: format!(
+                "Hola {},\n\nGracias por participar en el estudio {}. Su número de estudio es {}.\n\
+                 Le escribiremos cuando su grupo de apoyo esté listo, con la fecha y la hora.\n\n\
+                 Si tiene preguntas, responda a este correo.\n",
+                v.name, v.study_name, v.study_id
+            ),
+        },
+        _ => Text {
+            subject: format!("Welcome to the {} study", v.study_name),
+            body: format!(
+                "Hello {},\n\nThank you for taking part in the {} study. Your study number is {}.\n\
+                 We will write to you when your support group is ready, with its day and time.\n\n\
+                 If you have questions, reply to this e-mail.\n",
+                v.name, v.study_name, v.study_id
+            ),
+        },
+    }
+}
+
+/// A participant's reminder on the day of a session.
+pub fn session_reminder(lang: &str, v: &Values) -> Text {
+    match lang {
+        "es" => Text {
+            subject: format!("Hoy: sesión {} de {}", v.session_number, v.group_name),
+            body: format!(
+                "Hola {},\n\nLe recordamos que hoy tiene la sesión {} de su grupo «{}», a las {}.\n\
+                 La sesión dura 45 minutos. ¡Le esperamos!\n",
+                v.name, v.session_number, v.group_name, v.local_start
+            ),
+        },
+        _ => Text {
+            subject: format!("Today: session {} of {}", v.session_number, v.group_name),
+            body: format!(
+                "Hello {},\n\nA reminder that session {} of your group \"{}\" is today, at {}.\n\
+                 It lasts 45 minutes. We look forward to seeing you.\n",
+                v.name, v.session_number, v.group_name, v.local_start
+            ),
+        },
+    }
+}
+
+/// A moderator's roster before a session.
+pub fn moderator_roster(lang: &str, v: &Values) -> Text {
+    let roster = v.roster.join("\n");
+    match lang {
+        "es" => Text {
+            subject: format!("Lista: {} — sesión {}", v.group_name, v.session_number),
+            body: format!(
+                "Hola {},\n\nSesión {} de «{}», {}.\nParticipantes:\n{roster}\n",
+                v.name, v.session_number, v.group_name, v.local_start
+            ),
+        },
+        _ => Text {
+            subject: format!("Roster: {} — session {}", v.group_name, v.session_number),
+            body: format!(
+                "Hello {},\n\nSession {} of \"{}\", {}.\nParticipants:\n{roster}\n",
+                v.name, v.session_number, v.group_name, v.local_start
+            ),
+        },
+    }
+}
+
+/// A notice to an admin (always in English: staff-facing).
+pub fn admin_notice(v: &Values) -> Text {
+    Text {
+        subject: format!("[{}] {}", v.study_name, v.notice),
+        body: format!("Hello {},\n\n{}\n\nSee the notices in trialdesk.\n", v.name, v.notice),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_welcome_is_in_the_participants_language() {
+        let v = Values {
+            name: "Ana".into(),
+            study_name: "CONNECT".into(),
+            study_id: "CON-0007".into(),
+            ..Values::default()
+        };
+        assert!(welcome("es", &v).body.contains("Su número de estudio es CON-0007"));
+        assert!(welcome("en", &v).body.contains("Your study number is CON-0007"));
+    }
+}

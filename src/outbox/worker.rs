@@ -1,0 +1,188 @@
+//! The delivery worker: every poll it claims due messages, fills their templates with values
+//! read now (names and addresses included), and sends them by SMTP.
+
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{SmtpTransport, Transport};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+
+use super::templates::{self, Text, Values};
+use super::{Kind, Message, claim_due, drop_message, finish, kind_of};
+use crate::db::{self, DbConn, Pool};
+use crate::enrolment::participants;
+use crate::groups::attendance::session;
+use crate::protocol::store;
+
+/// How the SMTP server is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tls {
+    /// Plain SMTP (a relay on the same host, or a test sink).
+    None,
+    StartTls,
+    /// Implicit TLS (port 465).
+    Wrapper,
+}
+
+/// Where and how to send.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: Tls,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    pub from: String,
+    pub poll: StdDuration,
+    pub max_attempts: i32,
+    pub retry_base: Duration,
+}
+
+/// Runs the worker until the runtime stops.
+pub fn spawn(pool: Pool, mail: MailSettings) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(mail.poll).await;
+            let (p, m) = (pool.clone(), mail.clone());
+            match tokio::task::spawn_blocking(move || deliver_due(&p, &m)).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error.kind = "outbox", error.detail = %e, "outbox pass failed"),
+                Err(e) => tracing::warn!(error.kind = "outbox", error.detail = %e, "outbox worker panicked"),
+            }
+        }
+    });
+}
+
+fn transport(mail: &MailSettings) -> anyhow::Result<SmtpTransport> {
+    let mut builder = match mail.tls {
+        Tls::None => SmtpTransport::builder_dangerous(&mail.host),
+        Tls::StartTls => SmtpTransport::starttls_relay(&mail.host)?,
+        Tls::Wrapper => SmtpTransport::relay(&mail.host)?,
+    }
+    .port(mail.port)
+    .timeout(Some(StdDuration::from_secs(15)));
+    if let (Some(user), Some(pass)) = (&mail.username, &mail.password) {
+        builder = builder.credentials(Credentials::new(user.clone(), pass.expose_secret().to_owned()));
+    }
+    Ok(builder.build())
+}
+
+/// One pass: claim what is due and try to deliver each; returns how many were sent.
+pub fn deliver_due(pool: &Pool, mail: &MailSettings) -> anyhow::Result<usize> {
+    let mut conn = pool.get()?;
+    let batch = db::write_tx(&mut conn, |c| claim_due(c, 50))?;
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let smtp = transport(mail)?;
+    let mut sent = 0;
+    for m in batch {
+        let prepared = prepare(&mut conn, &m);
+        let outcome = match prepared {
+            Ok(Some((to, text))) => send(&smtp, mail, &m, to, text),
+            Ok(None) => continue,
+            Err(e) => Err(format!("{e:#}")),
+        };
+        sent += usize::from(outcome.is_ok());
+        let kind = m.kind.clone();
+        if let Err(e) = &outcome {
+            // The error names the SMTP failure, never the address or the text.
+            tracing::warn!(message.kind = %kind, attempts = m.attempts, error.detail = %e, "message not delivered");
+        }
+        db::write_tx(&mut conn, |c| finish(c, &m, outcome, mail.max_attempts, mail.retry_base))?;
+    }
+    Ok(sent)
+}
+
+fn send(
+    smtp: &SmtpTransport,
+    mail: &MailSettings,
+    m: &Message,
+    to: Mailbox,
+    text: Text,
+) -> Result<(), String> {
+    let from: Mailbox = mail.from.parse().map_err(|e| format!("smtp_from is not an address: {e}"))?;
+    let email = lettre::Message::builder()
+        .from(from)
+        .to(to)
+        // The same id on every attempt, so a repeat after a crash can be recognised.
+        .message_id(Some(format!("<{}@trialdesk>", m.id)))
+        .subject(text.subject)
+        .header(ContentType::TEXT_PLAIN)
+        .body(text.body)
+        .map_err(|e| format!("building the message: {e}"))?;
+    smtp.send(&email).map(|_| ()).map_err(|e| format!("SMTP: {e}"))
+}
+
+/// The address and text of a message, read now; `None` when it must not be sent (the message is
+/// then marked cancelled with the reason).
+fn prepare(c: &mut DbConn, m: &Message) -> anyhow::Result<Option<(Mailbox, Text)>> {
+    let payload: Value = serde_json::from_str(&m.payload).unwrap_or(Value::Null);
+    let (protocol, _) = store::current_parsed(c).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut v = Values { study_name: protocol.study.code.get_ref().clone(), ..Values::default() };
+    let address = match m.recipient_kind.as_str() {
+        "participant" => {
+            let Some(p) = participants::find(c, &m.recipient_id)? else {
+                return skip(c, m, "participant not found");
+            };
+            if p.withdrawn_at.is_some() {
+                return skip(c, m, "withdrawn");
+            }
+            let contact = participants::contact(c, &p.id)?;
+            let Some((name, Some(email))) = contact.map(|k| (k.full_name, k.email)) else {
+                return skip(c, m, "no e-mail address");
+            };
+            v.name = name;
+            v.study_id = p.study_id;
+            email
+        }
+        _ => {
+            let Some(u) = crate::auth::users::find(c, &m.recipient_id)? else {
+                return skip(c, m, "account not found");
+            };
+            if u.disabled {
+                return skip(c, m, "account disabled");
+            }
+            v.name = u.display_name;
+            u.email
+        }
+    };
+    let kind = kind_of(m).ok_or_else(|| anyhow::anyhow!("unknown message kind {}", m.kind))?;
+    if matches!(kind, Kind::SessionReminder | Kind::ModeratorRoster) {
+        let id = payload["session_id"].as_str().unwrap_or_default();
+        let (s, g) = session(c, id).map_err(|e| anyhow::anyhow!("{e}"))?;
+        if s.status == "cancelled" {
+            return skip(c, m, "session cancelled");
+        }
+        let tz: chrono_tz::Tz = g.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        v.local_start = s.starts_at.and_utc().with_timezone(&tz).format("%H:%M (%Z), %Y-%m-%d").to_string();
+        v.group_name = g.name.clone();
+        v.session_number = s.number;
+        if kind == Kind::ModeratorRoster {
+            for (pid, study_id) in crate::groups::members(c)?.remove(&g.id).unwrap_or_default() {
+                let name = participants::contact(c, &pid)?.map(|k| k.full_name).unwrap_or_default();
+                v.roster.push(format!("- {study_id}: {name}"));
+            }
+        }
+    }
+    v.notice = payload["notice"].as_str().unwrap_or_default().to_owned();
+    let text = match kind {
+        Kind::Welcome => templates::welcome(&m.language, &v),
+        Kind::SessionReminder => templates::session_reminder(&m.language, &v),
+        Kind::ModeratorRoster => templates::moderator_roster(&m.language, &v),
+        Kind::AdminNotice => templates::admin_notice(&v),
+    };
+    let to = Mailbox::new(
+        Some(v.name.clone()),
+        address.parse().map_err(|e| anyhow::anyhow!("stored address does not parse: {e}"))?,
+    );
+    Ok(Some((to, text)))
+}
+
+fn skip(c: &mut DbConn, m: &Message, why: &str) -> anyhow::Result<Option<(Mailbox, Text)>> {
+    db::write_tx(c, |c| drop_message(c, m, why))?;
+    Ok(None)
+}
