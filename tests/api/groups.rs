@@ -233,3 +233,53 @@ async fn a_waitlisted_participant_joins_the_queue_on_the_day_the_wait_ends_not_b
     assert_eq!(phases["phases"][0]["phase"], "waiting");
     assert_eq!(phases["phases"][0]["started_on"], today.format("%Y-%m-%d").to_string());
 }
+
+#[tokio::test]
+async fn moving_a_member_needs_a_reason_is_audited_and_respects_language() {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    let admin = app.user(Role::Admin);
+    let moderator = app.user(Role::Moderator);
+    randomised(&app, &coord, 12).await;
+    let a = group(&app, &coord, "Group A (EN)", &moderator, "en", &[]).await;
+    let b = group(&app, &coord, "Group B (EN)", &moderator, "en", &[]).await;
+    let es = group(&app, &coord, "Grupo C (ES)", &moderator, "es", &[]).await;
+    let proposal: Value = app.get_as(&coord, "/api/v1/groups/proposal").await.json().await.expect("proposal");
+    // Both English groups fit equally; whichever the proposal filled is the one to move from.
+    let english: Vec<Value> = proposal["assignments"]
+        .as_array()
+        .expect("a")
+        .iter()
+        .filter(|x| x["group_id"] == a["id"] || x["group_id"] == b["id"])
+        .cloned()
+        .collect();
+    assert!(!english.is_empty());
+    let (from, to) = if english[0]["group_id"] == a["id"] { (&a, &b) } else { (&b, &a) };
+    let in_a: Vec<Value> = english.iter().filter(|x| x["group_id"] == from["id"]).cloned().collect();
+    app.send_as(&coord, Method::POST, "/api/v1/groups/assignments", json!({"assignments": in_a})).await;
+    let pid = in_a[0]["participant_id"].as_str().expect("p");
+    let path = format!("/api/v1/participants/{pid}/group-move");
+
+    let resp = app.send_as(&coord, Method::POST, &path, json!({"group_id": to["id"]})).await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_of(resp).await.1.as_deref(), Some("reason"));
+    let resp = app
+        .send_as(&coord, Method::POST, &path, json!({"group_id": es["id"], "reason": "friend is there"}))
+        .await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT, "language is respected on moves too");
+    let resp = app
+        .send_as(&coord, Method::POST, &path, json!({"group_id": to["id"], "reason": "works evenings now"}))
+        .await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+
+    let audit: Vec<Value> = app
+        .get_as(&admin, &format!("/api/v1/audit?entity=participant&entity_id={pid}"))
+        .await
+        .json()
+        .await
+        .expect("audit");
+    let moved = audit.iter().find(|e| e["action"] == "move_group").expect("audited");
+    assert_eq!(moved["reason"], "works evenings now");
+    assert_eq!(moved["changes"][0]["old"], from["id"]);
+    assert_eq!(moved["changes"][0]["new"], to["id"]);
+}
