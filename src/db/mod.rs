@@ -120,11 +120,12 @@ pub fn connect(url: &DatabaseUrl) -> ConnectionResult<DbConn> {
         Backend::Postgres => PgConnection::establish(&url.target).map(DbConn::Postgres),
         Backend::Sqlite => {
             let mut conn = SqliteConnection::establish(&url.target)?;
-            // WAL lets readers run beside the writer; the busy timeout makes writers queue
-            // rather than fail; foreign keys are off by default in SQLite.
+            // The busy timeout first: switching a new file to WAL needs a moment of exclusive
+            // access, and the pool opens several connections at once. WAL lets readers run beside
+            // the writer; foreign keys are off by default in SQLite.
             conn.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000;",
+                "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
             )
             .map_err(ConnectionError::CouldntSetupConfiguration)?;
             Ok(DbConn::Sqlite(conn))

@@ -1,7 +1,5 @@
 //! Sessions after launch (reschedule, cancel, calendars) and attendance, with the dose it gives.
 
-use std::collections::BTreeMap;
-
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -110,6 +108,7 @@ pub fn cancel(conn: &mut DbConn, ctx: &Context, id: &str, reason: &str) -> Resul
             .execute(c)?;
         crate::outbox::cancel(c, &format!("reminder:{id}:"), "session cancelled")?;
         crate::outbox::cancel(c, &format!("roster:{id}"), "session cancelled")?;
+        let (_, group) = session(c, id)?;
         audit::append(
             c,
             ctx,
@@ -121,6 +120,7 @@ pub fn cancel(conn: &mut DbConn, ctx: &Context, id: &str, reason: &str) -> Resul
                 reason: Some(reason),
             },
         )?;
+        complete_if_done(c, ctx, &group)?;
         s.status = "cancelled".into();
         s.status_reason = Some(reason.to_owned());
         Ok(s)
@@ -253,28 +253,30 @@ pub fn record(
                 },
             )?;
         }
-        complete_if_done(c, &group)?;
+        complete_if_done(c, ctx, &group)?;
         Ok(marks.len())
     })
 }
 
 /// When every session is cancelled or has attendance for every member, the group has finished
 /// and its members enter follow-up the day after the last session.
-fn complete_if_done(c: &mut DbConn, group: &Group) -> QueryResult<()> {
+fn complete_if_done(c: &mut DbConn, ctx: &Context, group: &Group) -> QueryResult<()> {
     let all = sessions(c, &group.id)?;
-    let members: Vec<String> = group_members::table
-        .filter(group_members::group_id.eq(&group.id))
-        .select(group_members::participant_id)
-        .load(c)?;
+    let members = member_joins(c, group)?;
     let marked: Vec<(String, String)> = attendance::table
         .inner_join(group_sessions::table)
         .filter(group_sessions::group_id.eq(&group.id))
         .select((attendance::session_id, attendance::participant_id))
         .load(c)?;
     let done = all.iter().all(|s| {
-        s.status == "cancelled" || members.iter().all(|m| marked.contains(&(s.id.clone(), m.clone())))
+        s.status == "cancelled"
+            || members
+                .iter()
+                .filter(|m| m.counts(s))
+                .all(|m| marked.contains(&(s.id.clone(), m.participant_id.clone())))
     });
-    if !done || group.status == "completed" {
+    let current: String = support_groups::table.find(&group.id).select(support_groups::status).first(c)?;
+    if !done || current == "completed" {
         return Ok(());
     }
     let tz: chrono_tz::Tz = group.time_zone.parse().unwrap_or(chrono_tz::UTC);
@@ -284,13 +286,64 @@ fn complete_if_done(c: &mut DbConn, group: &Group) -> QueryResult<()> {
             chrono::DateTime::<Utc>::from_naive_utc_and_offset(last, Utc).with_timezone(&tz).date_naive()
                 + chrono::Duration::days(1);
         for m in &members {
-            enter_phase(c, m, "follow_up", day)?;
+            enter_phase(c, &m.participant_id, "follow_up", day)?;
         }
     }
     diesel::update(support_groups::table.find(&group.id))
         .set(support_groups::status.eq("completed"))
         .execute(c)?;
+    audit::append(
+        c,
+        ctx,
+        Event {
+            action: "complete",
+            entity: "group",
+            entity_id: &group.id,
+            changes: vec![Change::update("status", &current, "completed")],
+            reason: None,
+        },
+    )?;
     Ok(())
+}
+
+/// A member and when they joined.
+struct Join {
+    participant_id: String,
+    study_id: String,
+    joined_at: NaiveDateTime,
+    founding: bool,
+}
+
+impl Join {
+    /// Whether a session is one of this member's: founding members (placed before launch) have
+    /// them all; someone who joined later, those that start after they joined.
+    fn counts(&self, s: &Session) -> bool {
+        self.founding || s.starts_at >= self.joined_at
+    }
+}
+
+fn member_joins(c: &mut DbConn, group: &Group) -> QueryResult<Vec<Join>> {
+    let rows: Vec<(String, String, NaiveDateTime)> = group_members::table
+        .inner_join(crate::db::schema::participants::table)
+        .filter(group_members::group_id.eq(&group.id))
+        .select((
+            group_members::participant_id,
+            crate::db::schema::participants::study_id,
+            group_members::joined_at,
+        ))
+        .order(crate::db::schema::participants::number.asc())
+        .load(c)?;
+    let launched: Option<NaiveDateTime> =
+        support_groups::table.find(&group.id).select(support_groups::launched_at).first(c)?;
+    Ok(rows
+        .into_iter()
+        .map(|(participant_id, study_id, joined_at)| Join {
+            founding: launched.is_none_or(|l| joined_at <= l),
+            participant_id,
+            study_id,
+            joined_at,
+        })
+        .collect())
 }
 
 /// A participant's dose: sessions attended of those delivered.
@@ -313,38 +366,38 @@ pub struct Dose {
 /// Dose of every member of `group_id` (or of one participant's group).
 pub fn doses(conn: &mut DbConn, group_id: &str, adequate_dose: i64) -> QueryResult<Vec<Dose>> {
     let now = Utc::now().naive_utc();
-    let delivered: Vec<String> = group_sessions::table
-        .filter(group_sessions::group_id.eq(group_id))
-        .filter(group_sessions::status.ne("cancelled"))
-        .filter(group_sessions::starts_at.le(now))
-        .select(group_sessions::id)
-        .load(conn)?;
+    let Some(group) = super::find(conn, group_id)? else { return Ok(Vec::new()) };
+    let held: Vec<Session> = sessions(conn, group_id)?
+        .into_iter()
+        .filter(|s| s.status != "cancelled" && s.starts_at <= now)
+        .collect();
     let marks: Vec<(String, String, String, Option<i32>)> = attendance::table
         .inner_join(group_sessions::table)
         .filter(group_sessions::group_id.eq(group_id))
         .select((attendance::participant_id, attendance::session_id, attendance::status, attendance::minutes))
         .load(conn)?;
-    let mut per: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
-    for (pid, _, status, minutes) in marks.into_iter().filter(|m| delivered.contains(&m.1)) {
-        let e = per.entry(pid).or_default();
-        match status.as_str() {
-            "present" => {
-                e.0 += 1;
-                e.2 += i64::from(minutes.unwrap_or(0));
-            }
-            "excused" => e.1 += 1,
-            _ => {}
-        }
-    }
-    let members = super::members(conn)?.remove(group_id).unwrap_or_default();
-    let n = delivered.len() as i64;
-    Ok(members
+    Ok(member_joins(conn, &group)?
         .into_iter()
-        .map(|(pid, sid)| {
-            let (attended, excused, minutes) = per.get(&pid).copied().unwrap_or_default();
+        .map(|m| {
+            let theirs: Vec<&Session> = held.iter().filter(|s| m.counts(s)).collect();
+            let (mut attended, mut excused, mut minutes) = (0, 0, 0);
+            for (_, _, status, mins) in marks
+                .iter()
+                .filter(|(pid, sid, _, _)| *pid == m.participant_id && theirs.iter().any(|s| s.id == *sid))
+            {
+                match status.as_str() {
+                    "present" => {
+                        attended += 1;
+                        minutes += i64::from(mins.unwrap_or(0));
+                    }
+                    "excused" => excused += 1,
+                    _ => {}
+                }
+            }
+            let n = theirs.len() as i64;
             Dose {
-                participant_id: pid,
-                study_id: sid,
+                participant_id: m.participant_id,
+                study_id: m.study_id,
                 group_id: Some(group_id.to_owned()),
                 delivered: n,
                 attended,

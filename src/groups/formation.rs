@@ -209,7 +209,7 @@ pub fn move_member(
             return Err(AppError::conflict("does_not_fit", why));
         }
         diesel::update(group_members::table.find(&p.id))
-            .set(group_members::group_id.eq(&group.id))
+            .set((group_members::group_id.eq(&group.id), group_members::joined_at.eq(db::now())))
             .execute(c)?;
         crate::outbox::cancel_to_participant(
             c,
@@ -219,6 +219,9 @@ pub fn move_member(
         )?;
         if group.status == "active" {
             enqueue_session_messages(c, &group, std::slice::from_ref(&p.id))?;
+            if let Some(day) = next_session_day(c, &group)? {
+                enter_phase(c, &p.id, "in_group", day)?;
+            }
         }
         audit::append(
             c,
@@ -284,12 +287,17 @@ fn launch_in_tx(
         NaiveTime::parse_from_str(&group.local_time, "%H:%M").map_err(|e| AppError::Internal(e.into()))?;
     let start =
         NaiveDate::parse_from_str(&group.start_date, "%Y-%m-%d").map_err(|e| AppError::Internal(e.into()))?;
-    // Never schedule in the past: a group launched after its start date begins next week.
-    let start = start.max(super::study_today(protocol));
+    // Never schedule in the past: a group launched after its start date (or on its weekday
+    // after its hour) begins with the next slot still ahead.
     let sessions = *protocol.groups.sessions.get_ref() as u32;
     let minutes = *protocol.groups.session_minutes.get_ref() as i32;
-    let times =
-        calendar::schedule(start, weekday, time, tz, sessions, *protocol.groups.interval_days.get_ref());
+    let interval = *protocol.groups.interval_days.get_ref();
+    let mut start = start.max(super::study_today(protocol));
+    let mut times = calendar::schedule(start, weekday, time, tz, sessions, interval);
+    if times.first().is_some_and(|t| t.naive_utc() <= db::now()) {
+        start += chrono::Duration::days(1);
+        times = calendar::schedule(start, weekday, time, tz, sessions, interval);
+    }
     for (i, t) in times.iter().enumerate() {
         diesel::insert_into(group_sessions::table)
             .values((

@@ -92,9 +92,23 @@ pub fn enqueue(
     payload: serde_json::Value,
     due_at: NaiveDateTime,
 ) -> QueryResult<()> {
-    let exists: Option<String> =
-        outbox::table.filter(outbox::dedupe_key.eq(key)).select(outbox::id).first(conn).optional()?;
-    if exists.is_some() {
+    let exists: Option<(String, String)> = outbox::table
+        .filter(outbox::dedupe_key.eq(key))
+        .select((outbox::id, outbox::status))
+        .first(conn)
+        .optional()?;
+    if let Some((id, status)) = exists {
+        // A cancelled message wanted again (moved back to a former group) comes back to life;
+        // one pending, sent or failed stays as it is.
+        if status == "cancelled" {
+            diesel::update(outbox::table.filter(outbox::id.eq(id)))
+                .set((
+                    outbox::status.eq("pending"),
+                    outbox::due_at.eq(due_at),
+                    outbox::last_error.eq(None::<String>),
+                ))
+                .execute(conn)?;
+        }
         return Ok(());
     }
     let (recipient_kind, recipient_id) = match to {
@@ -181,21 +195,22 @@ pub fn reminder_due(starts_at: NaiveDateTime, tz: chrono_tz::Tz) -> NaiveDateTim
     if eight < starts_at { eight } else { starts_at - Duration::hours(1) }
 }
 
-/// A claimed message stays claimed this long; after that a crashed worker's claim lapses.
+/// A claimed message stays claimed this long; after that a crashed worker's claim lapses. One
+/// message is claimed at a time and an SMTP attempt times out after 15 s, so a live worker always
+/// finishes long before its claim could lapse.
 const CLAIM_LEASE: Duration = Duration::minutes(5);
 
-/// Claims up to `limit` due messages for this worker; another worker cannot claim them too.
-pub fn claim_due(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Message>> {
+/// Claims the next due message for this worker; another worker cannot claim it too.
+pub fn claim_next(conn: &mut DbConn) -> QueryResult<Option<Message>> {
     let now = db::now();
     let candidates: Vec<Message> = outbox::table
         .filter(outbox::status.eq("pending"))
         .filter(outbox::due_at.le(now))
         .filter(outbox::claimed_at.is_null().or(outbox::claimed_at.lt(now - CLAIM_LEASE)))
         .order(outbox::due_at.asc())
-        .limit(limit)
+        .limit(5)
         .select(Message::as_select())
         .load(conn)?;
-    let mut claimed = Vec::new();
     for mut m in candidates {
         // The claim is a conditional update: of two workers, only one changes the row.
         let won = diesel::update(
@@ -209,30 +224,40 @@ pub fn claim_due(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Message>> {
         if won == 1 {
             m.claimed_at = Some(now);
             m.attempts += 1;
-            claimed.push(m);
+            return Ok(Some(m));
         }
     }
-    Ok(claimed)
+    Ok(None)
 }
 
-/// Records the outcome of one delivery attempt.
+/// Why a delivery attempt failed: temporary (worth retrying) or permanent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    Temporary(String),
+    Permanent(String),
+}
+
+/// Records the outcome of one delivery attempt, only while this worker's claim still holds.
 pub fn finish(
     conn: &mut DbConn,
     m: &Message,
-    outcome: Result<(), String>,
+    outcome: Result<(), Failure>,
     max_attempts: i32,
     retry_base: Duration,
 ) -> QueryResult<()> {
     let now = db::now();
-    let target = outbox::table.filter(outbox::id.eq(&m.id));
+    let target = outbox::table.filter(outbox::id.eq(&m.id)).filter(outbox::claimed_at.eq(m.claimed_at));
     match outcome {
         Ok(()) => diesel::update(target)
             .set((outbox::status.eq("sent"), outbox::sent_at.eq(now), outbox::last_error.eq(None::<String>)))
             .execute(conn)?,
-        Err(e) if m.attempts >= max_attempts => diesel::update(target)
+        Err(Failure::Permanent(e)) => diesel::update(target)
             .set((outbox::status.eq("failed"), outbox::last_error.eq(e)))
             .execute(conn)?,
-        Err(e) => {
+        Err(Failure::Temporary(e)) if m.attempts >= max_attempts => diesel::update(target)
+            .set((outbox::status.eq("failed"), outbox::last_error.eq(e)))
+            .execute(conn)?,
+        Err(Failure::Temporary(e)) => {
             let backoff = retry_base * 2i32.pow(u32::try_from(m.attempts - 1).unwrap_or(0).min(10));
             diesel::update(target)
                 .set((

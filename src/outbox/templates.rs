@@ -16,6 +16,8 @@ pub struct Values {
     pub study_id: String,
     pub group_name: String,
     pub session_number: i32,
+    /// The session's length.
+    pub minutes: i32,
     /// The session's start on the group's wall clock, with the zone.
     pub local_start: String,
     /// Roster lines (moderators only).
@@ -54,16 +56,16 @@ pub fn session_reminder(lang: &str, v: &Values) -> Text {
             subject: format!("Hoy: sesión {} de {}", v.session_number, v.group_name),
             body: format!(
                 "Hola {},\n\nLe recordamos que hoy tiene la sesión {} de su grupo «{}», a las {}.\n\
-                 La sesión dura 45 minutos. ¡Le esperamos!\n",
-                v.name, v.session_number, v.group_name, v.local_start
+                 La sesión dura {} minutos. ¡Le esperamos!\n",
+                v.name, v.session_number, v.group_name, v.local_start, v.minutes
             ),
         },
         _ => Text {
             subject: format!("Today: session {} of {}", v.session_number, v.group_name),
             body: format!(
                 "Hello {},\n\nA reminder that session {} of your group \"{}\" is today, at {}.\n\
-                 It lasts 45 minutes. We look forward to seeing you.\n",
-                v.name, v.session_number, v.group_name, v.local_start
+                 It lasts {} minutes. We look forward to seeing you.\n",
+                v.name, v.session_number, v.group_name, v.local_start, v.minutes
             ),
         },
     }
@@ -76,15 +78,15 @@ pub fn moderator_roster(lang: &str, v: &Values) -> Text {
         "es" => Text {
             subject: format!("Lista: {} — sesión {}", v.group_name, v.session_number),
             body: format!(
-                "Hola {},\n\nSesión {} de «{}», {}.\nParticipantes:\n{roster}\n",
-                v.name, v.session_number, v.group_name, v.local_start
+                "Hola {},\n\nSesión {} de «{}», {}, {} minutos.\nParticipantes:\n{roster}\n",
+                v.name, v.session_number, v.group_name, v.local_start, v.minutes
             ),
         },
         _ => Text {
             subject: format!("Roster: {} — session {}", v.group_name, v.session_number),
             body: format!(
-                "Hello {},\n\nSession {} of \"{}\", {}.\nParticipants:\n{roster}\n",
-                v.name, v.session_number, v.group_name, v.local_start
+                "Hello {},\n\nSession {} of \"{}\", {}, {} minutes.\nParticipants:\n{roster}\n",
+                v.name, v.session_number, v.group_name, v.local_start, v.minutes
             ),
         },
     }

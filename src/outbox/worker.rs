@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use super::templates::{self, Text, Values};
-use super::{Kind, Message, claim_due, drop_message, finish, kind_of};
+use super::{Failure, Kind, Message, claim_next, drop_message, finish, kind_of};
 use crate::db::{self, DbConn, Pool};
 use crate::enrolment::participants;
 use crate::groups::attendance::session;
@@ -70,27 +70,23 @@ fn transport(mail: &MailSettings) -> anyhow::Result<SmtpTransport> {
     Ok(builder.build())
 }
 
-/// One pass: claim what is due and try to deliver each; returns how many were sent.
+/// One pass: claims due messages one at a time and tries to deliver each; returns how many
+/// were sent. The SMTP client is set up before anything is claimed, so a bad setting leaves
+/// messages unclaimed rather than stuck.
 pub fn deliver_due(pool: &Pool, mail: &MailSettings) -> anyhow::Result<usize> {
-    let mut conn = pool.get()?;
-    let batch = db::write_tx(&mut conn, |c| claim_due(c, 50))?;
-    if batch.is_empty() {
-        return Ok(0);
-    }
     let smtp = transport(mail)?;
+    let mut conn = pool.get()?;
     let mut sent = 0;
-    for m in batch {
-        let prepared = prepare(&mut conn, &m);
-        let outcome = match prepared {
+    for _ in 0..100 {
+        let Some(m) = db::write_tx(&mut conn, claim_next)? else { break };
+        let outcome = match prepare(&mut conn, &m) {
             Ok(Some((to, text))) => send(&smtp, mail, &m, to, text),
             Ok(None) => continue,
-            Err(e) => Err(format!("{e:#}")),
+            Err(e) => Err(Failure::Temporary(format!("{e:#}"))),
         };
         sent += usize::from(outcome.is_ok());
-        let kind = m.kind.clone();
-        if let Err(e) = &outcome {
-            // The error names the SMTP failure, never the address or the text.
-            tracing::warn!(message.kind = %kind, attempts = m.attempts, error.detail = %e, "message not delivered");
+        if let Err(Failure::Temporary(e) | Failure::Permanent(e)) = &outcome {
+            tracing::warn!(message.kind = %m.kind, attempts = m.attempts, error.detail = %e, "message not delivered");
         }
         db::write_tx(&mut conn, |c| finish(c, &m, outcome, mail.max_attempts, mail.retry_base))?;
     }
@@ -103,8 +99,9 @@ fn send(
     m: &Message,
     to: Mailbox,
     text: Text,
-) -> Result<(), String> {
-    let from: Mailbox = mail.from.parse().map_err(|e| format!("smtp_from is not an address: {e}"))?;
+) -> Result<(), Failure> {
+    let from: Mailbox =
+        mail.from.parse().map_err(|_| Failure::Permanent("smtp_from is not an e-mail address".into()))?;
     let email = lettre::Message::builder()
         .from(from)
         .to(to)
@@ -113,8 +110,20 @@ fn send(
         .subject(text.subject)
         .header(ContentType::TEXT_PLAIN)
         .body(text.body)
-        .map_err(|e| format!("building the message: {e}"))?;
-    smtp.send(&email).map(|_| ()).map_err(|e| format!("SMTP: {e}"))
+        .map_err(|_| Failure::Permanent("the message could not be built".into()))?;
+    smtp.send(&email).map(|_| ()).map_err(|e| describe(&e))
+}
+
+/// What went wrong, without the server's own words: they often repeat the recipient's address.
+fn describe(e: &lettre::transport::smtp::Error) -> Failure {
+    match e.status().map(|c| c.to_string()) {
+        Some(code) if e.is_permanent() => {
+            Failure::Permanent(format!("SMTP server refused the message permanently (code {code})"))
+        }
+        Some(code) => Failure::Temporary(format!("SMTP server deferred the message (code {code})")),
+        None if e.is_timeout() => Failure::Temporary("SMTP server did not answer in time".into()),
+        None => Failure::Temporary("could not connect to the SMTP server".into()),
+    }
 }
 
 /// The address and text of a message, read now; `None` when it must not be sent (the message is
@@ -161,8 +170,13 @@ fn prepare(c: &mut DbConn, m: &Message) -> anyhow::Result<Option<(Mailbox, Text)
         v.local_start = s.starts_at.and_utc().with_timezone(&tz).format("%H:%M (%Z), %Y-%m-%d").to_string();
         v.group_name = g.name.clone();
         v.session_number = s.number;
+        v.minutes = s.minutes;
         if kind == Kind::ModeratorRoster {
+            // Moderators meet their group by name; withdrawn members are left out.
             for (pid, study_id) in crate::groups::members(c)?.remove(&g.id).unwrap_or_default() {
+                if participants::find(c, &pid)?.is_some_and(|p| p.withdrawn_at.is_some()) {
+                    continue;
+                }
                 let name = participants::contact(c, &pid)?.map(|k| k.full_name).unwrap_or_default();
                 v.roster.push(format!("- {study_id}: {name}"));
             }

@@ -42,7 +42,7 @@ async fn group(
             json!({
                 "name": name, "arm_id": "support_groups", "moderator_id": moderator.id, "language": language,
                 "affinity_tags": tags, "weekday": 1, "local_time": "18:30", "time_zone": "America/New_York",
-                "start_date": "2027-02-17"
+                "start_date": "2031-02-11"
             }),
         )
         .await;
@@ -195,6 +195,7 @@ async fn forty_randomised_fill_groups_by_language_and_affinity_with_twelve_sessi
         assert_eq!(d["delivered"], 1);
         let expected = if d["participant_id"] == member_ids[0].as_str() { 0.0 } else { 1.0 };
         assert_eq!(d["dose"].as_f64(), Some(expected));
+        assert_eq!(d["adequate"], false, "one session attended is below the adequate dose of 6");
         assert_eq!(d["minutes_attended"], if expected > 0.0 { 45 } else { 0 });
     }
     let own: Vec<Value> = app.get_as(&mod_b, "/api/v1/groups").await.json().await.expect("groups");
@@ -256,7 +257,9 @@ async fn moving_a_member_needs_a_reason_is_audited_and_respects_language() {
     assert!(!english.is_empty());
     let (from, to) = if english[0]["group_id"] == a["id"] { (&a, &b) } else { (&b, &a) };
     let in_a: Vec<Value> = english.iter().filter(|x| x["group_id"] == from["id"]).cloned().collect();
-    app.send_as(&coord, Method::POST, "/api/v1/groups/assignments", json!({"assignments": in_a})).await;
+    let placed =
+        app.send_as(&coord, Method::POST, "/api/v1/groups/assignments", json!({"assignments": in_a})).await;
+    assert_eq!(placed.status(), StatusCode::OK);
     let pid = in_a[0]["participant_id"].as_str().expect("p");
     let path = format!("/api/v1/participants/{pid}/group-move");
 
@@ -282,4 +285,40 @@ async fn moving_a_member_needs_a_reason_is_audited_and_respects_language() {
     assert_eq!(moved["reason"], "works evenings now");
     assert_eq!(moved["changes"][0]["old"], from["id"]);
     assert_eq!(moved["changes"][0]["new"], to["id"]);
+}
+
+#[tokio::test]
+async fn placing_more_people_than_a_group_holds_is_refused_and_nothing_is_placed() {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    let moderator = app.user(Role::Moderator);
+    randomised(&app, &coord, 30).await;
+    let small: Value = app
+        .send_as(&coord, Method::POST, "/api/v1/groups", json!({
+            "name": "Small group", "arm_id": "support_groups", "moderator_id": moderator.id, "language": "en",
+            "weekday": 1, "local_time": "18:30", "start_date": "2031-02-11", "capacity": 6
+        }))
+        .await.json().await.expect("group");
+    let queue: Vec<Value> = app.get_as(&coord, "/api/v1/groups/queue").await.json().await.expect("queue");
+    let english: Vec<Value> = queue
+        .iter()
+        .filter(|w| w["language"] == "en")
+        .map(|w| json!({"participant_id": w["participant_id"], "group_id": small["id"]}))
+        .take(7)
+        .collect();
+    assert_eq!(english.len(), 7, "the fixed test key leaves seven English speakers waiting");
+    let resp = app
+        .send_as(&coord, Method::POST, "/api/v1/groups/assignments", json!({"assignments": english}))
+        .await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "does_not_fit");
+    assert!(body["error"]["message"].as_str().expect("m").contains("assignments[6]"));
+    let after: Value = app
+        .get_as(&coord, &format!("/api/v1/groups/{}", small["id"].as_str().expect("id")))
+        .await
+        .json()
+        .await
+        .expect("group");
+    assert_eq!(after["members"].as_array().expect("m").len(), 0, "all or nothing");
 }

@@ -4,6 +4,7 @@
 //! recorded failure.
 
 use chrono::{Duration, Utc};
+use diesel::RunQueryDsl;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use trialdesk::auth::Role;
@@ -17,10 +18,16 @@ async fn welcomes_and_reminders_arrive_once_each_in_the_participants_language_ev
     let sink = SmtpSink::start();
     let port = sink.port;
     let app = spawn_app_with(|s| s.mail = Some(test_mail(port))).await;
+    // A second server on the same database from the start: two workers poll the same outbox
+    // all along (as after a restart, or with two instances), and still nothing goes out twice.
+    let mut settings = test_settings(&app.db);
+    settings.mail = Some(test_mail(port));
+    let second = Application::build(settings).await.expect("second app");
+    tokio::spawn(second.run_until_stopped());
     let coord = app.user(Role::Coordinator);
     let moderator = app.user(Role::Moderator);
     let mut people = Vec::new();
-    for n in 0..8 {
+    for n in 0..16 {
         let id = enrolled(&app, &coord, n, true).await;
         let r: Value = app
             .send_as(&coord, Method::POST, &format!("/api/v1/participants/{id}/randomisation"), json!({}))
@@ -30,8 +37,8 @@ async fn welcomes_and_reminders_arrive_once_each_in_the_participants_language_ev
             .expect("r");
         people.push((n, id, r["arm"]["id"].as_str().expect("arm").to_owned()));
     }
-    let welcomes = sink.wait_for(8).await;
-    assert_eq!(welcomes.len(), 8, "one welcome each");
+    let welcomes = sink.wait_for(16).await;
+    assert_eq!(welcomes.len(), 16, "one welcome each");
     for (n, _, _) in &people {
         let to_them: Vec<_> =
             welcomes.iter().filter(|m| m.to.contains(&format!("person{n}@example.org"))).collect();
@@ -47,30 +54,40 @@ async fn welcomes_and_reminders_arrive_once_each_in_the_participants_language_ev
         }
     }
 
-    // A group for the English speakers in the intervention arm, with its first session soon.
-    let group: Value = app.send_as(&coord, Method::POST, "/api/v1/groups", json!({
-        "name": "Evening group", "arm_id": "support_groups", "moderator_id": moderator.id, "language": "en",
-        "weekday": 2, "local_time": "19:00", "start_date": "2027-02-01"
-    })).await.json().await.expect("group");
-    let gid = group["id"].as_str().expect("id").to_owned();
+    // One group per language in the intervention arm, each with its first session soon.
+    let mut groups = Vec::new();
+    for (name, language) in [("Evening group", "en"), ("Grupo de la tarde", "es")] {
+        let g: Value = app
+            .send_as(&coord, Method::POST, "/api/v1/groups", json!({
+                "name": name, "arm_id": "support_groups", "moderator_id": moderator.id, "language": language,
+                "weekday": 2, "local_time": "19:00", "start_date": "2027-02-01"
+            }))
+            .await.json().await.expect("group");
+        groups.push((g["id"].as_str().expect("id").to_owned(), language));
+    }
     let proposal: Value = app.get_as(&coord, "/api/v1/groups/proposal").await.json().await.expect("proposal");
-    let mine: Vec<Value> = proposal["assignments"]
-        .as_array()
-        .expect("a")
-        .iter()
-        .filter(|a| a["group_id"] == gid.as_str())
-        .cloned()
-        .collect();
-    assert!(mine.len() >= 2, "the fixed test key puts at least two English speakers in the intervention arm");
-    app.send_as(&coord, Method::POST, "/api/v1/groups/assignments", json!({"assignments": mine})).await;
+    let members = |gid: &str| -> Vec<String> {
+        proposal["assignments"]
+            .as_array()
+            .expect("a")
+            .iter()
+            .filter(|a| a["group_id"] == gid)
+            .map(|a| a["participant_id"].as_str().expect("p").to_owned())
+            .collect()
+    };
+    let (english, spanish) = (members(&groups[0].0), members(&groups[1].0));
+    assert!(
+        english.len() >= 2 && !spanish.is_empty(),
+        "the fixed test key puts both languages in the intervention arm"
+    );
     app.send_as(
         &coord,
         Method::POST,
-        &format!("/api/v1/groups/{gid}/launch"),
-        json!({"reason": "test group"}),
+        "/api/v1/groups/assignments",
+        json!({"assignments": proposal["assignments"]}),
     )
     .await;
-    let withdrawn = mine[0]["participant_id"].as_str().expect("p").to_owned();
+    let withdrawn = english[0].clone();
     let resp = app
         .send_as(
             &coord,
@@ -80,35 +97,55 @@ async fn welcomes_and_reminders_arrive_once_each_in_the_participants_language_ev
         )
         .await;
     assert_eq!(resp.status(), StatusCode::OK);
-    let sessions: Vec<Value> =
-        app.get_as(&coord, &format!("/api/v1/groups/{gid}/sessions")).await.json().await.expect("sessions");
     let soon = (Utc::now() + Duration::minutes(30)).naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string();
-    let first = sessions[0]["id"].as_str().expect("id");
-    let resp = app
-        .send_as(
+    for (gid, _) in &groups {
+        app.send_as(
             &coord,
             Method::POST,
-            &format!("/api/v1/sessions/{first}/reschedule"),
-            json!({"starts_at": soon, "reason": "moved up"}),
+            &format!("/api/v1/groups/{gid}/launch"),
+            json!({"reason": "test group"}),
         )
         .await;
-    assert_eq!(resp.status(), StatusCode::OK);
+        let sessions: Vec<Value> = app
+            .get_as(&coord, &format!("/api/v1/groups/{gid}/sessions"))
+            .await
+            .json()
+            .await
+            .expect("sessions");
+        let first = sessions[0]["id"].as_str().expect("id");
+        let resp = app
+            .send_as(
+                &coord,
+                Method::POST,
+                &format!("/api/v1/sessions/{first}/reschedule"),
+                json!({"starts_at": soon, "reason": "moved up"}),
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::OK);
+    }
 
-    let expected = 8 + (mine.len() - 1) + 1; // welcomes, reminders for members still in, one roster
+    let expected = 16 + (english.len() - 1) + spanish.len() + 2; // welcomes, reminders, two rosters
     let all = sink.wait_for(expected).await;
-    let reminders: Vec<_> = all.iter().filter(|m| m.subject.starts_with("Today: session 1")).collect();
-    assert_eq!(reminders.len(), mine.len() - 1, "one reminder per member, none to the withdrawn");
+    let in_english = all.iter().filter(|m| m.subject.starts_with("Today: session 1")).count();
+    let in_spanish: Vec<_> = all.iter().filter(|m| m.subject.starts_with("Hoy: sesión 1")).collect();
+    assert_eq!(in_english, english.len() - 1, "one reminder per member, none to the withdrawn");
+    assert_eq!(in_spanish.len(), spanish.len(), "Spanish speakers are reminded in Spanish");
+    assert!(in_spanish.iter().all(|m| m.body.contains("Le recordamos")));
     let rosters: Vec<_> = all.iter().filter(|m| m.subject.starts_with("Roster:")).collect();
-    assert_eq!(rosters.len(), 1);
-    assert!(rosters[0].to.contains(&moderator.email));
+    assert_eq!(rosters.len(), 2);
+    assert!(rosters.iter().all(|m| m.to.contains(&moderator.email)));
 
-    // A second server on the same database (a restart, or a second worker) sends nothing again.
-    let mut settings = test_settings(&app.db);
-    settings.mail = Some(test_mail(port));
-    let again = Application::build(settings).await.expect("second app");
-    tokio::spawn(again.run_until_stopped());
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    assert_eq!(sink.messages().len(), expected, "nothing is sent twice");
+    let all = sink.messages();
+    assert_eq!(all.len(), expected, "nothing is sent twice");
+    let mut per_recipient: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    for m in &all {
+        *per_recipient.entry((m.to.clone(), m.subject.clone())).or_default() += 1;
+    }
+    assert!(
+        per_recipient.values().all(|&n| n == 1),
+        "each message reaches each recipient once: {per_recipient:?}"
+    );
     let admin = app.user(Role::Admin);
     let pending: Vec<Value> =
         app.get_as(&admin, "/api/v1/outbox?status=sent").await.json().await.expect("outbox");
@@ -121,7 +158,7 @@ async fn welcomes_and_reminders_arrive_once_each_in_the_participants_language_ev
 }
 
 #[tokio::test]
-async fn a_failing_smtp_server_leads_to_retries_with_backoff_and_a_recorded_failure() {
+async fn a_failing_smtp_server_is_retried_then_the_failure_is_recorded_without_server_text() {
     let closed = free_port();
     let app = spawn_app_with(|s| s.mail = Some(test_mail(closed))).await;
     let admin = app.user(Role::Admin);
@@ -138,5 +175,40 @@ async fn a_failing_smtp_server_leads_to_retries_with_backoff_and_a_recorded_fail
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(last["attempts"], 3, "three attempts, then failed: {last}");
-    assert!(last["last_error"].as_str().expect("error").contains("SMTP"));
+    assert_eq!(last["last_error"], "could not connect to the SMTP server");
+}
+
+#[tokio::test]
+async fn the_worker_reads_the_participant_at_send_time_and_sends_nothing_once_they_have_withdrawn() {
+    let sink = SmtpSink::start();
+    let app = spawn_app_with(|_| {}).await; // no SMTP: the test delivers by hand below
+    let coord = app.user(Role::Coordinator);
+    let (stays, leaves) = (enrolled(&app, &coord, 1, true).await, enrolled(&app, &coord, 2, true).await);
+    for id in [&stays, &leaves] {
+        app.send_as(&coord, Method::POST, &format!("/api/v1/participants/{id}/randomisation"), json!({}))
+            .await;
+    }
+    // Withdrawn behind the outbox's back (no cancel of queued mail): only the send-time check stops it.
+    let mut conn = app.db.conn();
+    diesel::sql_query(format!(
+        "UPDATE participants SET withdrawn_at = CURRENT_TIMESTAMP WHERE id = '{leaves}'"
+    ))
+    .execute(&mut conn)
+    .expect("withdraw");
+    // The address changes after queuing: the message goes to the address on file at send time.
+    diesel::sql_query(format!(
+        "UPDATE participant_contacts SET email = 'new.address@example.org' WHERE participant_id = '{stays}'"
+    ))
+    .execute(&mut conn)
+    .expect("new address");
+    let pool = trialdesk::db::pool(&trialdesk::db::DatabaseUrl::parse(&app.db.url).expect("url"), 2);
+    let mail = test_mail(sink.port);
+    let sent = tokio::task::spawn_blocking(move || trialdesk::outbox::worker::deliver_due(&pool, &mail))
+        .await
+        .expect("join")
+        .expect("deliver");
+    assert_eq!(sent, 1);
+    let got = sink.wait_for(1).await;
+    assert_eq!(got.len(), 1);
+    assert!(got[0].to.contains("new.address@example.org"), "{:?}", got[0]);
 }
