@@ -29,7 +29,16 @@ export TRIALDESK_TEST_BACKEND="$backend"
 # outbox tests send to; openapi-spec-validator checks the API document.
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/trialdesk/test-venv"
 if [ ! -x "$venv/bin/openapi-spec-validator" ] || ! "$venv/bin/python" -c "import aiosmtpd" 2>/dev/null; then
-  python3 -m venv "$venv"
+  if ! python3 -m venv "$venv" 2>/dev/null; then
+    # A bare Debian has no python3-venv; install it when we may.
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv
+      python3 -m venv "$venv"
+    else
+      echo "error: the tests need python3 with venv (Debian: apt-get install python3-venv)" >&2
+      exit 1
+    fi
+  fi
   "$venv/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==0.7.2" "aiosmtpd==1.4.6"
 fi
 export TRIALDESK_TEST_PYTHON="$venv/bin/python"
