@@ -186,13 +186,13 @@ pub fn cancel_to_participant(
 }
 
 /// When a participant's session-day reminder goes out: 08:00 on the session's local day, or an
-/// hour before an earlier session.
+/// hour before the session if that is earlier.
 pub fn reminder_due(starts_at: NaiveDateTime, tz: chrono_tz::Tz) -> NaiveDateTime {
     let local_day = starts_at.and_utc().with_timezone(&tz).date_naive();
     let eight =
         crate::groups::calendar::local_to_utc(local_day, chrono::NaiveTime::MIN + Duration::hours(8), tz)
             .naive_utc();
-    if eight < starts_at { eight } else { starts_at - Duration::hours(1) }
+    eight.min(starts_at - Duration::hours(1))
 }
 
 /// A claimed message stays claimed this long; after that a crashed worker's claim lapses. One
@@ -292,4 +292,22 @@ pub fn list(conn: &mut DbConn, status: Option<&str>) -> QueryResult<Vec<Message>
 /// The kind of a stored message.
 pub fn kind_of(m: &Message) -> Option<Kind> {
     Kind::parse(&m.kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time")
+    }
+
+    #[test]
+    fn a_reminder_goes_out_at_eight_local_or_an_hour_before_an_earlier_session() {
+        let ny: chrono_tz::Tz = "America/New_York".parse().expect("zone");
+        // 19:00 EST is 00:00 UTC the next day; 08:00 EST is 13:00 UTC.
+        assert_eq!(reminder_due(at("2027-02-24 00:00"), ny), at("2027-02-23 13:00"));
+        // 08:15 EST (13:15 UTC): an hour before is earlier than 08:00.
+        assert_eq!(reminder_due(at("2027-02-23 13:15"), ny), at("2027-02-23 12:15"));
+    }
 }
