@@ -153,6 +153,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     api("POST", "/api/v1/participants/{id}/randomisation", Staff(Randomise)),
     api("POST", "/api/v1/participants/{id}/unblinding", Staff(Unblind)),
     api("GET", "/api/v1/notices", Staff(ReadNotices)),
+    api("GET", "/api/v1/recruitment", Staff(ReadParticipants)),
     api("POST", "/api/v1/groups", Staff(ManageGroups)),
     api("GET", "/api/v1/groups", Staff(ReadGroups)),
     api("GET", "/api/v1/groups/queue", Staff(ManageGroups)),

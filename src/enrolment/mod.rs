@@ -5,6 +5,7 @@ pub mod consent;
 pub mod participants;
 pub mod routes;
 pub mod screening;
+pub mod summary;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

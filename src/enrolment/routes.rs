@@ -34,7 +34,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(timeline)
         .service(contact)
         .service(consent_route)
-        .service(withdraw);
+        .service(withdraw)
+        .service(recruitment);
 }
 
 /// The protocol in force and its version.
@@ -424,6 +425,25 @@ async fn contact(
         })
         .await?;
     Ok(web::Json(contact))
+}
+
+/// The screening funnel, allocations per arm and progress against the protocol's targets.
+#[utoipa::path(tag = "participants", responses((status = 200, description = "Success", body = super::summary::Recruitment)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/recruitment")]
+async fn recruitment(
+    state: web::Data<AppState>,
+    auth: Auth,
+) -> Result<web::Json<super::summary::Recruitment>, AppError> {
+    let role = auth.require(Permission::ReadParticipants)?;
+    Ok(web::Json(
+        state
+            .run(move |c| {
+                let (protocol, _) = current_protocol(c)?;
+                Ok(super::summary::recruitment(c, &protocol, role)?)
+            })
+            .await?,
+    ))
 }
 
 /// Consent given to the form in force.

@@ -63,6 +63,8 @@ struct HomePage {
     sessions: i64,
     session_minutes: i64,
     timepoints: Vec<String>,
+    /// Recruitment lines, for roles that may read participants.
+    recruitment: Vec<String>,
 }
 
 #[get("/")]
@@ -74,8 +76,17 @@ async fn home(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Resul
         return Ok(redirect("/account/password"));
     }
     let role = auth.require(Permission::ReadProtocol)?;
-    let (stored, started) = state.run(|c| Ok((store::current(c)?, store::randomisation_started(c)?))).await?;
-    let stored = stored.ok_or_else(|| AppError::NotFound("protocol".into()))?;
+    let (stored, started, summary) = state
+        .run(move |c| {
+            let stored = store::current(c)?.ok_or_else(|| AppError::NotFound("protocol".into()))?;
+            let summary = if Permission::ReadParticipants.allows(role) {
+                Some(crate::enrolment::summary::recruitment(c, &*stored.parsed()?, role)?)
+            } else {
+                None
+            };
+            Ok((stored, store::randomisation_started(c)?, summary))
+        })
+        .await?;
     let p = stored.parsed()?;
     let page = HomePage {
         role: role.to_string(),
@@ -103,6 +114,7 @@ async fn home(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Resul
         group_capacity: *p.groups.capacity.get_ref(),
         sessions: *p.groups.sessions.get_ref(),
         session_minutes: *p.groups.session_minutes.get_ref(),
+        recruitment: summary.map(|r| recruitment_lines(&r)).unwrap_or_default(),
         timepoints: p
             .assessments
             .iter()
@@ -122,6 +134,43 @@ async fn home(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Resul
             .collect(),
     };
     Ok(page.respond_to_html())
+}
+
+/// The recruitment summary as sentences for the overview page.
+fn recruitment_lines(r: &crate::enrolment::summary::Recruitment) -> Vec<String> {
+    let count = |k: &str| r.screened.get(k).copied().unwrap_or(0);
+    let screened: i64 = r.screened.values().sum();
+    let mut lines = vec![
+        format!(
+            "Screened {screened}: {} eligible so far, {} not meeting criteria, {} declined",
+            count("eligible") + count("enrolled"),
+            count("ineligible"),
+            count("declined")
+        ),
+        format!(
+            "Enrolled {}, randomised {} of the {} targeted ({:.0}%), withdrawn {}",
+            r.enrolled,
+            r.randomised,
+            r.target,
+            r.target_share * 100.0,
+            r.withdrawn
+        ),
+    ];
+    for a in &r.by_arm {
+        lines.push(format!(
+            "Arm {}: {} randomised",
+            a.arm.label.clone().unwrap_or_else(|| a.arm.code.clone()),
+            a.randomised
+        ));
+    }
+    for d in &r.diversity {
+        let now = d
+            .share
+            .map_or_else(|| "no one enrolled yet".to_owned(), |s| format!("{:.0}% of enrolled", s * 100.0));
+        let state = if d.met { "met" } else { "not yet met" };
+        lines.push(format!("{}: {now} (target at least {:.0}%, {state})", d.label, d.min_share * 100.0));
+    }
+    lines
 }
 
 #[derive(Template, WebTemplate)]

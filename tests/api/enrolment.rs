@@ -308,3 +308,45 @@ async fn the_timeline_shows_each_step_with_its_audit_entries_and_the_list_filter
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_of(resp).await.1.as_deref(), Some("stratum"));
 }
+
+#[tokio::test]
+async fn recruitment_counts_the_funnel_per_arm_and_against_the_diversity_target() {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    let blinded = app.user(Role::StatisticianBlinded);
+    let mut too_young = eligible_answers();
+    too_young["age"] = json!(16);
+    app.send_as(
+        &coord,
+        Method::POST,
+        "/api/v1/screenings",
+        json!({"referral_source": "clinic", "answers": too_young}),
+    )
+    .await;
+    app.send_as(
+        &coord,
+        Method::POST,
+        "/api/v1/screenings",
+        json!({"referral_source": "clinic", "answers": eligible_answers(), "declined": true}),
+    )
+    .await;
+    let id = enrolled(&app, &coord, 0, true).await; // n = 0: black, so within the diversity target
+    app.send_as(&coord, Method::POST, &format!("/api/v1/participants/{id}/randomisation"), json!({})).await;
+
+    let r: Value = app.get_as(&coord, "/api/v1/recruitment").await.json().await.expect("json");
+    assert_eq!(r["screened"], json!({"declined": 1, "enrolled": 1, "ineligible": 1}));
+    assert_eq!(
+        (r["enrolled"].as_i64(), r["randomised"].as_i64(), r["target"].as_i64()),
+        (Some(1), Some(1), Some(80))
+    );
+    assert_eq!(r["diversity"][0]["share"], 1.0);
+    assert_eq!(r["diversity"][0]["met"], true);
+    let per_arm: i64 =
+        r["by_arm"].as_array().expect("arms").iter().map(|a| a["randomised"].as_i64().expect("n")).sum();
+    assert_eq!(per_arm, 1);
+    let seen: Value = app.get_as(&blinded, "/api/v1/recruitment").await.json().await.expect("json");
+    for a in seen["by_arm"].as_array().expect("arms") {
+        let keys: Vec<&String> = a["arm"].as_object().expect("arm").keys().collect();
+        assert_eq!(keys, ["code"], "blinded roles see arm codes only: {a}");
+    }
+}
