@@ -157,11 +157,12 @@ fn recruitment_lines(r: &crate::enrolment::summary::Recruitment) -> Vec<String> 
         ),
     ];
     for a in &r.by_arm {
-        lines.push(format!(
-            "Arm {}: {} randomised",
-            a.arm.label.clone().unwrap_or_else(|| a.arm.code.clone()),
-            a.randomised
-        ));
+        let arm = a
+            .arm
+            .label
+            .as_ref()
+            .map_or_else(|| format!("Arm {}", a.arm.code), |l| format!("{l} ({})", a.arm.code));
+        lines.push(format!("{arm}: {} randomised", a.randomised));
     }
     for d in &r.diversity {
         let now = d
