@@ -173,24 +173,33 @@ async fn change_password(
 ) -> Result<web::Json<SessionInfo>, AppError> {
     auth.require(Permission::OwnAccount)?;
     let body = body.parse()?;
-    super::check_new_password(&body.new_password).map_err(|m| AppError::validation("new_password", m))?;
-    if body.new_password == body.current_password {
-        return Err(AppError::validation("new_password", "must differ from the current password"));
-    }
-    let (current, stored) = (body.current_password.clone(), auth.user.password_hash.clone());
-    if !web::block(move || super::verify_password(&current, &stored)).await? {
-        return Err(AppError::validation("current_password", "is wrong"));
-    }
-    let hash = super::hash_password_off_thread(body.new_password).await?;
-    let ctx = auth.context();
-    let id = auth.user.id.clone();
-    let user =
-        state.write(move |c| users::set_password(c, &ctx, &id, hash, false, "changed by the user")).await?;
+    let user = change_own_password(&state, &auth, body.current_password, body.new_password).await?;
     let csrf_token = match auth.via {
         Via::Session { .. } => Some(extract::start_session(&session, &user)?),
         Via::Token { .. } => None,
     };
     Ok(web::Json(SessionInfo { user: user.view(), csrf_token }))
+}
+
+/// Changes the caller's own password (API and page alike). Problems come back as 422s naming
+/// `new_password` or `current_password`; Argon2 runs on the blocking pool.
+pub async fn change_own_password(
+    state: &AppState,
+    auth: &Auth,
+    current: String,
+    new: String,
+) -> Result<users::User, AppError> {
+    super::check_new_password(&new).map_err(|m| AppError::validation("new_password", m))?;
+    if new == current {
+        return Err(AppError::validation("new_password", "must differ from the current password"));
+    }
+    let stored = auth.user.password_hash.clone();
+    if !web::block(move || super::verify_password(&current, &stored)).await? {
+        return Err(AppError::validation("current_password", "is wrong"));
+    }
+    let hash = super::hash_password_off_thread(new).await?;
+    let (ctx, id) = (auth.context(), auth.user.id.clone());
+    state.write(move |c| users::set_password(c, &ctx, &id, hash, false, "changed by the user")).await
 }
 
 /// One's own API tokens (the secrets are never shown again).

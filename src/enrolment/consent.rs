@@ -136,7 +136,7 @@ pub fn withdraw(
                 participants_table::withdrawal_keep_data.eq(keep_data),
             ))
             .execute(c)?;
-        crate::outbox::cancel_for_participant(c, &p.id, "withdrawn")?;
+        crate::outbox::cancel_to_participant(c, &p.id, None, "withdrawn")?;
         audit::append(
             c,
             ctx,

@@ -1,7 +1,6 @@
 //! Screening, enrolment, consent, withdrawal and reading participants back, over HTTP.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDateTime;
@@ -36,11 +35,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(consent_route)
         .service(withdraw)
         .service(recruitment);
-}
-
-/// The protocol in force and its version.
-pub fn current_protocol(conn: &mut DbConn) -> Result<(Arc<Protocol>, i32), AppError> {
-    store::current_parsed(conn)
 }
 
 /// A screening to record.
@@ -177,7 +171,7 @@ async fn enrol(
     let view = state
         .write(move |c| {
             let p = participants::enrol(c, &ctx, new)?;
-            let (protocol, _) = current_protocol(c)?;
+            let (protocol, _) = store::current_parsed(c)?;
             Ok(p.view(&participants::Facts::default(), &protocol, role))
         })
         .await?;
@@ -212,7 +206,7 @@ async fn list_participants(
     };
     let views = state
         .run(move |c| {
-            let (protocol, _) = current_protocol(c)?;
+            let (protocol, _) = store::current_parsed(c)?;
             let facts = participants::facts(c)?;
             let empty = participants::Facts::default();
             Ok(participants::list(c)?
@@ -249,7 +243,7 @@ async fn get_participant(
     let id = path.into_inner();
     let view = state
         .run(move |c| {
-            let (protocol, _) = current_protocol(c)?;
+            let (protocol, _) = store::current_parsed(c)?;
             let p = participants::find(c, &id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
             let facts = participants::facts_of(c, &p.id)?;
             Ok(p.view(&facts, &protocol, role))
@@ -291,7 +285,7 @@ async fn timeline(
 }
 
 fn build_timeline(c: &mut DbConn, id: &str, role: Role) -> Result<Timeline, AppError> {
-    let (protocol, _) = current_protocol(c)?;
+    let (protocol, _) = store::current_parsed(c)?;
     let p = participants::find(c, id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
     let mut events = Vec::new();
     if let Some(s) = screening::find(c, &p.screening_id)? {
@@ -439,7 +433,7 @@ async fn recruitment(
     Ok(web::Json(
         state
             .run(move |c| {
-                let (protocol, _) = current_protocol(c)?;
+                let (protocol, _) = store::current_parsed(c)?;
                 Ok(super::summary::recruitment(c, &protocol, role)?)
             })
             .await?,
@@ -507,7 +501,7 @@ async fn withdraw(
     let (ctx, id) = (auth.context(), path.into_inner());
     let view = state
         .write(move |c| {
-            let (protocol, _) = current_protocol(c)?;
+            let (protocol, _) = store::current_parsed(c)?;
             let p = consent::withdraw(c, &ctx, &id, &reason, body.keep_data)?;
             let facts = participants::facts_of(c, &p.id)?;
             Ok(p.view(&facts, &protocol, role))

@@ -203,7 +203,7 @@ pub fn move_member(
             arm_id: arm,
             language: p.preferred_language.clone(),
             tags: super::participant_tags(&p).into_iter().collect(),
-            queued_on: super::study_today(&crate::protocol::store::current_parsed(c)?.0),
+            queued_on: db::now().date(),
         };
         if let Some(why) = misfit(&group, &w, size as i32) {
             return Err(AppError::conflict("does_not_fit", why));

@@ -262,6 +262,16 @@ pub fn list(conn: &mut DbConn, moderator: Option<&str>) -> QueryResult<Vec<Group
     q.load(conn)
 }
 
+/// Members of one group: (participant id, study id), by study number.
+pub fn members_of(conn: &mut DbConn, group_id: &str) -> QueryResult<Vec<(String, String)>> {
+    group_members::table
+        .inner_join(participants::table)
+        .filter(group_members::group_id.eq(group_id))
+        .select((group_members::participant_id, participants::study_id))
+        .order(participants::number.asc())
+        .load(conn)
+}
+
 /// Members of each group: group id → (participant id, study id).
 pub fn members(conn: &mut DbConn) -> QueryResult<BTreeMap<String, Vec<(String, String)>>> {
     let rows: Vec<(String, String, String)> = group_members::table

@@ -13,9 +13,9 @@ use crate::auth::routes::required_reason;
 use crate::auth::{Auth, Permission, Role};
 use crate::db::DbConn;
 use crate::enrolment::participants;
-use crate::enrolment::routes::current_protocol;
 use crate::error::{AppError, ErrorBody};
 use crate::json::ApiJson;
+use crate::protocol::store;
 use crate::state::AppState;
 
 /// Registers this module's API routes.
@@ -47,7 +47,7 @@ fn own_group(auth: &Auth, role: Role, group: &Group) -> Result<(), AppError> {
 }
 
 fn view(c: &mut DbConn, g: &Group) -> Result<GroupView, AppError> {
-    let members = super::members(c)?.remove(&g.id).unwrap_or_default();
+    let members = super::members_of(c, &g.id)?;
     Ok(g.view(members.into_iter().map(|(_, s)| s).collect()))
 }
 
@@ -66,7 +66,7 @@ async fn create_group(
     let ctx = auth.context();
     let v = state
         .write(move |c| {
-            let (protocol, _) = current_protocol(c)?;
+            let (protocol, _) = store::current_parsed(c)?;
             let g = super::create(c, &ctx, &protocol, new)?;
             view(c, &g)
         })
@@ -93,7 +93,7 @@ async fn group_queue(state: web::Data<AppState>, auth: Auth) -> Result<web::Json
     Ok(web::Json(
         state
             .run(|c| {
-                let (protocol, _) = current_protocol(c)?;
+                let (protocol, _) = store::current_parsed(c)?;
                 Ok(super::queue(c, &protocol, super::study_today(&protocol))?)
             })
             .await?,
@@ -108,7 +108,7 @@ async fn proposal(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Pr
     Ok(web::Json(
         state
             .run(|c| {
-                let (protocol, _) = current_protocol(c)?;
+                let (protocol, _) = store::current_parsed(c)?;
                 Ok(formation::propose(c, &protocol, super::study_today(&protocol))?)
             })
             .await?,
@@ -139,7 +139,7 @@ async fn assign(
     Ok(web::Json(
         state
             .write(move |c| {
-                let (protocol, _) = current_protocol(c)?;
+                let (protocol, _) = store::current_parsed(c)?;
                 let launched =
                     formation::assign(c, &ctx, &protocol, super::study_today(&protocol), &body.assignments)?;
                 launched.iter().map(|g| view(c, g)).collect()
@@ -196,7 +196,7 @@ async fn launch(
     Ok(web::Json(
         state
             .write(move |c| {
-                let (protocol, _) = current_protocol(c)?;
+                let (protocol, _) = store::current_parsed(c)?;
                 let g = formation::launch(c, &ctx, &protocol, &id, reason.as_deref())?;
                 view(c, &g)
             })
@@ -416,7 +416,7 @@ async fn group_attendance(
     let id = path.into_inner();
     let (g, d) = state
         .run(move |c| {
-            let (protocol, _) = current_protocol(c)?;
+            let (protocol, _) = store::current_parsed(c)?;
             let g = super::find(c, &id)?.ok_or_else(|| AppError::NotFound("group".into()))?;
             let d = attendance::doses(c, &g.id, *protocol.groups.adequate_dose.get_ref())?;
             Ok((g, d))
@@ -449,7 +449,7 @@ async fn participant_dose(
         state
             .run(move |c| {
                 use diesel::prelude::*;
-                let (protocol, _) = current_protocol(c)?;
+                let (protocol, _) = store::current_parsed(c)?;
                 let p =
                     participants::find(c, &id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
                 let group: Option<String> = crate::db::schema::group_members::table

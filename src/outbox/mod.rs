@@ -158,11 +158,6 @@ pub fn cancel(conn: &mut DbConn, prefix: &str, why: &str) -> QueryResult<usize> 
     .execute(conn)
 }
 
-/// Cancels every pending message to a participant (withdrawal).
-pub fn cancel_for_participant(conn: &mut DbConn, participant_id: &str, why: &str) -> QueryResult<usize> {
-    cancel_to_participant(conn, participant_id, None, why)
-}
-
 /// Cancels pending messages to a participant, of one kind or all.
 pub fn cancel_to_participant(
     conn: &mut DbConn,

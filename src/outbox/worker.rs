@@ -173,7 +173,7 @@ fn prepare(c: &mut DbConn, m: &Message) -> anyhow::Result<Option<(Mailbox, Text)
         v.minutes = s.minutes;
         if kind == Kind::ModeratorRoster {
             // Moderators meet their group by name; withdrawn members are left out.
-            for (pid, study_id) in crate::groups::members(c)?.remove(&g.id).unwrap_or_default() {
+            for (pid, study_id) in crate::groups::members_of(c, &g.id)? {
                 if participants::find(c, &pid)?.is_some_and(|p| p.withdrawn_at.is_some()) {
                     continue;
                 }

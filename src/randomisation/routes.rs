@@ -82,7 +82,7 @@ async fn unblind(
     let (p, arm, protocol) = state
         .write(move |c| {
             let (p, arm) = super::unblind(c, &ctx, &id, &reason)?;
-            let (protocol, _) = crate::enrolment::routes::current_protocol(c)?;
+            let (protocol, _) = crate::protocol::store::current_parsed(c)?;
             Ok((p, arm, protocol))
         })
         .await?;

@@ -10,8 +10,8 @@ use askama_web::WebTemplate;
 use serde::Deserialize;
 
 use crate::auth::extract::{self, Via};
-use crate::auth::routes::check_credentials;
-use crate::auth::{self, Auth, Permission, users};
+use crate::auth::routes::{change_own_password, check_credentials};
+use crate::auth::{Auth, Permission, users};
 use crate::error::AppError;
 use crate::protocol::store;
 use crate::state::AppState;
@@ -293,26 +293,16 @@ async fn password_submit(
     };
     auth.check_form_csrf(&form.csrf_token)?;
     let form = form.into_inner();
-    let (current, stored) = (form.current_password.clone(), auth.user.password_hash.clone());
-    let current_ok = web::block(move || auth::verify_password(&current, &stored)).await?;
-    let problem = if let Err(m) = auth::check_new_password(&form.new_password) {
-        Some(format!("The new password {m}."))
-    } else if !current_ok {
-        Some("The current password is wrong.".to_owned())
-    } else if form.new_password == form.current_password {
-        Some("The new password must differ from the current one.".to_owned())
-    } else {
-        None
+    let user = match change_own_password(&state, &auth, form.current_password, form.new_password).await {
+        Ok(user) => user,
+        Err(AppError::Validation { field, message }) => {
+            let message = format!("The {} {message}.", field.replace('_', " "));
+            let mut resp = PasswordPage::for_user(&auth, Some(message)).respond_to_html();
+            *resp.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(resp);
+        }
+        Err(e) => return Err(e),
     };
-    if let Some(message) = problem {
-        let mut resp = PasswordPage::for_user(&auth, Some(message)).respond_to_html();
-        *resp.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(resp);
-    }
-    let hash = auth::hash_password_off_thread(form.new_password).await?;
-    let (ctx, id) = (auth.context(), auth.user.id.clone());
-    let user =
-        state.write(move |c| users::set_password(c, &ctx, &id, hash, false, "changed by the user")).await?;
     extract::start_session(&session, &user)?;
     Ok(redirect("/"))
 }
