@@ -6,7 +6,10 @@ use utoipa::openapi::{InfoBuilder, OpenApi, OpenApiBuilder};
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{audit, auth, enrolment, groups, outbox, protocol, randomisation, web as pages};
+use crate::{
+    assessments, audit, auth, enrolment, groups, instruments, outbox, protocol, randomisation, safety,
+    web as pages,
+};
 
 /// Every documented route: `/healthz` and everything under `/api/v1`.
 pub fn documented(cfg: &mut ServiceConfig) {
@@ -22,6 +25,9 @@ fn v1(cfg: &mut ServiceConfig) {
     randomisation::routes::routes(cfg);
     groups::routes::routes(cfg);
     outbox::routes::routes(cfg);
+    instruments::routes::routes(cfg);
+    assessments::routes::routes(cfg);
+    safety::routes::routes(cfg);
 }
 
 /// The OpenAPI 3 document for the whole API.
@@ -56,7 +62,8 @@ fn base() -> OpenApi {
                 .version(env!("CARGO_PKG_VERSION"))
                 .description(Some(
                     "Run a randomised trial of a group intervention: protocol, staff, audit trail, screening, \
-                enrolment, consent, concealed randomisation, support groups, sessions and attendance. \
+                enrolment, consent, concealed randomisation, support groups, sessions and attendance, \
+                scheduled questionnaires, scores, survey links and safety alerts. \
                 Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`.",
                 ))
                 .build(),

@@ -41,6 +41,9 @@ enum Command {
     /// Check, show or amend the study protocol.
     #[command(subcommand)]
     Protocol(ProtocolCmd),
+    /// Check an instrument file, or list the instruments this server knows.
+    #[command(subcommand)]
+    Instrument(InstrumentCmd),
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCmd),
@@ -75,6 +78,14 @@ enum ProtocolCmd {
 }
 
 #[derive(Debug, Subcommand)]
+enum InstrumentCmd {
+    /// Check an instrument file (docs/instruments.md); every problem is printed with its line and column.
+    Check { file: PathBuf },
+    /// List the bundled instruments and those in `instruments_dir`.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
 enum UserCmd {
     /// Create an account and print its one-time password.
     Create(NewUser),
@@ -93,7 +104,7 @@ enum UserCmd {
 struct NewUser {
     #[arg(long)]
     email: String,
-    /// admin, coordinator, moderator, statistician_blinded or statistician_unblinded.
+    /// admin, coordinator, moderator, statistician_blinded, statistician_unblinded or clinician.
     #[arg(long)]
     role: String,
     /// Name shown in the app (defaults to the part of the e-mail before @).
@@ -148,11 +159,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         settings = settings.with_database_url(url)?;
     }
     crate::telemetry::init(settings.json_logs);
+    if let Command::Instrument(InstrumentCmd::Check { file }) = &cli.command {
+        return check_instrument(file);
+    }
+    // Protocols may name the study's own instruments: load them before anything reads one.
+    crate::instruments::install(settings.instruments_dir.as_deref())?;
     match cli.command {
         Command::Serve { bind } => serve(settings, bind).await,
         Command::Migrate => blocking(move || migrate(&settings)).await,
         Command::Protocol(ProtocolCmd::Check { file }) => check_protocol(&file),
         Command::Protocol(cmd) => blocking(move || protocol_cmd(&settings, cmd)).await,
+        Command::Instrument(_) => {
+            for i in crate::instruments::library().all() {
+                let languages: Vec<&str> = i.languages().collect();
+                println!(
+                    "{}\t{}\t{} items\t{}..{}\t{}",
+                    i.id(),
+                    i.short_name,
+                    i.items.get_ref().len(),
+                    i.scoring.min.get_ref(),
+                    i.scoring.max.get_ref(),
+                    languages.join(",")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::User(cmd) => blocking(move || user_cmd(&settings, cmd)).await,
         Command::Token(cmd) => blocking(move || token_cmd(&settings, cmd)).await,
         Command::Audit(cmd) => blocking(move || audit_cmd(&settings, cmd)).await,
@@ -219,6 +250,38 @@ fn migrate(settings: &Settings) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn check_instrument(file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    match crate::instruments::check(&text) {
+        Ok(i) => {
+            let languages: Vec<&str> = i.languages().collect();
+            println!(
+                "{}: ok — {} ({}), {} items ({} scored), total {}..{}, {} bands, {} alert rules, languages {}",
+                file.display(),
+                i.id(),
+                i.short_name,
+                i.items.get_ref().len(),
+                i.scored_items().count(),
+                i.scoring.min.get_ref(),
+                i.scoring.max.get_ref(),
+                i.scoring.bands.get_ref().len(),
+                i.alerts.len(),
+                languages.join(", ")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(errors) => report_problems(file, &errors),
+    }
+}
+
+fn report_problems(file: &std::path::Path, errors: &[protocol::ProtocolError]) -> anyhow::Result<ExitCode> {
+    for e in errors {
+        eprintln!("{}:{}:{}: {}", file.display(), e.line, e.column, e.message);
+    }
+    eprintln!("{}: {} problem(s)", file.display(), errors.len());
+    Ok(ExitCode::FAILURE)
+}
+
 fn check_protocol(file: &std::path::Path) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     match protocol::check(&text) {
@@ -234,13 +297,7 @@ fn check_protocol(file: &std::path::Path) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("{}:{}:{}: {}", file.display(), e.line, e.column, e.message);
-            }
-            eprintln!("{}: {} problem(s)", file.display(), errors.len());
-            Ok(ExitCode::FAILURE)
-        }
+        Err(errors) => report_problems(file, &errors),
     }
 }
 

@@ -3,6 +3,7 @@
 //! Start with `docs/ARCHITECTURE.md`: it maps these modules and how a request flows.
 
 pub mod api;
+pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod cli;
@@ -10,12 +11,16 @@ pub mod db;
 pub mod enrolment;
 pub mod error;
 pub mod groups;
+pub mod instruments;
 pub mod json;
 pub mod outbox;
 pub mod protocol;
 pub mod randomisation;
+pub mod safety;
+pub mod scheduler;
 pub mod settings;
 pub mod startup;
 pub mod state;
+pub mod survey;
 pub mod telemetry;
 pub mod web;

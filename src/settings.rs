@@ -35,6 +35,9 @@ struct Raw {
     outbox_poll_ms: u64,
     outbox_max_attempts: i32,
     outbox_retry_ms: i64,
+    public_url: String,
+    instruments_dir: Option<PathBuf>,
+    scheduler_poll_ms: u64,
 }
 
 /// Checked settings.
@@ -58,6 +61,12 @@ pub struct Settings {
     pub json_logs: bool,
     /// Outgoing mail; `None` (no `smtp_host`) keeps messages queued and unsent.
     pub mail: Option<crate::outbox::worker::MailSettings>,
+    /// The server's address as participants and staff reach it: the base of links in messages.
+    pub public_url: String,
+    /// A folder of the study's own instrument files, added to the bundled ones.
+    pub instruments_dir: Option<PathBuf>,
+    /// How often schedules are swept (windows opened, missed marked) and alerts escalated.
+    pub scheduler_poll: Duration,
 }
 
 impl Settings {
@@ -79,7 +88,9 @@ impl Settings {
             .set_default("smtp_from", "trialdesk <trialdesk@localhost>")?
             .set_default("outbox_poll_ms", 10_000)?
             .set_default("outbox_max_attempts", 5)?
-            .set_default("outbox_retry_ms", 60_000)?;
+            .set_default("outbox_retry_ms", 60_000)?
+            .set_default("public_url", "http://127.0.0.1:8080")?
+            .set_default("scheduler_poll_ms", 60_000)?;
         match file {
             Some(path) => builder = builder.add_source(config::File::from(path).required(true)),
             None => builder = builder.add_source(config::File::with_name("trialdesk.toml").required(false)),
@@ -114,6 +125,13 @@ impl Settings {
         if raw.outbox_max_attempts < 1 || raw.outbox_poll_ms == 0 || raw.outbox_retry_ms < 1 {
             anyhow::bail!("outbox_max_attempts, outbox_poll_ms and outbox_retry_ms must be positive");
         }
+        let public_url = raw.public_url.trim_end_matches('/').to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            anyhow::bail!("public_url must start with http:// or https://, not `{public_url}`");
+        }
+        if raw.scheduler_poll_ms == 0 {
+            anyhow::bail!("scheduler_poll_ms must be positive");
+        }
         let mail = raw.smtp_host.map(|host| crate::outbox::worker::MailSettings {
             host,
             port: raw.smtp_port,
@@ -124,9 +142,13 @@ impl Settings {
             poll: Duration::from_millis(raw.outbox_poll_ms),
             max_attempts: raw.outbox_max_attempts,
             retry_base: chrono::Duration::milliseconds(raw.outbox_retry_ms),
+            public_url: public_url.clone(),
         });
         Ok(Self {
             mail,
+            public_url,
+            instruments_dir: raw.instruments_dir,
+            scheduler_poll: Duration::from_millis(raw.scheduler_poll_ms),
             database_url: DatabaseUrl::parse(&raw.database_url)?,
             bind: raw.bind,
             secret_key,

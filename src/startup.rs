@@ -43,6 +43,7 @@ pub struct Application {
 impl Application {
     /// Prepares the database, binds the listener and builds the server.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        crate::instruments::install(settings.instruments_dir.as_deref())?;
         let pool = db::pool(&settings.database_url, settings.pool_size);
         let prep_pool = pool.clone();
         let prep_settings = settings.clone();
@@ -70,7 +71,9 @@ impl Application {
             throttle: LoginThrottle::new(settings.login_attempts_per_minute),
             trust_proxy_headers: settings.trust_proxy_headers,
             study_key: StudyKey::derive(&secret),
+            public_url: settings.public_url.clone(),
         });
+        crate::scheduler::spawn(state.pool.clone(), settings.scheduler_poll);
         if let Some(mail) = settings.mail.clone() {
             crate::outbox::worker::spawn(state.pool.clone(), mail);
         } else {
@@ -105,6 +108,7 @@ impl Application {
                         .config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")),
                 )
                 .configure(crate::web::routes)
+                .configure(crate::survey::routes)
                 .default_service(web::to(not_found))
                 .wrap(sessions)
                 .wrap(from_fn(security_headers))

@@ -25,6 +25,8 @@ pub struct AppState {
     pub trust_proxy_headers: bool,
     /// Seeds the randomisation sequence; derived from the secret outside the database.
     pub study_key: StudyKey,
+    /// The base of participants' links (`{public_url}/s/{token}`).
+    pub public_url: String,
 }
 
 impl AppState {

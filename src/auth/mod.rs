@@ -24,16 +24,19 @@ pub enum Role {
     Moderator,
     StatisticianBlinded,
     StatisticianUnblinded,
+    /// The study clinician: acts on safety alerts and may read participants' contact details.
+    Clinician,
 }
 
 impl Role {
     /// Every role, in the order the permission matrix lists them.
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Admin,
         Role::Coordinator,
         Role::Moderator,
         Role::StatisticianBlinded,
         Role::StatisticianUnblinded,
+        Role::Clinician,
     ];
 
     /// The name stored in the database and used in the API and CLI.
@@ -44,6 +47,7 @@ impl Role {
             Role::Moderator => "moderator",
             Role::StatisticianBlinded => "statistician_blinded",
             Role::StatisticianUnblinded => "statistician_unblinded",
+            Role::Clinician => "clinician",
         }
     }
 

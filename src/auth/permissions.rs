@@ -38,6 +38,14 @@ pub enum Permission {
     RecordAttendance,
     /// Read the message outbox.
     ReadOutbox,
+    /// Read schedules of assessment, answers and scores.
+    ReadAssessments,
+    /// Make and revoke participants' survey links; correct submitted answers (with a reason).
+    ManageAssessments,
+    /// Read safety alerts and acknowledge, act on and close them.
+    HandleAlerts,
+    /// Choose who safety alerts go to, and in which order.
+    ConfigureSafety,
 }
 
 impl Permission {
@@ -50,9 +58,16 @@ impl Permission {
             | Permission::ReadAudit
             | Permission::Unblind
             | Permission::ReadNotices
-            | Permission::ReadOutbox => role == Role::Admin,
-            Permission::Screen | Permission::Enrol | Permission::ReadContacts | Permission::Randomise => {
+            | Permission::ReadOutbox
+            | Permission::ConfigureSafety => role == Role::Admin,
+            Permission::Screen
+            | Permission::Enrol
+            | Permission::Randomise
+            | Permission::ManageAssessments => {
                 matches!(role, Role::Admin | Role::Coordinator)
+            }
+            Permission::ReadContacts | Permission::ReadAssessments | Permission::HandleAlerts => {
+                matches!(role, Role::Admin | Role::Coordinator | Role::Clinician)
             }
             Permission::ReadParticipants => role != Role::Moderator,
             Permission::ManageGroups => matches!(role, Role::Admin | Role::Coordinator),
@@ -81,6 +96,10 @@ impl Permission {
             Permission::ReadGroups => "read groups",
             Permission::RecordAttendance => "record attendance",
             Permission::ReadOutbox => "read outbox",
+            Permission::ReadAssessments => "read assessments",
+            Permission::ManageAssessments => "manage assessments",
+            Permission::HandleAlerts => "handle safety alerts",
+            Permission::ConfigureSafety => "configure safety contacts",
         }
     }
 }
@@ -92,6 +111,9 @@ pub enum Access {
     Public,
     /// A signed-in staff member holding the permission.
     Staff(Permission),
+    /// A participant's personal survey link: the token in the path is the key, and it opens
+    /// that participant's own questionnaires only. Without a valid token: a clear page, 404 or 410.
+    SurveyLink,
 }
 
 /// One row of the matrix.
@@ -113,7 +135,7 @@ const fn page(method: &'static str, path: &'static str, access: Access) -> Endpo
     Endpoint { method, path, access, page: true }
 }
 
-use Access::{Public, Staff};
+use Access::{Public, Staff, SurveyLink};
 use Permission::*;
 
 /// Every endpoint the server has. A test fails if the OpenAPI document lists one not here.
@@ -171,6 +193,22 @@ pub const ENDPOINTS: &[Endpoint] = &[
     api("GET", "/api/v1/groups/{id}/attendance", Staff(ReadGroups)),
     api("GET", "/api/v1/participants/{id}/dose", Staff(ManageGroups)),
     api("GET", "/api/v1/outbox", Staff(ReadOutbox)),
+    api("GET", "/api/v1/instruments", Staff(ReadProtocol)),
+    api("GET", "/api/v1/instruments/{id}", Staff(ReadProtocol)),
+    api("GET", "/api/v1/assessments", Staff(ReadAssessments)),
+    api("GET", "/api/v1/assessments/{id}", Staff(ReadAssessments)),
+    api("POST", "/api/v1/assessments/{id}/corrections", Staff(ManageAssessments)),
+    api("GET", "/api/v1/participants/{id}/assessments", Staff(ReadAssessments)),
+    api("GET", "/api/v1/participants/{id}/survey-links", Staff(ManageAssessments)),
+    api("POST", "/api/v1/participants/{id}/survey-links", Staff(ManageAssessments)),
+    api("POST", "/api/v1/survey-links/{id}/revocation", Staff(ManageAssessments)),
+    api("GET", "/api/v1/alerts", Staff(HandleAlerts)),
+    api("GET", "/api/v1/alerts/{id}", Staff(HandleAlerts)),
+    api("POST", "/api/v1/alerts/{id}/acknowledgement", Staff(HandleAlerts)),
+    api("POST", "/api/v1/alerts/{id}/action", Staff(HandleAlerts)),
+    api("POST", "/api/v1/alerts/{id}/closure", Staff(HandleAlerts)),
+    api("GET", "/api/v1/safety/contacts", Staff(HandleAlerts)),
+    api("PUT", "/api/v1/safety/contacts", Staff(ConfigureSafety)),
     page("GET", "/", Staff(ReadProtocol)),
     page("GET", "/login", Public),
     page("POST", "/login", Public),
@@ -178,6 +216,14 @@ pub const ENDPOINTS: &[Endpoint] = &[
     page("GET", "/account/password", Staff(OwnAccount)),
     page("POST", "/account/password", Staff(OwnAccount)),
     page("GET", "/static/app.css", Public),
+    page("GET", "/s/{token}", SurveyLink),
+    page("POST", "/s/{token}/language", SurveyLink),
+    page("GET", "/s/{token}/help", SurveyLink),
+    page("GET", "/s/{token}/a/{assessment}/q/{n}", SurveyLink),
+    page("POST", "/s/{token}/a/{assessment}/q/{n}", SurveyLink),
+    page("GET", "/s/{token}/a/{assessment}/review", SurveyLink),
+    page("POST", "/s/{token}/a/{assessment}/submit", SurveyLink),
+    page("GET", "/s/{token}/a/{assessment}/done", SurveyLink),
 ];
 
 /// The matrix as the Markdown table in `docs/permissions.md`.
@@ -192,19 +238,20 @@ pub fn markdown_table() -> String {
     for e in ENDPOINTS {
         let needs = match e.access {
             Public => "public",
+            SurveyLink => "survey link",
             Staff(p) => p.name(),
         };
         out.push_str(&format!("| {} | `{}` | {needs} |", e.method, e.path));
         for role in Role::ALL {
             let cell = match e.access {
-                Public => "yes",
+                Public | SurveyLink => "yes",
                 Staff(p) if p.allows(role) => "yes",
                 Staff(_) => "403",
             };
             out.push_str(&format!(" {cell} |"));
         }
         let anon = match (e.access, e.page) {
-            (Public, _) => "yes",
+            (Public | SurveyLink, _) => "yes",
             (Staff(_), true) => "303 → /login",
             (Staff(_), false) => "401",
         };

@@ -262,6 +262,95 @@ diesel::joinable!(group_members -> participants (participant_id));
 diesel::joinable!(group_sessions -> support_groups (group_id));
 diesel::joinable!(attendance -> group_sessions (session_id));
 
+diesel::table! {
+    assessments (id) {
+        id -> Text,
+        participant_id -> Text,
+        timepoint -> Text,
+        instruments -> Text,
+        anchor -> Text,
+        target_date -> Nullable<Text>,
+        opens_at -> Nullable<Timestamp>,
+        closes_at -> Nullable<Timestamp>,
+        status -> Text,
+        completed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    responses (assessment_id, instrument, item) {
+        assessment_id -> Text,
+        instrument -> Text,
+        item -> Text,
+        value -> Nullable<Integer>,
+        answered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scores (assessment_id, instrument) {
+        assessment_id -> Text,
+        instrument -> Text,
+        total -> Nullable<Integer>,
+        prorated -> Bool,
+        answered -> Integer,
+        band -> Nullable<Text>,
+        scored_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    survey_links (id) {
+        id -> Text,
+        participant_id -> Text,
+        token_hash -> Text,
+        language -> Text,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    safety_contacts (position) {
+        position -> Integer,
+        user_id -> Text,
+    }
+}
+
+diesel::table! {
+    safety_alerts (id) {
+        id -> Text,
+        participant_id -> Text,
+        assessment_id -> Text,
+        instrument -> Text,
+        rule_id -> Text,
+        severity -> Text,
+        meaning -> Text,
+        created_at -> Timestamp,
+        due_at -> Timestamp,
+        level -> Integer,
+        status -> Text,
+        acknowledged_at -> Nullable<Timestamp>,
+        acknowledged_by -> Nullable<Text>,
+        action_taken -> Nullable<Text>,
+        action_at -> Nullable<Timestamp>,
+        action_by -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
+        closed_by -> Nullable<Text>,
+        closing_note -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(assessments -> participants (participant_id));
+diesel::joinable!(responses -> assessments (assessment_id));
+diesel::joinable!(scores -> assessments (assessment_id));
+diesel::joinable!(survey_links -> participants (participant_id));
+diesel::joinable!(safety_alerts -> participants (participant_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     api_tokens,
@@ -282,4 +371,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     attendance,
     participant_phases,
     outbox,
+    assessments,
+    responses,
+    scores,
+    survey_links,
+    safety_contacts,
+    safety_alerts,
 );

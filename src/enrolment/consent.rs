@@ -137,6 +137,7 @@ pub fn withdraw(
             ))
             .execute(c)?;
         crate::outbox::cancel_to_participant(c, &p.id, None, "withdrawn")?;
+        let not_applicable = crate::assessments::withdraw(c, &p.id)?;
         audit::append(
             c,
             ctx,
@@ -147,6 +148,7 @@ pub fn withdraw(
                 changes: vec![
                     Change::update("withdrawn_at", None::<NaiveDateTime>, now),
                     Change::set("withdrawal_keep_data", keep_data),
+                    Change::set("assessments_not_applicable", not_applicable),
                 ],
                 reason: Some(reason),
             },

@@ -387,6 +387,10 @@ pub fn enter_phase(conn: &mut DbConn, participant_id: &str, phase: &str, on: Nai
             ended_on: None,
         })
         .execute(conn)?;
+    if phase == "in_group" {
+        // Time points anchored on the group's start are dated now that it is known.
+        crate::assessments::resolve_group_start(conn, participant_id, on)?;
+    }
     Ok(())
 }
 

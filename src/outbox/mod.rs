@@ -32,6 +32,12 @@ pub enum Kind {
     ModeratorRoster,
     /// To an admin: something needs their attention (emergency unblinding).
     AdminNotice,
+    /// To a participant when an assessment window opens, with their personal link.
+    SurveyInvitation,
+    /// To a participant a few days later, while the questionnaires are still not sent.
+    SurveyReminder,
+    /// To a safety contact: an answer needs a clinician (never the answer itself).
+    SafetyAlert,
 }
 
 impl Kind {
@@ -42,13 +48,24 @@ impl Kind {
             Kind::SessionReminder => "session_reminder",
             Kind::ModeratorRoster => "moderator_roster",
             Kind::AdminNotice => "admin_notice",
+            Kind::SurveyInvitation => "survey_invitation",
+            Kind::SurveyReminder => "survey_reminder",
+            Kind::SafetyAlert => "safety_alert",
         }
     }
 
     fn parse(s: &str) -> Option<Kind> {
-        [Kind::Welcome, Kind::SessionReminder, Kind::ModeratorRoster, Kind::AdminNotice]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            Kind::Welcome,
+            Kind::SessionReminder,
+            Kind::ModeratorRoster,
+            Kind::AdminNotice,
+            Kind::SurveyInvitation,
+            Kind::SurveyReminder,
+            Kind::SafetyAlert,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -167,7 +184,7 @@ pub fn cancel_to_participant(
 ) -> QueryResult<usize> {
     let kinds: Vec<&str> = match kind {
         Some(k) => vec![k.as_str()],
-        None => vec!["welcome", "session_reminder"],
+        None => vec!["welcome", "session_reminder", "survey_invitation", "survey_reminder"],
     };
     diesel::update(
         outbox::table

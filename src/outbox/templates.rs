@@ -23,6 +23,11 @@ pub struct Values {
     /// Roster lines (moderators only).
     pub roster: Vec<String>,
     pub notice: String,
+    /// The participant's personal survey link (made at send time).
+    pub link: String,
+    /// The time point's name and the last day to answer.
+    pub timepoint: String,
+    pub due: String,
 }
 
 /// The welcome a participant gets when randomised.
@@ -89,6 +94,50 @@ pub fn moderator_roster(lang: &str, v: &Values) -> Text {
                 v.name, v.session_number, v.group_name, v.local_start, v.minutes
             ),
         },
+    }
+}
+
+/// A participant's invitation to their questionnaires, and the reminders after it.
+pub fn survey_invitation(lang: &str, v: &Values, reminder: bool) -> Text {
+    match lang {
+        "es" => Text {
+            subject: if reminder {
+                format!("Recordatorio: sus cuestionarios del estudio {}", v.study_name)
+            } else {
+                format!("Sus cuestionarios del estudio {} están listos", v.study_name)
+            },
+            body: format!(
+                "Hola {},\n\nSus cuestionarios de «{}» están listos. Toman unos 5 minutos y puede \
+                 contestarlos desde su teléfono o computadora:\n\n{}\n\nSus respuestas se guardan a medida \
+                 que avanza. Por favor, complételos antes del {}.\nEste enlace es personal: no lo comparta.\n",
+                v.name, v.timepoint, v.link, v.due
+            ),
+        },
+        _ => Text {
+            subject: if reminder {
+                format!("Reminder: your {} study questionnaires", v.study_name)
+            } else {
+                format!("Your {} study questionnaires are ready", v.study_name)
+            },
+            body: format!(
+                "Hello {},\n\nYour \"{}\" questionnaires are ready. They take about 5 minutes, on your \
+                 phone or computer:\n\n{}\n\nYour answers are saved as you go. Please complete them by {}.\n\
+                 This link is personal: please do not share it.\n",
+                v.name, v.timepoint, v.link, v.due
+            ),
+        },
+    }
+}
+
+/// A safety alert to a clinician: who (by study id), what rule, by when; never the answers.
+pub fn safety_alert(v: &Values) -> Text {
+    Text {
+        subject: format!("[{}] {} — {}", v.study_name, v.notice, v.study_id),
+        body: format!(
+            "Hello {},\n\n{}\nParticipant: {}\nAcknowledge by: {}\n\nOpen the alert in trialdesk: {}\n\n\
+             If it is not acknowledged in time it goes to the next safety contact.\n",
+            v.name, v.notice, v.study_id, v.due, v.link
+        ),
     }
 }
 

@@ -39,6 +39,8 @@ pub struct MailSettings {
     pub poll: StdDuration,
     pub max_attempts: i32,
     pub retry_base: Duration,
+    /// The server's address as participants reach it, for links in messages.
+    pub public_url: String,
 }
 
 /// Runs the worker until the runtime stops.
@@ -79,7 +81,7 @@ pub fn deliver_due(pool: &Pool, mail: &MailSettings) -> anyhow::Result<usize> {
     let mut sent = 0;
     for _ in 0..100 {
         let Some(m) = db::write_tx(&mut conn, claim_next)? else { break };
-        let outcome = match prepare(&mut conn, &m) {
+        let outcome = match prepare(&mut conn, &m, &mail.public_url) {
             Ok(Some((to, text))) => send(&smtp, mail, &m, to, text),
             Ok(None) => continue,
             Err(e) => Err(Failure::Temporary(format!("{e:#}"))),
@@ -128,7 +130,7 @@ fn describe(e: &lettre::transport::smtp::Error) -> Failure {
 
 /// The address and text of a message, read now; `None` when it must not be sent (the message is
 /// then marked cancelled with the reason).
-fn prepare(c: &mut DbConn, m: &Message) -> anyhow::Result<Option<(Mailbox, Text)>> {
+fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Option<(Mailbox, Text)>> {
     let payload: Value = serde_json::from_str(&m.payload).unwrap_or(Value::Null);
     let (protocol, _) = store::current_parsed(c).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut v = Values { study_name: protocol.study.code.get_ref().clone(), ..Values::default() };
@@ -182,12 +184,51 @@ fn prepare(c: &mut DbConn, m: &Message) -> anyhow::Result<Option<(Mailbox, Text)
             }
         }
     }
-    v.notice = payload["notice"].as_str().unwrap_or_default().to_owned();
+    if matches!(kind, Kind::SurveyInvitation | Kind::SurveyReminder) {
+        let id = payload["assessment_id"].as_str().unwrap_or_default();
+        let Some(a) = crate::assessments::find(c, id)? else { return skip(c, m, "assessment not found") };
+        if !matches!(a.status.as_str(), "scheduled" | "open") {
+            return skip(c, m, &format!("assessment {}", a.status));
+        }
+        // A fresh link for each message: the token exists only in this e-mail.
+        let days = *protocol.surveys.link_valid_days.get_ref();
+        let (_, token) =
+            db::write_tx(c, |c| crate::survey::links::issue(c, &a.participant_id, &m.language, days, None))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        v.link = format!("{public_url}/s/{token}");
+        v.timepoint = protocol
+            .assessments
+            .iter()
+            .find(|t| *t.id.get_ref() == a.timepoint)
+            .map_or_else(|| a.timepoint.clone(), |t| t.label.clone());
+        let tz: chrono_tz::Tz = protocol.study.time_zone.get_ref().parse().unwrap_or(chrono_tz::UTC);
+        v.due = a
+            .closes_at
+            .map(|t| (t.and_utc().with_timezone(&tz) - Duration::seconds(1)).format("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+    }
+    if kind == Kind::SafetyAlert {
+        let id = payload["alert_id"].as_str().unwrap_or_default();
+        let Some(alert) = crate::safety::find(c, id)? else { return skip(c, m, "alert not found") };
+        if alert.status != "open" {
+            return skip(c, m, "alert already acknowledged");
+        }
+        let sid = participants::find(c, &alert.participant_id)?.map(|p| p.study_id).unwrap_or_default();
+        v.study_id = sid;
+        v.notice = format!("{} safety alert: {}", alert.severity.to_uppercase(), alert.meaning);
+        v.due = format!("{} UTC", alert.due_at.format("%Y-%m-%d %H:%M"));
+        v.link = format!("{public_url}/alerts/{}", alert.id);
+    } else {
+        v.notice = payload["notice"].as_str().unwrap_or_default().to_owned();
+    }
     let text = match kind {
         Kind::Welcome => templates::welcome(&m.language, &v),
         Kind::SessionReminder => templates::session_reminder(&m.language, &v),
         Kind::ModeratorRoster => templates::moderator_roster(&m.language, &v),
         Kind::AdminNotice => templates::admin_notice(&v),
+        Kind::SurveyInvitation => templates::survey_invitation(&m.language, &v, false),
+        Kind::SurveyReminder => templates::survey_invitation(&m.language, &v, true),
+        Kind::SafetyAlert => templates::safety_alert(&v),
     };
     let to = Mailbox::new(
         Some(v.name.clone()),

@@ -4,13 +4,11 @@ use std::collections::HashSet;
 use std::fmt;
 use std::ops::Range;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 use toml::Spanned;
 
 use super::{Anchor, AnswerType, ArmKind, LocalText, Method, Protocol};
 
-/// Instruments a protocol may schedule (the instrument library arrives with the survey module).
-pub const KNOWN_INSTRUMENTS: &[&str] = &["phq9", "gad7", "ucla3", "who5"];
 /// Languages the participant-facing text ships in.
 pub const SUPPORTED_LANGUAGES: &[&str] = &["en", "es"];
 
@@ -42,6 +40,7 @@ pub fn check(text: &str) -> Result<Protocol, Vec<ProtocolError>> {
     checker.targets_and_groups(&protocol);
     checker.assessments(&protocol);
     checker.consent_forms(&protocol);
+    checker.surveys_and_safety(&protocol);
     let mut errors = checker.errors;
     if errors.is_empty() {
         Ok(protocol)
@@ -51,7 +50,7 @@ pub fn check(text: &str) -> Result<Protocol, Vec<ProtocolError>> {
     }
 }
 
-fn locate(text: &str, span: &Range<usize>, message: String) -> ProtocolError {
+pub(crate) fn locate(text: &str, span: &Range<usize>, message: String) -> ProtocolError {
     let start = span.start.min(text.len());
     let before = &text[..start];
     let line = before.matches('\n').count() + 1;
@@ -351,16 +350,24 @@ impl Checker<'_> {
                 self.err(&t.instruments, "a time point needs at least one instrument");
             }
             self.unique("instrument", t.instruments.get_ref());
+            let library = crate::instruments::library();
             for i in t.instruments.get_ref() {
-                if !KNOWN_INSTRUMENTS.contains(&i.get_ref().as_str()) {
-                    self.err(
-                        i,
-                        format!(
-                            "unknown instrument `{}`; known: {}",
-                            i.get_ref(),
-                            KNOWN_INSTRUMENTS.join(", ")
-                        ),
-                    );
+                let Some(inst) = library.get(i.get_ref()) else {
+                    let known: Vec<&str> = library.ids().collect();
+                    self.err(i, format!("unknown instrument `{}`; known: {}", i.get_ref(), known.join(", ")));
+                    continue;
+                };
+                for lang in p.study.languages.get_ref() {
+                    if !inst.languages().any(|l| l == lang.get_ref()) {
+                        self.err(
+                            i,
+                            format!(
+                                "{} has no `{}` wording, a language of the study",
+                                i.get_ref(),
+                                lang.get_ref()
+                            ),
+                        );
+                    }
                 }
             }
         }
@@ -400,5 +407,31 @@ impl Checker<'_> {
             }
             self.local_text("consent form title", &form.title, &languages);
         }
+    }
+
+    fn surveys_and_safety(&mut self, p: &Protocol) {
+        let s = &p.surveys;
+        let mut last = 0;
+        for d in s.reminder_days.get_ref() {
+            if *d.get_ref() <= last {
+                self.err(d, "reminder days must be positive and increasing (days after the window opens)");
+            }
+            last = *d.get_ref();
+        }
+        if *s.link_valid_days.get_ref() < 1 {
+            self.err(&s.link_valid_days, "link_valid_days must be at least 1");
+        }
+        if NaiveTime::parse_from_str(s.invite_time.get_ref(), "%H:%M").is_err() {
+            self.err(&s.invite_time, "invite_time must be a wall-clock time written HH:MM");
+        }
+        let safety = &p.safety;
+        for minutes in [&safety.urgent_acknowledge_minutes, &safety.notify_acknowledge_minutes] {
+            if *minutes.get_ref() < 1 {
+                self.err(minutes, "acknowledgement windows must be at least one minute");
+            }
+        }
+        let languages: Vec<String> =
+            p.study.languages.get_ref().iter().map(|l| l.get_ref().clone()).collect();
+        self.local_text("crisis_resources", &safety.crisis_resources, &languages);
     }
 }

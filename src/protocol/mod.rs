@@ -34,6 +34,10 @@ pub struct Protocol {
     pub groups: GroupSettings,
     pub assessments: Vec<TimePoint>,
     pub consent_forms: Vec<ConsentForm>,
+    #[serde(default)]
+    pub surveys: SurveySettings,
+    #[serde(default)]
+    pub safety: SafetySettings,
 }
 
 /// Who the study is and how participants are addressed.
@@ -210,6 +214,56 @@ pub struct ConsentForm {
     /// Approval date, `YYYY-MM-DD`.
     pub approved_on: Spanned<String>,
     pub title: Spanned<LocalText>,
+}
+
+/// How participants are invited to their questionnaires.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SurveySettings {
+    /// Reminders after the invitation, in days after the window opens (stopped once completed).
+    pub reminder_days: Spanned<Vec<Spanned<i64>>>,
+    /// How long a personal survey link works.
+    pub link_valid_days: Spanned<i64>,
+    /// The study-zone wall-clock time invitations and reminders go out, `HH:MM`.
+    pub invite_time: Spanned<String>,
+}
+
+impl Default for SurveySettings {
+    fn default() -> Self {
+        Self {
+            reminder_days: Spanned::new(0..0, vec![Spanned::new(0..0, 3), Spanned::new(0..0, 7)]),
+            link_valid_days: Spanned::new(0..0, 30),
+            invite_time: Spanned::new(0..0, "09:00".into()),
+        }
+    }
+}
+
+/// What happens when an answer raises a safety alert.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SafetySettings {
+    /// An urgent alert (PHQ-9 item 9) escalates to the next contact if unacknowledged this long.
+    pub urgent_acknowledge_minutes: Spanned<i64>,
+    /// The same for alerts of `notify` severity.
+    pub notify_acknowledge_minutes: Spanned<i64>,
+    /// Shown to a participant at once after an answer with crisis resources, in each language.
+    pub crisis_resources: Spanned<LocalText>,
+}
+
+impl Default for SafetySettings {
+    fn default() -> Self {
+        let text: LocalText = [
+            ("en".to_owned(), "If you are thinking about hurting yourself, or feel you would be better off dead, you can talk to someone now: call or text 988 (the 988 Suicide & Crisis Lifeline, free, 24 hours a day), or chat at 988lifeline.org. If you are in danger right now, call 911. A member of the study team will also contact you soon.".to_owned()),
+            ("es".to_owned(), "Si está pensando en hacerse daño, o siente que estaría mejor muerto(a), puede hablar con alguien ahora: llame o envíe un mensaje de texto al 988 (Línea 988 de Prevención del Suicidio y Crisis, gratuita, las 24 horas; oprima 2 para español), o chatee en 988lineadevida.org. Si está en peligro ahora mismo, llame al 911. Alguien del equipo del estudio también se comunicará con usted pronto.".to_owned()),
+        ]
+        .into_iter()
+        .collect();
+        Self {
+            urgent_acknowledge_minutes: Spanned::new(0..0, 60),
+            notify_acknowledge_minutes: Spanned::new(0..0, 3 * 24 * 60),
+            crisis_resources: Spanned::new(0..0, text),
+        }
+    }
 }
 
 impl Protocol {

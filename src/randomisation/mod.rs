@@ -276,12 +276,15 @@ pub fn randomise(
             serde_json::json!({}),
             db::now(),
         )?;
-        crate::groups::formation::record_allocation_phase(
+        let today = crate::groups::study_today(&protocol);
+        crate::groups::formation::record_allocation_phase(c, &protocol, &participant.id, &row.arm_id, today)?;
+        let schedule = crate::assessments::generate(
             c,
             &protocol,
             &participant.id,
             &row.arm_id,
-            crate::groups::study_today(&protocol),
+            today,
+            &participant.preferred_language,
         )?;
         audit::append(
             c,
@@ -294,6 +297,7 @@ pub fn randomise(
                     Change::set("arm_id", &row.arm_id),
                     Change::set("allocation_seq", row.seq),
                     Change::set("method", &row.method),
+                    Change::set("assessments_scheduled", schedule.len()),
                 ],
                 reason: None,
             },

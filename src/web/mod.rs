@@ -316,7 +316,7 @@ async fn stylesheet() -> HttpResponse {
 }
 
 /// Renders a template, or a plain 500 if rendering fails (it cannot for these fixed templates).
-trait RespondHtml {
+pub(crate) trait RespondHtml {
     fn respond_to_html(&self) -> HttpResponse;
 }
 

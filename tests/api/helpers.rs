@@ -237,6 +237,13 @@ pub struct Mail {
     pub body: String,
 }
 
+impl Mail {
+    /// An invitation or reminder to questionnaires (sent at once or later, by time of day).
+    pub fn is_survey(&self) -> bool {
+        self.subject.contains("questionnaires") || self.subject.contains("cuestionarios")
+    }
+}
+
 /// A port nothing listens on (bound, then released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
@@ -285,14 +292,23 @@ impl SmtpSink {
 
     /// Waits until at least `n` messages arrived (or 20 s passed), then returns them all.
     pub async fn wait_for(&self, n: usize) -> Vec<Mail> {
+        self.wait_for_where(n, |_| true).await
+    }
+
+    /// Waits until `n` received messages pass `keep`; returns those.
+    pub async fn wait_for_where(&self, n: usize, keep: impl Fn(&Mail) -> bool) -> Vec<Mail> {
         for _ in 0..200 {
-            let got = self.messages();
+            let got = self.messages_where(&keep);
             if got.len() >= n {
                 return got;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        self.messages()
+        self.messages_where(&keep)
+    }
+
+    pub fn messages_where(&self, keep: impl Fn(&Mail) -> bool) -> Vec<Mail> {
+        self.messages().into_iter().filter(|m| keep(m)).collect()
     }
 }
 
@@ -315,5 +331,6 @@ pub fn test_mail(port: u16) -> trialdesk::outbox::worker::MailSettings {
         poll: Duration::from_millis(200),
         max_attempts: 3,
         retry_base: chrono::Duration::milliseconds(200),
+        public_url: "http://127.0.0.1:8080".into(),
     }
 }

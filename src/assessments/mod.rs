@@ -1,0 +1,362 @@
+//! Schedules of assessment: each participant's time points, generated from the protocol when
+//! they are randomised, with target dates, windows and states.
+//!
+//! States: `scheduled` → `open` (the window has opened) → `completed`, or `missed` once the
+//! window closes; `not_applicable` after withdrawal, or for a group-anchored time point in an arm
+//! without groups. A time point anchored on the group's start has no dates until the
+//! participant's group begins (for a waitlist arm, after the wait: their phase timeline).
+//!
+//! Responses and scoring live in `responses`; the background pass that opens windows and marks
+//! missed assessments is `sweep`.
+
+pub mod responses;
+pub mod routes;
+
+use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::audit::{self, Actor, Change, Context, Event};
+use crate::db::schema::{assessments, participants};
+use crate::db::{self, DbConn};
+use crate::groups::calendar::local_to_utc;
+use crate::outbox::{self, Kind, Recipient};
+use crate::protocol::{Anchor, Protocol, TimePoint};
+
+/// One time point of one participant's schedule.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
+#[diesel(table_name = assessments)]
+pub struct Assessment {
+    pub id: String,
+    pub participant_id: String,
+    pub timepoint: String,
+    /// Instrument ids, comma-separated, in the order they are asked.
+    pub instruments: String,
+    pub anchor: String,
+    /// The target day in the study's zone, `YYYY-MM-DD`; null until the anchor is known.
+    pub target_date: Option<String>,
+    /// When the window opens and closes (UTC): local midnight in the study's zone.
+    pub opens_at: Option<NaiveDateTime>,
+    pub closes_at: Option<NaiveDateTime>,
+    /// `scheduled`, `open`, `completed`, `missed` or `not_applicable`.
+    pub status: String,
+    pub completed_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+impl Assessment {
+    pub fn instrument_ids(&self) -> Vec<&str> {
+        self.instruments.split(',').filter(|s| !s.is_empty()).collect()
+    }
+
+    /// Whether the participant may answer it at `now`: not finished, and inside its window.
+    pub fn is_answerable(&self, now: NaiveDateTime) -> bool {
+        matches!(self.status.as_str(), "scheduled" | "open")
+            && self.opens_at.is_some_and(|o| o <= now)
+            && self.closes_at.is_some_and(|c| now < c)
+    }
+}
+
+fn study_zone(protocol: &Protocol) -> chrono_tz::Tz {
+    protocol.study.time_zone.get_ref().parse().unwrap_or(chrono_tz::UTC)
+}
+
+/// A time point's window around `target`: from local midnight `window_before_days` earlier to
+/// the end of the local day `window_after_days` later, as UTC instants.
+pub fn window(protocol: &Protocol, tp: &TimePoint, target: NaiveDate) -> (NaiveDateTime, NaiveDateTime) {
+    let tz = study_zone(protocol);
+    let first = target - Duration::days(*tp.window_before_days.get_ref());
+    let after_last = target + Duration::days(*tp.window_after_days.get_ref() + 1);
+    (
+        local_to_utc(first, NaiveTime::MIN, tz).naive_utc(),
+        local_to_utc(after_last, NaiveTime::MIN, tz).naive_utc(),
+    )
+}
+
+/// Creates a newly randomised participant's schedule (in the randomisation's transaction) and
+/// queues the invitations and reminders of each dated time point.
+pub fn generate(
+    conn: &mut DbConn,
+    protocol: &Protocol,
+    participant_id: &str,
+    arm_id: &str,
+    randomised_on: NaiveDate,
+    language: &str,
+) -> QueryResult<Vec<Assessment>> {
+    let arm = protocol.arms.iter().find(|a| a.id.get_ref() == arm_id);
+    let has_groups = arm.is_some_and(|a| a.delivers_groups);
+    let now = db::now();
+    let mut rows = Vec::new();
+    for tp in &protocol.assessments {
+        let (anchor, target, status) = match tp.anchor {
+            Anchor::Randomisation => ("randomisation", Some(randomised_on), "scheduled"),
+            Anchor::GroupStart if has_groups => ("group_start", None, "scheduled"),
+            Anchor::GroupStart => ("group_start", None, "not_applicable"),
+        };
+        let mut a = Assessment {
+            id: uuid::Uuid::now_v7().to_string(),
+            participant_id: participant_id.to_owned(),
+            timepoint: tp.id.get_ref().clone(),
+            instruments: tp
+                .instruments
+                .get_ref()
+                .iter()
+                .map(|i| i.get_ref().as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            anchor: anchor.into(),
+            target_date: None,
+            opens_at: None,
+            closes_at: None,
+            status: status.into(),
+            completed_at: None,
+            created_at: now,
+        };
+        if let Some(anchor_day) = target {
+            date(&mut a, protocol, tp, anchor_day, now);
+        }
+        diesel::insert_into(assessments::table).values(&a).execute(conn)?;
+        if a.target_date.is_some() {
+            enqueue_invitations(conn, protocol, &a, language)?;
+        }
+        rows.push(a);
+    }
+    Ok(rows)
+}
+
+/// Sets a time point's dates from its anchor day.
+fn date(a: &mut Assessment, protocol: &Protocol, tp: &TimePoint, anchor_day: NaiveDate, now: NaiveDateTime) {
+    let target = anchor_day + Duration::days(*tp.offset_days.get_ref());
+    let (opens, closes) = window(protocol, tp, target);
+    a.target_date = Some(target.format("%Y-%m-%d").to_string());
+    a.opens_at = Some(opens);
+    a.closes_at = Some(closes);
+    if opens <= now && now < closes {
+        a.status = "open".into();
+    }
+}
+
+/// Dates a participant's group-anchored time points once their group begins on `first_day`
+/// (called as they enter the `in_group` phase). A later move to another group changes nothing:
+/// the anchor is the first group start.
+pub fn resolve_group_start(conn: &mut DbConn, participant_id: &str, first_day: NaiveDate) -> QueryResult<()> {
+    let pending: Vec<Assessment> = assessments::table
+        .filter(assessments::participant_id.eq(participant_id))
+        .filter(assessments::anchor.eq("group_start"))
+        .filter(assessments::target_date.is_null())
+        .filter(assessments::status.eq("scheduled"))
+        .select(Assessment::as_select())
+        .load(conn)?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let (protocol, _) = crate::protocol::store::current_parsed(conn)
+        .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?;
+    let language: String =
+        participants::table.find(participant_id).select(participants::preferred_language).first(conn)?;
+    let now = db::now();
+    for mut a in pending {
+        let Some(tp) = protocol.assessments.iter().find(|t| *t.id.get_ref() == a.timepoint) else { continue };
+        date(&mut a, &protocol, tp, first_day, now);
+        diesel::update(assessments::table.find(&a.id))
+            .set((
+                assessments::target_date.eq(&a.target_date),
+                assessments::opens_at.eq(a.opens_at),
+                assessments::closes_at.eq(a.closes_at),
+                assessments::status.eq(&a.status),
+            ))
+            .execute(conn)?;
+        enqueue_invitations(conn, &protocol, &a, &language)?;
+    }
+    Ok(())
+}
+
+/// Queues the invitation (at `invite_time` on the day the window opens, or now if that has
+/// passed) and each reminder still inside the window. The worker drops any that are no longer
+/// needed when their time comes (completed, missed, withdrawn).
+fn enqueue_invitations(
+    conn: &mut DbConn,
+    protocol: &Protocol,
+    a: &Assessment,
+    language: &str,
+) -> QueryResult<()> {
+    let (Some(opens), Some(closes)) = (a.opens_at, a.closes_at) else { return Ok(()) };
+    let tz = study_zone(protocol);
+    let time =
+        NaiveTime::parse_from_str(protocol.surveys.invite_time.get_ref(), "%H:%M").unwrap_or(NaiveTime::MIN);
+    let open_day = opens.and_utc().with_timezone(&tz).date_naive();
+    let at = |days: i64| local_to_utc(open_day + Duration::days(days), time, tz).naive_utc();
+    let now = db::now();
+    let to = Recipient::Participant(a.participant_id.clone());
+    let payload = serde_json::json!({ "assessment_id": a.id });
+    let invite_at = at(0).max(now);
+    if invite_at < closes {
+        let key = format!("survey:{}:invitation", a.id);
+        outbox::enqueue(conn, &key, Kind::SurveyInvitation, &to, language, payload.clone(), invite_at)?;
+    }
+    for d in protocol.surveys.reminder_days.get_ref() {
+        let due = at(*d.get_ref());
+        if due > now && due < closes {
+            let key = format!("survey:{}:reminder:{}", a.id, d.get_ref());
+            outbox::enqueue(conn, &key, Kind::SurveyReminder, &to, language, payload.clone(), due)?;
+        }
+    }
+    Ok(())
+}
+
+/// What one sweep changed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Sweep {
+    pub opened: usize,
+    pub missed: usize,
+}
+
+/// Opens windows that have opened and marks as missed those that closed unfinished, as of `now`.
+/// Runs in the background every minute (and from tests, with any `now`). Each change is audited.
+pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Sweep> {
+    db::write_tx(conn, |c| {
+        let ctx = Context { actor: Actor::system(), request_id: None };
+        let closing: Vec<Assessment> = assessments::table
+            .filter(assessments::status.eq_any(["scheduled", "open"]))
+            .filter(assessments::closes_at.le(now))
+            .select(Assessment::as_select())
+            .load(c)?;
+        for a in &closing {
+            set_status(c, &ctx, a, "missed", "the window closed before the questionnaires were submitted")?;
+            outbox::cancel(c, &format!("survey:{}:", a.id), "window closed")?;
+        }
+        let opening: Vec<Assessment> = assessments::table
+            .filter(assessments::status.eq("scheduled"))
+            .filter(assessments::opens_at.le(now))
+            .filter(assessments::closes_at.gt(now))
+            .select(Assessment::as_select())
+            .load(c)?;
+        for a in &opening {
+            set_status(c, &ctx, a, "open", "the window opened")?;
+        }
+        Ok(Sweep { opened: opening.len(), missed: closing.len() })
+    })
+}
+
+fn set_status(c: &mut DbConn, ctx: &Context, a: &Assessment, to: &str, why: &str) -> QueryResult<()> {
+    diesel::update(assessments::table.find(&a.id)).set(assessments::status.eq(to)).execute(c)?;
+    audit::append(
+        c,
+        ctx,
+        Event {
+            action: "assessment_status",
+            entity: "assessment",
+            entity_id: &a.id,
+            changes: vec![Change::update("status", &a.status, to)],
+            reason: Some(why),
+        },
+    )?;
+    Ok(())
+}
+
+/// After a withdrawal: nothing more is asked. Runs in the withdrawal's transaction, which audits it.
+pub fn withdraw(conn: &mut DbConn, participant_id: &str) -> QueryResult<usize> {
+    diesel::update(
+        assessments::table
+            .filter(assessments::participant_id.eq(participant_id))
+            .filter(assessments::status.eq_any(["scheduled", "open"])),
+    )
+    .set(assessments::status.eq("not_applicable"))
+    .execute(conn)
+}
+
+/// A row of the coordinator's list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Listed {
+    #[serde(flatten)]
+    pub assessment: Assessment,
+    pub study_id: String,
+    /// Open and past its target date (the window is still open).
+    pub overdue: bool,
+}
+
+/// Which assessments a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    /// Open now (overdue ones included).
+    Open,
+    /// Open and past the target date.
+    Overdue,
+    Missed,
+    Scheduled,
+    Completed,
+    All,
+}
+
+impl Filter {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "open" => Filter::Open,
+            "overdue" => Filter::Overdue,
+            "missed" => Filter::Missed,
+            "scheduled" => Filter::Scheduled,
+            "completed" => Filter::Completed,
+            "all" => Filter::All,
+            _ => return None,
+        })
+    }
+}
+
+/// Assessments by state, earliest target first, with each participant's study id.
+pub fn list(
+    conn: &mut DbConn,
+    protocol: &Protocol,
+    filter: Filter,
+    participant: Option<&str>,
+) -> QueryResult<Vec<Listed>> {
+    let mut q = assessments::table
+        .inner_join(participants::table)
+        .select((Assessment::as_select(), participants::study_id))
+        .order((assessments::target_date.asc(), participants::study_id.asc()))
+        .into_boxed();
+    q = match filter {
+        Filter::Open | Filter::Overdue => q.filter(assessments::status.eq("open")),
+        Filter::Missed => q.filter(assessments::status.eq("missed")),
+        Filter::Scheduled => q.filter(assessments::status.eq("scheduled")),
+        Filter::Completed => q.filter(assessments::status.eq("completed")),
+        Filter::All => q,
+    };
+    if let Some(pid) = participant {
+        q = q.filter(assessments::participant_id.eq(pid.to_owned()));
+    }
+    let today = crate::groups::study_today(protocol).format("%Y-%m-%d").to_string();
+    let rows: Vec<(Assessment, String)> = q.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(a, study_id)| {
+            let overdue = a.status == "open" && a.target_date.as_ref().is_some_and(|t| *t < today);
+            Listed { assessment: a, study_id, overdue }
+        })
+        .filter(|l| filter != Filter::Overdue || l.overdue)
+        .collect())
+}
+
+/// One assessment by id.
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Assessment>> {
+    assessments::table.find(id).select(Assessment::as_select()).first(conn).optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time")
+    }
+
+    #[test]
+    fn a_window_runs_from_local_midnight_to_the_end_of_the_last_local_day_across_a_clock_change() {
+        let protocol = crate::protocol::check(crate::protocol::BUNDLED).expect("bundled");
+        let week6 = protocol.assessments.iter().find(|t| t.id.get_ref() == "week6").expect("week6");
+        // Target Sunday 2027-03-14, the day New York springs forward; window −7..+7 days.
+        let (opens, closes) = window(&protocol, week6, NaiveDate::from_ymd_opt(2027, 3, 14).expect("date"));
+        assert_eq!(opens, at("2027-03-07 05:00"), "midnight EST is 05:00 UTC");
+        assert_eq!(closes, at("2027-03-22 04:00"), "midnight EDT is 04:00 UTC");
+    }
+}

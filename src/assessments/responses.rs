@@ -1,0 +1,336 @@
+//! Answers and scores: saved one answer at a time as the participant goes, final on submission
+//! (idempotent, scored, audited), corrected afterwards only by a coordinator with a reason.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::Assessment;
+use crate::audit::{self, Change, Context, Event};
+use crate::db::schema::{assessments, responses, scores};
+use crate::db::{self, DbConn};
+use crate::error::AppError;
+use crate::instruments::scoring::{self, Answers};
+use crate::instruments::{Instrument, Library, Severity};
+use crate::protocol::Protocol;
+use crate::safety;
+
+/// A stored score.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
+#[diesel(table_name = scores)]
+pub struct StoredScore {
+    pub assessment_id: String,
+    pub instrument: String,
+    pub total: Option<i32>,
+    pub prorated: bool,
+    pub answered: i32,
+    pub band: Option<String>,
+    pub scored_at: chrono::NaiveDateTime,
+}
+
+/// Every answer of an assessment, per instrument.
+pub fn answers(conn: &mut DbConn, assessment_id: &str) -> QueryResult<BTreeMap<String, Answers>> {
+    let rows: Vec<(String, String, Option<i32>)> = responses::table
+        .filter(responses::assessment_id.eq(assessment_id))
+        .select((responses::instrument, responses::item, responses::value))
+        .load(conn)?;
+    let mut out: BTreeMap<String, Answers> = BTreeMap::new();
+    for (inst, item, value) in rows {
+        out.entry(inst).or_default().insert(item, value);
+    }
+    Ok(out)
+}
+
+pub fn scores_of(conn: &mut DbConn, assessment_id: &str) -> QueryResult<Vec<StoredScore>> {
+    scores::table.filter(scores::assessment_id.eq(assessment_id)).select(StoredScore::as_select()).load(conn)
+}
+
+/// The instruments of an assessment, from the library.
+pub fn instruments_of(library: &Library, a: &Assessment) -> Result<Vec<Arc<Instrument>>, AppError> {
+    a.instrument_ids()
+        .into_iter()
+        .map(|id| {
+            library
+                .get(id)
+                .cloned()
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("instrument {id} is not in the library")))
+        })
+        .collect()
+}
+
+fn check_answer(inst: &Instrument, item: &str, value: Option<i32>, field: &str) -> Result<(), AppError> {
+    let it = inst
+        .item(item)
+        .ok_or_else(|| AppError::validation(field, format!("{} has no item `{item}`", inst.id())))?;
+    if let Some(v) = value
+        && !inst.options_of(it).iter().any(|o| *o.value.get_ref() == v)
+    {
+        let allowed: Vec<String> =
+            inst.options_of(it).iter().map(|o| o.value.get_ref().to_string()).collect();
+        return Err(AppError::validation(
+            field,
+            format!("{v} is not an answer to {item}; allowed: {}", allowed.join(", ")),
+        ));
+    }
+    Ok(())
+}
+
+/// One answer to one item; `None` is an item skipped.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub instrument: String,
+    pub item: String,
+    pub value: Option<i32>,
+}
+
+/// What saving an answer did.
+#[derive(Debug, Clone, Default)]
+pub struct Saved {
+    /// Urgent alerts the answer raised that come with crisis resources: show them now.
+    pub show_crisis_resources: bool,
+}
+
+/// Saves (or changes) one answer of an assessment still being answered. An answer that meets
+/// an urgent rule raises its alert at once, before the questionnaire is submitted.
+pub fn save_answer(
+    conn: &mut DbConn,
+    ctx: &Context,
+    library: &Library,
+    assessment_id: &str,
+    participant_id: &str,
+    answer: &Answer,
+) -> Result<Saved, AppError> {
+    let (instrument, item, value) = (answer.instrument.as_str(), answer.item.as_str(), answer.value);
+    db::write_tx(conn, |c| {
+        let a = answerable(c, assessment_id, participant_id)?;
+        let inst = instruments_of(library, &a)?
+            .into_iter()
+            .find(|i| i.id() == instrument)
+            .ok_or_else(|| AppError::validation("instrument", "not part of this assessment"))?;
+        check_answer(&inst, item, value, "answer")?;
+        let now = db::now();
+        diesel::delete(
+            responses::table
+                .filter(responses::assessment_id.eq(&a.id))
+                .filter(responses::instrument.eq(instrument))
+                .filter(responses::item.eq(item)),
+        )
+        .execute(c)?;
+        diesel::insert_into(responses::table)
+            .values((
+                responses::assessment_id.eq(&a.id),
+                responses::instrument.eq(instrument),
+                responses::item.eq(item),
+                responses::value.eq(value),
+                responses::answered_at.eq(now),
+            ))
+            .execute(c)?;
+        let mut saved = Saved::default();
+        let (protocol, _) = crate::protocol::store::current_parsed(c)?;
+        for rule in inst.alerts.iter().filter(|r| *r.severity.get_ref() == Severity::Urgent) {
+            if scoring::item_rule_holds(rule, item, value) {
+                safety::raise(c, ctx, &protocol, &a, instrument, rule)?;
+                saved.show_crisis_resources |= rule.crisis_resources;
+            }
+        }
+        Ok(saved)
+    })
+}
+
+/// The assessment, if this participant may still answer it now.
+fn answerable(c: &mut DbConn, assessment_id: &str, participant_id: &str) -> Result<Assessment, AppError> {
+    let a = super::find(c, assessment_id)?
+        .filter(|a| a.participant_id == participant_id)
+        .ok_or_else(|| AppError::NotFound("questionnaire".into()))?;
+    if !a.is_answerable(db::now()) {
+        return Err(AppError::conflict("not_open", "this questionnaire is no longer open"));
+    }
+    Ok(a)
+}
+
+/// The result of a submission.
+#[derive(Debug, Clone)]
+pub enum Submitted {
+    /// Scored and stored now.
+    Now { crisis_resources: bool },
+    /// It had been submitted before: nothing changed (a double submit stores one).
+    Already,
+}
+
+/// The participant's baseline total of an instrument: the protocol's first time point.
+fn baseline_total(
+    c: &mut DbConn,
+    protocol: &Protocol,
+    a: &Assessment,
+    instrument: &str,
+) -> QueryResult<Option<i32>> {
+    let Some(first) = protocol.assessments.first().map(|t| t.id.get_ref().clone()) else { return Ok(None) };
+    if first == a.timepoint {
+        return Ok(None);
+    }
+    let total: Option<Option<i32>> = scores::table
+        .inner_join(assessments::table)
+        .filter(assessments::participant_id.eq(&a.participant_id))
+        .filter(assessments::timepoint.eq(first))
+        .filter(scores::instrument.eq(instrument))
+        .select(scores::total)
+        .first(c)
+        .optional()?;
+    Ok(total.flatten())
+}
+
+/// Scores one instrument, stores the score, and raises the alerts its rules call for.
+fn score_and_alert(
+    c: &mut DbConn,
+    ctx: &Context,
+    protocol: &Protocol,
+    a: &Assessment,
+    inst: &Instrument,
+    given: &Answers,
+) -> Result<(scoring::Score, bool), AppError> {
+    let s = scoring::score(inst, given);
+    diesel::delete(
+        scores::table.filter(scores::assessment_id.eq(&a.id)).filter(scores::instrument.eq(inst.id())),
+    )
+    .execute(c)?;
+    diesel::insert_into(scores::table)
+        .values(&StoredScore {
+            assessment_id: a.id.clone(),
+            instrument: inst.id().to_owned(),
+            total: s.total,
+            prorated: s.prorated,
+            answered: s.answered,
+            band: s.band.clone(),
+            scored_at: db::now(),
+        })
+        .execute(c)?;
+    let baseline = baseline_total(c, protocol, a, inst.id())?;
+    let mut crisis = false;
+    for rule in scoring::triggered(inst, given, &s, baseline) {
+        safety::raise(c, ctx, protocol, a, inst.id(), rule)?;
+        crisis |= rule.crisis_resources;
+    }
+    Ok((s, crisis))
+}
+
+/// Submits an assessment: final, scored and audited. Submitting again changes nothing.
+pub fn submit(
+    conn: &mut DbConn,
+    ctx: &Context,
+    library: &Library,
+    assessment_id: &str,
+    participant_id: &str,
+) -> Result<Submitted, AppError> {
+    db::write_tx(conn, |c| {
+        if let Some(a) = super::find(c, assessment_id)?.filter(|a| a.participant_id == participant_id)
+            && a.status == "completed"
+        {
+            return Ok(Submitted::Already);
+        }
+        let a = answerable(c, assessment_id, participant_id)?;
+        let (protocol, _) = crate::protocol::store::current_parsed(c)?;
+        let given = answers(c, &a.id)?;
+        let mut changes = Vec::new();
+        let mut crisis = false;
+        for inst in instruments_of(library, &a)? {
+            let empty = Answers::new();
+            let answers = given.get(inst.id()).unwrap_or(&empty);
+            let (s, raised_crisis) = score_and_alert(c, ctx, &protocol, &a, &inst, answers)?;
+            crisis |= raised_crisis;
+            for item in inst.items.get_ref() {
+                let v = answers.get(item.id.get_ref()).copied().flatten();
+                changes.push(Change::set(item.id.get_ref(), v));
+            }
+            changes.push(Change::set(&format!("{}_total", inst.id()), s.total));
+        }
+        let now = db::now();
+        diesel::update(assessments::table.find(&a.id))
+            .set((assessments::status.eq("completed"), assessments::completed_at.eq(now)))
+            .execute(c)?;
+        changes.insert(0, Change::update("status", &a.status, "completed"));
+        crate::outbox::cancel(c, &format!("survey:{}:", a.id), "completed")?;
+        audit::append(
+            c,
+            ctx,
+            Event {
+                action: "submit_assessment",
+                entity: "assessment",
+                entity_id: &a.id,
+                changes,
+                reason: None,
+            },
+        )?;
+        Ok(Submitted::Now { crisis_resources: crisis })
+    })
+}
+
+/// A coordinator's correction of one answer of a completed assessment, with a reason: the
+/// instrument is scored again and any alert the new answer calls for is raised.
+pub fn correct(
+    conn: &mut DbConn,
+    ctx: &Context,
+    library: &Library,
+    assessment_id: &str,
+    answer: &Answer,
+    reason: &str,
+) -> Result<StoredScore, AppError> {
+    let (instrument, item, value) = (answer.instrument.as_str(), answer.item.as_str(), answer.value);
+    db::write_tx(conn, |c| {
+        let a = super::find(c, assessment_id)?.ok_or_else(|| AppError::NotFound("assessment".into()))?;
+        if a.status != "completed" {
+            return Err(AppError::conflict(
+                "not_completed",
+                "only a submitted assessment is corrected; the participant can still change their answers",
+            ));
+        }
+        let inst = instruments_of(library, &a)?
+            .into_iter()
+            .find(|i| i.id() == instrument)
+            .ok_or_else(|| AppError::validation("instrument", "not part of this assessment"))?;
+        check_answer(&inst, item, value, "item")?;
+        let mut given = answers(c, &a.id)?.remove(instrument).unwrap_or_default();
+        let old = given.get(item).copied().flatten();
+        given.insert(item.to_owned(), value);
+        diesel::delete(
+            responses::table
+                .filter(responses::assessment_id.eq(&a.id))
+                .filter(responses::instrument.eq(instrument))
+                .filter(responses::item.eq(item)),
+        )
+        .execute(c)?;
+        diesel::insert_into(responses::table)
+            .values((
+                responses::assessment_id.eq(&a.id),
+                responses::instrument.eq(instrument),
+                responses::item.eq(item),
+                responses::value.eq(value),
+                responses::answered_at.eq(db::now()),
+            ))
+            .execute(c)?;
+        let old_total: Option<i32> =
+            scores_of(c, &a.id)?.into_iter().find(|s| s.instrument == instrument).and_then(|s| s.total);
+        let (protocol, _) = crate::protocol::store::current_parsed(c)?;
+        let (s, _) = score_and_alert(c, ctx, &protocol, &a, &inst, &given)?;
+        audit::append(
+            c,
+            ctx,
+            Event {
+                action: "correct_answer",
+                entity: "assessment",
+                entity_id: &a.id,
+                changes: vec![
+                    Change::update(item, old, value),
+                    Change::update(&format!("{instrument}_total"), old_total, s.total),
+                ],
+                reason: Some(reason),
+            },
+        )?;
+        Ok(scores_of(c, &a.id)?
+            .into_iter()
+            .find(|s| s.instrument == instrument)
+            .unwrap_or_else(|| unreachable!("just stored")))
+    })
+}

@@ -1,0 +1,248 @@
+//! Schedules, answers and survey links over HTTP (coordinators and clinicians).
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::responses::{self, StoredScore};
+use super::{Filter, Listed};
+use crate::auth::routes::required_reason;
+use crate::auth::{Auth, Permission};
+use crate::enrolment::participants;
+use crate::error::{AppError, ErrorBody};
+use crate::json::ApiJson;
+use crate::protocol::store;
+use crate::state::AppState;
+use crate::survey::links::{self, SurveyLink};
+
+/// Registers this module's API routes.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_assessments)
+        .service(get_assessment)
+        .service(correct_answer)
+        .service(participant_assessments)
+        .service(list_links)
+        .service(create_link)
+        .service(revoke_link);
+}
+
+/// Which assessments to list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AssessmentFilter {
+    /// `open` (default), `overdue`, `missed`, `scheduled`, `completed` or `all`.
+    pub status: Option<String>,
+}
+
+/// The coordinator's list: what is open, overdue (open and past its target date) or missed.
+#[utoipa::path(tag = "assessments", params(AssessmentFilter),
+    responses((status = 200, description = "Success", body = Vec<Listed>), (status = 400, description = "Unknown status", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/assessments")]
+async fn list_assessments(
+    state: web::Data<AppState>,
+    auth: Auth,
+    query: web::Query<AssessmentFilter>,
+) -> Result<web::Json<Vec<Listed>>, AppError> {
+    auth.require(Permission::ReadAssessments)?;
+    let raw = query.into_inner().status.unwrap_or_else(|| "open".into());
+    let filter = Filter::parse(&raw).ok_or_else(|| AppError::BadRequest {
+        field: Some("status".into()),
+        message: format!("`{raw}` is not one of open, overdue, missed, scheduled, completed, all"),
+    })?;
+    Ok(web::Json(
+        state
+            .run(move |c| {
+                let (protocol, _) = store::current_parsed(c)?;
+                Ok(super::list(c, &protocol, filter, None)?)
+            })
+            .await?,
+    ))
+}
+
+/// A participant's whole schedule.
+#[utoipa::path(tag = "assessments", params(("id" = String, Path, description = "participant id or study id")),
+    responses((status = 200, description = "Success", body = Vec<Listed>), (status = 404, description = "Not found", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/participants/{id}/assessments")]
+async fn participant_assessments(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<web::Json<Vec<Listed>>, AppError> {
+    auth.require(Permission::ReadAssessments)?;
+    let id = path.into_inner();
+    Ok(web::Json(
+        state
+            .run(move |c| {
+                let p =
+                    participants::find(c, &id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
+                let (protocol, _) = store::current_parsed(c)?;
+                Ok(super::list(c, &protocol, Filter::All, Some(&p.id))?)
+            })
+            .await?,
+    ))
+}
+
+/// One answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnswerView {
+    pub instrument: String,
+    pub item: String,
+    /// Null: skipped.
+    pub value: Option<i32>,
+}
+
+/// An assessment with its answers and scores.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssessmentDetail {
+    pub assessment: super::Assessment,
+    pub answers: Vec<AnswerView>,
+    pub scores: Vec<StoredScore>,
+}
+
+/// One assessment: its answers (final once completed) and scores.
+#[utoipa::path(tag = "assessments", params(("id" = String, Path, description = "assessment id")),
+    responses((status = 200, description = "Success", body = AssessmentDetail), (status = 404, description = "Not found", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/assessments/{id}")]
+async fn get_assessment(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<web::Json<AssessmentDetail>, AppError> {
+    auth.require(Permission::ReadAssessments)?;
+    let id = path.into_inner();
+    Ok(web::Json(state.run(move |c| detail(c, &id)).await?))
+}
+
+fn detail(c: &mut crate::db::DbConn, id: &str) -> Result<AssessmentDetail, AppError> {
+    let assessment = super::find(c, id)?.ok_or_else(|| AppError::NotFound("assessment".into()))?;
+    let answers = responses::answers(c, id)?
+        .into_iter()
+        .flat_map(|(instrument, items)| {
+            items.into_iter().map(move |(item, value)| AnswerView {
+                instrument: instrument.clone(),
+                item,
+                value,
+            })
+        })
+        .collect();
+    let scores = responses::scores_of(c, id)?;
+    Ok(AssessmentDetail { assessment, answers, scores })
+}
+
+/// A correction of one submitted answer.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Correction {
+    pub instrument: String,
+    pub item: String,
+    /// The corrected answer; null records the item as unanswered.
+    pub value: Option<i32>,
+    pub reason: String,
+}
+
+/// Correct one answer of a submitted assessment (reason required; rescored and audited).
+#[utoipa::path(tag = "assessments", params(("id" = String, Path, description = "assessment id")), request_body = Correction,
+    responses((status = 200, description = "Corrected; the instrument's new score", body = StoredScore),
+        (status = 409, description = "Not submitted yet", body = ErrorBody), (status = 422, description = "Not an item or answer of it", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/assessments/{id}/corrections")]
+async fn correct_answer(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<Correction>,
+) -> Result<web::Json<StoredScore>, AppError> {
+    auth.require(Permission::ManageAssessments)?;
+    let body = body.parse()?;
+    let reason = required_reason(&body.reason)?;
+    let (ctx, id) = (auth.context(), path.into_inner());
+    let answer = responses::Answer { instrument: body.instrument, item: body.item, value: body.value };
+    Ok(web::Json(
+        state
+            .write(move |c| responses::correct(c, &ctx, crate::instruments::library(), &id, &answer, &reason))
+            .await?,
+    ))
+}
+
+/// A participant's survey links (never their tokens).
+#[utoipa::path(tag = "survey links", params(("id" = String, Path, description = "participant id or study id")),
+    responses((status = 200, description = "Success", body = Vec<SurveyLink>), (status = 404, description = "Not found", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/participants/{id}/survey-links")]
+async fn list_links(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<web::Json<Vec<SurveyLink>>, AppError> {
+    auth.require(Permission::ManageAssessments)?;
+    let id = path.into_inner();
+    Ok(web::Json(
+        state
+            .run(move |c| {
+                let p =
+                    participants::find(c, &id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
+                Ok(links::list_for(c, &p.id)?)
+            })
+            .await?,
+    ))
+}
+
+/// A new link: the token appears here once and is never stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewLink {
+    pub link: SurveyLink,
+    /// The participant's personal address, `{public_url}/s/{token}`.
+    pub url: String,
+    pub token: String,
+}
+
+/// Make a personal survey link for a participant (to send by text message, or read out on a call).
+#[utoipa::path(tag = "survey links", params(("id" = String, Path, description = "participant id or study id")),
+    responses((status = 201, description = "Created", body = NewLink), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 409, description = "Withdrawn", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/participants/{id}/survey-links")]
+async fn create_link(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Permission::ManageAssessments)?;
+    let (ctx, id) = (auth.context(), path.into_inner());
+    let (link, token) = state
+        .write(move |c| {
+            let p = participants::find(c, &id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
+            let (protocol, _) = store::current_parsed(c)?;
+            links::create(c, &ctx, &p, *protocol.surveys.link_valid_days.get_ref())
+        })
+        .await?;
+    let url = format!("{}/s/{token}", state.public_url);
+    Ok(HttpResponse::Created().json(NewLink { link, url, token }))
+}
+
+/// Why a link is revoked.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Revocation {
+    pub reason: String,
+}
+
+/// Revoke a survey link at once (lost phone, link sent to the wrong person).
+#[utoipa::path(tag = "survey links", params(("id" = String, Path, description = "survey link id")), request_body = Revocation,
+    responses((status = 200, description = "Revoked", body = SurveyLink), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 409, description = "Already revoked", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/survey-links/{id}/revocation")]
+async fn revoke_link(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<Revocation>,
+) -> Result<web::Json<SurveyLink>, AppError> {
+    auth.require(Permission::ManageAssessments)?;
+    let reason = required_reason(&body.parse()?.reason)?;
+    let (ctx, id) = (auth.context(), path.into_inner());
+    Ok(web::Json(state.write(move |c| links::revoke(c, &ctx, &id, &reason)).await?))
+}

@@ -1,0 +1,210 @@
+//! The alerts queue over HTTP, and who alerts go to.
+
+use actix_web::{get, post, put, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{Alert, Step};
+use crate::auth::{Auth, Permission};
+use crate::enrolment::participants::{self, Contact};
+use crate::error::{AppError, ErrorBody};
+use crate::json::ApiJson;
+use crate::state::AppState;
+
+/// Registers this module's API routes.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_alerts)
+        .service(get_alert)
+        .service(acknowledge_alert)
+        .service(record_alert_action)
+        .service(close_alert)
+        .service(get_contacts)
+        .service(put_contacts);
+}
+
+/// An alert in the queue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlertView {
+    #[serde(flatten)]
+    pub alert: Alert,
+    pub study_id: String,
+    /// Open and past its due time.
+    pub overdue: bool,
+}
+
+/// Which alerts to list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AlertFilter {
+    /// Include closed alerts (default: only open and acknowledged ones).
+    pub all: Option<bool>,
+}
+
+/// The alerts queue: open ones first, most overdue first.
+#[utoipa::path(tag = "safety", params(AlertFilter), responses((status = 200, description = "Success", body = Vec<AlertView>)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/alerts")]
+async fn list_alerts(
+    state: web::Data<AppState>,
+    auth: Auth,
+    query: web::Query<AlertFilter>,
+) -> Result<web::Json<Vec<AlertView>>, AppError> {
+    auth.require(Permission::HandleAlerts)?;
+    let all = query.all.unwrap_or(false);
+    let now = crate::db::now();
+    let rows = state.run(move |c| Ok(super::list(c, !all)?)).await?;
+    Ok(web::Json(
+        rows.into_iter()
+            .map(|(alert, study_id)| AlertView {
+                overdue: alert.status == "open" && alert.due_at <= now,
+                alert,
+                study_id,
+            })
+            .collect(),
+    ))
+}
+
+/// An alert with what the clinician needs to reach the participant.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlertDetail {
+    #[serde(flatten)]
+    pub alert: Alert,
+    pub study_id: String,
+    pub preferred_language: String,
+    pub contact: Option<Contact>,
+}
+
+/// One alert, with the participant's contact details (to call them).
+#[utoipa::path(tag = "safety", params(("id" = String, Path, description = "alert id")),
+    responses((status = 200, description = "Success", body = AlertDetail), (status = 404, description = "Not found", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/alerts/{id}")]
+async fn get_alert(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<web::Json<AlertDetail>, AppError> {
+    auth.require(Permission::HandleAlerts)?;
+    let id = path.into_inner();
+    Ok(web::Json(state.run(move |c| detail(c, &id)).await?))
+}
+
+fn detail(c: &mut crate::db::DbConn, id: &str) -> Result<AlertDetail, AppError> {
+    let alert = super::find(c, id)?.ok_or_else(|| AppError::NotFound("alert".into()))?;
+    let p = participants::find(c, &alert.participant_id)?
+        .ok_or_else(|| AppError::NotFound("participant".into()))?;
+    let contact = participants::contact(c, &p.id)?;
+    Ok(AlertDetail { alert, study_id: p.study_id, preferred_language: p.preferred_language, contact })
+}
+
+/// What was done, or why the alert is closed.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepText {
+    pub text: String,
+}
+
+fn required_text(text: &str) -> Result<String, AppError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(AppError::validation("text", "say what was done"));
+    }
+    Ok(t.to_owned())
+}
+
+async fn step(
+    state: &AppState,
+    auth: &Auth,
+    id: String,
+    step: Step,
+    text: Option<String>,
+) -> Result<AlertDetail, AppError> {
+    let ctx = auth.context();
+    state
+        .write(move |c| {
+            super::take_step(c, &ctx, &id, step, text.as_deref())?;
+            detail(c, &id)
+        })
+        .await
+}
+
+/// Acknowledge an alert: it stops escalating.
+#[utoipa::path(tag = "safety", params(("id" = String, Path, description = "alert id")),
+    responses((status = 200, description = "Acknowledged", body = AlertDetail), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 409, description = "Already acknowledged", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/alerts/{id}/acknowledgement")]
+async fn acknowledge_alert(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<web::Json<AlertDetail>, AppError> {
+    auth.require(Permission::HandleAlerts)?;
+    Ok(web::Json(step(&state, &auth, path.into_inner(), Step::Acknowledge, None).await?))
+}
+
+/// Record the action taken (e.g. "called; C-SSRS screen negative; safety plan reviewed").
+#[utoipa::path(tag = "safety", params(("id" = String, Path, description = "alert id")), request_body = StepText,
+    responses((status = 200, description = "Recorded", body = AlertDetail), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 409, description = "Not acknowledged yet", body = ErrorBody), (status = 422, description = "Empty text", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/alerts/{id}/action")]
+async fn record_alert_action(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<StepText>,
+) -> Result<web::Json<AlertDetail>, AppError> {
+    auth.require(Permission::HandleAlerts)?;
+    let text = required_text(&body.parse()?.text)?;
+    Ok(web::Json(step(&state, &auth, path.into_inner(), Step::RecordAction, Some(text)).await?))
+}
+
+/// Close an alert once the action is recorded.
+#[utoipa::path(tag = "safety", params(("id" = String, Path, description = "alert id")), request_body = StepText,
+    responses((status = 200, description = "Closed", body = AlertDetail), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 409, description = "No action recorded", body = ErrorBody), (status = 422, description = "Empty text", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[post("/alerts/{id}/closure")]
+async fn close_alert(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<StepText>,
+) -> Result<web::Json<AlertDetail>, AppError> {
+    auth.require(Permission::HandleAlerts)?;
+    let text = required_text(&body.parse()?.text)?;
+    Ok(web::Json(step(&state, &auth, path.into_inner(), Step::Close, Some(text)).await?))
+}
+
+/// Who alerts go to, in order.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Contacts {
+    /// Account ids: the first hears of every alert; the next when it is not acknowledged in time.
+    pub user_ids: Vec<String>,
+}
+
+/// The safety contacts, first to last.
+#[utoipa::path(tag = "safety", responses((status = 200, description = "Success", body = Contacts)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/safety/contacts")]
+async fn get_contacts(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Contacts>, AppError> {
+    auth.require(Permission::HandleAlerts)?;
+    Ok(web::Json(Contacts { user_ids: state.run(|c| Ok(super::contacts(c)?)).await? }))
+}
+
+/// Set the safety contacts (audited). With none, alerts go to every admin.
+#[utoipa::path(tag = "safety", request_body = Contacts,
+    responses((status = 200, description = "Set", body = Contacts), (status = 422, description = "Not an active account", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[put("/safety/contacts")]
+async fn put_contacts(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: ApiJson<Contacts>,
+) -> Result<web::Json<Contacts>, AppError> {
+    auth.require(Permission::ConfigureSafety)?;
+    let ids = body.parse()?.user_ids;
+    let ctx = auth.context();
+    Ok(web::Json(Contacts { user_ids: state.write(move |c| super::set_contacts(c, &ctx, &ids)).await? }))
+}

@@ -1,0 +1,571 @@
+//! The participant's survey pages, `/s/{token}/…`: server-rendered, no JavaScript, one
+//! question per screen, English or Spanish. Answers are saved on every step; the review page
+//! sends them, once. A link reaches only its own participant's questionnaires.
+
+pub mod links;
+pub mod text;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+
+use self::links::{Resolved, SurveyLink};
+use self::text::{Ui, ui};
+use crate::assessments::responses::{self, Submitted};
+use crate::assessments::{self, Assessment};
+use crate::audit::{Actor, Context};
+use crate::db::{self, DbConn};
+use crate::enrolment::participants::Participant;
+use crate::error::AppError;
+use crate::instruments::scoring::Answers;
+use crate::instruments::{self, Instrument, Item, local};
+use crate::state::AppState;
+use crate::web::RespondHtml;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(home)
+        .service(switch_language)
+        .service(show_question)
+        .service(take_answer)
+        .service(review)
+        .service(send)
+        .service(done)
+        .service(help);
+}
+
+fn see_other(to: String) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
+}
+
+/// A valid link and its participant, or the page to show instead.
+type Visitor = Result<(SurveyLink, Participant), HttpResponse>;
+
+async fn visitor(state: &AppState, token: String) -> Result<Visitor, AppError> {
+    let resolved = state.run(move |c| Ok(links::resolve(c, &token)?)).await?;
+    Ok(match resolved {
+        Resolved::Valid(valid) => Ok(*valid),
+        Resolved::Unknown => Err(gone(StatusCode::NOT_FOUND, false)),
+        Resolved::Expired | Resolved::Revoked | Resolved::Withdrawn => Err(gone(StatusCode::GONE, true)),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "survey/gone.html")]
+struct GonePage {
+    expired: bool,
+}
+
+/// The page for a link that does not work: both languages, since we cannot know which.
+fn gone(status: StatusCode, expired: bool) -> HttpResponse {
+    let mut r = GonePage { expired }.respond_to_html();
+    *r.status_mut() = status;
+    r
+}
+
+fn participant_ctx(link: &SurveyLink) -> Context {
+    Context {
+        actor: Actor { kind: "participant".into(), id: Some(link.id.clone()), role: None },
+        request_id: None,
+    }
+}
+
+/// One participant's visit: an assessment with its instruments and the answers so far.
+struct Visit {
+    a: Assessment,
+    instruments: Vec<Arc<Instrument>>,
+    answers: BTreeMap<String, Answers>,
+}
+
+impl Visit {
+    fn load(c: &mut DbConn, participant_id: &str, assessment_id: &str) -> Result<Option<Visit>, AppError> {
+        let Some(a) = assessments::find(c, assessment_id)?.filter(|a| a.participant_id == participant_id)
+        else {
+            return Ok(None);
+        };
+        let instruments = responses::instruments_of(instruments::library(), &a)?;
+        let answers = responses::answers(c, &a.id)?;
+        Ok(Some(Visit { a, instruments, answers }))
+    }
+
+    /// Every item of the visit, in order (positions are stable: they are the URLs' numbers).
+    fn items(&self) -> Vec<(&Instrument, &Item)> {
+        instruments::visit_items(&self.instruments)
+    }
+
+    fn answer(&self, inst: &str, item: &str) -> Option<Option<i32>> {
+        self.answers.get(inst).and_then(|a| a.get(item)).copied()
+    }
+
+    /// Whether an item is asked, given the answers so far (conditional items depend on them).
+    fn asks(&self, inst: &Instrument, item: &Item) -> bool {
+        let Some(threshold) = &item.show_if_any_scored_above else { return true };
+        inst.scored_items().any(|s| {
+            self.answer(inst.id(), s.id.get_ref()).flatten().is_some_and(|v| v > *threshold.get_ref())
+        })
+    }
+
+    /// Positions (0-based) of the items asked.
+    fn asked(&self) -> Vec<usize> {
+        self.items().iter().enumerate().filter(|(_, (i, it))| self.asks(i, it)).map(|(n, _)| n).collect()
+    }
+
+    /// Where to carry on: the first asked item not yet answered, else the review.
+    fn resume_at(&self, token: &str) -> String {
+        let items = self.items();
+        match self
+            .asked()
+            .into_iter()
+            .find(|&n| self.answer(items[n].0.id(), items[n].1.id.get_ref()).is_none())
+        {
+            Some(n) => format!("/s/{token}/a/{}/q/{}", self.a.id, n + 1),
+            None => format!("/s/{token}/a/{}/review", self.a.id),
+        }
+    }
+
+    fn answered_count(&self) -> usize {
+        let items = self.items();
+        self.asked()
+            .into_iter()
+            .filter(|&n| self.answer(items[n].0.id(), items[n].1.id.get_ref()).is_some())
+            .count()
+    }
+}
+
+struct OpenItem {
+    label: String,
+    due: String,
+    answered: usize,
+    total: usize,
+    url: String,
+    started: bool,
+}
+
+#[derive(Template)]
+#[template(path = "survey/home.html")]
+struct HomePage {
+    t: &'static Ui,
+    token: String,
+    here: String,
+    study: String,
+    open: Vec<OpenItem>,
+}
+
+fn timepoint_label(protocol: &crate::protocol::Protocol, id: &str) -> String {
+    protocol
+        .assessments
+        .iter()
+        .find(|t| *t.id.get_ref() == id)
+        .map_or_else(|| id.to_owned(), |t| t.label.clone())
+}
+
+#[get("/s/{token}")]
+async fn home(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let (link, p) = match visitor(&state, token.clone()).await? {
+        Ok(v) => v,
+        Err(page) => return Ok(page),
+    };
+    let t = ui(&link.language);
+    let tk = token.clone();
+    let (study, open) = state
+        .run(move |c| {
+            let (protocol, _) = crate::protocol::store::current_parsed(c)?;
+            let now = db::now();
+            let mut open = Vec::new();
+            for l in assessments::list(c, &protocol, assessments::Filter::All, Some(&p.id))? {
+                if !l.assessment.is_answerable(now) {
+                    continue;
+                }
+                let Some(v) = Visit::load(c, &p.id, &l.assessment.id)? else { continue };
+                let answered = v.answered_count();
+                open.push(OpenItem {
+                    label: timepoint_label(&protocol, &v.a.timepoint),
+                    due: v.a.closes_at.map(|c| last_day(&protocol, c)).unwrap_or_default(),
+                    answered,
+                    total: v.asked().len(),
+                    url: v.resume_at(&tk),
+                    started: answered > 0,
+                });
+            }
+            Ok((protocol.study.name.clone(), open))
+        })
+        .await?;
+    Ok(HomePage { t, here: format!("/s/{token}"), token, study, open }.respond_to_html())
+}
+
+/// The last local day of a window that closes at `closes` (local midnight after it).
+fn last_day(protocol: &crate::protocol::Protocol, closes: chrono::NaiveDateTime) -> String {
+    let tz: chrono_tz::Tz = protocol.study.time_zone.get_ref().parse().unwrap_or(chrono_tz::UTC);
+    (closes.and_utc().with_timezone(&tz) - chrono::Duration::seconds(1)).format("%Y-%m-%d").to_string()
+}
+
+#[derive(Deserialize)]
+struct LanguageForm {
+    lang: String,
+    back: String,
+}
+
+#[post("/s/{token}/language")]
+async fn switch_language(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<LanguageForm>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let (link, _) = match visitor(&state, token.clone()).await? {
+        Ok(v) => v,
+        Err(page) => return Ok(page),
+    };
+    let lang = if form.lang == "es" { "es" } else { "en" };
+    state.write(move |c| Ok(links::set_language(c, &link.id, lang)?)).await?;
+    // Back only to a page of this same link: never an open redirect.
+    let own = format!("/s/{token}");
+    let back =
+        if form.back == own || form.back.starts_with(&format!("{own}/")) { form.back.clone() } else { own };
+    Ok(see_other(back))
+}
+
+struct Choice {
+    value: i32,
+    label: String,
+    checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "survey/question.html")]
+struct QuestionPage {
+    t: &'static Ui,
+    token: String,
+    here: String,
+    instrument: String,
+    stem: String,
+    text: String,
+    progress: String,
+    number: usize,
+    count: usize,
+    choices: Vec<Choice>,
+    back: String,
+    error: bool,
+}
+
+/// The visit and the item at position `n` (1-based), for a valid link; otherwise the page to show.
+async fn load_visit(
+    state: &AppState,
+    token: &str,
+    aid: String,
+) -> Result<Result<(SurveyLink, Visit), HttpResponse>, AppError> {
+    let (link, p) = match visitor(state, token.to_owned()).await? {
+        Ok(v) => v,
+        Err(page) => return Ok(Err(page)),
+    };
+    let visit = state.run(move |c| Visit::load(c, &p.id, &aid)).await?;
+    match visit {
+        // Another participant's assessment looks exactly like one that does not exist.
+        None => Ok(Err(closed(ui(&link.language), token, StatusCode::NOT_FOUND))),
+        Some(v) if !v.a.is_answerable(db::now()) => {
+            Ok(Err(closed(ui(&link.language), token, StatusCode::CONFLICT)))
+        }
+        Some(v) => Ok(Ok((link, v))),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "survey/closed.html")]
+struct ClosedPage {
+    t: &'static Ui,
+    token: String,
+    here: String,
+}
+
+/// The page for a questionnaire that cannot be answered: closed or sent (409), or not this
+/// participant's (404, the same page: another participant's assessment reveals nothing).
+fn closed(t: &'static Ui, token: &str, status: StatusCode) -> HttpResponse {
+    let mut r = ClosedPage { t, token: token.to_owned(), here: format!("/s/{token}") }.respond_to_html();
+    *r.status_mut() = status;
+    r
+}
+
+fn question_page(
+    t: &'static Ui,
+    token: &str,
+    v: &Visit,
+    n: usize,
+    error: bool,
+) -> Result<HttpResponse, AppError> {
+    let items = v.items();
+    let (inst, item) = *items.get(n - 1).ok_or_else(|| AppError::NotFound("question".into()))?;
+    let asked = v.asked();
+    let number = asked.iter().position(|&k| k == n - 1).map_or(asked.len(), |p| p + 1);
+    let current = v.answer(inst.id(), item.id.get_ref()).flatten();
+    let choices = inst
+        .options_of(item)
+        .iter()
+        .map(|o| Choice {
+            value: *o.value.get_ref(),
+            label: local(o.label.get_ref(), t.lang).to_owned(),
+            checked: current == Some(*o.value.get_ref()),
+        })
+        .collect();
+    let previous = asked.iter().rev().find(|&&k| k < n - 1);
+    let base = format!("/s/{token}/a/{}", v.a.id);
+    let mut page = QuestionPage {
+        t,
+        token: token.to_owned(),
+        here: format!("{base}/q/{n}"),
+        instrument: inst.short_name.clone(),
+        stem: local(inst.stem.get_ref(), t.lang).to_owned(),
+        text: local(item.text.get_ref(), t.lang).to_owned(),
+        progress: t
+            .question_of
+            .replace("{n}", &number.to_string())
+            .replace("{total}", &asked.len().to_string()),
+        number,
+        count: asked.len(),
+        choices,
+        back: previous.map_or_else(|| format!("/s/{token}"), |k| format!("{base}/q/{}", k + 1)),
+        error,
+    }
+    .respond_to_html();
+    if error {
+        *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(page)
+}
+
+#[get("/s/{token}/a/{assessment}/q/{n}")]
+async fn show_question(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, usize)>,
+) -> Result<HttpResponse, AppError> {
+    let (token, aid, n) = path.into_inner();
+    let (link, v) = match load_visit(&state, &token, aid).await? {
+        Ok(x) => x,
+        Err(page) => return Ok(page),
+    };
+    let items = v.items();
+    let Some((inst, item)) = items.get(n.wrapping_sub(1)) else {
+        return Err(AppError::NotFound("question".into()));
+    };
+    if !v.asks(inst, item) {
+        return Ok(see_other(next_after(&v, &token, n)));
+    }
+    question_page(ui(&link.language), &token, &v, n, false)
+}
+
+/// The page after position `n`: the next item asked, or the review.
+fn next_after(v: &Visit, token: &str, n: usize) -> String {
+    match v.asked().into_iter().find(|&k| k >= n) {
+        Some(k) => format!("/s/{token}/a/{}/q/{}", v.a.id, k + 1),
+        None => format!("/s/{token}/a/{}/review", v.a.id),
+    }
+}
+
+#[derive(Deserialize)]
+struct AnswerForm {
+    answer: Option<String>,
+    action: Option<String>,
+}
+
+#[post("/s/{token}/a/{assessment}/q/{n}")]
+async fn take_answer(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, usize)>,
+    form: web::Form<AnswerForm>,
+) -> Result<HttpResponse, AppError> {
+    let (token, aid, n) = path.into_inner();
+    let (link, v) = match load_visit(&state, &token, aid.clone()).await? {
+        Ok(x) => x,
+        Err(page) => return Ok(page),
+    };
+    let t = ui(&link.language);
+    let given = {
+        let items = v.items();
+        let Some((inst, item)) = items.get(n.wrapping_sub(1)).copied() else {
+            return Err(AppError::NotFound("question".into()));
+        };
+        let value = match (form.action.as_deref(), form.answer.as_deref().map(str::parse::<i32>)) {
+            (Some("skip"), _) => None,
+            (_, Some(Ok(x))) if inst.options_of(item).iter().any(|o| *o.value.get_ref() == x) => Some(x),
+            _ => return question_page(t, &token, &v, n, true),
+        };
+        responses::Answer { instrument: inst.id().to_owned(), item: item.id.get_ref().clone(), value }
+    };
+    let ctx = participant_ctx(&link);
+    let pid = link.participant_id.clone();
+    let to_save = given.clone();
+    let saved = state
+        .write(move |c| responses::save_answer(c, &ctx, instruments::library(), &aid, &pid, &to_save))
+        .await?;
+    // The visit with this answer in: a conditional item may now be asked.
+    let mut v = v;
+    v.answers.entry(given.instrument).or_default().insert(given.item, given.value);
+    let next = next_after(&v, &token, n);
+    if saved.show_crisis_resources {
+        return Ok(see_other(format!("/s/{token}/help?next={}", urlencode(&next))));
+    }
+    Ok(see_other(next))
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+struct ReviewRow {
+    instrument: String,
+    text: String,
+    answer: Option<String>,
+    change: String,
+}
+
+#[derive(Template)]
+#[template(path = "survey/review.html")]
+struct ReviewPage {
+    t: &'static Ui,
+    token: String,
+    here: String,
+    rows: Vec<ReviewRow>,
+    action: String,
+}
+
+#[get("/s/{token}/a/{assessment}/review")]
+async fn review(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (token, aid) = path.into_inner();
+    let (link, v) = match load_visit(&state, &token, aid).await? {
+        Ok(x) => x,
+        Err(page) => return Ok(page),
+    };
+    let t = ui(&link.language);
+    let items = v.items();
+    let rows = v
+        .asked()
+        .into_iter()
+        .map(|n| {
+            let (inst, item) = items[n];
+            let chosen = v.answer(inst.id(), item.id.get_ref()).flatten().and_then(|val| {
+                inst.options_of(item)
+                    .iter()
+                    .find(|o| *o.value.get_ref() == val)
+                    .map(|o| local(o.label.get_ref(), t.lang).to_owned())
+            });
+            ReviewRow {
+                instrument: inst.short_name.clone(),
+                text: local(item.text.get_ref(), t.lang).to_owned(),
+                answer: chosen,
+                change: format!("/s/{token}/a/{}/q/{}", v.a.id, n + 1),
+            }
+        })
+        .collect();
+    let base = format!("/s/{token}/a/{}", v.a.id);
+    Ok(ReviewPage { t, here: format!("{base}/review"), action: format!("{base}/submit"), token, rows }
+        .respond_to_html())
+}
+
+#[post("/s/{token}/a/{assessment}/submit")]
+async fn send(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (token, aid) = path.into_inner();
+    let (link, p) = match visitor(&state, token.clone()).await? {
+        Ok(v) => v,
+        Err(page) => return Ok(page),
+    };
+    let ctx = participant_ctx(&link);
+    let id = aid.clone();
+    let result = state.write(move |c| responses::submit(c, &ctx, instruments::library(), &id, &p.id)).await;
+    match result {
+        Ok(Submitted::Now { .. } | Submitted::Already) => Ok(see_other(format!("/s/{token}/a/{aid}/done"))),
+        Err(AppError::Conflict { .. }) => Ok(closed(ui(&link.language), &token, StatusCode::CONFLICT)),
+        Err(AppError::NotFound(_)) => Ok(closed(ui(&link.language), &token, StatusCode::NOT_FOUND)),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "survey/done.html")]
+struct DonePage {
+    t: &'static Ui,
+    token: String,
+    here: String,
+    crisis: Option<String>,
+}
+
+#[get("/s/{token}/a/{assessment}/done")]
+async fn done(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (token, aid) = path.into_inner();
+    let (link, p) = match visitor(&state, token.clone()).await? {
+        Ok(v) => v,
+        Err(page) => return Ok(page),
+    };
+    let t = ui(&link.language);
+    let here = format!("/s/{token}/a/{aid}/done");
+    let crisis = state
+        .run(move |c| {
+            let Some(a) = assessments::find(c, &aid)?.filter(|a| a.participant_id == p.id) else {
+                return Ok(None);
+            };
+            // Anyone whose answers raised an urgent alert sees the crisis resources again here.
+            let urgent = crate::safety::urgent_for_assessment(c, &a.id)?;
+            let (protocol, _) = crate::protocol::store::current_parsed(c)?;
+            Ok(Some(urgent.then(|| local(protocol.safety.crisis_resources.get_ref(), t.lang).to_owned())))
+        })
+        .await?;
+    let Some(crisis) = crisis else { return Ok(closed(t, &token, StatusCode::NOT_FOUND)) };
+    Ok(DonePage { t, token, here, crisis }.respond_to_html())
+}
+
+#[derive(Template)]
+#[template(path = "survey/help.html")]
+struct HelpPage {
+    t: &'static Ui,
+    token: String,
+    here: String,
+    title: &'static str,
+    resources: String,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct HelpQuery {
+    next: Option<String>,
+}
+
+/// Crisis resources: after an answer that calls for them, and from every page's footer.
+#[get("/s/{token}/help")]
+async fn help(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<HelpQuery>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let (link, _) = match visitor(&state, token.clone()).await? {
+        Ok(v) => v,
+        Err(page) => return Ok(page),
+    };
+    let t = ui(&link.language);
+    let resources = state
+        .run(move |c| {
+            let (protocol, _) = crate::protocol::store::current_parsed(c)?;
+            Ok(local(protocol.safety.crisis_resources.get_ref(), t.lang).to_owned())
+        })
+        .await?;
+    let own = format!("/s/{token}/");
+    let next = query.next.clone().filter(|n| n.starts_with(&own));
+    let title = if next.is_some() { t.support_title } else { t.help_title };
+    Ok(HelpPage { t, here: format!("/s/{token}/help"), token, title, resources, next }.respond_to_html())
+}
