@@ -15,4 +15,6 @@ mod permissions;
 mod privacy;
 mod protocol;
 mod randomisation;
+mod safety;
 mod sessions;
+mod surveys;
