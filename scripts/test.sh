@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command (README): the whole Rust suite on one database backend, then a check of the
-# OpenAPI document with openapi-spec-validator (installed into a private virtualenv on first use).
+# The test command (README): the whole Rust suite on one database backend (browser tests included),
+# then a check of the OpenAPI document with openapi-spec-validator. What the tests need beyond
+# Rust (Python tools, Chromium, two npm packages) is installed on first use.
 #
 #   scripts/test.sh                                  # SQLite (temp files)
 #   TRIALDESK_TEST_BACKEND=postgres scripts/test.sh  # PostgreSQL at 127.0.0.1:5432, user postgres
@@ -42,6 +43,27 @@ if [ ! -x "$venv/bin/openapi-spec-validator" ] || ! "$venv/bin/python" -c "impor
   "$venv/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==0.7.2" "aiosmtpd==1.4.6"
 fi
 export TRIALDESK_TEST_PYTHON="$venv/bin/python"
+
+# Browser tests: Debian's Chromium, driven by playwright-core, with axe-core checking each page;
+# the two npm packages go into a private folder, pinned by tests/browser/package-lock.json.
+as_root_apt() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+  else
+    echo "error: the browser tests need: $* (Debian: apt-get install $*)" >&2
+    exit 1
+  fi
+}
+chromium="${TRIALDESK_TEST_CHROMIUM:-/usr/bin/chromium}"
+[ -x "$chromium" ] || as_root_apt chromium
+command -v npm >/dev/null || as_root_apt nodejs npm
+modules="${XDG_CACHE_HOME:-$HOME/.cache}/trialdesk/browser-test"
+if ! cmp -s tests/browser/package-lock.json "$modules/package-lock.json" || [ ! -d "$modules/node_modules/axe-core" ]; then
+  mkdir -p "$modules"
+  cp tests/browser/package.json tests/browser/package-lock.json "$modules/"
+  (cd "$modules" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+export TRIALDESK_BROWSER_MODULES="$modules" TRIALDESK_TEST_CHROMIUM="$chromium"
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod audit_trail;
+mod browser;
 mod cli;
 mod enrolment;
 mod errors;

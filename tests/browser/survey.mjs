@@ -1,0 +1,129 @@
+// Drives headless Chromium (Debian's) through a participant's whole visit — PHQ-9, GAD-7 and
+// UCLA-3 — on a phone-sized screen, and runs axe-core (WCAG 2.2 A and AA) on every page.
+//
+//   node tests/browser/survey.mjs '{"base": "http://127.0.0.1:PORT", "token": "…", "lang": "es",
+//                                    "answers": [1, 0, …], "safety_at": 9}'
+//
+// Run by tests/api/browser.rs, which prepares the participant and checks the database after.
+// TRIALDESK_BROWSER_MODULES names the folder holding node_modules (scripts/test.sh installs it);
+// TRIALDESK_TEST_CHROMIUM the browser (default /usr/bin/chromium). Exit code 0 = every step held.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+const modules = process.env.TRIALDESK_BROWSER_MODULES;
+if (!modules) throw new Error('TRIALDESK_BROWSER_MODULES is not set: run the tests with scripts/test.sh');
+const require = createRequire(join(modules, 'node_modules', 'noop.js'));
+const { chromium } = require('playwright-core');
+const axePath = require.resolve('axe-core/axe.min.js');
+
+const cfg = JSON.parse(process.argv[2]);
+const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
+const checked = [];
+
+function fail(message) {
+  throw new Error(message);
+}
+
+/// axe-core on the page as it is now: any WCAG A/AA violation fails the run.
+async function axe(page, what) {
+  await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), WCAG);
+  if (result.violations.length > 0) {
+    const lines = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    fail(`axe found WCAG violations on ${what} (${page.url()}):\n  ${lines.join('\n  ')}`);
+  }
+  checked.push(what);
+}
+
+/// Does something that loads a new page, and waits for that page.
+async function nav(page, action) {
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), action()]);
+}
+
+async function expectText(page, text, what) {
+  const body = await page.textContent('body');
+  if (!body.includes(text)) fail(`${what}: expected “${text}” on ${page.url()}`);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.TRIALDESK_TEST_CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+// A phone: the size of an iPhone 14, touch, and the page's own CSP bypassed only to inject axe.
+const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, bypassCSP: true };
+try {
+  const home = `${cfg.base}/s/${cfg.token}`;
+  let context = await browser.newContext(phone);
+  let page = await context.newPage();
+  await page.goto(home);
+  await axe(page, 'home (English)');
+  if (cfg.lang === 'es') {
+    await nav(page, () => page.getByRole('button', { name: 'Ver en español' }).click());
+    if ((await page.getAttribute('html', 'lang')) !== 'es') fail('the page did not switch to Spanish');
+    await expectText(page, 'Sus cuestionarios', 'home in Spanish');
+    await axe(page, 'home (Spanish)');
+  }
+  const t = cfg.lang === 'es'
+    ? { start: 'Empezar', resume: 'Continuar', next: 'Guardar y continuar', choose: 'Elija una respuesta', review: 'Revise sus respuestas', send: 'Enviar mis respuestas', thanks: 'Gracias', continue: 'Continuar el cuestionario', help: '988' }
+    : { start: 'Start', resume: 'Continue', next: 'Save and continue', choose: 'Choose an answer', review: 'Check your answers', send: 'Send my answers', thanks: 'Thank you', continue: 'Continue the questionnaire', help: '988' };
+
+  await nav(page, () => page.getByRole('link', { name: new RegExp(`^${t.start}`) }).click());
+  // Continuing without an answer: a clear message tied to the question, and an accessible page.
+  await nav(page, () => page.getByRole('button', { name: t.next }).click());
+  await expectText(page, t.choose, 'the missing-answer message');
+  await axe(page, 'question with a missing answer');
+
+  const resumeAfter = cfg.resume_after ?? 5;
+  for (let i = 0; i < cfg.answers.length; i++) {
+    if (i === resumeAfter) {
+      // Another device: a fresh browser with the same link resumes where the answers stopped.
+      await context.close();
+      context = await browser.newContext(phone);
+      page = await context.newPage();
+      await page.goto(home);
+      await nav(page, () => page.getByRole('link', { name: new RegExp(`^${t.resume}`) }).click());
+      const progress = await page.textContent('.progress-text');
+      if (!progress.includes(String(i + 1))) fail(`resumed at “${progress}”, expected question ${i + 1}`);
+      checked.push(`resumed at question ${i + 1} on a second device`);
+    }
+    await axe(page, `question ${i + 1}`);
+    const radios = page.getByRole('radio');
+    const value = cfg.answers[i];
+    const options = await radios.evaluateAll((els) => els.map((e) => Number(e.value)));
+    const index = options.indexOf(value);
+    if (index < 0) fail(`question ${i + 1} offers ${options}, not ${value}`);
+    if (i === 1) {
+      // By keyboard alone: focus the choice, select it with Space, send with Enter.
+      await radios.nth(index).focus();
+      await page.keyboard.press('Space');
+      await nav(page, () => page.keyboard.press('Enter'));
+    } else {
+      // A tap on the label (the large target), as on a phone.
+      await page.locator('label.choice').nth(index).tap();
+      await nav(page, () => page.getByRole('button', { name: t.next }).click());
+    }
+    if (cfg.safety_at === i + 1) {
+      if (!page.url().includes('/help')) fail(`a safety answer at question ${i + 1} did not show crisis resources (${page.url()})`);
+      await expectText(page, t.help, 'crisis resources');
+      await axe(page, 'crisis resources after a safety answer');
+      await nav(page, () => page.getByRole('link', { name: t.continue }).click());
+    }
+  }
+  await expectText(page, t.review, 'the review page');
+  await axe(page, 'review');
+  await nav(page, () => page.getByRole('button', { name: t.send }).click());
+  await expectText(page, t.thanks, 'the thank-you page');
+  if (cfg.safety_at) await expectText(page, t.help, 'crisis resources on the thank-you page');
+  await axe(page, 'thank you');
+  await nav(page, () => page.goBack());
+  await axe(page, 'a sent questionnaire revisited');
+  await page.goto(`${cfg.base}/s/${cfg.token}/help`);
+  await axe(page, 'help');
+  await page.goto(`${cfg.base}/s/${'0'.repeat(64)}`);
+  await expectText(page, 'This link does not work', 'an unknown link');
+  await axe(page, 'an unknown link');
+  console.log(JSON.stringify({ ok: true, pages_checked: checked.length, checked }));
+} finally {
+  // Playwright gives the browser a fresh profile folder of its own and removes it here.
+  await browser.close();
+}
