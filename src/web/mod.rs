@@ -1,5 +1,6 @@
 //! Server-rendered pages for staff: sign-in, password change and the study overview.
 
+pub mod alerts;
 pub mod health;
 
 use actix_session::Session;
@@ -24,7 +25,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(logout)
         .service(password_form)
         .service(password_submit)
-        .service(stylesheet);
+        .service(stylesheet)
+        .configure(alerts::routes);
 }
 
 fn redirect(to: &str) -> HttpResponse {

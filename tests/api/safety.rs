@@ -188,3 +188,53 @@ async fn a_skipped_item_9_leaves_phq9_without_a_total_and_asks_the_clinician_to_
     assert_eq!(rules, ["phq9.item9_unanswered"]);
     assert_eq!(alerts[0]["severity"], "notify");
 }
+
+#[tokio::test]
+async fn a_clinician_acknowledges_acts_on_and_closes_an_alert_from_its_page() {
+    let app = spawn_app_with(|_| {}).await;
+    let coord = app.user(Role::Coordinator);
+    let clinician = app.user(Role::Clinician);
+    let id = randomised(&app, &coord, 1).await;
+    let token = link(&app, &coord, &id).await;
+    let baseline = by_timepoint_id(&schedule(&app, &coord, &id).await, "baseline");
+    answer(&app, &token, &baseline, 9, Some(2)).await;
+    let alerts: Vec<Value> = app.get_as(&clinician, "/api/v1/alerts").await.json().await.expect("alerts");
+    let alert_id = alerts[0]["id"].as_str().expect("id").to_owned();
+
+    let csrf = app.login(&clinician.email, &clinician.password).await;
+    let page = |path: String| {
+        let client = app.client.clone();
+        let url = app.url(&path);
+        async move { client.get(url).send().await.expect("page") }
+    };
+    let queue = page("/alerts".into()).await.text().await.expect("html");
+    assert!(
+        queue.contains("CON-0001")
+            && queue.contains(&format!("/alerts/{alert_id}"))
+            && queue.contains("Urgent")
+    );
+    let detail = page(format!("/alerts/{alert_id}")).await.text().await.expect("html");
+    assert!(detail.contains("tel:+15550101") && detail.contains("Test Person 1"), "the number to call");
+    let post = |step: &str, fields: Vec<(&'static str, String)>| {
+        let (client, url) = (app.client.clone(), app.url(&format!("/alerts/{alert_id}/{step}")));
+        async move { client.post(url).form(&fields).send().await.expect("post") }
+    };
+    let stale = post("acknowledge", vec![("csrf_token", "stale".into())]).await;
+    assert_eq!(stale.status(), StatusCode::FORBIDDEN, "a form without the session's token is refused");
+    for (step, text) in [
+        ("acknowledge", None),
+        ("action", Some("Called; safe; referred to their neurologist")),
+        ("close", Some("Resolved")),
+    ] {
+        let mut fields = vec![("csrf_token", csrf.clone())];
+        if let Some(t) = text {
+            fields.push(("text", t.to_owned()));
+        }
+        let resp = post(step, fields).await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{step}");
+    }
+    let detail = page(format!("/alerts/{alert_id}")).await.text().await.expect("html");
+    assert!(detail.contains("Called; safe; referred to their neurologist") && detail.contains("closed"));
+    let moderator = app.user(Role::Moderator);
+    assert_eq!(app.get_as(&moderator, "/alerts").await.status(), StatusCode::FORBIDDEN);
+}

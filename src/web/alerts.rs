@@ -1,0 +1,179 @@
+//! The safety alerts pages for clinicians (and coordinators and admins): the queue, one alert
+//! with the participant's contact details, and the forms to acknowledge, record the action taken
+//! and close. The e-mail a safety contact receives links here.
+
+use actix_web::{HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{RespondHtml, csrf_of, redirect, signed_in};
+use crate::auth::{Auth, Permission};
+use crate::error::AppError;
+use crate::safety::{self, Step};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(queue).service(one).service(act);
+}
+
+/// The signed-in user allowed to handle alerts; `Err` is the page to show instead.
+fn handler(auth: Result<Auth, AppError>) -> Result<Result<Auth, HttpResponse>, AppError> {
+    let Some(auth) = signed_in(auth)? else { return Ok(Err(redirect("/login"))) };
+    if auth.user.must_change_password {
+        return Ok(Err(redirect("/account/password")));
+    }
+    auth.require(Permission::HandleAlerts)?;
+    Ok(Ok(auth))
+}
+
+struct Row {
+    id: String,
+    study_id: String,
+    severity: String,
+    meaning: String,
+    raised: String,
+    due: String,
+    overdue: bool,
+    level: i32,
+    status: String,
+}
+
+#[derive(Template)]
+#[template(path = "alerts.html")]
+struct QueuePage {
+    role: String,
+    csrf_token: String,
+    rows: Vec<Row>,
+}
+
+fn utc(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+#[get("/alerts")]
+async fn queue(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Result<HttpResponse, AppError> {
+    let auth = match handler(auth)? {
+        Ok(a) => a,
+        Err(page) => return Ok(page),
+    };
+    let now = crate::db::now();
+    let rows = state
+        .run(|c| Ok(safety::list(c, true)?))
+        .await?
+        .into_iter()
+        .map(|(a, study_id)| Row {
+            overdue: a.status == "open" && a.due_at <= now,
+            raised: utc(a.created_at),
+            due: utc(a.due_at),
+            id: a.id,
+            study_id,
+            severity: a.severity,
+            meaning: a.meaning,
+            level: a.level,
+            status: a.status,
+        })
+        .collect();
+    Ok(QueuePage { role: auth.user.role().to_string(), csrf_token: csrf_of(&auth), rows }.respond_to_html())
+}
+
+#[derive(Template)]
+#[template(path = "alert.html")]
+struct AlertPage {
+    role: String,
+    csrf_token: String,
+    row: Row,
+    language: String,
+    name: String,
+    phone: String,
+    email: String,
+    acknowledged: Option<String>,
+    action: Option<String>,
+    closed: Option<String>,
+}
+
+#[get("/alerts/{id}")]
+async fn one(
+    state: web::Data<AppState>,
+    auth: Result<Auth, AppError>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let auth = match handler(auth)? {
+        Ok(a) => a,
+        Err(page) => return Ok(page),
+    };
+    let id = path.into_inner();
+    let (a, p, contact) = state
+        .run(move |c| {
+            let a = safety::find(c, &id)?.ok_or_else(|| AppError::NotFound("alert".into()))?;
+            let p = crate::enrolment::participants::find(c, &a.participant_id)?
+                .ok_or_else(|| AppError::NotFound("participant".into()))?;
+            let contact = crate::enrolment::participants::contact(c, &p.id)?;
+            Ok((a, p, contact))
+        })
+        .await?;
+    let by = |at: Option<chrono::NaiveDateTime>, text: Option<&str>| {
+        at.map(|t| match text {
+            Some(x) => format!("{}: {x}", utc(t)),
+            None => utc(t),
+        })
+    };
+    let page = AlertPage {
+        role: auth.user.role().to_string(),
+        csrf_token: csrf_of(&auth),
+        acknowledged: by(a.acknowledged_at, None),
+        action: by(a.action_at, a.action_taken.as_deref()),
+        closed: by(a.closed_at, a.closing_note.as_deref()),
+        language: p.preferred_language,
+        name: contact.as_ref().map(|k| k.full_name.clone()).unwrap_or_default(),
+        phone: contact.as_ref().and_then(|k| k.phone.clone()).unwrap_or_default(),
+        email: contact.as_ref().and_then(|k| k.email.clone()).unwrap_or_default(),
+        row: Row {
+            overdue: a.status == "open" && a.due_at <= crate::db::now(),
+            raised: utc(a.created_at),
+            due: utc(a.due_at),
+            id: a.id,
+            study_id: p.study_id,
+            severity: a.severity,
+            meaning: a.meaning,
+            level: a.level,
+            status: a.status,
+        },
+    };
+    Ok(page.respond_to_html())
+}
+
+/// A step's form: the CSRF token and, for an action or closure, what was done.
+#[derive(Debug, Deserialize)]
+struct StepForm {
+    csrf_token: String,
+    text: Option<String>,
+}
+
+#[post("/alerts/{id}/{step}")]
+async fn act(
+    state: web::Data<AppState>,
+    auth: Result<Auth, AppError>,
+    path: web::Path<(String, String)>,
+    form: web::Form<StepForm>,
+) -> Result<HttpResponse, AppError> {
+    let auth = match handler(auth)? {
+        Ok(a) => a,
+        Err(page) => return Ok(page),
+    };
+    auth.check_form_csrf(&form.csrf_token)?;
+    let (id, step) = path.into_inner();
+    let step = match step.as_str() {
+        "acknowledge" => Step::Acknowledge,
+        "action" => Step::RecordAction,
+        "close" => Step::Close,
+        _ => return Err(AppError::NotFound("page".into())),
+    };
+    let text = form.into_inner().text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    if step != Step::Acknowledge && text.is_none() {
+        return Err(AppError::validation("text", "say what was done"));
+    }
+    let ctx = auth.context();
+    let target = id.clone();
+    state.write(move |c| safety::take_step(c, &ctx, &target, step, text.as_deref())).await?;
+    Ok(redirect(&format!("/alerts/{id}")))
+}
