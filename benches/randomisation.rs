@@ -8,106 +8,27 @@
 //! Participants are screened, enrolled and consented through the service layer first (not timed);
 //! then only the randomisation requests are timed. Prints a Markdown row for docs/benchmarks.md.
 
-use std::collections::{BTreeMap, HashSet};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod common;
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use common::{SECRET, backend_name, database, drop_database, percentile, prepare};
 use diesel::prelude::*;
 use trialdesk::audit::{Actor, Context};
-use trialdesk::auth::{self, Role, tokens, users};
 use trialdesk::db::{self, DatabaseUrl};
-use trialdesk::enrolment::participants::{self, NewParticipant};
-use trialdesk::enrolment::{AgeBand, DiseaseCourse, Ethnicity, Race, Sex, consent, screening};
-use trialdesk::protocol::{self, store};
 use trialdesk::settings::Settings;
 use trialdesk::startup::Application;
 
 const CLIENTS: usize = 32;
-const SECRET: &str = "benchmark-secret-key-that-is-long-enough-0123456789";
-
-fn database(dir: &std::path::Path) -> (String, Option<(String, String)>) {
-    match std::env::var("BENCH_BACKEND").as_deref() {
-        Ok("postgres") => {
-            let admin = std::env::var("BENCH_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable".into());
-            let name = format!("td_bench_{}", uuid::Uuid::now_v7().simple());
-            let mut conn = diesel::PgConnection::establish(&admin).expect("PostgreSQL at BENCH_POSTGRES_URL");
-            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create database");
-            let (base, rest) = admin.rsplit_once('/').expect("database in URL");
-            let query = rest.split_once('?').map_or(String::new(), |(_, q)| format!("?{q}"));
-            (format!("{base}/{name}{query}"), Some((admin, name)))
-        }
-        _ => (format!("sqlite://{}", dir.join("bench.db").display()), None),
-    }
-}
-
-/// Screens, enrols and consents `n` participants; returns their ids.
-fn prepare(url: &str, n: usize) -> (Vec<String>, String) {
-    let mut conn = db::connect(&DatabaseUrl::parse(url).expect("url")).expect("connect");
-    db::migrate(&mut conn).expect("migrate");
-    let ctx = Context { actor: Actor::system(), request_id: None };
-    store::install_initial(&mut conn, &ctx, protocol::BUNDLED, "benchmark").expect("protocol");
-    let hash = auth::hash_password("benchmark password 1").expect("hash");
-    let user = users::create(&mut conn, &ctx, "bench@example.org", "Bench", Role::Coordinator, hash.clone())
-        .expect("user");
-    users::set_password(&mut conn, &ctx, &user.id, hash, false, "bench").expect("password");
-    let (_, token) = tokens::create(&mut conn, &ctx, &user.id, "bench", None).expect("token");
-    let answers: BTreeMap<String, serde_json::Value> = serde_json::from_value(serde_json::json!(
-        {"age": 44, "has_ms": true, "us_resident": true, "video_access": true, "attendance_commitment": "yes"})).expect("answers");
-    let ids = (0..n)
-        .map(|i| {
-            let s = screening::record(
-                &mut conn,
-                &ctx,
-                screening::NewScreening {
-                    screened_at: db::now(),
-                    referral_source: "bench".into(),
-                    answers: answers.clone(),
-                    declined: None,
-                },
-            )
-            .expect("screen");
-            let strata = BTreeMap::from([
-                ("race_ethnicity".to_owned(), ["black", "latinx", "other"][i % 3].to_owned()),
-                ("newly_diagnosed".to_owned(), ["yes", "no"][i % 2].to_owned()),
-            ]);
-            let p = participants::enrol(
-                &mut conn,
-                &ctx,
-                NewParticipant {
-                    screening_id: s.id,
-                    full_name: format!("Bench {i}"),
-                    email: Some(format!("b{i}@example.org")),
-                    phone: None,
-                    strata,
-                    race: Race::Black,
-                    ethnicity: Ethnicity::NotHispanicLatinx,
-                    sex: Sex::Female,
-                    age_band: AgeBand::From40To49,
-                    newly_diagnosed: i % 2 == 0,
-                    disease_course: DiseaseCourse::RelapsingRemitting,
-                    preferred_language: "en".into(),
-                },
-            )
-            .expect("enrol");
-            consent::record(&mut conn, &ctx, &p.id, &format!("Bench {i}"), None, "en").expect("consent");
-            p.id
-        })
-        .collect();
-    (ids, token)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx].as_secs_f64() * 1000.0
-}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let n: usize = std::env::var("BENCH_PARTICIPANTS").ok().and_then(|v| v.parse().ok()).unwrap_or(4000);
     let dir = tempfile::tempdir().expect("temp dir");
     let (url, pg) = database(dir.path());
-    let backend = if pg.is_some() { "PostgreSQL 15" } else { "SQLite (WAL)" };
+    let backend = backend_name(&pg);
     eprintln!("preparing {n} consented participants on {backend}…");
     let (ids, token) = tokio::task::spawn_blocking({
         let url = url.clone();
@@ -191,9 +112,5 @@ async fn main() {
         percentile(&latencies, 0.5),
         percentile(&latencies, 0.99)
     );
-    if let Some((admin, name)) = pg
-        && let Ok(mut c) = diesel::PgConnection::establish(&admin)
-    {
-        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);
-    }
+    drop_database(pg);
 }

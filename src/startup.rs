@@ -1,7 +1,6 @@
 //! Builds the HTTP server from settings; tests start it on port 0.
 
 use std::net::TcpListener;
-use std::sync::Arc;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity};
@@ -57,12 +56,7 @@ impl Application {
         let listener =
             TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let writer = match settings.database_url.backend() {
-            Backend::Sqlite => Some(Arc::new(parking_lot::FairMutex::new(
-                db::connect(&settings.database_url).context("opening the SQLite writer connection")?,
-            ))),
-            Backend::Postgres => None,
-        };
+        let writer = db::writer::Writer::start(&settings.database_url).context("starting the writer")?;
         let state = web::Data::new(AppState {
             pool,
             writer,

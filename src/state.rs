@@ -1,12 +1,11 @@
 //! What every request handler shares.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
-use parking_lot::FairMutex;
 
 use crate::auth::throttle::LoginThrottle;
+use crate::db::writer::{Completion, Job, Writer};
 use crate::db::{DbConn, Pool};
 use crate::error::AppError;
 use crate::randomisation::StudyKey;
@@ -14,8 +13,8 @@ use crate::randomisation::StudyKey;
 /// Shared state: the pool, session rules and the login throttle.
 pub struct AppState {
     pub pool: Pool,
-    /// SQLite only: the one connection writes go through (see `write`).
-    pub writer: Option<Arc<FairMutex<DbConn>>>,
+    /// The writer thread writes go through (see `write`).
+    pub writer: Writer,
     /// A session unused for this long ends.
     pub session_idle: Duration,
     /// A session ends this long after sign-in, used or not.
@@ -44,21 +43,26 @@ impl AppState {
         .await?
     }
 
-    /// Runs blocking database work that writes. On SQLite it goes through the one writer
-    /// connection: a SQLite connection drops its page cache whenever another connection has
-    /// written, so writes spread over a pool each start cold; measured under 32 concurrent
-    /// randomisations, one warm writer held the write lock 2.6 times shorter per transaction.
-    /// The lock is first come, first served: with an unfair one, p99 latency doubled.
+    /// Runs blocking database work that writes. It goes to the one writer thread, which commits
+    /// the writes queued together as one batch (see `db::writer`); the result comes back once
+    /// that batch is on disk.
     pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let Some(writer) = self.writer.clone() else { return self.run(f).await };
-        web::block(move || {
-            let mut conn = writer.lock();
-            f(&mut conn)
-        })
-        .await?
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |conn: &mut DbConn| {
+            let result = f(conn);
+            let ok = result.is_ok();
+            let completion: Completion = Box::new(move |committed: Result<(), String>| {
+                let _ = tx.send(committed.map_err(|e| AppError::Internal(anyhow::anyhow!(e))).and(result));
+            });
+            (completion, ok)
+        });
+        if !self.writer.send(job) {
+            return Err(AppError::Internal(anyhow::anyhow!("the database writer has stopped")));
+        }
+        rx.await.map_err(|_| AppError::Internal(anyhow::anyhow!("the database writer dropped a request")))?
     }
 }

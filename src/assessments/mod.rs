@@ -191,18 +191,32 @@ fn enqueue_invitations(
     let to = Recipient::Participant(a.participant_id.clone());
     let payload = serde_json::json!({ "assessment_id": a.id });
     let invite_at = at(0).max(now);
+    let keys = message_keys(protocol, &a.id);
     if invite_at < closes {
-        let key = format!("survey:{}:invitation", a.id);
-        outbox::enqueue(conn, &key, Kind::SurveyInvitation, &to, language, payload.clone(), invite_at)?;
+        outbox::enqueue(conn, &keys[0], Kind::SurveyInvitation, &to, language, payload.clone(), invite_at)?;
     }
-    for d in protocol.surveys.reminder_days.get_ref() {
+    for (d, key) in protocol.surveys.reminder_days.get_ref().iter().zip(&keys[1..]) {
         let due = at(*d.get_ref());
         if due > now && due < closes {
-            let key = format!("survey:{}:reminder:{}", a.id, d.get_ref());
-            outbox::enqueue(conn, &key, Kind::SurveyReminder, &to, language, payload.clone(), due)?;
+            outbox::enqueue(conn, key, Kind::SurveyReminder, &to, language, payload.clone(), due)?;
         }
     }
     Ok(())
+}
+
+/// The outbox keys of an assessment's invitation and reminders. Stopping them by exact key
+/// uses the unique index; a prefix match (`LIKE`) would read the whole outbox.
+pub fn message_keys(protocol: &Protocol, assessment_id: &str) -> Vec<String> {
+    std::iter::once(format!("survey:{assessment_id}:invitation"))
+        .chain(
+            protocol
+                .surveys
+                .reminder_days
+                .get_ref()
+                .iter()
+                .map(|d| format!("survey:{assessment_id}:reminder:{}", d.get_ref())),
+        )
+        .collect()
 }
 
 /// What one sweep changed.
@@ -214,8 +228,9 @@ pub struct Sweep {
 
 /// Opens windows that have opened and marks as missed those that closed unfinished, as of `now`.
 /// Runs in the background every minute (and from tests, with any `now`). Each change is audited.
-pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Sweep> {
+pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> Result<Sweep, crate::error::AppError> {
     db::write_tx(conn, |c| {
+        let (protocol, _) = crate::protocol::store::current_parsed(c)?;
         let ctx = Context { actor: Actor::system(), request_id: None };
         let closing: Vec<Assessment> = assessments::table
             .filter(assessments::status.eq_any(["scheduled", "open"]))
@@ -224,7 +239,7 @@ pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Sweep> {
             .load(c)?;
         for a in &closing {
             set_status(c, &ctx, a, "missed", "the window closed before the questionnaires were submitted")?;
-            outbox::cancel(c, &format!("survey:{}:", a.id), "window closed")?;
+            outbox::cancel_keys(c, &message_keys(&protocol, &a.id), "window closed")?;
         }
         let opening: Vec<Assessment> = assessments::table
             .filter(assessments::status.eq("scheduled"))

@@ -182,7 +182,8 @@ fn baseline_total(
     Ok(total.flatten())
 }
 
-/// Scores one instrument, stores the score, and raises the alerts its rules call for.
+/// Scores one instrument, stores the score (replacing the earlier one when `rescore`, for a
+/// correction), and raises the alerts its rules call for.
 fn score_and_alert(
     c: &mut DbConn,
     ctx: &Context,
@@ -190,12 +191,15 @@ fn score_and_alert(
     a: &Assessment,
     inst: &Instrument,
     given: &Answers,
+    rescore: bool,
 ) -> Result<(scoring::Score, bool), AppError> {
     let s = scoring::score(inst, given);
-    diesel::delete(
-        scores::table.filter(scores::assessment_id.eq(&a.id)).filter(scores::instrument.eq(inst.id())),
-    )
-    .execute(c)?;
+    if rescore {
+        diesel::delete(
+            scores::table.filter(scores::assessment_id.eq(&a.id)).filter(scores::instrument.eq(inst.id())),
+        )
+        .execute(c)?;
+    }
     diesel::insert_into(scores::table)
         .values(&StoredScore {
             assessment_id: a.id.clone(),
@@ -225,12 +229,15 @@ pub fn submit(
     participant_id: &str,
 ) -> Result<Submitted, AppError> {
     db::write_tx(conn, |c| {
-        if let Some(a) = super::find(c, assessment_id)?.filter(|a| a.participant_id == participant_id)
-            && a.status == "completed"
-        {
+        let a = super::find(c, assessment_id)?
+            .filter(|a| a.participant_id == participant_id)
+            .ok_or_else(|| AppError::NotFound("questionnaire".into()))?;
+        if a.status == "completed" {
             return Ok(Submitted::Already);
         }
-        let a = answerable(c, assessment_id, participant_id)?;
+        if !a.is_answerable(db::now()) {
+            return Err(AppError::conflict("not_open", "this questionnaire is no longer open"));
+        }
         let (protocol, _) = crate::protocol::store::current_parsed(c)?;
         let given = answers(c, &a.id)?;
         let mut changes = Vec::new();
@@ -238,7 +245,7 @@ pub fn submit(
         for inst in instruments_of(library, &a)? {
             let empty = Answers::new();
             let answers = given.get(inst.id()).unwrap_or(&empty);
-            let (s, raised_crisis) = score_and_alert(c, ctx, &protocol, &a, &inst, answers)?;
+            let (s, raised_crisis) = score_and_alert(c, ctx, &protocol, &a, &inst, answers, false)?;
             crisis |= raised_crisis;
             for item in inst.items.get_ref() {
                 let v = answers.get(item.id.get_ref()).copied().flatten();
@@ -251,7 +258,7 @@ pub fn submit(
             .set((assessments::status.eq("completed"), assessments::completed_at.eq(now)))
             .execute(c)?;
         changes.insert(0, Change::update("status", &a.status, "completed"));
-        crate::outbox::cancel(c, &format!("survey:{}:", a.id), "completed")?;
+        crate::outbox::cancel_keys(c, &super::message_keys(&protocol, &a.id), "completed")?;
         audit::append(
             c,
             ctx,
@@ -313,7 +320,7 @@ pub fn correct(
         let old_total: Option<i32> =
             scores_of(c, &a.id)?.into_iter().find(|s| s.instrument == instrument).and_then(|s| s.total);
         let (protocol, _) = crate::protocol::store::current_parsed(c)?;
-        let (s, _) = score_and_alert(c, ctx, &protocol, &a, &inst, &given)?;
+        let (s, _) = score_and_alert(c, ctx, &protocol, &a, &inst, &given, true)?;
         audit::append(
             c,
             ctx,

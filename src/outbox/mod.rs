@@ -175,6 +175,29 @@ pub fn cancel(conn: &mut DbConn, prefix: &str, why: &str) -> QueryResult<usize> 
     .execute(conn)
 }
 
+/// Cancels the pending messages with these keys, in one statement that finds them by the unique
+/// key. (Written as `IN (…) AND status = 'pending'`, SQLite's planner would pick the status
+/// index and read every pending message; here the status is tested per row instead.)
+pub fn cancel_keys(conn: &mut DbConn, keys: &[String], why: &str) -> QueryResult<()> {
+    use diesel::sql_types::Text;
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let placeholders: Vec<String> = (2..keys.len() + 2).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "UPDATE outbox SET \
+           last_error = CASE WHEN status = 'pending' THEN $1 ELSE last_error END, \
+           status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END \
+         WHERE dedupe_key IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = diesel::sql_query(sql).into_boxed().bind::<Text, _>(why.to_owned());
+    for key in keys {
+        query = query.bind::<Text, _>(key.clone());
+    }
+    query.execute(conn).map(|_| ())
+}
+
 /// Cancels pending messages to a participant, of one kind or all.
 pub fn cancel_to_participant(
     conn: &mut DbConn,

@@ -478,17 +478,27 @@ async fn send(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (token, aid) = path.into_inner();
-    let (link, p) = match visitor(&state, token.clone()).await? {
-        Ok(v) => v,
-        Err(page) => return Ok(page),
+    // The link is resolved inside the write: a submission is one trip to the writer, not two.
+    let (tk, id) = (token.clone(), aid.clone());
+    let outcome = state
+        .write(move |c| {
+            let (link, p) = match links::resolve(c, &tk)? {
+                Resolved::Valid(valid) => *valid,
+                other => return Ok(Err(other)),
+            };
+            let submitted = responses::submit(c, &participant_ctx(&link), instruments::library(), &id, &p.id);
+            Ok(Ok((link.language, submitted)))
+        })
+        .await?;
+    let (language, result) = match outcome {
+        Ok(submitted) => submitted,
+        Err(Resolved::Unknown) => return Ok(gone(StatusCode::NOT_FOUND, false)),
+        Err(_) => return Ok(gone(StatusCode::GONE, true)),
     };
-    let ctx = participant_ctx(&link);
-    let id = aid.clone();
-    let result = state.write(move |c| responses::submit(c, &ctx, instruments::library(), &id, &p.id)).await;
     match result {
         Ok(Submitted::Now { .. } | Submitted::Already) => Ok(see_other(format!("/s/{token}/a/{aid}/done"))),
-        Err(AppError::Conflict { .. }) => Ok(closed(ui(&link.language), &token, StatusCode::CONFLICT)),
-        Err(AppError::NotFound(_)) => Ok(closed(ui(&link.language), &token, StatusCode::NOT_FOUND)),
+        Err(AppError::Conflict { .. }) => Ok(closed(ui(&language), &token, StatusCode::CONFLICT)),
+        Err(AppError::NotFound(_)) => Ok(closed(ui(&language), &token, StatusCode::NOT_FOUND)),
         Err(e) => Err(e),
     }
 }

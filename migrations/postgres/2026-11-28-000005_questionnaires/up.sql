@@ -17,7 +17,9 @@ CREATE TABLE assessments (
     created_at TIMESTAMP NOT NULL,
     UNIQUE (participant_id, timepoint)
 );
-CREATE INDEX assessments_status ON assessments(status, closes_at);
+-- The sweep's two questions: which windows have closed, which have opened.
+CREATE INDEX assessments_closing ON assessments(status, closes_at);
+CREATE INDEX assessments_opening ON assessments(status, opens_at);
 
 -- One answer per item; saved as the participant goes, final once the assessment is completed.
 -- A null value is an item the participant chose to skip.

@@ -1,0 +1,164 @@
+//! The server's single writer, with group commit.
+//!
+//! Every commit waits for the disk (SQLite with `synchronous = FULL`, PostgreSQL by default): an
+//! answer a participant was told is sent, or an allocation a coordinator was shown, must survive a
+//! power cut. Writes are one at a time anyway (each takes the audit chain's head first). One
+//! writer thread owns the write connection; the requests queued while it commits are run next, one after
+//! another, each in its own savepoint inside one transaction, and then committed together: one
+//! wait for the disk for the whole batch. Each caller hears its result only after that commit.
+//! A request that fails rolls back its own savepoint and leaves the others' work in place.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc;
+
+use diesel::Connection;
+
+use super::{DatabaseUrl, DbConn};
+
+/// Told whether the batch committed (`Err` carries why not).
+pub type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
+/// Work for the writer: runs on the write connection and returns what to do after the commit,
+/// and whether it succeeded (a failed job's writes are rolled back to its savepoint).
+pub type Job = Box<dyn FnOnce(&mut DbConn) -> (Completion, bool) + Send>;
+
+/// A batch never holds more requests than this, so one batch's latency stays bounded.
+const MAX_BATCH: usize = 64;
+
+/// The handle request handlers send work to.
+#[derive(Clone)]
+pub struct Writer {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Opens the write connection and starts the writer thread.
+    pub fn start(url: &DatabaseUrl) -> anyhow::Result<Self> {
+        let mut conn = super::connect(url)?;
+        let url = url.clone();
+        let (jobs, queue) = mpsc::channel::<Job>();
+        std::thread::Builder::new().name("db-writer".into()).spawn(move || {
+            while let Ok(first) = queue.recv() {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH
+                    && let Ok(next) = queue.try_recv()
+                {
+                    batch.push(next);
+                }
+                if !run_batch(&mut conn, batch) {
+                    // A request panicked, or the commit failed: start again on a fresh connection.
+                    match super::connect(&url) {
+                        Ok(fresh) => conn = fresh,
+                        Err(e) => {
+                            tracing::error!(error.detail = %e, "the database writer could not reconnect")
+                        }
+                    }
+                }
+            }
+        })?;
+        Ok(Self { jobs })
+    }
+
+    /// Queues a job; `false` if the writer has stopped.
+    pub fn send(&self, job: Job) -> bool {
+        self.jobs.send(job).is_ok()
+    }
+}
+
+/// Runs one batch in one transaction and tells each job the outcome. Returns `false` if the
+/// connection should be replaced: a job panicked, or the commit failed (every job is told).
+fn run_batch(conn: &mut DbConn, batch: Vec<Job>) -> bool {
+    let mut completions = Vec::with_capacity(batch.len());
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        // In-process writers outside this thread (the scheduler, the outbox worker) queue here.
+        let _lock = matches!(conn, DbConn::Sqlite(_)).then(super::sqlite_write_lock);
+        conn.transaction::<_, diesel::result::Error, _>(|c| {
+            super::lock_audit_head(c)?;
+            for job in batch {
+                // Each job in a savepoint of its own: one that fails leaves nothing behind, and
+                // on PostgreSQL a failed statement does not spoil the batch for the others.
+                let mut done = None;
+                let _ = c.transaction::<_, diesel::result::Error, _>(|c| {
+                    let (completion, ok) = job(c);
+                    done = Some(completion);
+                    if ok { Ok(()) } else { Err(diesel::result::Error::RollbackTransaction) }
+                });
+                completions.extend(done);
+            }
+            Ok(())
+        })
+    }));
+    // After a failed commit the connection may be broken (a database restart): start afresh.
+    let (result, healthy) = match outcome {
+        Ok(Ok(())) => (Ok(()), true),
+        Ok(Err(e)) => (Err(format!("the batch did not commit: {e}")), false),
+        Err(_) => (Err("a write panicked; its batch was rolled back".to_owned()), false),
+    };
+    for done in completions {
+        done(result.clone());
+    }
+    healthy
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc::channel;
+
+    use diesel::RunQueryDsl;
+    use diesel::connection::SimpleConnection;
+
+    use super::*;
+
+    /// A job that inserts `n` in a savepoint and fails when `fail`, reporting (n, its result,
+    /// the batch's commit outcome) on `out`.
+    fn insert(n: i32, fail: bool, out: mpsc::Sender<(i32, bool, bool)>) -> Job {
+        Box::new(move |conn: &mut DbConn| {
+            let result = crate::db::write_tx(conn, |c| {
+                diesel::sql_query(format!("INSERT INTO probe (n) VALUES ({n})")).execute(c)?;
+                if fail { Err(diesel::result::Error::RollbackTransaction) } else { Ok(()) }
+            });
+            let ok = result.is_ok();
+            let completion: Completion = Box::new(move |committed: Result<(), String>| {
+                let _ = out.send((n, ok, committed.is_ok()));
+            });
+            (completion, ok)
+        })
+    }
+
+    #[test]
+    fn a_failed_request_in_a_batch_rolls_back_alone_and_the_rest_commit_together() {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = DatabaseUrl::parse(&dir.path().join("w.db").display().to_string()).expect("url");
+        let mut setup = crate::db::connect(&url).expect("connect");
+        crate::db::migrate(&mut setup).expect("migrate");
+        setup.batch_execute("CREATE TABLE probe (n INTEGER NOT NULL)").expect("table");
+        let writer = Writer::start(&url).expect("writer");
+        // The first job holds the writer until three more are queued: those then run as one batch.
+        let (go, wait) = channel::<()>();
+        let (out, results) = channel();
+        let first_out = out.clone();
+        assert!(writer.send(Box::new(move |conn: &mut DbConn| {
+            wait.recv().expect("go");
+            insert(0, false, first_out)(conn)
+        })));
+        for (n, fail) in [(1, false), (2, true), (3, false)] {
+            assert!(writer.send(insert(n, fail, out.clone())));
+        }
+        go.send(()).expect("go");
+        let mut got: Vec<(i32, bool, bool)> = (0..4).map(|_| results.recv().expect("result")).collect();
+        got.sort();
+        assert_eq!(got, [(0, true, true), (1, true, true), (2, false, true), (3, true, true)]);
+        let mut check = crate::db::connect(&url).expect("connect");
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            n: i32,
+        }
+        let rows: Vec<Row> =
+            diesel::sql_query("SELECT n FROM probe ORDER BY n").load(&mut check).expect("rows");
+        assert_eq!(
+            rows.iter().map(|r| r.n).collect::<Vec<_>>(),
+            [0, 1, 3],
+            "the failed request's row is gone"
+        );
+    }
+}
