@@ -11,10 +11,9 @@
 mod common;
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use common::{SECRET, backend_name, database, drop_database, percentile, prepare};
+use common::{SECRET, backend_name, database, drop_database, hammer, percentile, prepare};
 use diesel::prelude::*;
 use trialdesk::audit::{Actor, Context};
 use trialdesk::db::{self, DatabaseUrl};
@@ -65,35 +64,10 @@ async fn main() {
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
 
-    let queue = Arc::new(Mutex::new(ids.clone()));
-    let client = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build().expect("client");
-    let started = Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..CLIENTS {
-        let (queue, client, base, token) = (queue.clone(), client.clone(), base.clone(), token.clone());
-        tasks.spawn(async move {
-            let mut latencies = Vec::new();
-            loop {
-                let Some(id) = queue.lock().expect("queue").pop() else { break };
-                let t = Instant::now();
-                let resp = client
-                    .post(format!("{base}/api/v1/participants/{id}/randomisation"))
-                    .bearer_auth(&token)
-                    .send()
-                    .await
-                    .expect("request");
-                assert_eq!(resp.status(), 201, "randomisation failed");
-                latencies.push(t.elapsed());
-            }
-            latencies
-        });
-    }
-    let mut latencies = Vec::new();
-    while let Some(l) = tasks.join_next().await {
-        latencies.extend(l.expect("client"));
-    }
-    let elapsed = started.elapsed();
-    latencies.sort();
+    let urls: Vec<String> =
+        ids.iter().map(|id| format!("{base}/api/v1/participants/{id}/randomisation")).collect();
+    let (elapsed, latencies) =
+        hammer(urls, CLIENTS, 201, move |c, url| c.post(url).bearer_auth(&token)).await;
 
     let mut conn = db::connect(&DatabaseUrl::parse(&url).expect("url")).expect("connect");
     let allocated: Vec<String> = trialdesk::db::schema::allocations::table

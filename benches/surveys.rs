@@ -11,10 +11,9 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use common::{SECRET, backend_name, database, drop_database, percentile, prepare};
+use common::{SECRET, backend_name, database, drop_database, hammer, percentile, prepare};
 use diesel::prelude::*;
 use trialdesk::audit::{Actor, Context};
 use trialdesk::db::schema::{assessments, responses, scores};
@@ -91,39 +90,6 @@ fn bare_insert_rate(url: &str, n: usize) -> f64 {
     n as f64 / started.elapsed().as_secs_f64()
 }
 
-/// Sends every request with `CLIENTS` at a time; returns the wall time and sorted latencies.
-async fn hammer(urls: Vec<String>, method: reqwest::Method, expect: u16) -> (Duration, Vec<Duration>) {
-    let queue = Arc::new(Mutex::new(urls));
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(CLIENTS)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let started = Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..CLIENTS {
-        let (queue, client, method) = (queue.clone(), client.clone(), method.clone());
-        tasks.spawn(async move {
-            let mut latencies: Vec<Duration> = Vec::new();
-            loop {
-                let Some(url) = queue.lock().expect("queue").pop() else { break };
-                let t = Instant::now();
-                let resp = client.request(method.clone(), url).send().await.expect("request");
-                assert_eq!(resp.status(), expect, "unexpected status");
-                latencies.push(t.elapsed());
-            }
-            latencies
-        });
-    }
-    let mut latencies = Vec::new();
-    while let Some(l) = tasks.join_next().await {
-        latencies.extend(l.expect("client"));
-    }
-    let elapsed = started.elapsed();
-    latencies.sort();
-    (elapsed, latencies)
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let n: usize = std::env::var("BENCH_PARTICIPANTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1280);
@@ -184,11 +150,11 @@ async fn main() {
 
     let submissions: Vec<String> =
         visits.iter().map(|(token, id)| format!("{base}/s/{token}/a/{id}/submit")).collect();
-    let (elapsed, latencies) = hammer(submissions, reqwest::Method::POST, 303).await;
+    let (elapsed, latencies) = hammer(submissions, CLIENTS, 303, |c, url| c.post(url)).await;
     // The same load on the cheapest request that touches the database (`/healthz`: one read):
     // the ceiling that HTTP and the load generator, sharing the machine's cores, leave.
     let health: Vec<String> = (0..10_000).map(|_| format!("{base}/healthz")).collect();
-    let (health_elapsed, _) = hammer(health, reqwest::Method::GET, 200).await;
+    let (health_elapsed, _) = hammer(health, CLIENTS, 200, |c, url| c.get(url)).await;
     let ceiling = 10_000.0 / health_elapsed.as_secs_f64();
 
     let mut conn = db::connect(&DatabaseUrl::parse(&url).expect("url")).expect("connect");

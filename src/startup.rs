@@ -56,7 +56,14 @@ impl Application {
         let listener =
             TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let writer = db::writer::Writer::start(&settings.database_url).context("starting the writer")?;
+        // SQLite: one writer thread with group commit. PostgreSQL: writes on pooled connections,
+        // where each statement's round trip, not the commit, is what they wait for (ADR 0003).
+        let writer = match settings.database_url.backend() {
+            Backend::Sqlite => Some(
+                db::writer::Writer::start(&settings.database_url).context("starting the SQLite writer")?,
+            ),
+            Backend::Postgres => None,
+        };
         let state = web::Data::new(AppState {
             pool,
             writer,

@@ -13,8 +13,8 @@ use crate::randomisation::StudyKey;
 /// Shared state: the pool, session rules and the login throttle.
 pub struct AppState {
     pub pool: Pool,
-    /// The writer thread writes go through (see `write`).
-    pub writer: Writer,
+    /// SQLite only: the writer thread writes go through (see `write`).
+    pub writer: Option<Writer>,
     /// A session unused for this long ends.
     pub session_idle: Duration,
     /// A session ends this long after sign-in, used or not.
@@ -43,14 +43,15 @@ impl AppState {
         .await?
     }
 
-    /// Runs blocking database work that writes. It goes to the one writer thread, which commits
-    /// the writes queued together as one batch (see `db::writer`); the result comes back once
-    /// that batch is on disk.
+    /// Runs blocking database work that writes. On SQLite it goes to the one writer thread, which
+    /// commits the writes queued together as one batch (see `db::writer`); the result comes back
+    /// once that batch is on disk. On PostgreSQL it runs on a pooled connection.
     pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        let Some(writer) = &self.writer else { return self.run(f).await };
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |conn: &mut DbConn| {
             let result = f(conn);
@@ -60,9 +61,9 @@ impl AppState {
             });
             (completion, ok)
         });
-        if !self.writer.send(job) {
-            return Err(AppError::Internal(anyhow::anyhow!("the database writer has stopped")));
+        if !writer.send(job) {
+            return Err(AppError::Internal(anyhow::anyhow!("the SQLite writer has stopped")));
         }
-        rx.await.map_err(|_| AppError::Internal(anyhow::anyhow!("the database writer dropped a request")))?
+        rx.await.map_err(|_| AppError::Internal(anyhow::anyhow!("the SQLite writer dropped a request")))?
     }
 }

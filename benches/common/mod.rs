@@ -2,7 +2,8 @@
 //! consented participants made through the service layer, percentiles, and clean-up.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use trialdesk::audit::{Actor, Context};
@@ -105,4 +106,42 @@ pub fn drop_database(pg: Option<(String, String)>) {
     {
         let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);
     }
+}
+
+/// Sends one request per item, `clients` at a time, each built by `request`; every response must
+/// have status `expect`. Returns the wall time and the sorted latencies.
+pub async fn hammer<T, F>(items: Vec<T>, clients: usize, expect: u16, request: F) -> (Duration, Vec<Duration>)
+where
+    T: Send + 'static,
+    F: Fn(&reqwest::Client, T) -> reqwest::RequestBuilder + Send + Sync + Clone + 'static,
+{
+    let queue = Arc::new(Mutex::new(items));
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..clients {
+        let (queue, client, request) = (queue.clone(), client.clone(), request.clone());
+        tasks.spawn(async move {
+            let mut latencies: Vec<Duration> = Vec::new();
+            loop {
+                let Some(item) = queue.lock().expect("queue").pop() else { break };
+                let t = Instant::now();
+                let resp = request(&client, item).send().await.expect("request");
+                assert_eq!(resp.status(), expect, "unexpected status");
+                latencies.push(t.elapsed());
+            }
+            latencies
+        });
+    }
+    let mut latencies = Vec::new();
+    while let Some(l) = tasks.join_next().await {
+        latencies.extend(l.expect("client"));
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    (elapsed, latencies)
 }

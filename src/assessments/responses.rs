@@ -111,23 +111,7 @@ pub fn save_answer(
             .find(|i| i.id() == instrument)
             .ok_or_else(|| AppError::validation("instrument", "not part of this assessment"))?;
         check_answer(&inst, item, value, "answer")?;
-        let now = db::now();
-        diesel::delete(
-            responses::table
-                .filter(responses::assessment_id.eq(&a.id))
-                .filter(responses::instrument.eq(instrument))
-                .filter(responses::item.eq(item)),
-        )
-        .execute(c)?;
-        diesel::insert_into(responses::table)
-            .values((
-                responses::assessment_id.eq(&a.id),
-                responses::instrument.eq(instrument),
-                responses::item.eq(item),
-                responses::value.eq(value),
-                responses::answered_at.eq(now),
-            ))
-            .execute(c)?;
+        put(c, &a.id, answer)?;
         let mut saved = Saved::default();
         let (protocol, _) = crate::protocol::store::current_parsed(c)?;
         for rule in inst.alerts.iter().filter(|r| *r.severity.get_ref() == Severity::Urgent) {
@@ -138,6 +122,27 @@ pub fn save_answer(
         }
         Ok(saved)
     })
+}
+
+/// Stores one answer, replacing an earlier answer to the same item.
+fn put(c: &mut DbConn, assessment_id: &str, answer: &Answer) -> QueryResult<()> {
+    diesel::delete(
+        responses::table
+            .filter(responses::assessment_id.eq(assessment_id))
+            .filter(responses::instrument.eq(&answer.instrument))
+            .filter(responses::item.eq(&answer.item)),
+    )
+    .execute(c)?;
+    diesel::insert_into(responses::table)
+        .values((
+            responses::assessment_id.eq(assessment_id),
+            responses::instrument.eq(&answer.instrument),
+            responses::item.eq(&answer.item),
+            responses::value.eq(answer.value),
+            responses::answered_at.eq(db::now()),
+        ))
+        .execute(c)?;
+    Ok(())
 }
 
 /// The assessment, if this participant may still answer it now.
@@ -301,22 +306,7 @@ pub fn correct(
         let mut given = answers(c, &a.id)?.remove(instrument).unwrap_or_default();
         let old = given.get(item).copied().flatten();
         given.insert(item.to_owned(), value);
-        diesel::delete(
-            responses::table
-                .filter(responses::assessment_id.eq(&a.id))
-                .filter(responses::instrument.eq(instrument))
-                .filter(responses::item.eq(item)),
-        )
-        .execute(c)?;
-        diesel::insert_into(responses::table)
-            .values((
-                responses::assessment_id.eq(&a.id),
-                responses::instrument.eq(instrument),
-                responses::item.eq(item),
-                responses::value.eq(value),
-                responses::answered_at.eq(db::now()),
-            ))
-            .execute(c)?;
+        put(c, &a.id, answer)?;
         let old_total: Option<i32> =
             scores_of(c, &a.id)?.into_iter().find(|s| s.instrument == instrument).and_then(|s| s.total);
         let (protocol, _) = crate::protocol::store::current_parsed(c)?;

@@ -74,8 +74,7 @@ async fn participant_assessments(
     Ok(web::Json(
         state
             .run(move |c| {
-                let p =
-                    participants::find(c, &id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
+                let p = participants::find_or_404(c, &id)?;
                 let (protocol, _) = store::current_parsed(c)?;
                 Ok(super::list(c, &protocol, Filter::All, Some(&p.id))?)
             })
@@ -181,8 +180,7 @@ async fn list_links(
     Ok(web::Json(
         state
             .run(move |c| {
-                let p =
-                    participants::find(c, &id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
+                let p = participants::find_or_404(c, &id)?;
                 Ok(links::list_for(c, &p.id)?)
             })
             .await?,
@@ -213,7 +211,7 @@ async fn create_link(
     let (ctx, id) = (auth.context(), path.into_inner());
     let (link, token) = state
         .write(move |c| {
-            let p = participants::find(c, &id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
+            let p = participants::find_or_404(c, &id)?;
             let (protocol, _) = store::current_parsed(c)?;
             links::create(c, &ctx, &p, *protocol.surveys.link_valid_days.get_ref())
         })

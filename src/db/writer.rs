@@ -1,9 +1,9 @@
-//! The server's single writer, with group commit.
+//! SQLite's single writer, with group commit.
 //!
-//! Every commit waits for the disk (SQLite with `synchronous = FULL`, PostgreSQL by default): an
-//! answer a participant was told is sent, or an allocation a coordinator was shown, must survive a
-//! power cut. Writes are one at a time anyway (each takes the audit chain's head first). One
-//! writer thread owns the write connection; the requests queued while it commits are run next, one after
+//! Every commit waits for the disk (`synchronous = FULL`): an answer a participant was told is
+//! sent, or an allocation a coordinator was shown, must survive a power cut. Writes are one at a
+//! time anyway (each takes the audit chain's head first). One writer thread owns the write
+//! connection; the requests queued while it commits are run next, one after
 //! another, each in its own savepoint inside one transaction, and then committed together: one
 //! wait for the disk for the whole batch. Each caller hears its result only after that commit.
 //! A request that fails rolls back its own savepoint and leaves the others' work in place.
@@ -36,7 +36,7 @@ impl Writer {
         let mut conn = super::connect(url)?;
         let url = url.clone();
         let (jobs, queue) = mpsc::channel::<Job>();
-        std::thread::Builder::new().name("db-writer".into()).spawn(move || {
+        std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || {
             while let Ok(first) = queue.recv() {
                 let mut batch = vec![first];
                 while batch.len() < MAX_BATCH
@@ -49,7 +49,7 @@ impl Writer {
                     match super::connect(&url) {
                         Ok(fresh) => conn = fresh,
                         Err(e) => {
-                            tracing::error!(error.detail = %e, "the database writer could not reconnect")
+                            tracing::error!(error.detail = %e, "the SQLite writer could not reconnect")
                         }
                     }
                 }
@@ -70,12 +70,11 @@ fn run_batch(conn: &mut DbConn, batch: Vec<Job>) -> bool {
     let mut completions = Vec::with_capacity(batch.len());
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         // In-process writers outside this thread (the scheduler, the outbox worker) queue here.
-        let _lock = matches!(conn, DbConn::Sqlite(_)).then(super::sqlite_write_lock);
+        let _lock = super::sqlite_write_lock();
         conn.transaction::<_, diesel::result::Error, _>(|c| {
             super::lock_audit_head(c)?;
             for job in batch {
-                // Each job in a savepoint of its own: one that fails leaves nothing behind, and
-                // on PostgreSQL a failed statement does not spoil the batch for the others.
+                // Each job in a savepoint of its own: one that fails leaves nothing behind.
                 let mut done = None;
                 let _ = c.transaction::<_, diesel::result::Error, _>(|c| {
                     let (completion, ok) = job(c);
@@ -87,7 +86,7 @@ fn run_batch(conn: &mut DbConn, batch: Vec<Job>) -> bool {
             Ok(())
         })
     }));
-    // After a failed commit the connection may be broken (a database restart): start afresh.
+    // After a failed commit the connection may be unusable: start afresh.
     let (result, healthy) = match outcome {
         Ok(Ok(())) => (Ok(()), true),
         Ok(Err(e)) => (Err(format!("the batch did not commit: {e}")), false),

@@ -253,6 +253,11 @@ fn duplicate(
     q.first(conn).optional()
 }
 
+/// A participant by id or study id, or a 404.
+pub fn find_or_404(conn: &mut DbConn, id_or_study_id: &str) -> Result<Participant, AppError> {
+    find(conn, id_or_study_id)?.ok_or_else(|| AppError::NotFound("participant".into()))
+}
+
 /// One participant by id or study id.
 pub fn find(conn: &mut DbConn, id_or_study_id: &str) -> QueryResult<Option<Participant>> {
     participants::table

@@ -118,3 +118,53 @@ fn token_create_and_revoke_work_from_the_command_line() {
     let out = trialdesk(&db, &["token", "revoke", "no-such-token"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn a_studys_own_instrument_is_checked_with_line_and_column_then_usable_in_its_protocol() {
+    let db = TestDb::empty();
+    let dir = db.dir.path().join("instruments");
+    std::fs::create_dir(&dir).expect("dir");
+    let ucla = trialdesk::instruments::BUNDLED[2].1;
+    // A broken copy: the bands leave 6 out.
+    let broken = dir.join("broken.toml");
+    std::fs::write(&broken, ucla.replace("min = 6\nmax = 9\nlabel", "min = 7\nmax = 9\nlabel"))
+        .expect("write");
+    let out = trialdesk(&db, &["instrument", "check", broken.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    let first = err.lines().next().expect("a problem");
+    let mut parts = first.split(':');
+    assert!(parts.next().expect("file").ends_with("broken.toml"), "{err}");
+    let (line, col) = (parts.next().expect("line"), parts.next().expect("col"));
+    assert!(line.parse::<usize>().is_ok() && col.parse::<usize>().is_ok(), "{err}");
+    assert!(err.contains("must start at 6"), "{err}");
+    std::fs::remove_file(&broken).expect("remove");
+
+    // A study's own loneliness short form under a new id, named in a protocol.
+    std::fs::write(dir.join("lonely3.toml"), ucla.replace("id = \"ucla3\"", "id = \"lonely3\""))
+        .expect("write");
+    let ok = trialdesk(&db, &["instrument", "check", dir.join("lonely3.toml").to_str().expect("path")]);
+    assert!(ok.status.success() && text(&ok.stdout).contains("ok — lonely3"), "{}", text(&ok.stderr));
+    let protocol = db.dir.path().join("study.toml");
+    std::fs::write(
+        &protocol,
+        trialdesk::protocol::BUNDLED.replace("[\"phq9\", \"gad7\", \"ucla3\"]", "[\"phq9\", \"lonely3\"]"),
+    )
+    .expect("write");
+    let without = trialdesk(&db, &["protocol", "check", protocol.to_str().expect("path")]);
+    assert_eq!(without.status.code(), Some(1), "unknown without instruments_dir");
+    let with = Command::new(env!("CARGO_BIN_EXE_trialdesk"))
+        .args(["protocol", "check", protocol.to_str().expect("path")])
+        .env("TRIALDESK_INSTRUMENTS_DIR", &dir)
+        .current_dir(db.dir.path())
+        .output()
+        .expect("run");
+    assert!(with.status.success(), "{}", text(&with.stderr));
+    let list = Command::new(env!("CARGO_BIN_EXE_trialdesk"))
+        .args(["instrument", "list"])
+        .env("TRIALDESK_INSTRUMENTS_DIR", &dir)
+        .current_dir(db.dir.path())
+        .output()
+        .expect("run");
+    assert!(text(&list.stdout).contains("lonely3\tUCLA-3"), "{}", text(&list.stdout));
+}
