@@ -281,6 +281,23 @@ pub fn withdraw(conn: &mut DbConn, participant_id: &str) -> QueryResult<usize> {
     .execute(conn)
 }
 
+/// What participants call a time point, in their language (its `title`, else its `label`).
+pub fn participant_title(protocol: &Protocol, timepoint: &str, lang: &str) -> String {
+    match protocol.assessments.iter().find(|t| *t.id.get_ref() == timepoint) {
+        Some(tp) => match &tp.title {
+            Some(title) => crate::instruments::local(title.get_ref(), lang).to_owned(),
+            None => tp.label.clone(),
+        },
+        None => timepoint.to_owned(),
+    }
+}
+
+/// The last day, in the study's zone, that an assessment can be answered.
+pub fn last_day(protocol: &Protocol, a: &Assessment) -> Option<NaiveDate> {
+    let tz = study_zone(protocol);
+    a.closes_at.map(|t| (t.and_utc().with_timezone(&tz) - Duration::seconds(1)).date_naive())
+}
+
 /// A row of the coordinator's list.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Listed {

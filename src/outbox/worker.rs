@@ -196,15 +196,9 @@ fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Opti
             db::write_tx(c, |c| crate::survey::links::issue(c, &a.participant_id, &m.language, days, None))
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
         v.link = format!("{public_url}/s/{token}");
-        v.timepoint = protocol
-            .assessments
-            .iter()
-            .find(|t| *t.id.get_ref() == a.timepoint)
-            .map_or_else(|| a.timepoint.clone(), |t| t.label.clone());
-        let tz: chrono_tz::Tz = protocol.study.time_zone.get_ref().parse().unwrap_or(chrono_tz::UTC);
-        v.due = a
-            .closes_at
-            .map(|t| (t.and_utc().with_timezone(&tz) - Duration::seconds(1)).format("%Y-%m-%d").to_string())
+        v.timepoint = crate::assessments::participant_title(&protocol, &a.timepoint, &m.language);
+        v.due = crate::assessments::last_day(&protocol, &a)
+            .map(|d| crate::survey::text::long_date(&m.language, d))
             .unwrap_or_default();
     }
     if kind == Kind::SafetyAlert {

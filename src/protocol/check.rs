@@ -339,8 +339,13 @@ impl Checker<'_> {
         if let Some(t) = p.assessments.iter().filter(|t| t.primary).nth(1) {
             self.err(&t.id, "only one time point can be primary");
         }
+        let languages: Vec<String> =
+            p.study.languages.get_ref().iter().map(|l| l.get_ref().clone()).collect();
         for t in &p.assessments {
             self.identifier("time point id", &t.id);
+            if let Some(title) = &t.title {
+                self.local_text("time point title", title, &languages);
+            }
             for w in [&t.window_before_days, &t.window_after_days] {
                 if *w.get_ref() < 0 {
                     self.err(w, "window days cannot be negative");

@@ -195,7 +195,10 @@ pub enum Anchor {
 #[serde(deny_unknown_fields)]
 pub struct TimePoint {
     pub id: Spanned<String>,
+    /// Staff-facing name.
     pub label: String,
+    /// What participants see (pages, invitations), in each study language; `label` if absent.
+    pub title: Option<Spanned<LocalText>>,
     pub anchor: Anchor,
     pub offset_days: Spanned<i64>,
     pub window_before_days: Spanned<i64>,

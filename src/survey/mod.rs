@@ -154,14 +154,6 @@ struct HomePage {
     open: Vec<OpenItem>,
 }
 
-fn timepoint_label(protocol: &crate::protocol::Protocol, id: &str) -> String {
-    protocol
-        .assessments
-        .iter()
-        .find(|t| *t.id.get_ref() == id)
-        .map_or_else(|| id.to_owned(), |t| t.label.clone())
-}
-
 #[get("/s/{token}")]
 async fn home(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
@@ -183,8 +175,10 @@ async fn home(state: web::Data<AppState>, path: web::Path<String>) -> Result<Htt
                 let Some(v) = Visit::load(c, &p.id, &l.assessment.id)? else { continue };
                 let answered = v.answered_count();
                 open.push(OpenItem {
-                    label: timepoint_label(&protocol, &v.a.timepoint),
-                    due: v.a.closes_at.map(|c| last_day(&protocol, c)).unwrap_or_default(),
+                    label: assessments::participant_title(&protocol, &v.a.timepoint, t.lang),
+                    due: assessments::last_day(&protocol, &v.a)
+                        .map(|d| text::long_date(t.lang, d))
+                        .unwrap_or_default(),
                     answered,
                     total: v.asked().len(),
                     url: v.resume_at(&tk),
@@ -195,12 +189,6 @@ async fn home(state: web::Data<AppState>, path: web::Path<String>) -> Result<Htt
         })
         .await?;
     Ok(HomePage { t, here: format!("/s/{token}"), token, study, open }.respond_to_html())
-}
-
-/// The last local day of a window that closes at `closes` (local midnight after it).
-fn last_day(protocol: &crate::protocol::Protocol, closes: chrono::NaiveDateTime) -> String {
-    let tz: chrono_tz::Tz = protocol.study.time_zone.get_ref().parse().unwrap_or(chrono_tz::UTC);
-    (closes.and_utc().with_timezone(&tz) - chrono::Duration::seconds(1)).format("%Y-%m-%d").to_string()
 }
 
 #[derive(Deserialize)]

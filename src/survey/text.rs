@@ -123,3 +123,54 @@ pub const ES: Ui = Ui {
 pub fn ui(lang: &str) -> &'static Ui {
     if lang == "es" { &ES } else { &EN }
 }
+
+/// A date as people write it: "December 4, 2026" or "4 de diciembre de 2026".
+pub fn long_date(lang: &str, date: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    const ES: [&str; 12] = [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ];
+    let m = date.month0() as usize;
+    if lang == "es" {
+        format!("{} de {} de {}", date.day(), ES[m], date.year())
+    } else {
+        format!("{} {}, {}", EN[m], date.day(), date.year())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_as_people_write_them_in_each_language() {
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).expect("date");
+        assert_eq!(long_date("en", d), "December 4, 2026");
+        assert_eq!(long_date("es", d), "4 de diciembre de 2026");
+    }
+}
