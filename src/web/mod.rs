@@ -67,6 +67,8 @@ struct HomePage {
     timepoints: Vec<String>,
     /// Recruitment lines, for roles that may read participants.
     recruitment: Vec<String>,
+    /// Questionnaires and safety alerts needing attention, for roles that handle them.
+    attention: Vec<String>,
 }
 
 #[get("/")]
@@ -78,7 +80,7 @@ async fn home(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Resul
         return Ok(redirect("/account/password"));
     }
     let role = auth.require(Permission::ReadProtocol)?;
-    let (stored, started, summary) = state
+    let (stored, started, summary, attention) = state
         .run(move |c| {
             let stored = store::current(c)?.ok_or_else(|| AppError::NotFound("protocol".into()))?;
             let summary = if Permission::ReadParticipants.allows(role) {
@@ -86,7 +88,8 @@ async fn home(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Resul
             } else {
                 None
             };
-            Ok((stored, store::randomisation_started(c)?, summary))
+            let attention = attention_lines(c, &*stored.parsed()?, role)?;
+            Ok((stored, store::randomisation_started(c)?, summary, attention))
         })
         .await?;
     let p = stored.parsed()?;
@@ -117,6 +120,7 @@ async fn home(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Resul
         sessions: *p.groups.sessions.get_ref(),
         session_minutes: *p.groups.session_minutes.get_ref(),
         recruitment: summary.map(|r| recruitment_lines(&r)).unwrap_or_default(),
+        attention,
         timepoints: p
             .assessments
             .iter()
@@ -136,6 +140,36 @@ async fn home(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Resul
             .collect(),
     };
     Ok(page.respond_to_html())
+}
+
+/// What needs someone today: open and overdue questionnaires, missed ones, open safety alerts.
+fn attention_lines(
+    c: &mut crate::db::DbConn,
+    protocol: &crate::protocol::Protocol,
+    role: crate::auth::Role,
+) -> Result<Vec<String>, AppError> {
+    use crate::assessments::{Filter, list};
+    let mut lines = Vec::new();
+    if Permission::HandleAlerts.allows(role) {
+        let now = crate::db::now();
+        let alerts = crate::safety::list(c, true)?;
+        let open = alerts.iter().filter(|(a, _)| a.status == "open").count();
+        let overdue = alerts.iter().filter(|(a, _)| a.status == "open" && a.due_at <= now).count();
+        lines.push(format!(
+            "Safety alerts: {open} not yet acknowledged ({overdue} overdue), {} acknowledged and not closed",
+            alerts.len() - open
+        ));
+    }
+    if Permission::ReadAssessments.allows(role) {
+        let open = list(c, protocol, Filter::Open, None)?;
+        let overdue = open.iter().filter(|l| l.overdue).count();
+        let missed = list(c, protocol, Filter::Missed, None)?.len();
+        lines.push(format!(
+            "Questionnaires: {} open ({overdue} past their target date), {missed} missed",
+            open.len()
+        ));
+    }
+    Ok(lines)
 }
 
 /// The recruitment summary as sentences for the overview page.

@@ -207,6 +207,9 @@ async fn a_clinician_acknowledges_acts_on_and_closes_an_alert_from_its_page() {
         let url = app.url(&path);
         async move { client.get(url).send().await.expect("page") }
     };
+    let overview = page("/".into()).await.text().await.expect("html");
+    assert!(overview.contains("Safety alerts: 1 not yet acknowledged"), "{overview}");
+    assert!(overview.contains("Questionnaires: 1 open"), "{overview}");
     let queue = page("/alerts".into()).await.text().await.expect("html");
     assert!(
         queue.contains("CON-0001")
