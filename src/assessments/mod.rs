@@ -116,12 +116,20 @@ pub fn generate(
         if let Some(anchor_day) = target {
             date(&mut a, protocol, tp, anchor_day, now);
         }
-        diesel::insert_into(assessments::table).values(&a).execute(conn)?;
-        if a.target_date.is_some() {
-            enqueue_invitations(conn, protocol, &a, language)?;
-        }
         rows.push(a);
     }
+    // The rows and messages are new: no look-ups first. On PostgreSQL every statement is a round
+    // trip made while holding the audit lock. (diesel's multi-row insert is not available
+    // through a `MultiConnection`.)
+    for a in &rows {
+        diesel::insert_into(assessments::table).values(a).execute(conn)?;
+    }
+    let messages: Vec<outbox::Message> = rows
+        .iter()
+        .filter(|a| a.target_date.is_some())
+        .flat_map(|a| invitations(protocol, a, language))
+        .collect();
+    outbox::enqueue_fresh(conn, &messages)?;
     Ok(rows)
 }
 
@@ -167,21 +175,16 @@ pub fn resolve_group_start(conn: &mut DbConn, participant_id: &str, first_day: N
                 assessments::status.eq(&a.status),
             ))
             .execute(conn)?;
-        enqueue_invitations(conn, &protocol, &a, &language)?;
+        outbox::enqueue_fresh(conn, &invitations(&protocol, &a, &language))?;
     }
     Ok(())
 }
 
-/// Queues the invitation (at `invite_time` on the day the window opens, or now if that has
-/// passed) and each reminder still inside the window. The worker drops any that are no longer
-/// needed when their time comes (completed, missed, withdrawn).
-fn enqueue_invitations(
-    conn: &mut DbConn,
-    protocol: &Protocol,
-    a: &Assessment,
-    language: &str,
-) -> QueryResult<()> {
-    let (Some(opens), Some(closes)) = (a.opens_at, a.closes_at) else { return Ok(()) };
+/// The invitation (at `invite_time` on the day the window opens, or now if that has passed) and
+/// each reminder still inside the window. The worker drops any that are no longer needed when
+/// their time comes (completed, missed, withdrawn).
+fn invitations(protocol: &Protocol, a: &Assessment, language: &str) -> Vec<outbox::Message> {
+    let (Some(opens), Some(closes)) = (a.opens_at, a.closes_at) else { return Vec::new() };
     let tz = study_zone(protocol);
     let time =
         NaiveTime::parse_from_str(protocol.surveys.invite_time.get_ref(), "%H:%M").unwrap_or(NaiveTime::MIN);
@@ -190,18 +193,19 @@ fn enqueue_invitations(
     let now = db::now();
     let to = Recipient::Participant(a.participant_id.clone());
     let payload = serde_json::json!({ "assessment_id": a.id });
-    let invite_at = at(0).max(now);
     let keys = message_keys(protocol, &a.id);
+    let mut out = Vec::new();
+    let invite_at = at(0).max(now);
     if invite_at < closes {
-        outbox::enqueue(conn, &keys[0], Kind::SurveyInvitation, &to, language, payload.clone(), invite_at)?;
+        out.push(outbox::Message::new(&keys[0], Kind::SurveyInvitation, &to, language, &payload, invite_at));
     }
     for (d, key) in protocol.surveys.reminder_days.get_ref().iter().zip(&keys[1..]) {
         let due = at(*d.get_ref());
         if due > now && due < closes {
-            outbox::enqueue(conn, key, Kind::SurveyReminder, &to, language, payload.clone(), due)?;
+            out.push(outbox::Message::new(key, Kind::SurveyReminder, &to, language, &payload, due));
         }
     }
-    Ok(())
+    out
 }
 
 /// The outbox keys of an assessment's invitation and reminders. Stopping them by exact key

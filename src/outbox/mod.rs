@@ -128,12 +128,36 @@ pub fn enqueue(
         }
         return Ok(());
     }
-    let (recipient_kind, recipient_id) = match to {
-        Recipient::Participant(id) => ("participant", id.clone()),
-        Recipient::User(id) => ("user", id.clone()),
-    };
     diesel::insert_into(outbox::table)
-        .values(&Message {
+        .values(&Message::new(key, kind, to, language, &payload, due_at))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Queues messages whose keys are new (made from an id created in this transaction): no look-up
+/// for an earlier copy is needed, which halves the statements.
+pub fn enqueue_fresh(conn: &mut DbConn, messages: &[Message]) -> QueryResult<()> {
+    for m in messages {
+        diesel::insert_into(outbox::table).values(m).execute(conn)?;
+    }
+    Ok(())
+}
+
+impl Message {
+    /// A pending message, not yet stored.
+    pub fn new(
+        key: &str,
+        kind: Kind,
+        to: &Recipient,
+        language: &str,
+        payload: &serde_json::Value,
+        due_at: NaiveDateTime,
+    ) -> Self {
+        let (recipient_kind, recipient_id) = match to {
+            Recipient::Participant(id) => ("participant", id.clone()),
+            Recipient::User(id) => ("user", id.clone()),
+        };
+        Message {
             id: uuid::Uuid::now_v7().to_string(),
             dedupe_key: key.to_owned(),
             kind: kind.as_str().to_owned(),
@@ -148,9 +172,8 @@ pub fn enqueue(
             attempts: 0,
             last_error: None,
             created_at: db::now(),
-        })
-        .execute(conn)?;
-    Ok(())
+        }
+    }
 }
 
 /// Moves pending messages whose key starts with `prefix` to a new due time (a rescheduled session).
