@@ -1,5 +1,6 @@
 //! Identifying data stays where it belongs: never in the server's logs, the audit trail,
-//! statisticians' responses or the audit export. Runs the real binary and reads what it logs.
+//! statisticians' responses or the audit export; survey tokens and answers never in the logs.
+//! Runs the real binary and reads what it logs.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
@@ -119,7 +120,7 @@ async fn staff_token(server: &Server, email: &str, role: &str, name: &str) -> St
 }
 
 #[tokio::test]
-async fn names_emails_phones_passwords_and_tokens_never_reach_logs_audit_values_or_statisticians() {
+async fn names_emails_phones_passwords_tokens_and_answers_never_reach_logs_audit_values_or_statisticians() {
     let db = TestDb::empty();
     let server = Server::start(&db);
     let admin = staff_token(&server, "adaeze.okonkwo@example.org", "admin", "Adaeze Okonkwo").await;
@@ -162,6 +163,38 @@ async fn names_emails_phones_passwords_and_tokens_never_reach_logs_audit_values_
             .status(),
         StatusCode::CREATED
     );
+    // The participant answers on their survey pages, including an urgent safety answer.
+    let link: Value = post(&format!("/api/v1/participants/{id}/survey-links"), json!({}))
+        .await
+        .expect("link")
+        .json()
+        .await
+        .expect("json");
+    let survey_token = link["token"].as_str().expect("token").to_owned();
+    let schedule: Value = client
+        .get(server.url(&format!("/api/v1/participants/{id}/assessments")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("schedule")
+        .json()
+        .await
+        .expect("json");
+    let baseline = schedule[0]["id"].as_str().expect("baseline").to_owned();
+    let browser =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    for (n, answer) in [(1, "3"), (9, "2")] {
+        let resp = browser
+            .post(server.url(&format!("/s/{survey_token}/a/{baseline}/q/{n}")))
+            .form(&[("answer", answer), ("action", "next")])
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    }
+    let page = browser.get(server.url(&format!("/s/{survey_token}"))).send().await.expect("home");
+    assert_eq!(page.status(), StatusCode::OK);
+
     let contact: Value = client
         .get(server.url(&format!("/api/v1/participants/{id}/contact")))
         .bearer_auth(&admin)
@@ -210,6 +243,7 @@ async fn names_emails_phones_passwords_and_tokens_never_reach_logs_audit_values_
 
     let logs = server.stop();
     assert!(logs.contains("request finished"), "the server logged no requests");
+    assert!(!logs.contains("phq9_9") && !logs.contains("answer="), "the server log mentions an answer");
     for value in [
         "Xiomara",
         "Quintanilla",
@@ -220,6 +254,7 @@ async fn names_emails_phones_passwords_and_tokens_never_reach_logs_audit_values_
         "Okonkwo",
         "Secret Harbour 4471",
         admin.as_str(),
+        survey_token.as_str(),
     ] {
         assert!(!logs.contains(value), "the server log contains `{value}`");
         assert!(
