@@ -13,12 +13,10 @@ mod common;
 use std::collections::HashSet;
 use std::time::Instant;
 
-use common::{SECRET, backend_name, database, drop_database, hammer, percentile, prepare};
+use common::{SECRET, backend_name, database, drop_database, hammer, percentile, prepare, start_server};
 use diesel::prelude::*;
 use trialdesk::audit::{Actor, Context};
 use trialdesk::db::{self, DatabaseUrl};
-use trialdesk::settings::Settings;
-use trialdesk::startup::Application;
 
 const CLIENTS: usize = 32;
 
@@ -53,16 +51,8 @@ async fn main() {
         );
         return;
     }
-    let mut settings = Settings::load(None)
-        .expect("settings")
-        .with_database_url(&url)
-        .expect("url")
-        .with_secret_key(SECRET.into());
-    settings.bind = "127.0.0.1:0".into();
-    settings.pool_size = std::env::var("BENCH_POOL").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
-    let app = Application::build(settings).await.expect("app");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    let base =
+        start_server(&url, std::env::var("BENCH_POOL").ok().and_then(|v| v.parse().ok()).unwrap_or(8)).await;
 
     let urls: Vec<String> =
         ids.iter().map(|id| format!("{base}/api/v1/participants/{id}/randomisation")).collect();

@@ -13,14 +13,12 @@ mod common;
 
 use std::time::Instant;
 
-use common::{SECRET, backend_name, database, drop_database, hammer, percentile, prepare};
+use common::{SECRET, backend_name, database, drop_database, hammer, percentile, prepare, start_server};
 use diesel::prelude::*;
 use trialdesk::audit::{Actor, Context};
 use trialdesk::db::schema::{assessments, responses, scores};
 use trialdesk::db::{self, DatabaseUrl, DbConn};
 use trialdesk::randomisation::{self, StudyKey};
-use trialdesk::settings::Settings;
-use trialdesk::startup::Application;
 
 const CLIENTS: usize = 64;
 
@@ -138,15 +136,7 @@ async fn main() {
         drop_database(pg);
         return;
     }
-    let mut settings = Settings::load(None)
-        .expect("settings")
-        .with_database_url(&url)
-        .expect("url")
-        .with_secret_key(SECRET.into());
-    settings.bind = "127.0.0.1:0".into();
-    let app = Application::build(settings).await.expect("app");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    let base = start_server(&url, 8).await;
 
     let submissions: Vec<String> =
         visits.iter().map(|(token, id)| format!("{base}/s/{token}/a/{id}/submit")).collect();

@@ -12,6 +12,8 @@ use trialdesk::db::{self, DatabaseUrl};
 use trialdesk::enrolment::participants::{self, NewParticipant};
 use trialdesk::enrolment::{AgeBand, DiseaseCourse, Ethnicity, Race, Sex, consent, screening};
 use trialdesk::protocol::{self, store};
+use trialdesk::settings::Settings;
+use trialdesk::startup::Application;
 
 pub const SECRET: &str = "benchmark-secret-key-that-is-long-enough-0123456789";
 
@@ -144,4 +146,20 @@ where
     let elapsed = started.elapsed();
     latencies.sort();
     (elapsed, latencies)
+}
+
+/// Starts the real server in this process on port 0, with `pool_size` read connections; returns
+/// its base URL.
+pub async fn start_server(url: &str, pool_size: u32) -> String {
+    let mut settings = Settings::load(None)
+        .expect("settings")
+        .with_database_url(url)
+        .expect("url")
+        .with_secret_key(SECRET.into());
+    settings.bind = "127.0.0.1:0".into();
+    settings.pool_size = pool_size;
+    let app = Application::build(settings).await.expect("app");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    base
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use trialdesk::auth::Role;
 
 use crate::helpers::{SmtpSink, error_of, spawn_app_with, test_mail};
-use crate::surveys::{answer, by_timepoint_id, link, randomised, schedule};
+use crate::surveys::{answer, ready_visit};
 
 #[tokio::test]
 async fn an_item_9_answer_alerts_the_clinician_escalates_when_unacknowledged_and_every_step_is_audited() {
@@ -31,9 +31,7 @@ async fn an_item_9_answer_alerts_the_clinician_escalates_when_unacknowledged_and
     assert_eq!(error_of(resp).await.1.as_deref(), Some("user_ids[0]"));
 
     // Person 0 answers in Spanish: items 1–8 at 0, then item 9 at 1.
-    let id = randomised(&app, &coord, 0).await;
-    let token = link(&app, &coord, &id).await;
-    let baseline = by_timepoint_id(&schedule(&app, &coord, &id).await, "baseline");
+    let (_, token, baseline) = ready_visit(&app, &coord, 0).await;
     for n in 1..=8 {
         assert_eq!(answer(&app, &token, &baseline, n, Some(0)).await.status(), StatusCode::SEE_OTHER);
     }
@@ -157,9 +155,7 @@ async fn a_skipped_item_9_leaves_phq9_without_a_total_and_asks_the_clinician_to_
     let app = spawn_app_with(|_| {}).await;
     let coord = app.user(Role::Coordinator);
     let clinician = app.user(Role::Clinician);
-    let id = randomised(&app, &coord, 1).await;
-    let token = link(&app, &coord, &id).await;
-    let baseline = by_timepoint_id(&schedule(&app, &coord, &id).await, "baseline");
+    let (_, token, baseline) = ready_visit(&app, &coord, 1).await;
     for n in 1..=20 {
         let value = if n == 9 { None } else { Some(if n <= 10 { 2 } else { 1 }) };
         assert_eq!(
@@ -194,9 +190,7 @@ async fn a_clinician_acknowledges_acts_on_and_closes_an_alert_from_its_page() {
     let app = spawn_app_with(|_| {}).await;
     let coord = app.user(Role::Coordinator);
     let clinician = app.user(Role::Clinician);
-    let id = randomised(&app, &coord, 1).await;
-    let token = link(&app, &coord, &id).await;
-    let baseline = by_timepoint_id(&schedule(&app, &coord, &id).await, "baseline");
+    let (_, token, baseline) = ready_visit(&app, &coord, 1).await;
     answer(&app, &token, &baseline, 9, Some(2)).await;
     let alerts: Vec<Value> = app.get_as(&clinician, "/api/v1/alerts").await.json().await.expect("alerts");
     let alert_id = alerts[0]["id"].as_str().expect("id").to_owned();

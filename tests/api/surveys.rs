@@ -48,6 +48,14 @@ pub async fn link(app: &TestApp, coord: &TestUser, participant: &str) -> String 
     body["token"].as_str().expect("token").to_owned()
 }
 
+/// Person `n` randomised, with a survey link and their open baseline: (participant, token, baseline).
+pub async fn ready_visit(app: &TestApp, coord: &TestUser, n: usize) -> (String, String, String) {
+    let id = randomised(app, coord, n).await;
+    let token = link(app, coord, &id).await;
+    let baseline = by_timepoint_id(&schedule(app, coord, &id).await, "baseline");
+    (id, token, baseline)
+}
+
 /// Posts one answer (`None` skips the question); returns the response (a redirect when saved).
 pub async fn answer(
     app: &TestApp,
@@ -374,10 +382,7 @@ async fn an_expired_revoked_or_unknown_link_gets_a_clear_page_in_both_languages(
 async fn a_double_submit_stores_one_submission_and_a_later_correction_needs_a_coordinator_and_a_reason() {
     let app = spawn_app().await;
     let coord = app.user(Role::Coordinator);
-    let id = randomised(&app, &coord, 1).await;
-    let token = link(&app, &coord, &id).await;
-    let baseline =
-        by_timepoint(&schedule(&app, &coord, &id).await, "baseline")["id"].as_str().expect("id").to_owned();
+    let (_, token, baseline) = ready_visit(&app, &coord, 1).await;
     // A missing answer is a clear page with the question again, and nothing is saved.
     let resp = app
         .client
