@@ -216,6 +216,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     page("GET", "/account/password", Staff(OwnAccount)),
     page("POST", "/account/password", Staff(OwnAccount)),
     page("GET", "/static/app.css", Public),
+    page("GET", "/assessments", Staff(ReadAssessments)),
     page("GET", "/alerts", Staff(HandleAlerts)),
     page("GET", "/alerts/{id}", Staff(HandleAlerts)),
     page("POST", "/alerts/{id}/{step}", Staff(HandleAlerts)),

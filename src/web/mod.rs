@@ -1,6 +1,7 @@
 //! Server-rendered pages for staff: sign-in, password change and the study overview.
 
 pub mod alerts;
+pub mod assessments;
 pub mod health;
 
 use actix_session::Session;
@@ -26,7 +27,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(password_form)
         .service(password_submit)
         .service(stylesheet)
-        .configure(alerts::routes);
+        .configure(alerts::routes)
+        .configure(assessments::routes);
 }
 
 fn redirect(to: &str) -> HttpResponse {

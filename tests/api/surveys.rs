@@ -137,6 +137,8 @@ async fn a_randomised_participants_schedule_follows_the_protocol_with_windows_at
         app.get_as(&coord, "/api/v1/assessments?status=open").await.json().await.expect("open");
     assert_eq!(open.len(), 1);
     assert_eq!(open[0]["study_id"], "CON-0001");
+    let page = app.get_as(&coord, "/assessments?status=open").await.text().await.expect("html");
+    assert!(page.contains("<td>CON-0001</td><td>Baseline</td>"), "the coordinator's page lists it: {page}");
     let resp = app.get_as(&coord, "/api/v1/assessments?status=late").await;
     assert_eq!(error_of(resp).await, ("bad_request".to_owned(), Some("status".to_owned())));
 }
