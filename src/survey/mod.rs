@@ -4,9 +4,7 @@
 
 pub mod links;
 pub mod text;
-
-use std::collections::BTreeMap;
-use std::sync::Arc;
+mod visit;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, get, post, web};
@@ -15,14 +13,14 @@ use serde::Deserialize;
 
 use self::links::{Resolved, SurveyLink};
 use self::text::{Ui, ui};
+use self::visit::Visit;
+use crate::assessments;
 use crate::assessments::responses::{self, Submitted};
-use crate::assessments::{self, Assessment};
 use crate::audit::{Actor, Context};
-use crate::db::{self, DbConn};
+use crate::db;
 use crate::enrolment::participants::Participant;
 use crate::error::AppError;
-use crate::instruments::scoring::Answers;
-use crate::instruments::{self, Instrument, Item, local};
+use crate::instruments::{self, local};
 use crate::state::AppState;
 use crate::web::RespondHtml;
 
@@ -70,68 +68,6 @@ fn participant_ctx(link: &SurveyLink) -> Context {
     Context {
         actor: Actor { kind: "participant".into(), id: Some(link.id.clone()), role: None },
         request_id: None,
-    }
-}
-
-/// One participant's visit: an assessment with its instruments and the answers so far.
-struct Visit {
-    a: Assessment,
-    instruments: Vec<Arc<Instrument>>,
-    answers: BTreeMap<String, Answers>,
-}
-
-impl Visit {
-    fn load(c: &mut DbConn, participant_id: &str, assessment_id: &str) -> Result<Option<Visit>, AppError> {
-        let Some(a) = assessments::find(c, assessment_id)?.filter(|a| a.participant_id == participant_id)
-        else {
-            return Ok(None);
-        };
-        let instruments = responses::instruments_of(instruments::library(), &a)?;
-        let answers = responses::answers(c, &a.id)?;
-        Ok(Some(Visit { a, instruments, answers }))
-    }
-
-    /// Every item of the visit, in order (positions are stable: they are the URLs' numbers).
-    fn items(&self) -> Vec<(&Instrument, &Item)> {
-        instruments::visit_items(&self.instruments)
-    }
-
-    fn answer(&self, inst: &str, item: &str) -> Option<Option<i32>> {
-        self.answers.get(inst).and_then(|a| a.get(item)).copied()
-    }
-
-    /// Whether an item is asked, given the answers so far (conditional items depend on them).
-    fn asks(&self, inst: &Instrument, item: &Item) -> bool {
-        let Some(threshold) = &item.show_if_any_scored_above else { return true };
-        inst.scored_items().any(|s| {
-            self.answer(inst.id(), s.id.get_ref()).flatten().is_some_and(|v| v > *threshold.get_ref())
-        })
-    }
-
-    /// Positions (0-based) of the items asked.
-    fn asked(&self) -> Vec<usize> {
-        self.items().iter().enumerate().filter(|(_, (i, it))| self.asks(i, it)).map(|(n, _)| n).collect()
-    }
-
-    /// Where to carry on: the first asked item not yet answered, else the review.
-    fn resume_at(&self, token: &str) -> String {
-        let items = self.items();
-        match self
-            .asked()
-            .into_iter()
-            .find(|&n| self.answer(items[n].0.id(), items[n].1.id.get_ref()).is_none())
-        {
-            Some(n) => format!("/s/{token}/a/{}/q/{}", self.a.id, n + 1),
-            None => format!("/s/{token}/a/{}/review", self.a.id),
-        }
-    }
-
-    fn answered_count(&self) -> usize {
-        let items = self.items();
-        self.asked()
-            .into_iter()
-            .filter(|&n| self.answer(items[n].0.id(), items[n].1.id.get_ref()).is_some())
-            .count()
     }
 }
 
@@ -240,7 +176,7 @@ struct QuestionPage {
     error: bool,
 }
 
-/// The visit and the item at position `n` (1-based), for a valid link; otherwise the page to show.
+/// The link's participant's visit to one assessment, if it can be answered; otherwise the page to show.
 async fn load_visit(
     state: &AppState,
     token: &str,
