@@ -127,33 +127,13 @@ pub fn connect(url: &DatabaseUrl) -> ConnectionResult<DbConn> {
             // a power cut (group commit in `writer` keeps that affordable); foreign keys are off
             // by default in SQLite.
             conn.batch_execute(
-                "PRAGMA busy_timeout = 15000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
             )
             .map_err(ConnectionError::CouldntSetupConfiguration)?;
-            // WAL is a property of the file: set it once. Asking again on every new connection
-            // waits for the write lock, and under load that stalled new pool connections for up
-            // to a second behind the writer.
-            if !sqlite_in_wal(&mut conn) {
-                conn.batch_execute("PRAGMA journal_mode = WAL;")
-                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
-            }
             Ok(DbConn::Sqlite(conn))
         }
     }
-}
-
-/// Whether a SQLite file is already in WAL mode (reading the mode takes no lock).
-fn sqlite_in_wal(conn: &mut SqliteConnection) -> bool {
-    #[derive(QueryableByName)]
-    struct Mode {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        journal_mode: String,
-    }
-    diesel::sql_query("PRAGMA journal_mode")
-        .load::<Mode>(conn)
-        .ok()
-        .and_then(|rows| rows.into_iter().next())
-        .is_some_and(|m| m.journal_mode.eq_ignore_ascii_case("wal"))
 }
 
 /// r2d2 manager that knows the backend up front instead of guessing from the string.
