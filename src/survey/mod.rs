@@ -271,8 +271,9 @@ async fn show_question(
         Err(page) => return Ok(page),
     };
     let items = v.items();
+    // A question number the visit does not have (an edited address): back to where it stands.
     let Some((inst, item)) = items.get(n.wrapping_sub(1)) else {
-        return Err(AppError::NotFound("question".into()));
+        return Ok(see_other(v.resume_at(&token)));
     };
     if !v.asks(inst, item) {
         return Ok(see_other(next_after(&v, &token, n)));
@@ -309,7 +310,7 @@ async fn take_answer(
     let given = {
         let items = v.items();
         let Some((inst, item)) = items.get(n.wrapping_sub(1)).copied() else {
-            return Err(AppError::NotFound("question".into()));
+            return Ok(see_other(v.resume_at(&token)));
         };
         let value = match (form.action.as_deref(), form.answer.as_deref().map(str::parse::<i32>)) {
             (Some("skip"), _) => None,

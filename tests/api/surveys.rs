@@ -300,6 +300,14 @@ async fn a_link_can_never_read_or_write_another_participants_answers() {
         );
     }
     assert_eq!(answer(&app, &token_a, &theirs, 1, Some(3)).await.status(), StatusCode::NOT_FOUND);
+    // A question number out of range on one's own visit leads back to where the visit stands.
+    let mine = by_timepoint_id(&schedule(&app, &coord, &a).await, "baseline");
+    for n in [0, 21, 999] {
+        let resp =
+            app.client.get(app.url(&format!("/s/{token_a}/a/{mine}/q/{n}"))).send().await.expect("get");
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "question {n}");
+        assert_eq!(resp.headers()["location"], format!("/s/{token_a}/a/{mine}/q/1").as_str());
+    }
     let submit =
         app.client.post(app.url(&format!("/s/{token_a}/a/{theirs}/submit"))).send().await.expect("submit");
     assert_eq!(submit.status(), StatusCode::NOT_FOUND);
