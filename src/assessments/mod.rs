@@ -165,7 +165,7 @@ pub fn resolve_group_start(conn: &mut DbConn, participant_id: &str, first_day: N
         participants::table.find(participant_id).select(participants::preferred_language).first(conn)?;
     let now = db::now();
     for mut a in pending {
-        let Some(tp) = protocol.assessments.iter().find(|t| *t.id.get_ref() == a.timepoint) else { continue };
+        let Some(tp) = protocol.timepoint(&a.timepoint) else { continue };
         date(&mut a, &protocol, tp, first_day, now);
         diesel::update(assessments::table.find(&a.id))
             .set((
@@ -287,7 +287,7 @@ pub fn withdraw(conn: &mut DbConn, participant_id: &str) -> QueryResult<usize> {
 
 /// What participants call a time point, in their language (its `title`, else its `label`).
 pub fn participant_title(protocol: &Protocol, timepoint: &str, lang: &str) -> String {
-    match protocol.assessments.iter().find(|t| *t.id.get_ref() == timepoint) {
+    match protocol.timepoint(timepoint) {
         Some(tp) => match &tp.title {
             Some(title) => crate::instruments::local(title.get_ref(), lang).to_owned(),
             None => tp.label.clone(),
@@ -371,6 +371,17 @@ pub fn list(
         })
         .filter(|l| filter != Filter::Overdue || l.overdue)
         .collect())
+}
+
+/// The overview's figures: assessments open, open past their target date, and missed.
+pub fn counts(conn: &mut DbConn, protocol: &Protocol) -> QueryResult<(i64, i64, i64)> {
+    let today = crate::groups::study_today(protocol).format("%Y-%m-%d").to_string();
+    let open = assessments::table.filter(assessments::status.eq("open"));
+    Ok((
+        open.count().get_result(conn)?,
+        open.filter(assessments::target_date.lt(today)).count().get_result(conn)?,
+        assessments::table.filter(assessments::status.eq("missed")).count().get_result(conn)?,
+    ))
 }
 
 /// One assessment by id.

@@ -270,6 +270,11 @@ impl Default for SafetySettings {
 }
 
 impl Protocol {
+    /// A time point of the schedule by id.
+    pub fn timepoint(&self, id: &str) -> Option<&TimePoint> {
+        self.assessments.iter().find(|t| *t.id.get_ref() == id)
+    }
+
     /// The consent form in force: the most recently approved one.
     pub fn current_consent_form(&self) -> Option<&ConsentForm> {
         self.consent_forms.iter().max_by(|a, b| a.approved_on.get_ref().cmp(b.approved_on.get_ref()))

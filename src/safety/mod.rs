@@ -103,18 +103,17 @@ fn admins(conn: &mut DbConn) -> QueryResult<Vec<String>> {
         .load(conn)
 }
 
-/// Who hears of an alert at `level`: that contact; with no contacts set, or past the last one,
-/// every admin (so an alert can never go unheard).
-fn recipients_at(conn: &mut DbConn, level: i32) -> QueryResult<Vec<String>> {
-    let list = contacts(conn)?;
+/// Who hears of an alert at `level`, given the contact list: that contact; with no contacts set,
+/// or past the last one, every admin (so an alert can never go unheard).
+fn recipients_at(conn: &mut DbConn, list: &[String], level: i32) -> QueryResult<Vec<String>> {
     match list.get(level as usize - 1) {
         Some(id) => Ok(vec![id.clone()]),
         None => admins(conn),
     }
 }
 
-fn notify(conn: &mut DbConn, alert: &Alert) -> QueryResult<()> {
-    for user in recipients_at(conn, alert.level)? {
+fn notify(conn: &mut DbConn, list: &[String], alert: &Alert) -> QueryResult<()> {
+    for user in recipients_at(conn, list, alert.level)? {
         let key = format!("alert:{}:{}:{user}", alert.id, alert.level);
         let payload = serde_json::json!({ "alert_id": alert.id });
         outbox::enqueue(conn, &key, Kind::SafetyAlert, &Recipient::User(user), "en", payload, db::now())?;
@@ -168,7 +167,8 @@ pub fn raise(
         closing_note: None,
     };
     diesel::insert_into(safety_alerts::table).values(&alert).execute(conn)?;
-    notify(conn, &alert)?;
+    let list = contacts(conn)?;
+    notify(conn, &list, &alert)?;
     audit::append(
         conn,
         ctx,
@@ -199,7 +199,8 @@ pub fn escalate_due(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<usi
             .select(Alert::as_select())
             .load(c)?;
         let ctx = Context { actor: Actor::system(), request_id: None };
-        let last_contact = contacts(c)?.len() as i32;
+        let list = contacts(c)?;
+        let last_contact = list.len() as i32;
         let mut escalated = 0;
         for mut a in due {
             // Past the last contact the alert has reached every admin; it stays overdue, and
@@ -225,7 +226,7 @@ pub fn escalate_due(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<usi
                 },
             )?;
             if level == a.level {
-                for user in recipients_at(c, level)? {
+                for user in recipients_at(c, &list, level)? {
                     let key = format!("alert:{}:{}:{user}:{}", a.id, level, now.and_utc().timestamp());
                     let payload = serde_json::json!({ "alert_id": a.id });
                     outbox::enqueue(
@@ -240,7 +241,7 @@ pub fn escalate_due(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<usi
                 }
             } else {
                 a.level = level;
-                notify(c, &a)?;
+                notify(c, &list, &a)?;
             }
             escalated += 1;
         }
@@ -254,7 +255,6 @@ pub fn list(conn: &mut DbConn, only_unclosed: bool) -> QueryResult<Vec<(Alert, S
     let mut q = safety_alerts::table
         .inner_join(participants::table)
         .select((Alert::as_select(), participants::study_id))
-        .order((safety_alerts::status.desc(), safety_alerts::due_at.asc()))
         .into_boxed();
     if only_unclosed {
         q = q.filter(safety_alerts::status.ne("closed"));

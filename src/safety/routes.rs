@@ -103,7 +103,8 @@ pub struct StepText {
     pub text: String,
 }
 
-fn required_text(text: &str) -> Result<String, AppError> {
+/// The text of an action or closure, trimmed; empty is refused.
+pub(crate) fn required_text(text: &str) -> Result<String, AppError> {
     let t = text.trim();
     if t.is_empty() {
         return Err(AppError::validation("text", "say what was done"));

@@ -43,23 +43,31 @@ fn see_other(to: String) -> HttpResponse {
 type Visitor = Result<(SurveyLink, Participant), HttpResponse>;
 
 async fn visitor(state: &AppState, token: String) -> Result<Visitor, AppError> {
-    let resolved = state.run(move |c| Ok(links::resolve(c, &token)?)).await?;
-    Ok(match resolved {
+    Ok(match state.run(move |c| Ok(links::resolve(c, &token)?)).await? {
         Resolved::Valid(valid) => Ok(*valid),
-        Resolved::Unknown => Err(gone(StatusCode::NOT_FOUND, false)),
-        Resolved::Expired | Resolved::Revoked | Resolved::Withdrawn => Err(gone(StatusCode::GONE, true)),
+        refused => Err(refused_page(&refused)),
     })
+}
+
+/// The page for a link that does not work: 404 when unknown, 410 when it no longer works.
+fn refused_page(resolved: &Resolved) -> HttpResponse {
+    match resolved {
+        Resolved::Unknown => gone(StatusCode::NOT_FOUND, false),
+        _ => gone(StatusCode::GONE, true),
+    }
 }
 
 #[derive(Template)]
 #[template(path = "survey/gone.html")]
 struct GonePage {
+    en: &'static Ui,
+    es: &'static Ui,
     expired: bool,
 }
 
 /// The page for a link that does not work: both languages, since we cannot know which.
 fn gone(status: StatusCode, expired: bool) -> HttpResponse {
-    let mut r = GonePage { expired }.respond_to_html();
+    let mut r = GonePage { en: &text::EN, es: &text::ES, expired }.respond_to_html();
     *r.status_mut() = status;
     r
 }
@@ -108,7 +116,7 @@ async fn home(state: web::Data<AppState>, path: web::Path<String>) -> Result<Htt
                 if !l.assessment.is_answerable(now) {
                     continue;
                 }
-                let Some(v) = Visit::load(c, &p.id, &l.assessment.id)? else { continue };
+                let v = Visit::of(c, l.assessment)?;
                 let answered = v.answered_count();
                 open.push(OpenItem {
                     label: assessments::participant_title(&protocol, &v.a.timepoint, t.lang),
@@ -417,8 +425,7 @@ async fn send(
         .await?;
     let (language, result) = match outcome {
         Ok(submitted) => submitted,
-        Err(Resolved::Unknown) => return Ok(gone(StatusCode::NOT_FOUND, false)),
-        Err(_) => return Ok(gone(StatusCode::GONE, true)),
+        Err(refused) => return Ok(refused_page(&refused)),
     };
     match result {
         Ok(Submitted::Now { .. } | Submitted::Already) => Ok(see_other(format!("/s/{token}/a/{aid}/done"))),

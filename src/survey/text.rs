@@ -5,7 +5,6 @@
 pub struct Ui {
     pub lang: &'static str,
     pub other_lang: &'static str,
-    pub other_lang_name: &'static str,
     pub switch_label: &'static str,
     pub skip_to_content: &'static str,
     pub home_title: &'static str,
@@ -44,7 +43,6 @@ pub struct Ui {
 pub const EN: Ui = Ui {
     lang: "en",
     other_lang: "es",
-    other_lang_name: "Español",
     switch_label: "Ver en español",
     skip_to_content: "Skip to the question",
     home_title: "Your questionnaires",
@@ -83,7 +81,6 @@ pub const EN: Ui = Ui {
 pub const ES: Ui = Ui {
     lang: "es",
     other_lang: "en",
-    other_lang_name: "English",
     switch_label: "View in English",
     skip_to_content: "Ir a la pregunta",
     home_title: "Sus cuestionarios",

@@ -24,13 +24,17 @@ impl Visit {
         participant_id: &str,
         assessment_id: &str,
     ) -> Result<Option<Visit>, AppError> {
-        let Some(a) = assessments::find(c, assessment_id)?.filter(|a| a.participant_id == participant_id)
-        else {
-            return Ok(None);
-        };
+        match assessments::find(c, assessment_id)?.filter(|a| a.participant_id == participant_id) {
+            Some(a) => Ok(Some(Visit::of(c, a)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The visit to an assessment already loaded (and known to be the participant's).
+    pub fn of(c: &mut DbConn, a: Assessment) -> Result<Visit, AppError> {
         let instruments = responses::instruments_of(instruments::library(), &a)?;
         let answers = responses::answers(c, &a.id)?;
-        Ok(Some(Visit { a, instruments, answers }))
+        Ok(Visit { a, instruments, answers })
     }
 
     /// Every item of the visit, in order (positions are stable: they are the URLs' numbers).

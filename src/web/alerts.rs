@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{RespondHtml, csrf_of, redirect, signed_in};
+use super::{RespondHtml, csrf_of, redirect, staff_page};
 use crate::auth::{Auth, Permission};
 use crate::error::AppError;
 use crate::safety::{self, Step};
@@ -14,16 +14,6 @@ use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(queue).service(one).service(act);
-}
-
-/// The signed-in user allowed to handle alerts; `Err` is the page to show instead.
-fn handler(auth: Result<Auth, AppError>) -> Result<Result<Auth, HttpResponse>, AppError> {
-    let Some(auth) = signed_in(auth)? else { return Ok(Err(redirect("/login"))) };
-    if auth.user.must_change_password {
-        return Ok(Err(redirect("/account/password")));
-    }
-    auth.require(Permission::HandleAlerts)?;
-    Ok(Ok(auth))
 }
 
 struct Row {
@@ -36,6 +26,22 @@ struct Row {
     overdue: bool,
     level: i32,
     status: String,
+}
+
+impl Row {
+    fn new(a: safety::Alert, study_id: String, now: chrono::NaiveDateTime) -> Self {
+        Row {
+            overdue: a.status == "open" && a.due_at <= now,
+            raised: utc(a.created_at),
+            due: utc(a.due_at),
+            id: a.id,
+            study_id,
+            severity: a.severity,
+            meaning: a.meaning,
+            level: a.level,
+            status: a.status,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -52,7 +58,7 @@ fn utc(t: chrono::NaiveDateTime) -> String {
 
 #[get("/alerts")]
 async fn queue(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Result<HttpResponse, AppError> {
-    let auth = match handler(auth)? {
+    let auth = match staff_page(auth, Permission::HandleAlerts)? {
         Ok(a) => a,
         Err(page) => return Ok(page),
     };
@@ -61,17 +67,7 @@ async fn queue(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Resu
         .run(|c| Ok(safety::list(c, true)?))
         .await?
         .into_iter()
-        .map(|(a, study_id)| Row {
-            overdue: a.status == "open" && a.due_at <= now,
-            raised: utc(a.created_at),
-            due: utc(a.due_at),
-            id: a.id,
-            study_id,
-            severity: a.severity,
-            meaning: a.meaning,
-            level: a.level,
-            status: a.status,
-        })
+        .map(|(a, study_id)| Row::new(a, study_id, now))
         .collect();
     Ok(QueuePage { role: auth.user.role().to_string(), csrf_token: csrf_of(&auth), rows }.respond_to_html())
 }
@@ -97,7 +93,7 @@ async fn one(
     auth: Result<Auth, AppError>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let auth = match handler(auth)? {
+    let auth = match staff_page(auth, Permission::HandleAlerts)? {
         Ok(a) => a,
         Err(page) => return Ok(page),
     };
@@ -127,17 +123,7 @@ async fn one(
         name: contact.as_ref().map(|k| k.full_name.clone()).unwrap_or_default(),
         phone: contact.as_ref().and_then(|k| k.phone.clone()).unwrap_or_default(),
         email: contact.as_ref().and_then(|k| k.email.clone()).unwrap_or_default(),
-        row: Row {
-            overdue: a.status == "open" && a.due_at <= crate::db::now(),
-            raised: utc(a.created_at),
-            due: utc(a.due_at),
-            id: a.id,
-            study_id: p.study_id,
-            severity: a.severity,
-            meaning: a.meaning,
-            level: a.level,
-            status: a.status,
-        },
+        row: Row::new(a, p.study_id, crate::db::now()),
     };
     Ok(page.respond_to_html())
 }
@@ -156,7 +142,7 @@ async fn act(
     path: web::Path<(String, String)>,
     form: web::Form<StepForm>,
 ) -> Result<HttpResponse, AppError> {
-    let auth = match handler(auth)? {
+    let auth = match staff_page(auth, Permission::HandleAlerts)? {
         Ok(a) => a,
         Err(page) => return Ok(page),
     };
@@ -168,10 +154,10 @@ async fn act(
         "close" => Step::Close,
         _ => return Err(AppError::NotFound("page".into())),
     };
-    let text = form.into_inner().text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
-    if step != Step::Acknowledge && text.is_none() {
-        return Err(AppError::validation("text", "say what was done"));
-    }
+    let text = match (step, form.into_inner().text) {
+        (Step::Acknowledge, _) => None,
+        (_, text) => Some(crate::safety::routes::required_text(&text.unwrap_or_default())?),
+    };
     let ctx = auth.context();
     let target = id.clone();
     state.write(move |c| safety::take_step(c, &ctx, &target, step, text.as_deref())).await?;

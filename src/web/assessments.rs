@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{RespondHtml, csrf_of, redirect, signed_in};
+use super::{RespondHtml, csrf_of, staff_page};
 use crate::assessments::{self, Filter};
 use crate::auth::{Auth, Permission};
 use crate::error::AppError;
@@ -43,11 +43,10 @@ async fn list_page(
     auth: Result<Auth, AppError>,
     query: web::Query<Query>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(auth) = signed_in(auth)? else { return Ok(redirect("/login")) };
-    if auth.user.must_change_password {
-        return Ok(redirect("/account/password"));
-    }
-    auth.require(Permission::ReadAssessments)?;
+    let auth = match staff_page(auth, Permission::ReadAssessments)? {
+        Ok(a) => a,
+        Err(page) => return Ok(page),
+    };
     let name = query.into_inner().status.unwrap_or_else(|| "overdue".into());
     let filter = match name.as_str() {
         "open" => Filter::Open,
@@ -61,9 +60,7 @@ async fn list_page(
                 .into_iter()
                 .map(|l| Row {
                     timepoint: protocol
-                        .assessments
-                        .iter()
-                        .find(|t| *t.id.get_ref() == l.assessment.timepoint)
+                        .timepoint(&l.assessment.timepoint)
                         .map_or_else(|| l.assessment.timepoint.clone(), |t| t.label.clone()),
                     target: l.assessment.target_date.clone().unwrap_or_default(),
                     last_day: assessments::last_day(&protocol, &l.assessment)

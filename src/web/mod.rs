@@ -44,6 +44,20 @@ fn signed_in(auth: Result<Auth, AppError>) -> Result<Option<Auth>, AppError> {
     }
 }
 
+/// A staff page's signed-in user holding `permission`; `Err` is the page to show instead (sign in,
+/// or choose a password first). Without the permission: 403.
+fn staff_page(
+    auth: Result<Auth, AppError>,
+    permission: Permission,
+) -> Result<Result<Auth, HttpResponse>, AppError> {
+    let Some(auth) = signed_in(auth)? else { return Ok(Err(redirect("/login"))) };
+    if auth.user.must_change_password {
+        return Ok(Err(redirect("/account/password")));
+    }
+    auth.require(permission)?;
+    Ok(Ok(auth))
+}
+
 fn csrf_of(auth: &Auth) -> String {
     match &auth.via {
         Via::Session { csrf } => csrf.clone(),
@@ -75,13 +89,11 @@ struct HomePage {
 
 #[get("/")]
 async fn home(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Result<HttpResponse, AppError> {
-    let Some(auth) = signed_in(auth)? else {
-        return Ok(redirect("/login"));
+    let auth = match staff_page(auth, Permission::ReadProtocol)? {
+        Ok(a) => a,
+        Err(page) => return Ok(page),
     };
-    if auth.user.must_change_password {
-        return Ok(redirect("/account/password"));
-    }
-    let role = auth.require(Permission::ReadProtocol)?;
+    let role = auth.user.role();
     let (stored, started, summary, attention) = state
         .run(move |c| {
             let stored = store::current(c)?.ok_or_else(|| AppError::NotFound("protocol".into()))?;
@@ -150,7 +162,6 @@ fn attention_lines(
     protocol: &crate::protocol::Protocol,
     role: crate::auth::Role,
 ) -> Result<Vec<String>, AppError> {
-    use crate::assessments::{Filter, list};
     let mut lines = Vec::new();
     if Permission::HandleAlerts.allows(role) {
         let now = crate::db::now();
@@ -163,13 +174,9 @@ fn attention_lines(
         ));
     }
     if Permission::ReadAssessments.allows(role) {
-        let open = list(c, protocol, Filter::Open, None)?;
-        let overdue = open.iter().filter(|l| l.overdue).count();
-        let missed = list(c, protocol, Filter::Missed, None)?.len();
-        lines.push(format!(
-            "Questionnaires: {} open ({overdue} past their target date), {missed} missed",
-            open.len()
-        ));
+        let (open, overdue, missed) = crate::assessments::counts(c, protocol)?;
+        lines
+            .push(format!("Questionnaires: {open} open ({overdue} past their target date), {missed} missed"));
     }
     Ok(lines)
 }
