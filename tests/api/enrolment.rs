@@ -31,19 +31,23 @@ pub fn enrolment(screening_id: &str, n: usize) -> Value {
     })
 }
 
+/// Records an eligible screening; returns it.
+pub async fn screened(app: &TestApp, user: &TestUser) -> Value {
+    app.send_as(
+        user,
+        Method::POST,
+        "/api/v1/screenings",
+        json!({"referral_source": "clinic", "answers": eligible_answers()}),
+    )
+    .await
+    .json()
+    .await
+    .expect("screening")
+}
+
 /// Screens, enrols and (optionally) consents person `n`; returns the participant id.
 pub async fn enrolled(app: &TestApp, user: &TestUser, n: usize, consent: bool) -> String {
-    let s: Value = app
-        .send_as(
-            user,
-            Method::POST,
-            "/api/v1/screenings",
-            json!({"referral_source": "clinic", "answers": eligible_answers()}),
-        )
-        .await
-        .json()
-        .await
-        .expect("screening");
+    let s = screened(app, user).await;
     let resp = app
         .send_as(user, Method::POST, "/api/v1/participants", enrolment(s["id"].as_str().expect("id"), n))
         .await;
@@ -126,17 +130,7 @@ async fn enrolment_gives_sequential_study_ids_and_refuses_the_same_person_twice(
     assert_eq!(p["status"], "enrolled");
     enrolled(&app, &coord, 2, false).await;
 
-    let s: Value = app
-        .send_as(
-            &coord,
-            Method::POST,
-            "/api/v1/screenings",
-            json!({"referral_source": "clinic", "answers": eligible_answers()}),
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
+    let s = screened(&app, &coord).await;
     let mut again = enrolment(s["id"].as_str().expect("id"), 3);
     again["email"] = json!("PERSON1@example.org");
     let resp = app.send_as(&coord, Method::POST, "/api/v1/participants", again).await;
@@ -150,17 +144,7 @@ async fn enrolment_gives_sequential_study_ids_and_refuses_the_same_person_twice(
 async fn malformed_enrolments_name_the_field() {
     let app = spawn_app().await;
     let coord = app.user(Role::Coordinator);
-    let s: Value = app
-        .send_as(
-            &coord,
-            Method::POST,
-            "/api/v1/screenings",
-            json!({"referral_source": "clinic", "answers": eligible_answers()}),
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
+    let s = screened(&app, &coord).await;
     let id = s["id"].as_str().expect("id");
     let mut bad = enrolment(id, 1);
     bad["race"] = json!("purple");
