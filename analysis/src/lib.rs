@@ -1,0 +1,109 @@
+//! Outcome analysis for a randomised trial, over a tidy long data frame: one row per participant ×
+//! week × instrument with `participant_id`, `arm`, `week`, `instrument` and `total_score`, and any
+//! covariates, group and moderator ids beside them.
+//!
+//! It knows nothing of HTTP or databases: the server builds the frame from its tables, and the
+//! `analyze` command reads it from a file made elsewhere. Each figure is checked against
+//! statsmodels on data sets built by `analysis/validation/make_expected.py`.
+
+mod ancova;
+mod describe;
+mod design;
+pub mod error;
+pub mod input;
+mod mixed;
+mod ols;
+pub mod summary;
+pub mod table;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use polars::prelude::*;
+
+pub use error::AnalysisError;
+pub use input::{Covariate, LongData, Source};
+pub use summary::*;
+
+use crate::design::ModelRows;
+use crate::input::{ARM, INSTRUMENT, WEEK};
+
+/// Reads and checks a long-format CSV or Parquet file, then analyses it.
+pub fn analyze_file(path: &Path, options: &Options) -> Result<Summary, AnalysisError> {
+    let (lf, source) = input::read(path)?;
+    let data = input::prepare(lf, source, &options.covariates)?;
+    analyze(&data, options)
+}
+
+/// Every figure of the summary, per instrument.
+pub fn analyze(data: &LongData, options: &Options) -> Result<Summary, AnalysisError> {
+    let arms = distinct(&data.frame, ARM)?;
+    if arms.len() < 2 {
+        return Err(AnalysisError::TooFewArms(arms.len()));
+    }
+    let reference = match &options.reference_arm {
+        Some(arm) if arms.contains(arm) => arm.clone(),
+        Some(arm) => return Err(AnalysisError::UnknownArm { arm: arm.clone(), known: arms.join(", ") }),
+        None => arms[0].clone(),
+    };
+    let weeks = data.frame.column(WEEK)?.i64()?.iter().flatten().collect::<Vec<_>>();
+    if !weeks.contains(&options.baseline_week) {
+        let mut known = weeks;
+        known.sort_unstable();
+        known.dedup();
+        let known = known.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        return Err(AnalysisError::BadValue {
+            column: WEEK.into(),
+            location: "every row".into(),
+            problem: format!("no row is at the baseline week {} (weeks: {known})", options.baseline_week),
+        });
+    }
+    let present = distinct(&data.frame, INSTRUMENT)?;
+    let chosen = if options.instruments.is_empty() { present.clone() } else { options.instruments.clone() };
+    let all = data.frame.clone().lazy();
+    let mut instruments = BTreeMap::new();
+    for name in chosen {
+        if !present.contains(&name) {
+            return Err(AnalysisError::UnknownInstrument { name, known: present.join(", ") });
+        }
+        let scores = all.clone().filter(col(INSTRUMENT).eq(lit(name.clone())));
+        instruments.insert(name, instrument(&scores, &all, data, options, &reference)?);
+    }
+    Ok(Summary { options: options.clone(), reference_arm: reference, arms, instruments })
+}
+
+fn instrument(
+    scores: &LazyFrame,
+    all: &LazyFrame,
+    data: &LongData,
+    options: &Options,
+    reference: &str,
+) -> Result<InstrumentSummary, AnalysisError> {
+    let descriptives = describe::descriptives(scores)?;
+    let rows = ModelRows::build(scores, options.baseline_week, &data.covariates)?;
+    let mut notes = Vec::new();
+    let (ancova, ancova_coefficients) = ancova::ancova(&rows, reference, &mut notes)?;
+    let mixed_model = match mixed::fit(&rows, reference, options.group_effect) {
+        Err(AnalysisError::Model(why)) => {
+            notes.push(why);
+            None
+        }
+        other => other?,
+    };
+    Ok(InstrumentSummary {
+        change_from_baseline: describe::change_from_baseline(scores, options.baseline_week)?,
+        ancova,
+        ancova_coefficients,
+        mixed_model,
+        notes,
+        effect_sizes: describe::effect_sizes(&descriptives, reference, options.baseline_week),
+        completion: describe::completion(scores, all)?,
+        descriptives,
+    })
+}
+
+/// Sorted distinct values of a text column.
+fn distinct(frame: &DataFrame, name: &str) -> Result<Vec<String>, AnalysisError> {
+    let values = frame.column(name)?.str()?.iter().flatten().map(str::to_string);
+    Ok(values.collect::<std::collections::BTreeSet<_>>().into_iter().collect())
+}

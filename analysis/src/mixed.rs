@@ -1,0 +1,329 @@
+//! A linear mixed model fitted by REML: score ~ arm × week (week categorical) + baseline +
+//! covariates, with a random intercept per participant and, optionally, a random effect for
+//! support group among participants outside the reference arm (a partially nested design).
+//!
+//! With V = σ²H, H = I + λp·ZpZp' + λg·ZgZg', every quantity the restricted likelihood needs is a
+//! quadratic form in H⁻¹. Because the participant blocks of H are "identity plus a constant", their
+//! inverse has a closed form (Sherman–Morrison), and a group block is one more rank-one update of
+//! those. So the data are reduced once to cross-products per participant, summed by the
+//! participant's number of rows, and each likelihood evaluation costs O(p²·(weeks + groups)),
+//! however many participants there are. σ² is profiled out; λ is searched on a log scale.
+
+use std::collections::BTreeMap;
+
+use argmin::core::{CostFunction, Error as ArgminError, Executor, State};
+use argmin::solver::brent::BrentOpt;
+use argmin::solver::neldermead::NelderMead;
+use nalgebra::{DMatrix, DVector};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use crate::describe::z_975;
+use crate::design::{DesignBuilder, ModelRows, levels};
+use crate::error::AnalysisError;
+use crate::summary::{MixedModel, VarianceComponents, WaldEffect};
+
+/// log λ is kept within these bounds: below, a variance is zero for every practical purpose.
+const LOG_LAMBDA_MIN: f64 = -25.0;
+const LOG_LAMBDA_MAX: f64 = 12.0;
+
+/// The data reduced to what the restricted likelihood needs.
+struct Reduced {
+    /// Columns of X, then y.
+    q: usize,
+    n_obs: usize,
+    /// Z'Z with Z = [X | y].
+    zz: DMatrix<f64>,
+    /// Per number of rows k: how many participants have k rows, and Σ sⱼsⱼ' over them (sⱼ = Zⱼ'1).
+    by_rows: Vec<(f64, f64, DMatrix<f64>)>,
+    /// Per group: per number of rows k, (how many members have k rows, Σ sⱼ over them).
+    groups: Vec<Vec<(f64, f64, DVector<f64>)>>,
+}
+
+/// −2 × the restricted log-likelihood at given variance ratios, with what follows from it.
+struct Evaluation {
+    minus_two_ll: f64,
+    beta: DVector<f64>,
+    sigma2: f64,
+    /// (X'H⁻¹X)⁻¹
+    xtx_inv: DMatrix<f64>,
+}
+
+impl Reduced {
+    fn new(x: &DMatrix<f64>, y: &[f64], participant_rows: &[Vec<usize>], clusters: &[Option<usize>]) -> Self {
+        let (n_obs, p) = x.shape();
+        let q = p + 1;
+        let z = DMatrix::from_fn(n_obs, q, |i, j| if j < p { x[(i, j)] } else { y[i] });
+        let zz = z.transpose() * &z;
+        let mut by_rows: BTreeMap<usize, (f64, DMatrix<f64>)> = BTreeMap::new();
+        let n_groups = clusters.iter().flatten().max().map_or(0, |m| m + 1);
+        let mut groups: Vec<BTreeMap<usize, (f64, DVector<f64>)>> = vec![BTreeMap::new(); n_groups];
+        for (rows, cluster) in participant_rows.iter().zip(clusters) {
+            let mut s = DVector::zeros(q);
+            for &r in rows {
+                s += z.row(r).transpose();
+            }
+            let k = rows.len();
+            let entry = by_rows.entry(k).or_insert_with(|| (0.0, DMatrix::zeros(q, q)));
+            entry.0 += 1.0;
+            entry.1 += &s * s.transpose();
+            if let Some(c) = cluster {
+                let member = groups[*c].entry(k).or_insert_with(|| (0.0, DVector::zeros(q)));
+                member.0 += 1.0;
+                member.1 += s;
+            }
+        }
+        let by_rows = by_rows.into_iter().map(|(k, (count, sss))| (k as f64, count, sss)).collect();
+        let groups = groups
+            .into_iter()
+            .map(|g| g.into_iter().map(|(k, (count, s))| (k as f64, count, s)).collect())
+            .collect();
+        Reduced { q, n_obs, zz, by_rows, groups }
+    }
+
+    fn evaluate(&self, lambda_p: f64, lambda_g: f64) -> Option<Evaluation> {
+        let (q, p) = (self.q, self.q - 1);
+        let mut m = self.zz.clone();
+        let mut log_det_h = 0.0;
+        for (k, count, sss) in &self.by_rows {
+            m -= sss * (lambda_p / (1.0 + k * lambda_p));
+            log_det_h += count * (k * lambda_p).ln_1p();
+        }
+        for group in &self.groups {
+            let mut t = DVector::zeros(q);
+            let mut size = 0.0;
+            for (k, count, s) in group {
+                t += s / (1.0 + k * lambda_p);
+                size += count * k / (1.0 + k * lambda_p);
+            }
+            m -= &t * t.transpose() * (lambda_g / (1.0 + lambda_g * size));
+            log_det_h += (lambda_g * size).ln_1p();
+        }
+        let xx = m.view((0, 0), (p, p)).into_owned();
+        let xy = m.view((0, p), (p, 1)).into_owned();
+        let yy = m[(p, p)];
+        let chol = xx.cholesky()?;
+        let beta = chol.solve(&xy).column(0).into_owned();
+        let rss = yy - xy.column(0).dot(&beta);
+        let df = (self.n_obs - p) as f64;
+        let sigma2 = rss / df;
+        if sigma2.is_nan() || sigma2 <= 0.0 {
+            return None;
+        }
+        let log_det_xx = 2.0 * chol.l().diagonal().iter().map(|d| d.ln()).sum::<f64>();
+        let minus_two_ll =
+            df * sigma2.ln() + log_det_h + log_det_xx + df * (1.0 + (2.0 * std::f64::consts::PI).ln());
+        Some(Evaluation { minus_two_ll, beta, sigma2, xtx_inv: chol.inverse() })
+    }
+
+    fn cost(&self, log_lambda_p: f64, log_lambda_g: f64) -> f64 {
+        let clamp = |v: f64| v.clamp(LOG_LAMBDA_MIN, LOG_LAMBDA_MAX).exp();
+        self.evaluate(clamp(log_lambda_p), clamp(log_lambda_g)).map_or(f64::INFINITY, |e| e.minus_two_ll)
+    }
+}
+
+struct ParticipantOnly<'a>(&'a Reduced);
+
+impl CostFunction for ParticipantOnly<'_> {
+    type Param = f64;
+    type Output = f64;
+    fn cost(&self, log_lambda: &f64) -> Result<f64, ArgminError> {
+        Ok(self.0.cost(*log_lambda, LOG_LAMBDA_MIN))
+    }
+}
+
+struct WithGroups<'a>(&'a Reduced);
+
+impl CostFunction for WithGroups<'_> {
+    type Param = Vec<f64>;
+    type Output = f64;
+    fn cost(&self, log_lambda: &Vec<f64>) -> Result<f64, ArgminError> {
+        Ok(self.0.cost(log_lambda[0], log_lambda[1]))
+    }
+}
+
+fn optimiser(e: ArgminError) -> AnalysisError {
+    AnalysisError::Model(format!("mixed model: the REML search failed: {e}"))
+}
+
+/// The REML estimates of log λp (and log λg with groups).
+fn search(reduced: &Reduced, with_groups: bool) -> Result<(f64, f64), AnalysisError> {
+    let brent = BrentOpt::new(LOG_LAMBDA_MIN, LOG_LAMBDA_MAX).set_tolerance(1e-12, 1e-12);
+    let result = Executor::new(ParticipantOnly(reduced), brent)
+        .configure(|s| s.max_iters(500))
+        .run()
+        .map_err(optimiser)?;
+    let participant = result.state().get_best_param().copied().unwrap_or(0.0);
+    if !with_groups {
+        return Ok((participant, LOG_LAMBDA_MIN));
+    }
+    let start = participant.max(-3.0);
+    let simplex = vec![vec![start, -2.0], vec![start + 1.0, -2.0], vec![start, 0.0]];
+    let nelder_mead = NelderMead::new(simplex).with_sd_tolerance(1e-13).map_err(optimiser)?;
+    let result = Executor::new(WithGroups(reduced), nelder_mead)
+        .configure(|s| s.max_iters(2000))
+        .run()
+        .map_err(optimiser)?;
+    let best = result.state().get_best_param().cloned().unwrap_or_else(|| vec![participant, LOG_LAMBDA_MIN]);
+    Ok((best[0].clamp(LOG_LAMBDA_MIN, LOG_LAMBDA_MAX), best[1].clamp(LOG_LAMBDA_MIN, LOG_LAMBDA_MAX)))
+}
+
+/// β̂ and −ℓ at log variance ratios `theta` (participant, then group).
+fn at(reduced: &Reduced, theta: &[f64]) -> Option<(DVector<f64>, f64)> {
+    let lambda_g = theta.get(1).map_or(0.0, |g| g.exp());
+    reduced.evaluate(theta[0].exp(), lambda_g).map(|e| (e.beta, 0.5 * e.minus_two_ll))
+}
+
+/// The fixed effects' covariance as statsmodels reports it: the GLS covariance σ̂²(X'H⁻¹X)⁻¹
+/// plus J·I⁻¹·J', the uncertainty the estimated variance ratios add (J = ∂β̂/∂log λ, I = the
+/// observed restricted information for log λ, σ² profiled). Both derivatives are taken by
+/// five-point central differences of the closed-form likelihood, which is cheap here. lme4 and
+/// nlme report only the first term; it is kept alone when I is not positive definite (a ratio
+/// at its boundary).
+fn covariance(reduced: &Reduced, theta: &[f64], fit: &Evaluation) -> DMatrix<f64> {
+    let gls = &fit.xtx_inv * fit.sigma2;
+    let k = theta.len();
+    let h = 1e-3;
+    let shifted = |steps: &[(usize, f64)]| {
+        let mut t = theta.to_vec();
+        for &(i, s) in steps {
+            t[i] += s * h;
+        }
+        at(reduced, &t)
+    };
+    let p = fit.beta.len();
+    let mut jacobian = DMatrix::zeros(p, k);
+    let mut information = DMatrix::zeros(k, k);
+    for i in 0..k {
+        let points: Option<Vec<_>> = [-2.0, -1.0, 1.0, 2.0].iter().map(|&s| shifted(&[(i, s)])).collect();
+        let Some(points) = points else { return gls };
+        let (m2, m1, p1, p2) = (&points[0], &points[1], &points[2], &points[3]);
+        let d_beta = (&m2.0 - &p2.0 + (&p1.0 - &m1.0) * 8.0) / (12.0 * h);
+        jacobian.set_column(i, &d_beta);
+        let f0 = 0.5 * fit.minus_two_ll;
+        information[(i, i)] = (-p2.1 + 16.0 * p1.1 - 30.0 * f0 + 16.0 * m1.1 - m2.1) / (12.0 * h * h);
+        for j in 0..i {
+            let corners: Option<Vec<f64>> = [(1.0, 1.0), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0)]
+                .iter()
+                .map(|&(a, b)| shifted(&[(i, a), (j, b)]).map(|r| r.1))
+                .collect();
+            let Some(c) = corners else { return gls };
+            let mixed = (c[0] - c[1] - c[2] + c[3]) / (4.0 * h * h);
+            information[(i, j)] = mixed;
+            information[(j, i)] = mixed;
+        }
+    }
+    match information.cholesky() {
+        Some(chol) => gls + &jacobian * chol.inverse() * jacobian.transpose(),
+        None => gls,
+    }
+}
+
+/// Fits the model to every post-baseline row; `None` when the data cannot support it (one arm,
+/// fewer rows than coefficients).
+pub fn fit(
+    rows: &ModelRows,
+    reference: &str,
+    group_effect: bool,
+) -> Result<Option<MixedModel>, AnalysisError> {
+    let all: Vec<usize> = (0..rows.len()).collect();
+    let arms = levels(rows.arm.iter());
+    let mut weeks = rows.week.clone();
+    weeks.sort_unstable();
+    weeks.dedup();
+    if arms.len() < 2 || !arms.iter().any(|a| a == reference) || weeks.is_empty() {
+        return Ok(None);
+    }
+    let others: Vec<&String> = arms.iter().filter(|a| a.as_str() != reference).collect();
+    let mut design = DesignBuilder::new(&all);
+    design.column("intercept".into(), |_| 1.0);
+    design.categorical("arm", &rows.arm, &arms, reference);
+    for &week in &weeks[1..] {
+        design.column(format!("week[{week}]"), |r| f64::from(u8::from(rows.week[r] == week)));
+    }
+    for arm in &others {
+        for &week in &weeks[1..] {
+            design.column(format!("arm[{arm}]:week[{week}]"), |r| {
+                f64::from(u8::from(rows.week[r] == week && rows.arm[r] == **arm))
+            });
+        }
+    }
+    design.column("baseline".into(), |r| rows.baseline[r]);
+    design.covariates(&rows.covariates);
+    // Where each arm's effect at each week lives: the arm's main effect, plus its interaction
+    // with the week unless the week is the first (the reference level).
+    let mut contrasts = Vec::new();
+    for arm in &others {
+        for &week in &weeks {
+            let main = design.position(&format!("arm[{arm}]"));
+            let interaction = design.position(&format!("arm[{arm}]:week[{week}]"));
+            contrasts.push(((*arm).clone(), week, main, interaction));
+        }
+    }
+    let design = design.finish();
+    if rows.len() <= design.x.ncols() {
+        return Ok(None);
+    }
+
+    // Participants in order of first appearance, and each one's cluster when groups are modelled.
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut participant_rows: Vec<Vec<usize>> = Vec::new();
+    let mut group_of: Vec<Option<&str>> = Vec::new();
+    for i in 0..rows.len() {
+        let j = *index.entry(rows.participant[i].as_str()).or_insert_with(|| {
+            participant_rows.push(Vec::new());
+            group_of.push(None);
+            participant_rows.len() - 1
+        });
+        participant_rows[j].push(i);
+        if group_effect && rows.arm[i] != reference && group_of[j].is_none() {
+            group_of[j] = rows.group[i].as_deref().filter(|g| !g.is_empty());
+        }
+    }
+    let group_names = levels(group_of.iter().flatten().map(|g| g.to_string()).collect::<Vec<_>>().iter());
+    let clusters: Vec<Option<usize>> =
+        group_of.iter().map(|g| g.and_then(|g| group_names.iter().position(|n| n == g))).collect();
+    let with_groups = group_effect && !group_names.is_empty();
+
+    let reduced = Reduced::new(&design.x, &rows.score, &participant_rows, &clusters);
+    let (log_p, log_g) = search(&reduced, with_groups)?;
+    let (lambda_p, lambda_g) = (log_p.exp(), if with_groups { log_g.exp() } else { 0.0 });
+    let fit = reduced
+        .evaluate(lambda_p, lambda_g)
+        .ok_or_else(|| AnalysisError::Model("mixed model: the design is collinear or fits exactly".into()))?;
+    let theta: Vec<f64> = if with_groups { vec![log_p, log_g] } else { vec![log_p] };
+    let cov = covariance(&reduced, &theta, &fit);
+
+    let (z, normal) = (z_975(), Normal::standard());
+    let mut effects = Vec::with_capacity(contrasts.len());
+    for (arm, week, main, interaction) in contrasts {
+        let Some(main) = main else { continue };
+        let mut c = DVector::zeros(design.x.ncols());
+        c[main] = 1.0;
+        if let Some(i) = interaction {
+            c[i] = 1.0;
+        }
+        let estimate = c.dot(&fit.beta);
+        let se = (c.transpose() * &cov * &c)[(0, 0)].sqrt();
+        effects.push(WaldEffect {
+            week,
+            arm,
+            estimate,
+            se,
+            ci_low: estimate - z * se,
+            ci_high: estimate + z * se,
+            p_value: 2.0 * normal.sf((estimate / se).abs()),
+        });
+    }
+    effects.sort_by(|a, b| (a.week, &a.arm).cmp(&(b.week, &b.arm)));
+    let participant = lambda_p * fit.sigma2;
+    let group = with_groups.then_some(lambda_g * fit.sigma2);
+    Ok(Some(MixedModel {
+        n_obs: rows.len() as u64,
+        n_participants: participant_rows.len() as u64,
+        n_groups: with_groups.then_some(group_names.len() as u64),
+        arm_effect_by_week: effects,
+        icc: participant / (participant + group.unwrap_or(0.0) + fit.sigma2),
+        variance_components: VarianceComponents { participant, group, residual: fit.sigma2 },
+        reml_log_likelihood: -0.5 * fit.minus_two_ll,
+    }))
+}

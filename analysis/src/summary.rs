@@ -1,0 +1,148 @@
+//! The results, shaped as `summary.json` (and the validation files built by statsmodels).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// What to analyse and how: the `analyze` command's flags.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Options {
+    /// The week whose score is the baseline covariate and the origin of change scores.
+    pub baseline_week: i64,
+    /// The week the trial's primary outcome is read at; highlighted in reports.
+    pub primary_week: Option<i64>,
+    /// Every other arm is compared with this one; the first arm in sorted order when absent.
+    pub reference_arm: Option<String>,
+    /// Extra columns adjusted for; a column with any non-numeric value is categorical.
+    pub covariates: Vec<String>,
+    /// A random effect for support group, for participants outside the reference arm who have one.
+    pub group_effect: bool,
+    /// Instruments to analyse; every instrument in the data when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instruments: Vec<String>,
+}
+
+/// Everything the analysis found, per instrument.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    pub options: Options,
+    /// The reference arm actually used.
+    pub reference_arm: String,
+    pub arms: Vec<String>,
+    pub instruments: BTreeMap<String, InstrumentSummary>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InstrumentSummary {
+    pub descriptives: Vec<Descriptive>,
+    pub change_from_baseline: Vec<Descriptive>,
+    pub ancova: Vec<ArmEffect>,
+    pub ancova_coefficients: Vec<Coefficient>,
+    /// Absent when too few participants have a baseline and a later score to fit it.
+    pub mixed_model: Option<MixedModel>,
+    pub effect_sizes: Vec<EffectSize>,
+    pub completion: Vec<Completion>,
+    /// Why a model is missing or partial (too few participants, a collinear design).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// Summary statistics of one arm at one week. Quantiles interpolate linearly (R's type 7).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Descriptive {
+    pub arm: String,
+    pub week: i64,
+    pub n: u64,
+    pub mean: Option<f64>,
+    /// With n − 1 in the denominator; absent below two values.
+    pub sd: Option<f64>,
+    pub median: Option<f64>,
+    pub q1: Option<f64>,
+    pub q3: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+/// An arm's difference from the reference arm at one week, adjusted by ANCOVA.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArmEffect {
+    pub week: i64,
+    pub arm: String,
+    pub estimate: f64,
+    pub se: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub p_value: f64,
+    pub df_resid: f64,
+    pub n: u64,
+}
+
+/// One coefficient of a week's ANCOVA, named `intercept`, `arm[B]`, `baseline`, `age` or `site[north]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Coefficient {
+    pub week: i64,
+    pub term: String,
+    pub estimate: f64,
+    pub se: f64,
+    pub t_value: f64,
+    pub p_value: f64,
+}
+
+/// The linear mixed model over every post-baseline week, fitted by REML.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MixedModel {
+    pub n_obs: u64,
+    pub n_participants: u64,
+    pub n_groups: Option<u64>,
+    pub arm_effect_by_week: Vec<WaldEffect>,
+    pub variance_components: VarianceComponents,
+    /// The share of variance between participants.
+    pub icc: f64,
+    pub reml_log_likelihood: f64,
+}
+
+/// An arm's difference from the reference arm at one week with a Wald (normal) 95% CI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaldEffect {
+    pub week: i64,
+    pub arm: String,
+    pub estimate: f64,
+    pub se: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub p_value: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VarianceComponents {
+    pub participant: f64,
+    pub group: Option<f64>,
+    pub residual: f64,
+}
+
+/// Standardised difference between an arm and the reference arm on one week's scores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EffectSize {
+    pub week: i64,
+    pub arm: String,
+    pub n_arm: u64,
+    pub n_reference: u64,
+    pub mean_difference: f64,
+    pub pooled_sd: f64,
+    pub cohens_d: f64,
+    pub cohens_d_ci_low: f64,
+    pub cohens_d_ci_high: f64,
+    pub hedges_g: f64,
+    pub hedges_g_ci_low: f64,
+    pub hedges_g_ci_high: f64,
+}
+
+/// How many of an arm's participants have a score at one week.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Completion {
+    pub arm: String,
+    pub week: i64,
+    pub randomised: u64,
+    pub completed: u64,
+    pub rate: f64,
+}
