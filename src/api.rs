@@ -7,8 +7,8 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
-    assessments, audit, auth, enrolment, groups, instruments, outbox, protocol, randomisation, safety,
-    web as pages,
+    assessments, audit, auth, enrolment, exports, groups, instruments, outbox, protocol, randomisation,
+    safety, web as pages,
 };
 
 /// Every documented route: `/healthz` and everything under `/api/v1`.
@@ -28,6 +28,7 @@ fn v1(cfg: &mut ServiceConfig) {
     instruments::routes::routes(cfg);
     assessments::routes::routes(cfg);
     safety::routes::routes(cfg);
+    exports::routes::routes(cfg);
 }
 
 /// The OpenAPI 3 document for the whole API.

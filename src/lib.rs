@@ -10,6 +10,7 @@ pub mod cli;
 pub mod db;
 pub mod enrolment;
 pub mod error;
+pub mod exports;
 pub mod groups;
 pub mod instruments;
 pub mod json;

@@ -46,6 +46,8 @@ pub enum Permission {
     HandleAlerts,
     /// Choose who safety alerts go to, and in which order.
     ConfigureSafety,
+    /// Download de-identified analysis datasets, codebooks and load scripts.
+    ExportData,
 }
 
 impl Permission {
@@ -70,6 +72,7 @@ impl Permission {
                 matches!(role, Role::Admin | Role::Coordinator | Role::Clinician)
             }
             Permission::ReadParticipants => role != Role::Moderator,
+            Permission::ExportData => matches!(role, Role::StatisticianBlinded | Role::StatisticianUnblinded),
             Permission::ManageGroups => matches!(role, Role::Admin | Role::Coordinator),
             Permission::ReadGroups | Permission::RecordAttendance => {
                 matches!(role, Role::Admin | Role::Coordinator | Role::Moderator)
@@ -100,6 +103,7 @@ impl Permission {
             Permission::ManageAssessments => "manage assessments",
             Permission::HandleAlerts => "handle safety alerts",
             Permission::ConfigureSafety => "configure safety contacts",
+            Permission::ExportData => "export analysis data",
         }
     }
 }
@@ -209,6 +213,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     api("POST", "/api/v1/alerts/{id}/closure", Staff(HandleAlerts)),
     api("GET", "/api/v1/safety/contacts", Staff(HandleAlerts)),
     api("PUT", "/api/v1/safety/contacts", Staff(ConfigureSafety)),
+    api("GET", "/api/v1/exports", Staff(ExportData)),
+    api("GET", "/api/v1/exports/{file}", Staff(ExportData)),
     page("GET", "/", Staff(ReadProtocol)),
     page("GET", "/login", Public),
     page("POST", "/login", Public),

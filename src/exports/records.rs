@@ -1,0 +1,233 @@
+//! Reading trial data for exports one page of participants at a time, so memory stays flat
+//! however large the trial: each page is a handful of indexed queries.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{
+    allocations, assessments, attendance, group_members, participants, responses, scores, support_groups,
+};
+
+/// One randomised participant and everything measured about them.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub participant_id: String,
+    pub study_id: String,
+    pub number: i32,
+    pub strata: BTreeMap<String, String>,
+    pub race: String,
+    pub ethnicity: String,
+    pub sex: String,
+    pub age_band: String,
+    pub newly_diagnosed: bool,
+    pub disease_course: String,
+    pub language: String,
+    pub arm_id: String,
+    /// The day of randomisation in the study's zone: study day 0.
+    pub randomised_on: NaiveDate,
+    pub withdrawn_on: Option<NaiveDate>,
+    /// The participant's support group's internal id, if any.
+    pub group: Option<String>,
+    pub sessions_attended: i64,
+    pub visits: Vec<Visit>,
+}
+
+/// One scheduled time point.
+#[derive(Debug, Clone)]
+pub struct Visit {
+    pub timepoint: String,
+    pub status: String,
+    pub target_date: Option<NaiveDate>,
+    pub completed_on: Option<NaiveDate>,
+    pub instruments: Vec<String>,
+    /// Per instrument: the stored score.
+    pub scores: HashMap<String, Score>,
+    /// Per item id: the answer (None = skipped).
+    pub answers: HashMap<String, Option<i32>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Score {
+    pub total: Option<i32>,
+    pub prorated: bool,
+    pub answered: i32,
+    pub band: Option<String>,
+}
+
+/// Pseudonymous short ids for groups (G01…) and moderators (M01…), by creation order, so the same
+/// group keeps its id across exports and no internal identifier leaves.
+pub struct GroupCodes {
+    pub group: HashMap<String, String>,
+    pub moderator_of: HashMap<String, String>,
+}
+
+pub fn group_codes(conn: &mut DbConn) -> QueryResult<GroupCodes> {
+    let groups: Vec<(String, String)> = support_groups::table
+        .order((support_groups::created_at.asc(), support_groups::id.asc()))
+        .select((support_groups::id, support_groups::moderator_id))
+        .load(conn)?;
+    let mut moderators: Vec<String> = Vec::new();
+    let (mut group, mut moderator_of) = (HashMap::new(), HashMap::new());
+    for (i, (id, moderator)) in groups.into_iter().enumerate() {
+        let m = match moderators.iter().position(|x| *x == moderator) {
+            Some(m) => m,
+            None => {
+                moderators.push(moderator);
+                moderators.len() - 1
+            }
+        };
+        group.insert(id.clone(), format!("G{:02}", i + 1));
+        moderator_of.insert(id, format!("M{:02}", m + 1));
+    }
+    Ok(GroupCodes { group, moderator_of })
+}
+
+type ParticipantRow = (
+    (String, String, i32, String, String, String, String, String, bool, String, String),
+    Option<NaiveDateTime>,
+    Option<bool>,
+    String,
+    NaiveDateTime,
+);
+
+/// Up to `limit` randomised participants after study number `after`, in study-number order.
+/// Participants who withdrew and asked that their data not be used are left out.
+pub fn page(conn: &mut DbConn, zone: chrono_tz::Tz, after: i32, limit: i64) -> QueryResult<Vec<Record>> {
+    let rows: Vec<ParticipantRow> = participants::table
+        .inner_join(allocations::table)
+        .filter(participants::number.gt(after))
+        .order(participants::number.asc())
+        .limit(limit)
+        .select((
+            (
+                participants::id,
+                participants::study_id,
+                participants::number,
+                participants::strata,
+                participants::race,
+                participants::ethnicity,
+                participants::sex,
+                participants::age_band,
+                participants::newly_diagnosed,
+                participants::disease_course,
+                participants::preferred_language,
+            ),
+            participants::withdrawn_at,
+            participants::withdrawal_keep_data,
+            allocations::arm_id,
+            allocations::allocated_at,
+        ))
+        .load(conn)?;
+    let local = |t: NaiveDateTime| t.and_utc().with_timezone(&zone).date_naive();
+    let last = rows.last().map(|r| r.0.2);
+    let records: Vec<Record> = rows
+        .into_iter()
+        .filter(|(_, withdrawn_at, keep, _, _)| !(withdrawn_at.is_some() && *keep == Some(false)))
+        .map(|(p, withdrawn_at, _, arm_id, allocated_at)| Record {
+            participant_id: p.0,
+            study_id: p.1,
+            number: p.2,
+            strata: serde_json::from_str(&p.3).unwrap_or_default(),
+            race: p.4,
+            ethnicity: p.5,
+            sex: p.6,
+            age_band: p.7,
+            newly_diagnosed: p.8,
+            disease_course: p.9,
+            language: p.10,
+            arm_id,
+            randomised_on: local(allocated_at),
+            withdrawn_on: withdrawn_at.map(local),
+            group: None,
+            sessions_attended: 0,
+            visits: Vec::new(),
+        })
+        .collect();
+    if records.is_empty() {
+        // Every participant on this page asked for their data to be dropped: keep paging.
+        return match last {
+            Some(number) => page(conn, zone, number, limit),
+            None => Ok(records),
+        };
+    }
+    let ids: Vec<String> = records.iter().map(|r| r.participant_id.clone()).collect();
+
+    let groups: HashMap<String, String> = group_members::table
+        .filter(group_members::participant_id.eq_any(&ids))
+        .select((group_members::participant_id, group_members::group_id))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let attended: HashMap<String, i64> = attendance::table
+        .filter(attendance::participant_id.eq_any(&ids))
+        .filter(attendance::status.eq("present"))
+        .group_by(attendance::participant_id)
+        .select((attendance::participant_id, diesel::dsl::count_star()))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    type VisitRow = (String, String, String, String, String, Option<String>, Option<NaiveDateTime>);
+    let visits: Vec<VisitRow> = assessments::table
+        .filter(assessments::participant_id.eq_any(&ids))
+        .select((
+            assessments::id,
+            assessments::participant_id,
+            assessments::timepoint,
+            assessments::status,
+            assessments::instruments,
+            assessments::target_date,
+            assessments::completed_at,
+        ))
+        .load(conn)?;
+    let visit_ids: Vec<String> = visits.iter().map(|v| v.0.clone()).collect();
+    let mut scored: HashMap<String, HashMap<String, Score>> = HashMap::new();
+    let mut answered: HashMap<String, HashMap<String, Option<i32>>> = HashMap::new();
+    // Bounded batches keep every statement under the backends' parameter limits.
+    for chunk in visit_ids.chunks(2000) {
+        let rows: Vec<(String, String, Option<i32>, bool, i32, Option<String>)> = scores::table
+            .filter(scores::assessment_id.eq_any(chunk))
+            .select((
+                scores::assessment_id,
+                scores::instrument,
+                scores::total,
+                scores::prorated,
+                scores::answered,
+                scores::band,
+            ))
+            .load(conn)?;
+        for (visit, instrument, total, prorated, answered_items, band) in rows {
+            let score = Score { total, prorated, answered: answered_items, band };
+            scored.entry(visit).or_default().insert(instrument, score);
+        }
+        let rows: Vec<(String, String, Option<i32>)> = responses::table
+            .filter(responses::assessment_id.eq_any(chunk))
+            .select((responses::assessment_id, responses::item, responses::value))
+            .load(conn)?;
+        for (visit, item, value) in rows {
+            answered.entry(visit).or_default().insert(item, value);
+        }
+    }
+    let mut records = records;
+    let position: HashMap<String, usize> =
+        records.iter().enumerate().map(|(i, r)| (r.participant_id.clone(), i)).collect();
+    for (id, participant, timepoint, status, instruments, target, completed) in visits {
+        let Some(&i) = position.get(&participant) else { continue };
+        records[i].visits.push(Visit {
+            timepoint,
+            status,
+            target_date: target.and_then(|d| d.parse().ok()),
+            completed_on: completed.map(local),
+            instruments: instruments.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            scores: scored.remove(&id).unwrap_or_default(),
+            answers: answered.remove(&id).unwrap_or_default(),
+        });
+    }
+    for record in &mut records {
+        record.group = groups.get(&record.participant_id).cloned();
+        record.sessions_attended = attended.get(&record.participant_id).copied().unwrap_or(0);
+    }
+    Ok(records)
+}

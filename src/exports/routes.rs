@@ -1,0 +1,109 @@
+//! Exports over HTTP (statistician roles only), streamed as they are read.
+
+use actix_web::{HttpResponse, get, web};
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use utoipa::{IntoParams, ToSchema};
+
+use super::write::{ChannelWriter, File, write};
+use super::{ExportOptions, Spec};
+use crate::audit::{self, Change, Event};
+use crate::auth::{Auth, Permission, Role};
+use crate::error::{AppError, ErrorBody};
+use crate::state::AppState;
+
+/// Registers this module's API routes.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_exports).service(download_export);
+}
+
+/// One file an export offers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportFile {
+    pub name: &'static str,
+    pub media_type: &'static str,
+    pub description: &'static str,
+    pub url: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ExportQuery {
+    /// Arms as codes (A, B). Always on for blinded statisticians.
+    #[serde(default)]
+    pub blinded: bool,
+    /// A limited data set: calendar dates beside study days.
+    #[serde(default)]
+    pub dates: bool,
+}
+
+/// The files of an export: long and wide CSV, Parquet, codebook, R and Stata scripts.
+#[utoipa::path(tag = "exports", responses((status = 200, description = "Success", body = Vec<ExportFile>), (status = 403, description = "The role may not do this", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/exports")]
+async fn list_exports(auth: Auth) -> Result<web::Json<Vec<ExportFile>>, AppError> {
+    auth.require(Permission::ExportData)?;
+    Ok(web::Json(
+        File::ALL
+            .into_iter()
+            .map(|f| ExportFile {
+                name: f.name(),
+                media_type: f.media_type(),
+                description: f.description(),
+                url: format!("/api/v1/exports/{}", f.name()),
+            })
+            .collect(),
+    ))
+}
+
+/// One export file, de-identified, streamed as it is read from the database.
+#[utoipa::path(tag = "exports", params(("file" = String, Path, description = "long.csv, wide.csv, long.parquet, codebook.csv, load.R or load.do"), ExportQuery),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream", body = String), (status = 403, description = "The role may not do this", body = ErrorBody), (status = 404, description = "No such export file", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/exports/{file}")]
+async fn download_export(
+    state: web::Data<AppState>,
+    auth: Auth,
+    file: web::Path<String>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let role = auth.require(Permission::ExportData)?;
+    let file = File::parse(&file).ok_or_else(|| AppError::NotFound(format!("export file `{file}`")))?;
+    let options =
+        ExportOptions { blinded: query.blinded || role == Role::StatisticianBlinded, dates: query.dates };
+    let ctx = auth.context();
+    // Who took which data out, and in what form, belongs in the audit trail.
+    let spec = state
+        .run(move |c| {
+            let changes = vec![
+                Change { field: "blinded".into(), old: None, new: Some(options.blinded.into()) },
+                Change { field: "dates".into(), old: None, new: Some(options.dates.into()) },
+            ];
+            let event =
+                Event { action: "export", entity: "dataset", entity_id: file.name(), changes, reason: None };
+            audit::record(c, &ctx, event)?;
+            Spec::load(c, options)
+        })
+        .await?;
+    let (sender, receiver) = mpsc::channel(4);
+    let pool = state.pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut out = ChannelWriter::new(sender);
+        let result =
+            pool.get().map_err(AppError::from).and_then(|mut conn| write(&mut conn, &spec, file, &mut out));
+        match result.and_then(|()| std::io::Write::flush(&mut out).map_err(|e| AppError::Internal(e.into())))
+        {
+            Ok(()) => {}
+            Err(e) => {
+                tracing::error!(error = %e, file = file.name(), "export failed while streaming");
+                out.fail(e.to_string());
+            }
+        }
+    });
+    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type(file.media_type())
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{}\"", file.name())))
+        .streaming(body))
+}
