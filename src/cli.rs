@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `protocol`, `user`, `token`, `audit`, `openapi`.
+//! The command line: `serve`, `migrate`, `protocol`, `user`, `token`, `audit`, `demo`, `openapi`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +56,19 @@ enum Command {
     /// Replay or describe the randomisation.
     #[command(subcommand)]
     Randomisation(RandomisationCmd),
+    /// Fill an empty database with a simulated six-month trial (staff, participants, groups,
+    /// questionnaires, safety alerts) through the service layer, then write the report.
+    Demo {
+        /// Seed of the simulation: the same seed gives the same trial (with the same secret key).
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Where the report is written.
+        #[arg(long, default_value = "demo-report")]
+        out: PathBuf,
+        /// How many people are screened (about 40% are randomised).
+        #[arg(long, default_value_t = 240, value_parser = clap::value_parser!(u32).range(20..=2000))]
+        screened: u32,
+    },
     /// Print the OpenAPI document of the JSON API.
     Openapi,
     /// Print the permission matrix (the table in docs/permissions.md).
@@ -188,6 +201,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(cmd) => blocking(move || token_cmd(&settings, cmd)).await,
         Command::Audit(cmd) => blocking(move || audit_cmd(&settings, cmd)).await,
         Command::Randomisation(cmd) => blocking(move || randomisation_cmd(&settings, cmd)).await,
+        Command::Demo { seed, out, screened } => {
+            let options = crate::demo::Options { seed, out, screened };
+            blocking(move || crate::demo::run(&settings, &options)).await
+        }
         Command::Permissions => {
             print!("{}", crate::auth::permissions::markdown_table());
             Ok(ExitCode::SUCCESS)

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod db;
+pub mod demo;
 pub mod enrolment;
 pub mod error;
 pub mod exports;

@@ -6,7 +6,7 @@ pub mod writer;
 use std::fmt;
 use std::time::Duration;
 
-use chrono::{NaiveDateTime, SubsecRound, Utc};
+use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
@@ -245,9 +245,72 @@ fn lock_audit_head(conn: &mut DbConn) -> QueryResult<()> {
 }
 
 /// The current UTC time at the precision both backends store (microseconds), so a value read
-/// back equals the value written, which the audit hash chain relies on.
+/// back equals the value written, which the audit hash chain relies on. It is `clock::now()`:
+/// the wall clock, unless `trialdesk demo` has moved this process into the past.
 pub fn now() -> NaiveDateTime {
-    Utc::now().naive_utc().trunc_subsecs(6)
+    clock::now()
+}
+
+/// The one clock the service layer reads.
+///
+/// `trialdesk demo` replays six months of a trial in seconds through the same functions the HTTP
+/// handlers call, and those read the time here (timestamps, windows opening, sessions held, the
+/// study's "today"). So the process keeps an offset from the wall clock that only the demo sets;
+/// every other process leaves it at zero and reads the wall clock. The offset only ever moves the
+/// clock forward (`travel_to` refuses to go back), so audit timestamps stay in order; the demo
+/// ends at the real present and puts the offset back to zero.
+pub mod clock {
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    use chrono::{Duration, NaiveDateTime, SubsecRound, Utc};
+
+    /// Microseconds added to the wall clock (negative: the simulated present lies in the past).
+    static OFFSET_MICROS: AtomicI64 = AtomicI64::new(0);
+
+    /// The current (possibly simulated) UTC time, truncated to microseconds.
+    pub fn now() -> NaiveDateTime {
+        let offset = Duration::microseconds(OFFSET_MICROS.load(Ordering::SeqCst));
+        (Utc::now().naive_utc() + offset).trunc_subsecs(6)
+    }
+
+    /// Why the clock was not moved.
+    #[derive(Debug, thiserror::Error)]
+    #[error("the clock only moves forward: it reads {now}, so it cannot be set to {wanted}")]
+    pub struct Backwards {
+        pub now: NaiveDateTime,
+        pub wanted: NaiveDateTime,
+    }
+
+    /// Puts this process's clock at `t`, in the past, to replay history from there. The caller
+    /// must have made sure nothing is recorded after `t` (the demo refuses a database whose
+    /// audit trail goes past it); from then on the clock only moves forward.
+    pub fn start_simulation_at(t: NaiveDateTime) {
+        let offset = t - Utc::now().naive_utc();
+        OFFSET_MICROS.store(offset.num_microseconds().unwrap_or(0), Ordering::SeqCst);
+    }
+
+    /// Moves this process's clock so that it reads `t` now and runs on from there.
+    pub fn travel_to(t: NaiveDateTime) -> Result<(), Backwards> {
+        let now = now();
+        if t < now {
+            return Err(Backwards { now, wanted: t });
+        }
+        let offset = t - Utc::now().naive_utc();
+        OFFSET_MICROS.store(offset.num_microseconds().unwrap_or(0), Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Moves the clock back to the wall clock; refused if that would move it backwards (the
+    /// simulated present lies ahead of the real one).
+    pub fn reset() -> Result<(), Backwards> {
+        let now = now();
+        let real = Utc::now().naive_utc().trunc_subsecs(6);
+        if real < now {
+            return Err(Backwards { now, wanted: real });
+        }
+        OFFSET_MICROS.store(0, Ordering::SeqCst);
+        Ok(())
+    }
 }
 
 #[cfg(test)]

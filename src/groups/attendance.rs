@@ -163,7 +163,7 @@ pub fn record(
                 "attendance cannot be recorded for a cancelled session",
             ));
         }
-        if s.starts_at > Utc::now().naive_utc() {
+        if s.starts_at > db::now() {
             return Err(AppError::conflict(
                 "not_yet_held",
                 "attendance can be recorded once the session has started",
@@ -365,7 +365,7 @@ pub struct Dose {
 
 /// Dose of every member of `group_id` (or of one participant's group).
 pub fn doses(conn: &mut DbConn, group_id: &str, adequate_dose: i64) -> QueryResult<Vec<Dose>> {
-    let now = Utc::now().naive_utc();
+    let now = db::now();
     let Some(group) = super::find(conn, group_id)? else { return Ok(Vec::new()) };
     let held: Vec<Session> = sessions(conn, group_id)?
         .into_iter()

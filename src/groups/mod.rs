@@ -314,7 +314,7 @@ pub fn queue_date(protocol: &Protocol, arm_id: &str, allocated_on: NaiveDate) ->
 /// Today in the study's time zone.
 pub fn study_today(protocol: &Protocol) -> NaiveDate {
     let tz: chrono_tz::Tz = protocol.study.time_zone.get_ref().parse().unwrap_or(chrono_tz::UTC);
-    chrono::Utc::now().with_timezone(&tz).date_naive()
+    crate::db::now().and_utc().with_timezone(&tz).date_naive()
 }
 
 /// Allocated participants not in a group and not withdrawn whose queue date has come, longest

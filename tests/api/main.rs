@@ -7,6 +7,7 @@ mod accounts;
 mod audit_trail;
 mod browser;
 mod cli;
+mod demo;
 mod enrolment;
 mod errors;
 mod groups;

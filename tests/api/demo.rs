@@ -1,0 +1,94 @@
+//! `trialdesk demo`, run as a user would (the built binary, so its simulated clock stays in its
+//! own process), on a small trial: everything the issue promises is in the database afterwards,
+//! the audit trail verifies and runs forward in time, and a second run refuses.
+
+use std::process::{Command, Output};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use trialdesk::db::schema::{
+    allocations, assessments, attendance, audit_log, outbox, participants, safety_alerts, scores, screenings,
+    support_groups,
+};
+
+use crate::helpers::TestDb;
+
+fn demo(db: &TestDb) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_trialdesk"))
+        .args(["demo", "--screened", "70", "--seed", "11"])
+        .arg("--out")
+        .arg(db.dir.path().join("report"))
+        .env("TRIALDESK_DATABASE_URL", &db.url)
+        .env("TRIALDESK_SECRET_KEY_FILE", db.dir.path().join("key"))
+        .env_remove("RUST_LOG")
+        .current_dir(db.dir.path())
+        .output()
+        .expect("run trialdesk demo")
+}
+
+#[test]
+fn the_demo_fills_an_empty_database_through_the_service_layer_and_refuses_a_second_run() {
+    let db = TestDb::migrated();
+    let out = demo(&db);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("demo-admin@example.invalid") && stdout.contains("serve"), "{stdout}");
+
+    let mut c = db.conn();
+    let screened: i64 = screenings::table.count().get_result(&mut c).expect("count");
+    assert_eq!(screened, 70);
+    let enrolled: i64 = participants::table.count().get_result(&mut c).expect("count");
+    let arms: Vec<String> = allocations::table.select(allocations::arm_id).load(&mut c).expect("arms");
+    assert!((15..=45).contains(&arms.len()), "{} randomised of {enrolled} enrolled", arms.len());
+    for arm in ["support_groups", "waitlist"] {
+        assert!(arms.iter().any(|a| a == arm), "no allocation to {arm}");
+    }
+    let launched: i64 = support_groups::table
+        .filter(support_groups::status.ne("forming"))
+        .count()
+        .get_result(&mut c)
+        .expect("groups");
+    assert!(launched >= 1, "no group launched");
+    let marks: Vec<String> = attendance::table.select(attendance::status).load(&mut c).expect("marks");
+    let present = marks.iter().filter(|s| *s == "present").count();
+    assert!(!marks.is_empty() && present > marks.len() / 2, "{present} present of {}", marks.len());
+
+    let statuses: Vec<String> =
+        assessments::table.select(assessments::status).load(&mut c).expect("assessments");
+    let completed = statuses.iter().filter(|s| *s == "completed").count();
+    let missed = statuses.iter().filter(|s| *s == "missed").count();
+    assert!(completed >= 30 && missed >= 1, "{completed} completed, {missed} missed");
+    let totals: Vec<Option<i32>> = scores::table
+        .filter(scores::instrument.eq("phq9"))
+        .select(scores::total)
+        .load(&mut c)
+        .expect("scores");
+    assert!(totals.len() >= 15 && totals.iter().all(Option::is_some), "{totals:?}");
+    let urgent: i64 = safety_alerts::table
+        .filter(safety_alerts::rule_id.eq("phq9.item9_endorsed"))
+        .count()
+        .get_result(&mut c)
+        .expect("alerts");
+    assert!(urgent >= 1, "no item-9 alert");
+
+    let verified = trialdesk::audit::verify(&mut c).expect("verify");
+    assert!(verified.problem.is_none(), "{:?}", verified.problem);
+    let times: Vec<NaiveDateTime> =
+        audit_log::table.order(audit_log::seq.asc()).select(audit_log::at).load(&mut c).expect("at");
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "audit timestamps go back in time");
+    assert!(times.first().is_some_and(|t| *t < chrono::Utc::now().naive_utc() - chrono::Duration::weeks(20)));
+    let demo_entries: i64 =
+        audit_log::table.filter(audit_log::request_id.eq("demo")).count().get_result(&mut c).expect("count");
+    assert!(demo_entries > 100, "{demo_entries}");
+    let overdue: i64 = outbox::table
+        .filter(outbox::status.eq("pending"))
+        .filter(outbox::due_at.le(chrono::Utc::now().naive_utc()))
+        .count()
+        .get_result(&mut c)
+        .expect("outbox");
+    assert_eq!(overdue, 0, "past messages left for serve to send");
+
+    let again = demo(&db);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds"), "{again:?}");
+}
