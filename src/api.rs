@@ -8,7 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     assessments, audit, auth, enrolment, exports, groups, instruments, outbox, protocol, randomisation,
-    safety, web as pages,
+    reports, safety, web as pages,
 };
 
 /// Every documented route: `/healthz` and everything under `/api/v1`.
@@ -29,6 +29,7 @@ fn v1(cfg: &mut ServiceConfig) {
     assessments::routes::routes(cfg);
     safety::routes::routes(cfg);
     exports::routes::routes(cfg);
+    reports::routes::routes(cfg);
 }
 
 /// The OpenAPI 3 document for the whole API.

@@ -169,3 +169,11 @@ fn effect_size(arm: &Descriptive, reference: &Descriptive, z: f64) -> Option<Eff
 pub fn z_975() -> f64 {
     Normal::standard().inverse_cdf(0.975)
 }
+
+/// The t-based 95% confidence interval of a mean: mean ± t(n−1) · SD / √n.
+pub fn mean_ci(d: &Descriptive) -> Option<(f64, f64)> {
+    let (mean, sd) = (d.mean?, d.sd?);
+    let t = statrs::distribution::StudentsT::new(0.0, 1.0, d.n as f64 - 1.0).ok()?.inverse_cdf(0.975);
+    let half = t * sd / (d.n as f64).sqrt();
+    Some((mean - half, mean + half))
+}

@@ -21,6 +21,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
+pub use describe::mean_ci;
 pub use error::AnalysisError;
 pub use input::{Covariate, LongData, Source};
 pub use summary::*;

@@ -48,6 +48,8 @@ pub enum Permission {
     ConfigureSafety,
     /// Download de-identified analysis datasets, codebooks and load scripts.
     ExportData,
+    /// Read the trial report (blinded roles see arm codes only).
+    ReadReports,
 }
 
 impl Permission {
@@ -73,6 +75,7 @@ impl Permission {
             }
             Permission::ReadParticipants => role != Role::Moderator,
             Permission::ExportData => matches!(role, Role::StatisticianBlinded | Role::StatisticianUnblinded),
+            Permission::ReadReports => !matches!(role, Role::Moderator | Role::Clinician),
             Permission::ManageGroups => matches!(role, Role::Admin | Role::Coordinator),
             Permission::ReadGroups | Permission::RecordAttendance => {
                 matches!(role, Role::Admin | Role::Coordinator | Role::Moderator)
@@ -104,6 +107,7 @@ impl Permission {
             Permission::HandleAlerts => "handle safety alerts",
             Permission::ConfigureSafety => "configure safety contacts",
             Permission::ExportData => "export analysis data",
+            Permission::ReadReports => "read trial reports",
         }
     }
 }
@@ -215,8 +219,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
     api("PUT", "/api/v1/safety/contacts", Staff(ConfigureSafety)),
     api("GET", "/api/v1/exports", Staff(ExportData)),
     api("GET", "/api/v1/exports/{file}", Staff(ExportData)),
+    api("GET", "/api/v1/reports/summary", Staff(ReadReports)),
     page("GET", "/", Staff(ReadProtocol)),
     page("GET", "/login", Public),
+    page("GET", "/reports", Staff(ReadReports)),
+    page("GET", "/reports/summary.json", Staff(ReadReports)),
     page("POST", "/login", Public),
     page("POST", "/logout", Staff(OwnAccount)),
     page("GET", "/account/password", Staff(OwnAccount)),

@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod assessments;
 pub mod health;
+pub mod reports;
 
 use actix_session::Session;
 use actix_web::http::header;
@@ -28,7 +29,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(password_submit)
         .service(stylesheet)
         .configure(alerts::routes)
-        .configure(assessments::routes);
+        .configure(assessments::routes)
+        .configure(reports::routes);
 }
 
 fn redirect(to: &str) -> HttpResponse {

@@ -1,0 +1,253 @@
+//! The trial report: CONSORT flow, recruitment and diversity against targets, retention,
+//! attendance and the outcome analysis, as a self-contained HTML page with charts and a
+//! `summary.json`. The same report is written by `trialdesk report`, at the end of
+//! `trialdesk demo`, and served to researchers at `/reports`.
+
+pub mod charts;
+pub mod html;
+pub mod routes;
+pub mod study;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Context as _;
+use serde::Serialize;
+use trialdesk_analysis::{Options, Summary, table};
+
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::exports::{Cell, ExportOptions, Spec, for_each_page, write::columns};
+use crate::protocol::ArmKind;
+use crate::settings::Settings;
+
+/// Everything the report shows; serialised as `summary.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub study_code: String,
+    pub study_name: String,
+    pub generated_at: String,
+    /// Arms are shown as codes (Arm A, Arm B).
+    pub blinded: bool,
+    /// Arm value in the data → the name shown.
+    pub arm_names: BTreeMap<String, String>,
+    /// Instrument id → short name.
+    pub instrument_names: BTreeMap<String, String>,
+    pub primary_week: Option<i64>,
+    pub consort: Option<study::ConsortCounts>,
+    pub recruitment: Option<study::RecruitmentCurve>,
+    pub diversity: Option<study::Diversity>,
+    pub retention: Vec<Retention>,
+    pub attendance: Vec<study::GroupAttendance>,
+    pub outcomes: Option<Summary>,
+    /// Why part of the analysis is missing.
+    pub notes: Vec<String>,
+}
+
+/// Questionnaires completed of those whose window has closed, per arm × time point.
+#[derive(Debug, Clone, Serialize)]
+pub struct Retention {
+    pub arm: String,
+    pub timepoint: String,
+    pub week: i64,
+    pub due: u64,
+    pub completed: u64,
+    pub rate: Option<f64>,
+}
+
+/// Reads the trial and analyses it.
+pub fn build(conn: &mut DbConn, blinded: bool) -> Result<Report, AppError> {
+    let spec = Spec::load(conn, ExportOptions { blinded, dates: false })?;
+    let protocol = spec.protocol.clone();
+    let variables = spec.long_variables();
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    for_each_page(conn, &spec, |page| {
+        for record in page {
+            spec.long_rows(record, &mut rows);
+        }
+        Ok(())
+    })?;
+
+    let position = |name: &str| variables.iter().position(|v| v.name == name);
+    let text = |row: &Vec<Cell>, i: Option<usize>| match i.map(|i| &row[i]) {
+        Some(Cell::Text(s)) => s.clone(),
+        _ => String::new(),
+    };
+    let (arm_at, tp_at, status_at, week_at) =
+        (position("arm"), position("timepoint"), position("status"), position("week"));
+    // Retention: count each participant's time point once (its first instrument row).
+    let mut retention: BTreeMap<(String, i64, String), (u64, u64)> = BTreeMap::new();
+    let mut seen = std::collections::HashSet::new();
+    let id_at = position("participant_id");
+    for row in &rows {
+        let key = (text(row, id_at), text(row, tp_at));
+        if !seen.insert(key) {
+            continue;
+        }
+        let status = text(row, status_at);
+        let week = match week_at.map(|i| &row[i]) {
+            Some(Cell::Int(w)) => *w,
+            _ => 0,
+        };
+        let entry = retention.entry((text(row, arm_at), week, text(row, tp_at))).or_default();
+        if status == "completed" || status == "missed" {
+            entry.0 += 1;
+        }
+        if status == "completed" {
+            entry.1 += 1;
+        }
+    }
+
+    let arm_value = |id: &str| -> String {
+        if blinded {
+            protocol
+                .arms
+                .iter()
+                .find(|a| a.id.get_ref() == id)
+                .map_or(id.to_string(), |a| a.code.get_ref().clone())
+        } else {
+            id.to_string()
+        }
+    };
+    let arm_names: BTreeMap<String, String> = protocol
+        .arms
+        .iter()
+        .map(|a| (arm_value(a.id.get_ref()), study::arm_name(&protocol, a.id.get_ref(), blinded)))
+        .collect();
+    // The comparator: the first control or waitlist arm; blinded reports compare with arm A.
+    let reference = if blinded {
+        arm_names.keys().next().cloned()
+    } else {
+        protocol.arms.iter().find(|a| a.kind != ArmKind::Intervention).map(|a| a.id.get_ref().clone())
+    };
+    let primary_week =
+        spec.points.iter().zip(&protocol.assessments).find(|(_, t)| t.primary).map(|(p, _)| p.week);
+    let covariates: Vec<String> =
+        variables.iter().filter(|v| v.name.starts_with("stratum_")).map(|v| v.name.clone()).collect();
+    let mut notes = Vec::new();
+    let keep = ["participant_id", "arm", "week", "instrument", "total_score", "group_id"];
+    let outcomes = if rows.is_empty() {
+        notes.push("No participant has been randomised yet.".to_string());
+        None
+    } else {
+        let page: table::Page = columns(&variables, &rows)
+            .into_iter()
+            .filter(|(name, _)| keep.contains(&name.as_str()) || covariates.contains(name))
+            .collect();
+        let has_groups =
+            rows.iter().any(|r| !matches!(position("group_id").map(|i| &r[i]), Some(Cell::Empty) | None));
+        let options = Options {
+            baseline_week: 0,
+            primary_week,
+            reference_arm: reference.clone(),
+            covariates: covariates.clone(),
+            group_effect: has_groups,
+            instruments: Vec::new(),
+        };
+        match table::long_data(page, &covariates)
+            .and_then(|data| trialdesk_analysis::analyze(&data, &options))
+        {
+            Ok(summary) => Some(summary),
+            Err(e) => {
+                notes.push(format!("The outcome analysis could not run: {e}"));
+                None
+            }
+        }
+    };
+    // Analysed (CONSORT): in the primary week's ANCOVA of the first instrument, per arm.
+    let mut analysed: BTreeMap<String, u64> = BTreeMap::new();
+    if let (Some(summary), Some(week)) = (&outcomes, primary_week)
+        && let Some(first) = spec.instruments.first()
+        && let Some(result) = summary.instruments.get(first.id())
+    {
+        for d in result.change_from_baseline.iter().filter(|d| d.week == week) {
+            let id = protocol
+                .arms
+                .iter()
+                .find(|a| arm_value(a.id.get_ref()) == d.arm)
+                .map_or(d.arm.clone(), |a| a.id.get_ref().clone());
+            analysed.insert(id, d.n);
+        }
+    }
+    Ok(Report {
+        study_code: protocol.study.code.get_ref().clone(),
+        study_name: protocol.study.name.clone(),
+        generated_at: crate::db::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+        blinded,
+        instrument_names: spec
+            .instruments
+            .iter()
+            .map(|i| (i.id().to_string(), i.short_name.clone()))
+            .collect(),
+        primary_week,
+        consort: Some(study::consort(conn, &protocol, blinded, &analysed)?),
+        recruitment: Some(study::recruitment(conn, &protocol, spec.zone)?),
+        diversity: Some(study::diversity(conn, &protocol)?),
+        retention: retention
+            .into_iter()
+            .map(|((arm, week, timepoint), (due, completed))| Retention {
+                arm: arm_names.get(&arm).cloned().unwrap_or(arm),
+                timepoint,
+                week,
+                due,
+                completed,
+                rate: (due > 0).then(|| completed as f64 / due as f64),
+            })
+            .collect(),
+        attendance: study::attendance_by_group(conn, &protocol, &spec.codes, blinded)?,
+        arm_names,
+        outcomes,
+        notes,
+    })
+}
+
+/// A report over a file analysed elsewhere (`trialdesk analyze`): outcomes only.
+pub fn from_summary(summary: Summary, source: &str) -> Report {
+    Report {
+        study_code: String::new(),
+        study_name: format!("Analysis of {source}"),
+        generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+        blinded: false,
+        arm_names: summary.arms.iter().map(|a| (a.clone(), a.clone())).collect(),
+        instrument_names: summary.instruments.keys().map(|k| (k.clone(), k.clone())).collect(),
+        primary_week: summary.options.primary_week,
+        consort: None,
+        recruitment: None,
+        diversity: None,
+        retention: Vec::new(),
+        attendance: Vec::new(),
+        outcomes: Some(summary),
+        notes: Vec::new(),
+    }
+}
+
+/// Writes `report.html`, `summary.json` and every chart as PNG and SVG into `dir`.
+pub fn write_files(report: &Report, dir: &Path) -> anyhow::Result<Vec<String>> {
+    let chart_dir = dir.join("charts");
+    std::fs::create_dir_all(&chart_dir).with_context(|| format!("creating {}", chart_dir.display()))?;
+    let drawn = charts::draw(report);
+    let mut written = Vec::new();
+    for chart in &drawn {
+        for (ext, bytes) in [("png", chart.rendered.png.as_slice()), ("svg", chart.rendered.svg.as_bytes())] {
+            let path = chart_dir.join(format!("{}.{ext}", chart.name));
+            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    let html_path = dir.join("report.html");
+    std::fs::write(&html_path, html::render(report, &drawn, false)?)
+        .with_context(|| format!("writing {}", html_path.display()))?;
+    let json_path = dir.join("summary.json");
+    std::fs::write(&json_path, serde_json::to_string_pretty(report)?)
+        .with_context(|| format!("writing {}", json_path.display()))?;
+    written.push(html_path.display().to_string());
+    written.push(json_path.display().to_string());
+    written.push(format!("{} ({} charts, PNG and SVG)", chart_dir.display(), drawn.len()));
+    Ok(written)
+}
+
+/// The report of the configured database, written to `dir` (and a blinded one when asked).
+pub fn write_report(settings: &Settings, dir: &Path, blinded: bool) -> anyhow::Result<Vec<String>> {
+    let mut conn = crate::db::connect(&settings.database_url).context("opening the database")?;
+    let report = build(&mut conn, blinded).map_err(|e| anyhow::anyhow!("building the report: {e}"))?;
+    write_files(&report, dir)
+}

@@ -1,0 +1,41 @@
+//! The report's figures over the API.
+
+use actix_web::{get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::{Auth, Permission, Role};
+use crate::error::{AppError, ErrorBody};
+use crate::state::AppState;
+
+/// Registers this module's API routes.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(report_summary);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ReportQuery {
+    /// Arms as codes only. Always on for blinded statisticians.
+    #[serde(default)]
+    pub blinded: bool,
+}
+
+/// Whether `role` sees the blinded report.
+pub fn blinded_for(role: Role, asked: bool) -> bool {
+    asked || !role.is_unblinded()
+}
+
+/// The report's figures (`summary.json`): CONSORT counts, recruitment, diversity, retention,
+/// attendance and the outcome analysis.
+#[utoipa::path(tag = "reports", params(ReportQuery), responses((status = 200, description = "Success", content_type = "application/json", body = Object), (status = 403, description = "The role may not do this", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+#[get("/reports/summary")]
+async fn report_summary(
+    state: web::Data<AppState>,
+    auth: Auth,
+    query: web::Query<ReportQuery>,
+) -> Result<web::Json<super::Report>, AppError> {
+    let role = auth.require(Permission::ReadReports)?;
+    let blinded = blinded_for(role, query.blinded);
+    Ok(web::Json(state.run(move |c| super::build(c, blinded)).await?))
+}

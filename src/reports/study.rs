@@ -1,0 +1,277 @@
+//! Study-level figures for the report, read from the database: CONSORT counts, recruitment over
+//! time, enrolment against the diversity targets and attendance per group.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::DbConn;
+use crate::db::schema::{
+    allocations, assessments, attendance, group_members, group_sessions, participants, screenings,
+    support_groups,
+};
+use crate::error::AppError;
+use crate::exports::records::GroupCodes;
+use crate::protocol::Protocol;
+
+/// How an arm is named in this report: its code when blinded, its label otherwise.
+pub fn arm_name(protocol: &Protocol, arm_id: &str, blinded: bool) -> String {
+    let arm = protocol.arms.iter().find(|a| a.id.get_ref() == arm_id);
+    match arm {
+        Some(a) if blinded => format!("Arm {}", a.code.get_ref()),
+        Some(a) => a.label.clone(),
+        None => arm_id.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsortCounts {
+    pub assessed: u64,
+    pub excluded: u64,
+    pub exclusion_reasons: Vec<(String, u64)>,
+    pub randomised: u64,
+    pub arms: Vec<ConsortArm>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsortArm {
+    pub arm: String,
+    pub allocated: u64,
+    /// Group arms: attended at least one session. Other arms receive what they were allocated.
+    pub received: u64,
+    pub not_received: u64,
+    /// Not withdrawn, but the primary time point was missed.
+    pub lost_to_follow_up: u64,
+    /// Withdrew.
+    pub discontinued: u64,
+    /// Have the primary outcome at baseline and the primary time point.
+    pub analysed: u64,
+    pub excluded_from_analysis: u64,
+}
+
+/// The CONSORT flow. `analysed` comes from the outcome analysis (participants in the primary
+/// ANCOVA per arm id), so the diagram and the tables agree.
+pub fn consort(
+    conn: &mut DbConn,
+    protocol: &Protocol,
+    blinded: bool,
+    analysed: &BTreeMap<String, u64>,
+) -> Result<ConsortCounts, AppError> {
+    let outcomes: Vec<String> = screenings::table.select(screenings::outcome).load(conn)?;
+    let mut reasons: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut excluded = 0;
+    for o in &outcomes {
+        let reason = match o.as_str() {
+            "ineligible" => "Did not meet inclusion criteria",
+            "declined" => "Declined to participate",
+            "eligible" | "other" => "Not enrolled for other reasons",
+            _ => continue,
+        };
+        excluded += 1;
+        *reasons.entry(reason).or_default() += 1;
+    }
+    // Enrolled but never randomised are excluded before allocation too.
+    let enrolled: i64 = participants::table.count().get_result(conn)?;
+    let randomised: i64 = allocations::table.count().get_result(conn)?;
+    if enrolled > randomised {
+        excluded += (enrolled - randomised) as u64;
+        *reasons.entry("Enrolled, not randomised").or_default() += (enrolled - randomised) as u64;
+    }
+    let primary = protocol.assessments.iter().find(|t| t.primary).map(|t| t.id.get_ref().clone());
+    let rows: Vec<(String, String, Option<chrono::NaiveDateTime>)> = allocations::table
+        .inner_join(participants::table)
+        .select((allocations::participant_id, allocations::arm_id, participants::withdrawn_at))
+        .load(conn)?;
+    let attended: Vec<String> = attendance::table
+        .filter(attendance::status.eq("present"))
+        .select(attendance::participant_id)
+        .distinct()
+        .load(conn)?;
+    let primary_missed: Vec<String> = match &primary {
+        Some(tp) => assessments::table
+            .filter(assessments::timepoint.eq(tp))
+            .filter(assessments::status.eq("missed"))
+            .select(assessments::participant_id)
+            .load(conn)?,
+        None => Vec::new(),
+    };
+    let mut arms = Vec::new();
+    for arm in &protocol.arms {
+        let id = arm.id.get_ref();
+        let members: Vec<&(String, String, Option<chrono::NaiveDateTime>)> =
+            rows.iter().filter(|r| &r.1 == id).collect();
+        let allocated = members.len() as u64;
+        let received = if arm.delivers_groups {
+            members.iter().filter(|m| attended.contains(&m.0)).count() as u64
+        } else {
+            allocated
+        };
+        let discontinued = members.iter().filter(|m| m.2.is_some()).count() as u64;
+        let lost = members.iter().filter(|m| m.2.is_none() && primary_missed.contains(&m.0)).count() as u64;
+        let analysed_n = analysed.get(id).copied().unwrap_or(0);
+        arms.push(ConsortArm {
+            arm: arm_name(protocol, id, blinded),
+            allocated,
+            received,
+            not_received: allocated - received,
+            lost_to_follow_up: lost,
+            discontinued,
+            analysed: analysed_n,
+            excluded_from_analysis: allocated.saturating_sub(analysed_n),
+        });
+    }
+    Ok(ConsortCounts {
+        assessed: outcomes.len() as u64,
+        excluded,
+        exclusion_reasons: reasons.into_iter().map(|(r, n)| (r.to_string(), n)).collect(),
+        randomised: randomised as u64,
+        arms,
+    })
+}
+
+/// Cumulative randomisations by week since the first, against the enrolment target.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecruitmentCurve {
+    pub target: u64,
+    pub first_randomisation: Option<NaiveDate>,
+    /// (weeks since the first randomisation, randomised so far)
+    pub cumulative: Vec<(i64, u64)>,
+}
+
+pub fn recruitment(
+    conn: &mut DbConn,
+    protocol: &Protocol,
+    zone: chrono_tz::Tz,
+) -> Result<RecruitmentCurve, AppError> {
+    let mut days: Vec<NaiveDate> = allocations::table
+        .select(allocations::allocated_at)
+        .load::<chrono::NaiveDateTime>(conn)?
+        .into_iter()
+        .map(|t| t.and_utc().with_timezone(&zone).date_naive())
+        .collect();
+    days.sort_unstable();
+    let first = days.first().copied();
+    let mut cumulative = Vec::new();
+    if let (Some(first), Some(last)) = (first, days.last()) {
+        let weeks = (*last - first).num_days() / 7;
+        for week in 0..=weeks + 1 {
+            let by = first + chrono::Duration::days(7 * week);
+            cumulative.push((week, days.iter().filter(|d| **d < by).count() as u64));
+        }
+    }
+    Ok(RecruitmentCurve {
+        target: (*protocol.enrolment.target.get_ref()).max(0) as u64,
+        first_randomisation: first,
+        cumulative,
+    })
+}
+
+/// Enrolment by race and ethnicity, and each diversity target's share against its minimum.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diversity {
+    pub enrolled: u64,
+    pub by_race: Vec<(String, u64)>,
+    pub by_ethnicity: Vec<(String, u64)>,
+    pub targets: Vec<DiversityRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DiversityRow {
+    pub label: String,
+    pub count: u64,
+    pub share: f64,
+    pub min_share: f64,
+    pub met: bool,
+}
+
+pub fn diversity(conn: &mut DbConn, protocol: &Protocol) -> Result<Diversity, AppError> {
+    let people = crate::enrolment::participants::list(conn)?;
+    let mut by_race: BTreeMap<String, u64> = BTreeMap::new();
+    let mut by_ethnicity: BTreeMap<String, u64> = BTreeMap::new();
+    for p in &people {
+        *by_race.entry(p.race.clone()).or_default() += 1;
+        *by_ethnicity.entry(p.ethnicity.clone()).or_default() += 1;
+    }
+    let enrolled = people.len() as u64;
+    let targets = protocol
+        .enrolment
+        .diversity_targets
+        .iter()
+        .map(|t| {
+            let levels: Vec<&String> = t.levels.iter().map(|l| l.get_ref()).collect();
+            let count = people
+                .iter()
+                .filter(|p| {
+                    let value = match t.factor.get_ref().as_str() {
+                        "race" => Some(p.race.clone()),
+                        "ethnicity" => Some(p.ethnicity.clone()),
+                        other => p.strata_map().get(other).cloned(),
+                    };
+                    value.is_some_and(|v| levels.contains(&&v))
+                })
+                .count() as u64;
+            let share = if enrolled == 0 { 0.0 } else { count as f64 / enrolled as f64 };
+            let min_share = *t.min_share.get_ref();
+            DiversityRow { label: t.label.clone(), count, share, min_share, met: share >= min_share }
+        })
+        .collect();
+    Ok(Diversity {
+        enrolled,
+        by_race: by_race.into_iter().collect(),
+        by_ethnicity: by_ethnicity.into_iter().collect(),
+        targets,
+    })
+}
+
+/// Attendance per support group: sessions held and the share of member-sessions attended.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupAttendance {
+    pub group: String,
+    pub arm: String,
+    pub members: u64,
+    pub sessions_held: u64,
+    pub attended: u64,
+    /// Attended member-sessions over recorded member-sessions.
+    pub rate: Option<f64>,
+    pub mean_sessions_per_member: Option<f64>,
+}
+
+pub fn attendance_by_group(
+    conn: &mut DbConn,
+    protocol: &Protocol,
+    codes: &GroupCodes,
+    blinded: bool,
+) -> Result<Vec<GroupAttendance>, AppError> {
+    let groups: Vec<(String, String)> = support_groups::table
+        .order(support_groups::created_at.asc())
+        .select((support_groups::id, support_groups::arm_id))
+        .load(conn)?;
+    let members: Vec<String> = group_members::table.select(group_members::group_id).load(conn)?;
+    let records: Vec<(String, String, String)> = attendance::table
+        .inner_join(group_sessions::table)
+        .select((group_sessions::group_id, attendance::session_id, attendance::status))
+        .load(conn)?;
+    let mut out = Vec::new();
+    for (id, arm) in groups {
+        let n = members.iter().filter(|g| **g == id).count() as u64;
+        let recorded: Vec<&(String, String, String)> = records.iter().filter(|r| r.0 == id).collect();
+        let attended = recorded.iter().filter(|r| r.2 == "present").count() as u64;
+        // A session is held once its attendance is recorded.
+        let mut sessions: Vec<&String> = recorded.iter().map(|r| &r.1).collect();
+        sessions.sort_unstable();
+        sessions.dedup();
+        let sessions_held = sessions.len() as u64;
+        out.push(GroupAttendance {
+            group: codes.group.get(&id).cloned().unwrap_or_default(),
+            arm: arm_name(protocol, &arm, blinded),
+            members: n,
+            sessions_held,
+            attended,
+            rate: (!recorded.is_empty()).then(|| attended as f64 / recorded.len() as f64),
+            mean_sessions_per_member: (n > 0).then(|| attended as f64 / n as f64),
+        });
+    }
+    Ok(out)
+}

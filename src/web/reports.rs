@@ -1,0 +1,62 @@
+//! The trial report page for researchers: the same HTML `trialdesk report` writes.
+
+use actix_web::{HttpResponse, get, web};
+
+use super::staff_page;
+use crate::auth::{Auth, Permission};
+use crate::error::AppError;
+use crate::reports::{
+    self,
+    routes::{ReportQuery, blinded_for},
+};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(report_page).service(report_json);
+}
+
+/// The report's page carries its own styles inline (it is also a file that must stand alone),
+/// so it relaxes style-src for itself only; scripts stay forbidden.
+const REPORT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+#[get("/reports")]
+async fn report_page(
+    state: web::Data<AppState>,
+    auth: Result<Auth, AppError>,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let auth = match staff_page(auth, Permission::ReadReports)? {
+        Ok(a) => a,
+        Err(page) => return Ok(page),
+    };
+    let blinded = blinded_for(auth.user.role(), query.blinded);
+    let report = state.run(move |c| reports::build(c, blinded)).await?;
+    // Drawing is CPU work: off the async workers.
+    let html = web::block(move || {
+        let drawn = reports::charts::draw(&report);
+        reports::html::render(&report, &drawn, true)
+    })
+    .await?
+    .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Content-Security-Policy", REPORT_CSP))
+        .body(html))
+}
+
+#[get("/reports/summary.json")]
+async fn report_json(
+    state: web::Data<AppState>,
+    auth: Result<Auth, AppError>,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let auth = match staff_page(auth, Permission::ReadReports)? {
+        Ok(a) => a,
+        Err(page) => return Ok(page),
+    };
+    let blinded = blinded_for(auth.user.role(), query.blinded);
+    let report = state.run(move |c| reports::build(c, blinded)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Content-Disposition", "attachment; filename=\"summary.json\""))
+        .json(report))
+}
