@@ -71,6 +71,12 @@ enum Command {
     },
     /// Print the OpenAPI document of the JSON API.
     Openapi,
+    /// Analyse a long-format CSV or Parquet file made elsewhere (e.g. exported from REDCap).
+    Analyze(crate::commands::AnalyzeArgs),
+    /// Write the de-identified analysis datasets, codebook and R/Stata load scripts.
+    Export(crate::commands::ExportArgs),
+    /// Write the trial report (HTML, summary.json, charts as PNG and SVG).
+    Report(crate::commands::ReportArgs),
     /// Print the permission matrix (the table in docs/permissions.md).
     Permissions,
 }
@@ -205,6 +211,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let options = crate::demo::Options { seed, out, screened };
             blocking(move || crate::demo::run(&settings, &options)).await
         }
+        Command::Analyze(args) => blocking(move || crate::commands::analyze(args)).await,
+        Command::Export(args) => blocking(move || crate::commands::export(&settings, args)).await,
+        Command::Report(args) => blocking(move || crate::commands::report(&settings, args)).await,
         Command::Permissions => {
             print!("{}", crate::auth::permissions::markdown_table());
             Ok(ExitCode::SUCCESS)

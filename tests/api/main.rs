@@ -10,6 +10,7 @@ mod cli;
 mod demo;
 mod enrolment;
 mod errors;
+mod exports;
 mod groups;
 mod migrations;
 mod outbox;
