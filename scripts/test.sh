@@ -65,6 +65,11 @@ if ! cmp -s tests/browser/package-lock.json "$modules/package-lock.json" || [ ! 
 fi
 export TRIALDESK_BROWSER_MODULES="$modules" TRIALDESK_TEST_CHROMIUM="$chromium"
 
+# R, to prove exports open there with their load script (Debian's r-base-core).
+rscript="${TRIALDESK_TEST_RSCRIPT:-/usr/bin/Rscript}"
+[ -x "$rscript" ] || as_root_apt r-base-core
+export TRIALDESK_TEST_RSCRIPT="$rscript"
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 echo "== Rust test suite on $label"

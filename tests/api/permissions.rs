@@ -17,6 +17,7 @@ fn concrete(path: &str) -> String {
         .replace("{assessment}", "00000000-0000-7000-8000-000000000000")
         .replace("{n}", "1")
         .replace("{step}", "acknowledge")
+        .replace("{file}", "codebook.csv")
 }
 
 async fn call(app: &TestApp, e: &Endpoint, who: Option<&TestUser>) -> reqwest::Response {
