@@ -187,7 +187,8 @@ pub fn page(conn: &mut DbConn, zone: chrono_tz::Tz, after: i32, limit: i64) -> Q
     let mut answered: HashMap<String, HashMap<String, Option<i32>>> = HashMap::new();
     // Bounded batches keep every statement under the backends' parameter limits.
     for chunk in visit_ids.chunks(2000) {
-        let rows: Vec<(String, String, Option<i32>, bool, i32, Option<String>)> = scores::table
+        type ScoreRow = (String, String, Option<i32>, bool, i32, Option<String>);
+        let rows: Vec<ScoreRow> = scores::table
             .filter(scores::assessment_id.eq_any(chunk))
             .select((
                 scores::assessment_id,
