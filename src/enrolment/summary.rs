@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::participants::{self, ArmView};
+use super::participants::{self, ArmView, Participant};
 use crate::auth::Role;
 use crate::db::DbConn;
 use crate::db::schema::screenings;
@@ -63,26 +63,7 @@ pub fn recruitment(conn: &mut DbConn, protocol: &Protocol, role: Role) -> QueryR
     }
     let randomised: i64 = per_arm.values().sum();
     let target = *protocol.enrolment.target.get_ref();
-    let diversity = protocol
-        .enrolment
-        .diversity_targets
-        .iter()
-        .map(|t| {
-            let counted = all
-                .iter()
-                .filter(|p| {
-                    t.levels.iter().any(|l| p.strata_map().get(t.factor.get_ref()) == Some(l.get_ref()))
-                })
-                .count();
-            let share = (!all.is_empty()).then(|| counted as f64 / all.len() as f64);
-            DiversityProgress {
-                label: t.label.clone(),
-                min_share: *t.min_share.get_ref(),
-                share,
-                met: share.is_some_and(|s| s >= *t.min_share.get_ref()),
-            }
-        })
-        .collect();
+    let diversity = diversity_progress(protocol, &all);
     Ok(Recruitment {
         screened,
         enrolled: all.len() as i64,
@@ -100,4 +81,28 @@ pub fn recruitment(conn: &mut DbConn, protocol: &Protocol, role: Role) -> QueryR
         target_share: if target > 0 { randomised as f64 / target as f64 } else { 0.0 },
         diversity,
     })
+}
+
+/// Each diversity target's share among `enrolled` participants, against its minimum.
+pub fn diversity_progress(protocol: &Protocol, enrolled: &[Participant]) -> Vec<DiversityProgress> {
+    protocol
+        .enrolment
+        .diversity_targets
+        .iter()
+        .map(|t| {
+            let counted = enrolled
+                .iter()
+                .filter(|p| {
+                    t.levels.iter().any(|l| p.strata_map().get(t.factor.get_ref()) == Some(l.get_ref()))
+                })
+                .count();
+            let share = (!enrolled.is_empty()).then(|| counted as f64 / enrolled.len() as f64);
+            DiversityProgress {
+                label: t.label.clone(),
+                min_share: *t.min_share.get_ref(),
+                share,
+                met: share.is_some_and(|s| s >= *t.min_share.get_ref()),
+            }
+        })
+        .collect()
 }

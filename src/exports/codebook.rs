@@ -2,12 +2,9 @@
 
 use std::io::Write;
 
+use super::write::io;
 use super::{Kind, Spec, Variable};
 use crate::error::AppError;
-
-fn io(e: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("writing the codebook failed: {e}"))
-}
 
 fn kind(v: &Variable) -> &'static str {
     match v.kind {

@@ -140,8 +140,7 @@ impl Spec {
                 instruments: tp.instruments.get_ref().iter().map(|i| i.get_ref().clone()).collect(),
             })
             .collect();
-        let mut ids: Vec<&String> = points.iter().flat_map(|p| &p.instruments).collect();
-        ids.dedup();
+        let ids = points.iter().flat_map(|p| &p.instruments);
         let mut instruments: Vec<Arc<Instrument>> = Vec::new();
         for id in ids {
             if instruments.iter().all(|i| i.id() != id.as_str())
@@ -168,7 +167,7 @@ impl Spec {
     }
 
     /// The arm as this export shows it: its code when blinded, its id otherwise.
-    fn arm(&self, arm_id: &str) -> String {
+    pub fn arm(&self, arm_id: &str) -> String {
         let arm = self.protocol.arms.iter().find(|a| a.id.get_ref() == arm_id);
         match arm {
             Some(a) if self.options.blinded => a.code.get_ref().clone(),

@@ -73,7 +73,7 @@ pub fn write(conn: &mut DbConn, spec: &Spec, file: File, out: impl Write) -> Res
     }
 }
 
-fn io(e: impl std::fmt::Display) -> AppError {
+pub(super) fn io(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("writing the export failed: {e}"))
 }
 

@@ -61,58 +61,32 @@ pub fn build(conn: &mut DbConn, blinded: bool) -> Result<Report, AppError> {
     let protocol = spec.protocol.clone();
     let variables = spec.long_variables();
     let mut rows: Vec<Vec<Cell>> = Vec::new();
+    // Retention counts each participant's time point once: (arm, week, time point) → (due, done).
+    let mut retention: BTreeMap<(String, i64, String), (u64, u64)> = BTreeMap::new();
+    let mut has_groups = false;
     for_each_page(conn, &spec, |page| {
         for record in page {
             spec.long_rows(record, &mut rows);
+            has_groups |= record.group.is_some();
+            for point in &spec.points {
+                let visit = record.visits.iter().find(|v| v.timepoint == point.id);
+                if visit.map_or(&point.instruments, |v| &v.instruments).is_empty() {
+                    continue;
+                }
+                let status = visit.map_or("", |v| v.status.as_str());
+                let entry =
+                    retention.entry((spec.arm(&record.arm_id), point.week, point.id.clone())).or_default();
+                entry.0 += u64::from(status == "completed" || status == "missed");
+                entry.1 += u64::from(status == "completed");
+            }
         }
         Ok(())
     })?;
 
-    let position = |name: &str| variables.iter().position(|v| v.name == name);
-    let text = |row: &Vec<Cell>, i: Option<usize>| match i.map(|i| &row[i]) {
-        Some(Cell::Text(s)) => s.clone(),
-        _ => String::new(),
-    };
-    let (arm_at, tp_at, status_at, week_at) =
-        (position("arm"), position("timepoint"), position("status"), position("week"));
-    // Retention: count each participant's time point once (its first instrument row).
-    let mut retention: BTreeMap<(String, i64, String), (u64, u64)> = BTreeMap::new();
-    let mut seen = std::collections::HashSet::new();
-    let id_at = position("participant_id");
-    for row in &rows {
-        let key = (text(row, id_at), text(row, tp_at));
-        if !seen.insert(key) {
-            continue;
-        }
-        let status = text(row, status_at);
-        let week = match week_at.map(|i| &row[i]) {
-            Some(Cell::Int(w)) => *w,
-            _ => 0,
-        };
-        let entry = retention.entry((text(row, arm_at), week, text(row, tp_at))).or_default();
-        if status == "completed" || status == "missed" {
-            entry.0 += 1;
-        }
-        if status == "completed" {
-            entry.1 += 1;
-        }
-    }
-
-    let arm_value = |id: &str| -> String {
-        if blinded {
-            protocol
-                .arms
-                .iter()
-                .find(|a| a.id.get_ref() == id)
-                .map_or(id.to_string(), |a| a.code.get_ref().clone())
-        } else {
-            id.to_string()
-        }
-    };
     let arm_names: BTreeMap<String, String> = protocol
         .arms
         .iter()
-        .map(|a| (arm_value(a.id.get_ref()), study::arm_name(&protocol, a.id.get_ref(), blinded)))
+        .map(|a| (spec.arm(a.id.get_ref()), study::arm_name(&protocol, a.id.get_ref(), blinded)))
         .collect();
     // The comparator: the first control or waitlist arm; blinded reports compare with arm A.
     let reference = if blinded {
@@ -134,8 +108,6 @@ pub fn build(conn: &mut DbConn, blinded: bool) -> Result<Report, AppError> {
             .into_iter()
             .filter(|(name, _)| keep.contains(&name.as_str()) || covariates.contains(name))
             .collect();
-        let has_groups =
-            rows.iter().any(|r| !matches!(position("group_id").map(|i| &r[i]), Some(Cell::Empty) | None));
         let options = Options {
             baseline_week: 0,
             primary_week,
@@ -164,7 +136,7 @@ pub fn build(conn: &mut DbConn, blinded: bool) -> Result<Report, AppError> {
             let id = protocol
                 .arms
                 .iter()
-                .find(|a| arm_value(a.id.get_ref()) == d.arm)
+                .find(|a| spec.arm(a.id.get_ref()) == d.arm)
                 .map_or(d.arm.clone(), |a| a.id.get_ref().clone());
             analysed.insert(id, d.n);
         }

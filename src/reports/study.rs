@@ -1,7 +1,7 @@
 //! Study-level figures for the report, read from the database: CONSORT counts, recruitment over
 //! time, enrolment against the diversity targets and attendance per group.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -84,18 +84,22 @@ pub fn consort(
         .inner_join(participants::table)
         .select((allocations::participant_id, allocations::arm_id, participants::withdrawn_at))
         .load(conn)?;
-    let attended: Vec<String> = attendance::table
+    let attended: HashSet<String> = attendance::table
         .filter(attendance::status.eq("present"))
         .select(attendance::participant_id)
         .distinct()
-        .load(conn)?;
-    let primary_missed: Vec<String> = match &primary {
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    let primary_missed: HashSet<String> = match &primary {
         Some(tp) => assessments::table
             .filter(assessments::timepoint.eq(tp))
             .filter(assessments::status.eq("missed"))
             .select(assessments::participant_id)
-            .load(conn)?,
-        None => Vec::new(),
+            .load::<String>(conn)?
+            .into_iter()
+            .collect(),
+        None => HashSet::new(),
     };
     let mut arms = Vec::new();
     for arm in &protocol.arms {
@@ -195,26 +199,13 @@ pub fn diversity(conn: &mut DbConn, protocol: &Protocol) -> Result<Diversity, Ap
         *by_ethnicity.entry(p.ethnicity.clone()).or_default() += 1;
     }
     let enrolled = people.len() as u64;
-    let targets = protocol
-        .enrolment
-        .diversity_targets
-        .iter()
+    let targets = crate::enrolment::summary::diversity_progress(protocol, &people)
+        .into_iter()
         .map(|t| {
-            let levels: Vec<&String> = t.levels.iter().map(|l| l.get_ref()).collect();
-            let count = people
-                .iter()
-                .filter(|p| {
-                    let value = match t.factor.get_ref().as_str() {
-                        "race" => Some(p.race.clone()),
-                        "ethnicity" => Some(p.ethnicity.clone()),
-                        other => p.strata_map().get(other).cloned(),
-                    };
-                    value.is_some_and(|v| levels.contains(&&v))
-                })
-                .count() as u64;
-            let share = if enrolled == 0 { 0.0 } else { count as f64 / enrolled as f64 };
-            let min_share = *t.min_share.get_ref();
-            DiversityRow { label: t.label.clone(), count, share, min_share, met: share >= min_share }
+            let share = t.share.unwrap_or(0.0);
+            // The shared summary gives shares; the report's table also shows the count behind one.
+            let count = (share * enrolled as f64).round() as u64;
+            DiversityRow { label: t.label, count, share, min_share: t.min_share, met: t.met }
         })
         .collect();
     Ok(Diversity {
