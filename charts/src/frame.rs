@@ -3,13 +3,14 @@
 use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::Ranged;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
 use crate::ChartError;
 use crate::font::{font, line_height, wrap_limited};
 use crate::legend::{Item, Legend};
-use crate::style::{AXIS, GRID, TEXT, text_top};
+use crate::style::{AXIS, GRID, KeyedAxis, TEXT, TimeAxis, fmt_number, text_top};
 
 /// Size of the x–y charts in pixels.
 pub(crate) const WIDTH: u32 = 900;
@@ -69,6 +70,29 @@ pub(crate) fn body<DB: DrawingBackend>(
 ) -> Result<DrawingArea<DB, Shift>, ChartError> {
     header.draw(root)?;
     Ok(root.split_vertically(header.height()).1)
+}
+
+/// The plot of a chart over time (trajectories, lines): margins, axes and the styled mesh drawn.
+pub(crate) fn time_chart<'a, DB: DrawingBackend>(
+    body: &DrawingArea<DB, Shift>,
+    x: &TimeAxis,
+    y: (f64, f64),
+    x_title: &str,
+    y_title: &str,
+) -> Result<ChartContext<'a, DB, Cartesian2d<KeyedAxis, RangedCoordf64>>, ChartError> {
+    let mut chart = ChartBuilder::on(body)
+        .margin_left(MARGIN_LEFT)
+        .margin_right(MARGIN_RIGHT)
+        .margin_top(MARGIN_TOP)
+        .margin_bottom(MARGIN_BOTTOM)
+        .x_label_area_size(X_LABEL_AREA)
+        .y_label_area_size(Y_LABEL_AREA)
+        .build_cartesian_2d(x.coord(), y.0..y.1)?;
+    let x_fmt = x.formatter();
+    let mut mesh = chart.configure_mesh();
+    style_mesh(&mut mesh, x_title, y_title);
+    mesh.x_label_formatter(&x_fmt).y_label_formatter(&fmt_number).draw()?;
+    Ok(chart)
 }
 
 /// Applies the house style to a mesh: light horizontal grid only, grey axes, readable labels.

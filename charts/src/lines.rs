@@ -7,7 +7,7 @@ use plotters::series::LineSeries as Polyline;
 use crate::frame::{self, HEIGHT, Header, WIDTH};
 use crate::legend::{Item, Swatch};
 use crate::render::{Chart, render};
-use crate::style::{TimeAxis, colour, draw_marker, fmt_number, marker, value_range};
+use crate::style::{TimeAxis, colour, draw_marker, marker, value_range};
 use crate::{ChartError, Rendered};
 
 /// Lines over time.
@@ -89,18 +89,7 @@ impl Chart for Plan<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let header = Header::new(&self.c.title, self.legend(), WIDTH);
         let body = frame::body(root, &header)?;
-        let mut chart = ChartBuilder::on(&body)
-            .margin_left(frame::MARGIN_LEFT)
-            .margin_right(frame::MARGIN_RIGHT)
-            .margin_top(frame::MARGIN_TOP)
-            .margin_bottom(frame::MARGIN_BOTTOM)
-            .x_label_area_size(frame::X_LABEL_AREA)
-            .y_label_area_size(frame::Y_LABEL_AREA)
-            .build_cartesian_2d(self.x.coord(), self.y.0..self.y.1)?;
-        let x_fmt = self.x.formatter();
-        let mut mesh = chart.configure_mesh();
-        frame::style_mesh(&mut mesh, &self.c.x_label, &self.c.y_label);
-        mesh.x_label_formatter(&x_fmt).y_label_formatter(&fmt_number).draw()?;
+        let mut chart = frame::time_chart(&body, &self.x, self.y, &self.c.x_label, &self.c.y_label)?;
 
         // Dashed series (targets) underneath, so the observed lines stay on top.
         let mut order: Vec<usize> = (0..self.points.len()).collect();

@@ -138,18 +138,7 @@ impl Chart for Plan<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let header = Header::new(&self.c.title, self.legend(), WIDTH);
         let body = frame::body(root, &header)?;
-        let mut chart = ChartBuilder::on(&body)
-            .margin_left(frame::MARGIN_LEFT)
-            .margin_right(frame::MARGIN_RIGHT)
-            .margin_top(frame::MARGIN_TOP)
-            .margin_bottom(frame::MARGIN_BOTTOM)
-            .x_label_area_size(frame::X_LABEL_AREA)
-            .y_label_area_size(frame::Y_LABEL_AREA)
-            .build_cartesian_2d(self.x.coord(), self.y.0..self.y.1)?;
-        let x_fmt = self.x.formatter();
-        let mut mesh = chart.configure_mesh();
-        frame::style_mesh(&mut mesh, &self.c.x_label, &self.c.y_label);
-        mesh.x_label_formatter(&x_fmt).y_label_formatter(&fmt_number).draw()?;
+        let mut chart = frame::time_chart(&body, &self.x, self.y, &self.c.x_label, &self.c.y_label)?;
 
         if let Some(r) = self.c.reference_line.filter(|r| r.is_finite()) {
             chart.draw_series(DashedLineSeries::new(
