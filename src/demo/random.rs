@@ -1,10 +1,12 @@
-//! The demo's dice: one seeded ChaCha stream, so a seed gives the same trial every time.
-//!
-//! Only uniform, normal and weighted draws are needed; a Box–Muller transform over the stream
-//! is enough for the normal ones, so no distributions crate is added.
+//! The demo's dice: one seeded ChaCha stream, so a seed gives the same trial every time. The
+//! draws themselves come from `rand` and `rand_distr`.
 
+use rand::RngExt;
+use rand::distr::Distribution;
+use rand::distr::weighted::WeightedIndex;
 use rand_chacha::ChaCha8Rng;
-use rand_chacha::rand_core::{Rng, SeedableRng};
+use rand_chacha::rand_core::SeedableRng;
+use rand_distr::StandardNormal;
 
 pub struct Dice(ChaCha8Rng);
 
@@ -15,42 +17,36 @@ impl Dice {
 
     /// Uniform in [0, 1).
     pub fn unit(&mut self) -> f64 {
-        (self.0.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.random()
     }
 
     /// True with probability `p`.
     pub fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
+        self.0.random_bool(p.clamp(0.0, 1.0))
     }
 
     /// Uniform in `0..n` (`n` > 0).
     pub fn below(&mut self, n: usize) -> usize {
-        ((self.unit() * n as f64) as usize).min(n.saturating_sub(1))
+        self.0.random_range(0..n.max(1))
     }
 
     /// Uniform in `lo..=hi`.
     pub fn between(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + self.below((hi - lo + 1).max(1) as usize) as i64
+        self.0.random_range(lo..=hi.max(lo))
     }
 
-    /// Standard normal (Box–Muller).
+    /// Standard normal.
     pub fn normal(&mut self) -> f64 {
-        let u1 = self.unit().max(f64::MIN_POSITIVE);
-        let u2 = self.unit();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+        StandardNormal.sample(&mut self.0)
     }
 
     /// One of `choices`, with the given weights (they need not sum to 1).
     pub fn pick<T: Copy>(&mut self, choices: &[(T, f64)]) -> T {
-        let total: f64 = choices.iter().map(|(_, w)| w).sum();
-        let mut x = self.unit() * total;
-        for (value, weight) in choices {
-            if x < *weight {
-                return *value;
-            }
-            x -= weight;
+        match WeightedIndex::new(choices.iter().map(|(_, w)| *w)) {
+            Ok(index) => choices[index.sample(&mut self.0)].0,
+            // No positive weight: every choice is as good as another.
+            Err(_) => choices[self.below(choices.len())].0,
         }
-        choices[choices.len() - 1].0
     }
 }
 
