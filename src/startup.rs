@@ -169,7 +169,8 @@ async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound("page".into()))
 }
 
-/// Security headers on every response; the API docs page needs inline script and style.
+/// Security headers on every response; the API docs page needs inline script and style, and a
+/// handler that sets its own Content-Security-Policy (the report page) keeps it.
 async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -182,7 +183,9 @@ async fn security_headers(
         "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     };
     let headers = res.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
