@@ -35,12 +35,8 @@ pub fn frame(page: Page) -> Result<DataFrame, AnalysisError> {
 
 /// Long data built in memory, checked like a file would be.
 pub fn long_data(page: Page, covariates: &[String]) -> Result<LongData, AnalysisError> {
-    let frame = frame(page)?;
-    // Scores arrive as integers; the checks expect the text a file would hold.
-    let lf = frame
-        .lazy()
-        .with_columns([col(input::WEEK).cast(DataType::String), col(input::SCORE).cast(DataType::String)]);
-    input::prepare(lf, Source::Frame, covariates)
+    // Typed columns pass the same checks a file's text does; the conversions are then no-ops.
+    input::prepare(frame(page)?.lazy(), Source::Frame, covariates)
 }
 
 /// A Parquet file written one page at a time (one row group per page).
