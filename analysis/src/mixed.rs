@@ -9,7 +9,7 @@
 //! participant's number of rows, and each likelihood evaluation costs O(p²·(weeks + groups)),
 //! however many participants there are. σ² is profiled out; λ is searched on a log scale.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use argmin::core::{CostFunction, Error as ArgminError, Executor, State};
 use argmin::solver::brent::BrentOpt;
@@ -279,10 +279,18 @@ pub fn fit(
             group_of[j] = rows.group[i].as_deref().filter(|g| !g.is_empty());
         }
     }
-    let group_names = levels(group_of.iter().flatten().map(|g| g.to_string()).collect::<Vec<_>>().iter());
-    let clusters: Vec<Option<usize>> =
-        group_of.iter().map(|g| g.and_then(|g| group_names.iter().position(|n| n == g))).collect();
-    let with_groups = group_effect && !group_names.is_empty();
+    // Groups numbered in first-seen order: a trial can have thousands.
+    let mut group_index: HashMap<&str, usize> = HashMap::new();
+    let clusters: Vec<Option<usize>> = group_of
+        .iter()
+        .map(|g| {
+            g.map(|g| {
+                let next = group_index.len();
+                *group_index.entry(g).or_insert(next)
+            })
+        })
+        .collect();
+    let with_groups = group_effect && !group_index.is_empty();
 
     let reduced = Reduced::new(&design.x, &rows.score, &participant_rows, &clusters);
     let (log_p, log_g) = search(&reduced, with_groups)?;
@@ -320,7 +328,7 @@ pub fn fit(
     Ok(Some(MixedModel {
         n_obs: rows.len() as u64,
         n_participants: participant_rows.len() as u64,
-        n_groups: with_groups.then_some(group_names.len() as u64),
+        n_groups: with_groups.then_some(group_index.len() as u64),
         arm_effect_by_week: effects,
         icc: participant / (participant + group.unwrap_or(0.0) + fit.sigma2),
         variance_components: VarianceComponents { participant, group, residual: fit.sigma2 },
