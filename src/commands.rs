@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Args;
-use trialdesk_analysis::{Options, analyze_file};
+use trialdesk_analysis::{Options, analyze_file_timed};
 
 use crate::exports::{ExportOptions, Spec, write::File};
 use crate::settings::Settings;
@@ -35,6 +35,9 @@ pub struct AnalyzeArgs {
     /// Add a random effect for `group_id` in the non-reference arms (partially nested design).
     #[arg(long)]
     pub group_effect: bool,
+    /// Print how long each part took (reading, descriptive figures, mixed models, report) to stderr.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
@@ -46,16 +49,26 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         group_effect: args.group_effect,
         instruments: args.instruments,
     };
-    let summary = match analyze_file(&args.input, &options) {
-        Ok(summary) => summary,
+    let (summary, timings) = match analyze_file_timed(&args.input, &options) {
+        Ok(done) => done,
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(ExitCode::from(2));
         }
     };
+    let start = std::time::Instant::now();
     let report = crate::reports::from_summary(summary, &args.input.display().to_string());
     for written in crate::reports::write_files(&report, &args.out)? {
         println!("wrote {written}");
+    }
+    if args.timings {
+        eprintln!(
+            "timings: read and check {:.3} s, descriptives/change/ANCOVA/effect sizes/completion {:.3} s, mixed models {:.3} s, report and charts {:.3} s",
+            timings.read.as_secs_f64(),
+            timings.descriptive.as_secs_f64(),
+            timings.mixed.as_secs_f64(),
+            start.elapsed().as_secs_f64()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -18,6 +18,7 @@ pub mod table;
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use polars::prelude::*;
 
@@ -29,15 +30,43 @@ pub use summary::*;
 use crate::design::ModelRows;
 use crate::input::{ARM, INSTRUMENT, WEEK};
 
+/// Wall time of each part of an analysis, for benchmarks.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Timings {
+    /// Reading and checking the input.
+    pub read: Duration,
+    /// Descriptives, change from baseline, ANCOVA, effect sizes and completion.
+    pub descriptive: Duration,
+    /// The mixed models.
+    pub mixed: Duration,
+}
+
 /// Reads and checks a long-format CSV or Parquet file, then analyses it.
 pub fn analyze_file(path: &Path, options: &Options) -> Result<Summary, AnalysisError> {
+    analyze_file_timed(path, options).map(|(summary, _)| summary)
+}
+
+/// [`analyze_file`], with how long each part took.
+pub fn analyze_file_timed(path: &Path, options: &Options) -> Result<(Summary, Timings), AnalysisError> {
+    let start = Instant::now();
     let (lf, source) = input::read(path)?;
     let data = input::prepare(lf, source, &options.covariates)?;
-    analyze(&data, options)
+    let mut timings = Timings { read: start.elapsed(), ..Timings::default() };
+    let summary = analyze_timed(&data, options, &mut timings)?;
+    Ok((summary, timings))
 }
 
 /// Every figure of the summary, per instrument.
 pub fn analyze(data: &LongData, options: &Options) -> Result<Summary, AnalysisError> {
+    analyze_timed(data, options, &mut Timings::default())
+}
+
+fn analyze_timed(
+    data: &LongData,
+    options: &Options,
+    timings: &mut Timings,
+) -> Result<Summary, AnalysisError> {
+    let start = Instant::now();
     let arms = distinct(&data.frame, ARM)?;
     if arms.len() < 2 {
         return Err(AnalysisError::TooFewArms(arms.len()));
@@ -68,8 +97,9 @@ pub fn analyze(data: &LongData, options: &Options) -> Result<Summary, AnalysisEr
             return Err(AnalysisError::UnknownInstrument { name, known: present.join(", ") });
         }
         let scores = all.clone().filter(col(INSTRUMENT).eq(lit(name.clone())));
-        instruments.insert(name, instrument(&scores, &all, data, options, &reference)?);
+        instruments.insert(name, instrument(&scores, &all, data, options, &reference, &mut timings.mixed)?);
     }
+    timings.descriptive = start.elapsed().saturating_sub(timings.mixed);
     Ok(Summary { options: options.clone(), reference_arm: reference, arms, instruments })
 }
 
@@ -79,12 +109,16 @@ fn instrument(
     data: &LongData,
     options: &Options,
     reference: &str,
+    mixed_time: &mut Duration,
 ) -> Result<InstrumentSummary, AnalysisError> {
     let descriptives = describe::descriptives(scores)?;
     let rows = ModelRows::build(scores, options.baseline_week, &data.covariates)?;
     let mut notes = Vec::new();
     let (ancova, ancova_coefficients) = ancova::ancova(&rows, reference, &mut notes)?;
-    let mixed_model = match mixed::fit(&rows, reference, options.group_effect) {
+    let start = Instant::now();
+    let fitted = mixed::fit(&rows, reference, options.group_effect);
+    *mixed_time += start.elapsed();
+    let mixed_model = match fitted {
         Err(AnalysisError::Model(why)) => {
             notes.push(why);
             None

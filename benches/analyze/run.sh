@@ -83,10 +83,11 @@ if [[ -n "$trialdesk" ]]; then
     rc=0
     /usr/bin/time -v -o "$rs_time" "$trialdesk" analyze --input "$data" --out "$out" \
         --instrument phq9 --instrument ucla3 --baseline-week 0 --primary-week 12 \
-        --reference-arm control --covariate site --covariate age \
+        --reference-arm control --covariate site --covariate age --timings \
         >"$dir/trialdesk-$label.log" 2>&1 || rc=$?
     if (( rc == 0 )); then
-        rows+=("| trialdesk analyze | $(wall_seconds "$rs_time") | $(cpu_seconds "$rs_time") | $(peak_mb "$rs_time") |")
+        phases=$(sed -n 's/^timings: //p' "$dir/trialdesk-$label.log")
+        rows+=("| trialdesk analyze | $(wall_seconds "$rs_time") ($phases) | $(cpu_seconds "$rs_time") | $(peak_mb "$rs_time") |")
     else
         tail -n 20 "$dir/trialdesk-$label.log" >&2
         rows+=("| trialdesk analyze | failed (exit $rc, see $dir/trialdesk-$label.log) | | |")
