@@ -4,6 +4,7 @@
 //! column and row instead of a parser's byte offset.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use polars::prelude::*;
 
@@ -52,8 +53,10 @@ pub struct LongData {
     pub covariates: Vec<Covariate>,
 }
 
-/// Reads a `.parquet` file, or CSV otherwise, with every column as text.
-pub fn read(path: &Path) -> Result<(LazyFrame, Source), AnalysisError> {
+/// Reads a `.parquet` file, or CSV otherwise. `typed` lets the CSV reader parse `week` and
+/// `total_score` itself, which is fast but names no row when a value is bad; without it every
+/// column is read as text and converted in [`prepare`], which can.
+pub fn read(path: &Path, typed: bool) -> Result<(LazyFrame, Source), AnalysisError> {
     let shown = path.display().to_string();
     let fail = |e: PolarsError| AnalysisError::Read { path: shown.clone(), message: e.to_string() };
     if !path.is_file() {
@@ -63,10 +66,29 @@ pub fn read(path: &Path) -> Result<(LazyFrame, Source), AnalysisError> {
     let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
     if is_parquet {
         let lf = LazyFrame::scan_parquet(pl_path, ScanArgsParquet::default()).map_err(fail)?;
-        Ok((lf, Source::Parquet))
-    } else {
-        let lf = LazyCsvReader::new(pl_path).with_infer_schema_length(Some(0)).finish().map_err(fail)?;
-        Ok((lf, Source::Csv))
+        return Ok((lf, Source::Parquet));
+    }
+    let mut reader = LazyCsvReader::new(pl_path).with_infer_schema_length(Some(0));
+    if typed {
+        let numbers: Schema =
+            [Field::new(WEEK.into(), DataType::Int64), Field::new(SCORE.into(), DataType::Float64)]
+                .into_iter()
+                .collect();
+        reader = reader.with_dtype_overwrite(Some(Arc::new(numbers)));
+    }
+    Ok((reader.finish().map_err(fail)?, Source::Csv))
+}
+
+/// Reads and checks a file: the fast typed read first, and on a value it cannot parse the text
+/// read, whose checks name the column and row.
+pub fn load(path: &Path, covariates: &[String]) -> Result<LongData, AnalysisError> {
+    let (lf, source) = read(path, true)?;
+    match prepare(lf, source, covariates) {
+        Err(AnalysisError::Frame(_)) if source == Source::Csv => {
+            let (lf, source) = read(path, false)?;
+            prepare(lf, source, covariates)
+        }
+        done => done,
     }
 }
 
@@ -119,18 +141,21 @@ pub fn prepare(lf: LazyFrame, source: Source, covariates: &[String]) -> Result<L
 
 /// Two rows for the same participant, instrument and week make every statistic ambiguous.
 fn check_duplicates(frame: &DataFrame, source: Source) -> Result<(), AnalysisError> {
-    let key = [col(PARTICIPANT), col(INSTRUMENT), col(WEEK)];
+    let key = || [col(PARTICIPANT), col(INSTRUMENT), col(WEEK)];
+    // Counting distinct keys is the cheap test; where the rows are is only worked out on failure.
+    let distinct =
+        frame.clone().lazy().select(key()).unique(None, UniqueKeepStrategy::Any).collect()?.height();
+    if distinct == frame.height() {
+        return Ok(());
+    }
     let duplicates = frame
         .clone()
         .lazy()
-        .group_by(key)
+        .group_by(key())
         .agg([col(ROW).min().alias("first"), col(ROW).max().alias("second"), col(ROW).count().alias("rows")])
         .filter(col("rows").gt(lit(1)))
         .sort(["second"], SortMultipleOptions::default())
         .collect()?;
-    if duplicates.height() == 0 {
-        return Ok(());
-    }
     let text = |name: &str| -> Result<String, AnalysisError> {
         Ok(duplicates.column(name)?.cast(&DataType::String)?.str()?.get(0).unwrap_or_default().to_string())
     };

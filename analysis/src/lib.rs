@@ -49,8 +49,7 @@ pub fn analyze_file(path: &Path, options: &Options) -> Result<Summary, AnalysisE
 /// [`analyze_file`], with how long each part took.
 pub fn analyze_file_timed(path: &Path, options: &Options) -> Result<(Summary, Timings), AnalysisError> {
     let start = Instant::now();
-    let (lf, source) = input::read(path)?;
-    let data = input::prepare(lf, source, &options.covariates)?;
+    let data = input::load(path, &options.covariates)?;
     let mut timings = Timings { read: start.elapsed(), ..Timings::default() };
     let summary = analyze_timed(&data, options, &mut timings)?;
     Ok((summary, timings))
@@ -76,11 +75,10 @@ fn analyze_timed(
         Some(arm) => return Err(AnalysisError::UnknownArm { arm: arm.clone(), known: arms.join(", ") }),
         None => arms[0].clone(),
     };
-    let weeks = data.frame.column(WEEK)?.i64()?.iter().flatten().collect::<Vec<_>>();
-    if !weeks.contains(&options.baseline_week) {
-        let mut known = weeks;
+    let weeks = data.frame.column(WEEK)?.unique()?;
+    let mut known: Vec<i64> = weeks.i64()?.iter().flatten().collect();
+    if !known.contains(&options.baseline_week) {
         known.sort_unstable();
-        known.dedup();
         let known = known.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
         return Err(AnalysisError::BadValue {
             column: WEEK.into(),
@@ -96,7 +94,8 @@ fn analyze_timed(
         if !present.contains(&name) {
             return Err(AnalysisError::UnknownInstrument { name, known: present.join(", ") });
         }
-        let scores = all.clone().filter(col(INSTRUMENT).eq(lit(name.clone())));
+        // Collected once: every figure below reads the same rows.
+        let scores = all.clone().filter(col(INSTRUMENT).eq(lit(name.clone()))).collect()?.lazy();
         instruments.insert(name, instrument(&scores, &all, data, options, &reference, &mut timings.mixed)?);
     }
     timings.descriptive = start.elapsed().saturating_sub(timings.mixed);
@@ -139,6 +138,8 @@ fn instrument(
 
 /// Sorted distinct values of a text column.
 fn distinct(frame: &DataFrame, name: &str) -> Result<Vec<String>, AnalysisError> {
-    let values = frame.column(name)?.str()?.iter().flatten().map(str::to_string);
-    Ok(values.collect::<std::collections::BTreeSet<_>>().into_iter().collect())
+    let unique = frame.column(name)?.unique()?;
+    let mut values: Vec<String> = unique.str()?.iter().flatten().map(str::to_string).collect();
+    values.sort_unstable();
+    Ok(values)
 }

@@ -38,7 +38,10 @@ pub fn fit(x: &DMatrix<f64>, y: &DVector<f64>) -> Result<Fit, AnalysisError> {
             "the design is collinear (a covariate is constant or redundant)".into(),
         ));
     }
-    let qty = qr.q().transpose() * y;
+    // Qᵀy without forming Q, which would be as tall as the data.
+    let mut qty = y.clone();
+    qr.q_tr_mul(&mut qty);
+    let qty = qty.rows(0, p).into_owned();
     let beta = r
         .solve_upper_triangular(&qty)
         .ok_or_else(|| AnalysisError::Model("the design is singular".into()))?;
