@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::audit::{self, Actor, Context};
 use crate::auth::{self, Role, tokens, users};
-use crate::db::{self, Backend, DbConn};
+use crate::db::{self, Backend};
 use crate::protocol::{self, store};
 use crate::randomisation;
 use crate::settings::Settings;
@@ -254,13 +254,6 @@ async fn serve(mut settings: Settings, bind: Option<String>) -> anyhow::Result<E
 }
 
 /// Opens the database for a command: SQLite is migrated on the spot, as `serve` does.
-fn open(settings: &Settings) -> anyhow::Result<DbConn> {
-    let mut conn = db::connect(&settings.database_url)
-        .with_context(|| format!("connecting to {}", settings.database_url))?;
-    startup::prepare_database(&mut conn, settings)?;
-    Ok(conn)
-}
-
 fn migrate(settings: &Settings) -> anyhow::Result<ExitCode> {
     let mut conn = db::connect(&settings.database_url)
         .with_context(|| format!("connecting to {}", settings.database_url))?;
@@ -332,7 +325,7 @@ fn cli_context() -> Context {
 }
 
 fn protocol_cmd(settings: &Settings, cmd: ProtocolCmd) -> anyhow::Result<ExitCode> {
-    let mut conn = open(settings)?;
+    let mut conn = startup::open(settings)?;
     match cmd {
         ProtocolCmd::Check { file } => check_protocol(&file),
         ProtocolCmd::Show => {
@@ -354,7 +347,7 @@ fn protocol_cmd(settings: &Settings, cmd: ProtocolCmd) -> anyhow::Result<ExitCod
 }
 
 fn user_cmd(settings: &Settings, cmd: UserCmd) -> anyhow::Result<ExitCode> {
-    let mut conn = open(settings)?;
+    let mut conn = startup::open(settings)?;
     match cmd {
         UserCmd::Create(new) => {
             let role = Role::parse(&new.role).with_context(|| {
@@ -405,7 +398,7 @@ fn user_cmd(settings: &Settings, cmd: UserCmd) -> anyhow::Result<ExitCode> {
 }
 
 fn token_cmd(settings: &Settings, cmd: TokenCmd) -> anyhow::Result<ExitCode> {
-    let mut conn = open(settings)?;
+    let mut conn = startup::open(settings)?;
     match cmd {
         TokenCmd::Create { email, name, valid_days } => {
             let email = users::parse_email(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
@@ -440,14 +433,14 @@ fn randomisation_cmd(settings: &Settings, cmd: RandomisationCmd) -> anyhow::Resu
             Ok(ExitCode::SUCCESS)
         }
         RandomisationCmd::Describe { file: None } => {
-            let mut conn = open(settings)?;
+            let mut conn = startup::open(settings)?;
             let stored = store::current(&mut conn)?.context("no protocol is stored yet")?;
             let protocol = stored.parsed().map_err(|e| anyhow::anyhow!("{e}"))?;
             print!("{}", randomisation::describe(&protocol));
             Ok(ExitCode::SUCCESS)
         }
         RandomisationCmd::Replay => {
-            let mut conn = open(settings)?;
+            let mut conn = startup::open(settings)?;
             let key = randomisation::StudyKey::derive(&settings.secret_key(false)?);
             let report = randomisation::replay(&mut conn, &key)?;
             if report.mismatches.is_empty() {
@@ -469,7 +462,7 @@ fn randomisation_cmd(settings: &Settings, cmd: RandomisationCmd) -> anyhow::Resu
 }
 
 fn audit_cmd(settings: &Settings, cmd: AuditCmd) -> anyhow::Result<ExitCode> {
-    let mut conn = open(settings)?;
+    let mut conn = startup::open(settings)?;
     match cmd {
         AuditCmd::Verify => {
             let result = audit::verify(&mut conn)?;

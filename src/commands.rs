@@ -87,7 +87,7 @@ pub struct ExportArgs {
 }
 
 pub fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<ExitCode> {
-    let mut conn = crate::db::connect(&settings.database_url).context("opening the database")?;
+    let mut conn = crate::startup::open(settings)?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let options = ExportOptions { blinded: args.blinded, dates: args.dates };
     let spec = Spec::load(&mut conn, options).map_err(|e| anyhow::anyhow!("reading the study: {e}"))?;

@@ -132,6 +132,15 @@ impl Application {
     }
 }
 
+/// A connection to the configured database, migrated and holding a protocol: what every
+/// command that reads the trial needs.
+pub fn open(settings: &Settings) -> anyhow::Result<DbConn> {
+    let mut conn = crate::db::connect(&settings.database_url)
+        .with_context(|| format!("connecting to {}", settings.database_url))?;
+    prepare_database(&mut conn, settings)?;
+    Ok(conn)
+}
+
 /// Migrates (SQLite) or checks migrations (PostgreSQL), loads the protocol into an empty
 /// database, and reports whether any staff account exists.
 pub fn prepare_database(conn: &mut DbConn, settings: &Settings) -> anyhow::Result<bool> {

@@ -219,7 +219,7 @@ pub fn write_files(report: &Report, dir: &Path) -> anyhow::Result<Vec<String>> {
 
 /// The report of the configured database, written to `dir` (and a blinded one when asked).
 pub fn write_report(settings: &Settings, dir: &Path, blinded: bool) -> anyhow::Result<Vec<String>> {
-    let mut conn = crate::db::connect(&settings.database_url).context("opening the database")?;
+    let mut conn = crate::startup::open(settings)?;
     let report = build(&mut conn, blinded).map_err(|e| anyhow::anyhow!("building the report: {e}"))?;
     write_files(&report, dir)
 }
