@@ -2,7 +2,7 @@
 
 use nalgebra::DVector;
 
-use crate::design::{DesignBuilder, ModelRows, levels};
+use crate::design::{DesignBuilder, ModelRows};
 use crate::error::AnalysisError;
 use crate::ols;
 use crate::summary::{ArmEffect, Coefficient};
@@ -20,10 +20,11 @@ pub fn ancova(
     let (mut effects, mut coefficients) = (Vec::new(), Vec::new());
     for week in weeks {
         let subset: Vec<usize> = (0..rows.len()).filter(|&i| rows.week[i] == week).collect();
-        let arms = levels(subset.iter().map(|&i| &rows.arm[i]));
-        if arms.len() < 2 || !arms.iter().any(|a| a == reference) {
+        let arms = rows.arm.present(&subset);
+        let Some(reference) = rows.arm.code_of(reference).filter(|r| arms.len() >= 2 && arms.contains(r))
+        else {
             continue;
-        }
+        };
         let mut design = DesignBuilder::new(&subset);
         design.column("intercept".into(), |_| 1.0);
         design.categorical("arm", &rows.arm, &arms, reference);

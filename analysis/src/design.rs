@@ -1,6 +1,6 @@
 //! The rows a model is fitted to and the design matrices built from them.
 
-use std::collections::BTreeSet;
+use std::collections::HashMap;
 
 use nalgebra::DMatrix;
 use polars::prelude::*;
@@ -8,22 +8,72 @@ use polars::prelude::*;
 use crate::error::AnalysisError;
 use crate::input::{ARM, Covariate, GROUP, PARTICIPANT, SCORE, WEEK};
 
+/// Text values as codes into their sorted distinct levels: models compare and count codes, and
+/// no string is copied per row.
+#[derive(Debug, Clone)]
+pub struct Coded {
+    /// `None` where the value is missing (or empty).
+    pub codes: Vec<Option<u32>>,
+    pub levels: Vec<String>,
+}
+
+impl Coded {
+    fn new(column: &StringChunked) -> Self {
+        let mut seen: HashMap<&str, u32> = HashMap::new();
+        let first_seen: Vec<Option<u32>> = column
+            .iter()
+            .map(|v| {
+                v.filter(|v| !v.is_empty()).map(|v| {
+                    let next = seen.len() as u32;
+                    *seen.entry(v).or_insert(next)
+                })
+            })
+            .collect();
+        // Renumber in sorted order, so that "first level" means what it does in R and patsy.
+        let mut levels: Vec<(&str, u32)> = seen.into_iter().collect();
+        levels.sort_unstable();
+        let mut rank = vec![0u32; levels.len()];
+        for (sorted, (_, code)) in levels.iter().enumerate() {
+            rank[*code as usize] = sorted as u32;
+        }
+        Coded {
+            codes: first_seen.into_iter().map(|c| c.map(|c| rank[c as usize])).collect(),
+            levels: levels.into_iter().map(|(l, _)| l.to_string()).collect(),
+        }
+    }
+
+    pub fn code_of(&self, level: &str) -> Option<u32> {
+        self.levels.iter().position(|l| l == level).map(|i| i as u32)
+    }
+
+    /// The codes that occur among `rows`, in level order.
+    pub fn present(&self, rows: &[usize]) -> Vec<u32> {
+        let mut seen = vec![false; self.levels.len()];
+        for &r in rows {
+            if let Some(c) = self.codes[r] {
+                seen[c as usize] = true;
+            }
+        }
+        (0..self.levels.len() as u32).filter(|&c| seen[c as usize]).collect()
+    }
+}
+
 /// A covariate's values on the model rows.
 #[derive(Debug, Clone)]
 pub enum Values {
     Numeric(Vec<f64>),
-    Categorical(Vec<String>),
+    Categorical(Coded),
 }
 
 /// Post-baseline scores with the same participant's baseline and complete covariates.
 #[derive(Debug, Clone)]
 pub struct ModelRows {
-    pub participant: Vec<String>,
-    pub arm: Vec<String>,
+    pub participant: Coded,
+    pub arm: Coded,
     pub week: Vec<i64>,
     pub score: Vec<f64>,
     pub baseline: Vec<f64>,
-    pub group: Vec<Option<String>>,
+    pub group: Coded,
     pub covariates: Vec<(String, Values)>,
 }
 
@@ -49,9 +99,8 @@ impl ModelRows {
             .inner_join(baseline, col(PARTICIPANT), col(PARTICIPANT))
             .sort([PARTICIPANT, WEEK], SortMultipleOptions::default())
             .collect()?;
-        let text = |name: &str| -> Result<Vec<String>, AnalysisError> {
-            Ok(frame.column(name)?.str()?.iter().map(|v| v.unwrap_or_default().to_string()).collect())
-        };
+        let coded =
+            |name: &str| -> Result<Coded, AnalysisError> { Ok(Coded::new(frame.column(name)?.str()?)) };
         let numbers = |name: &str| -> Result<Vec<f64>, AnalysisError> {
             let cast = frame.column(name)?.cast(&DataType::Float64)?;
             Ok(cast.f64()?.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
@@ -59,19 +108,19 @@ impl ModelRows {
         let mut values = Vec::with_capacity(covariates.len());
         for c in covariates {
             let v = if c.categorical {
-                Values::Categorical(text(&c.name)?)
+                Values::Categorical(coded(&c.name)?)
             } else {
                 Values::Numeric(numbers(&c.name)?)
             };
             values.push((c.name.clone(), v));
         }
         Ok(ModelRows {
-            participant: text(PARTICIPANT)?,
-            arm: text(ARM)?,
+            participant: coded(PARTICIPANT)?,
+            arm: coded(ARM)?,
             week: frame.column(WEEK)?.i64()?.iter().map(Option::unwrap_or_default).collect(),
             score: numbers(SCORE)?,
             baseline: numbers("baseline")?,
-            group: frame.column(GROUP)?.str()?.iter().map(|v| v.map(str::to_string)).collect(),
+            group: coded(GROUP)?,
             covariates: values,
         })
     }
@@ -79,11 +128,6 @@ impl ModelRows {
     pub fn len(&self) -> usize {
         self.score.len()
     }
-}
-
-/// Sorted distinct values among `rows`.
-pub fn levels<'a>(values: impl Iterator<Item = &'a String>) -> Vec<String> {
-    values.collect::<BTreeSet<_>>().into_iter().cloned().collect()
 }
 
 /// A design matrix whose columns are named as in the summary (`intercept`, `arm[B]`, ...).
@@ -109,10 +153,11 @@ impl<'a> DesignBuilder<'a> {
         self.columns.push(self.rows.iter().map(|&r| value(r)).collect());
     }
 
-    /// Treatment contrasts: one indicator per level other than `reference`.
-    pub fn categorical(&mut self, prefix: &str, values: &[String], levels: &[String], reference: &str) {
-        for level in levels.iter().filter(|l| l.as_str() != reference) {
-            self.column(format!("{prefix}[{level}]"), |r| f64::from(u8::from(values[r] == *level)));
+    /// Treatment contrasts: one indicator per code in `present` other than `reference`.
+    pub fn categorical(&mut self, prefix: &str, values: &Coded, present: &[u32], reference: u32) {
+        for &code in present.iter().filter(|&&c| c != reference) {
+            let name = format!("{prefix}[{}]", values.levels[code as usize]);
+            self.column(name, |r| f64::from(u8::from(values.codes[r] == Some(code))));
         }
     }
 
@@ -123,10 +168,9 @@ impl<'a> DesignBuilder<'a> {
             match values {
                 Values::Numeric(v) => self.column(name.clone(), |r| v[r]),
                 Values::Categorical(v) => {
-                    let present = levels(self.rows.iter().map(|&r| &v[r]));
-                    if let Some(first) = present.first() {
-                        let first = first.clone();
-                        self.categorical(name, v, &present, &first);
+                    let present = v.present(self.rows);
+                    if let Some(&first) = present.first() {
+                        self.categorical(name, v, &present, first);
                     }
                 }
             }

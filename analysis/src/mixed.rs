@@ -18,7 +18,7 @@ use nalgebra::{DMatrix, DVector};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::describe::z_975;
-use crate::design::{DesignBuilder, ModelRows, levels};
+use crate::design::{DesignBuilder, ModelRows};
 use crate::error::AnalysisError;
 use crate::summary::{MixedModel, VarianceComponents, WaldEffect};
 
@@ -226,24 +226,28 @@ pub fn fit(
     group_effect: bool,
 ) -> Result<Option<MixedModel>, AnalysisError> {
     let all: Vec<usize> = (0..rows.len()).collect();
-    let arms = levels(rows.arm.iter());
+    let arms = rows.arm.present(&all);
     let mut weeks = rows.week.clone();
     weeks.sort_unstable();
     weeks.dedup();
-    if arms.len() < 2 || !arms.iter().any(|a| a == reference) || weeks.is_empty() {
+    let Some(reference) = rows.arm.code_of(reference).filter(|r| arms.len() >= 2 && arms.contains(r)) else {
+        return Ok(None);
+    };
+    if weeks.is_empty() {
         return Ok(None);
     }
-    let others: Vec<&String> = arms.iter().filter(|a| a.as_str() != reference).collect();
+    let others: Vec<u32> = arms.iter().copied().filter(|&a| a != reference).collect();
     let mut design = DesignBuilder::new(&all);
     design.column("intercept".into(), |_| 1.0);
     design.categorical("arm", &rows.arm, &arms, reference);
     for &week in &weeks[1..] {
         design.column(format!("week[{week}]"), |r| f64::from(u8::from(rows.week[r] == week)));
     }
-    for arm in &others {
+    for &arm in &others {
+        let name = &rows.arm.levels[arm as usize];
         for &week in &weeks[1..] {
-            design.column(format!("arm[{arm}]:week[{week}]"), |r| {
-                f64::from(u8::from(rows.week[r] == week && rows.arm[r] == **arm))
+            design.column(format!("arm[{name}]:week[{week}]"), |r| {
+                f64::from(u8::from(rows.week[r] == week && rows.arm.codes[r] == Some(arm)))
             });
         }
     }
@@ -252,11 +256,12 @@ pub fn fit(
     // Where each arm's effect at each week lives: the arm's main effect, plus its interaction
     // with the week unless the week is the first (the reference level).
     let mut contrasts = Vec::new();
-    for arm in &others {
+    for &arm in &others {
+        let name = &rows.arm.levels[arm as usize];
         for &week in &weeks {
-            let main = design.position(&format!("arm[{arm}]"));
-            let interaction = design.position(&format!("arm[{arm}]:week[{week}]"));
-            contrasts.push(((*arm).clone(), week, main, interaction));
+            let main = design.position(&format!("arm[{name}]"));
+            let interaction = design.position(&format!("arm[{name}]:week[{week}]"));
+            contrasts.push((name.clone(), week, main, interaction));
         }
     }
     let design = design.finish();
@@ -264,23 +269,20 @@ pub fn fit(
         return Ok(None);
     }
 
-    // Participants in order of first appearance, and each one's cluster when groups are modelled.
-    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut participant_rows: Vec<Vec<usize>> = Vec::new();
-    let mut group_of: Vec<Option<&str>> = Vec::new();
+    // Each participant's rows, and their support group when groups are modelled (outside the
+    // reference arm only: the partially nested design).
+    let mut participant_rows: Vec<Vec<usize>> = vec![Vec::new(); rows.participant.levels.len()];
+    let mut group_of: Vec<Option<u32>> = vec![None; participant_rows.len()];
     for i in 0..rows.len() {
-        let j = *index.entry(rows.participant[i].as_str()).or_insert_with(|| {
-            participant_rows.push(Vec::new());
-            group_of.push(None);
-            participant_rows.len() - 1
-        });
+        let Some(j) = rows.participant.codes[i] else { continue };
+        let j = j as usize;
         participant_rows[j].push(i);
-        if group_effect && rows.arm[i] != reference && group_of[j].is_none() {
-            group_of[j] = rows.group[i].as_deref().filter(|g| !g.is_empty());
+        if group_effect && rows.arm.codes[i] != Some(reference) && group_of[j].is_none() {
+            group_of[j] = rows.group.codes[i];
         }
     }
-    // Groups numbered in first-seen order: a trial can have thousands.
-    let mut group_index: HashMap<&str, usize> = HashMap::new();
+    // Groups numbered in first-seen order, as the likelihood sums them.
+    let mut group_index: HashMap<u32, usize> = HashMap::new();
     let clusters: Vec<Option<usize>> = group_of
         .iter()
         .map(|g| {
