@@ -3,6 +3,7 @@
 use polars::prelude::*;
 use statrs::distribution::{ContinuousCDF, Normal};
 
+use crate::design::BASELINE;
 use crate::error::AnalysisError;
 use crate::input::{ARM, PARTICIPANT, SCORE, WEEK};
 use crate::summary::{Completion, Descriptive, EffectSize};
@@ -68,27 +69,20 @@ pub fn descriptives(scores: &LazyFrame) -> Result<Vec<Descriptive>, AnalysisErro
 }
 
 /// Score minus the same participant's baseline, per arm × post-baseline week.
-pub fn change_from_baseline(
-    scores: &LazyFrame,
-    baseline_week: i64,
-) -> Result<Vec<Descriptive>, AnalysisError> {
-    let present = col(SCORE).is_not_null();
-    let baseline = scores
-        .clone()
-        .filter(col(WEEK).eq(lit(baseline_week)).and(present.clone()))
-        .select([col(PARTICIPANT), col(SCORE).alias("baseline")]);
-    let change = scores
-        .clone()
-        .filter(col(WEEK).neq(lit(baseline_week)).and(present))
-        .inner_join(baseline, col(PARTICIPANT), col(PARTICIPANT))
-        .select([col(ARM), col(WEEK), (col(SCORE) - col("baseline")).alias(VALUE)]);
-    describe(change)
+/// From [`crate::design::paired`] rows: score minus baseline.
+pub fn change_from_baseline(paired: &LazyFrame) -> Result<Vec<Descriptive>, AnalysisError> {
+    describe(paired.clone().select([col(ARM), col(WEEK), (col(SCORE) - col(BASELINE)).alias(VALUE)]))
 }
 
-/// Participants with a score at each week, out of everyone in the arm anywhere in the data.
-pub fn completion(scores: &LazyFrame, randomised: &LazyFrame) -> Result<Vec<Completion>, AnalysisError> {
-    let per_arm =
-        randomised.clone().group_by([col(ARM)]).agg([col(PARTICIPANT).n_unique().alias("randomised")]);
+/// Everyone in each arm anywhere in the data: the denominator of completion.
+pub fn randomised_per_arm(all: &LazyFrame) -> LazyFrame {
+    all.clone().group_by([col(ARM)]).agg([col(PARTICIPANT).n_unique().alias("randomised")])
+}
+
+/// Participants with a score at each week, out of everyone in the arm anywhere in the data
+/// (`per_arm`, from [`randomised_per_arm`]).
+pub fn completion(scores: &LazyFrame, per_arm: &LazyFrame) -> Result<Vec<Completion>, AnalysisError> {
+    let per_arm = per_arm.clone();
     let table = scores
         .clone()
         .group_by([col(ARM), col(WEEK)])

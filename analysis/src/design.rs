@@ -77,28 +77,36 @@ pub struct ModelRows {
     pub covariates: Vec<(String, Values)>,
 }
 
+/// The column holding each row's baseline score in [`paired`] rows.
+pub const BASELINE: &str = "baseline";
+
+/// One instrument's post-baseline scores joined with the same participant's baseline score, in
+/// input order (so every fit is reproducible); collected once for the change scores and the
+/// models.
+pub fn paired(scores: &LazyFrame, baseline_week: i64) -> Result<LazyFrame, AnalysisError> {
+    // One baseline per participant: `input::prepare` refused duplicate rows.
+    let baseline = scores
+        .clone()
+        .filter(col(WEEK).eq(lit(baseline_week)).and(col(SCORE).is_not_null()))
+        .select([col(PARTICIPANT), col(SCORE).alias(BASELINE)]);
+    let mut args = JoinArgs::new(JoinType::Inner);
+    args.maintain_order = MaintainOrderJoin::Left;
+    let frame = scores
+        .clone()
+        .filter(col(SCORE).is_not_null().and(col(WEEK).neq(lit(baseline_week))))
+        .join(baseline, [col(PARTICIPANT)], [col(PARTICIPANT)], args)
+        .collect()?;
+    Ok(frame.lazy())
+}
+
 impl ModelRows {
-    /// Rows of one instrument's scores that every model can use.
-    pub fn build(
-        scores: &LazyFrame,
-        baseline_week: i64,
-        covariates: &[Covariate],
-    ) -> Result<Self, AnalysisError> {
-        let baseline = scores
-            .clone()
-            .filter(col(WEEK).eq(lit(baseline_week)).and(col(SCORE).is_not_null()))
-            .select([col(PARTICIPANT), col(SCORE).alias("baseline")])
-            .unique_stable(None, UniqueKeepStrategy::First);
-        let mut complete = col(SCORE).is_not_null().and(col(WEEK).neq(lit(baseline_week)));
+    /// The [`paired`] rows every model can use: those with complete covariates.
+    pub fn build(paired: &LazyFrame, covariates: &[Covariate]) -> Result<Self, AnalysisError> {
+        let mut complete = lit(true);
         for c in covariates {
             complete = complete.and(col(c.name.as_str()).is_not_null());
         }
-        let frame = scores
-            .clone()
-            .filter(complete)
-            .inner_join(baseline, col(PARTICIPANT), col(PARTICIPANT))
-            .sort([PARTICIPANT, WEEK], SortMultipleOptions::default())
-            .collect()?;
+        let frame = paired.clone().filter(complete).collect()?;
         let coded =
             |name: &str| -> Result<Coded, AnalysisError> { Ok(Coded::new(frame.column(name)?.str()?)) };
         let numbers = |name: &str| -> Result<Vec<f64>, AnalysisError> {
@@ -119,7 +127,7 @@ impl ModelRows {
             arm: coded(ARM)?,
             week: frame.column(WEEK)?.i64()?.iter().map(Option::unwrap_or_default).collect(),
             score: numbers(SCORE)?,
-            baseline: numbers("baseline")?,
+            baseline: numbers(BASELINE)?,
             group: coded(GROUP)?,
             covariates: values,
         })

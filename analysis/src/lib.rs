@@ -89,6 +89,8 @@ fn analyze_timed(
     let present = distinct(&data.frame, INSTRUMENT)?;
     let chosen = if options.instruments.is_empty() { present.clone() } else { options.instruments.clone() };
     let all = data.frame.clone().lazy();
+    // The same denominator for every instrument's completion, computed once.
+    let per_arm = describe::randomised_per_arm(&all).collect()?.lazy();
     let mut instruments = BTreeMap::new();
     for name in chosen {
         if !present.contains(&name) {
@@ -96,7 +98,8 @@ fn analyze_timed(
         }
         // Collected once: every figure below reads the same rows.
         let scores = all.clone().filter(col(INSTRUMENT).eq(lit(name.clone()))).collect()?.lazy();
-        instruments.insert(name, instrument(&scores, &all, data, options, &reference, &mut timings.mixed)?);
+        instruments
+            .insert(name, instrument(&scores, &per_arm, data, options, &reference, &mut timings.mixed)?);
     }
     timings.descriptive = start.elapsed().saturating_sub(timings.mixed);
     Ok(Summary { options: options.clone(), reference_arm: reference, arms, instruments })
@@ -104,14 +107,15 @@ fn analyze_timed(
 
 fn instrument(
     scores: &LazyFrame,
-    all: &LazyFrame,
+    per_arm: &LazyFrame,
     data: &LongData,
     options: &Options,
     reference: &str,
     mixed_time: &mut Duration,
 ) -> Result<InstrumentSummary, AnalysisError> {
     let descriptives = describe::descriptives(scores)?;
-    let rows = ModelRows::build(scores, options.baseline_week, &data.covariates)?;
+    let paired = design::paired(scores, options.baseline_week)?;
+    let rows = ModelRows::build(&paired, &data.covariates)?;
     let mut notes = Vec::new();
     let (ancova, ancova_coefficients) = ancova::ancova(&rows, reference, &mut notes)?;
     let start = Instant::now();
@@ -125,13 +129,13 @@ fn instrument(
         other => other?,
     };
     Ok(InstrumentSummary {
-        change_from_baseline: describe::change_from_baseline(scores, options.baseline_week)?,
+        change_from_baseline: describe::change_from_baseline(&paired)?,
         ancova,
         ancova_coefficients,
         mixed_model,
         notes,
         effect_sizes: describe::effect_sizes(&descriptives, reference, options.baseline_week),
-        completion: describe::completion(scores, all)?,
+        completion: describe::completion(scores, per_arm)?,
         descriptives,
     })
 }
