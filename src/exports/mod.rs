@@ -237,19 +237,20 @@ impl Spec {
     }
 
     fn participant_cells(&self, r: &Record) -> Vec<Cell> {
-        let mut cells = vec![Cell::text(&r.study_id), Cell::text(self.arm(&r.arm_id))];
+        let p = &r.participant;
+        let mut cells = vec![Cell::text(&p.study_id), Cell::text(self.arm(&r.arm_id))];
         for factor in &self.protocol.stratification {
             cells.push(r.strata.get(factor.id.get_ref()).map_or(Cell::Empty, Cell::text));
         }
         let group = r.group.as_ref();
         cells.extend([
-            Cell::text(&r.race),
-            Cell::text(&r.ethnicity),
-            Cell::text(&r.sex),
-            Cell::text(&r.age_band),
-            Cell::text(if r.newly_diagnosed { "yes" } else { "no" }),
-            Cell::text(&r.disease_course),
-            Cell::text(&r.language),
+            Cell::text(&p.race),
+            Cell::text(&p.ethnicity),
+            Cell::text(&p.sex),
+            Cell::text(&p.age_band),
+            Cell::text(if p.newly_diagnosed { "yes" } else { "no" }),
+            Cell::text(&p.disease_course),
+            Cell::text(&p.preferred_language),
             group.and_then(|g| self.codes.group.get(g)).map_or(Cell::Empty, Cell::text),
             group.and_then(|g| self.codes.moderator_of.get(g)).map_or(Cell::Empty, Cell::text),
         ]);
@@ -527,7 +528,7 @@ pub fn for_each_page(
     loop {
         let page = records::page(conn, spec.zone, after, PAGE)?;
         let Some(last) = page.last() else { return Ok(()) };
-        after = last.number;
+        after = last.participant.number;
         f(&page)?;
     }
 }

@@ -10,21 +10,14 @@ use crate::db::DbConn;
 use crate::db::schema::{
     allocations, assessments, attendance, group_members, participants, responses, scores, support_groups,
 };
+use crate::enrolment::participants::Participant;
 
 /// One randomised participant and everything measured about them.
 #[derive(Debug, Clone)]
 pub struct Record {
-    pub participant_id: String,
-    pub study_id: String,
-    pub number: i32,
+    /// The study record (never contact details, which live apart).
+    pub participant: Participant,
     pub strata: BTreeMap<String, String>,
-    pub race: String,
-    pub ethnicity: String,
-    pub sex: String,
-    pub age_band: String,
-    pub newly_diagnosed: bool,
-    pub disease_course: String,
-    pub language: String,
     pub arm_id: String,
     /// The day of randomisation in the study's zone: study day 0.
     pub randomised_on: NaiveDate,
@@ -85,62 +78,27 @@ pub fn group_codes(conn: &mut DbConn) -> QueryResult<GroupCodes> {
     Ok(GroupCodes { group, moderator_of })
 }
 
-type ParticipantRow = (
-    (String, String, i32, String, String, String, String, String, bool, String, String),
-    Option<NaiveDateTime>,
-    Option<bool>,
-    String,
-    NaiveDateTime,
-);
-
 /// Up to `limit` randomised participants after study number `after`, in study-number order.
 /// Participants who withdrew and asked that their data not be used are left out.
 pub fn page(conn: &mut DbConn, zone: chrono_tz::Tz, after: i32, limit: i64) -> QueryResult<Vec<Record>> {
-    let rows: Vec<ParticipantRow> = participants::table
+    let rows: Vec<(Participant, String, NaiveDateTime)> = participants::table
         .inner_join(allocations::table)
         .filter(participants::number.gt(after))
         .order(participants::number.asc())
         .limit(limit)
-        .select((
-            (
-                participants::id,
-                participants::study_id,
-                participants::number,
-                participants::strata,
-                participants::race,
-                participants::ethnicity,
-                participants::sex,
-                participants::age_band,
-                participants::newly_diagnosed,
-                participants::disease_course,
-                participants::preferred_language,
-            ),
-            participants::withdrawn_at,
-            participants::withdrawal_keep_data,
-            allocations::arm_id,
-            allocations::allocated_at,
-        ))
+        .select((Participant::as_select(), allocations::arm_id, allocations::allocated_at))
         .load(conn)?;
     let local = |t: NaiveDateTime| t.and_utc().with_timezone(&zone).date_naive();
-    let last = rows.last().map(|r| r.0.2);
+    let last = rows.last().map(|r| r.0.number);
     let records: Vec<Record> = rows
         .into_iter()
-        .filter(|(_, withdrawn_at, keep, _, _)| !(withdrawn_at.is_some() && *keep == Some(false)))
-        .map(|(p, withdrawn_at, _, arm_id, allocated_at)| Record {
-            participant_id: p.0,
-            study_id: p.1,
-            number: p.2,
-            strata: serde_json::from_str(&p.3).unwrap_or_default(),
-            race: p.4,
-            ethnicity: p.5,
-            sex: p.6,
-            age_band: p.7,
-            newly_diagnosed: p.8,
-            disease_course: p.9,
-            language: p.10,
+        .filter(|(p, _, _)| !(p.withdrawn_at.is_some() && p.withdrawal_keep_data == Some(false)))
+        .map(|(participant, arm_id, allocated_at)| Record {
+            strata: participant.strata_map(),
+            withdrawn_on: participant.withdrawn_at.map(local),
+            participant,
             arm_id,
             randomised_on: local(allocated_at),
-            withdrawn_on: withdrawn_at.map(local),
             group: None,
             sessions_attended: 0,
             visits: Vec::new(),
@@ -153,7 +111,7 @@ pub fn page(conn: &mut DbConn, zone: chrono_tz::Tz, after: i32, limit: i64) -> Q
             None => Ok(records),
         };
     }
-    let ids: Vec<String> = records.iter().map(|r| r.participant_id.clone()).collect();
+    let ids: Vec<String> = records.iter().map(|r| r.participant.id.clone()).collect();
 
     let groups: HashMap<String, String> = group_members::table
         .filter(group_members::participant_id.eq_any(&ids))
@@ -213,7 +171,7 @@ pub fn page(conn: &mut DbConn, zone: chrono_tz::Tz, after: i32, limit: i64) -> Q
     }
     let mut records = records;
     let position: HashMap<String, usize> =
-        records.iter().enumerate().map(|(i, r)| (r.participant_id.clone(), i)).collect();
+        records.iter().enumerate().map(|(i, r)| (r.participant.id.clone(), i)).collect();
     for (id, participant, timepoint, status, instruments, target, completed) in visits {
         let Some(&i) = position.get(&participant) else { continue };
         records[i].visits.push(Visit {
@@ -227,8 +185,8 @@ pub fn page(conn: &mut DbConn, zone: chrono_tz::Tz, after: i32, limit: i64) -> Q
         });
     }
     for record in &mut records {
-        record.group = groups.get(&record.participant_id).cloned();
-        record.sessions_attended = attended.get(&record.participant_id).copied().unwrap_or(0);
+        record.group = groups.get(&record.participant.id).cloned();
+        record.sessions_attended = attended.get(&record.participant.id).copied().unwrap_or(0);
     }
     Ok(records)
 }

@@ -19,18 +19,30 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// so it relaxes style-src for itself only; scripts stay forbidden.
 const REPORT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+/// The report as the signed-in researcher may see it, or the page to send them to instead.
+async fn report_for(
+    state: &AppState,
+    auth: Result<Auth, AppError>,
+    query: &ReportQuery,
+) -> Result<Result<reports::Report, HttpResponse>, AppError> {
+    let auth = match staff_page(auth, Permission::ReadReports)? {
+        Ok(a) => a,
+        Err(page) => return Ok(Err(page)),
+    };
+    let blinded = blinded_for(auth.user.role(), query.blinded);
+    Ok(Ok(state.run(move |c| reports::build(c, blinded)).await?))
+}
+
 #[get("/reports")]
 async fn report_page(
     state: web::Data<AppState>,
     auth: Result<Auth, AppError>,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let auth = match staff_page(auth, Permission::ReadReports)? {
-        Ok(a) => a,
+    let report = match report_for(&state, auth, &query).await? {
+        Ok(report) => report,
         Err(page) => return Ok(page),
     };
-    let blinded = blinded_for(auth.user.role(), query.blinded);
-    let report = state.run(move |c| reports::build(c, blinded)).await?;
     // Drawing is CPU work: off the async workers.
     let html = web::block(move || {
         let drawn = reports::charts::draw(&report);
@@ -50,12 +62,10 @@ async fn report_json(
     auth: Result<Auth, AppError>,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let auth = match staff_page(auth, Permission::ReadReports)? {
-        Ok(a) => a,
+    let report = match report_for(&state, auth, &query).await? {
+        Ok(report) => report,
         Err(page) => return Ok(page),
     };
-    let blinded = blinded_for(auth.user.role(), query.blinded);
-    let report = state.run(move |c| reports::build(c, blinded)).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Content-Disposition", "attachment; filename=\"summary.json\""))
         .json(report))
