@@ -1,112 +1,97 @@
 //! Descriptive statistics, change from baseline, completion and standardised effect sizes.
 
-use polars::prelude::*;
 use statrs::distribution::{ContinuousCDF, Normal};
+use statrs::statistics::Statistics;
 
-use crate::design::BASELINE;
-use crate::error::AnalysisError;
-use crate::input::{ARM, PARTICIPANT, SCORE, WEEK};
+use crate::design::Paired;
+use crate::long::LongData;
 use crate::summary::{Completion, Descriptive, EffectSize};
 
-const VALUE: &str = "value";
+/// One instrument's descriptives of its scores (`rows`) and of their change from baseline
+/// (`paired`): n, mean, SD (n − 1), median, quartiles (type 7), min and max per arm × week, in
+/// arm then week order; missing values are not counted, but a cell with only missing values is
+/// listed (n = 0).
+///
+/// Each cell's values are sorted once, for all three quantiles. polars' group-by sorts a cell
+/// once per quantile, which made these figures the slowest part of the analysis.
+pub fn describe(data: &LongData, rows: &[usize], paired: &Paired) -> (Vec<Descriptive>, Vec<Descriptive>) {
+    let scores = Cells::collect(data, rows.iter().map(|&r| (r, data.score[r])));
+    let changes = paired.rows.iter().zip(&paired.baseline).map(|(&r, &b)| (r, data.score[r] - b));
+    (scores.describe(data), Cells::collect(data, changes).describe(data))
+}
 
-/// n, mean, SD, quartiles (type 7), min and max of `value` per arm × week.
-fn describe(lf: LazyFrame) -> Result<Vec<Descriptive>, AnalysisError> {
-    let v = || col(VALUE);
-    let linear = QuantileMethod::Linear;
-    let table = lf
-        .group_by([col(ARM), col(WEEK)])
-        .agg([
-            v().count().cast(DataType::UInt64).alias("n"),
-            v().mean().alias("mean"),
-            v().std(1).alias("sd"),
-            v().median().alias("median"),
-            v().quantile(lit(0.25), linear).alias("q1"),
-            v().quantile(lit(0.75), linear).alias("q3"),
-            v().min().cast(DataType::Float64).alias("min"),
-            v().max().cast(DataType::Float64).alias("max"),
-        ])
-        .sort([ARM, WEEK], SortMultipleOptions::default())
-        .collect()?;
-    let arms = table.column(ARM)?.str()?;
-    let weeks = table.column(WEEK)?.i64()?;
-    let n = table.column("n")?.u64()?;
-    let float = |name: &str| -> Result<Vec<Option<f64>>, AnalysisError> {
-        Ok(table.column(name)?.cast(&DataType::Float64)?.f64()?.iter().collect())
-    };
-    let (mean, sd, median, q1, q3, min, max) = (
-        float("mean")?,
-        float("sd")?,
-        float("median")?,
-        float("q1")?,
-        float("q3")?,
-        float("min")?,
-        float("max")?,
-    );
-    let mut rows = Vec::with_capacity(table.height());
-    for i in 0..table.height() {
-        let count = n.get(i).unwrap_or(0);
-        let present = |x: Option<f64>| if count == 0 { None } else { x.filter(|v| v.is_finite()) };
-        rows.push(Descriptive {
-            arm: arms.get(i).unwrap_or_default().to_string(),
-            week: weeks.get(i).unwrap_or_default(),
-            n: count,
-            mean: present(mean[i]),
-            sd: if count < 2 { None } else { present(sd[i]) },
-            median: present(median[i]),
-            q1: present(q1[i]),
-            q3: present(q3[i]),
-            min: present(min[i]),
-            max: present(max[i]),
-        });
+/// Values per arm × week: cell `arm × weeks + week index`, `None` where no row fell.
+struct Cells {
+    cells: Vec<Option<Vec<f64>>>,
+}
+
+impl Cells {
+    /// Values given with their row; a row without an arm belongs to no arm's figures.
+    fn collect(data: &LongData, values: impl Iterator<Item = (usize, f64)>) -> Self {
+        let weeks = data.weeks.len();
+        let mut cells = vec![None; data.arm.levels.len() * weeks];
+        for (r, v) in values {
+            let (Some(arm), Ok(week)) = (data.arm.codes[r], data.weeks.binary_search(&data.week[r])) else {
+                continue;
+            };
+            let cell: &mut Vec<f64> = cells[arm as usize * weeks + week].get_or_insert_default();
+            if !v.is_nan() {
+                cell.push(v);
+            }
+        }
+        Cells { cells }
     }
-    Ok(rows)
+
+    fn describe(self, data: &LongData) -> Vec<Descriptive> {
+        let weeks = data.weeks.len();
+        let mut out = Vec::new();
+        for (i, cell) in self.cells.into_iter().enumerate() {
+            let Some(mut values) = cell else { continue };
+            values.sort_unstable_by(f64::total_cmp);
+            let n = values.len();
+            out.push(Descriptive {
+                arm: data.arm.levels[i / weeks].clone(),
+                week: data.weeks[i % weeks],
+                n: n as u64,
+                mean: (n > 0).then(|| values.iter().mean()),
+                sd: (n >= 2).then(|| values.iter().std_dev()),
+                median: quantile_7(&values, 0.5),
+                q1: quantile_7(&values, 0.25),
+                q3: quantile_7(&values, 0.75),
+                min: values.first().copied(),
+                max: values.last().copied(),
+            });
+        }
+        out
+    }
 }
 
-/// Scores of one instrument per arm × week.
-pub fn descriptives(scores: &LazyFrame) -> Result<Vec<Descriptive>, AnalysisError> {
-    describe(scores.clone().select([col(ARM), col(WEEK), col(SCORE).alias(VALUE)]))
+/// The `p` quantile of sorted values by linear interpolation between order statistics: R's
+/// type 7, numpy's and polars' default. statrs offers only type 8.
+fn quantile_7(sorted: &[f64], p: f64) -> Option<f64> {
+    let last = sorted.len().checked_sub(1)?;
+    let h = last as f64 * p;
+    let below = h.floor() as usize;
+    let above = (below + 1).min(last);
+    Some(sorted[below] + (h - below as f64) * (sorted[above] - sorted[below]))
 }
 
-/// Score minus the same participant's baseline, per arm × post-baseline week.
-/// From [`crate::design::paired`] rows: score minus baseline.
-pub fn change_from_baseline(paired: &LazyFrame) -> Result<Vec<Descriptive>, AnalysisError> {
-    describe(paired.clone().select([col(ARM), col(WEEK), (col(SCORE) - col(BASELINE)).alias(VALUE)]))
-}
-
-/// Everyone in each arm anywhere in the data: the denominator of completion.
-pub fn randomised_per_arm(all: &LazyFrame) -> LazyFrame {
-    all.clone().group_by([col(ARM)]).agg([col(PARTICIPANT).n_unique().alias("randomised")])
-}
-
-/// Participants with a score at each week, out of everyone in the arm anywhere in the data
-/// (`per_arm`, from [`randomised_per_arm`]).
-pub fn completion(scores: &LazyFrame, per_arm: &LazyFrame) -> Result<Vec<Completion>, AnalysisError> {
-    let per_arm = per_arm.clone();
-    let table = scores
-        .clone()
-        .group_by([col(ARM), col(WEEK)])
-        .agg([col(SCORE).count().alias("completed")])
-        .inner_join(per_arm, col(ARM), col(ARM))
-        .sort([ARM, WEEK], SortMultipleOptions::default())
-        .collect()?;
-    let arms = table.column(ARM)?.str()?;
-    let weeks = table.column(WEEK)?.i64()?;
-    let done = table.column("completed")?.cast(&DataType::UInt64)?;
-    let total = table.column("randomised")?.cast(&DataType::UInt64)?;
-    let (done, total) = (done.u64()?, total.u64()?);
-    Ok((0..table.height())
-        .map(|i| {
-            let (completed, randomised) = (done.get(i).unwrap_or(0), total.get(i).unwrap_or(0));
+/// Participants with a score at each arm × week of the `descriptives`, out of everyone in the arm
+/// anywhere in the data (`randomised`, by arm code, from [`LongData::randomised_per_arm`]).
+pub fn completion(data: &LongData, descriptives: &[Descriptive], randomised: &[u64]) -> Vec<Completion> {
+    descriptives
+        .iter()
+        .map(|d| {
+            let randomised = data.arm.code_of(&d.arm).map_or(0, |a| randomised[a as usize]);
             Completion {
-                arm: arms.get(i).unwrap_or_default().to_string(),
-                week: weeks.get(i).unwrap_or_default(),
+                arm: d.arm.clone(),
+                week: d.week,
                 randomised,
-                completed,
-                rate: if randomised == 0 { 0.0 } else { completed as f64 / randomised as f64 },
+                completed: d.n,
+                rate: if randomised == 0 { 0.0 } else { d.n as f64 / randomised as f64 },
             }
         })
-        .collect())
+        .collect()
 }
 
 /// Cohen's d on the pooled SD and Hedges' g, each arm against the reference, at each week after
@@ -170,4 +155,20 @@ pub fn mean_ci(d: &Descriptive) -> Option<(f64, f64)> {
     let t = statrs::distribution::StudentsT::new(0.0, 1.0, d.n as f64 - 1.0).ok()?.inverse_cdf(0.975);
     let half = t * sd / (d.n as f64).sqrt();
     Some((mean - half, mean + half))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quantile_7;
+
+    #[test]
+    fn quantiles_interpolate_between_order_statistics_as_r_type_7_does() {
+        // R: quantile(c(1, 2, 4, 8), c(0.25, 0.5, 0.75), type = 7) gives 1.75, 3, 5.
+        let sorted = [1.0, 2.0, 4.0, 8.0];
+        assert_eq!(quantile_7(&sorted, 0.25), Some(1.75));
+        assert_eq!(quantile_7(&sorted, 0.5), Some(3.0));
+        assert_eq!(quantile_7(&sorted, 0.75), Some(5.0));
+        assert_eq!(quantile_7(&[7.0], 0.75), Some(7.0));
+        assert_eq!(quantile_7(&[], 0.5), None);
+    }
 }

@@ -1,69 +1,9 @@
 //! The rows a model is fitted to and the design matrices built from them.
 
-use std::collections::HashMap;
-
 use nalgebra::DMatrix;
-use polars::prelude::*;
 
-use crate::error::AnalysisError;
-use crate::input::{ARM, Covariate, GROUP, PARTICIPANT, SCORE, WEEK};
-
-/// Text values as codes into their sorted distinct levels: models compare and count codes, and
-/// no string is copied per row.
-#[derive(Debug, Clone)]
-pub struct Coded {
-    /// `None` where the value is missing (or empty).
-    pub codes: Vec<Option<u32>>,
-    pub levels: Vec<String>,
-}
-
-impl Coded {
-    fn new(column: &StringChunked) -> Self {
-        let mut seen: HashMap<&str, u32> = HashMap::new();
-        let first_seen: Vec<Option<u32>> = column
-            .iter()
-            .map(|v| {
-                v.filter(|v| !v.is_empty()).map(|v| {
-                    let next = seen.len() as u32;
-                    *seen.entry(v).or_insert(next)
-                })
-            })
-            .collect();
-        // Renumber in sorted order, so that "first level" means what it does in R and patsy.
-        let mut levels: Vec<(&str, u32)> = seen.into_iter().collect();
-        levels.sort_unstable();
-        let mut rank = vec![0u32; levels.len()];
-        for (sorted, (_, code)) in levels.iter().enumerate() {
-            rank[*code as usize] = sorted as u32;
-        }
-        Coded {
-            codes: first_seen.into_iter().map(|c| c.map(|c| rank[c as usize])).collect(),
-            levels: levels.into_iter().map(|(l, _)| l.to_string()).collect(),
-        }
-    }
-
-    pub fn code_of(&self, level: &str) -> Option<u32> {
-        self.levels.iter().position(|l| l == level).map(|i| i as u32)
-    }
-
-    /// The codes that occur among `rows`, in level order.
-    pub fn present(&self, rows: &[usize]) -> Vec<u32> {
-        let mut seen = vec![false; self.levels.len()];
-        for &r in rows {
-            if let Some(c) = self.codes[r] {
-                seen[c as usize] = true;
-            }
-        }
-        (0..self.levels.len() as u32).filter(|&c| seen[c as usize]).collect()
-    }
-}
-
-/// A covariate's values on the model rows.
-#[derive(Debug, Clone)]
-pub enum Values {
-    Numeric(Vec<f64>),
-    Categorical(Coded),
-}
+pub use crate::coded::{Coded, Values};
+use crate::long::LongData;
 
 /// Post-baseline scores with the same participant's baseline and complete covariates.
 #[derive(Debug, Clone)]
@@ -77,60 +17,53 @@ pub struct ModelRows {
     pub covariates: Vec<(String, Values)>,
 }
 
-/// The column holding each row's baseline score in [`paired`] rows.
-pub const BASELINE: &str = "baseline";
+/// One instrument's post-baseline rows that have a score, each with the same participant's
+/// baseline score, in input order (so every fit is reproducible); found once for the change
+/// scores and the models.
+#[derive(Debug, Default)]
+pub struct Paired {
+    /// Rows of the [`LongData`].
+    pub rows: Vec<usize>,
+    pub baseline: Vec<f64>,
+}
 
-/// One instrument's post-baseline scores joined with the same participant's baseline score, in
-/// input order (so every fit is reproducible); collected once for the change scores and the
-/// models.
-pub fn paired(scores: &LazyFrame, baseline_week: i64) -> Result<LazyFrame, AnalysisError> {
-    // One baseline per participant: `input::prepare` refused duplicate rows.
-    let baseline = scores
-        .clone()
-        .filter(col(WEEK).eq(lit(baseline_week)).and(col(SCORE).is_not_null()))
-        .select([col(PARTICIPANT), col(SCORE).alias(BASELINE)]);
-    let mut args = JoinArgs::new(JoinType::Inner);
-    args.maintain_order = MaintainOrderJoin::Left;
-    let frame = scores
-        .clone()
-        .filter(col(SCORE).is_not_null().and(col(WEEK).neq(lit(baseline_week))))
-        .join(baseline, [col(PARTICIPANT)], [col(PARTICIPANT)], args)
-        .collect()?;
-    Ok(frame.lazy())
+/// Pairs `rows` (one instrument's) with their participant's baseline; one baseline per
+/// participant, since `LongData` refused duplicate rows.
+pub fn paired(data: &LongData, rows: &[usize], baseline_week: i64) -> Paired {
+    let mut baseline = vec![f64::NAN; data.participant.levels.len()];
+    for &r in rows.iter().filter(|&&r| data.week[r] == baseline_week) {
+        if let Some(p) = data.participant.codes[r] {
+            baseline[p as usize] = data.score[r];
+        }
+    }
+    let mut out = Paired::default();
+    for &r in rows.iter().filter(|&&r| data.week[r] != baseline_week && !data.score[r].is_nan()) {
+        let Some(p) = data.participant.codes[r] else { continue };
+        let b = baseline[p as usize];
+        if !b.is_nan() {
+            out.rows.push(r);
+            out.baseline.push(b);
+        }
+    }
+    out
 }
 
 impl ModelRows {
     /// The [`paired`] rows every model can use: those with complete covariates.
-    pub fn build(paired: &LazyFrame, covariates: &[Covariate]) -> Result<Self, AnalysisError> {
-        let mut complete = lit(true);
-        for c in covariates {
-            complete = complete.and(col(c.name.as_str()).is_not_null());
+    pub fn build(data: &LongData, paired: &Paired) -> Self {
+        let complete: Vec<usize> = (0..paired.rows.len())
+            .filter(|&i| data.covariates.iter().all(|(_, v)| v.is_present(paired.rows[i])))
+            .collect();
+        let rows: Vec<usize> = complete.iter().map(|&i| paired.rows[i]).collect();
+        ModelRows {
+            participant: data.participant.subset(&rows),
+            arm: data.arm.subset(&rows),
+            week: rows.iter().map(|&r| data.week[r]).collect(),
+            score: rows.iter().map(|&r| data.score[r]).collect(),
+            baseline: complete.iter().map(|&i| paired.baseline[i]).collect(),
+            group: data.group.subset(&rows),
+            covariates: data.covariates.iter().map(|(c, v)| (c.name.clone(), v.subset(&rows))).collect(),
         }
-        let frame = paired.clone().filter(complete).collect()?;
-        let coded =
-            |name: &str| -> Result<Coded, AnalysisError> { Ok(Coded::new(frame.column(name)?.str()?)) };
-        let numbers = |name: &str| -> Result<Vec<f64>, AnalysisError> {
-            let cast = frame.column(name)?.cast(&DataType::Float64)?;
-            Ok(cast.f64()?.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
-        };
-        let mut values = Vec::with_capacity(covariates.len());
-        for c in covariates {
-            let v = if c.categorical {
-                Values::Categorical(coded(&c.name)?)
-            } else {
-                Values::Numeric(numbers(&c.name)?)
-            };
-            values.push((c.name.clone(), v));
-        }
-        Ok(ModelRows {
-            participant: coded(PARTICIPANT)?,
-            arm: coded(ARM)?,
-            week: frame.column(WEEK)?.i64()?.iter().map(Option::unwrap_or_default).collect(),
-            score: numbers(SCORE)?,
-            baseline: numbers(BASELINE)?,
-            group: coded(GROUP)?,
-            covariates: values,
-        })
     }
 
     pub fn len(&self) -> usize {
@@ -191,7 +124,8 @@ impl<'a> DesignBuilder<'a> {
 
     pub fn finish(self) -> Design {
         let (n, p) = (self.rows.len(), self.columns.len());
-        let x = DMatrix::from_fn(n, p, |i, j| self.columns[j][i]);
+        // nalgebra stores matrices column by column: the columns laid end to end are the matrix.
+        let x = DMatrix::from_vec(n, p, self.columns.concat());
         Design { names: self.names, x }
     }
 }

@@ -7,10 +7,12 @@
 //! statsmodels on data sets built by `analysis/validation/make_expected.py`.
 
 mod ancova;
+mod coded;
 mod describe;
 mod design;
 pub mod error;
 pub mod input;
+mod long;
 mod mixed;
 mod ols;
 pub mod summary;
@@ -20,15 +22,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use polars::prelude::*;
-
 pub use describe::mean_ci;
 pub use error::AnalysisError;
 pub use input::{Covariate, LongData, Source};
 pub use summary::*;
 
+use rayon::prelude::*;
+
 use crate::design::ModelRows;
-use crate::input::{ARM, INSTRUMENT, WEEK};
+use crate::input::WEEK;
 
 /// Wall time of each part of an analysis, for benchmarks.
 #[derive(Debug, Default, Clone, Copy)]
@@ -49,7 +51,7 @@ pub fn analyze_file(path: &Path, options: &Options) -> Result<Summary, AnalysisE
 /// [`analyze_file`], with how long each part took.
 pub fn analyze_file_timed(path: &Path, options: &Options) -> Result<(Summary, Timings), AnalysisError> {
     let start = Instant::now();
-    let data = input::load(path, &options.covariates)?;
+    let data = input::load(path, &options.covariates, options.group_effect)?;
     let mut timings = Timings { read: start.elapsed(), ..Timings::default() };
     let summary = analyze_timed(&data, options, &mut timings)?;
     Ok((summary, timings))
@@ -66,7 +68,7 @@ fn analyze_timed(
     timings: &mut Timings,
 ) -> Result<Summary, AnalysisError> {
     let start = Instant::now();
-    let arms = distinct(&data.frame, ARM)?;
+    let arms = data.arm.levels.to_vec();
     if arms.len() < 2 {
         return Err(AnalysisError::TooFewArms(arms.len()));
     }
@@ -75,75 +77,76 @@ fn analyze_timed(
         Some(arm) => return Err(AnalysisError::UnknownArm { arm: arm.clone(), known: arms.join(", ") }),
         None => arms[0].clone(),
     };
-    let weeks = data.frame.column(WEEK)?.unique()?;
-    let mut known: Vec<i64> = weeks.i64()?.iter().flatten().collect();
-    if !known.contains(&options.baseline_week) {
-        known.sort_unstable();
-        let known = known.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    if !data.weeks.contains(&options.baseline_week) {
+        let known = data.weeks.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
         return Err(AnalysisError::BadValue {
             column: WEEK.into(),
             location: "every row".into(),
             problem: format!("no row is at the baseline week {} (weeks: {known})", options.baseline_week),
         });
     }
-    let present = distinct(&data.frame, INSTRUMENT)?;
-    let chosen = if options.instruments.is_empty() { present.clone() } else { options.instruments.clone() };
-    let all = data.frame.clone().lazy();
-    // The same denominator for every instrument's completion, computed once.
-    let per_arm = describe::randomised_per_arm(&all).collect()?.lazy();
-    let mut instruments = BTreeMap::new();
-    for name in chosen {
-        if !present.contains(&name) {
-            return Err(AnalysisError::UnknownInstrument { name, known: present.join(", ") });
-        }
-        // Collected once: every figure below reads the same rows.
-        let scores = all.clone().filter(col(INSTRUMENT).eq(lit(name.clone()))).collect()?.lazy();
-        instruments
-            .insert(name, instrument(&scores, &per_arm, data, options, &reference, &mut timings.mixed)?);
+    let present = &data.instrument.levels;
+    let chosen = if options.instruments.is_empty() { present.to_vec() } else { options.instruments.clone() };
+    let mut rows = Vec::with_capacity(chosen.len());
+    for name in &chosen {
+        let Some(code) = data.instrument.code_of(name) else {
+            return Err(AnalysisError::UnknownInstrument { name: name.clone(), known: present.join(", ") });
+        };
+        rows.push(data.rows_by_instrument[code as usize].as_slice());
     }
-    timings.descriptive = start.elapsed().saturating_sub(timings.mixed);
+    // The same denominator for every instrument's completion, counted once.
+    let randomised = data.randomised_per_arm();
+    // Instruments are independent: each phase works on all of them side by side.
+    let figures: Vec<Figures> = rows
+        .par_iter()
+        .map(|rows| figures(data, rows, &randomised, options, &reference))
+        .collect::<Result<_, _>>()?;
+    timings.descriptive = start.elapsed();
+    let fitting = Instant::now();
+    let fits: Vec<_> =
+        figures.par_iter().map(|f| mixed::fit(&f.model_rows, &reference, options.group_effect)).collect();
+    timings.mixed = fitting.elapsed();
+    let mut instruments = BTreeMap::new();
+    for ((name, Figures { mut summary, .. }), fitted) in chosen.into_iter().zip(figures).zip(fits) {
+        summary.mixed_model = match fitted {
+            Err(AnalysisError::Model(why)) => {
+                summary.notes.push(why);
+                None
+            }
+            other => other?,
+        };
+        instruments.insert(name, summary);
+    }
     Ok(Summary { options: options.clone(), reference_arm: reference, arms, instruments })
 }
 
-fn instrument(
-    scores: &LazyFrame,
-    per_arm: &LazyFrame,
-    data: &LongData,
-    options: &Options,
-    reference: &str,
-    mixed_time: &mut Duration,
-) -> Result<InstrumentSummary, AnalysisError> {
-    let descriptives = describe::descriptives(scores)?;
-    let paired = design::paired(scores, options.baseline_week)?;
-    let rows = ModelRows::build(&paired, &data.covariates)?;
-    let mut notes = Vec::new();
-    let (ancova, ancova_coefficients) = ancova::ancova(&rows, reference, &mut notes)?;
-    let start = Instant::now();
-    let fitted = mixed::fit(&rows, reference, options.group_effect);
-    *mixed_time += start.elapsed();
-    let mixed_model = match fitted {
-        Err(AnalysisError::Model(why)) => {
-            notes.push(why);
-            None
-        }
-        other => other?,
-    };
-    Ok(InstrumentSummary {
-        change_from_baseline: describe::change_from_baseline(&paired)?,
-        ancova,
-        ancova_coefficients,
-        mixed_model,
-        notes,
-        effect_sizes: describe::effect_sizes(&descriptives, reference, options.baseline_week),
-        completion: describe::completion(scores, per_arm)?,
-        descriptives,
-    })
+/// One instrument's figures but the mixed model, and the rows that model is fitted to.
+struct Figures {
+    summary: InstrumentSummary,
+    model_rows: ModelRows,
 }
 
-/// Sorted distinct values of a text column.
-fn distinct(frame: &DataFrame, name: &str) -> Result<Vec<String>, AnalysisError> {
-    let unique = frame.column(name)?.unique()?;
-    let mut values: Vec<String> = unique.str()?.iter().flatten().map(str::to_string).collect();
-    values.sort_unstable();
-    Ok(values)
+fn figures(
+    data: &LongData,
+    rows: &[usize],
+    randomised: &[u64],
+    options: &Options,
+    reference: &str,
+) -> Result<Figures, AnalysisError> {
+    let paired = design::paired(data, rows, options.baseline_week);
+    let (descriptives, change_from_baseline) = describe::describe(data, rows, &paired);
+    let model_rows = ModelRows::build(data, &paired);
+    let mut notes = Vec::new();
+    let (ancova, ancova_coefficients) = ancova::ancova(&model_rows, reference, &mut notes)?;
+    let summary = InstrumentSummary {
+        change_from_baseline,
+        ancova,
+        ancova_coefficients,
+        mixed_model: None,
+        notes,
+        effect_sizes: describe::effect_sizes(&descriptives, reference, options.baseline_week),
+        completion: describe::completion(data, &descriptives, randomised),
+        descriptives,
+    };
+    Ok(Figures { summary, model_rows })
 }

@@ -58,6 +58,9 @@ impl Reduced {
         let n_groups = clusters.iter().flatten().max().map_or(0, |m| m + 1);
         let mut groups: Vec<BTreeMap<usize, (f64, DVector<f64>)>> = vec![BTreeMap::new(); n_groups];
         for (rows, cluster) in participant_rows.iter().zip(clusters) {
+            if rows.is_empty() {
+                continue;
+            }
             let mut s = DVector::zeros(q);
             for &r in rows {
                 s += z.row(r).transpose();
@@ -329,7 +332,7 @@ pub fn fit(
     let group = with_groups.then_some(lambda_g * fit.sigma2);
     Ok(Some(MixedModel {
         n_obs: rows.len() as u64,
-        n_participants: participant_rows.len() as u64,
+        n_participants: participant_rows.iter().filter(|rows| !rows.is_empty()).count() as u64,
         n_groups: with_groups.then_some(group_index.len() as u64),
         arm_effect_by_week: effects,
         icc: participant / (participant + group.unwrap_or(0.0) + fit.sigma2),

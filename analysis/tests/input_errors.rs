@@ -74,9 +74,68 @@ fn a_second_row_for_the_same_participant_week_and_instrument_is_refused() {
     text.push_str("P0,control,6,phq9,4,north\n");
     let message = error_of(&text, &Options::default());
     assert!(
-        message.contains("row 17 (line 18)") && message.contains("already has a phq9 score at week 6"),
+        message.contains("row 17 (line 18)")
+            && message.contains("already has a phq9 score at week 6 (row 2 (line 3))"),
         "{message}"
     );
+}
+
+#[test]
+fn the_earliest_repeated_row_is_reported_whichever_instrument_it_belongs_to() {
+    let mut text = rows();
+    text.push_str("P1,intervention,0,gad7,4,north\n");
+    text.push_str("P1,intervention,0,gad7,5,north\n");
+    text.push_str("P0,control,6,phq9,4,north\n");
+    let message = error_of(&text, &Options::default());
+    assert!(
+        message.contains("row 18 (line 19)")
+            && message.contains("participant `P1` already has a gad7 score at week 0 (row 17 (line 18))"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_covariate_with_any_text_value_is_categorical_wherever_the_text_is() {
+    for (first, rest) in [("north", "12"), ("12", "north")] {
+        let mut text = String::from(HEADER);
+        for (i, line) in rows().lines().skip(1).enumerate() {
+            let site = if i < 2 { first } else { rest };
+            text.push_str(&format!("{},{site}\n", line.rsplit_once(',').expect("six columns").0));
+        }
+        let f = file(&text, ".csv");
+        let options = Options { covariates: vec!["site".into()], ..Options::default() };
+        let summary = analyze_file(f.path(), &options).expect("analysis runs");
+        let terms: Vec<&str> =
+            summary.instruments["phq9"].ancova_coefficients.iter().map(|c| c.term.as_str()).collect();
+        assert!(terms.contains(&"site[north]"), "site first {first}: {terms:?}");
+    }
+}
+
+#[test]
+fn an_empty_week_is_refused_with_its_row() {
+    let text = rows().replacen("P1,intervention,6,phq9,", "P1,intervention,,phq9,", 1);
+    let message = error_of(&text, &Options::default());
+    assert!(message.contains("column `week`, row 4 (line 5): empty"), "{message}");
+}
+
+#[test]
+fn a_covariate_numeric_in_the_first_thousand_rows_and_text_later_is_categorical() {
+    // The typed read guesses from the first 1,000 rows; "north" on row 1,101 proves it wrong.
+    let mut text = String::from(HEADER);
+    for i in 0..600 {
+        let arm = ["control", "intervention"][i % 2];
+        for week in [0, 6] {
+            let row = 2 * i + week / 6;
+            let site = if row < 1100 { ["1", "2"][(i / 2) % 2] } else { "north" };
+            text.push_str(&format!("P{i},{arm},{week},phq9,{},{site}\n", 5 + (i * 7 + week * 3) % 11));
+        }
+    }
+    let f = file(&text, ".csv");
+    let options = Options { covariates: vec!["site".into()], ..Options::default() };
+    let summary = analyze_file(f.path(), &options).expect("analysis runs");
+    let terms: Vec<&str> =
+        summary.instruments["phq9"].ancova_coefficients.iter().map(|c| c.term.as_str()).collect();
+    assert!(terms.contains(&"site[2]") && terms.contains(&"site[north]"), "{terms:?}");
 }
 
 #[test]

@@ -85,7 +85,7 @@ async fn exports_read_back_in_polars_with_every_column_in_the_codebook() {
     let codebook = std::fs::read_to_string(dir.path().join("codebook.csv")).expect("codebook");
     let documented: Vec<&str> = codebook.lines().skip(1).filter_map(|l| l.split(',').next()).collect();
     for file in ["long.csv", "wide.csv", "long.parquet"] {
-        let (lf, _) = input::read(&dir.path().join(file), false).expect("polars reads it");
+        let (lf, _) = input::read(&dir.path().join(file), None).expect("polars reads it");
         let mut lf = lf;
         let schema = lf.collect_schema().expect("schema");
         for name in schema.iter_names() {
@@ -97,12 +97,13 @@ async fn exports_read_back_in_polars_with_every_column_in_the_codebook() {
     }
     // The long file is analysable as it stands.
     let data = input::prepare(
-        input::read(&dir.path().join("long.parquet"), false).expect("read").0,
+        input::read(&dir.path().join("long.parquet"), None).expect("read").0,
         input::Source::Parquet,
         &[],
+        true,
     )
     .expect("the long file has the analysis columns");
-    assert_eq!(data.frame.height(), 48);
+    assert_eq!(data.len(), 48);
 }
 
 #[tokio::test]
