@@ -40,9 +40,17 @@ pub fn record(
 ) -> Result<Consent, AppError> {
     db::write_tx(conn, |c| {
         let (protocol, _) = crate::protocol::store::current_parsed(c)?;
-        let current = protocol
-            .current_consent_form()
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the protocol has no consent form")))?;
+        let today = db::now().date();
+        let Some(current) = protocol.consent_form_in_force(today) else {
+            let first = protocol.consent_forms.iter().map(|f| f.approved_on.get_ref().as_str()).min();
+            return Err(AppError::conflict(
+                "no_consent_form_in_force",
+                format!(
+                    "no consent form is approved yet (the first is approved on {})",
+                    first.unwrap_or("?")
+                ),
+            ));
+        };
         let current_version = current.version.get_ref().as_str();
         if let Some(v) = form_version.filter(|v| *v != current_version) {
             return Err(AppError::conflict(

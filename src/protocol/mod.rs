@@ -9,6 +9,7 @@ pub mod store;
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -275,9 +276,15 @@ impl Protocol {
         self.assessments.iter().find(|t| *t.id.get_ref() == id)
     }
 
-    /// The consent form in force: the most recently approved one.
-    pub fn current_consent_form(&self) -> Option<&ConsentForm> {
-        self.consent_forms.iter().max_by(|a, b| a.approved_on.get_ref().cmp(b.approved_on.get_ref()))
+    /// The consent form in force on `day`: the most recently approved one by then. A form whose
+    /// approval date is still ahead cannot be signed yet, and does not yet call for re-consent.
+    pub fn consent_form_in_force(&self, day: NaiveDate) -> Option<&ConsentForm> {
+        // Approval dates are checked to be `YYYY-MM-DD`, which sorts as the dates do.
+        let day = day.format("%Y-%m-%d").to_string();
+        self.consent_forms
+            .iter()
+            .filter(|f| *f.approved_on.get_ref() <= day)
+            .max_by(|a, b| a.approved_on.get_ref().cmp(b.approved_on.get_ref()))
     }
 
     /// The parts that allocations depend on (arms, strata, method), for comparing amendments.
@@ -297,5 +304,30 @@ impl Protocol {
             "imbalance": r.imbalance,
             "probability": r.probability.as_ref().map(|p| *p.get_ref()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::{BUNDLED, check::check};
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("a date")
+    }
+
+    #[test]
+    fn a_consent_form_is_in_force_from_its_approval_day_until_a_later_one_is() {
+        let amended = format!(
+            "{BUNDLED}\n[[consent_forms]]\nversion = \"2.0\"\napproved_on = \"2027-01-10\"\ntitle = {{ en = \"v2\", es = \"v2\" }}\n"
+        );
+        let protocol = check(&amended).expect("the amended protocol is valid");
+        let in_force =
+            |on: &str| protocol.consent_form_in_force(day(on)).map(|f| f.version.get_ref().as_str());
+        assert_eq!(in_force("2026-03-01"), None);
+        assert_eq!(in_force("2026-03-02"), Some("1.0"));
+        assert_eq!(in_force("2027-01-09"), Some("1.0"));
+        assert_eq!(in_force("2027-01-10"), Some("2.0"));
     }
 }

@@ -215,6 +215,43 @@ async fn consent_needs_the_enrolled_name_and_a_new_form_version_asks_for_reconse
 }
 
 #[tokio::test]
+async fn a_consent_form_approved_for_a_later_day_neither_replaces_nor_calls_for_reconsent_yet() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin);
+    let id = enrolled(&app, &admin, 6, false).await;
+    let path = format!("/api/v1/participants/{id}/consents");
+    let resp = app
+        .send_as(&admin, Method::POST, &path, json!({"signature_name": "Test Person 6", "language": "en"}))
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let amended = format!(
+        "{BUNDLED}\n[[consent_forms]]\nversion = \"2.0\"\napproved_on = \"2999-01-01\"\ntitle = {{ en = \"Consent v2\", es = \"Consentimiento v2\" }}\n"
+    );
+    let resp = app
+        .send_as(
+            &admin,
+            Method::POST,
+            "/api/v1/protocol/versions",
+            json!({"content": amended, "reason": "v2 approved, effective 2999"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let p: Value =
+        app.get_as(&admin, &format!("/api/v1/participants/{id}")).await.json().await.expect("json");
+    assert_eq!(p["needs_reconsent"], false);
+    assert_eq!(p["status"], "consented");
+    let resp = app
+        .send_as(
+            &admin,
+            Method::POST,
+            &path,
+            json!({"signature_name": "Test Person 6", "language": "en", "form_version": "2.0"}),
+        )
+        .await;
+    assert_eq!(error_of(resp).await.0, "consent_form_outdated");
+}
+
+#[tokio::test]
 async fn a_withdrawn_participant_gets_nothing_more() {
     let app = spawn_app().await;
     let coord = app.user(Role::Coordinator);
