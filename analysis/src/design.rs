@@ -81,17 +81,18 @@ pub struct Design {
 pub struct DesignBuilder<'a> {
     rows: &'a [usize],
     names: Vec<String>,
-    columns: Vec<Vec<f64>>,
+    /// Column after column, as nalgebra lays out a matrix.
+    data: Vec<f64>,
 }
 
 impl<'a> DesignBuilder<'a> {
     pub fn new(rows: &'a [usize]) -> Self {
-        DesignBuilder { rows, names: Vec::new(), columns: Vec::new() }
+        DesignBuilder { rows, names: Vec::new(), data: Vec::new() }
     }
 
     pub fn column(&mut self, name: String, value: impl Fn(usize) -> f64) {
         self.names.push(name);
-        self.columns.push(self.rows.iter().map(|&r| value(r)).collect());
+        self.data.extend(self.rows.iter().map(|&r| value(r)));
     }
 
     /// Treatment contrasts: one indicator per code in `present` other than `reference`.
@@ -123,9 +124,8 @@ impl<'a> DesignBuilder<'a> {
     }
 
     pub fn finish(self) -> Design {
-        let (n, p) = (self.rows.len(), self.columns.len());
-        // nalgebra stores matrices column by column: the columns laid end to end are the matrix.
-        let x = DMatrix::from_vec(n, p, self.columns.concat());
+        let (n, p) = (self.rows.len(), self.names.len());
+        let x = DMatrix::from_vec(n, p, self.data);
         Design { names: self.names, x }
     }
 }

@@ -171,10 +171,7 @@ fn bad(column: &str, source: Source, row: u64, problem: &str) -> AnalysisError {
 
 /// The row of the first `true` in `mask`.
 fn first_true(mask: &BooleanChunked) -> Option<u64> {
-    if !mask.any() {
-        return None;
-    }
-    mask.iter().position(|v| v == Some(true)).map(|row| row as u64)
+    mask.first_true_idx().map(|row| row as u64)
 }
 
 /// Replaces a text column by `dtype`, failing on the first value that does not convert.
@@ -188,7 +185,10 @@ fn convert(
     let original = frame.column(name)?.clone();
     let trimmed = trim(&original)?;
     let converted = trimmed.cast(dtype)?;
-    if let Some(row) = first_true(&(converted.is_null() & !trimmed.is_null())) {
+    // Null counts are kept with the data: only a column that lost values needs the row-wise mask.
+    if converted.null_count() != trimmed.null_count()
+        && let Some(row) = first_true(&(converted.is_null() & !trimmed.is_null()))
+    {
         let value = original.as_materialized_series().get(row as usize)?;
         let shown = value.str_value().into_owned();
         return Err(bad(name, source, row, &format!("`{shown}` is {problem}")));
@@ -212,8 +212,7 @@ fn numeric_where_possible(frame: &mut DataFrame, name: &str) -> Result<bool, Ana
         None => false,
     };
     let converted = if text_first { None } else { Some(trimmed.cast(&DataType::Float64)?) };
-    let numeric =
-        converted.as_ref().is_some_and(|c| (c.is_null() & !trimmed.is_null()).sum().unwrap_or(0) == 0);
+    let numeric = converted.as_ref().is_some_and(|c| c.null_count() == trimmed.null_count());
     let column = match converted {
         Some(converted) if numeric => converted,
         _ => trimmed,

@@ -9,12 +9,12 @@
 //! participant's number of rows, and each likelihood evaluation costs O(p²·(weeks + groups)),
 //! however many participants there are. σ² is profiled out; λ is searched on a log scale.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use argmin::core::{CostFunction, Error as ArgminError, Executor, State};
 use argmin::solver::brent::BrentOpt;
 use argmin::solver::neldermead::NelderMead;
-use nalgebra::{DMatrix, DVector};
+use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::describe::z_975;
@@ -44,16 +44,17 @@ struct Evaluation {
     minus_two_ll: f64,
     beta: DVector<f64>,
     sigma2: f64,
-    /// (X'H⁻¹X)⁻¹
-    xtx_inv: DMatrix<f64>,
+    /// Of X'H⁻¹X; its inverse is only needed at the optimum.
+    chol: Cholesky<f64, Dyn>,
 }
 
 impl Reduced {
-    fn new(x: &DMatrix<f64>, y: &[f64], participant_rows: &[Vec<usize>], clusters: &[Option<usize>]) -> Self {
+    fn new(x: DMatrix<f64>, y: &[f64], participant_rows: &[Vec<usize>], clusters: &[Option<usize>]) -> Self {
         let (n_obs, p) = x.shape();
         let q = p + 1;
-        let z = DMatrix::from_fn(n_obs, q, |i, j| if j < p { x[(i, j)] } else { y[i] });
-        let zz = z.transpose() * &z;
+        let mut z = x.insert_column(p, 0.0);
+        z.column_mut(p).copy_from_slice(y);
+        let zz = z.tr_mul(&z);
         let mut by_rows: BTreeMap<usize, (f64, DMatrix<f64>)> = BTreeMap::new();
         let n_groups = clusters.iter().flatten().max().map_or(0, |m| m + 1);
         let mut groups: Vec<BTreeMap<usize, (f64, DVector<f64>)>> = vec![BTreeMap::new(); n_groups];
@@ -112,10 +113,11 @@ impl Reduced {
         if sigma2.is_nan() || sigma2 <= 0.0 {
             return None;
         }
-        let log_det_xx = 2.0 * chol.l().diagonal().iter().map(|d| d.ln()).sum::<f64>();
-        let minus_two_ll =
-            df * sigma2.ln() + log_det_h + log_det_xx + df * (1.0 + (2.0 * std::f64::consts::PI).ln());
-        Some(Evaluation { minus_two_ll, beta, sigma2, xtx_inv: chol.inverse() })
+        let minus_two_ll = df * sigma2.ln()
+            + log_det_h
+            + chol.ln_determinant()
+            + df * (1.0 + (2.0 * std::f64::consts::PI).ln());
+        Some(Evaluation { minus_two_ll, beta, sigma2, chol })
     }
 
     fn cost(&self, log_lambda_p: f64, log_lambda_g: f64) -> f64 {
@@ -183,7 +185,7 @@ fn at(reduced: &Reduced, theta: &[f64]) -> Option<(DVector<f64>, f64)> {
 /// nlme report only the first term; it is kept alone when I is not positive definite (a ratio
 /// at its boundary).
 fn covariance(reduced: &Reduced, theta: &[f64], fit: &Evaluation) -> DMatrix<f64> {
-    let gls = &fit.xtx_inv * fit.sigma2;
+    let gls = fit.chol.inverse() * fit.sigma2;
     let k = theta.len();
     let h = 1e-3;
     let shifted = |steps: &[(usize, f64)]| {
@@ -285,19 +287,24 @@ pub fn fit(
         }
     }
     // Groups numbered in first-seen order, as the likelihood sums them.
-    let mut group_index: HashMap<u32, usize> = HashMap::new();
+    // Group codes are dense: a slot per code, numbered in first-seen order.
+    let mut group_index: Vec<Option<usize>> = vec![None; rows.group.levels.len()];
+    let mut n_groups = 0;
     let clusters: Vec<Option<usize>> = group_of
         .iter()
         .map(|g| {
             g.map(|g| {
-                let next = group_index.len();
-                *group_index.entry(g).or_insert(next)
+                *group_index[g as usize].get_or_insert_with(|| {
+                    n_groups += 1;
+                    n_groups - 1
+                })
             })
         })
         .collect();
-    let with_groups = group_effect && !group_index.is_empty();
+    let with_groups = group_effect && n_groups > 0;
 
-    let reduced = Reduced::new(&design.x, &rows.score, &participant_rows, &clusters);
+    let p = design.x.ncols();
+    let reduced = Reduced::new(design.x, &rows.score, &participant_rows, &clusters);
     let (log_p, log_g) = search(&reduced, with_groups)?;
     let (lambda_p, lambda_g) = (log_p.exp(), if with_groups { log_g.exp() } else { 0.0 });
     let fit = reduced
@@ -310,7 +317,7 @@ pub fn fit(
     let mut effects = Vec::with_capacity(contrasts.len());
     for (arm, week, main, interaction) in contrasts {
         let Some(main) = main else { continue };
-        let mut c = DVector::zeros(design.x.ncols());
+        let mut c = DVector::zeros(p);
         c[main] = 1.0;
         if let Some(i) = interaction {
             c[i] = 1.0;
@@ -333,7 +340,7 @@ pub fn fit(
     Ok(Some(MixedModel {
         n_obs: rows.len() as u64,
         n_participants: participant_rows.iter().filter(|rows| !rows.is_empty()).count() as u64,
-        n_groups: with_groups.then_some(group_index.len() as u64),
+        n_groups: with_groups.then_some(n_groups as u64),
         arm_effect_by_week: effects,
         icc: participant / (participant + group.unwrap_or(0.0) + fit.sigma2),
         variance_components: VarianceComponents { participant, group, residual: fit.sigma2 },
