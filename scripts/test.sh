@@ -50,7 +50,7 @@ as_root_apt() {
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
   else
-    echo "error: the browser tests need: $* (Debian: apt-get install $*)" >&2
+    echo "error: the test suite needs: $* (Debian: apt-get install $*)" >&2
     exit 1
   fi
 }

@@ -253,7 +253,8 @@ async fn serve(mut settings: Settings, bind: Option<String>) -> anyhow::Result<E
     Ok(ExitCode::SUCCESS)
 }
 
-/// Opens the database for a command: SQLite is migrated on the spot, as `serve` does.
+/// `trialdesk migrate`: applies pending migrations, then (on PostgreSQL, which `serve` never
+/// migrates itself) installs the initial protocol.
 fn migrate(settings: &Settings) -> anyhow::Result<ExitCode> {
     let mut conn = db::connect(&settings.database_url)
         .with_context(|| format!("connecting to {}", settings.database_url))?;

@@ -58,14 +58,10 @@ impl Assessment {
     }
 }
 
-fn study_zone(protocol: &Protocol) -> chrono_tz::Tz {
-    protocol.study.time_zone.get_ref().parse().unwrap_or(chrono_tz::UTC)
-}
-
 /// A time point's window around `target`: from local midnight `window_before_days` earlier to
 /// the end of the local day `window_after_days` later, as UTC instants.
 pub fn window(protocol: &Protocol, tp: &TimePoint, target: NaiveDate) -> (NaiveDateTime, NaiveDateTime) {
-    let tz = study_zone(protocol);
+    let tz = protocol.time_zone();
     let first = target - Duration::days(*tp.window_before_days.get_ref());
     let after_last = target + Duration::days(*tp.window_after_days.get_ref() + 1);
     (
@@ -185,7 +181,7 @@ pub fn resolve_group_start(conn: &mut DbConn, participant_id: &str, first_day: N
 /// their time comes (completed, missed, withdrawn).
 fn invitations(protocol: &Protocol, a: &Assessment, language: &str) -> Vec<outbox::Message> {
     let (Some(opens), Some(closes)) = (a.opens_at, a.closes_at) else { return Vec::new() };
-    let tz = study_zone(protocol);
+    let tz = protocol.time_zone();
     let time =
         NaiveTime::parse_from_str(protocol.surveys.invite_time.get_ref(), "%H:%M").unwrap_or(NaiveTime::MIN);
     let open_day = opens.and_utc().with_timezone(&tz).date_naive();
@@ -298,7 +294,7 @@ pub fn participant_title(protocol: &Protocol, timepoint: &str, lang: &str) -> St
 
 /// The last day, in the study's zone, that an assessment can be answered.
 pub fn last_day(protocol: &Protocol, a: &Assessment) -> Option<NaiveDate> {
-    let tz = study_zone(protocol);
+    let tz = protocol.time_zone();
     a.closes_at.map(|t| (t.and_utc().with_timezone(&tz) - Duration::seconds(1)).date_naive())
 }
 

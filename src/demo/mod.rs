@@ -152,7 +152,7 @@ pub fn run(settings: &Settings, options: &Options) -> anyhow::Result<ExitCode> {
         };
         let protocol = crate::protocol::check(&text)
             .map_err(|e| anyhow::anyhow!("the protocol does not check: {}", e[0]))?;
-        protocol.study.time_zone.get_ref().parse().unwrap_or(chrono_tz::UTC)
+        protocol.time_zone()
     };
     let first_day = end.and_utc().with_timezone(&tz).date_naive() - Duration::weeks(WEEKS_SIMULATED);
     let start =

@@ -10,6 +10,7 @@ use crate::audit::{self, Change, Context, Event};
 use crate::db::schema::{consents, participants as participants_table};
 use crate::db::{self, DbConn};
 use crate::error::AppError;
+use crate::protocol::{ConsentForm, Protocol};
 
 /// A signed consent.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
@@ -28,6 +29,11 @@ pub struct Consent {
     pub language: String,
 }
 
+/// The consent form in force on the study's own day (its time zone, and the demo's clock).
+pub fn form_in_force(protocol: &Protocol) -> Option<&ConsentForm> {
+    protocol.consent_form_in_force(crate::groups::study_today(protocol))
+}
+
 /// Records consent to the form in force (read inside the transaction). The typed name must
 /// match the name on record.
 pub fn record(
@@ -40,8 +46,7 @@ pub fn record(
 ) -> Result<Consent, AppError> {
     db::write_tx(conn, |c| {
         let (protocol, _) = crate::protocol::store::current_parsed(c)?;
-        let today = db::now().date();
-        let Some(current) = protocol.consent_form_in_force(today) else {
+        let Some(current) = form_in_force(&protocol) else {
             let first = protocol.consent_forms.iter().map(|f| f.approved_on.get_ref().as_str()).min();
             return Err(AppError::conflict(
                 "no_consent_form_in_force",

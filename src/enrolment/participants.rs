@@ -393,8 +393,7 @@ impl Participant {
 
     /// The participant as `role` may see them.
     pub fn view(&self, facts: &Facts, protocol: &Protocol, role: Role) -> ParticipantView {
-        let current_form =
-            protocol.consent_form_in_force(db::now().date()).map(|f| f.version.get_ref().as_str());
+        let current_form = super::consent::form_in_force(protocol).map(|f| f.version.get_ref().as_str());
         ParticipantView {
             id: self.id.clone(),
             study_id: self.study_id.clone(),

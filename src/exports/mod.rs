@@ -150,7 +150,7 @@ impl Spec {
             }
         }
         let item_slots = instruments.iter().map(|i| i.items.get_ref().len()).max().unwrap_or(0);
-        let zone = protocol.study.time_zone.get_ref().parse().unwrap_or(chrono_tz::UTC);
+        let zone = protocol.time_zone();
         Ok(Spec {
             protocol,
             options,

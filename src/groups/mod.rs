@@ -313,14 +313,14 @@ pub fn queue_date(protocol: &Protocol, arm_id: &str, allocated_on: NaiveDate) ->
 
 /// Today in the study's time zone.
 pub fn study_today(protocol: &Protocol) -> NaiveDate {
-    let tz: chrono_tz::Tz = protocol.study.time_zone.get_ref().parse().unwrap_or(chrono_tz::UTC);
+    let tz = protocol.time_zone();
     crate::db::now().and_utc().with_timezone(&tz).date_naive()
 }
 
 /// Allocated participants not in a group and not withdrawn whose queue date has come, longest
 /// waiting first. A waitlisted participant appears on the day their wait ends, not before.
 pub fn queue(conn: &mut DbConn, protocol: &Protocol, today: NaiveDate) -> QueryResult<Vec<Waiting>> {
-    let tz: chrono_tz::Tz = protocol.study.time_zone.get_ref().parse().unwrap_or(chrono_tz::UTC);
+    let tz = protocol.time_zone();
     let rows: Vec<(Participant, String, NaiveDateTime)> = participants::table
         .inner_join(allocations::table)
         .left_join(group_members::table)

@@ -271,6 +271,11 @@ impl Default for SafetySettings {
 }
 
 impl Protocol {
+    /// The study's time zone (checked when the protocol was read; UTC if it somehow is not one).
+    pub fn time_zone(&self) -> chrono_tz::Tz {
+        self.study.time_zone.get_ref().parse().unwrap_or(chrono_tz::UTC)
+    }
+
     /// A time point of the schedule by id.
     pub fn timepoint(&self, id: &str) -> Option<&TimePoint> {
         self.assessments.iter().find(|t| *t.id.get_ref() == id)

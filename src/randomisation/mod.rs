@@ -213,8 +213,7 @@ fn check_allowed(
             format!("{sid} does not meet: {}", failed.join(", ")),
         ));
     }
-    let current =
-        protocol.consent_form_in_force(crate::db::now().date()).map(|f| f.version.get_ref().clone());
+    let current = crate::enrolment::consent::form_in_force(protocol).map(|f| f.version.get_ref().clone());
     match participants::latest_consent_version(conn, &participant.id)? {
         None => Err(AppError::conflict("not_consented", format!("{sid} has not consented"))),
         Some(v) if Some(&v) != current.as_ref() => Err(AppError::conflict(

@@ -68,6 +68,25 @@ pub async fn enrolled(app: &TestApp, user: &TestUser, n: usize, consent: bool) -
     id
 }
 
+/// Amends the bundled protocol with consent form 2.0, approved on `approved_on`.
+async fn add_consent_form_v2(
+    app: &TestApp,
+    admin: &TestUser,
+    approved_on: &str,
+    reason: &str,
+) -> reqwest::Response {
+    let amended = format!(
+        "{BUNDLED}\n[[consent_forms]]\nversion = \"2.0\"\napproved_on = \"{approved_on}\"\ntitle = {{ en = \"Consent v2\", es = \"Consentimiento v2\" }}\n"
+    );
+    app.send_as(
+        admin,
+        Method::POST,
+        "/api/v1/protocol/versions",
+        json!({"content": amended, "reason": reason}),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn an_ineligible_screening_names_each_failed_criterion_and_stays_in_the_log() {
     let app = spawn_app().await;
@@ -183,17 +202,7 @@ async fn consent_needs_the_enrolled_name_and_a_new_form_version_asks_for_reconse
         .await;
     assert_eq!(error_of(resp).await.0, "already_consented");
 
-    let amended = format!(
-        "{BUNDLED}\n[[consent_forms]]\nversion = \"2.0\"\napproved_on = \"2026-11-01\"\ntitle = {{ en = \"Consent v2\", es = \"Consentimiento v2\" }}\n"
-    );
-    let resp = app
-        .send_as(
-            &admin,
-            Method::POST,
-            "/api/v1/protocol/versions",
-            json!({"content": amended, "reason": "IRB approved v2"}),
-        )
-        .await;
+    let resp = add_consent_form_v2(&app, &admin, "2026-11-01", "IRB approved v2").await;
     assert_eq!(resp.status(), StatusCode::CREATED);
     let p: Value =
         app.get_as(&admin, &format!("/api/v1/participants/{id}")).await.json().await.expect("json");
@@ -224,17 +233,7 @@ async fn a_consent_form_approved_for_a_later_day_neither_replaces_nor_calls_for_
         .send_as(&admin, Method::POST, &path, json!({"signature_name": "Test Person 6", "language": "en"}))
         .await;
     assert_eq!(resp.status(), StatusCode::CREATED);
-    let amended = format!(
-        "{BUNDLED}\n[[consent_forms]]\nversion = \"2.0\"\napproved_on = \"2999-01-01\"\ntitle = {{ en = \"Consent v2\", es = \"Consentimiento v2\" }}\n"
-    );
-    let resp = app
-        .send_as(
-            &admin,
-            Method::POST,
-            "/api/v1/protocol/versions",
-            json!({"content": amended, "reason": "v2 approved, effective 2999"}),
-        )
-        .await;
+    let resp = add_consent_form_v2(&app, &admin, "2999-01-01", "v2 approved, effective 2999").await;
     assert_eq!(resp.status(), StatusCode::CREATED);
     let p: Value =
         app.get_as(&admin, &format!("/api/v1/participants/{id}")).await.json().await.expect("json");
