@@ -114,7 +114,8 @@ pub struct ReportArgs {
 }
 
 pub fn report(settings: &Settings, args: ReportArgs) -> anyhow::Result<ExitCode> {
-    for written in crate::reports::write_report(settings, &args.out, args.blinded)? {
+    let mut conn = crate::startup::open(settings)?;
+    for written in crate::reports::write_report(&mut conn, &args.out, args.blinded)? {
         println!("wrote {written}");
     }
     Ok(ExitCode::SUCCESS)

@@ -7,16 +7,16 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use serde::Serialize;
 
 use crate::font::{ASCENT, CAP_HEIGHT, font, line_height, text_width, wrap, wrap_limited};
 use crate::render::{Chart, render};
 use crate::style::{AXIS, TEXT, text_top};
 use crate::{ChartError, Rendered};
 
-/// Counts for the CONSORT flow diagram.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Consort {
-    pub title: String,
+/// Counts for the CONSORT flow diagram; the report serialises them as they are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ConsortCounts {
     /// Assessed for eligibility.
     pub assessed: u64,
     /// Excluded before randomisation.
@@ -28,24 +28,28 @@ pub struct Consort {
     pub arms: Vec<ConsortArm>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ConsortArm {
     /// Arm name as it should read after "Allocated to", e.g. "group programme".
-    pub label: String,
+    pub arm: String,
     pub allocated: u64,
+    /// Group arms: attended at least one session. Other arms receive what they were allocated.
     pub received: u64,
     pub not_received: u64,
+    /// Not withdrawn, but the primary time point was missed.
     pub lost_to_follow_up: u64,
+    /// Withdrew.
     pub discontinued: u64,
+    /// Have the primary outcome at baseline and the primary time point.
     pub analysed: u64,
     pub excluded_from_analysis: u64,
 }
 
 /// Draws the CONSORT 2010 flow diagram; the image grows taller with long text and wider with more
 /// than three arms.
-pub fn consort(c: &Consort) -> Result<Rendered, ChartError> {
+pub fn consort(title: &str, c: &ConsortCounts) -> Result<Rendered, ChartError> {
     crate::font::ensure_registered()?;
-    render(&Plan::new(c)?)
+    render(&Plan::new(title, c)?)
 }
 
 const TITLE_SIZE: f64 = 22.0;
@@ -168,7 +172,7 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(c: &Consort) -> Result<Plan, ChartError> {
+    fn new(title: &str, c: &ConsortCounts) -> Result<Plan, ChartError> {
         if c.arms.is_empty() {
             return Err(ChartError::NoData { chart: "CONSORT", reason: "no arms".to_string() });
         }
@@ -177,7 +181,7 @@ impl Plan {
         let (x0, x1) = (LEFT, width - RIGHT);
         let cx = (x0 + x1) / 2;
 
-        let title = wrap_limited(&c.title, width - 40, 2, TITLE_SIZE, true);
+        let title = wrap_limited(title, width - 40, 2, TITLE_SIZE, true);
         let mut y = 16 + title.len() as i32 * line_height(TITLE_SIZE) + 18;
 
         // Enrolment.
@@ -230,7 +234,7 @@ impl Plan {
 
 fn allocation(a: &ConsortArm) -> Vec<Entry> {
     vec![
-        Entry::Head(format!("Allocated to {} ({})", a.label, n(a.allocated))),
+        Entry::Head(format!("Allocated to {} ({})", a.arm, n(a.allocated))),
         Entry::Bullet(format!("Received allocated intervention ({})", n(a.received))),
         Entry::Bullet(format!("Did not receive allocated intervention ({})", n(a.not_received))),
     ]
@@ -354,9 +358,8 @@ mod tests {
     #[test]
     fn boxes_do_not_overlap_and_text_fits_inside() {
         crate::font::ensure_registered().expect("fonts");
-        let arm = |label: &str| ConsortArm { label: label.to_string(), allocated: 60, ..Default::default() };
-        let c = Consort {
-            title: "Flow".into(),
+        let arm = |label: &str| ConsortArm { arm: label.to_string(), allocated: 60, ..Default::default() };
+        let c = ConsortCounts {
             exclusion_reasons: (0..6)
                 .map(|i| (format!("A fairly long reason for exclusion number {i}"), 3))
                 .collect(),
@@ -368,7 +371,7 @@ mod tests {
             ],
             ..Default::default()
         };
-        let plan = Plan::new(&c).expect("plan");
+        let plan = Plan::new("Flow", &c).expect("plan");
         let mut all: Vec<&TextBox> = vec![&plan.assessed, &plan.excluded, &plan.randomised];
         all.extend(plan.rows.iter().flatten());
         for (i, a) in all.iter().enumerate() {

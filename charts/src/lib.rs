@@ -39,7 +39,7 @@ mod style;
 mod trajectory;
 
 pub use bars::{BarSeries, Bars, Target, bars};
-pub use consort::{Consort, ConsortArm, consort};
+pub use consort::{ConsortArm, ConsortCounts, consort};
 pub use lines::{LineSeries, Lines, lines};
 pub use trajectory::{Point, Series, Trajectory, trajectory};
 

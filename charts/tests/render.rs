@@ -1,8 +1,8 @@
 //! Renders every chart through the public API and checks both outputs.
 
 use trialdesk_charts::{
-    BarSeries, Bars, ChartError, Consort, ConsortArm, LineSeries, Lines, Point, Rendered, Series, Target,
-    Trajectory, bars, consort, lines, trajectory,
+    BarSeries, Bars, ChartError, ConsortArm, ConsortCounts, LineSeries, Lines, Point, Rendered, Series,
+    Target, Trajectory, bars, consort, lines, trajectory,
 };
 
 const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
@@ -169,9 +169,10 @@ fn sample_recruitment() -> Lines {
     }
 }
 
-fn sample_consort() -> Consort {
-    Consort {
-        title: "CONSORT 2010 flow diagram".into(),
+const CONSORT_TITLE: &str = "CONSORT 2010 flow diagram";
+
+fn sample_consort() -> ConsortCounts {
+    ConsortCounts {
         assessed: 412,
         excluded: 172,
         exclusion_reasons: vec![
@@ -182,7 +183,7 @@ fn sample_consort() -> Consort {
         randomised: 240,
         arms: vec![
             ConsortArm {
-                label: "group programme".into(),
+                arm: "group programme".into(),
                 allocated: 120,
                 received: 111,
                 not_received: 9,
@@ -192,7 +193,7 @@ fn sample_consort() -> Consort {
                 excluded_from_analysis: 3,
             },
             ConsortArm {
-                label: "usual care".into(),
+                arm: "usual care".into(),
                 allocated: 120,
                 received: 120,
                 not_received: 0,
@@ -235,10 +236,10 @@ fn lines_render_svg_with_title_and_legend_and_a_decodable_png() {
 #[test]
 fn consort_renders_every_box_text_and_a_tall_decodable_png() {
     let c = sample_consort();
-    let r = consort(&c).expect("renders");
+    let r = consort(CONSORT_TITLE, &c).expect("renders");
     assert_valid(
         &r,
-        &c.title,
+        CONSORT_TITLE,
         &[
             "Assessed for eligibility (n=412)",
             "Excluded (n=172)",
@@ -266,7 +267,7 @@ fn text_is_drawn_with_the_bundled_font_without_system_fonts() {
     assert!(r.svg.matches("<text").count() > 10, "SVG has text elements");
     assert!(r.svg.contains("font-family=\"DejaVu Sans, sans-serif\""));
     assert!(ink_in_rows(&r.png, 0, 44) > 200, "title pixels drawn");
-    let r = consort(&sample_consort()).expect("renders");
+    let r = consort(CONSORT_TITLE, &sample_consort()).expect("renders");
     assert!(ink_in_rows(&r.png, 0, 44) > 200, "CONSORT title pixels drawn");
 }
 
@@ -360,13 +361,13 @@ fn long_labels_and_many_groups_render() {
     let mut c = sample_consort();
     c.arms = (0..5)
         .map(|i| ConsortArm {
-            label: format!("arm {i} with a name long enough to wrap over lines"),
+            arm: format!("arm {i} with a name long enough to wrap over lines"),
             ..c.arms[0].clone()
         })
         .collect();
     c.exclusion_reasons =
         (0..8).map(|i| (format!("Reason number {i} for exclusion, described at length"), 3)).collect();
-    let r = consort(&c).expect("renders");
+    let r = consort(CONSORT_TITLE, &c).expect("renders");
     let (w, _) = ihdr_size(&r.png);
     assert!(w > 900, "five arms widen the diagram");
 }
@@ -411,7 +412,7 @@ fn empty_input_gives_a_clear_error() {
         lines(&Lines { series: vec![LineSeries::default()], ..Default::default() }).expect_err("no points");
     assert!(matches!(err, ChartError::NoData { .. }), "{err}");
 
-    let err = consort(&Consort::default()).expect_err("no arms");
+    let err = consort(CONSORT_TITLE, &ConsortCounts::default()).expect_err("no arms");
     assert!(err.to_string().contains("no arms"), "{err}");
 }
 
@@ -439,10 +440,9 @@ fn write_samples_for_review() {
     ];
     many.targets = Some(Target { name: "Site target".into(), values: vec![Some(10.0); 12] });
     let mut five = sample_consort();
-    five.title = "CONSORT flow, five arms with long names".into();
     five.arms = (0..5)
         .map(|i| ConsortArm {
-            label: format!("arm {i} with a name long enough to wrap"),
+            arm: format!("arm {i} with a name long enough to wrap"),
             ..five.arms[0].clone()
         })
         .collect();
@@ -465,7 +465,7 @@ fn write_samples_for_review() {
         reference_line: None,
     };
     let samples: Vec<(&str, Rendered)> = vec![
-        ("consort-five-arms", consort(&five).expect("five arms")),
+        ("consort-five-arms", consort("CONSORT flow, five arms with long names", &five).expect("five arms")),
         ("trajectory-flat", trajectory(&flat).expect("flat")),
         ("trajectory", trajectory(&sample_trajectory()).expect("trajectory")),
         ("trajectory-one-point", trajectory(&one_arm).expect("one point")),
@@ -474,7 +474,7 @@ fn write_samples_for_review() {
         ("enrolment", bars(&sample_enrolment()).expect("enrolment")),
         ("enrolment-sites", bars(&many).expect("sites")),
         ("recruitment", lines(&sample_recruitment()).expect("recruitment")),
-        ("consort", consort(&sample_consort()).expect("consort")),
+        ("consort", consort(CONSORT_TITLE, &sample_consort()).expect("consort")),
     ];
     for (name, r) in samples {
         std::fs::write(dir.join(format!("{name}.svg")), &r.svg).expect("write svg");

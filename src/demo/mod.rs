@@ -226,7 +226,8 @@ pub fn run(settings: &Settings, options: &Options) -> anyhow::Result<ExitCode> {
     let cancelled = wrapup::retire_past_messages(&mut sim.conn)?;
     clock::reset().map_err(|e| anyhow::anyhow!("{e}"))?;
     let out = &options.out;
-    for written in crate::reports::write_report(settings, out, false)? {
+    // The simulation's own connection: the database is prepared already.
+    for written in crate::reports::write_report(&mut sim.conn, out, false)? {
         println!("wrote {written}");
     }
     wrapup::summary(&mut sim, cancelled, started.elapsed(), out)?;

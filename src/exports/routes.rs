@@ -71,19 +71,17 @@ async fn download_export(
     let options =
         ExportOptions { blinded: query.blinded || role == Role::StatisticianBlinded, dates: query.dates };
     let ctx = auth.context();
-    // Who took which data out, and in what form, belongs in the audit trail.
-    let spec = state
-        .run(move |c| {
-            let changes = vec![
-                Change { field: "blinded".into(), old: None, new: Some(options.blinded.into()) },
-                Change { field: "dates".into(), old: None, new: Some(options.dates.into()) },
-            ];
+    // Who took which data out, and in what form, belongs in the audit trail: a write, so through
+    // the writer like every other.
+    state
+        .write(move |c| {
+            let changes = vec![Change::set("blinded", options.blinded), Change::set("dates", options.dates)];
             let event =
                 Event { action: "export", entity: "dataset", entity_id: file.name(), changes, reason: None };
-            audit::record(c, &ctx, event)?;
-            Spec::load(c, options)
+            Ok(audit::record(c, &ctx, event)?)
         })
         .await?;
+    let spec = state.run(move |c| Spec::load(c, options)).await?;
     let (sender, receiver) = mpsc::channel(4);
     let pool = state.pool.clone();
     tokio::task::spawn_blocking(move || {

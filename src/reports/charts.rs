@@ -21,28 +21,8 @@ pub fn draw(report: &Report) -> Vec<Drawn> {
         }
     };
     if let Some(consort) = &report.consort {
-        let chart = c::Consort {
-            title: format!("CONSORT flow: {}", report.study_code),
-            assessed: consort.assessed,
-            excluded: consort.excluded,
-            exclusion_reasons: consort.exclusion_reasons.clone(),
-            randomised: consort.randomised,
-            arms: consort
-                .arms
-                .iter()
-                .map(|a| c::ConsortArm {
-                    label: a.arm.clone(),
-                    allocated: a.allocated,
-                    received: a.received,
-                    not_received: a.not_received,
-                    lost_to_follow_up: a.lost_to_follow_up,
-                    discontinued: a.discontinued,
-                    analysed: a.analysed,
-                    excluded_from_analysis: a.excluded_from_analysis,
-                })
-                .collect(),
-        };
-        add("consort".into(), "Participant flow (CONSORT 2010)".into(), c::consort(&chart));
+        let title = format!("CONSORT flow: {}", report.study_code);
+        add("consort".into(), "Participant flow (CONSORT 2010)".into(), c::consort(&title, consort));
     }
     if let Some(curve) = &report.recruitment {
         let last = curve.cumulative.last().map_or(1, |(w, _)| *w).max(1) as f64;

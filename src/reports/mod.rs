@@ -17,9 +17,8 @@ use trialdesk_analysis::{Options, Summary, table};
 
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::exports::{Cell, ExportOptions, Spec, for_each_page, write::columns};
+use crate::exports::{Cell, ExportOptions, Spec, Variable, for_each_page, write::columns};
 use crate::protocol::ArmKind;
-use crate::settings::Settings;
 
 /// Everything the report shows; serialised as `summary.json`.
 #[derive(Debug, Clone, Serialize)]
@@ -59,14 +58,24 @@ pub struct Retention {
 pub fn build(conn: &mut DbConn, blinded: bool) -> Result<Report, AppError> {
     let spec = Spec::load(conn, ExportOptions { blinded, dates: false })?;
     let protocol = spec.protocol.clone();
-    let variables = spec.long_variables();
+    // Only the columns the analysis reads are kept: the long file's other cells (items, dates,
+    // demographics) would be held for the whole trial at once.
+    let keep = ["participant_id", "arm", "week", "instrument", "total_score", "group_id"];
+    let (kept, variables): (Vec<usize>, Vec<Variable>) = spec
+        .long_variables()
+        .into_iter()
+        .enumerate()
+        .filter(|(_, v)| keep.contains(&v.name.as_str()) || v.name.starts_with("stratum_"))
+        .unzip();
     let mut rows: Vec<Vec<Cell>> = Vec::new();
+    let mut scratch: Vec<Vec<Cell>> = Vec::new();
     // Retention counts each participant's time point once: (arm, week, time point) → (due, done).
     let mut retention: BTreeMap<(String, i64, String), (u64, u64)> = BTreeMap::new();
     let mut has_groups = false;
     for_each_page(conn, &spec, |page| {
         for record in page {
-            spec.long_rows(record, &mut rows);
+            spec.long_rows(record, &mut scratch);
+            rows.extend(scratch.drain(..).map(|row| kept.iter().map(|&i| row[i].clone()).collect()));
             has_groups |= record.group.is_some();
             for point in &spec.points {
                 let visit = record.visits.iter().find(|v| v.timepoint == point.id);
@@ -99,15 +108,11 @@ pub fn build(conn: &mut DbConn, blinded: bool) -> Result<Report, AppError> {
     let covariates: Vec<String> =
         variables.iter().filter(|v| v.name.starts_with("stratum_")).map(|v| v.name.clone()).collect();
     let mut notes = Vec::new();
-    let keep = ["participant_id", "arm", "week", "instrument", "total_score", "group_id"];
     let outcomes = if rows.is_empty() {
         notes.push("No participant has been randomised yet.".to_string());
         None
     } else {
-        let page: table::Page = columns(&variables, &rows)
-            .into_iter()
-            .filter(|(name, _)| keep.contains(&name.as_str()) || covariates.contains(name))
-            .collect();
+        let page: table::Page = columns(&variables, &rows);
         let options = Options {
             baseline_week: 0,
             primary_week,
@@ -217,9 +222,8 @@ pub fn write_files(report: &Report, dir: &Path) -> anyhow::Result<Vec<String>> {
     Ok(written)
 }
 
-/// The report of the configured database, written to `dir` (and a blinded one when asked).
-pub fn write_report(settings: &Settings, dir: &Path, blinded: bool) -> anyhow::Result<Vec<String>> {
-    let mut conn = crate::startup::open(settings)?;
-    let report = build(&mut conn, blinded).map_err(|e| anyhow::anyhow!("building the report: {e}"))?;
+/// The report of the trial in `conn`, written to `dir` (blinded when asked).
+pub fn write_report(conn: &mut DbConn, dir: &Path, blinded: bool) -> anyhow::Result<Vec<String>> {
+    let report = build(conn, blinded).map_err(|e| anyhow::anyhow!("building the report: {e}"))?;
     write_files(&report, dir)
 }

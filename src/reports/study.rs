@@ -15,6 +15,7 @@ use crate::db::schema::{
 use crate::error::AppError;
 use crate::exports::records::GroupCodes;
 use crate::protocol::Protocol;
+pub use trialdesk_charts::{ConsortArm, ConsortCounts};
 
 /// How an arm is named in this report: its code when blinded, its label otherwise.
 pub fn arm_name(protocol: &Protocol, arm_id: &str, blinded: bool) -> String {
@@ -24,31 +25,6 @@ pub fn arm_name(protocol: &Protocol, arm_id: &str, blinded: bool) -> String {
         Some(a) => a.label.clone(),
         None => arm_id.to_string(),
     }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ConsortCounts {
-    pub assessed: u64,
-    pub excluded: u64,
-    pub exclusion_reasons: Vec<(String, u64)>,
-    pub randomised: u64,
-    pub arms: Vec<ConsortArm>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ConsortArm {
-    pub arm: String,
-    pub allocated: u64,
-    /// Group arms: attended at least one session. Other arms receive what they were allocated.
-    pub received: u64,
-    pub not_received: u64,
-    /// Not withdrawn, but the primary time point was missed.
-    pub lost_to_follow_up: u64,
-    /// Withdrew.
-    pub discontinued: u64,
-    /// Have the primary outcome at baseline and the primary time point.
-    pub analysed: u64,
-    pub excluded_from_analysis: u64,
 }
 
 /// The CONSORT flow. `analysed` comes from the outcome analysis (participants in the primary
