@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::audit::{self, Actor, Context};
 use crate::auth::{self, Role, tokens, users};
-use crate::db::{self, Backend};
+use crate::db;
 use crate::protocol::{self, store};
 use crate::randomisation;
 use crate::settings::Settings;
@@ -253,8 +253,9 @@ async fn serve(mut settings: Settings, bind: Option<String>) -> anyhow::Result<E
     Ok(ExitCode::SUCCESS)
 }
 
-/// `trialdesk migrate`: applies pending migrations, then (on PostgreSQL, which `serve` never
-/// migrates itself) installs the initial protocol.
+/// `trialdesk migrate`: applies pending migrations and nothing else. The protocol goes in when
+/// the database is first opened (`serve`, `demo` or any command), so that `demo` can still date
+/// it at the start of its simulated trial.
 fn migrate(settings: &Settings) -> anyhow::Result<ExitCode> {
     let mut conn = db::connect(&settings.database_url)
         .with_context(|| format!("connecting to {}", settings.database_url))?;
@@ -263,9 +264,6 @@ fn migrate(settings: &Settings) -> anyhow::Result<ExitCode> {
         println!("{}: no pending migrations", settings.database_url);
     } else {
         println!("{}: applied {}", settings.database_url, applied.join(", "));
-    }
-    if settings.database_url.backend() == Backend::Postgres {
-        startup::prepare_database(&mut conn, settings)?;
     }
     Ok(ExitCode::SUCCESS)
 }

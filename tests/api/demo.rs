@@ -92,3 +92,21 @@ fn the_demo_fills_an_empty_database_through_the_service_layer_and_refuses_a_seco
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already holds"), "{again:?}");
 }
+
+/// The way a PostgreSQL user starts: `migrate`, then `demo`. `migrate` must leave the protocol
+/// (and its audit entry) to the first opening, or the demo could not date it in the past.
+#[test]
+fn the_demo_runs_on_a_database_prepared_with_the_migrate_command() {
+    let db = TestDb::empty();
+    let migrated = Command::new(env!("CARGO_BIN_EXE_trialdesk"))
+        .arg("migrate")
+        .env("TRIALDESK_DATABASE_URL", &db.url)
+        .env("TRIALDESK_SECRET_KEY_FILE", db.dir.path().join("key"))
+        .env_remove("RUST_LOG")
+        .current_dir(db.dir.path())
+        .output()
+        .expect("run trialdesk migrate");
+    assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
+    let out = demo(&db);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
