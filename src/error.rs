@@ -1,7 +1,8 @@
 //! The error policy, in one place.
 //!
-//! - Model code returns `diesel::QueryResult` or its own typed errors; handlers return
-//!   `Result<_, AppError>`.
+//! - Services return `ServiceError` (`service_error.rs`), which knows nothing of HTTP; handlers,
+//!   pages and extractors return `Result<_, AppError>`, and `From<ServiceError>` below is the one
+//!   mapping from a service's refusal to a status code.
 //! - Every error leaves as `{"error": {"code", "message", "field"}}`. `message` is written for the
 //!   user; the detail of an internal error goes to the log only, once, with the request id, and
 //!   never contains answers, names or contact details (we log error kinds, not values).
@@ -12,6 +13,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+
+use crate::service_error::ServiceError;
 
 /// An error a handler can return; converts to the JSON error body with the right status.
 #[derive(Debug, thiserror::Error)]
@@ -135,16 +138,24 @@ impl ResponseError for AppError {
     }
 }
 
+impl From<ServiceError> for AppError {
+    /// The one place a service's refusal becomes an HTTP error: each kind keeps its code and status.
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound(what) => Self::NotFound(what),
+            ServiceError::Conflict { code, message } => Self::Conflict { code, message },
+            ServiceError::Validation { field, message } => Self::Validation { field, message },
+            ServiceError::Forbidden { code, message } => Self::Forbidden { code, message },
+            ServiceError::TooManyRequests { retry_after_secs } => Self::TooManyRequests { retry_after_secs },
+            ServiceError::Unavailable => Self::Unavailable,
+            ServiceError::Internal(source) => Self::Internal(source),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
-        match e {
-            Error::NotFound => Self::NotFound("record".into()),
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                Self::conflict("already_exists", "a record with these values already exists")
-            }
-            other => Self::Internal(other.into()),
-        }
+        ServiceError::from(e).into()
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::db::DatabaseUrl;
@@ -60,7 +60,7 @@ pub struct Settings {
     pub pool_size: u32,
     pub json_logs: bool,
     /// Outgoing mail; `None` (no `smtp_host`) keeps messages queued and unsent.
-    pub mail: Option<crate::outbox::worker::MailSettings>,
+    pub mail: Option<crate::jobs::mail::MailSettings>,
     /// The server's address as participants and staff reach it: the base of links in messages.
     pub public_url: String,
     /// A folder of the study's own instrument files, added to the bundled ones.
@@ -117,9 +117,9 @@ impl Settings {
             k => k.map(SecretString::from),
         };
         let tls = match raw.smtp_tls.as_str() {
-            "none" => crate::outbox::worker::Tls::None,
-            "starttls" => crate::outbox::worker::Tls::StartTls,
-            "tls" => crate::outbox::worker::Tls::Wrapper,
+            "none" => crate::jobs::mail::Tls::None,
+            "starttls" => crate::jobs::mail::Tls::StartTls,
+            "tls" => crate::jobs::mail::Tls::Wrapper,
             other => anyhow::bail!("smtp_tls must be none, starttls or tls, not `{other}`"),
         };
         if raw.outbox_max_attempts < 1 || raw.outbox_poll_ms == 0 || raw.outbox_retry_ms < 1 {
@@ -132,7 +132,7 @@ impl Settings {
         if raw.scheduler_poll_ms == 0 {
             anyhow::bail!("scheduler_poll_ms must be positive");
         }
-        let mail = raw.smtp_host.map(|host| crate::outbox::worker::MailSettings {
+        let mail = raw.smtp_host.map(|host| crate::jobs::mail::MailSettings {
             host,
             port: raw.smtp_port,
             tls,
@@ -208,9 +208,4 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     let mut file = options.open(path)?;
     file.write_all(contents.as_bytes())?;
     file.write_all(b"\n")
-}
-
-/// The session-signing key derived from the secret.
-pub fn cookie_key(secret: &SecretString) -> actix_web::cookie::Key {
-    actix_web::cookie::Key::derive_from(secret.expose_secret().as_bytes())
 }

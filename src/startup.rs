@@ -12,6 +12,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context as _;
+use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -24,7 +25,7 @@ use crate::db::{self, Backend, DbConn};
 use crate::error::AppError;
 use crate::protocol::{self, store};
 use crate::randomisation::StudyKey;
-use crate::settings::{self, Settings};
+use crate::settings::Settings;
 use crate::state::AppState;
 use crate::telemetry::RequestSpan;
 
@@ -52,7 +53,7 @@ impl Application {
         })
         .await??;
         let secret = settings.secret_key(true)?;
-        let key = settings::cookie_key(&secret);
+        let key = actix_web::cookie::Key::derive_from(secret.expose_secret().as_bytes());
         let listener =
             TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -74,9 +75,9 @@ impl Application {
             study_key: StudyKey::derive(&secret),
             public_url: settings.public_url.clone(),
         });
-        crate::scheduler::spawn(state.pool.clone(), settings.scheduler_poll);
+        crate::jobs::scheduler::spawn(state.pool.clone(), settings.scheduler_poll);
         if let Some(mail) = settings.mail.clone() {
-            crate::outbox::worker::spawn(state.pool.clone(), mail);
+            crate::jobs::mail::spawn(state.pool.clone(), mail);
         } else {
             tracing::warn!("no smtp_host configured: messages stay queued in the outbox, unsent");
         }
@@ -109,7 +110,7 @@ impl Application {
                         .config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")),
                 )
                 .configure(crate::web::routes)
-                .configure(crate::survey::routes)
+                .configure(crate::survey::pages::routes)
                 .default_service(web::to(not_found))
                 .wrap(sessions)
                 .wrap(from_fn(security_headers))

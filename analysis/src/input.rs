@@ -8,43 +8,11 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
+use crate::columns::{ARM, Covariate, GROUP, INSTRUMENT, PARTICIPANT, SCORE, Source, WEEK};
 use crate::error::AnalysisError;
-pub use crate::long::LongData;
+use crate::long::LongData;
 
-pub const PARTICIPANT: &str = "participant_id";
-pub const ARM: &str = "arm";
-pub const WEEK: &str = "week";
-pub const INSTRUMENT: &str = "instrument";
-pub const SCORE: &str = "total_score";
-pub const GROUP: &str = "group_id";
 const REQUIRED: [&str; 5] = [PARTICIPANT, ARM, WEEK, INSTRUMENT, SCORE];
-
-/// Where rows came from, to say where a bad one is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    /// Line numbers count the header as line 1.
-    Csv,
-    Parquet,
-    /// Built in memory (the server's own export).
-    Frame,
-}
-
-impl Source {
-    pub(crate) fn locate(self, row: u64) -> String {
-        match self {
-            Source::Csv => format!("row {} (line {})", row + 1, row + 2),
-            Source::Parquet | Source::Frame => format!("row {}", row + 1),
-        }
-    }
-}
-
-/// A covariate column and how it enters a model.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Covariate {
-    pub name: String,
-    /// Text columns are categorical, with treatment contrasts against their first level.
-    pub categorical: bool,
-}
 
 /// Reads a `.parquet` file, or CSV otherwise. With `numeric`, the CSV reader parses `week`,
 /// `total_score` and the `numeric` columns itself, which is fast but names no row when a value is

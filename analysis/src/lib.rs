@@ -8,6 +8,7 @@
 
 mod ancova;
 mod coded;
+pub mod columns;
 mod describe;
 mod design;
 pub mod error;
@@ -22,15 +23,16 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+pub use columns::{Covariate, Source};
 pub use describe::mean_ci;
 pub use error::AnalysisError;
-pub use input::{Covariate, LongData, Source};
+pub use long::LongData;
 pub use summary::*;
 
 use rayon::prelude::*;
 
+use crate::columns::WEEK;
 use crate::design::ModelRows;
-use crate::input::WEEK;
 
 /// Wall time of each part of an analysis, for benchmarks.
 #[derive(Debug, Default, Clone, Copy)]

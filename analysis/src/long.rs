@@ -4,8 +4,8 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::coded::{Coded, Values};
+use crate::columns::{ARM, Covariate, GROUP, INSTRUMENT, PARTICIPANT, SCORE, Source, WEEK};
 use crate::error::AnalysisError;
-use crate::input::{ARM, Covariate, GROUP, INSTRUMENT, PARTICIPANT, SCORE, Source, WEEK};
 
 /// The rows of a checked file or frame, in input order, with every text column coded.
 #[derive(Debug, Clone)]

@@ -5,8 +5,10 @@ use std::io::Write;
 
 use polars::prelude::*;
 
+use crate::columns::Source;
 use crate::error::AnalysisError;
-use crate::input::{self, LongData, Source};
+use crate::input;
+use crate::long::LongData;
 
 /// One column's values on a page.
 #[derive(Debug, Clone)]

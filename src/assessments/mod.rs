@@ -9,6 +9,7 @@
 //! Responses and scoring live in `responses`; the background pass that opens windows and marks
 //! missed assessments is `sweep`.
 
+pub mod pages;
 pub mod responses;
 pub mod routes;
 
@@ -18,9 +19,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::audit::{self, Actor, Change, Context, Event};
+use crate::calendar::local_to_utc;
 use crate::db::schema::{assessments, participants};
 use crate::db::{self, DbConn};
-use crate::groups::calendar::local_to_utc;
 use crate::outbox::{self, Kind, Recipient};
 use crate::protocol::{Anchor, Protocol, TimePoint};
 
@@ -228,7 +229,7 @@ pub struct Sweep {
 
 /// Opens windows that have opened and marks as missed those that closed unfinished, as of `now`.
 /// Runs in the background every minute (and from tests, with any `now`). Each change is audited.
-pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> Result<Sweep, crate::error::AppError> {
+pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> Result<Sweep, crate::service_error::ServiceError> {
     db::write_tx(conn, |c| {
         let (protocol, _) = crate::protocol::store::current_parsed(c)?;
         let ctx = Context { actor: Actor::system(), request_id: None };
@@ -357,7 +358,7 @@ pub fn list(
     if let Some(pid) = participant {
         q = q.filter(assessments::participant_id.eq(pid.to_owned()));
     }
-    let today = crate::groups::study_today(protocol).format("%Y-%m-%d").to_string();
+    let today = protocol.today().format("%Y-%m-%d").to_string();
     let rows: Vec<(Assessment, String)> = q.load(conn)?;
     Ok(rows
         .into_iter()
@@ -371,7 +372,7 @@ pub fn list(
 
 /// The overview's figures: assessments open, open past their target date, and missed.
 pub fn counts(conn: &mut DbConn, protocol: &Protocol) -> QueryResult<(i64, i64, i64)> {
-    let today = crate::groups::study_today(protocol).format("%Y-%m-%d").to_string();
+    let today = protocol.today().format("%Y-%m-%d").to_string();
     let open = assessments::table.filter(assessments::status.eq("open"));
     Ok((
         open.count().get_result(conn)?,

@@ -12,11 +12,11 @@ use super::Assessment;
 use crate::audit::{self, Change, Context, Event};
 use crate::db::schema::{assessments, responses, scores};
 use crate::db::{self, DbConn};
-use crate::error::AppError;
 use crate::instruments::scoring::{self, Answers};
 use crate::instruments::{Instrument, Library, Severity};
 use crate::protocol::Protocol;
 use crate::safety;
+use crate::service_error::ServiceError;
 
 /// A stored score.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
@@ -49,28 +49,27 @@ pub fn scores_of(conn: &mut DbConn, assessment_id: &str) -> QueryResult<Vec<Stor
 }
 
 /// The instruments of an assessment, from the library.
-pub fn instruments_of(library: &Library, a: &Assessment) -> Result<Vec<Arc<Instrument>>, AppError> {
+pub fn instruments_of(library: &Library, a: &Assessment) -> Result<Vec<Arc<Instrument>>, ServiceError> {
     a.instrument_ids()
         .into_iter()
         .map(|id| {
-            library
-                .get(id)
-                .cloned()
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("instrument {id} is not in the library")))
+            library.get(id).cloned().ok_or_else(|| {
+                ServiceError::Internal(anyhow::anyhow!("instrument {id} is not in the library"))
+            })
         })
         .collect()
 }
 
-fn check_answer(inst: &Instrument, item: &str, value: Option<i32>, field: &str) -> Result<(), AppError> {
+fn check_answer(inst: &Instrument, item: &str, value: Option<i32>, field: &str) -> Result<(), ServiceError> {
     let it = inst
         .item(item)
-        .ok_or_else(|| AppError::validation(field, format!("{} has no item `{item}`", inst.id())))?;
+        .ok_or_else(|| ServiceError::validation(field, format!("{} has no item `{item}`", inst.id())))?;
     if let Some(v) = value
         && !inst.options_of(it).iter().any(|o| *o.value.get_ref() == v)
     {
         let allowed: Vec<String> =
             inst.options_of(it).iter().map(|o| o.value.get_ref().to_string()).collect();
-        return Err(AppError::validation(
+        return Err(ServiceError::validation(
             field,
             format!("{v} is not an answer to {item}; allowed: {}", allowed.join(", ")),
         ));
@@ -102,21 +101,21 @@ pub fn save_answer(
     assessment_id: &str,
     participant_id: &str,
     answer: &Answer,
-) -> Result<Saved, AppError> {
+) -> Result<Saved, ServiceError> {
     let (instrument, item, value) = (answer.instrument.as_str(), answer.item.as_str(), answer.value);
     db::write_tx(conn, |c| {
         let a = answerable(c, assessment_id, participant_id)?;
         let inst = instruments_of(library, &a)?
             .into_iter()
             .find(|i| i.id() == instrument)
-            .ok_or_else(|| AppError::validation("instrument", "not part of this assessment"))?;
+            .ok_or_else(|| ServiceError::validation("instrument", "not part of this assessment"))?;
         check_answer(&inst, item, value, "answer")?;
         put(c, &a.id, answer)?;
         let mut saved = Saved::default();
         let (protocol, _) = crate::protocol::store::current_parsed(c)?;
         for rule in inst.alerts.iter().filter(|r| *r.severity.get_ref() == Severity::Urgent) {
             if scoring::item_rule_holds(rule, item, value) {
-                safety::raise(c, ctx, &protocol, &a, instrument, rule)?;
+                safety::raise(c, ctx, &protocol, answered(&a), instrument, rule)?;
                 saved.show_crisis_resources |= rule.crisis_resources;
             }
         }
@@ -146,12 +145,12 @@ fn put(c: &mut DbConn, assessment_id: &str, answer: &Answer) -> QueryResult<()> 
 }
 
 /// The assessment, if this participant may still answer it now.
-fn answerable(c: &mut DbConn, assessment_id: &str, participant_id: &str) -> Result<Assessment, AppError> {
+fn answerable(c: &mut DbConn, assessment_id: &str, participant_id: &str) -> Result<Assessment, ServiceError> {
     let a = super::find(c, assessment_id)?
         .filter(|a| a.participant_id == participant_id)
-        .ok_or_else(|| AppError::NotFound("questionnaire".into()))?;
+        .ok_or_else(|| ServiceError::NotFound("questionnaire".into()))?;
     if !a.is_answerable(db::now()) {
-        return Err(AppError::conflict("not_open", "this questionnaire is no longer open"));
+        return Err(ServiceError::conflict("not_open", "this questionnaire is no longer open"));
     }
     Ok(a)
 }
@@ -197,7 +196,7 @@ fn score_and_alert(
     inst: &Instrument,
     given: &Answers,
     rescore: bool,
-) -> Result<(scoring::Score, bool), AppError> {
+) -> Result<(scoring::Score, bool), ServiceError> {
     let s = scoring::score(inst, given);
     if rescore {
         diesel::delete(
@@ -219,7 +218,7 @@ fn score_and_alert(
     let baseline = baseline_total(c, protocol, a, inst.id())?;
     let mut crisis = false;
     for rule in scoring::triggered(inst, given, &s, baseline) {
-        safety::raise(c, ctx, protocol, a, inst.id(), rule)?;
+        safety::raise(c, ctx, protocol, answered(a), inst.id(), rule)?;
         crisis |= rule.crisis_resources;
     }
     Ok((s, crisis))
@@ -232,16 +231,16 @@ pub fn submit(
     library: &Library,
     assessment_id: &str,
     participant_id: &str,
-) -> Result<Submitted, AppError> {
+) -> Result<Submitted, ServiceError> {
     db::write_tx(conn, |c| {
         let a = super::find(c, assessment_id)?
             .filter(|a| a.participant_id == participant_id)
-            .ok_or_else(|| AppError::NotFound("questionnaire".into()))?;
+            .ok_or_else(|| ServiceError::NotFound("questionnaire".into()))?;
         if a.status == "completed" {
             return Ok(Submitted::Already);
         }
         if !a.is_answerable(db::now()) {
-            return Err(AppError::conflict("not_open", "this questionnaire is no longer open"));
+            return Err(ServiceError::conflict("not_open", "this questionnaire is no longer open"));
         }
         let (protocol, _) = crate::protocol::store::current_parsed(c)?;
         let given = answers(c, &a.id)?;
@@ -288,12 +287,12 @@ pub fn correct(
     assessment_id: &str,
     answer: &Answer,
     reason: &str,
-) -> Result<StoredScore, AppError> {
+) -> Result<StoredScore, ServiceError> {
     let (instrument, item, value) = (answer.instrument.as_str(), answer.item.as_str(), answer.value);
     db::write_tx(conn, |c| {
-        let a = super::find(c, assessment_id)?.ok_or_else(|| AppError::NotFound("assessment".into()))?;
+        let a = super::find(c, assessment_id)?.ok_or_else(|| ServiceError::NotFound("assessment".into()))?;
         if a.status != "completed" {
-            return Err(AppError::conflict(
+            return Err(ServiceError::conflict(
                 "not_completed",
                 "only a submitted assessment is corrected; the participant can still change their answers",
             ));
@@ -301,7 +300,7 @@ pub fn correct(
         let inst = instruments_of(library, &a)?
             .into_iter()
             .find(|i| i.id() == instrument)
-            .ok_or_else(|| AppError::validation("instrument", "not part of this assessment"))?;
+            .ok_or_else(|| ServiceError::validation("instrument", "not part of this assessment"))?;
         check_answer(&inst, item, value, "item")?;
         let mut given = answers(c, &a.id)?.remove(instrument).unwrap_or_default();
         let old = given.get(item).copied().flatten();
@@ -330,4 +329,9 @@ pub fn correct(
             .find(|s| s.instrument == instrument)
             .unwrap_or_else(|| unreachable!("just stored")))
     })
+}
+
+/// The assessment as the safety capability names it.
+fn answered(a: &Assessment) -> safety::Answered<'_> {
+    safety::Answered { participant_id: &a.participant_id, assessment_id: &a.id }
 }

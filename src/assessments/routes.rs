@@ -160,7 +160,9 @@ async fn correct_answer(
     let answer = responses::Answer { instrument: body.instrument, item: body.item, value: body.value };
     Ok(web::Json(
         state
-            .write(move |c| responses::correct(c, &ctx, crate::instruments::library(), &id, &answer, &reason))
+            .write(move |c| {
+                Ok(responses::correct(c, &ctx, crate::instruments::library(), &id, &answer, &reason)?)
+            })
             .await?,
     ))
 }
@@ -213,7 +215,7 @@ async fn create_link(
         .write(move |c| {
             let p = participants::find_or_404(c, &id)?;
             let (protocol, _) = store::current_parsed(c)?;
-            links::create(c, &ctx, &p, *protocol.surveys.link_valid_days.get_ref())
+            Ok(links::create(c, &ctx, &p, *protocol.surveys.link_valid_days.get_ref())?)
         })
         .await?;
     let url = format!("{}/s/{token}", state.public_url);
@@ -242,5 +244,5 @@ async fn revoke_link(
     auth.require(Permission::ManageAssessments)?;
     let reason = required_reason(&body.parse()?.reason)?;
     let (ctx, id) = (auth.context(), path.into_inner());
-    Ok(web::Json(state.write(move |c| links::revoke(c, &ctx, &id, &reason)).await?))
+    Ok(web::Json(state.write(move |c| Ok(links::revoke(c, &ctx, &id, &reason)?)).await?))
 }

@@ -81,11 +81,6 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
 }
 
-/// `hash_password` on the blocking pool: Argon2 must not stall the async executor.
-pub async fn hash_password_off_thread(password: String) -> Result<String, crate::error::AppError> {
-    Ok(actix_web::web::block(move || hash_password(&password)).await??)
-}
-
 /// Checks a password against a stored Argon2 hash in constant time.
 pub fn verify_password(password: &str, hash: &str) -> bool {
     Argon2::default().verify_password(password.as_bytes(), hash).is_ok()

@@ -133,7 +133,7 @@ async fn login(
 async fn logout(state: web::Data<AppState>, auth: Auth, session: Session) -> Result<HttpResponse, AppError> {
     auth.require(Permission::OwnAccount)?;
     let (ctx, id) = (auth.context(), auth.user.id.clone());
-    state.write(move |c| users::end_sessions(c, &ctx, &id)).await?;
+    state.write(move |c| Ok(users::end_sessions(c, &ctx, &id)?)).await?;
     session.purge();
     Ok(HttpResponse::NoContent().finish())
 }
@@ -197,9 +197,9 @@ pub async fn change_own_password(
     if !web::block(move || super::verify_password(&current, &stored)).await? {
         return Err(AppError::validation("current_password", "is wrong"));
     }
-    let hash = super::hash_password_off_thread(new).await?;
+    let hash = hash_password_off_thread(new).await?;
     let (ctx, id) = (auth.context(), auth.user.id.clone());
-    state.write(move |c| users::set_password(c, &ctx, &id, hash, false, "changed by the user")).await
+    state.write(move |c| Ok(users::set_password(c, &ctx, &id, hash, false, "changed by the user")?)).await
 }
 
 /// One's own API tokens (the secrets are never shown again).
@@ -248,7 +248,7 @@ async fn create_token(
     }
     let (ctx, id) = (auth.context(), auth.user.id.clone());
     let (token, token_secret) =
-        state.write(move |c| tokens::create(c, &ctx, &id, &name, body.valid_days)).await?;
+        state.write(move |c| Ok(tokens::create(c, &ctx, &id, &name, body.valid_days)?)).await?;
     Ok(HttpResponse::Created().json(CreatedToken { token, token_secret }))
 }
 
@@ -263,7 +263,7 @@ async fn revoke_token(
 ) -> Result<web::Json<ApiToken>, AppError> {
     auth.require(Permission::OwnAccount)?;
     let (ctx, owner, id) = (auth.context(), auth.user.id.clone(), path.into_inner());
-    Ok(web::Json(state.write(move |c| tokens::revoke(c, &ctx, &id, Some(&owner))).await?))
+    Ok(web::Json(state.write(move |c| Ok(tokens::revoke(c, &ctx, &id, Some(&owner))?)).await?))
 }
 
 /// Every staff account.
@@ -310,9 +310,9 @@ async fn create_user(
         return Err(AppError::validation("display_name", "must be 1 to 200 characters"));
     }
     let password = super::one_time_password()?;
-    let hash = super::hash_password_off_thread(password.clone()).await?;
+    let hash = hash_password_off_thread(password.clone()).await?;
     let ctx = auth.context();
-    let user = state.write(move |c| users::create(c, &ctx, &email, &name, body.role, hash)).await?;
+    let user = state.write(move |c| Ok(users::create(c, &ctx, &email, &name, body.role, hash)?)).await?;
     Ok(HttpResponse::Created().json(CreatedUser { user: user.view(), one_time_password: password }))
 }
 
@@ -365,7 +365,7 @@ async fn update_user(
         display_name: body.display_name.map(|n| n.trim().to_owned()),
     };
     let (ctx, id) = (auth.context(), path.into_inner());
-    let user = state.write(move |c| users::update(c, &ctx, &id, &update, &reason)).await?;
+    let user = state.write(move |c| Ok(users::update(c, &ctx, &id, &update, &reason)?)).await?;
     Ok(web::Json(user.view()))
 }
 
@@ -389,9 +389,9 @@ async fn reset_password(
     auth.require(Permission::ManageUsers)?;
     let reason = required_reason(&body.parse()?.reason)?;
     let password = super::one_time_password()?;
-    let hash = super::hash_password_off_thread(password.clone()).await?;
+    let hash = hash_password_off_thread(password.clone()).await?;
     let (ctx, id) = (auth.context(), path.into_inner());
-    let user = state.write(move |c| users::set_password(c, &ctx, &id, hash, true, &reason)).await?;
+    let user = state.write(move |c| Ok(users::set_password(c, &ctx, &id, hash, true, &reason)?)).await?;
     Ok(web::Json(CreatedUser { user: user.view(), one_time_password: password }))
 }
 
@@ -405,4 +405,9 @@ pub fn required_reason(raw: &str) -> Result<String, AppError> {
         ));
     }
     Ok(reason.to_owned())
+}
+
+/// `hash_password` on the blocking pool: Argon2 must not stall the async executor.
+async fn hash_password_off_thread(password: String) -> Result<String, AppError> {
+    Ok(web::block(move || super::hash_password(&password)).await??)
 }

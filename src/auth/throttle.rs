@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::error::AppError;
+use crate::service_error::ServiceError;
 
 /// Keyed rate limiters for sign-in attempts.
 pub struct LoginThrottle {
@@ -33,7 +33,7 @@ impl LoginThrottle {
     }
 
     /// Counts one attempt; refuses it with 429 and a Retry-After when over either limit.
-    pub fn check(&self, email: &str, address: Option<IpAddr>) -> Result<(), AppError> {
+    pub fn check(&self, email: &str, address: Option<IpAddr>) -> Result<(), ServiceError> {
         if self.checks.fetch_add(1, Ordering::Relaxed) % SHRINK_EVERY == SHRINK_EVERY - 1 {
             self.shrink();
         }
@@ -44,7 +44,7 @@ impl LoginThrottle {
         }
         match refused {
             None => Ok(()),
-            Some(not_until) => Err(AppError::TooManyRequests {
+            Some(not_until) => Err(ServiceError::TooManyRequests {
                 retry_after_secs: not_until.wait_time_from(now).as_secs().max(1),
             }),
         }
@@ -67,7 +67,7 @@ mod tests {
         for _ in 0..5 {
             assert!(t.check("a@example.org", None).is_ok());
         }
-        assert!(matches!(t.check("a@example.org", None), Err(AppError::TooManyRequests { .. })));
+        assert!(matches!(t.check("a@example.org", None), Err(ServiceError::TooManyRequests { .. })));
         assert!(t.check("b@example.org", None).is_ok());
     }
 }

@@ -8,7 +8,7 @@ use super::users::User;
 use crate::audit::{self, Change, Context, Event};
 use crate::db::schema::{api_tokens, users};
 use crate::db::{self, DbConn};
-use crate::error::AppError;
+use crate::service_error::ServiceError;
 
 /// Every token starts with this, so leaked ones are easy to find in logs and repositories.
 pub const PREFIX: &str = "td_";
@@ -35,7 +35,7 @@ pub fn create(
     user_id: &str,
     name: &str,
     valid_days: Option<i64>,
-) -> Result<(ApiToken, String), AppError> {
+) -> Result<(ApiToken, String), ServiceError> {
     let secret = format!("{PREFIX}{}", super::random_hex(32)?);
     let now = db::now();
     let token = ApiToken {
@@ -81,7 +81,12 @@ pub fn list(conn: &mut DbConn, user_id: Option<&str>) -> QueryResult<Vec<ApiToke
 }
 
 /// Revokes a token; `owner` limits it to that user's tokens (the CLI passes `None`).
-pub fn revoke(conn: &mut DbConn, ctx: &Context, id: &str, owner: Option<&str>) -> Result<ApiToken, AppError> {
+pub fn revoke(
+    conn: &mut DbConn,
+    ctx: &Context,
+    id: &str,
+    owner: Option<&str>,
+) -> Result<ApiToken, ServiceError> {
     db::write_tx(conn, |c| {
         let mut token: ApiToken = api_tokens::table
             .find(id)
@@ -89,7 +94,7 @@ pub fn revoke(conn: &mut DbConn, ctx: &Context, id: &str, owner: Option<&str>) -
             .first(c)
             .optional()?
             .filter(|t| owner.is_none_or(|o| o == t.user_id))
-            .ok_or_else(|| AppError::NotFound("token".into()))?;
+            .ok_or_else(|| ServiceError::NotFound("token".into()))?;
         if token.revoked_at.is_some() {
             return Ok(token);
         }

@@ -8,7 +8,7 @@ use super::Role;
 use crate::audit::{self, Change, Context, Event};
 use crate::db::schema::users;
 use crate::db::{self, DbConn};
-use crate::error::AppError;
+use crate::service_error::ServiceError;
 
 /// A stored staff account.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -61,7 +61,7 @@ impl User {
 }
 
 /// An e-mail address, lower-cased and trimmed, with a plausible shape.
-pub fn parse_email(raw: &str) -> Result<String, AppError> {
+pub fn parse_email(raw: &str) -> Result<String, ServiceError> {
     let email = raw.trim().to_lowercase();
     let valid = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
@@ -71,7 +71,7 @@ pub fn parse_email(raw: &str) -> Result<String, AppError> {
     if valid {
         Ok(email)
     } else {
-        Err(AppError::validation("email", "must be an e-mail address like name@example.org"))
+        Err(ServiceError::validation("email", "must be an e-mail address like name@example.org"))
     }
 }
 
@@ -103,7 +103,7 @@ pub fn create(
     display_name: &str,
     role: Role,
     password_hash: String,
-) -> Result<User, AppError> {
+) -> Result<User, ServiceError> {
     let now = db::now();
     let user = User {
         id: uuid::Uuid::now_v7().to_string(),
@@ -119,7 +119,7 @@ pub fn create(
     };
     db::write_tx(conn, |c| {
         if find_by_email(c, email)?.is_some() {
-            return Err(AppError::conflict("email_taken", "an account with this e-mail already exists"));
+            return Err(ServiceError::conflict("email_taken", "an account with this e-mail already exists"));
         }
         diesel::insert_into(users::table).values(&user).execute(c)?;
         audit::append(
@@ -157,9 +157,9 @@ pub fn update(
     id: &str,
     update: &Update,
     reason: &str,
-) -> Result<User, AppError> {
+) -> Result<User, ServiceError> {
     db::write_tx(conn, |c| {
-        let old = find(c, id)?.ok_or_else(|| AppError::NotFound("user".into()))?;
+        let old = find(c, id)?.ok_or_else(|| ServiceError::NotFound("user".into()))?;
         let mut new = old.clone();
         let mut changes = Vec::new();
         if let Some(role) = update.role.filter(|r| *r != old.role()) {
@@ -178,7 +178,7 @@ pub fn update(
             return Ok(old);
         }
         if ctx.actor.id.as_deref() == Some(id) && (new.disabled || new.role() != Role::Admin) {
-            return Err(AppError::conflict(
+            return Err(ServiceError::conflict(
                 "self_lockout",
                 "you cannot disable yourself or remove your own admin role",
             ));
@@ -214,9 +214,9 @@ pub fn set_password(
     password_hash: String,
     must_change: bool,
     reason: &str,
-) -> Result<User, AppError> {
+) -> Result<User, ServiceError> {
     db::write_tx(conn, |c| {
-        let mut user = find(c, id)?.ok_or_else(|| AppError::NotFound("user".into()))?;
+        let mut user = find(c, id)?.ok_or_else(|| ServiceError::NotFound("user".into()))?;
         let now = db::now();
         diesel::update(users::table.find(id))
             .set((
@@ -250,7 +250,7 @@ pub fn set_password(
 
 /// Ends every session of an account (sign-out): cookie sessions live in the browser, so the
 /// server cannot delete one; it refuses all that began before now instead.
-pub fn end_sessions(conn: &mut DbConn, ctx: &Context, id: &str) -> Result<(), AppError> {
+pub fn end_sessions(conn: &mut DbConn, ctx: &Context, id: &str) -> Result<(), ServiceError> {
     db::write_tx(conn, |c| {
         diesel::update(users::table.find(id)).set(users::sessions_valid_after.eq(db::now())).execute(c)?;
         audit::append(

@@ -79,7 +79,7 @@ impl Sim {
     /// The UTC instant of a wall-clock time on a day in the study's zone.
     fn local(&self, day: NaiveDate, hour: u32, minute: u32) -> NaiveDateTime {
         let t = NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or(NaiveTime::MIN);
-        crate::groups::calendar::local_to_utc(day, t, self.tz).naive_utc()
+        crate::calendar::local_to_utc(day, t, self.tz).naive_utc()
     }
 
     /// Moves the clock to `t` (or leaves it where it is, if events already ran past `t`). False
@@ -100,7 +100,7 @@ impl Sim {
 
     /// Today in the study's zone, by the simulated clock.
     fn today(&self) -> NaiveDate {
-        crate::groups::study_today(&self.protocol)
+        self.protocol.today()
     }
 
     /// A staff member acting, as the HTTP handlers record them; the request id marks the demo.
@@ -155,8 +155,7 @@ pub fn run(settings: &Settings, options: &Options) -> anyhow::Result<ExitCode> {
         protocol.time_zone()
     };
     let first_day = end.and_utc().with_timezone(&tz).date_naive() - Duration::weeks(WEEKS_SIMULATED);
-    let start =
-        crate::groups::calendar::local_to_utc(first_day, NaiveTime::MIN + Duration::hours(8), tz).naive_utc();
+    let start = crate::calendar::local_to_utc(first_day, NaiveTime::MIN + Duration::hours(8), tz).naive_utc();
     // The audit trail's timestamps only move forward: a database with entries after the
     // simulated start (a server already ran on it) cannot take six months of history before them.
     let latest: Option<NaiveDateTime> = crate::db::schema::audit_log::table

@@ -9,8 +9,7 @@ use super::participants::{self, Participant};
 use crate::audit::{self, Change, Context, Event};
 use crate::db::schema::{consents, participants as participants_table};
 use crate::db::{self, DbConn};
-use crate::error::AppError;
-use crate::protocol::{ConsentForm, Protocol};
+use crate::service_error::ServiceError;
 
 /// A signed consent.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
@@ -29,11 +28,6 @@ pub struct Consent {
     pub language: String,
 }
 
-/// The consent form in force on the study's own day (its time zone, and the demo's clock).
-pub fn form_in_force(protocol: &Protocol) -> Option<&ConsentForm> {
-    protocol.consent_form_in_force(crate::groups::study_today(protocol))
-}
-
 /// Records consent to the form in force (read inside the transaction). The typed name must
 /// match the name on record.
 pub fn record(
@@ -43,12 +37,12 @@ pub fn record(
     signature_name: &str,
     form_version: Option<&str>,
     language: &str,
-) -> Result<Consent, AppError> {
+) -> Result<Consent, ServiceError> {
     db::write_tx(conn, |c| {
         let (protocol, _) = crate::protocol::store::current_parsed(c)?;
-        let Some(current) = form_in_force(&protocol) else {
+        let Some(current) = protocol.consent_form_today() else {
             let first = protocol.consent_forms.iter().map(|f| f.approved_on.get_ref().as_str()).min();
-            return Err(AppError::conflict(
+            return Err(ServiceError::conflict(
                 "no_consent_form_in_force",
                 format!(
                     "no consent form is approved yet (the first is approved on {})",
@@ -58,19 +52,19 @@ pub fn record(
         };
         let current_version = current.version.get_ref().as_str();
         if let Some(v) = form_version.filter(|v| *v != current_version) {
-            return Err(AppError::conflict(
+            return Err(ServiceError::conflict(
                 "consent_form_outdated",
                 format!("form version {v} is not the one in force ({current_version})"),
             ));
         }
         if !protocol.study.languages.get_ref().iter().any(|l| l.get_ref() == language) {
-            return Err(AppError::validation("language", "must be one of the study's languages"));
+            return Err(ServiceError::validation("language", "must be one of the study's languages"));
         }
         let participant = live_participant(c, participant_id)?;
         let contact = participants::contact(c, &participant.id)?
-            .ok_or_else(|| AppError::NotFound("participant".into()))?;
+            .ok_or_else(|| ServiceError::NotFound("participant".into()))?;
         if !same_name(&contact.full_name, signature_name) {
-            return Err(AppError::validation(
+            return Err(ServiceError::validation(
                 "signature_name",
                 "must be the participant's full name as enrolled",
             ));
@@ -82,7 +76,7 @@ pub fn record(
             .first(c)
             .optional()?;
         if already.is_some() {
-            return Err(AppError::conflict(
+            return Err(ServiceError::conflict(
                 "already_consented",
                 format!("{} already consented to form {current_version}", participant.study_id),
             ));
@@ -123,10 +117,13 @@ fn same_name(a: &str, b: &str) -> bool {
 }
 
 /// The participant, unless withdrawn (a withdrawn participant gets nothing more).
-pub fn live_participant(conn: &mut DbConn, id: &str) -> Result<Participant, AppError> {
-    let p = participants::find(conn, id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
+pub fn live_participant(conn: &mut DbConn, id: &str) -> Result<Participant, ServiceError> {
+    let p = participants::find(conn, id)?.ok_or_else(|| ServiceError::NotFound("participant".into()))?;
     if p.withdrawn_at.is_some() {
-        return Err(AppError::conflict("withdrawn", format!("{} has withdrawn from the study", p.study_id)));
+        return Err(ServiceError::conflict(
+            "withdrawn",
+            format!("{} has withdrawn from the study", p.study_id),
+        ));
     }
     Ok(p)
 }
@@ -138,7 +135,7 @@ pub fn withdraw(
     id: &str,
     reason: &str,
     keep_data: bool,
-) -> Result<Participant, AppError> {
+) -> Result<Participant, ServiceError> {
     db::write_tx(conn, |c| {
         let mut p = live_participant(c, id)?;
         let now = db::now();

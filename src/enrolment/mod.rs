@@ -6,6 +6,7 @@ pub mod participants;
 pub mod routes;
 pub mod screening;
 pub mod summary;
+pub mod timeline;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -14,8 +14,8 @@ use crate::audit::{self, Change, Context, Event};
 use crate::auth::{Role, sha256_hex};
 use crate::db::schema::{allocations, consents, participant_contacts, participants, screenings};
 use crate::db::{self, DbConn};
-use crate::error::AppError;
 use crate::protocol::Protocol;
+use crate::service_error::ServiceError;
 
 /// A stored participant (the study record: no contact details).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -76,11 +76,11 @@ pub struct NewParticipant {
 }
 
 /// A phone number reduced to digits with its country code (10-digit numbers are taken as US).
-pub fn normalise_phone(raw: &str) -> Result<String, AppError> {
+pub fn normalise_phone(raw: &str) -> Result<String, ServiceError> {
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
     let ok_chars = raw.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
     if !ok_chars || !(7..=15).contains(&digits.len()) {
-        return Err(AppError::validation("phone", "must be a phone number of 7 to 15 digits"));
+        return Err(ServiceError::validation("phone", "must be a phone number of 7 to 15 digits"));
     }
     Ok(if digits.len() == 10 { format!("+1{digits}") } else { format!("+{digits}") })
 }
@@ -96,10 +96,10 @@ fn contact_key(kind: &str, normalised: &str) -> String {
 }
 
 /// Checks strata against the protocol: every factor, each with one of its levels.
-pub fn check_strata(protocol: &Protocol, strata: &BTreeMap<String, String>) -> Result<(), AppError> {
+pub fn check_strata(protocol: &Protocol, strata: &BTreeMap<String, String>) -> Result<(), ServiceError> {
     for key in strata.keys() {
         if !protocol.stratification.iter().any(|f| f.id.get_ref() == key) {
-            return Err(AppError::validation(
+            return Err(ServiceError::validation(
                 format!("strata.{key}"),
                 "is not a stratification factor of the protocol",
             ));
@@ -108,10 +108,10 @@ pub fn check_strata(protocol: &Protocol, strata: &BTreeMap<String, String>) -> R
     for factor in &protocol.stratification {
         let id = factor.id.get_ref();
         let field = format!("strata.{id}");
-        let level = strata.get(id).ok_or_else(|| AppError::validation(&field, "is required"))?;
+        let level = strata.get(id).ok_or_else(|| ServiceError::validation(&field, "is required"))?;
         if !factor.levels.iter().any(|l| l.get_ref() == level) {
             let levels: Vec<&str> = factor.levels.iter().map(|l| l.get_ref().as_str()).collect();
-            return Err(AppError::validation(
+            return Err(ServiceError::validation(
                 &field,
                 format!("`{level}` is not one of {}", levels.join(", ")),
             ));
@@ -121,15 +121,15 @@ pub fn check_strata(protocol: &Protocol, strata: &BTreeMap<String, String>) -> R
 }
 
 /// Enrols an eligible screening: a study id, the study record and, apart, the contact details.
-pub fn enrol(conn: &mut DbConn, ctx: &Context, new: NewParticipant) -> Result<Participant, AppError> {
+pub fn enrol(conn: &mut DbConn, ctx: &Context, new: NewParticipant) -> Result<Participant, ServiceError> {
     let full_name = new.full_name.trim().to_owned();
     if full_name.is_empty() || full_name.len() > 200 {
-        return Err(AppError::validation("full_name", "must be 1 to 200 characters"));
+        return Err(ServiceError::validation("full_name", "must be 1 to 200 characters"));
     }
     let email = given(new.email.as_deref()).map(crate::auth::users::parse_email).transpose()?;
     let phone = given(new.phone.as_deref()).map(normalise_phone).transpose()?;
     if email.is_none() && phone.is_none() {
-        return Err(AppError::validation("email", "give an e-mail address, a phone number or both"));
+        return Err(ServiceError::validation("email", "give an e-mail address, a phone number or both"));
     }
     let email_key = email.as_deref().map(|e| contact_key("email", e));
     let phone_key = phone.as_deref().map(|p| contact_key("phone", p));
@@ -138,18 +138,24 @@ pub fn enrol(conn: &mut DbConn, ctx: &Context, new: NewParticipant) -> Result<Pa
         let (protocol, _) = crate::protocol::store::current_parsed(c)?;
         check_strata(&protocol, &new.strata)?;
         if !protocol.study.languages.get_ref().iter().any(|l| *l.get_ref() == new.preferred_language) {
-            return Err(AppError::validation("preferred_language", "must be one of the study's languages"));
+            return Err(ServiceError::validation(
+                "preferred_language",
+                "must be one of the study's languages",
+            ));
         }
         let prefix = protocol.study.id_prefix.get_ref().clone();
         let screening = screening::find(c, &new.screening_id)?
-            .ok_or_else(|| AppError::validation("screening_id", "no screening has this id"))?;
+            .ok_or_else(|| ServiceError::validation("screening_id", "no screening has this id"))?;
         match screening.outcome() {
             Outcome::Eligible => {}
             Outcome::Enrolled => {
-                return Err(AppError::conflict("already_enrolled", "this screening was already enrolled"));
+                return Err(ServiceError::conflict(
+                    "already_enrolled",
+                    "this screening was already enrolled",
+                ));
             }
             other => {
-                return Err(AppError::conflict(
+                return Err(ServiceError::conflict(
                     "screening_not_eligible",
                     format!(
                         "this screening's outcome is {}; only eligible screenings can be enrolled",
@@ -159,7 +165,7 @@ pub fn enrol(conn: &mut DbConn, ctx: &Context, new: NewParticipant) -> Result<Pa
             }
         }
         if let Some(existing) = duplicate(c, email_key.as_deref(), phone_key.as_deref())? {
-            return Err(AppError::conflict(
+            return Err(ServiceError::conflict(
                 "duplicate_person",
                 format!("this person is already enrolled as {existing} (same e-mail or phone)"),
             ));
@@ -254,8 +260,8 @@ fn duplicate(
 }
 
 /// A participant by id or study id, or a 404.
-pub fn find_or_404(conn: &mut DbConn, id_or_study_id: &str) -> Result<Participant, AppError> {
-    find(conn, id_or_study_id)?.ok_or_else(|| AppError::NotFound("participant".into()))
+pub fn find_or_404(conn: &mut DbConn, id_or_study_id: &str) -> Result<Participant, ServiceError> {
+    find(conn, id_or_study_id)?.ok_or_else(|| ServiceError::NotFound("participant".into()))
 }
 
 /// One participant by id or study id.
@@ -393,7 +399,7 @@ impl Participant {
 
     /// The participant as `role` may see them.
     pub fn view(&self, facts: &Facts, protocol: &Protocol, role: Role) -> ParticipantView {
-        let current_form = super::consent::form_in_force(protocol).map(|f| f.version.get_ref().as_str());
+        let current_form = protocol.consent_form_today().map(|f| f.version.get_ref().as_str());
         ParticipantView {
             id: self.id.clone(),
             study_id: self.study_id.clone(),

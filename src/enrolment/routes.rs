@@ -4,21 +4,22 @@ use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDateTime;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::Status;
 use super::consent::{self, Consent};
-use super::participants::{self, ArmView, NewParticipant, ParticipantView};
+use super::participants::{self, NewParticipant, ParticipantView};
 use super::screening::{self, NewScreening, Outcome, ScreeningView};
-use crate::audit::{self, Entry, Filter};
+use super::timeline::Timeline;
+use crate::audit::{self};
 use crate::auth::routes::required_reason;
-use crate::auth::{Auth, Permission, Role};
-use crate::db::{self, DbConn};
+use crate::auth::{Auth, Permission};
+use crate::db::{self};
 use crate::error::{AppError, ErrorBody};
 use crate::json::ApiJson;
-use crate::protocol::{Protocol, store};
+use crate::protocol::store;
 use crate::state::AppState;
 
 /// Registers this module's API routes.
@@ -79,7 +80,7 @@ async fn create_screening(
                 answers: body.answers,
                 declined: body.declined.then_some(body.decline_reason),
             };
-            screening::record(c, &ctx, new)
+            Ok(screening::record(c, &ctx, new)?)
         })
         .await?;
     Ok(HttpResponse::Created().json(row.view()))
@@ -149,7 +150,7 @@ async fn close_screening(
     }
     let reason = required_reason(&body.reason)?;
     let (ctx, id) = (auth.context(), path.into_inner());
-    let row = state.write(move |c| screening::close(c, &ctx, &id, body.outcome, &reason)).await?;
+    let row = state.write(move |c| Ok(screening::close(c, &ctx, &id, body.outcome, &reason)?)).await?;
     Ok(web::Json(row.view()))
 }
 
@@ -252,23 +253,6 @@ async fn get_participant(
     Ok(web::Json(view))
 }
 
-/// One event in a participant's history.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TimelineEvent {
-    pub at: NaiveDateTime,
-    /// `screened`, `enrolled`, `consented`, `randomised`, `withdrawn`.
-    pub event: String,
-    pub detail: String,
-}
-
-/// A participant's history and the audit entries behind it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Timeline {
-    pub study_id: String,
-    pub events: Vec<TimelineEvent>,
-    pub audit: Vec<Entry>,
-}
-
 /// A participant's timeline: screened, enrolled, consented, randomised, withdrawn.
 #[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id")),
     responses((status = 200, description = "Success", body = Timeline), (status = 404, description = "Not found", body = ErrorBody)),
@@ -281,109 +265,7 @@ async fn timeline(
 ) -> Result<web::Json<Timeline>, AppError> {
     let role = auth.require(Permission::ReadParticipants)?;
     let id = path.into_inner();
-    Ok(web::Json(state.run(move |c| build_timeline(c, &id, role)).await?))
-}
-
-fn build_timeline(c: &mut DbConn, id: &str, role: Role) -> Result<Timeline, AppError> {
-    let (protocol, _) = store::current_parsed(c)?;
-    let p = participants::find(c, id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
-    let mut events = Vec::new();
-    if let Some(s) = screening::find(c, &p.screening_id)? {
-        events.push(TimelineEvent {
-            at: s.screened_at,
-            event: "screened".into(),
-            detail: format!("eligible, referred by {}", s.referral_source),
-        });
-    }
-    events.push(TimelineEvent { at: p.enrolled_at, event: "enrolled".into(), detail: p.study_id.clone() });
-    for consent in consent_history(c, &p.id)? {
-        events.push(TimelineEvent {
-            at: consent.signed_at,
-            event: "consented".into(),
-            detail: format!("form {} ({})", consent.form_version, consent.language),
-        });
-    }
-    let facts = participants::facts_of(c, &p.id)?;
-    if let (Some(arm), Some(at)) = (&facts.arm_id, facts.randomised_at) {
-        let view = ArmView::of(&protocol, arm, role);
-        events.push(TimelineEvent {
-            at,
-            event: "randomised".into(),
-            detail: format!("arm {}", view.label.unwrap_or(view.code)),
-        });
-    }
-    if let Some(at) = p.withdrawn_at {
-        let keep = if p.withdrawal_keep_data == Some(true) { "data kept" } else { "data not to be used" };
-        events.push(TimelineEvent { at, event: "withdrawn".into(), detail: keep.into() });
-    }
-    events.sort_by_key(|e| e.at);
-    let mut entries = audit::list(
-        c,
-        &Filter {
-            entity: Some("participant".into()),
-            entity_id: Some(p.id.clone()),
-            limit: Some(1000),
-            ..Filter::default()
-        },
-    )?;
-    entries.extend(audit::list(
-        c,
-        &Filter {
-            entity: Some("screening".into()),
-            entity_id: Some(p.screening_id.clone()),
-            limit: Some(1000),
-            ..Filter::default()
-        },
-    )?);
-    entries.sort_by_key(|e| e.seq);
-    let statistician = matches!(role, Role::StatisticianBlinded | Role::StatisticianUnblinded);
-    for e in &mut entries {
-        if !role.is_unblinded() {
-            e.changes = blind_changes(&protocol, &e.changes);
-        }
-        if statistician {
-            // Exact answers (an age over 89) and free-text reasons can identify someone.
-            e.changes = withhold(&e.changes, &["answers"]);
-            e.reason = e.reason.as_ref().map(|_| "[withheld]".to_owned());
-        }
-    }
-    Ok(Timeline { study_id: p.study_id, events, audit: entries })
-}
-
-/// Replaces arm ids in audit changes with arm codes, for blinded roles.
-fn blind_changes(protocol: &Protocol, changes: &str) -> String {
-    let Ok(mut list) = serde_json::from_str::<Vec<audit::Change>>(changes) else { return "[]".into() };
-    for ch in &mut list {
-        if ch.field == "arm_id" {
-            for v in [&mut ch.old, &mut ch.new].into_iter().flatten() {
-                if let Some(id) = v.as_str() {
-                    *v = Value::String(ArmView::of(protocol, id, Role::StatisticianBlinded).code);
-                }
-            }
-        }
-    }
-    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
-}
-
-/// Replaces the values of `fields` in audit changes with a marker.
-fn withhold(changes: &str, fields: &[&str]) -> String {
-    let Ok(mut list) = serde_json::from_str::<Vec<audit::Change>>(changes) else { return "[]".into() };
-    for ch in list.iter_mut().filter(|c| fields.contains(&c.field.as_str())) {
-        let marker = Some(Value::String("[withheld]".into()));
-        ch.old = ch.old.as_ref().and(marker.clone());
-        ch.new = ch.new.as_ref().and(marker);
-    }
-    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
-}
-
-fn consent_history(c: &mut DbConn, participant_id: &str) -> diesel::QueryResult<Vec<Consent>> {
-    use crate::db::schema::consents;
-    use diesel::prelude::*;
-    consents::table
-        .filter(consents::participant_id.eq(participant_id))
-        .order(consents::signed_at.asc())
-        .select(Consent::as_select())
-        .load(c)
+    Ok(web::Json(state.run(move |c| Ok(super::timeline::build(c, &id, role)?)).await?))
 }
 
 /// A participant's contact details (roles that contact participants only; every read is audited).
@@ -469,7 +351,14 @@ async fn consent_route(
     let (ctx, id) = (auth.context(), path.into_inner());
     let row = state
         .write(move |c| {
-            consent::record(c, &ctx, &id, &body.signature_name, body.form_version.as_deref(), &body.language)
+            Ok(consent::record(
+                c,
+                &ctx,
+                &id,
+                &body.signature_name,
+                body.form_version.as_deref(),
+                &body.language,
+            )?)
         })
         .await?;
     Ok(HttpResponse::Created().json(row))

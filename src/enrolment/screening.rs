@@ -11,8 +11,8 @@ use utoipa::ToSchema;
 use crate::audit::{self, Change, Context, Event};
 use crate::db::schema::screenings;
 use crate::db::{self, DbConn};
-use crate::error::AppError;
 use crate::protocol::{AnswerType, Protocol};
+use crate::service_error::ServiceError;
 
 /// What became of a screening.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -93,10 +93,10 @@ impl Screening {
 
 /// Checks answers against the protocol's criteria: a 422 naming `answers.<id>` for an answer of
 /// the wrong type or a missing one; otherwise the ids of the criteria not met.
-pub fn evaluate(protocol: &Protocol, answers: &BTreeMap<String, Value>) -> Result<Vec<String>, AppError> {
+pub fn evaluate(protocol: &Protocol, answers: &BTreeMap<String, Value>) -> Result<Vec<String>, ServiceError> {
     for key in answers.keys() {
         if !protocol.eligibility.iter().any(|c| c.id.get_ref() == key) {
-            return Err(AppError::validation(
+            return Err(ServiceError::validation(
                 format!("answers.{key}"),
                 "is not an eligibility criterion of the protocol",
             ));
@@ -106,27 +106,29 @@ pub fn evaluate(protocol: &Protocol, answers: &BTreeMap<String, Value>) -> Resul
     for c in &protocol.eligibility {
         let id = c.id.get_ref();
         let field = format!("answers.{id}");
-        let answer = answers.get(id).ok_or_else(|| AppError::validation(&field, "has no answer"))?;
+        let answer = answers.get(id).ok_or_else(|| ServiceError::validation(&field, "has no answer"))?;
         let qualifies = match c.answer {
             AnswerType::Boolean => {
-                let b =
-                    answer.as_bool().ok_or_else(|| AppError::validation(&field, "must be true or false"))?;
+                let b = answer
+                    .as_bool()
+                    .ok_or_else(|| ServiceError::validation(&field, "must be true or false"))?;
                 c.qualifying.as_ref().and_then(|q| q.get_ref().as_bool()) == Some(b)
             }
             AnswerType::Integer => {
-                let n =
-                    answer.as_i64().ok_or_else(|| AppError::validation(&field, "must be a whole number"))?;
+                let n = answer
+                    .as_i64()
+                    .ok_or_else(|| ServiceError::validation(&field, "must be a whole number"))?;
                 c.min.as_ref().is_none_or(|m| n >= *m.get_ref())
                     && c.max.as_ref().is_none_or(|m| n <= *m.get_ref())
             }
             AnswerType::Choice => {
                 let s = answer
                     .as_str()
-                    .ok_or_else(|| AppError::validation(&field, "must be one of the options"))?;
+                    .ok_or_else(|| ServiceError::validation(&field, "must be one of the options"))?;
                 let offered =
                     c.options.as_ref().is_some_and(|o| o.get_ref().iter().any(|x| x.get_ref() == s));
                 if !offered {
-                    return Err(AppError::validation(&field, format!("`{s}` is not one of the options")));
+                    return Err(ServiceError::validation(&field, format!("`{s}` is not one of the options")));
                 }
                 c.qualifying
                     .as_ref()
@@ -153,7 +155,7 @@ pub struct NewScreening {
 
 /// Records a screening against the protocol in force (read inside the transaction, so an
 /// amendment cannot slip in between); the outcome follows from the answers and any decline.
-pub fn record(conn: &mut DbConn, ctx: &Context, new: NewScreening) -> Result<Screening, AppError> {
+pub fn record(conn: &mut DbConn, ctx: &Context, new: NewScreening) -> Result<Screening, ServiceError> {
     db::write_tx(conn, |c| {
         let (protocol, protocol_version) = crate::protocol::store::current_parsed(c)?;
         let failed = evaluate(&protocol, &new.answers)?;
@@ -204,11 +206,11 @@ pub fn close(
     id: &str,
     outcome: Outcome,
     reason: &str,
-) -> Result<Screening, AppError> {
+) -> Result<Screening, ServiceError> {
     db::write_tx(conn, |c| {
-        let mut row = find(c, id)?.ok_or_else(|| AppError::NotFound("screening".into()))?;
+        let mut row = find(c, id)?.ok_or_else(|| ServiceError::NotFound("screening".into()))?;
         if row.outcome() != Outcome::Eligible {
-            return Err(AppError::conflict(
+            return Err(ServiceError::conflict(
                 "screening_closed",
                 format!("this screening's outcome is already {}", row.outcome),
             ));
@@ -284,16 +286,16 @@ mod tests {
         let mut a = answers(40, "yes");
         a.insert("age".into(), serde_json::json!("forty"));
         assert!(
-            matches!(evaluate(&p, &a), Err(AppError::Validation { field, .. }) if field == "answers.age")
+            matches!(evaluate(&p, &a), Err(ServiceError::Validation { field, .. }) if field == "answers.age")
         );
         a.remove("age");
         assert!(
-            matches!(evaluate(&p, &a), Err(AppError::Validation { field, .. }) if field == "answers.age")
+            matches!(evaluate(&p, &a), Err(ServiceError::Validation { field, .. }) if field == "answers.age")
         );
         let mut b = answers(40, "maybe");
         b.insert("shoe_size".into(), serde_json::json!(9));
         assert!(
-            matches!(evaluate(&p, &b), Err(AppError::Validation { field, .. }) if field == "answers.shoe_size")
+            matches!(evaluate(&p, &b), Err(ServiceError::Validation { field, .. }) if field == "answers.shoe_size")
         );
     }
 }

@@ -2,9 +2,8 @@
 
 use std::io::Write;
 
-use super::write::io;
-use super::{Kind, Spec, Variable};
-use crate::error::AppError;
+use super::spec::{Kind, Spec, Variable, io};
+use crate::service_error::ServiceError;
 
 fn kind(v: &Variable) -> &'static str {
     match v.kind {
@@ -30,7 +29,7 @@ fn all_variables(spec: &Spec) -> Vec<(&'static str, Variable)> {
     out
 }
 
-pub fn csv(spec: &Spec, out: impl Write) -> Result<(), AppError> {
+pub fn csv(spec: &Spec, out: impl Write) -> Result<(), ServiceError> {
     let mut w = ::csv::Writer::from_writer(out);
     w.write_record(["variable", "file", "type", "label", "values", "instrument", "derivation"])
         .map_err(io)?;
@@ -49,7 +48,7 @@ fn quoted(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "'"))
 }
 
-pub fn r_script(spec: &Spec, mut out: impl Write) -> Result<(), AppError> {
+pub fn r_script(spec: &Spec, mut out: impl Write) -> Result<(), ServiceError> {
     let study = spec.protocol.study.code.get_ref();
     let mut s = format!(
         "# Loads the trialdesk export of study {study} (long.csv and wide.csv, in this folder).\n\
@@ -103,7 +102,7 @@ fn stata_name(name: &str) -> String {
     cleaned.chars().take(32).collect()
 }
 
-pub fn stata_script(spec: &Spec, mut out: impl Write) -> Result<(), AppError> {
+pub fn stata_script(spec: &Spec, mut out: impl Write) -> Result<(), ServiceError> {
     let study = spec.protocol.study.code.get_ref();
     let mut s = format!(
         "* Loads the trialdesk export of study {study} (long.csv, in this folder) with labels.\n\

@@ -81,13 +81,15 @@ async fn download_export(
             Ok(audit::record(c, &ctx, event)?)
         })
         .await?;
-    let spec = state.run(move |c| Spec::load(c, options)).await?;
+    let spec = state.run(move |c| Ok(Spec::load(c, options)?)).await?;
     let (sender, receiver) = mpsc::channel(4);
     let pool = state.pool.clone();
     tokio::task::spawn_blocking(move || {
         let mut out = ChannelWriter::new(sender);
-        let result =
-            pool.get().map_err(AppError::from).and_then(|mut conn| write(&mut conn, &spec, file, &mut out));
+        let result = pool
+            .get()
+            .map_err(AppError::from)
+            .and_then(|mut conn| Ok(write(&mut conn, &spec, file, &mut out)?));
         match result.and_then(|()| std::io::Write::flush(&mut out).map_err(|e| AppError::Internal(e.into())))
         {
             Ok(()) => {}

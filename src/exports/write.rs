@@ -3,13 +3,14 @@
 
 use std::io::Write;
 
-use actix_web::web::Bytes;
+use bytes::Bytes;
 use tokio::sync::mpsc;
 use trialdesk_analysis::table::{ParquetSink, Values};
 
-use super::{Cell, Kind, Spec, Variable, codebook, for_each_page};
+use super::codebook;
+use super::spec::{Cell, Kind, Spec, Variable, for_each_page, io};
 use crate::db::DbConn;
-use crate::error::AppError;
+use crate::service_error::ServiceError;
 
 /// The files an export offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +63,7 @@ impl File {
 }
 
 /// Writes one file of the export to `out`.
-pub fn write(conn: &mut DbConn, spec: &Spec, file: File, out: impl Write) -> Result<(), AppError> {
+pub fn write(conn: &mut DbConn, spec: &Spec, file: File, out: impl Write) -> Result<(), ServiceError> {
     match file {
         File::LongCsv => csv(conn, spec, &spec.long_variables(), out, |s, r, rows| s.long_rows(r, rows)),
         File::WideCsv => csv(conn, spec, &spec.wide_variables(), out, |s, r, rows| rows.push(s.wide_row(r))),
@@ -73,17 +74,13 @@ pub fn write(conn: &mut DbConn, spec: &Spec, file: File, out: impl Write) -> Res
     }
 }
 
-pub(super) fn io(e: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("writing the export failed: {e}"))
-}
-
 fn csv<W: Write>(
     conn: &mut DbConn,
     spec: &Spec,
     variables: &[Variable],
     out: W,
     rows_of: impl Fn(&Spec, &super::records::Record, &mut Vec<Vec<Cell>>),
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     let mut writer = ::csv::Writer::from_writer(out);
     writer.write_record(variables.iter().map(|v| v.name.as_str())).map_err(io)?;
     let mut rows = Vec::new();
@@ -129,7 +126,7 @@ pub fn columns(variables: &[Variable], rows: &[Vec<Cell>]) -> Vec<(String, Value
         .collect()
 }
 
-fn parquet(conn: &mut DbConn, spec: &Spec, out: impl Write) -> Result<(), AppError> {
+fn parquet(conn: &mut DbConn, spec: &Spec, out: impl Write) -> Result<(), ServiceError> {
     let variables = spec.long_variables();
     let schema: Vec<(String, bool)> =
         variables.iter().map(|v| (v.name.clone(), v.kind == Kind::Integer)).collect();

@@ -9,7 +9,7 @@ use super::{Group, enter_phase};
 use crate::audit::{self, Change, Context, Event};
 use crate::db::schema::{attendance, group_members, group_sessions, support_groups};
 use crate::db::{self, DbConn};
-use crate::error::AppError;
+use crate::service_error::ServiceError;
 
 /// A stored session.
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema)]
@@ -36,14 +36,14 @@ pub fn sessions(conn: &mut DbConn, group_id: &str) -> QueryResult<Vec<Session>> 
 }
 
 /// One session with its group.
-pub fn session(conn: &mut DbConn, id: &str) -> Result<(Session, Group), AppError> {
+pub fn session(conn: &mut DbConn, id: &str) -> Result<(Session, Group), ServiceError> {
     group_sessions::table
         .inner_join(support_groups::table)
         .filter(group_sessions::id.eq(id))
         .select((Session::as_select(), Group::as_select()))
         .first(conn)
         .optional()?
-        .ok_or_else(|| AppError::NotFound("session".into()))
+        .ok_or_else(|| ServiceError::NotFound("session".into()))
 }
 
 /// A moderator's sessions (every group's when `moderator` is `None`), with group names.
@@ -66,11 +66,11 @@ pub fn reschedule(
     id: &str,
     starts_at: NaiveDateTime,
     reason: &str,
-) -> Result<Session, AppError> {
+) -> Result<Session, ServiceError> {
     db::write_tx(conn, |c| {
         let (mut s, _) = session(c, id)?;
         if s.status == "cancelled" {
-            return Err(AppError::conflict("cancelled", "a cancelled session cannot be moved"));
+            return Err(ServiceError::conflict("cancelled", "a cancelled session cannot be moved"));
         }
         diesel::update(group_sessions::table.find(id))
             .set((group_sessions::starts_at.eq(starts_at), group_sessions::status_reason.eq(reason)))
@@ -97,7 +97,7 @@ pub fn reschedule(
 }
 
 /// Cancels a session, with a reason; it no longer counts as delivered.
-pub fn cancel(conn: &mut DbConn, ctx: &Context, id: &str, reason: &str) -> Result<Session, AppError> {
+pub fn cancel(conn: &mut DbConn, ctx: &Context, id: &str, reason: &str) -> Result<Session, ServiceError> {
     db::write_tx(conn, |c| {
         let (mut s, _) = session(c, id)?;
         if s.status == "cancelled" {
@@ -154,17 +154,17 @@ pub fn record(
     session_id: &str,
     marks: &[Mark],
     reason: Option<&str>,
-) -> Result<usize, AppError> {
+) -> Result<usize, ServiceError> {
     db::write_tx(conn, |c| {
         let (s, group) = session(c, session_id)?;
         if s.status == "cancelled" {
-            return Err(AppError::conflict(
+            return Err(ServiceError::conflict(
                 "cancelled",
                 "attendance cannot be recorded for a cancelled session",
             ));
         }
         if s.starts_at > db::now() {
-            return Err(AppError::conflict(
+            return Err(ServiceError::conflict(
                 "not_yet_held",
                 "attendance can be recorded once the session has started",
             ));
@@ -176,7 +176,7 @@ pub fn record(
         let user = ctx.actor.id.clone().unwrap_or_else(|| "cli".into());
         for (i, m) in marks.iter().enumerate() {
             if !members.contains(&m.participant_id) {
-                return Err(AppError::validation(
+                return Err(ServiceError::validation(
                     format!("marks[{i}].participant_id"),
                     "is not a member of this group",
                 ));
@@ -185,13 +185,13 @@ pub fn record(
                 (Presence::Present, Some(n)) if (0..=s.minutes).contains(&n) => Some(n),
                 (Presence::Present, None) => Some(s.minutes),
                 (Presence::Present, Some(_)) => {
-                    return Err(AppError::validation(
+                    return Err(ServiceError::validation(
                         format!("marks[{i}].minutes"),
                         format!("must be 0 to {}", s.minutes),
                     ));
                 }
                 (_, Some(_)) => {
-                    return Err(AppError::validation(
+                    return Err(ServiceError::validation(
                         format!("marks[{i}].minutes"),
                         "applies to present only",
                     ));
@@ -221,7 +221,7 @@ pub fn record(
                     continue;
                 }
                 Some(_) if reason.is_none() => {
-                    return Err(AppError::validation(
+                    return Err(ServiceError::validation(
                         "reason",
                         "changing attendance already recorded is a correction: say why",
                     ));

@@ -9,13 +9,14 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Group, Waiting, calendar, enter_phase, queue, queue_date};
+use super::{Group, Waiting, enter_phase, queue, queue_date};
 use crate::audit::{self, Change, Context, Event};
+use crate::calendar;
 use crate::db::schema::{allocations, group_members, group_sessions, support_groups};
 use crate::db::{self, DbConn};
 use crate::enrolment::participants;
-use crate::error::AppError;
 use crate::protocol::Protocol;
+use crate::service_error::ServiceError;
 
 /// One participant placed in one group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -86,7 +87,7 @@ pub fn assign(
     protocol: &Protocol,
     today: NaiveDate,
     assignments: &[Assignment],
-) -> Result<Vec<Group>, AppError> {
+) -> Result<Vec<Group>, ServiceError> {
     db::write_tx(conn, |c| {
         let waiting: BTreeMap<String, Waiting> =
             queue(c, protocol, today)?.into_iter().map(|w| (w.participant_id.clone(), w)).collect();
@@ -95,13 +96,14 @@ pub fn assign(
         let mut touched = BTreeMap::new();
         for (i, a) in assignments.iter().enumerate() {
             let field = format!("assignments[{i}]");
-            let w = waiting.get(&a.participant_id).ok_or_else(|| AppError::conflict("not_waiting",
+            let w = waiting.get(&a.participant_id).ok_or_else(|| ServiceError::conflict("not_waiting",
                 format!("{field}: participant {} is not waiting for a group (not allocated, already placed, withdrawn, or still on the waitlist)", a.participant_id)))?;
-            let group = super::find(c, &a.group_id)?
-                .ok_or_else(|| AppError::validation(format!("{field}.group_id"), "no group has this id"))?;
+            let group = super::find(c, &a.group_id)?.ok_or_else(|| {
+                ServiceError::validation(format!("{field}.group_id"), "no group has this id")
+            })?;
             let size = sizes.get(&group.id).copied().unwrap_or(0);
             if let Some(why) = misfit(&group, w, size) {
-                return Err(AppError::conflict("does_not_fit", format!("{field}: {why}")));
+                return Err(ServiceError::conflict("does_not_fit", format!("{field}: {why}")));
             }
             join(c, ctx, &group, w, None)?;
             *sizes.entry(group.id.clone()).or_default() += 1;
@@ -135,7 +137,7 @@ fn join(
     group: &Group,
     w: &Waiting,
     reason: Option<&str>,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     diesel::insert_into(group_members::table)
         .values((
             group_members::participant_id.eq(&w.participant_id),
@@ -182,18 +184,20 @@ pub fn move_member(
     participant_id: &str,
     to_group: &str,
     reason: &str,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     db::write_tx(conn, |c| {
-        let p =
-            participants::find(c, participant_id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
+        let p = participants::find(c, participant_id)?
+            .ok_or_else(|| ServiceError::NotFound("participant".into()))?;
         let from: String = group_members::table
             .find(&p.id)
             .select(group_members::group_id)
             .first(c)
             .optional()?
-            .ok_or_else(|| AppError::conflict("not_in_group", format!("{} is not in a group", p.study_id)))?;
+            .ok_or_else(|| {
+                ServiceError::conflict("not_in_group", format!("{} is not in a group", p.study_id))
+            })?;
         let group = super::find(c, to_group)?
-            .ok_or_else(|| AppError::validation("group_id", "no group has this id"))?;
+            .ok_or_else(|| ServiceError::validation("group_id", "no group has this id"))?;
         let arm: String = allocations::table.find(&p.id).select(allocations::arm_id).first(c)?;
         let size: i64 =
             group_members::table.filter(group_members::group_id.eq(&group.id)).count().get_result(c)?;
@@ -206,7 +210,7 @@ pub fn move_member(
             queued_on: db::now().date(),
         };
         if let Some(why) = misfit(&group, &w, size as i32) {
-            return Err(AppError::conflict("does_not_fit", why));
+            return Err(ServiceError::conflict("does_not_fit", why));
         }
         diesel::update(group_members::table.find(&p.id))
             .set((group_members::group_id.eq(&group.id), group_members::joined_at.eq(db::now())))
@@ -245,11 +249,11 @@ pub fn launch(
     protocol: &Protocol,
     group_id: &str,
     reason: Option<&str>,
-) -> Result<Group, AppError> {
+) -> Result<Group, ServiceError> {
     db::write_tx(conn, |c| {
-        let group = super::find(c, group_id)?.ok_or_else(|| AppError::NotFound("group".into()))?;
+        let group = super::find(c, group_id)?.ok_or_else(|| ServiceError::NotFound("group".into()))?;
         if group.status != "forming" {
-            return Err(AppError::conflict(
+            return Err(ServiceError::conflict(
                 "already_launched",
                 format!("{} is {}", group.name, group.status),
             ));
@@ -257,10 +261,10 @@ pub fn launch(
         let size: i64 =
             group_members::table.filter(group_members::group_id.eq(&group.id)).count().get_result(c)?;
         if size == 0 {
-            return Err(AppError::conflict("empty_group", format!("{} has no members", group.name)));
+            return Err(ServiceError::conflict("empty_group", format!("{} has no members", group.name)));
         }
         if size < i64::from(group.min_size) && reason.is_none() {
-            return Err(AppError::validation(
+            return Err(ServiceError::validation(
                 "reason",
                 format!(
                     "{} has {size} of the {} members needed; say why it should start anyway",
@@ -278,21 +282,21 @@ fn launch_in_tx(
     protocol: &Protocol,
     group: &Group,
     reason: Option<&str>,
-) -> Result<Group, AppError> {
+) -> Result<Group, ServiceError> {
     let tz: chrono_tz::Tz =
-        group.time_zone.parse().map_err(|_| AppError::Internal(anyhow::anyhow!("bad stored zone")))?;
+        group.time_zone.parse().map_err(|_| ServiceError::Internal(anyhow::anyhow!("bad stored zone")))?;
     let weekday = calendar::weekday_from(group.weekday)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("bad stored weekday")))?;
-    let time =
-        NaiveTime::parse_from_str(&group.local_time, "%H:%M").map_err(|e| AppError::Internal(e.into()))?;
-    let start =
-        NaiveDate::parse_from_str(&group.start_date, "%Y-%m-%d").map_err(|e| AppError::Internal(e.into()))?;
+        .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("bad stored weekday")))?;
+    let time = NaiveTime::parse_from_str(&group.local_time, "%H:%M")
+        .map_err(|e| ServiceError::Internal(e.into()))?;
+    let start = NaiveDate::parse_from_str(&group.start_date, "%Y-%m-%d")
+        .map_err(|e| ServiceError::Internal(e.into()))?;
     // Never schedule in the past: a group launched after its start date (or on its weekday
     // after its hour) begins with the next slot still ahead.
     let sessions = *protocol.groups.sessions.get_ref() as u32;
     let minutes = *protocol.groups.session_minutes.get_ref() as i32;
     let interval = *protocol.groups.interval_days.get_ref();
-    let mut start = start.max(super::study_today(protocol));
+    let mut start = start.max(protocol.today());
     let mut times = calendar::schedule(start, weekday, time, tz, sessions, interval);
     if times.first().is_some_and(|t| t.naive_utc() <= db::now()) {
         start += chrono::Duration::days(1);
@@ -351,7 +355,11 @@ fn launch_in_tx(
 
 /// Queues each member's session-day reminders (in their language) and the moderator's roster
 /// for every upcoming session of the group.
-pub fn enqueue_session_messages(c: &mut DbConn, group: &Group, members: &[String]) -> Result<(), AppError> {
+pub fn enqueue_session_messages(
+    c: &mut DbConn,
+    group: &Group,
+    members: &[String],
+) -> Result<(), ServiceError> {
     use crate::outbox::{Kind, Recipient, enqueue, reminder_due};
     let tz: chrono_tz::Tz = group.time_zone.parse().unwrap_or(chrono_tz::UTC);
     let now = db::now();

@@ -2,7 +2,6 @@
 //! and launching groups, sessions, attendance and dose, and each participant's phase timeline.
 
 pub mod attendance;
-pub mod calendar;
 pub mod formation;
 pub mod routes;
 
@@ -14,11 +13,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::audit::{self, Change, Context, Event};
+use crate::calendar;
 use crate::db::schema::{allocations, group_members, participant_phases, participants, support_groups};
 use crate::db::{self, DbConn};
 use crate::enrolment::participants::Participant;
-use crate::error::AppError;
 use crate::protocol::{ArmKind, Protocol};
+use crate::service_error::ServiceError;
 
 /// A stored group.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -138,44 +138,44 @@ pub fn create(
     ctx: &Context,
     protocol: &Protocol,
     new: NewGroup,
-) -> Result<Group, AppError> {
+) -> Result<Group, ServiceError> {
     let name = new.name.trim().to_owned();
     if name.is_empty() || name.len() > 100 {
-        return Err(AppError::validation("name", "must be 1 to 100 characters"));
+        return Err(ServiceError::validation("name", "must be 1 to 100 characters"));
     }
     let arm = protocol
         .arms
         .iter()
         .find(|a| *a.id.get_ref() == new.arm_id)
-        .ok_or_else(|| AppError::validation("arm_id", "is not an arm of the protocol"))?;
+        .ok_or_else(|| ServiceError::validation("arm_id", "is not an arm of the protocol"))?;
     if !arm.delivers_groups {
-        return Err(AppError::validation("arm_id", "this arm does not deliver groups"));
+        return Err(ServiceError::validation("arm_id", "this arm does not deliver groups"));
     }
     if !protocol.study.languages.get_ref().iter().any(|l| *l.get_ref() == new.language) {
-        return Err(AppError::validation("language", "must be one of the study's languages"));
+        return Err(ServiceError::validation("language", "must be one of the study's languages"));
     }
     if let Some(t) = new.affinity_tags.iter().find(|t| !AFFINITY_TAGS.contains(&t.as_str())) {
-        return Err(AppError::validation(
+        return Err(ServiceError::validation(
             "affinity_tags",
             format!("`{t}` is not one of {}", AFFINITY_TAGS.join(", ")),
         ));
     }
     if calendar::weekday_from(new.weekday).is_none() {
-        return Err(AppError::validation("weekday", "must be 0 (Monday) to 6 (Sunday)"));
+        return Err(ServiceError::validation("weekday", "must be 0 (Monday) to 6 (Sunday)"));
     }
     let time = NaiveTime::parse_from_str(&new.local_time, "%H:%M")
-        .map_err(|_| AppError::validation("local_time", "must be HH:MM"))?;
+        .map_err(|_| ServiceError::validation("local_time", "must be HH:MM"))?;
     let zone = new.time_zone.unwrap_or_else(|| protocol.study.time_zone.get_ref().clone());
     zone.parse::<chrono_tz::Tz>().map_err(|_| {
-        AppError::validation("time_zone", "must be an IANA time zone such as America/Chicago")
+        ServiceError::validation("time_zone", "must be an IANA time zone such as America/Chicago")
     })?;
     NaiveDate::parse_from_str(&new.start_date, "%Y-%m-%d")
-        .map_err(|_| AppError::validation("start_date", "must be YYYY-MM-DD"))?;
+        .map_err(|_| ServiceError::validation("start_date", "must be YYYY-MM-DD"))?;
     let protocol_capacity = *protocol.groups.capacity.get_ref() as i32;
     let capacity = new.capacity.unwrap_or(protocol_capacity);
     let min_size = *protocol.groups.min_to_launch.get_ref() as i32;
     if capacity < min_size || capacity > 50 {
-        return Err(AppError::validation(
+        return Err(ServiceError::validation(
             "capacity",
             format!("must be between the minimum to launch ({min_size}) and 50"),
         ));
@@ -201,13 +201,13 @@ pub fn create(
     db::write_tx(conn, |c| {
         let moderator = crate::auth::users::find(c, &group.moderator_id)?;
         if !moderator.is_some_and(|m| m.role() == crate::auth::Role::Moderator && !m.disabled) {
-            return Err(AppError::validation(
+            return Err(ServiceError::validation(
                 "moderator_id",
                 "must be the id of an active moderator account",
             ));
         }
         if find_by_name(c, &group.name)?.is_some() {
-            return Err(AppError::conflict("name_taken", "a group with this name exists"));
+            return Err(ServiceError::conflict("name_taken", "a group with this name exists"));
         }
         diesel::insert_into(support_groups::table).values(&group).execute(c)?;
         audit::append(
@@ -309,12 +309,6 @@ pub fn queue_date(protocol: &Protocol, arm_id: &str, allocated_on: NaiveDate) ->
         _ => 0,
     };
     Some(allocated_on + Duration::weeks(wait))
-}
-
-/// Today in the study's time zone.
-pub fn study_today(protocol: &Protocol) -> NaiveDate {
-    let tz = protocol.time_zone();
-    crate::db::now().and_utc().with_timezone(&tz).date_naive()
 }
 
 /// Allocated participants not in a group and not withdrawn whose queue date has come, longest

@@ -94,7 +94,7 @@ async fn group_queue(state: web::Data<AppState>, auth: Auth) -> Result<web::Json
         state
             .run(|c| {
                 let (protocol, _) = store::current_parsed(c)?;
-                Ok(super::queue(c, &protocol, super::study_today(&protocol))?)
+                Ok(super::queue(c, &protocol, protocol.today())?)
             })
             .await?,
     ))
@@ -109,7 +109,7 @@ async fn proposal(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Pr
         state
             .run(|c| {
                 let (protocol, _) = store::current_parsed(c)?;
-                Ok(formation::propose(c, &protocol, super::study_today(&protocol))?)
+                Ok(formation::propose(c, &protocol, protocol.today())?)
             })
             .await?,
     ))
@@ -140,8 +140,7 @@ async fn assign(
         state
             .write(move |c| {
                 let (protocol, _) = store::current_parsed(c)?;
-                let launched =
-                    formation::assign(c, &ctx, &protocol, super::study_today(&protocol), &body.assignments)?;
+                let launched = formation::assign(c, &ctx, &protocol, protocol.today(), &body.assignments)?;
                 launched.iter().map(|g| view(c, g)).collect()
             })
             .await?,
@@ -227,7 +226,7 @@ async fn move_member(
     let body = body.parse()?;
     let reason = required_reason(&body.reason)?;
     let (ctx, id) = (auth.context(), path.into_inner());
-    state.write(move |c| formation::move_member(c, &ctx, &id, &body.group_id, &reason)).await?;
+    state.write(move |c| Ok(formation::move_member(c, &ctx, &id, &body.group_id, &reason)?)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -278,7 +277,9 @@ async fn reschedule(
     let body = body.parse()?;
     let reason = required_reason(&body.reason)?;
     let (ctx, id) = (auth.context(), path.into_inner());
-    Ok(web::Json(state.write(move |c| attendance::reschedule(c, &ctx, &id, body.starts_at, &reason)).await?))
+    Ok(web::Json(
+        state.write(move |c| Ok(attendance::reschedule(c, &ctx, &id, body.starts_at, &reason)?)).await?,
+    ))
 }
 
 /// Why a session is cancelled.
@@ -302,7 +303,7 @@ async fn cancel(
     auth.require(Permission::ManageGroups)?;
     let reason = required_reason(&body.parse()?.reason)?;
     let (ctx, id) = (auth.context(), path.into_inner());
-    Ok(web::Json(state.write(move |c| attendance::cancel(c, &ctx, &id, &reason)).await?))
+    Ok(web::Json(state.write(move |c| Ok(attendance::cancel(c, &ctx, &id, &reason)?)).await?))
 }
 
 /// A session in a calendar.
@@ -393,12 +394,12 @@ async fn record_attendance(
     let role = auth.require(Permission::RecordAttendance)?;
     let id = path.into_inner();
     let check_id = id.clone();
-    let (_, group) = state.run(move |c| attendance::session(c, &check_id)).await?;
+    let (_, group) = state.run(move |c| Ok(attendance::session(c, &check_id)?)).await?;
     own_group(&auth, role, &group)?;
     let body = body.parse()?;
     let reason = body.reason.map(|r| required_reason(&r)).transpose()?;
     let ctx = auth.context();
-    state.write(move |c| attendance::record(c, &ctx, &id, &body.marks, reason.as_deref())).await?;
+    state.write(move |c| Ok(attendance::record(c, &ctx, &id, &body.marks, reason.as_deref())?)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

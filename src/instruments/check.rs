@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use toml::Spanned;
 
 use super::{AnswerOption, Condition, Instrument, Severity};
-use crate::protocol::LocalText;
-use crate::protocol::check::{ProtocolError as FileError, locate};
+use crate::toml_file::LocalText;
+use crate::toml_file::{FileError, locate};
 
 /// Parses and checks instrument text; returns every problem found, in file order.
 pub fn check(text: &str) -> Result<Instrument, Vec<FileError>> {

@@ -18,7 +18,7 @@ use toml::Spanned;
 
 pub use check::check;
 
-use crate::protocol::LocalText;
+use crate::toml_file::LocalText;
 
 /// The instruments shipped with the binary, as (file name, text).
 pub const BUNDLED: [(&str, &str); 3] = [

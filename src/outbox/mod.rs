@@ -11,7 +11,6 @@
 
 pub mod routes;
 pub mod templates;
-pub mod worker;
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -248,8 +247,7 @@ pub fn cancel_to_participant(
 pub fn reminder_due(starts_at: NaiveDateTime, tz: chrono_tz::Tz) -> NaiveDateTime {
     let local_day = starts_at.and_utc().with_timezone(&tz).date_naive();
     let eight =
-        crate::groups::calendar::local_to_utc(local_day, chrono::NaiveTime::MIN + Duration::hours(8), tz)
-            .naive_utc();
+        crate::calendar::local_to_utc(local_day, chrono::NaiveTime::MIN + Duration::hours(8), tz).naive_utc();
     eight.min(starts_at - Duration::hours(1))
 }
 

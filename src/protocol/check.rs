@@ -1,30 +1,18 @@
 //! Parses a protocol file and checks it, naming the line and column of every problem.
 
 use std::collections::HashSet;
-use std::fmt;
-use std::ops::Range;
 
 use chrono::{NaiveDate, NaiveTime};
 use toml::Spanned;
 
 use super::{Anchor, AnswerType, ArmKind, LocalText, Method, Protocol};
+use crate::toml_file::{FileError, locate};
 
 /// Languages the participant-facing text ships in.
 pub const SUPPORTED_LANGUAGES: &[&str] = &["en", "es"];
 
 /// One problem in a protocol file, located by 1-based line and column.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ProtocolError {
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
-
-impl fmt::Display for ProtocolError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
-    }
-}
+pub type ProtocolError = FileError;
 
 /// Parses and checks protocol text; returns every problem found, in file order.
 pub fn check(text: &str) -> Result<Protocol, Vec<ProtocolError>> {
@@ -48,14 +36,6 @@ pub fn check(text: &str) -> Result<Protocol, Vec<ProtocolError>> {
         errors.sort_by_key(|e| (e.line, e.column));
         Err(errors)
     }
-}
-
-pub(crate) fn locate(text: &str, span: &Range<usize>, message: String) -> ProtocolError {
-    let start = span.start.min(text.len());
-    let before = &text[..start];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    ProtocolError { line, column, message }
 }
 
 struct Checker<'a> {

@@ -7,8 +7,6 @@ pub mod check;
 pub mod routes;
 pub mod store;
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -19,7 +17,7 @@ pub use check::{ProtocolError, check};
 pub const BUNDLED: &str = include_str!("../../docs/examples/connect.toml");
 
 /// Text in each of the study's languages, keyed by language code (`en`, `es`).
-pub type LocalText = BTreeMap<String, String>;
+pub use crate::toml_file::LocalText;
 
 /// A whole protocol, as parsed from its file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -276,9 +274,19 @@ impl Protocol {
         self.study.time_zone.get_ref().parse().unwrap_or(chrono_tz::UTC)
     }
 
+    /// Today in the study's time zone: the day windows, queues and consent forms are judged by.
+    pub fn today(&self) -> chrono::NaiveDate {
+        crate::db::now().and_utc().with_timezone(&self.time_zone()).date_naive()
+    }
+
     /// A time point of the schedule by id.
     pub fn timepoint(&self, id: &str) -> Option<&TimePoint> {
         self.assessments.iter().find(|t| *t.id.get_ref() == id)
+    }
+
+    /// The consent form in force today, on the study's own day (its time zone).
+    pub fn consent_form_today(&self) -> Option<&ConsentForm> {
+        self.consent_form_in_force(self.today())
     }
 
     /// The consent form in force on `day`: the most recently approved one by then. A form whose

@@ -11,7 +11,7 @@ use crate::audit::{self, Change, Context, Event};
 use crate::auth::sha256_hex;
 use crate::db::schema::{protocol_versions, study_state};
 use crate::db::{self, DbConn};
-use crate::error::AppError;
+use crate::service_error::ServiceError;
 
 /// A stored protocol version.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
@@ -31,12 +31,12 @@ impl StoredProtocol {
     /// The parsed protocol (stored text was checked before it was stored).
     /// Parsing takes longer than the queries around it, and the text rarely changes, so the
     /// last protocol parsed is kept, keyed by its hash.
-    pub fn parsed(&self) -> Result<Arc<Protocol>, AppError> {
+    pub fn parsed(&self) -> Result<Arc<Protocol>, ServiceError> {
         if let Some(protocol) = cached(&self.content_sha256) {
             return Ok(protocol);
         }
         let protocol = Arc::new(check(&self.content).map_err(|errors| {
-            AppError::Internal(anyhow::anyhow!(
+            ServiceError::Internal(anyhow::anyhow!(
                 "stored protocol version {} no longer parses: {}",
                 self.version,
                 errors[0]
@@ -58,17 +58,17 @@ fn cached(sha256: &str) -> Option<Arc<Protocol>> {
 }
 
 /// The protocol in force, parsed, and its version; reads the text only when it has changed.
-pub fn current_parsed(conn: &mut DbConn) -> Result<(Arc<Protocol>, i32), AppError> {
+pub fn current_parsed(conn: &mut DbConn) -> Result<(Arc<Protocol>, i32), ServiceError> {
     let (version, sha256): (i32, String) = protocol_versions::table
         .select((protocol_versions::version, protocol_versions::content_sha256))
         .order(protocol_versions::version.desc())
         .first(conn)
         .optional()?
-        .ok_or_else(|| AppError::NotFound("protocol".into()))?;
+        .ok_or_else(|| ServiceError::NotFound("protocol".into()))?;
     if let Some(protocol) = cached(&sha256) {
         return Ok((protocol, version));
     }
-    let stored = get(conn, version)?.ok_or_else(|| AppError::NotFound("protocol".into()))?;
+    let stored = get(conn, version)?.ok_or_else(|| ServiceError::NotFound("protocol".into()))?;
     Ok((stored.parsed()?, version))
 }
 
@@ -123,9 +123,9 @@ pub fn mark_randomisation_started(conn: &mut DbConn, ctx: &Context) -> QueryResu
 }
 
 /// Protocol text that failed its check: every problem with line and column.
-fn invalid(errors: Vec<super::ProtocolError>) -> AppError {
+fn invalid(errors: Vec<super::ProtocolError>) -> ServiceError {
     let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    AppError::validation(
+    ServiceError::validation(
         "content",
         format!("the protocol has {} problem(s): {}", list.len(), list.join("; ")),
     )
@@ -137,7 +137,7 @@ pub fn install_initial(
     ctx: &Context,
     text: &str,
     reason: &str,
-) -> Result<StoredProtocol, AppError> {
+) -> Result<StoredProtocol, ServiceError> {
     let protocol = check(text).map_err(invalid)?;
     db::write_tx(conn, |c| {
         if let Some(existing) = current(c)? {
@@ -149,19 +149,24 @@ pub fn install_initial(
 
 /// Records an amendment as a new version. Refuses changes to arms, strata or the randomisation
 /// method once randomisation has started: they would invalidate allocations already made.
-pub fn amend(conn: &mut DbConn, ctx: &Context, text: &str, reason: &str) -> Result<StoredProtocol, AppError> {
+pub fn amend(
+    conn: &mut DbConn,
+    ctx: &Context,
+    text: &str,
+    reason: &str,
+) -> Result<StoredProtocol, ServiceError> {
     let new = check(text).map_err(invalid)?;
     db::write_tx(conn, |c| {
-        let old_row = current(c)?.ok_or_else(|| AppError::NotFound("protocol".into()))?;
+        let old_row = current(c)?.ok_or_else(|| ServiceError::NotFound("protocol".into()))?;
         if old_row.content_sha256 == sha256_hex(text) {
-            return Err(AppError::conflict(
+            return Err(ServiceError::conflict(
                 "unchanged",
                 format!("this text is already version {}", old_row.version),
             ));
         }
         let old = old_row.parsed()?;
         if old.study.code.get_ref() != new.study.code.get_ref() {
-            return Err(AppError::validation(
+            return Err(ServiceError::validation(
                 "content",
                 format!(
                     "the study code cannot change (from {} to {})",
@@ -173,7 +178,7 @@ pub fn amend(conn: &mut DbConn, ctx: &Context, text: &str, reason: &str) -> Resu
         if randomisation_started(c)?.is_some() {
             let changed = changed_allocation_parts(&old, &new);
             if !changed.is_empty() {
-                return Err(AppError::conflict(
+                return Err(ServiceError::conflict(
                     "amendment_invalidates_allocations",
                     format!(
                         "randomisation has started, so {} cannot change; allocations already made depend on them",
@@ -212,7 +217,7 @@ fn insert_version(
     protocol: &Protocol,
     text: &str,
     reason: &str,
-) -> Result<StoredProtocol, AppError> {
+) -> Result<StoredProtocol, ServiceError> {
     let row = StoredProtocol {
         version,
         study_code: protocol.study.code.get_ref().clone(),

@@ -42,7 +42,7 @@ async fn randomise(
     let role = auth.require(Permission::Randomise)?;
     let (ctx, id, key) = (auth.context(), path.into_inner(), state.study_key.clone());
     let (allocation, participant, protocol) =
-        state.write(move |c| super::randomise(c, &ctx, &key, &id)).await?;
+        state.write(move |c| Ok(super::randomise(c, &ctx, &key, &id)?)).await?;
     Ok(HttpResponse::Created().json(Randomised {
         arm: ArmView::of(&protocol, &allocation.arm_id, role),
         participant_id: allocation.participant_id,

@@ -5,6 +5,7 @@
 
 pub mod charts;
 pub mod html;
+pub mod pages;
 pub mod routes;
 pub mod study;
 
@@ -16,9 +17,9 @@ use serde::Serialize;
 use trialdesk_analysis::{Options, Summary, table};
 
 use crate::db::DbConn;
-use crate::error::AppError;
 use crate::exports::{Cell, ExportOptions, Spec, Variable, for_each_page, write::columns};
 use crate::protocol::ArmKind;
+use crate::service_error::ServiceError;
 
 /// Everything the report shows; serialised as `summary.json`.
 #[derive(Debug, Clone, Serialize)]
@@ -55,7 +56,7 @@ pub struct Retention {
 }
 
 /// Reads the trial and analyses it.
-pub fn build(conn: &mut DbConn, blinded: bool) -> Result<Report, AppError> {
+pub fn build(conn: &mut DbConn, blinded: bool) -> Result<Report, ServiceError> {
     let spec = Spec::load(conn, ExportOptions { blinded, dates: false })?;
     let protocol = spec.protocol.clone();
     // Only the columns the analysis reads are kept: the long file's other cells (items, dates,

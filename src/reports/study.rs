@@ -12,9 +12,9 @@ use crate::db::schema::{
     allocations, assessments, attendance, group_members, group_sessions, participants, screenings,
     support_groups,
 };
-use crate::error::AppError;
 use crate::exports::records::GroupCodes;
 use crate::protocol::Protocol;
+use crate::service_error::ServiceError;
 pub use trialdesk_charts::{ConsortArm, ConsortCounts};
 
 /// How an arm is named in this report: its code when blinded, its label otherwise.
@@ -34,7 +34,7 @@ pub fn consort(
     protocol: &Protocol,
     blinded: bool,
     analysed: &BTreeMap<String, u64>,
-) -> Result<ConsortCounts, AppError> {
+) -> Result<ConsortCounts, ServiceError> {
     let outcomes: Vec<String> = screenings::table.select(screenings::outcome).load(conn)?;
     let mut reasons: BTreeMap<&str, u64> = BTreeMap::new();
     let mut excluded = 0;
@@ -124,7 +124,7 @@ pub fn recruitment(
     conn: &mut DbConn,
     protocol: &Protocol,
     zone: chrono_tz::Tz,
-) -> Result<RecruitmentCurve, AppError> {
+) -> Result<RecruitmentCurve, ServiceError> {
     let mut days: Vec<NaiveDate> = allocations::table
         .select(allocations::allocated_at)
         .load::<chrono::NaiveDateTime>(conn)?
@@ -166,7 +166,7 @@ pub struct DiversityRow {
     pub met: bool,
 }
 
-pub fn diversity(conn: &mut DbConn, protocol: &Protocol) -> Result<Diversity, AppError> {
+pub fn diversity(conn: &mut DbConn, protocol: &Protocol) -> Result<Diversity, ServiceError> {
     let people = crate::enrolment::participants::list(conn)?;
     let mut by_race: BTreeMap<String, u64> = BTreeMap::new();
     let mut by_ethnicity: BTreeMap<String, u64> = BTreeMap::new();
@@ -210,7 +210,7 @@ pub fn attendance_by_group(
     protocol: &Protocol,
     codes: &GroupCodes,
     blinded: bool,
-) -> Result<Vec<GroupAttendance>, AppError> {
+) -> Result<Vec<GroupAttendance>, ServiceError> {
     let groups: Vec<(String, String)> = support_groups::table
         .order(support_groups::created_at.asc())
         .select((support_groups::id, support_groups::arm_id))

@@ -3,6 +3,7 @@
 //! by its due time escalates to the next contact, and past the last one to every admin. A
 //! clinician acknowledges it, records the action taken and closes it. Every step is audited.
 
+pub mod pages;
 pub mod routes;
 
 use chrono::{Duration, NaiveDateTime};
@@ -13,10 +14,10 @@ use utoipa::ToSchema;
 use crate::audit::{self, Actor, Change, Context, Event};
 use crate::db::schema::{participants, safety_alerts, safety_contacts, users};
 use crate::db::{self, DbConn};
-use crate::error::AppError;
 use crate::instruments::{AlertRule, Severity};
 use crate::outbox::{self, Kind, Recipient};
 use crate::protocol::Protocol;
+use crate::service_error::ServiceError;
 
 /// A safety alert.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
@@ -61,16 +62,23 @@ pub fn contacts(conn: &mut DbConn) -> QueryResult<Vec<String>> {
 }
 
 /// Replaces the contact list (audited, old → new).
-pub fn set_contacts(conn: &mut DbConn, ctx: &Context, user_ids: &[String]) -> Result<Vec<String>, AppError> {
+pub fn set_contacts(
+    conn: &mut DbConn,
+    ctx: &Context,
+    user_ids: &[String],
+) -> Result<Vec<String>, ServiceError> {
     db::write_tx(conn, |c| {
         for (i, id) in user_ids.iter().enumerate() {
             let active: Option<bool> =
                 users::table.find(id).select(users::disabled).first(c).optional()?.map(|d: bool| !d);
             if active != Some(true) {
-                return Err(AppError::validation(format!("user_ids[{i}]"), "no active account has this id"));
+                return Err(ServiceError::validation(
+                    format!("user_ids[{i}]"),
+                    "no active account has this id",
+                ));
             }
             if user_ids[..i].contains(id) {
-                return Err(AppError::validation(format!("user_ids[{i}]"), "listed twice"));
+                return Err(ServiceError::validation(format!("user_ids[{i}]"), "listed twice"));
             }
         }
         let old = contacts(c)?;
@@ -121,13 +129,20 @@ fn notify(conn: &mut DbConn, list: &[String], alert: &Alert) -> QueryResult<()> 
     Ok(())
 }
 
+/// The questionnaire whose answers met a rule: whose it is, and which assessment.
+#[derive(Debug, Clone, Copy)]
+pub struct Answered<'a> {
+    pub participant_id: &'a str,
+    pub assessment_id: &'a str,
+}
+
 /// Raises an alert for a rule that held, unless this assessment already has one for the rule.
 /// Runs inside the caller's transaction; `info` rules raise nothing.
 pub fn raise(
     conn: &mut DbConn,
     ctx: &Context,
     protocol: &Protocol,
-    assessment: &crate::assessments::Assessment,
+    answered: Answered<'_>,
     instrument: &str,
     rule: &AlertRule,
 ) -> QueryResult<Option<Alert>> {
@@ -137,7 +152,7 @@ pub fn raise(
     }
     let rule_id = format!("{instrument}.{}", rule.id.get_ref());
     let exists: i64 = safety_alerts::table
-        .filter(safety_alerts::assessment_id.eq(&assessment.id))
+        .filter(safety_alerts::assessment_id.eq(answered.assessment_id))
         .filter(safety_alerts::rule_id.eq(&rule_id))
         .count()
         .get_result(conn)?;
@@ -147,8 +162,8 @@ pub fn raise(
     let now = db::now();
     let alert = Alert {
         id: uuid::Uuid::now_v7().to_string(),
-        participant_id: assessment.participant_id.clone(),
-        assessment_id: assessment.id.clone(),
+        participant_id: answered.participant_id.to_owned(),
+        assessment_id: answered.assessment_id.to_owned(),
         instrument: instrument.to_owned(),
         rule_id,
         severity: severity.as_str().into(),
@@ -245,7 +260,7 @@ pub fn escalate_due(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<usi
             }
             escalated += 1;
         }
-        Ok::<_, AppError>(escalated)
+        Ok::<_, ServiceError>(escalated)
     })
     .map_err(|e| anyhow::anyhow!("{e}"))
 }
@@ -290,15 +305,15 @@ pub fn take_step(
     id: &str,
     step: Step,
     text: Option<&str>,
-) -> Result<Alert, AppError> {
+) -> Result<Alert, ServiceError> {
     let user = ctx.actor.id.clone();
     db::write_tx(conn, |c| {
-        let a = find(c, id)?.ok_or_else(|| AppError::NotFound("alert".into()))?;
+        let a = find(c, id)?.ok_or_else(|| ServiceError::NotFound("alert".into()))?;
         let now = db::now();
         let (action, changes) = match step {
             Step::Acknowledge => {
                 if a.status != "open" {
-                    return Err(AppError::conflict(
+                    return Err(ServiceError::conflict(
                         "already_acknowledged",
                         format!("the alert is {}", a.status),
                     ));
@@ -314,7 +329,7 @@ pub fn take_step(
             }
             Step::RecordAction => {
                 if a.status != "acknowledged" {
-                    return Err(AppError::conflict(
+                    return Err(ServiceError::conflict(
                         "not_acknowledged",
                         format!("the alert is {}; acknowledge it first", a.status),
                     ));
@@ -330,7 +345,7 @@ pub fn take_step(
             }
             Step::Close => {
                 if a.status != "acknowledged" || a.action_taken.is_none() {
-                    return Err(AppError::conflict(
+                    return Err(ServiceError::conflict(
                         "no_action_recorded",
                         "record the action taken before closing the alert",
                     ));

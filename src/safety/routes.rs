@@ -207,5 +207,5 @@ async fn put_contacts(
     auth.require(Permission::ConfigureSafety)?;
     let ids = body.parse()?.user_ids;
     let ctx = auth.context();
-    Ok(web::Json(Contacts { user_ids: state.write(move |c| super::set_contacts(c, &ctx, &ids)).await? }))
+    Ok(web::Json(Contacts { user_ids: state.write(move |c| Ok(super::set_contacts(c, &ctx, &ids)?)).await? }))
 }

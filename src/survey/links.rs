@@ -11,7 +11,7 @@ use crate::auth::{random_hex, sha256_hex};
 use crate::db::schema::{participants, survey_links};
 use crate::db::{self, DbConn};
 use crate::enrolment::participants::Participant;
-use crate::error::AppError;
+use crate::service_error::ServiceError;
 
 /// A stored link (never the token itself).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
@@ -39,7 +39,7 @@ pub fn issue(
     language: &str,
     valid_days: i64,
     created_by: Option<&str>,
-) -> Result<(SurveyLink, String), AppError> {
+) -> Result<(SurveyLink, String), ServiceError> {
     let token = random_hex(32)?;
     let now = db::now();
     let link = SurveyLink {
@@ -104,9 +104,9 @@ pub fn create(
     ctx: &Context,
     participant: &Participant,
     valid_days: i64,
-) -> Result<(SurveyLink, String), AppError> {
+) -> Result<(SurveyLink, String), ServiceError> {
     if participant.withdrawn_at.is_some() {
-        return Err(AppError::conflict("withdrawn", format!("{} has withdrawn", participant.study_id)));
+        return Err(ServiceError::conflict("withdrawn", format!("{} has withdrawn", participant.study_id)));
     }
     db::write_tx(conn, |c| {
         let (link, token) =
@@ -136,16 +136,21 @@ pub fn list_for(conn: &mut DbConn, participant_id: &str) -> QueryResult<Vec<Surv
 }
 
 /// Revokes one link (audited); revoking twice is a conflict.
-pub fn revoke(conn: &mut DbConn, ctx: &Context, link_id: &str, reason: &str) -> Result<SurveyLink, AppError> {
+pub fn revoke(
+    conn: &mut DbConn,
+    ctx: &Context,
+    link_id: &str,
+    reason: &str,
+) -> Result<SurveyLink, ServiceError> {
     db::write_tx(conn, |c| {
         let link: SurveyLink = survey_links::table
             .find(link_id)
             .select(SurveyLink::as_select())
             .first(c)
             .optional()?
-            .ok_or_else(|| AppError::NotFound("survey link".into()))?;
+            .ok_or_else(|| ServiceError::NotFound("survey link".into()))?;
         if link.revoked_at.is_some() {
-            return Err(AppError::conflict("already_revoked", "this link was already revoked"));
+            return Err(ServiceError::conflict("already_revoked", "this link was already revoked"));
         }
         let now = db::now();
         diesel::update(survey_links::table.find(link_id)).set(survey_links::revoked_at.eq(now)).execute(c)?;

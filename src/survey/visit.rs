@@ -7,9 +7,9 @@ use std::sync::Arc;
 use crate::assessments::responses;
 use crate::assessments::{self, Assessment};
 use crate::db::DbConn;
-use crate::error::AppError;
 use crate::instruments::scoring::Answers;
 use crate::instruments::{self, Instrument, Item};
+use crate::service_error::ServiceError;
 
 /// One participant's visit: an assessment with its instruments and the answers so far.
 pub(super) struct Visit {
@@ -23,7 +23,7 @@ impl Visit {
         c: &mut DbConn,
         participant_id: &str,
         assessment_id: &str,
-    ) -> Result<Option<Visit>, AppError> {
+    ) -> Result<Option<Visit>, ServiceError> {
         match assessments::find(c, assessment_id)?.filter(|a| a.participant_id == participant_id) {
             Some(a) => Ok(Some(Visit::of(c, a)?)),
             None => Ok(None),
@@ -31,7 +31,7 @@ impl Visit {
     }
 
     /// The visit to an assessment already loaded (and known to be the participant's).
-    pub fn of(c: &mut DbConn, a: Assessment) -> Result<Visit, AppError> {
+    pub fn of(c: &mut DbConn, a: Assessment) -> Result<Visit, ServiceError> {
         let instruments = responses::instruments_of(instruments::library(), &a)?;
         let answers = responses::answers(c, &a.id)?;
         Ok(Visit { a, instruments, answers })

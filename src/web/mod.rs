@@ -1,9 +1,6 @@
 //! Server-rendered pages for staff: sign-in, password change and the study overview.
 
-pub mod alerts;
-pub mod assessments;
 pub mod health;
-pub mod reports;
 
 use actix_session::Session;
 use actix_web::http::header;
@@ -28,12 +25,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(password_form)
         .service(password_submit)
         .service(stylesheet)
-        .configure(alerts::routes)
-        .configure(assessments::routes)
-        .configure(reports::routes);
+        .configure(crate::safety::pages::routes)
+        .configure(crate::assessments::pages::routes)
+        .configure(crate::reports::pages::routes);
 }
 
-fn redirect(to: &str) -> HttpResponse {
+pub(crate) fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
 }
 
@@ -48,7 +45,7 @@ fn signed_in(auth: Result<Auth, AppError>) -> Result<Option<Auth>, AppError> {
 
 /// A staff page's signed-in user holding `permission`; `Err` is the page to show instead (sign in,
 /// or choose a password first). Without the permission: 403.
-fn staff_page(
+pub(crate) fn staff_page(
     auth: Result<Auth, AppError>,
     permission: Permission,
 ) -> Result<Result<Auth, HttpResponse>, AppError> {
@@ -60,7 +57,7 @@ fn staff_page(
     Ok(Ok(auth))
 }
 
-fn csrf_of(auth: &Auth) -> String {
+pub(crate) fn csrf_of(auth: &Auth) -> String {
     match &auth.via {
         Via::Session { csrf } => csrf.clone(),
         Via::Token { .. } => String::new(),
@@ -287,7 +284,7 @@ async fn logout(
     };
     auth.check_form_csrf(&form.csrf_token)?;
     let (ctx, id) = (auth.context(), auth.user.id.clone());
-    state.write(move |c| users::end_sessions(c, &ctx, &id)).await?;
+    state.write(move |c| Ok(users::end_sessions(c, &ctx, &id)?)).await?;
     session.purge();
     Ok(redirect("/login"))
 }

@@ -98,7 +98,7 @@ async fn exports_read_back_in_polars_with_every_column_in_the_codebook() {
     // The long file is analysable as it stands.
     let data = input::prepare(
         input::read(&dir.path().join("long.parquet"), None).expect("read").0,
-        input::Source::Parquet,
+        trialdesk_analysis::Source::Parquet,
         &[],
         true,
     )

@@ -216,7 +216,7 @@ async fn a_waitlisted_participant_joins_the_queue_on_the_day_the_wait_ends_not_b
 
     let mut conn = app.db.conn();
     let (protocol, _) = trialdesk::protocol::store::current_parsed(&mut conn).expect("protocol");
-    let today = trialdesk::groups::study_today(&protocol);
+    let today = protocol.today();
     let on = |day| {
         trialdesk::groups::queue(&mut app.db.conn(), &protocol, day)
             .expect("queue")

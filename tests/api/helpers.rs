@@ -320,11 +320,11 @@ impl Drop for SmtpSink {
 }
 
 /// Mail settings that send to `port` on localhost quickly, for tests.
-pub fn test_mail(port: u16) -> trialdesk::outbox::worker::MailSettings {
-    trialdesk::outbox::worker::MailSettings {
+pub fn test_mail(port: u16) -> trialdesk::jobs::mail::MailSettings {
+    trialdesk::jobs::mail::MailSettings {
         host: "127.0.0.1".into(),
         port,
-        tls: trialdesk::outbox::worker::Tls::None,
+        tls: trialdesk::jobs::mail::Tls::None,
         username: None,
         password: None,
         from: "CONNECT study <connect@example.org>".into(),

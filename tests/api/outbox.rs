@@ -211,7 +211,7 @@ async fn the_worker_reads_the_participant_at_send_time_and_sends_nothing_once_th
     .expect("new address");
     let pool = trialdesk::db::pool(&trialdesk::db::DatabaseUrl::parse(&app.db.url).expect("url"), 2);
     let mail = test_mail(sink.port);
-    let sent = tokio::task::spawn_blocking(move || trialdesk::outbox::worker::deliver_due(&pool, &mail))
+    let sent = tokio::task::spawn_blocking(move || trialdesk::jobs::mail::deliver_due(&pool, &mail))
         .await
         .expect("join")
         .expect("deliver");

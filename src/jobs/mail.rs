@@ -10,11 +10,11 @@ use lettre::{SmtpTransport, Transport};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
-use super::templates::{self, Text, Values};
-use super::{Failure, Kind, Message, claim_next, drop_message, finish, kind_of};
 use crate::db::{self, DbConn, Pool};
 use crate::enrolment::participants;
 use crate::groups::attendance::session;
+use crate::outbox::templates::{self, Text, Values};
+use crate::outbox::{Failure, Kind, Message, claim_next, drop_message, finish, kind_of};
 use crate::protocol::store;
 
 /// How the SMTP server is reached.

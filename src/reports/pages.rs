@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, get, web};
 
-use super::staff_page;
 use crate::auth::{Auth, Permission};
 use crate::error::AppError;
 use crate::reports::{
@@ -10,6 +9,7 @@ use crate::reports::{
     routes::{ReportQuery, blinded_for},
 };
 use crate::state::AppState;
+use crate::web::staff_page;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(report_page).service(report_json);
@@ -30,7 +30,7 @@ async fn report_for(
         Err(page) => return Ok(Err(page)),
     };
     let blinded = blinded_for(auth.user.role(), query.blinded);
-    Ok(Ok(state.run(move |c| reports::build(c, blinded)).await?))
+    Ok(Ok(state.run(move |c| Ok(reports::build(c, blinded)?)).await?))
 }
 
 #[get("/reports")]

@@ -6,11 +6,11 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{RespondHtml, csrf_of, redirect, staff_page};
 use crate::auth::{Auth, Permission};
 use crate::error::AppError;
 use crate::safety::{self, Step};
 use crate::state::AppState;
+use crate::web::{RespondHtml, csrf_of, redirect, staff_page};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(queue).service(one).service(act);
@@ -45,7 +45,7 @@ impl Row {
 }
 
 #[derive(Template)]
-#[template(path = "alerts.html")]
+#[template(path = "safety/alerts.html")]
 struct QueuePage {
     role: String,
     csrf_token: String,
@@ -73,7 +73,7 @@ async fn queue(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Resu
 }
 
 #[derive(Template)]
-#[template(path = "alert.html")]
+#[template(path = "safety/alert.html")]
 struct AlertPage {
     role: String,
     csrf_token: String,
@@ -160,6 +160,6 @@ async fn act(
     };
     let ctx = auth.context();
     let target = id.clone();
-    state.write(move |c| safety::take_step(c, &ctx, &target, step, text.as_deref())).await?;
+    state.write(move |c| Ok(safety::take_step(c, &ctx, &target, step, text.as_deref())?)).await?;
     Ok(redirect(&format!("/alerts/{id}")))
 }

@@ -4,11 +4,11 @@ use actix_web::{HttpResponse, get, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{RespondHtml, csrf_of, staff_page};
 use crate::assessments::{self, Filter};
 use crate::auth::{Auth, Permission};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::web::{RespondHtml, csrf_of, staff_page};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(list_page);
@@ -24,7 +24,7 @@ struct Row {
 }
 
 #[derive(Template)]
-#[template(path = "assessments.html")]
+#[template(path = "assessments/list.html")]
 struct ListPage {
     role: String,
     csrf_token: String,

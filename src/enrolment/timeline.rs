@@ -1,0 +1,138 @@
+//! A participant's timeline: screened, enrolled, consented, randomised, withdrawn, with the audit
+//! entries behind it, as the caller's role may see them (arm codes for blinded roles; no exact
+//! answers or free-text reasons for statisticians).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::consent::Consent;
+use super::participants::{self, ArmView};
+use super::screening;
+use crate::audit::{self, Entry, Filter};
+use crate::auth::Role;
+use crate::db::DbConn;
+use crate::db::schema::consents;
+use crate::protocol::Protocol;
+use crate::protocol::store;
+use crate::service_error::ServiceError;
+
+/// One event in a participant's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineEvent {
+    pub at: NaiveDateTime,
+    /// `screened`, `enrolled`, `consented`, `randomised`, `withdrawn`.
+    pub event: String,
+    pub detail: String,
+}
+
+/// A participant's history and the audit entries behind it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Timeline {
+    pub study_id: String,
+    pub events: Vec<TimelineEvent>,
+    pub audit: Vec<Entry>,
+}
+
+/// The timeline of participant `id` (participant id or study id) as `role` may see it.
+pub fn build(c: &mut DbConn, id: &str, role: Role) -> Result<Timeline, ServiceError> {
+    let (protocol, _) = store::current_parsed(c)?;
+    let p = participants::find(c, id)?.ok_or_else(|| ServiceError::NotFound("participant".into()))?;
+    let mut events = Vec::new();
+    if let Some(s) = screening::find(c, &p.screening_id)? {
+        events.push(TimelineEvent {
+            at: s.screened_at,
+            event: "screened".into(),
+            detail: format!("eligible, referred by {}", s.referral_source),
+        });
+    }
+    events.push(TimelineEvent { at: p.enrolled_at, event: "enrolled".into(), detail: p.study_id.clone() });
+    for consent in consent_history(c, &p.id)? {
+        events.push(TimelineEvent {
+            at: consent.signed_at,
+            event: "consented".into(),
+            detail: format!("form {} ({})", consent.form_version, consent.language),
+        });
+    }
+    let facts = participants::facts_of(c, &p.id)?;
+    if let (Some(arm), Some(at)) = (&facts.arm_id, facts.randomised_at) {
+        let view = ArmView::of(&protocol, arm, role);
+        events.push(TimelineEvent {
+            at,
+            event: "randomised".into(),
+            detail: format!("arm {}", view.label.unwrap_or(view.code)),
+        });
+    }
+    if let Some(at) = p.withdrawn_at {
+        let keep = if p.withdrawal_keep_data == Some(true) { "data kept" } else { "data not to be used" };
+        events.push(TimelineEvent { at, event: "withdrawn".into(), detail: keep.into() });
+    }
+    events.sort_by_key(|e| e.at);
+    let mut entries = audit::list(
+        c,
+        &Filter {
+            entity: Some("participant".into()),
+            entity_id: Some(p.id.clone()),
+            limit: Some(1000),
+            ..Filter::default()
+        },
+    )?;
+    entries.extend(audit::list(
+        c,
+        &Filter {
+            entity: Some("screening".into()),
+            entity_id: Some(p.screening_id.clone()),
+            limit: Some(1000),
+            ..Filter::default()
+        },
+    )?);
+    entries.sort_by_key(|e| e.seq);
+    let statistician = matches!(role, Role::StatisticianBlinded | Role::StatisticianUnblinded);
+    for e in &mut entries {
+        if !role.is_unblinded() {
+            e.changes = blind_changes(&protocol, &e.changes);
+        }
+        if statistician {
+            // Exact answers (an age over 89) and free-text reasons can identify someone.
+            e.changes = withhold(&e.changes, &["answers"]);
+            e.reason = e.reason.as_ref().map(|_| "[withheld]".to_owned());
+        }
+    }
+    Ok(Timeline { study_id: p.study_id, events, audit: entries })
+}
+
+/// Replaces arm ids in audit changes with arm codes, for blinded roles.
+fn blind_changes(protocol: &Protocol, changes: &str) -> String {
+    let Ok(mut list) = serde_json::from_str::<Vec<audit::Change>>(changes) else { return "[]".into() };
+    for ch in &mut list {
+        if ch.field == "arm_id" {
+            for v in [&mut ch.old, &mut ch.new].into_iter().flatten() {
+                if let Some(id) = v.as_str() {
+                    *v = Value::String(ArmView::of(protocol, id, Role::StatisticianBlinded).code);
+                }
+            }
+        }
+    }
+    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
+}
+
+/// Replaces the values of `fields` in audit changes with a marker.
+fn withhold(changes: &str, fields: &[&str]) -> String {
+    let Ok(mut list) = serde_json::from_str::<Vec<audit::Change>>(changes) else { return "[]".into() };
+    for ch in list.iter_mut().filter(|c| fields.contains(&c.field.as_str())) {
+        let marker = Some(Value::String("[withheld]".into()));
+        ch.old = ch.old.as_ref().and(marker.clone());
+        ch.new = ch.new.as_ref().and(marker);
+    }
+    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
+}
+
+fn consent_history(c: &mut DbConn, participant_id: &str) -> diesel::QueryResult<Vec<Consent>> {
+    consents::table
+        .filter(consents::participant_id.eq(participant_id))
+        .order(consents::signed_at.asc())
+        .select(Consent::as_select())
+        .load(c)
+}

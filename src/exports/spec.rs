@@ -1,0 +1,204 @@
+//! What an export holds: the options asked for, the variables with their labels, the time
+//! points, and the protocol and instruments they come from.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use super::records::{self, GroupCodes, Record};
+use crate::db::DbConn;
+use crate::instruments::{self, Instrument};
+use crate::protocol::{Protocol, store};
+use crate::service_error::ServiceError;
+
+/// Participants read per page: small enough to keep memory flat, large enough that the
+/// per-page queries do not dominate.
+pub const PAGE: i64 = 500;
+
+/// What a statistician asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExportOptions {
+    /// Arms as codes (A, B) instead of ids and labels.
+    pub blinded: bool,
+    /// A limited data set: calendar dates beside the study days.
+    pub dates: bool,
+}
+
+/// How a variable is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Integer,
+}
+
+/// One column of an export, as the codebook describes it.
+#[derive(Debug, Clone)]
+pub struct Variable {
+    pub name: String,
+    pub kind: Kind,
+    pub label: String,
+    /// Allowed values and their labels.
+    pub values: Vec<(String, String)>,
+    pub instrument: Option<String>,
+    pub derivation: String,
+}
+
+impl Variable {
+    pub(super) fn new(
+        name: impl Into<String>,
+        kind: Kind,
+        label: impl Into<String>,
+        derivation: impl Into<String>,
+    ) -> Self {
+        Variable {
+            name: name.into(),
+            kind,
+            label: label.into(),
+            values: Vec::new(),
+            instrument: None,
+            derivation: derivation.into(),
+        }
+    }
+
+    pub(super) fn values(mut self, values: Vec<(String, String)>) -> Self {
+        self.values = values;
+        self
+    }
+
+    pub(super) fn instrument(mut self, id: &str) -> Self {
+        self.instrument = Some(id.to_string());
+        self
+    }
+}
+
+/// One value of a row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Int(i64),
+}
+
+impl Cell {
+    pub(super) fn text(s: impl Into<String>) -> Self {
+        Cell::Text(s.into())
+    }
+
+    pub(super) fn int(v: Option<impl Into<i64>>) -> Self {
+        v.map_or(Cell::Empty, |v| Cell::Int(v.into()))
+    }
+
+    pub(super) fn date(d: Option<NaiveDate>) -> Self {
+        d.map_or(Cell::Empty, |d| Cell::Text(d.to_string()))
+    }
+}
+
+/// A scheduled time point as exports name it.
+#[derive(Debug, Clone)]
+pub struct Point {
+    pub id: String,
+    pub label: String,
+    /// Nominal week: the time point's offset in whole weeks, whatever its anchor.
+    pub week: i64,
+    pub instruments: Vec<String>,
+}
+
+/// Everything needed to turn records into rows, fixed for one export.
+pub struct Spec {
+    pub protocol: Arc<Protocol>,
+    pub options: ExportOptions,
+    pub instruments: Vec<Arc<Instrument>>,
+    pub points: Vec<Point>,
+    pub codes: GroupCodes,
+    pub zone: chrono_tz::Tz,
+    /// Item columns in the long file: as many as the longest instrument has items.
+    pub item_slots: usize,
+}
+
+impl Spec {
+    pub fn load(conn: &mut DbConn, options: ExportOptions) -> Result<Self, ServiceError> {
+        let (protocol, _) = store::current_parsed(conn)?;
+        let library = instruments::library();
+        let points: Vec<Point> = protocol
+            .assessments
+            .iter()
+            .map(|tp| Point {
+                id: tp.id.get_ref().clone(),
+                label: tp.label.clone(),
+                week: (*tp.offset_days.get_ref() as f64 / 7.0).round() as i64,
+                instruments: tp.instruments.get_ref().iter().map(|i| i.get_ref().clone()).collect(),
+            })
+            .collect();
+        let ids = points.iter().flat_map(|p| &p.instruments);
+        let mut instruments: Vec<Arc<Instrument>> = Vec::new();
+        for id in ids {
+            if instruments.iter().all(|i| i.id() != id.as_str())
+                && let Some(instrument) = library.get(id)
+            {
+                instruments.push(instrument.clone());
+            }
+        }
+        let item_slots = instruments.iter().map(|i| i.items.get_ref().len()).max().unwrap_or(0);
+        let zone = protocol.time_zone();
+        Ok(Spec {
+            protocol,
+            options,
+            instruments,
+            points,
+            codes: records::group_codes(conn)?,
+            zone,
+            item_slots,
+        })
+    }
+
+    pub(super) fn instrument(&self, id: &str) -> Option<&Arc<Instrument>> {
+        self.instruments.iter().find(|i| i.id() == id)
+    }
+
+    /// The arm as this export shows it: its code when blinded, its id otherwise.
+    pub fn arm(&self, arm_id: &str) -> String {
+        let arm = self.protocol.arms.iter().find(|a| a.id.get_ref() == arm_id);
+        match arm {
+            Some(a) if self.options.blinded => a.code.get_ref().clone(),
+            _ => arm_id.to_string(),
+        }
+    }
+}
+
+pub(super) fn yes_no() -> Vec<(String, String)> {
+    vec![("yes".into(), "Yes".into()), ("no".into(), "No".into())]
+}
+
+pub(super) fn visit_statuses() -> Vec<(String, String)> {
+    [
+        ("scheduled", "Not yet open"),
+        ("open", "Window open"),
+        ("completed", "Completed"),
+        ("missed", "Window closed without a submission"),
+        ("not_applicable", "Not applicable (withdrawn, or no group)"),
+        ("not_scheduled", "Not on this participant's schedule"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect()
+}
+
+/// Calls `f` with each page of records until there are no more.
+pub fn for_each_page(
+    conn: &mut DbConn,
+    spec: &Spec,
+    mut f: impl FnMut(&[Record]) -> Result<(), ServiceError>,
+) -> Result<(), ServiceError> {
+    let mut after = 0;
+    loop {
+        let page = records::page(conn, spec.zone, after, PAGE)?;
+        let Some(last) = page.last() else { return Ok(()) };
+        after = last.participant.number;
+        f(&page)?;
+    }
+}
+
+/// An export that could not be written (a full disk, a closed connection): our fault, not the caller's.
+pub(super) fn io(e: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Internal(anyhow::anyhow!("writing the export failed: {e}"))
+}

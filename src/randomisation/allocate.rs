@@ -1,0 +1,307 @@
+//! Allocating: the key, the stored allocation, the checks before it, and the one transaction that allocates, schedules and queues the welcome.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::Sha256;
+
+use super::engine::{self, ALGORITHM, BlockSequence, Imbalance};
+use crate::audit::{self, Change, Context, Event};
+use crate::db::schema::{allocations, participants as participants_table, screenings};
+use crate::db::{self, DbConn};
+use crate::enrolment::participants::{self, Participant};
+use crate::enrolment::screening::{self, Screening};
+use crate::protocol::{Method, Protocol, store};
+use crate::service_error::ServiceError;
+
+/// The randomisation key, derived from the server secret (which lives outside the database).
+#[derive(Clone)]
+pub struct StudyKey(pub(super) [u8; 32]);
+
+impl StudyKey {
+    /// Derives the key; a different secret gives an unrelated sequence.
+    pub fn derive(secret: &SecretString) -> Self {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.expose_secret().as_bytes())
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        mac.update(b"trialdesk randomisation key v1");
+        Self(mac.finalize().into_bytes().into())
+    }
+}
+
+/// A stored allocation. `stratum_index` is the position in the stratum's sequence: it never
+/// leaves the server, since with the block sizes it would hint at the next allocation.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = allocations)]
+pub struct Allocation {
+    pub participant_id: String,
+    pub seq: i64,
+    pub arm_id: String,
+    pub stratum: String,
+    pub stratum_index: i32,
+    pub method: String,
+    pub algorithm: String,
+    pub protocol_version: i32,
+    pub allocated_at: NaiveDateTime,
+    pub allocated_by: Option<String>,
+}
+
+/// The canonical stratum key of a participant: `factor=level` in protocol order.
+pub fn stratum_key(protocol: &Protocol, strata: &BTreeMap<String, String>) -> String {
+    if protocol.stratification.is_empty() {
+        return "all".into();
+    }
+    protocol
+        .stratification
+        .iter()
+        .map(|f| format!("{}={}", f.id.get_ref(), strata.get(f.id.get_ref()).map_or("", String::as_str)))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+pub(super) fn ratios(protocol: &Protocol) -> Vec<u32> {
+    protocol.arms.iter().map(|a| u32::try_from(*a.ratio.get_ref()).unwrap_or(1)).collect()
+}
+
+pub(super) fn method_name(m: Method) -> &'static str {
+    match m {
+        Method::Simple => "simple",
+        Method::StratifiedBlocks => "stratified_blocks",
+        Method::Minimisation => "minimisation",
+    }
+}
+
+/// Marginal counts for minimisation: factor → level → arm, over `history`.
+fn marginal_counts(protocol: &Protocol, history: &[(BTreeMap<String, String>, usize)]) -> Vec<Vec<Vec<u32>>> {
+    let arms = protocol.arms.len();
+    protocol
+        .stratification
+        .iter()
+        .map(|f| {
+            f.levels
+                .iter()
+                .map(|level| {
+                    let mut per_arm = vec![0u32; arms];
+                    for (strata, arm) in history {
+                        if strata.get(f.id.get_ref()) == Some(level.get_ref()) {
+                            per_arm[*arm] += 1;
+                        }
+                    }
+                    per_arm
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn levels_of(protocol: &Protocol, strata: &BTreeMap<String, String>) -> Vec<usize> {
+    protocol
+        .stratification
+        .iter()
+        .map(|f| f.levels.iter().position(|l| Some(l.get_ref()) == strata.get(f.id.get_ref())).unwrap_or(0))
+        .collect()
+}
+
+/// The arm index the algorithm gives: `history` is every earlier allocation (minimisation only).
+pub(super) fn compute_arm(
+    key: &StudyKey,
+    protocol: &Protocol,
+    seq: i64,
+    stratum: &str,
+    stratum_index: usize,
+    strata: &BTreeMap<String, String>,
+    history: &[(BTreeMap<String, String>, usize)],
+) -> usize {
+    let r = &protocol.randomisation;
+    match r.method.get_ref() {
+        Method::StratifiedBlocks => {
+            let sizes: Vec<u32> = r
+                .block_sizes
+                .as_ref()
+                .map(|s| s.get_ref().iter().map(|v| u32::try_from(*v.get_ref()).unwrap_or(2)).collect())
+                .unwrap_or_else(|| vec![2]);
+            BlockSequence::new(&key.0, stratum, &ratios(protocol), &sizes).arm_at(stratum_index)
+        }
+        Method::Simple => engine::simple(&key.0, seq, &ratios(protocol)),
+        Method::Minimisation => {
+            let imbalance = match r.imbalance {
+                Some(crate::protocol::Imbalance::Variance) => Imbalance::Variance,
+                _ => Imbalance::Range,
+            };
+            let probability = r.probability.as_ref().map_or(0.8, |p| *p.get_ref());
+            engine::minimise(
+                &key.0,
+                seq,
+                &marginal_counts(protocol, history),
+                &levels_of(protocol, strata),
+                &ratios(protocol),
+                imbalance,
+                probability,
+            )
+        }
+    }
+}
+
+/// Earlier allocations as (strata, arm index), in allocation order: what minimisation balances.
+pub(super) fn history(
+    conn: &mut DbConn,
+    protocol: &Protocol,
+) -> QueryResult<Vec<(BTreeMap<String, String>, usize)>> {
+    let rows: Vec<(String, String)> = allocations::table
+        .inner_join(participants_table::table)
+        .select((participants_table::strata, allocations::arm_id))
+        .order(allocations::seq.asc())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(strata, arm)| {
+            let idx = protocol.arms.iter().position(|a| *a.id.get_ref() == arm).unwrap_or(0);
+            (serde_json::from_str(&strata).unwrap_or_default(), idx)
+        })
+        .collect())
+}
+
+/// The participant with what decides whether they may be randomised, read in one query.
+fn load_candidate(
+    conn: &mut DbConn,
+    id: &str,
+) -> Result<(Participant, Screening, Option<i64>), ServiceError> {
+    participants_table::table
+        .inner_join(screenings::table)
+        .left_join(allocations::table)
+        .filter(participants_table::id.eq(id).or(participants_table::study_id.eq(id)))
+        .select((Participant::as_select(), Screening::as_select(), allocations::seq.nullable()))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ServiceError::NotFound("participant".into()))
+}
+
+/// Why a participant cannot be randomised, if they cannot: the 409 names the reason.
+fn check_allowed(
+    conn: &mut DbConn,
+    protocol: &Protocol,
+    participant: &Participant,
+    screening: &Screening,
+    allocation_seq: Option<i64>,
+) -> Result<(), ServiceError> {
+    let sid = &participant.study_id;
+    if participant.withdrawn_at.is_some() {
+        return Err(ServiceError::conflict("withdrawn", format!("{sid} has withdrawn from the study")));
+    }
+    if allocation_seq.is_some() {
+        return Err(ServiceError::conflict(
+            "already_randomised",
+            format!("{sid} is already randomised; allocations are final"),
+        ));
+    }
+    // Strata and eligibility are checked again against the protocol in force: an amendment
+    // before randomisation started may have changed them.
+    if let Err(e) = participants::check_strata(protocol, &participant.strata_map()) {
+        return Err(ServiceError::conflict(
+            "strata_outdated",
+            format!("{sid}: the strata recorded at enrolment no longer fit the protocol ({e})"),
+        ));
+    }
+    let failed = screening::evaluate(protocol, &screening.answer_map())
+        .unwrap_or_else(|_| vec!["(answers no longer match the criteria)".into()]);
+    if !failed.is_empty() {
+        return Err(ServiceError::conflict(
+            "not_eligible",
+            format!("{sid} does not meet: {}", failed.join(", ")),
+        ));
+    }
+    let current = protocol.consent_form_today().map(|f| f.version.get_ref().clone());
+    match participants::latest_consent_version(conn, &participant.id)? {
+        None => Err(ServiceError::conflict("not_consented", format!("{sid} has not consented"))),
+        Some(v) if Some(&v) != current.as_ref() => Err(ServiceError::conflict(
+            "reconsent_required",
+            format!("{sid} consented to form {v}, but form {} is in force", current.unwrap_or_default()),
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Randomises one participant. Runs in one write transaction, so concurrent requests are applied
+/// one at a time: a participant gets one allocation, and no slot of a block is skipped or reused.
+pub fn randomise(
+    conn: &mut DbConn,
+    ctx: &Context,
+    key: &StudyKey,
+    participant_id: &str,
+) -> Result<(Allocation, Participant, Arc<Protocol>), ServiceError> {
+    db::write_tx(conn, |c| {
+        let (protocol, protocol_version) = store::current_parsed(c)?;
+        let (participant, screening, allocation_seq) = load_candidate(c, participant_id)?;
+        check_allowed(c, &protocol, &participant, &screening, allocation_seq)?;
+        let strata = participant.strata_map();
+        let stratum = stratum_key(&protocol, &strata);
+        let seq = allocations::table
+            .select(diesel::dsl::max(allocations::seq))
+            .first::<Option<i64>>(c)?
+            .unwrap_or(0)
+            + 1;
+        let stratum_index: i64 =
+            allocations::table.filter(allocations::stratum.eq(&stratum)).count().get_result(c)?;
+        let past = if *protocol.randomisation.method.get_ref() == Method::Minimisation {
+            history(c, &protocol)?
+        } else {
+            Vec::new()
+        };
+        let arm = compute_arm(key, &protocol, seq, &stratum, stratum_index as usize, &strata, &past);
+        let row = Allocation {
+            participant_id: participant.id.clone(),
+            seq,
+            arm_id: protocol.arms[arm].id.get_ref().clone(),
+            stratum,
+            stratum_index: stratum_index as i32,
+            method: method_name(*protocol.randomisation.method.get_ref()).into(),
+            algorithm: ALGORITHM.into(),
+            protocol_version,
+            allocated_at: db::now(),
+            allocated_by: ctx.actor.id.clone(),
+        };
+        diesel::insert_into(allocations::table).values(&row).execute(c)?;
+        if seq == 1 {
+            store::mark_randomisation_started(c, ctx)?;
+        }
+        crate::outbox::enqueue(
+            c,
+            &format!("welcome:{}", participant.id),
+            crate::outbox::Kind::Welcome,
+            &crate::outbox::Recipient::Participant(participant.id.clone()),
+            &participant.preferred_language,
+            serde_json::json!({}),
+            db::now(),
+        )?;
+        let today = protocol.today();
+        crate::groups::formation::record_allocation_phase(c, &protocol, &participant.id, &row.arm_id, today)?;
+        let schedule = crate::assessments::generate(
+            c,
+            &protocol,
+            &participant.id,
+            &row.arm_id,
+            today,
+            &participant.preferred_language,
+        )?;
+        audit::append(
+            c,
+            ctx,
+            Event {
+                action: "randomise",
+                entity: "participant",
+                entity_id: &participant.id,
+                changes: vec![
+                    Change::set("arm_id", &row.arm_id),
+                    Change::set("allocation_seq", row.seq),
+                    Change::set("method", &row.method),
+                    Change::set("assessments_scheduled", schedule.len()),
+                ],
+                reason: None,
+            },
+        )?;
+        Ok((row, participant, protocol))
+    })
+}
