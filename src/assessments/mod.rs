@@ -12,6 +12,9 @@
 pub mod pages;
 pub mod responses;
 pub mod routes;
+pub mod status;
+
+pub use status::{Filter, Status};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
@@ -41,7 +44,8 @@ pub struct Assessment {
     pub opens_at: Option<NaiveDateTime>,
     pub closes_at: Option<NaiveDateTime>,
     /// `scheduled`, `open`, `completed`, `missed` or `not_applicable`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: Status,
     pub completed_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
 }
@@ -53,7 +57,7 @@ impl Assessment {
 
     /// Whether the participant may answer it at `now`: not finished, and inside its window.
     pub fn is_answerable(&self, now: NaiveDateTime) -> bool {
-        matches!(self.status.as_str(), "scheduled" | "open")
+        self.status.is_pending()
             && self.opens_at.is_some_and(|o| o <= now)
             && self.closes_at.is_some_and(|c| now < c)
     }
@@ -87,9 +91,9 @@ pub fn generate(
     let mut rows = Vec::new();
     for tp in &protocol.assessments {
         let (anchor, target, status) = match tp.anchor {
-            Anchor::Randomisation => ("randomisation", Some(randomised_on), "scheduled"),
-            Anchor::GroupStart if has_groups => ("group_start", None, "scheduled"),
-            Anchor::GroupStart => ("group_start", None, "not_applicable"),
+            Anchor::Randomisation => ("randomisation", Some(randomised_on), Status::Scheduled),
+            Anchor::GroupStart if has_groups => ("group_start", None, Status::Scheduled),
+            Anchor::GroupStart => ("group_start", None, Status::NotApplicable),
         };
         let mut a = Assessment {
             id: uuid::Uuid::now_v7().to_string(),
@@ -106,7 +110,7 @@ pub fn generate(
             target_date: None,
             opens_at: None,
             closes_at: None,
-            status: status.into(),
+            status,
             completed_at: None,
             created_at: now,
         };
@@ -138,7 +142,7 @@ fn date(a: &mut Assessment, protocol: &Protocol, tp: &TimePoint, anchor_day: Nai
     a.opens_at = Some(opens);
     a.closes_at = Some(closes);
     if opens <= now && now < closes {
-        a.status = "open".into();
+        a.status = Status::Open;
     }
 }
 
@@ -150,7 +154,7 @@ pub fn resolve_group_start(conn: &mut DbConn, participant_id: &str, first_day: N
         .filter(assessments::participant_id.eq(participant_id))
         .filter(assessments::anchor.eq("group_start"))
         .filter(assessments::target_date.is_null())
-        .filter(assessments::status.eq("scheduled"))
+        .filter(assessments::status.eq(Status::Scheduled))
         .select(Assessment::as_select())
         .load(conn)?;
     if pending.is_empty() {
@@ -234,28 +238,34 @@ pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> Result<Sweep, crate::serv
         let (protocol, _) = crate::protocol::store::current_parsed(c)?;
         let ctx = Context { actor: Actor::system(), request_id: None };
         let closing: Vec<Assessment> = assessments::table
-            .filter(assessments::status.eq_any(["scheduled", "open"]))
+            .filter(assessments::status.eq_any([Status::Scheduled, Status::Open]))
             .filter(assessments::closes_at.le(now))
             .select(Assessment::as_select())
             .load(c)?;
         for a in &closing {
-            set_status(c, &ctx, a, "missed", "the window closed before the questionnaires were submitted")?;
+            set_status(
+                c,
+                &ctx,
+                a,
+                Status::Missed,
+                "the window closed before the questionnaires were submitted",
+            )?;
             outbox::cancel_keys(c, &message_keys(&protocol, &a.id), "window closed")?;
         }
         let opening: Vec<Assessment> = assessments::table
-            .filter(assessments::status.eq("scheduled"))
+            .filter(assessments::status.eq(Status::Scheduled))
             .filter(assessments::opens_at.le(now))
             .filter(assessments::closes_at.gt(now))
             .select(Assessment::as_select())
             .load(c)?;
         for a in &opening {
-            set_status(c, &ctx, a, "open", "the window opened")?;
+            set_status(c, &ctx, a, Status::Open, "the window opened")?;
         }
         Ok(Sweep { opened: opening.len(), missed: closing.len() })
     })
 }
 
-fn set_status(c: &mut DbConn, ctx: &Context, a: &Assessment, to: &str, why: &str) -> QueryResult<()> {
+fn set_status(c: &mut DbConn, ctx: &Context, a: &Assessment, to: Status, why: &str) -> QueryResult<()> {
     diesel::update(assessments::table.find(&a.id)).set(assessments::status.eq(to)).execute(c)?;
     audit::append(
         c,
@@ -264,7 +274,7 @@ fn set_status(c: &mut DbConn, ctx: &Context, a: &Assessment, to: &str, why: &str
             action: "assessment_status",
             entity: "assessment",
             entity_id: &a.id,
-            changes: vec![Change::update("status", &a.status, to)],
+            changes: vec![Change::update("status", a.status, to)],
             reason: Some(why),
         },
     )?;
@@ -276,9 +286,9 @@ pub fn withdraw(conn: &mut DbConn, participant_id: &str) -> QueryResult<usize> {
     diesel::update(
         assessments::table
             .filter(assessments::participant_id.eq(participant_id))
-            .filter(assessments::status.eq_any(["scheduled", "open"])),
+            .filter(assessments::status.eq_any([Status::Scheduled, Status::Open])),
     )
-    .set(assessments::status.eq("not_applicable"))
+    .set(assessments::status.eq(Status::NotApplicable))
     .execute(conn)
 }
 
@@ -309,33 +319,6 @@ pub struct Listed {
     pub overdue: bool,
 }
 
-/// Which assessments a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Filter {
-    /// Open now (overdue ones included).
-    Open,
-    /// Open and past the target date.
-    Overdue,
-    Missed,
-    Scheduled,
-    Completed,
-    All,
-}
-
-impl Filter {
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "open" => Filter::Open,
-            "overdue" => Filter::Overdue,
-            "missed" => Filter::Missed,
-            "scheduled" => Filter::Scheduled,
-            "completed" => Filter::Completed,
-            "all" => Filter::All,
-            _ => return None,
-        })
-    }
-}
-
 /// Assessments by state, earliest target first, with each participant's study id.
 pub fn list(
     conn: &mut DbConn,
@@ -349,10 +332,10 @@ pub fn list(
         .order((assessments::target_date.asc(), participants::study_id.asc()))
         .into_boxed();
     q = match filter {
-        Filter::Open | Filter::Overdue => q.filter(assessments::status.eq("open")),
-        Filter::Missed => q.filter(assessments::status.eq("missed")),
-        Filter::Scheduled => q.filter(assessments::status.eq("scheduled")),
-        Filter::Completed => q.filter(assessments::status.eq("completed")),
+        Filter::Open | Filter::Overdue => q.filter(assessments::status.eq(Status::Open)),
+        Filter::Missed => q.filter(assessments::status.eq(Status::Missed)),
+        Filter::Scheduled => q.filter(assessments::status.eq(Status::Scheduled)),
+        Filter::Completed => q.filter(assessments::status.eq(Status::Completed)),
         Filter::All => q,
     };
     if let Some(pid) = participant {
@@ -363,7 +346,7 @@ pub fn list(
     Ok(rows
         .into_iter()
         .map(|(a, study_id)| {
-            let overdue = a.status == "open" && a.target_date.as_ref().is_some_and(|t| *t < today);
+            let overdue = a.status == Status::Open && a.target_date.as_ref().is_some_and(|t| *t < today);
             Listed { assessment: a, study_id, overdue }
         })
         .filter(|l| filter != Filter::Overdue || l.overdue)
@@ -373,11 +356,11 @@ pub fn list(
 /// The overview's figures: assessments open, open past their target date, and missed.
 pub fn counts(conn: &mut DbConn, protocol: &Protocol) -> QueryResult<(i64, i64, i64)> {
     let today = protocol.today().format("%Y-%m-%d").to_string();
-    let open = assessments::table.filter(assessments::status.eq("open"));
+    let open = assessments::table.filter(assessments::status.eq(Status::Open));
     Ok((
         open.count().get_result(conn)?,
         open.filter(assessments::target_date.lt(today)).count().get_result(conn)?,
-        assessments::table.filter(assessments::status.eq("missed")).count().get_result(conn)?,
+        assessments::table.filter(assessments::status.eq(Status::Missed)).count().get_result(conn)?,
     ))
 }
 

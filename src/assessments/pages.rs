@@ -28,7 +28,7 @@ struct Row {
 struct ListPage {
     role: String,
     csrf_token: String,
-    filter: String,
+    filter: Filter,
     rows: Vec<Row>,
 }
 
@@ -47,10 +47,9 @@ async fn list_page(
         Ok(a) => a,
         Err(page) => return Ok(page),
     };
-    let name = query.into_inner().status.unwrap_or_else(|| "overdue".into());
-    let filter = match name.as_str() {
-        "open" => Filter::Open,
-        "missed" => Filter::Missed,
+    // The page offers three lists; anything else shows the overdue one.
+    let filter = match query.into_inner().status.as_deref().and_then(Filter::parse) {
+        Some(f @ (Filter::Open | Filter::Missed)) => f,
         _ => Filter::Overdue,
     };
     let rows = state
@@ -66,7 +65,7 @@ async fn list_page(
                     last_day: assessments::last_day(&protocol, &l.assessment)
                         .map(|d| d.format("%Y-%m-%d").to_string())
                         .unwrap_or_default(),
-                    status: l.assessment.status.clone(),
+                    status: l.assessment.status.as_str().into(),
                     overdue: l.overdue,
                     study_id: l.study_id,
                 })
@@ -74,16 +73,7 @@ async fn list_page(
             Ok(rows)
         })
         .await?;
-    let filter = match filter {
-        Filter::Open => "open",
-        Filter::Missed => "missed",
-        _ => "overdue",
-    };
-    Ok(ListPage {
-        role: auth.user.role().to_string(),
-        csrf_token: csrf_of(&auth),
-        filter: filter.into(),
-        rows,
-    }
-    .respond_to_html())
+
+    Ok(ListPage { role: auth.user.role().to_string(), csrf_token: csrf_of(&auth), filter, rows }
+        .respond_to_html())
 }

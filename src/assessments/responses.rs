@@ -9,6 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::Assessment;
+use super::Status;
 use crate::audit::{self, Change, Context, Event};
 use crate::db::schema::{assessments, responses, scores};
 use crate::db::{self, DbConn};
@@ -236,7 +237,7 @@ pub fn submit(
         let a = super::find(c, assessment_id)?
             .filter(|a| a.participant_id == participant_id)
             .ok_or_else(|| ServiceError::NotFound("questionnaire".into()))?;
-        if a.status == "completed" {
+        if a.status == Status::Completed {
             return Ok(Submitted::Already);
         }
         if !a.is_answerable(db::now()) {
@@ -259,10 +260,10 @@ pub fn submit(
         }
         let now = db::now();
         diesel::update(assessments::table.find(&a.id))
-            .set((assessments::status.eq("completed"), assessments::completed_at.eq(now)))
+            .set((assessments::status.eq(Status::Completed), assessments::completed_at.eq(now)))
             .execute(c)?;
-        changes.insert(0, Change::update("status", &a.status, "completed"));
-        crate::outbox::cancel_keys(c, &super::message_keys(&protocol, &a.id), "completed")?;
+        changes.insert(0, Change::update("status", a.status, Status::Completed));
+        crate::outbox::cancel_keys(c, &super::message_keys(&protocol, &a.id), "questionnaires sent")?;
         audit::append(
             c,
             ctx,
@@ -291,7 +292,7 @@ pub fn correct(
     let (instrument, item, value) = (answer.instrument.as_str(), answer.item.as_str(), answer.value);
     db::write_tx(conn, |c| {
         let a = super::find(c, assessment_id)?.ok_or_else(|| ServiceError::NotFound("assessment".into()))?;
-        if a.status != "completed" {
+        if a.status != Status::Completed {
             return Err(ServiceError::conflict(
                 "not_completed",
                 "only a submitted assessment is corrected; the participant can still change their answers",

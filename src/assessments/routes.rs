@@ -44,7 +44,7 @@ async fn list_assessments(
     query: web::Query<AssessmentFilter>,
 ) -> Result<web::Json<Vec<Listed>>, AppError> {
     auth.require(Permission::ReadAssessments)?;
-    let raw = query.into_inner().status.unwrap_or_else(|| "open".into());
+    let raw = query.into_inner().status.unwrap_or_else(|| Filter::Open.as_str().into());
     let filter = Filter::parse(&raw).ok_or_else(|| AppError::BadRequest {
         field: Some("status".into()),
         message: format!("`{raw}` is not one of open, overdue, missed, scheduled, completed, all"),

@@ -13,7 +13,22 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::db::schema::{audit_head, audit_log};
+use crate::db::text_enum::text_enum;
 use crate::db::{self, DbConn};
+
+text_enum! {
+    /// What kind of actor made a change.
+    pub enum ActorKind {
+        /// A signed-in staff member.
+        User = "user",
+        /// Someone at the server's command line.
+        Cli = "cli",
+        /// The server itself.
+        System = "system",
+        /// A participant, through their survey link.
+        Participant = "participant",
+    }
+}
 
 /// Who made a change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -28,18 +43,34 @@ pub struct Actor {
 impl Actor {
     /// A signed-in staff member.
     pub fn user(id: &str, role: &str) -> Self {
-        Self { kind: "user".into(), id: Some(id.into()), role: Some(role.into()) }
+        Self { kind: ActorKind::User.as_str().into(), id: Some(id.into()), role: Some(role.into()) }
     }
 
     /// Someone at the server's command line; named by their operating-system account.
     pub fn cli() -> Self {
         let who = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).ok();
-        Self { kind: "cli".into(), id: who, role: None }
+        Self::cli_named(who)
     }
 
     /// The server itself (start-up, background work).
     pub fn system() -> Self {
-        Self { kind: "system".into(), id: None, role: None }
+        Self { kind: ActorKind::System.as_str().into(), id: None, role: None }
+    }
+
+    /// Someone at the command line under a name of our choosing (the demo).
+    pub fn cli_named(who: Option<String>) -> Self {
+        Self { kind: ActorKind::Cli.as_str().into(), id: who, role: None }
+    }
+
+    /// The name a record keeps of who made it (`recorded_by`): the actor's id, or `cli` when the
+    /// command line gave none.
+    pub fn recorder(&self) -> String {
+        self.id.clone().unwrap_or_else(|| ActorKind::Cli.as_str().into())
+    }
+
+    /// A participant answering through their link (`link_id`, when there is one).
+    pub fn participant(link_id: Option<String>) -> Self {
+        Self { kind: ActorKind::Participant.as_str().into(), id: link_id, role: None }
     }
 }
 

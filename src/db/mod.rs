@@ -1,6 +1,7 @@
 //! Storage: one diesel code path over SQLite and PostgreSQL, chosen from the database URL.
 
 pub mod schema;
+pub mod text_enum;
 pub mod writer;
 
 use std::fmt;

@@ -10,7 +10,8 @@ use diesel::prelude::*;
 
 use super::Sim;
 use crate::db::schema::group_members;
-use crate::groups::attendance::{self, Mark, Presence};
+use crate::groups::Presence;
+use crate::groups::attendance::{self, Mark};
 use crate::groups::{self, NewGroup, formation};
 
 /// The day's group work, at 13:00.
@@ -34,7 +35,10 @@ pub fn form(sim: &mut Sim, day: NaiveDate) -> anyhow::Result<()> {
     // A group stuck below its minimum for three weeks starts anyway: waiting longer loses people.
     for g in groups::list(&mut sim.conn, None)? {
         let waited = g.created_at < crate::db::now() - Duration::weeks(3);
-        if g.status == "forming" && waited && groups::members_of(&mut sim.conn, &g.id)?.len() >= 3 {
+        if g.status == crate::groups::GroupStatus::Forming
+            && waited
+            && groups::members_of(&mut sim.conn, &g.id)?.len() >= 3
+        {
             let reason =
                 "Three weeks below the minimum: starting with the members we have rather than losing them";
             formation::launch(&mut sim.conn, &ctx, &protocol, &g.id, Some(reason))
@@ -80,7 +84,11 @@ pub fn attendance(sim: &mut Sim, day: NaiveDate) -> anyhow::Result<()> {
     let now = crate::db::now();
     let held: Vec<_> = attendance::calendar(&mut sim.conn, None)?
         .into_iter()
-        .filter(|(s, _)| s.status == "scheduled" && s.starts_at <= now && !sim.sessions_done.contains(&s.id))
+        .filter(|(s, _)| {
+            s.status == crate::groups::SessionStatus::Scheduled
+                && s.starts_at <= now
+                && !sim.sessions_done.contains(&s.id)
+        })
         .collect();
     for (session, group) in held {
         let joined: Vec<(String, NaiveDateTime)> = group_members::table

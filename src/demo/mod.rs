@@ -110,10 +110,7 @@ impl Sim {
 
     /// The demo itself (set-up that no staff member would do: accounts, contacts).
     fn as_demo() -> Context {
-        Context {
-            actor: Actor { kind: "cli".into(), id: Some("demo".into()), role: None },
-            request_id: Some(DEMO_REQUEST.into()),
-        }
+        Context { actor: Actor::cli_named(Some("demo".into())), request_id: Some(DEMO_REQUEST.into()) }
     }
 }
 

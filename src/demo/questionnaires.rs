@@ -138,10 +138,7 @@ fn spread(
 
 /// Answers every item the visit asks, then submits, as the participant's pages would.
 fn answer(sim: &mut Sim, a: &Assessment, person: &Person) -> anyhow::Result<()> {
-    let ctx = Context {
-        actor: Actor { kind: "participant".into(), id: None, role: None },
-        request_id: Some(super::DEMO_REQUEST.into()),
-    };
+    let ctx = Context { actor: Actor::participant(None), request_id: Some(super::DEMO_REQUEST.into()) };
     let library = instruments::library();
     let list = responses::instruments_of(library, a).map_err(|e| anyhow::anyhow!("{e}"))?;
     let totals = totals(sim, a, person);

@@ -8,6 +8,8 @@
 use chrono::{Duration, NaiveDate};
 
 use super::Sim;
+use crate::instruments::Severity;
+use crate::safety::AlertStatus;
 use crate::safety::{self, Step};
 
 /// What the clinician has done so far.
@@ -26,7 +28,11 @@ fn step(sim: &mut Sim, id: &str, step: Step, text: Option<&str>) -> anyhow::Resu
 pub fn urgent(sim: &mut Sim, assessment_id: &str) -> anyhow::Result<()> {
     let open: Vec<String> = safety::list(&mut sim.conn, true)?
         .into_iter()
-        .filter(|(a, _)| a.assessment_id == assessment_id && a.severity == "urgent" && a.status == "open")
+        .filter(|(a, _)| {
+            a.assessment_id == assessment_id
+                && a.severity == Severity::Urgent
+                && a.status == AlertStatus::Open
+        })
         .map(|(a, _)| a.id)
         .collect();
     for id in open {
@@ -79,8 +85,8 @@ pub fn office_hours(sim: &mut Sim, day: NaiveDate) -> anyhow::Result<()> {
     }
     let now = crate::db::now();
     for (alert, _) in safety::list(&mut sim.conn, true)? {
-        if alert.status == "open"
-            && alert.severity != "urgent"
+        if alert.status == AlertStatus::Open
+            && alert.severity != Severity::Urgent
             && alert.created_at < now - Duration::hours(20)
         {
             step(sim, &alert.id, Step::Acknowledge, None)?;
@@ -94,7 +100,7 @@ pub fn office_hours(sim: &mut Sim, day: NaiveDate) -> anyhow::Result<()> {
                 Some("Reviewed at the weekly safety meeting: no further action."),
             )?;
             sim.after_minutes(1, 5);
-        } else if alert.status == "acknowledged"
+        } else if alert.status == AlertStatus::Acknowledged
             && alert.action_at.is_some_and(|t| t < now - Duration::hours(18))
         {
             let note = "Follow-up call two days later: feeling safer, using the safety plan, keen to stay in the study.";

@@ -24,14 +24,14 @@ const WHY: &str = "simulated by `trialdesk demo`: its moment passed during the s
 pub fn retire_past_messages(conn: &mut DbConn) -> anyhow::Result<usize> {
     let n = db::write_tx(conn, |c| -> QueryResult<usize> {
         let due: Vec<Message> = outbox::table
-            .filter(outbox::status.eq("pending"))
+            .filter(outbox::status.eq(crate::outbox::Status::Pending))
             .filter(outbox::due_at.le(db::now()))
             .select(Message::as_select())
             .load(c)?;
         let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
         for m in &due {
             crate::outbox::drop_message(c, m, WHY)?;
-            *kinds.entry(m.kind.clone()).or_default() += 1;
+            *kinds.entry(m.kind.as_str().to_owned()).or_default() += 1;
         }
         audit::append(
             c,
@@ -75,11 +75,11 @@ pub fn summary(sim: &mut Sim, cancelled: usize, took: Duration, out: &std::path:
             .unwrap_or_default()
     });
     let arms = count_by(allocations::table.select(allocations::arm_id).load::<String>(c)?, Clone::clone);
-    let groups = count_by(crate::groups::list(c, None)?, |g| g.status.clone());
-    let marks: Vec<(String, String)> =
+    let groups = count_by(crate::groups::list(c, None)?, |g| g.status.as_str().to_owned());
+    let marks: Vec<(String, crate::groups::Presence)> =
         attendance::table.select((attendance::session_id, attendance::status)).load(c)?;
     let sessions = marks.iter().map(|m| &m.0).collect::<std::collections::BTreeSet<_>>().len();
-    let present = marks.iter().filter(|m| m.1 == "present").count();
+    let present = marks.iter().filter(|m| m.1 == crate::groups::Presence::Present).count();
     let visits = count_by(
         assessments::table
             .select((assessments::timepoint, assessments::status))
@@ -92,7 +92,8 @@ pub fn summary(sim: &mut Sim, cancelled: usize, took: Duration, out: &std::path:
             .load::<(String, String)>(c)?,
         |(sev, st)| format!("{sev} {st}"),
     );
-    let pending: i64 = outbox::table.filter(outbox::status.eq("pending")).count().get_result(c)?;
+    let pending: i64 =
+        outbox::table.filter(outbox::status.eq(crate::outbox::Status::Pending)).count().get_result(c)?;
     let verified = audit::verify(c)?;
 
     println!();

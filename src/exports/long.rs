@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 
 use super::records::Record;
-use super::spec::{Cell, Kind, Spec, Variable, visit_statuses, yes_no};
+use super::spec::{Cell, Kind, NOT_SCHEDULED, Spec, Variable, visit_statuses, yes_no};
 
 impl Spec {
     /// Columns about the participant, shared by the long and wide files.
@@ -190,7 +190,7 @@ impl Spec {
                 row.extend([
                     Cell::text(&point.id),
                     Cell::Int(point.week),
-                    visit.map_or(Cell::text("not_scheduled"), |v| Cell::text(&v.status)),
+                    visit.map_or(Cell::text(NOT_SCHEDULED), |v| Cell::text(v.status.as_str())),
                     day(visit.and_then(|v| v.target_date)),
                     day(visit.and_then(|v| v.completed_on)),
                     Cell::text(id),

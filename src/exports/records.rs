@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::assessments::Status;
 use crate::db::DbConn;
 use crate::db::schema::{
     allocations, assessments, attendance, group_members, participants, responses, scores, support_groups,
@@ -32,7 +33,7 @@ pub struct Record {
 #[derive(Debug, Clone)]
 pub struct Visit {
     pub timepoint: String,
-    pub status: String,
+    pub status: Status,
     pub target_date: Option<NaiveDate>,
     pub completed_on: Option<NaiveDate>,
     pub instruments: Vec<String>,
@@ -121,13 +122,13 @@ pub fn page(conn: &mut DbConn, zone: chrono_tz::Tz, after: i32, limit: i64) -> Q
         .collect();
     let attended: HashMap<String, i64> = attendance::table
         .filter(attendance::participant_id.eq_any(&ids))
-        .filter(attendance::status.eq("present"))
+        .filter(attendance::status.eq(crate::groups::Presence::Present))
         .group_by(attendance::participant_id)
         .select((attendance::participant_id, diesel::dsl::count_star()))
         .load::<(String, i64)>(conn)?
         .into_iter()
         .collect();
-    type VisitRow = (String, String, String, String, String, Option<String>, Option<NaiveDateTime>);
+    type VisitRow = (String, String, String, Status, String, Option<String>, Option<NaiveDateTime>);
     let visits: Vec<VisitRow> = assessments::table
         .filter(assessments::participant_id.eq_any(&ids))
         .select((

@@ -169,18 +169,15 @@ pub(super) fn yes_no() -> Vec<(String, String)> {
     vec![("yes".into(), "Yes".into()), ("no".into(), "No".into())]
 }
 
+/// The visit status of a time point that is not on a participant's schedule (no assessment row).
+pub(super) const NOT_SCHEDULED: &str = "not_scheduled";
+
 pub(super) fn visit_statuses() -> Vec<(String, String)> {
-    [
-        ("scheduled", "Not yet open"),
-        ("open", "Window open"),
-        ("completed", "Completed"),
-        ("missed", "Window closed without a submission"),
-        ("not_applicable", "Not applicable (withdrawn, or no group)"),
-        ("not_scheduled", "Not on this participant's schedule"),
-    ]
-    .into_iter()
-    .map(|(a, b)| (a.to_string(), b.to_string()))
-    .collect()
+    crate::assessments::Status::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), s.meaning().to_string()))
+        .chain([(NOT_SCHEDULED.to_string(), "Not on this participant's schedule".to_string())])
+        .collect()
 }
 
 /// Calls `f` with each page of records until there are no more.

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 
 use super::records::Record;
-use super::spec::{Cell, Kind, Spec, Variable, visit_statuses};
+use super::spec::{Cell, Kind, NOT_SCHEDULED, Spec, Variable, visit_statuses};
 use crate::instruments::{self};
 
 impl Spec {
@@ -102,7 +102,7 @@ impl Spec {
         }
         for point in &self.points {
             let visit = r.visits.iter().find(|v| v.timepoint == point.id);
-            row.push(visit.map_or(Cell::text("not_scheduled"), |v| Cell::text(&v.status)));
+            row.push(visit.map_or(Cell::text(NOT_SCHEDULED), |v| Cell::text(v.status.as_str())));
             row.push(day(visit.and_then(|v| v.completed_on)));
             for id in &point.instruments {
                 let Some(instrument) = self.instrument(id) else { continue };

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{Group, enter_phase};
+use super::{GroupStatus, PhaseKind, Presence, SessionStatus};
 use crate::audit::{self, Change, Context, Event};
 use crate::db::schema::{attendance, group_members, group_sessions, support_groups};
 use crate::db::{self, DbConn};
@@ -22,7 +23,8 @@ pub struct Session {
     pub starts_at: NaiveDateTime,
     pub minutes: i32,
     /// `scheduled` or `cancelled`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: SessionStatus,
     pub status_reason: Option<String>,
 }
 
@@ -69,7 +71,7 @@ pub fn reschedule(
 ) -> Result<Session, ServiceError> {
     db::write_tx(conn, |c| {
         let (mut s, _) = session(c, id)?;
-        if s.status == "cancelled" {
+        if s.status == SessionStatus::Cancelled {
             return Err(ServiceError::conflict("cancelled", "a cancelled session cannot be moved"));
         }
         diesel::update(group_sessions::table.find(id))
@@ -100,11 +102,14 @@ pub fn reschedule(
 pub fn cancel(conn: &mut DbConn, ctx: &Context, id: &str, reason: &str) -> Result<Session, ServiceError> {
     db::write_tx(conn, |c| {
         let (mut s, _) = session(c, id)?;
-        if s.status == "cancelled" {
+        if s.status == SessionStatus::Cancelled {
             return Ok(s);
         }
         diesel::update(group_sessions::table.find(id))
-            .set((group_sessions::status.eq("cancelled"), group_sessions::status_reason.eq(reason)))
+            .set((
+                group_sessions::status.eq(SessionStatus::Cancelled),
+                group_sessions::status_reason.eq(reason),
+            ))
             .execute(c)?;
         crate::outbox::cancel(c, &format!("reminder:{id}:"), "session cancelled")?;
         crate::outbox::cancel(c, &format!("roster:{id}"), "session cancelled")?;
@@ -116,24 +121,15 @@ pub fn cancel(conn: &mut DbConn, ctx: &Context, id: &str, reason: &str) -> Resul
                 action: "cancel",
                 entity: "session",
                 entity_id: id,
-                changes: vec![Change::update("status", &s.status, "cancelled")],
+                changes: vec![Change::update("status", s.status, SessionStatus::Cancelled)],
                 reason: Some(reason),
             },
         )?;
         complete_if_done(c, ctx, &group)?;
-        s.status = "cancelled".into();
+        s.status = SessionStatus::Cancelled;
         s.status_reason = Some(reason.to_owned());
         Ok(s)
     })
-}
-
-/// Attendance at one session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Presence {
-    Present,
-    Absent,
-    Excused,
 }
 
 /// One participant's attendance at a session.
@@ -157,7 +153,7 @@ pub fn record(
 ) -> Result<usize, ServiceError> {
     db::write_tx(conn, |c| {
         let (s, group) = session(c, session_id)?;
-        if s.status == "cancelled" {
+        if s.status == SessionStatus::Cancelled {
             return Err(ServiceError::conflict(
                 "cancelled",
                 "attendance cannot be recorded for a cancelled session",
@@ -173,7 +169,7 @@ pub fn record(
             .filter(group_members::group_id.eq(&group.id))
             .select(group_members::participant_id)
             .load(c)?;
-        let user = ctx.actor.id.clone().unwrap_or_else(|| "cli".into());
+        let user = ctx.actor.recorder();
         for (i, m) in marks.iter().enumerate() {
             if !members.contains(&m.participant_id) {
                 return Err(ServiceError::validation(
@@ -198,12 +194,12 @@ pub fn record(
                 }
                 (_, None) => None,
             };
-            let previous: Option<(String, Option<i32>)> = attendance::table
+            let previous: Option<(Presence, Option<i32>)> = attendance::table
                 .find((session_id, &m.participant_id))
                 .select((attendance::status, attendance::minutes))
                 .first(c)
                 .optional()?;
-            let status = crate::enrolment::enum_text(&m.status);
+            let status = m.status;
             match &previous {
                 None => {
                     diesel::insert_into(attendance::table)
@@ -247,7 +243,7 @@ pub fn record(
                     changes: vec![Change::update(
                         &format!("attendance.{}", m.participant_id),
                         previous.as_ref().map(|p| &p.0),
-                        &status,
+                        status,
                     )],
                     reason,
                 },
@@ -269,28 +265,29 @@ fn complete_if_done(c: &mut DbConn, ctx: &Context, group: &Group) -> QueryResult
         .select((attendance::session_id, attendance::participant_id))
         .load(c)?;
     let done = all.iter().all(|s| {
-        s.status == "cancelled"
+        s.status == SessionStatus::Cancelled
             || members
                 .iter()
                 .filter(|m| m.counts(s))
                 .all(|m| marked.contains(&(s.id.clone(), m.participant_id.clone())))
     });
-    let current: String = support_groups::table.find(&group.id).select(support_groups::status).first(c)?;
-    if !done || current == "completed" {
+    let current: GroupStatus =
+        support_groups::table.find(&group.id).select(support_groups::status).first(c)?;
+    if !done || current == GroupStatus::Completed {
         return Ok(());
     }
     let tz: chrono_tz::Tz = group.time_zone.parse().unwrap_or(chrono_tz::UTC);
-    let last = all.iter().filter(|s| s.status != "cancelled").map(|s| s.starts_at).max();
+    let last = all.iter().filter(|s| s.status != SessionStatus::Cancelled).map(|s| s.starts_at).max();
     if let Some(last) = last {
         let day =
             chrono::DateTime::<Utc>::from_naive_utc_and_offset(last, Utc).with_timezone(&tz).date_naive()
                 + chrono::Duration::days(1);
         for m in &members {
-            enter_phase(c, &m.participant_id, "follow_up", day)?;
+            enter_phase(c, &m.participant_id, PhaseKind::FollowUp, day)?;
         }
     }
     diesel::update(support_groups::table.find(&group.id))
-        .set(support_groups::status.eq("completed"))
+        .set(support_groups::status.eq(GroupStatus::Completed))
         .execute(c)?;
     audit::append(
         c,
@@ -299,7 +296,7 @@ fn complete_if_done(c: &mut DbConn, ctx: &Context, group: &Group) -> QueryResult
             action: "complete",
             entity: "group",
             entity_id: &group.id,
-            changes: vec![Change::update("status", &current, "completed")],
+            changes: vec![Change::update("status", current, GroupStatus::Completed)],
             reason: None,
         },
     )?;
@@ -369,9 +366,9 @@ pub fn doses(conn: &mut DbConn, group_id: &str, adequate_dose: i64) -> QueryResu
     let Some(group) = super::find(conn, group_id)? else { return Ok(Vec::new()) };
     let held: Vec<Session> = sessions(conn, group_id)?
         .into_iter()
-        .filter(|s| s.status != "cancelled" && s.starts_at <= now)
+        .filter(|s| s.status != SessionStatus::Cancelled && s.starts_at <= now)
         .collect();
-    let marks: Vec<(String, String, String, Option<i32>)> = attendance::table
+    let marks: Vec<(String, String, Presence, Option<i32>)> = attendance::table
         .inner_join(group_sessions::table)
         .filter(group_sessions::group_id.eq(group_id))
         .select((attendance::participant_id, attendance::session_id, attendance::status, attendance::minutes))
@@ -385,12 +382,12 @@ pub fn doses(conn: &mut DbConn, group_id: &str, adequate_dose: i64) -> QueryResu
                 .iter()
                 .filter(|(pid, sid, _, _)| *pid == m.participant_id && theirs.iter().any(|s| s.id == *sid))
             {
-                match status.as_str() {
-                    "present" => {
+                match status {
+                    Presence::Present => {
                         attended += 1;
                         minutes += i64::from(mins.unwrap_or(0));
                     }
-                    "excused" => excused += 1,
+                    Presence::Excused => excused += 1,
                     _ => {}
                 }
             }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{Group, Waiting, enter_phase, queue, queue_date};
+use super::{GroupStatus, PhaseKind, SessionStatus};
 use crate::audit::{self, Change, Context, Event};
 use crate::calendar;
 use crate::db::schema::{allocations, group_members, group_sessions, support_groups};
@@ -34,7 +35,7 @@ pub struct Proposal {
 
 /// Why `participant` cannot join `group`, if they cannot.
 fn misfit(group: &Group, w: &Waiting, size: i32) -> Option<String> {
-    if group.status == "completed" {
+    if group.status == GroupStatus::Completed {
         Some(format!("{} has finished", group.name))
     } else if group.arm_id != w.arm_id {
         Some(format!("{} is in arm {}, {} in {}", group.name, group.arm_id, w.study_id, w.arm_id))
@@ -55,7 +56,7 @@ fn misfit(group: &Group, w: &Waiting, size: i32) -> Option<String> {
 pub fn propose(conn: &mut DbConn, protocol: &Protocol, today: NaiveDate) -> QueryResult<Proposal> {
     let waiting = queue(conn, protocol, today)?;
     let groups: Vec<Group> =
-        super::list(conn, None)?.into_iter().filter(|g| g.status != "completed").collect();
+        super::list(conn, None)?.into_iter().filter(|g| g.status.takes_members()).collect();
     let mut sizes: BTreeMap<String, i32> =
         super::members(conn)?.into_iter().map(|(g, m)| (g, m.len() as i32)).collect();
     let (mut assignments, mut unplaced) = (Vec::new(), Vec::new());
@@ -65,7 +66,7 @@ pub fn propose(conn: &mut DbConn, protocol: &Protocol, today: NaiveDate) -> Quer
             .filter(|g| misfit(g, &w, sizes.get(&g.id).copied().unwrap_or(0)).is_none())
             .max_by_key(|g| {
                 let size = sizes.get(&g.id).copied().unwrap_or(0);
-                (g.tags().len(), (g.status == "forming") && size < g.min_size, size)
+                (g.tags().len(), (g.status == GroupStatus::Forming) && size < g.min_size, size)
             });
         match best {
             Some(g) => {
@@ -115,14 +116,15 @@ pub fn assign(
         }
         let mut launched = Vec::new();
         for (id, (group, joined)) in touched {
-            if group.status == "forming" && sizes.get(&id).copied().unwrap_or(0) >= group.min_size {
+            if group.status == GroupStatus::Forming && sizes.get(&id).copied().unwrap_or(0) >= group.min_size
+            {
                 launched.push(launch_in_tx(c, ctx, protocol, &group, None)?);
-            } else if group.status == "active"
+            } else if group.status == GroupStatus::Active
                 && let Some(day) = next_session_day(c, &group)?
             {
                 // Back-fill: someone joining a running group starts with its next session.
                 for pid in &joined {
-                    enter_phase(c, pid, "in_group", day)?;
+                    enter_phase(c, pid, PhaseKind::InGroup, day)?;
                 }
                 enqueue_session_messages(c, &group, &joined)?;
             }
@@ -145,7 +147,7 @@ fn join(
             group_members::joined_at.eq(db::now()),
         ))
         .execute(c)?;
-    enter_phase(c, &w.participant_id, "queued", w.queued_on)?;
+    enter_phase(c, &w.participant_id, PhaseKind::Queued, w.queued_on)?;
     audit::append(
         c,
         ctx,
@@ -165,7 +167,7 @@ fn next_session_day(c: &mut DbConn, group: &Group) -> QueryResult<Option<NaiveDa
     let next: Option<chrono::NaiveDateTime> = group_sessions::table
         .filter(group_sessions::group_id.eq(&group.id))
         .filter(group_sessions::starts_at.ge(db::now()))
-        .filter(group_sessions::status.eq("scheduled"))
+        .filter(group_sessions::status.eq(SessionStatus::Scheduled))
         .select(group_sessions::starts_at)
         .order(group_sessions::starts_at.asc())
         .first(c)
@@ -221,10 +223,10 @@ pub fn move_member(
             Some(crate::outbox::Kind::SessionReminder),
             "moved to another group",
         )?;
-        if group.status == "active" {
+        if group.status == GroupStatus::Active {
             enqueue_session_messages(c, &group, std::slice::from_ref(&p.id))?;
             if let Some(day) = next_session_day(c, &group)? {
-                enter_phase(c, &p.id, "in_group", day)?;
+                enter_phase(c, &p.id, PhaseKind::InGroup, day)?;
             }
         }
         audit::append(
@@ -252,7 +254,7 @@ pub fn launch(
 ) -> Result<Group, ServiceError> {
     db::write_tx(conn, |c| {
         let group = super::find(c, group_id)?.ok_or_else(|| ServiceError::NotFound("group".into()))?;
-        if group.status != "forming" {
+        if group.status != GroupStatus::Forming {
             return Err(ServiceError::conflict(
                 "already_launched",
                 format!("{} is {}", group.name, group.status),
@@ -310,13 +312,13 @@ fn launch_in_tx(
                 group_sessions::number.eq(i as i32 + 1),
                 group_sessions::starts_at.eq(t.naive_utc()),
                 group_sessions::minutes.eq(minutes),
-                group_sessions::status.eq("scheduled"),
+                group_sessions::status.eq(SessionStatus::Scheduled),
             ))
             .execute(c)?;
     }
     let now = db::now();
     diesel::update(support_groups::table.find(&group.id))
-        .set((support_groups::status.eq("active"), support_groups::launched_at.eq(now)))
+        .set((support_groups::status.eq(GroupStatus::Active), support_groups::launched_at.eq(now)))
         .execute(c)?;
     let first_day = times.first().map(|t| t.with_timezone(&tz).date_naive()).unwrap_or(start);
     let members_now: Vec<String> = group_members::table
@@ -329,7 +331,7 @@ fn launch_in_tx(
         .select(group_members::participant_id)
         .load(c)?;
     for pid in &members {
-        enter_phase(c, pid, "in_group", first_day)?;
+        enter_phase(c, pid, PhaseKind::InGroup, first_day)?;
     }
     audit::append(
         c,
@@ -339,7 +341,7 @@ fn launch_in_tx(
             entity: "group",
             entity_id: &group.id,
             changes: vec![
-                Change::update("status", "forming", "active"),
+                Change::update("status", GroupStatus::Forming, GroupStatus::Active),
                 Change::set("sessions", times.len()),
                 Change::set("first_session_utc", times.first().map(|t| t.naive_utc())),
                 Change::set("members", members.len()),
@@ -348,7 +350,7 @@ fn launch_in_tx(
         },
     )?;
     let mut g = group.clone();
-    g.status = "active".into();
+    g.status = GroupStatus::Active;
     g.launched_at = Some(now);
     Ok(g)
 }
@@ -370,7 +372,7 @@ pub fn enqueue_session_messages(
     }
     for s in super::attendance::sessions(c, &group.id)?
         .into_iter()
-        .filter(|s| s.status == "scheduled" && s.starts_at > now)
+        .filter(|s| s.status == SessionStatus::Scheduled && s.starts_at > now)
     {
         let payload = serde_json::json!({"session_id": s.id});
         for (pid, lang) in &languages {
@@ -410,8 +412,8 @@ pub fn record_allocation_phase(
 ) -> QueryResult<()> {
     let Some(queued_on) = queue_date(protocol, arm_id, today) else { return Ok(()) };
     if queued_on > today {
-        enter_phase(conn, participant_id, "waiting", today)
+        enter_phase(conn, participant_id, PhaseKind::Waiting, today)
     } else {
-        enter_phase(conn, participant_id, "queued", today)
+        enter_phase(conn, participant_id, PhaseKind::Queued, today)
     }
 }

@@ -4,6 +4,9 @@
 pub mod attendance;
 pub mod formation;
 pub mod routes;
+pub mod status;
+
+pub use status::{GroupStatus, PhaseKind, Presence, SessionStatus};
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,7 +39,7 @@ pub struct Group {
     pub local_time: String,
     pub time_zone: String,
     pub start_date: String,
-    pub status: String,
+    pub status: GroupStatus,
     pub launched_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
 }
@@ -59,7 +62,8 @@ pub struct GroupView {
     pub time_zone: String,
     pub start_date: String,
     /// `forming`, `active` or `completed`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: GroupStatus,
     pub launched_at: Option<NaiveDateTime>,
     /// Study ids of the members.
     pub members: Vec<String>,
@@ -86,7 +90,7 @@ impl Group {
             local_time: self.local_time.clone(),
             time_zone: self.time_zone.clone(),
             start_date: self.start_date.clone(),
-            status: self.status.clone(),
+            status: self.status,
             launched_at: self.launched_at,
             members,
         }
@@ -194,7 +198,7 @@ pub fn create(
         local_time: time.format("%H:%M").to_string(),
         time_zone: zone,
         start_date: new.start_date,
-        status: "forming".into(),
+        status: GroupStatus::Forming,
         launched_at: None,
         created_at: db::now(),
     };
@@ -350,13 +354,19 @@ pub struct Phase {
     #[serde(skip)]
     pub participant_id: String,
     /// `waiting`, `queued`, `in_group` or `follow_up`.
-    pub phase: String,
+    #[schema(value_type = String)]
+    pub phase: PhaseKind,
     pub started_on: String,
     pub ended_on: Option<String>,
 }
 
 /// Records a phase starting on `on` and closes the one before it, if not already recorded.
-pub fn enter_phase(conn: &mut DbConn, participant_id: &str, phase: &str, on: NaiveDate) -> QueryResult<()> {
+pub fn enter_phase(
+    conn: &mut DbConn,
+    participant_id: &str,
+    phase: PhaseKind,
+    on: NaiveDate,
+) -> QueryResult<()> {
     let existing: Option<String> = participant_phases::table
         .find((participant_id, phase))
         .select(participant_phases::phase)
@@ -374,14 +384,9 @@ pub fn enter_phase(conn: &mut DbConn, participant_id: &str, phase: &str, on: Nai
     .set(participant_phases::ended_on.eq(&day))
     .execute(conn)?;
     diesel::insert_into(participant_phases::table)
-        .values(&Phase {
-            participant_id: participant_id.to_owned(),
-            phase: phase.to_owned(),
-            started_on: day,
-            ended_on: None,
-        })
+        .values(&Phase { participant_id: participant_id.to_owned(), phase, started_on: day, ended_on: None })
         .execute(conn)?;
-    if phase == "in_group" {
+    if phase == PhaseKind::InGroup {
         // Time points anchored on the group's start are dated now that it is known.
         crate::assessments::resolve_group_start(conn, participant_id, on)?;
     }

@@ -362,7 +362,7 @@ async fn calendar_ics(state: web::Data<AppState>, auth: Auth) -> Result<HttpResp
             .summary(&format!("{} — session {}", e.group_name, e.session.number))
             .starts(start)
             .ends(start + chrono::Duration::minutes(i64::from(e.session.minutes)));
-        if e.session.status == "cancelled" {
+        if e.session.status == super::SessionStatus::Cancelled {
             event.status(icalendar::EventStatus::Cancelled);
         }
         cal.push(event.done());

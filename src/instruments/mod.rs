@@ -18,6 +18,7 @@ use toml::Spanned;
 
 pub use check::check;
 
+use crate::db::text_enum::text_enum;
 use crate::toml_file::LocalText;
 
 /// The instruments shipped with the binary, as (file name, text).
@@ -98,25 +99,22 @@ pub enum Condition {
     IncreaseFromBaseline,
 }
 
-/// How urgently someone must act on an alert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Recorded with the score; nobody is told.
-    Info,
-    /// The study clinician is told and must acknowledge within the protocol's notify window.
-    Notify,
-    /// Same-day: the clinician is told at once and the alert escalates if unacknowledged.
-    Urgent,
+text_enum! {
+    /// How urgently someone must act on an alert.
+    pub enum Severity {
+        /// Recorded with the score; nobody is told.
+        Info = "info",
+        /// The study clinician is told and must acknowledge within the protocol's notify window.
+        Notify = "notify",
+        /// Same-day: the clinician is told at once and the alert escalates if unacknowledged.
+        Urgent = "urgent",
+    }
 }
 
 impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Notify => "notify",
-            Severity::Urgent => "urgent",
-        }
+    /// Same-day alerts, shown first and marked as urgent on every page.
+    pub fn is_urgent(self) -> bool {
+        self == Severity::Urgent
     }
 }
 

@@ -12,10 +12,13 @@ use serde_json::Value;
 
 use crate::db::{self, DbConn, Pool};
 use crate::enrolment::participants;
+use crate::groups::SessionStatus;
 use crate::groups::attendance::session;
+use crate::outbox::RecipientKind;
 use crate::outbox::templates::{self, Text, Values};
 use crate::outbox::{Failure, Kind, Message, claim_next, drop_message, finish, kind_of};
 use crate::protocol::store;
+use crate::safety::AlertStatus;
 
 /// How the SMTP server is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,8 +137,8 @@ fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Opti
     let payload: Value = serde_json::from_str(&m.payload).unwrap_or(Value::Null);
     let (protocol, _) = store::current_parsed(c).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut v = Values { study_name: protocol.study.code.get_ref().clone(), ..Values::default() };
-    let address = match m.recipient_kind.as_str() {
-        "participant" => {
+    let address = match m.recipient_kind {
+        RecipientKind::Participant => {
             let Some(p) = participants::find(c, &m.recipient_id)? else {
                 return skip(c, m, "participant not found");
             };
@@ -165,7 +168,7 @@ fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Opti
     if matches!(kind, Kind::SessionReminder | Kind::ModeratorRoster) {
         let id = payload["session_id"].as_str().unwrap_or_default();
         let (s, g) = session(c, id).map_err(|e| anyhow::anyhow!("{e}"))?;
-        if s.status == "cancelled" {
+        if s.status == SessionStatus::Cancelled {
             return skip(c, m, "session cancelled");
         }
         let tz: chrono_tz::Tz = g.time_zone.parse().unwrap_or(chrono_tz::UTC);
@@ -187,7 +190,7 @@ fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Opti
     if matches!(kind, Kind::SurveyInvitation | Kind::SurveyReminder) {
         let id = payload["assessment_id"].as_str().unwrap_or_default();
         let Some(a) = crate::assessments::find(c, id)? else { return skip(c, m, "assessment not found") };
-        if !matches!(a.status.as_str(), "scheduled" | "open") {
+        if !a.status.is_pending() {
             return skip(c, m, &format!("assessment {}", a.status));
         }
         // A fresh link for each message: the token exists only in this e-mail.
@@ -204,12 +207,12 @@ fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Opti
     if kind == Kind::SafetyAlert {
         let id = payload["alert_id"].as_str().unwrap_or_default();
         let Some(alert) = crate::safety::find(c, id)? else { return skip(c, m, "alert not found") };
-        if alert.status != "open" {
+        if alert.status != AlertStatus::Open {
             return skip(c, m, "alert already acknowledged");
         }
         let sid = participants::find(c, &alert.participant_id)?.map(|p| p.study_id).unwrap_or_default();
         v.study_id = sid;
-        v.notice = format!("{} safety alert: {}", alert.severity.to_uppercase(), alert.meaning);
+        v.notice = format!("{} safety alert: {}", alert.severity.as_str().to_uppercase(), alert.meaning);
         v.due = format!("{} UTC", alert.due_at.format("%Y-%m-%d %H:%M"));
         v.link = format!("{public_url}/alerts/{}", alert.id);
     } else {

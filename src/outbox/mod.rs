@@ -10,7 +10,10 @@
 //! - Failures are retried with exponential backoff, then recorded as failed.
 
 pub mod routes;
+pub mod status;
 pub mod templates;
+
+pub use status::{Kind, RecipientKind, Status};
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -19,54 +22,6 @@ use utoipa::ToSchema;
 
 use crate::db::schema::outbox;
 use crate::db::{self, DbConn};
-
-/// What a message is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// To a participant when randomised.
-    Welcome,
-    /// To a participant on the day of a group session.
-    SessionReminder,
-    /// To a moderator before each session: who is in the group.
-    ModeratorRoster,
-    /// To an admin: something needs their attention (emergency unblinding).
-    AdminNotice,
-    /// To a participant when an assessment window opens, with their personal link.
-    SurveyInvitation,
-    /// To a participant a few days later, while the questionnaires are still not sent.
-    SurveyReminder,
-    /// To a safety contact: an answer needs a clinician (never the answer itself).
-    SafetyAlert,
-}
-
-impl Kind {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Welcome => "welcome",
-            Kind::SessionReminder => "session_reminder",
-            Kind::ModeratorRoster => "moderator_roster",
-            Kind::AdminNotice => "admin_notice",
-            Kind::SurveyInvitation => "survey_invitation",
-            Kind::SurveyReminder => "survey_reminder",
-            Kind::SafetyAlert => "safety_alert",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Kind> {
-        [
-            Kind::Welcome,
-            Kind::SessionReminder,
-            Kind::ModeratorRoster,
-            Kind::AdminNotice,
-            Kind::SurveyInvitation,
-            Kind::SurveyReminder,
-            Kind::SafetyAlert,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-}
 
 /// Who receives a message: an id, resolved to an address only when sending.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,14 +36,17 @@ pub enum Recipient {
 pub struct Message {
     pub id: String,
     pub dedupe_key: String,
-    pub kind: String,
-    pub recipient_kind: String,
+    #[schema(value_type = String)]
+    pub kind: Kind,
+    #[schema(value_type = String)]
+    pub recipient_kind: RecipientKind,
     pub recipient_id: String,
     pub language: String,
     /// Template values (never contact details).
     pub payload: String,
     /// `pending`, `sent`, `failed` or `cancelled`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: Status,
     pub due_at: NaiveDateTime,
     pub claimed_at: Option<NaiveDateTime>,
     pub sent_at: Option<NaiveDateTime>,
@@ -108,7 +66,7 @@ pub fn enqueue(
     payload: serde_json::Value,
     due_at: NaiveDateTime,
 ) -> QueryResult<()> {
-    let exists: Option<(String, String)> = outbox::table
+    let exists: Option<(String, Status)> = outbox::table
         .filter(outbox::dedupe_key.eq(key))
         .select((outbox::id, outbox::status))
         .first(conn)
@@ -116,10 +74,10 @@ pub fn enqueue(
     if let Some((id, status)) = exists {
         // A cancelled message wanted again (moved back to a former group) comes back to life;
         // one pending, sent or failed stays as it is.
-        if status == "cancelled" {
+        if status == Status::Cancelled {
             diesel::update(outbox::table.filter(outbox::id.eq(id)))
                 .set((
-                    outbox::status.eq("pending"),
+                    outbox::status.eq(Status::Pending),
                     outbox::due_at.eq(due_at),
                     outbox::last_error.eq(None::<String>),
                 ))
@@ -153,18 +111,18 @@ impl Message {
         due_at: NaiveDateTime,
     ) -> Self {
         let (recipient_kind, recipient_id) = match to {
-            Recipient::Participant(id) => ("participant", id.clone()),
-            Recipient::User(id) => ("user", id.clone()),
+            Recipient::Participant(id) => (RecipientKind::Participant, id.clone()),
+            Recipient::User(id) => (RecipientKind::User, id.clone()),
         };
         Message {
             id: uuid::Uuid::now_v7().to_string(),
             dedupe_key: key.to_owned(),
-            kind: kind.as_str().to_owned(),
-            recipient_kind: recipient_kind.to_owned(),
+            kind,
+            recipient_kind,
             recipient_id,
             language: language.to_owned(),
             payload: payload.to_string(),
-            status: "pending".into(),
+            status: Status::Pending,
             due_at,
             claimed_at: None,
             sent_at: None,
@@ -180,7 +138,7 @@ pub fn reschedule(conn: &mut DbConn, prefix: &str, due_at: NaiveDateTime) -> Que
     diesel::update(
         outbox::table
             .filter(outbox::dedupe_key.like(format!("{prefix}%")))
-            .filter(outbox::status.eq("pending")),
+            .filter(outbox::status.eq(Status::Pending)),
     )
     .set(outbox::due_at.eq(due_at))
     .execute(conn)
@@ -191,9 +149,9 @@ pub fn cancel(conn: &mut DbConn, prefix: &str, why: &str) -> QueryResult<usize> 
     diesel::update(
         outbox::table
             .filter(outbox::dedupe_key.like(format!("{prefix}%")))
-            .filter(outbox::status.eq("pending")),
+            .filter(outbox::status.eq(Status::Pending)),
     )
-    .set((outbox::status.eq("cancelled"), outbox::last_error.eq(why)))
+    .set((outbox::status.eq(Status::Cancelled), outbox::last_error.eq(why)))
     .execute(conn)
 }
 
@@ -227,18 +185,18 @@ pub fn cancel_to_participant(
     kind: Option<Kind>,
     why: &str,
 ) -> QueryResult<usize> {
-    let kinds: Vec<&str> = match kind {
-        Some(k) => vec![k.as_str()],
-        None => vec!["welcome", "session_reminder", "survey_invitation", "survey_reminder"],
+    let kinds: Vec<Kind> = match kind {
+        Some(k) => vec![k],
+        None => Kind::ALL.iter().copied().filter(|k| k.is_to_participant()).collect(),
     };
     diesel::update(
         outbox::table
             .filter(outbox::kind.eq_any(kinds))
-            .filter(outbox::recipient_kind.eq("participant"))
+            .filter(outbox::recipient_kind.eq(RecipientKind::Participant))
             .filter(outbox::recipient_id.eq(participant_id))
-            .filter(outbox::status.eq("pending")),
+            .filter(outbox::status.eq(Status::Pending)),
     )
-    .set((outbox::status.eq("cancelled"), outbox::last_error.eq(why)))
+    .set((outbox::status.eq(Status::Cancelled), outbox::last_error.eq(why)))
     .execute(conn)
 }
 
@@ -260,7 +218,7 @@ const CLAIM_LEASE: Duration = Duration::minutes(5);
 pub fn claim_next(conn: &mut DbConn) -> QueryResult<Option<Message>> {
     let now = db::now();
     let candidates: Vec<Message> = outbox::table
-        .filter(outbox::status.eq("pending"))
+        .filter(outbox::status.eq(Status::Pending))
         .filter(outbox::due_at.le(now))
         .filter(outbox::claimed_at.is_null().or(outbox::claimed_at.lt(now - CLAIM_LEASE)))
         .order(outbox::due_at.asc())
@@ -272,7 +230,7 @@ pub fn claim_next(conn: &mut DbConn) -> QueryResult<Option<Message>> {
         let won = diesel::update(
             outbox::table
                 .filter(outbox::id.eq(&m.id))
-                .filter(outbox::status.eq("pending"))
+                .filter(outbox::status.eq(Status::Pending))
                 .filter(outbox::claimed_at.is_null().or(outbox::claimed_at.lt(now - CLAIM_LEASE))),
         )
         .set((outbox::claimed_at.eq(now), outbox::attempts.eq(outbox::attempts + 1)))
@@ -305,13 +263,17 @@ pub fn finish(
     let target = outbox::table.filter(outbox::id.eq(&m.id)).filter(outbox::claimed_at.eq(m.claimed_at));
     match outcome {
         Ok(()) => diesel::update(target)
-            .set((outbox::status.eq("sent"), outbox::sent_at.eq(now), outbox::last_error.eq(None::<String>)))
+            .set((
+                outbox::status.eq(Status::Sent),
+                outbox::sent_at.eq(now),
+                outbox::last_error.eq(None::<String>),
+            ))
             .execute(conn)?,
         Err(Failure::Permanent(e)) => diesel::update(target)
-            .set((outbox::status.eq("failed"), outbox::last_error.eq(e)))
+            .set((outbox::status.eq(Status::Failed), outbox::last_error.eq(e)))
             .execute(conn)?,
         Err(Failure::Temporary(e)) if m.attempts >= max_attempts => diesel::update(target)
-            .set((outbox::status.eq("failed"), outbox::last_error.eq(e)))
+            .set((outbox::status.eq(Status::Failed), outbox::last_error.eq(e)))
             .execute(conn)?,
         Err(Failure::Temporary(e)) => {
             let backoff = retry_base * 2i32.pow(u32::try_from(m.attempts - 1).unwrap_or(0).min(10));
@@ -330,7 +292,7 @@ pub fn finish(
 /// Marks a message as not to be sent (its recipient withdrew, or has no address).
 pub fn drop_message(conn: &mut DbConn, m: &Message, why: &str) -> QueryResult<()> {
     diesel::update(outbox::table.filter(outbox::id.eq(&m.id)))
-        .set((outbox::status.eq("cancelled"), outbox::last_error.eq(why)))
+        .set((outbox::status.eq(Status::Cancelled), outbox::last_error.eq(why)))
         .execute(conn)?;
     Ok(())
 }
@@ -347,7 +309,7 @@ pub fn list(conn: &mut DbConn, status: Option<&str>) -> QueryResult<Vec<Message>
 
 /// The kind of a stored message.
 pub fn kind_of(m: &Message) -> Option<Kind> {
-    Kind::parse(&m.kind)
+    Some(m.kind)
 }
 
 #[cfg(test)]

@@ -49,7 +49,7 @@ pub fn unblind(
                 ServiceError::conflict("not_randomised", format!("{} has not been randomised", p.study_id))
             })?;
         let now = db::now();
-        let user = ctx.actor.id.clone().unwrap_or_else(|| "cli".into());
+        let user = ctx.actor.recorder();
         diesel::insert_into(unblindings::table)
             .values((
                 unblindings::id.eq(uuid::Uuid::now_v7().to_string()),

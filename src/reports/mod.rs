@@ -83,11 +83,11 @@ pub fn build(conn: &mut DbConn, blinded: bool) -> Result<Report, ServiceError> {
                 if visit.map_or(&point.instruments, |v| &v.instruments).is_empty() {
                     continue;
                 }
-                let status = visit.map_or("", |v| v.status.as_str());
+                let status = visit.map(|v| v.status);
                 let entry =
                     retention.entry((spec.arm(&record.arm_id), point.week, point.id.clone())).or_default();
-                entry.0 += u64::from(status == "completed" || status == "missed");
-                entry.1 += u64::from(status == "completed");
+                entry.0 += u64::from(status.is_some_and(|s| s.is_due_and_closed()));
+                entry.1 += u64::from(status == Some(crate::assessments::Status::Completed));
             }
         }
         Ok(())

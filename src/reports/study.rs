@@ -7,12 +7,14 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::assessments::Status;
 use crate::db::DbConn;
 use crate::db::schema::{
     allocations, assessments, attendance, group_members, group_sessions, participants, screenings,
     support_groups,
 };
 use crate::exports::records::GroupCodes;
+use crate::groups::Presence;
 use crate::protocol::Protocol;
 use crate::service_error::ServiceError;
 pub use trialdesk_charts::{ConsortArm, ConsortCounts};
@@ -61,7 +63,7 @@ pub fn consort(
         .select((allocations::participant_id, allocations::arm_id, participants::withdrawn_at))
         .load(conn)?;
     let attended: HashSet<String> = attendance::table
-        .filter(attendance::status.eq("present"))
+        .filter(attendance::status.eq(Presence::Present))
         .select(attendance::participant_id)
         .distinct()
         .load::<String>(conn)?
@@ -70,7 +72,7 @@ pub fn consort(
     let primary_missed: HashSet<String> = match &primary {
         Some(tp) => assessments::table
             .filter(assessments::timepoint.eq(tp))
-            .filter(assessments::status.eq("missed"))
+            .filter(assessments::status.eq(Status::Missed))
             .select(assessments::participant_id)
             .load::<String>(conn)?
             .into_iter()
@@ -216,15 +218,15 @@ pub fn attendance_by_group(
         .select((support_groups::id, support_groups::arm_id))
         .load(conn)?;
     let members: Vec<String> = group_members::table.select(group_members::group_id).load(conn)?;
-    let records: Vec<(String, String, String)> = attendance::table
+    let records: Vec<(String, String, Presence)> = attendance::table
         .inner_join(group_sessions::table)
         .select((group_sessions::group_id, attendance::session_id, attendance::status))
         .load(conn)?;
     let mut out = Vec::new();
     for (id, arm) in groups {
         let n = members.iter().filter(|g| **g == id).count() as u64;
-        let recorded: Vec<&(String, String, String)> = records.iter().filter(|r| r.0 == id).collect();
-        let attended = recorded.iter().filter(|r| r.2 == "present").count() as u64;
+        let recorded: Vec<&(String, String, Presence)> = records.iter().filter(|r| r.0 == id).collect();
+        let attended = recorded.iter().filter(|r| r.2 == Presence::Present).count() as u64;
         // A session is held once its attendance is recorded.
         let mut sessions: Vec<&String> = recorded.iter().map(|r| &r.1).collect();
         sessions.sort_unstable();

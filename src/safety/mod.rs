@@ -5,6 +5,9 @@
 
 pub mod pages;
 pub mod routes;
+pub mod status;
+
+pub use status::AlertStatus;
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -29,7 +32,8 @@ pub struct Alert {
     pub instrument: String,
     pub rule_id: String,
     /// `urgent` or `notify`.
-    pub severity: String,
+    #[schema(value_type = String)]
+    pub severity: Severity,
     pub meaning: String,
     pub created_at: NaiveDateTime,
     /// Acknowledge by then, or it escalates.
@@ -37,7 +41,8 @@ pub struct Alert {
     /// Which safety contact it has reached: 1 is the first.
     pub level: i32,
     /// `open`, `acknowledged` or `closed`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: AlertStatus,
     pub acknowledged_at: Option<NaiveDateTime>,
     pub acknowledged_by: Option<String>,
     pub action_taken: Option<String>,
@@ -166,12 +171,12 @@ pub fn raise(
         assessment_id: answered.assessment_id.to_owned(),
         instrument: instrument.to_owned(),
         rule_id,
-        severity: severity.as_str().into(),
+        severity,
         meaning: rule.meaning.clone(),
         created_at: now,
         due_at: now + ack_window(protocol, severity),
         level: 1,
-        status: "open".into(),
+        status: AlertStatus::Open,
         acknowledged_at: None,
         acknowledged_by: None,
         action_taken: None,
@@ -194,7 +199,7 @@ pub fn raise(
             changes: vec![
                 Change::set("participant_id", &alert.participant_id),
                 Change::set("rule", &alert.rule_id),
-                Change::set("severity", &alert.severity),
+                Change::set("severity", alert.severity),
                 Change::set("due_at", alert.due_at),
             ],
             reason: None,
@@ -209,7 +214,7 @@ pub fn escalate_due(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<usi
     db::write_tx(conn, |c| {
         let (protocol, _) = crate::protocol::store::current_parsed(c)?;
         let due: Vec<Alert> = safety_alerts::table
-            .filter(safety_alerts::status.eq("open"))
+            .filter(safety_alerts::status.eq(AlertStatus::Open))
             .filter(safety_alerts::due_at.le(now))
             .select(Alert::as_select())
             .load(c)?;
@@ -221,7 +226,7 @@ pub fn escalate_due(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<usi
             // Past the last contact the alert has reached every admin; it stays overdue, and
             // each further window re-sends to them, until someone acknowledges it.
             let level = (a.level + 1).min(last_contact + 1);
-            let severity = if a.severity == "urgent" { Severity::Urgent } else { Severity::Notify };
+            let severity = a.severity;
             let due_at = now + ack_window(&protocol, severity);
             diesel::update(safety_alerts::table.find(&a.id))
                 .set((safety_alerts::level.eq(level), safety_alerts::due_at.eq(due_at)))
@@ -272,16 +277,11 @@ pub fn list(conn: &mut DbConn, only_unclosed: bool) -> QueryResult<Vec<(Alert, S
         .select((Alert::as_select(), participants::study_id))
         .into_boxed();
     if only_unclosed {
-        q = q.filter(safety_alerts::status.ne("closed"));
+        q = q.filter(safety_alerts::status.ne(AlertStatus::Closed));
     }
     let mut rows: Vec<(Alert, String)> = q.load(conn)?;
     // open < acknowledged < closed, whatever the collation.
-    let rank = |s: &str| match s {
-        "open" => 0,
-        "acknowledged" => 1,
-        _ => 2,
-    };
-    rows.sort_by(|a, b| rank(&a.0.status).cmp(&rank(&b.0.status)).then(a.0.due_at.cmp(&b.0.due_at)));
+    rows.sort_by(|a, b| a.0.status.rank().cmp(&b.0.status.rank()).then(a.0.due_at.cmp(&b.0.due_at)));
     Ok(rows)
 }
 
@@ -312,7 +312,7 @@ pub fn take_step(
         let now = db::now();
         let (action, changes) = match step {
             Step::Acknowledge => {
-                if a.status != "open" {
+                if a.status != AlertStatus::Open {
                     return Err(ServiceError::conflict(
                         "already_acknowledged",
                         format!("the alert is {}", a.status),
@@ -320,15 +320,18 @@ pub fn take_step(
                 }
                 diesel::update(safety_alerts::table.find(id))
                     .set((
-                        safety_alerts::status.eq("acknowledged"),
+                        safety_alerts::status.eq(AlertStatus::Acknowledged),
                         safety_alerts::acknowledged_at.eq(now),
                         safety_alerts::acknowledged_by.eq(&user),
                     ))
                     .execute(c)?;
-                ("acknowledge_alert", vec![Change::update("status", "open", "acknowledged")])
+                (
+                    "acknowledge_alert",
+                    vec![Change::update("status", AlertStatus::Open, AlertStatus::Acknowledged)],
+                )
             }
             Step::RecordAction => {
-                if a.status != "acknowledged" {
+                if a.status != AlertStatus::Acknowledged {
                     return Err(ServiceError::conflict(
                         "not_acknowledged",
                         format!("the alert is {}; acknowledge it first", a.status),
@@ -344,7 +347,7 @@ pub fn take_step(
                 ("record_alert_action", vec![Change::update("action_taken", &a.action_taken, text)])
             }
             Step::Close => {
-                if a.status != "acknowledged" || a.action_taken.is_none() {
+                if a.status != AlertStatus::Acknowledged || a.action_taken.is_none() {
                     return Err(ServiceError::conflict(
                         "no_action_recorded",
                         "record the action taken before closing the alert",
@@ -352,7 +355,7 @@ pub fn take_step(
                 }
                 diesel::update(safety_alerts::table.find(id))
                     .set((
-                        safety_alerts::status.eq("closed"),
+                        safety_alerts::status.eq(AlertStatus::Closed),
                         safety_alerts::closed_at.eq(now),
                         safety_alerts::closed_by.eq(&user),
                         safety_alerts::closing_note.eq(text),
@@ -361,7 +364,7 @@ pub fn take_step(
                 (
                     "close_alert",
                     vec![
-                        Change::update("status", "acknowledged", "closed"),
+                        Change::update("status", AlertStatus::Acknowledged, AlertStatus::Closed),
                         Change::set("closing_note", text),
                     ],
                 )
@@ -380,7 +383,7 @@ pub fn take_step(
 pub fn urgent_for_assessment(conn: &mut DbConn, assessment_id: &str) -> QueryResult<bool> {
     let n: i64 = safety_alerts::table
         .filter(safety_alerts::assessment_id.eq(assessment_id))
-        .filter(safety_alerts::severity.eq("urgent"))
+        .filter(safety_alerts::severity.eq(Severity::Urgent))
         .count()
         .get_result(conn)?;
     Ok(n > 0)

@@ -19,19 +19,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 struct Row {
     id: String,
     study_id: String,
-    severity: String,
+    severity: crate::instruments::Severity,
     meaning: String,
     raised: String,
     due: String,
     overdue: bool,
     level: i32,
-    status: String,
+    status: safety::AlertStatus,
 }
 
 impl Row {
     fn new(a: safety::Alert, study_id: String, now: chrono::NaiveDateTime) -> Self {
         Row {
-            overdue: a.status == "open" && a.due_at <= now,
+            overdue: a.status.is_overdue(a.due_at, now),
             raised: utc(a.created_at),
             due: utc(a.due_at),
             id: a.id,

@@ -55,7 +55,7 @@ async fn list_alerts(
     Ok(web::Json(
         rows.into_iter()
             .map(|(alert, study_id)| AlertView {
-                overdue: alert.status == "open" && alert.due_at <= now,
+                overdue: alert.status.is_overdue(alert.due_at, now),
                 alert,
                 study_id,
             })

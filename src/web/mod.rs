@@ -14,6 +14,7 @@ use crate::auth::routes::{change_own_password, check_credentials};
 use crate::auth::{Auth, Permission, users};
 use crate::error::AppError;
 use crate::protocol::store;
+use crate::safety::AlertStatus;
 use crate::state::AppState;
 
 /// Registers the pages and their stylesheet.
@@ -165,8 +166,8 @@ fn attention_lines(
     if Permission::HandleAlerts.allows(role) {
         let now = crate::db::now();
         let alerts = crate::safety::list(c, true)?;
-        let open = alerts.iter().filter(|(a, _)| a.status == "open").count();
-        let overdue = alerts.iter().filter(|(a, _)| a.status == "open" && a.due_at <= now).count();
+        let open = alerts.iter().filter(|(a, _)| a.status == AlertStatus::Open).count();
+        let overdue = alerts.iter().filter(|(a, _)| a.status.is_overdue(a.due_at, now)).count();
         lines.push(format!(
             "Safety alerts: {open} not yet acknowledged ({overdue} overdue), {} acknowledged and not closed",
             alerts.len() - open

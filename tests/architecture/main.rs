@@ -6,3 +6,4 @@ mod catalogue;
 mod layering;
 mod rules;
 mod source;
+mod states;

@@ -377,10 +377,9 @@ fn prev_is_ident(chars: &[char], i: usize) -> bool {
     i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '_')
 }
 
-#[allow(dead_code)] // used by the state-literal test that lands with the typed states
 /// The string literals written in `code` (a blanked file, see `SourceFile::code`) as they are in
-/// `text`, with their line numbers.
-pub fn string_literals(code: &str, text: &str) -> Vec<(usize, String)> {
+/// `text`: line number, byte offset of the opening quote, contents.
+pub fn string_literals(code: &str, text: &str) -> Vec<(usize, usize, String)> {
     let b = code.as_bytes();
     let mut out = Vec::new();
     let mut line = 1;
@@ -396,7 +395,7 @@ pub fn string_literals(code: &str, text: &str) -> Vec<(usize, String)> {
                 j += 1;
             }
             let literal = text.get(start..j).unwrap_or_default().to_string();
-            out.push((line, literal.clone()));
+            out.push((line, i, literal.clone()));
             line += literal.matches('\n').count();
             i = j + 1;
             continue;

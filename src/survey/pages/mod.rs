@@ -69,10 +69,7 @@ fn gone(status: StatusCode, expired: bool) -> HttpResponse {
 }
 
 fn participant_ctx(link: &SurveyLink) -> Context {
-    Context {
-        actor: Actor { kind: "participant".into(), id: Some(link.id.clone()), role: None },
-        request_id: None,
-    }
+    Context { actor: Actor::participant(Some(link.id.clone())), request_id: None }
 }
 
 struct OpenItem {
