@@ -60,8 +60,8 @@ async fn main() {
         hammer(urls, CLIENTS, 201, move |c, url| c.post(url).bearer_auth(&token)).await;
 
     let mut conn = db::connect(&DatabaseUrl::parse(&url).expect("url")).expect("connect");
-    let allocated: Vec<String> = trialdesk::db::schema::allocations::table
-        .select(trialdesk::db::schema::allocations::participant_id)
+    let allocated: Vec<String> = db::schema::allocations::table
+        .select(db::schema::allocations::participant_id)
         .load(&mut conn)
         .expect("allocations");
     let distinct: HashSet<&String> = allocated.iter().collect();

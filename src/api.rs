@@ -1,22 +1,25 @@
 //! The JSON API's routes and its OpenAPI document, generated from the handlers.
 
 use actix_web::{App, HttpResponse, get, web};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{InfoBuilder, OpenApi, OpenApiBuilder};
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::auth::permissions::Access;
 use crate::{
     assessments, audit, auth, enrolment, exports, groups, instruments, outbox, protocol, randomisation,
     reports, safety, web as pages,
 };
 
 /// Every documented route: `/healthz` and everything under `/api/v1`.
-pub fn documented(cfg: &mut ServiceConfig) {
+pub fn documented(cfg: &mut ServiceConfig<'_>) {
     cfg.service(pages::health::healthz).service(utoipa_actix_web::scope("/api/v1").configure(v1));
 }
 
-fn v1(cfg: &mut ServiceConfig) {
+fn v1(cfg: &mut ServiceConfig<'_>) {
     cfg.service(openapi_json);
     auth::routes::routes(cfg);
     protocol::routes::routes(cfg);
@@ -53,8 +56,28 @@ pub fn openapi() -> OpenApi {
             ))),
         );
     }
+    // Declared once: every operation needs a session or a token, except the public ones the
+    // permission matrix names, which say so with an empty requirement.
+    let either =
+        vec![SecurityRequirement::new("session", NO_SCOPES), SecurityRequirement::new("bearer", NO_SCOPES)];
+    doc.security = Some(either);
+    for endpoint in auth::permissions::ENDPOINTS.iter().filter(|e| !e.page && e.access == Access::Public) {
+        let operation = doc.paths.paths.get_mut(endpoint.path).and_then(|item| match endpoint.method {
+            "GET" => item.get.as_mut(),
+            "POST" => item.post.as_mut(),
+            "PUT" => item.put.as_mut(),
+            "PATCH" => item.patch.as_mut(),
+            "DELETE" => item.delete.as_mut(),
+            _ => None,
+        });
+        if let Some(operation) = operation {
+            operation.security = Some(Vec::new());
+        }
+    }
     doc
 }
+
+const NO_SCOPES: [&str; 0] = [];
 
 fn base() -> OpenApi {
     OpenApiBuilder::new()

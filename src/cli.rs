@@ -215,7 +215,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(args) => blocking(move || crate::commands::export(&settings, args)).await,
         Command::Report(args) => blocking(move || crate::commands::report(&settings, args)).await,
         Command::Permissions => {
-            print!("{}", crate::auth::permissions::markdown_table());
+            print!("{}", auth::permissions::markdown_table());
             Ok(ExitCode::SUCCESS)
         }
         Command::Openapi => {

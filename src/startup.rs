@@ -136,7 +136,7 @@ impl Application {
 /// A connection to the configured database, migrated and holding a protocol: what every
 /// command that reads the trial needs.
 pub fn open(settings: &Settings) -> anyhow::Result<DbConn> {
-    let mut conn = crate::db::connect(&settings.database_url)
+    let mut conn = db::connect(&settings.database_url)
         .with_context(|| format!("connecting to {}", settings.database_url))?;
     prepare_database(&mut conn, settings)?;
     Ok(conn)

@@ -25,7 +25,7 @@ pub fn database(dir: &std::path::Path) -> (String, Option<(String, String)>) {
             let admin = std::env::var("BENCH_POSTGRES_URL")
                 .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable".into());
             let name = format!("td_bench_{}", uuid::Uuid::now_v7().simple());
-            let mut conn = diesel::PgConnection::establish(&admin).expect("PostgreSQL at BENCH_POSTGRES_URL");
+            let mut conn = PgConnection::establish(&admin).expect("PostgreSQL at BENCH_POSTGRES_URL");
             diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create database");
             let (base, rest) = admin.rsplit_once('/').expect("database in URL");
             let query = rest.split_once('?').map_or(String::new(), |(_, q)| format!("?{q}"));
@@ -104,7 +104,7 @@ pub fn backend_name(pg: &Option<(String, String)>) -> &'static str {
 /// Drops a PostgreSQL database made by `database`.
 pub fn drop_database(pg: Option<(String, String)>) {
     if let Some((admin, name)) = pg
-        && let Ok(mut c) = diesel::PgConnection::establish(&admin)
+        && let Ok(mut c) = PgConnection::establish(&admin)
     {
         let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);
     }

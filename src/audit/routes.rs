@@ -8,13 +8,12 @@ use crate::error::{AppError, ErrorBody};
 use crate::state::AppState;
 
 /// Registers this module's API routes.
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     cfg.service(list).service(export).service(verify);
 }
 
 /// Audit entries, oldest first, filtered and paged by `after_seq`.
-#[utoipa::path(tag = "audit", params(Filter), responses((status = 200, description = "Success", body = Vec<Entry>), (status = 403, description = "The role may not do this", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "audit", params(Filter), responses((status = 200, description = "Success", body = Vec<Entry>), (status = 403, description = "The role may not do this", body = ErrorBody)))]
 #[get("/audit")]
 async fn list(
     state: web::Data<AppState>,
@@ -27,8 +26,7 @@ async fn list(
 }
 
 /// The whole trail as CSV.
-#[utoipa::path(tag = "audit", responses((status = 200, description = "Success", content_type = "text/csv", body = String), (status = 403, description = "The role may not do this", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "audit", responses((status = 200, description = "Success", content_type = "text/csv", body = String), (status = 403, description = "The role may not do this", body = ErrorBody)))]
 #[get("/audit/export")]
 async fn export(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, AppError> {
     auth.require(Permission::ReadAudit)?;
@@ -46,8 +44,7 @@ async fn export(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, 
 }
 
 /// Checks the hash chain and names the first changed, deleted or reordered entry.
-#[utoipa::path(tag = "audit", responses((status = 200, description = "Success", body = Verification), (status = 403, description = "The role may not do this", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "audit", responses((status = 200, description = "Success", body = Verification), (status = 403, description = "The role may not do this", body = ErrorBody)))]
 #[get("/audit/verify")]
 async fn verify(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Verification>, AppError> {
     auth.require(Permission::ReadAudit)?;

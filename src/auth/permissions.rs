@@ -56,28 +56,20 @@ impl Permission {
     /// Whether `role` holds this permission.
     pub fn allows(self, role: Role) -> bool {
         match self {
-            Permission::OwnAccount | Permission::ReadProtocol => true,
-            Permission::AmendProtocol
-            | Permission::ManageUsers
-            | Permission::ReadAudit
-            | Permission::Unblind
-            | Permission::ReadNotices
-            | Permission::ReadOutbox
-            | Permission::ConfigureSafety => role == Role::Admin,
-            Permission::Screen
-            | Permission::Enrol
-            | Permission::Randomise
-            | Permission::ManageAssessments => {
+            OwnAccount | ReadProtocol => true,
+            AmendProtocol | ManageUsers | ReadAudit | Unblind | ReadNotices | ReadOutbox
+            | ConfigureSafety => role == Role::Admin,
+            Screen | Enrol | Randomise | ManageAssessments => {
                 matches!(role, Role::Admin | Role::Coordinator)
             }
-            Permission::ReadContacts | Permission::ReadAssessments | Permission::HandleAlerts => {
+            ReadContacts | ReadAssessments | HandleAlerts => {
                 matches!(role, Role::Admin | Role::Coordinator | Role::Clinician)
             }
-            Permission::ReadParticipants => role != Role::Moderator,
-            Permission::ExportData => matches!(role, Role::StatisticianBlinded | Role::StatisticianUnblinded),
-            Permission::ReadReports => !matches!(role, Role::Moderator | Role::Clinician),
-            Permission::ManageGroups => matches!(role, Role::Admin | Role::Coordinator),
-            Permission::ReadGroups | Permission::RecordAttendance => {
+            ReadParticipants => role != Role::Moderator,
+            ExportData => matches!(role, Role::StatisticianBlinded | Role::StatisticianUnblinded),
+            ReadReports => !matches!(role, Role::Moderator | Role::Clinician),
+            ManageGroups => matches!(role, Role::Admin | Role::Coordinator),
+            ReadGroups | RecordAttendance => {
                 matches!(role, Role::Admin | Role::Coordinator | Role::Moderator)
             }
         }
@@ -86,28 +78,28 @@ impl Permission {
     /// A short name for the docs and error messages.
     pub fn name(self) -> &'static str {
         match self {
-            Permission::OwnAccount => "own account",
-            Permission::ReadProtocol => "read protocol",
-            Permission::AmendProtocol => "amend protocol",
-            Permission::ManageUsers => "manage users",
-            Permission::ReadAudit => "read audit trail",
-            Permission::Screen => "screen",
-            Permission::Enrol => "enrol",
-            Permission::ReadParticipants => "read participants",
-            Permission::ReadContacts => "read contact details",
-            Permission::Randomise => "randomise",
-            Permission::Unblind => "emergency unblinding",
-            Permission::ReadNotices => "read notices",
-            Permission::ManageGroups => "manage groups",
-            Permission::ReadGroups => "read groups",
-            Permission::RecordAttendance => "record attendance",
-            Permission::ReadOutbox => "read outbox",
-            Permission::ReadAssessments => "read assessments",
-            Permission::ManageAssessments => "manage assessments",
-            Permission::HandleAlerts => "handle safety alerts",
-            Permission::ConfigureSafety => "configure safety contacts",
-            Permission::ExportData => "export analysis data",
-            Permission::ReadReports => "read trial reports",
+            OwnAccount => "own account",
+            ReadProtocol => "read protocol",
+            AmendProtocol => "amend protocol",
+            ManageUsers => "manage users",
+            ReadAudit => "read audit trail",
+            Screen => "screen",
+            Enrol => "enrol",
+            ReadParticipants => "read participants",
+            ReadContacts => "read contact details",
+            Randomise => "randomise",
+            Unblind => "emergency unblinding",
+            ReadNotices => "read notices",
+            ManageGroups => "manage groups",
+            ReadGroups => "read groups",
+            RecordAttendance => "record attendance",
+            ReadOutbox => "read outbox",
+            ReadAssessments => "read assessments",
+            ManageAssessments => "manage assessments",
+            HandleAlerts => "handle safety alerts",
+            ConfigureSafety => "configure safety contacts",
+            ExportData => "export analysis data",
+            ReadReports => "read trial reports",
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::json::ApiJson;
 use crate::state::AppState;
 
 /// Registers this module's API routes.
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     cfg.service(login)
         .service(logout)
         .service(me)
@@ -128,7 +128,7 @@ async fn login(
 }
 
 /// Sign out: ends every session of the account (a copied cookie stops working too).
-#[utoipa::path(tag = "auth", responses((status = 204, description = "signed out")), security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "auth", responses((status = 204, description = "signed out")))]
 #[post("/auth/logout")]
 async fn logout(state: web::Data<AppState>, auth: Auth, session: Session) -> Result<HttpResponse, AppError> {
     auth.require(Permission::OwnAccount)?;
@@ -139,8 +139,7 @@ async fn logout(state: web::Data<AppState>, auth: Auth, session: Session) -> Res
 }
 
 /// The signed-in account.
-#[utoipa::path(tag = "auth", responses((status = 200, description = "Success", body = SessionInfo), (status = 401, description = "Not signed in", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "auth", responses((status = 200, description = "Success", body = SessionInfo), (status = 401, description = "Not signed in", body = ErrorBody)))]
 #[get("/auth/me")]
 async fn me(auth: Auth) -> Result<web::Json<SessionInfo>, AppError> {
     auth.require(Permission::OwnAccount)?;
@@ -162,8 +161,7 @@ pub struct PasswordChange {
 
 /// Change one's own password (required after a one-time password). Ends other sessions.
 #[utoipa::path(tag = "auth", request_body = PasswordChange,
-    responses((status = 200, description = "Success", body = SessionInfo), (status = 403, description = "The role may not do this", body = ErrorBody), (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = SessionInfo), (status = 403, description = "The role may not do this", body = ErrorBody), (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)))]
 #[post("/auth/password")]
 async fn change_password(
     state: web::Data<AppState>,
@@ -203,7 +201,7 @@ pub async fn change_own_password(
 }
 
 /// One's own API tokens (the secrets are never shown again).
-#[utoipa::path(tag = "tokens", responses((status = 200, description = "Success", body = Vec<ApiToken>)), security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "tokens", responses((status = 200, description = "Success", body = Vec<ApiToken>)))]
 #[get("/tokens")]
 async fn list_tokens(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Vec<ApiToken>>, AppError> {
     auth.require(Permission::OwnAccount)?;
@@ -230,7 +228,7 @@ pub struct CreatedToken {
 
 /// Create an API token for oneself.
 #[utoipa::path(tag = "tokens", request_body = NewToken,
-    responses((status = 201, description = "Created", body = CreatedToken), (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+    responses((status = 201, description = "Created", body = CreatedToken), (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)))]
 #[post("/tokens")]
 async fn create_token(
     state: web::Data<AppState>,
@@ -254,7 +252,7 @@ async fn create_token(
 
 /// Revoke one of one's own API tokens.
 #[utoipa::path(tag = "tokens", params(("id" = String, Path, description = "token id")),
-    responses((status = 200, description = "Success", body = ApiToken), (status = 404, description = "Not found", body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = ApiToken), (status = 404, description = "Not found", body = ErrorBody)))]
 #[delete("/tokens/{id}")]
 async fn revoke_token(
     state: web::Data<AppState>,
@@ -267,8 +265,7 @@ async fn revoke_token(
 }
 
 /// Every staff account.
-#[utoipa::path(tag = "users", responses((status = 200, description = "Success", body = Vec<UserView>), (status = 403, description = "The role may not do this", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "users", responses((status = 200, description = "Success", body = Vec<UserView>), (status = 403, description = "The role may not do this", body = ErrorBody)))]
 #[get("/users")]
 async fn list_users(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Vec<UserView>>, AppError> {
     auth.require(Permission::ManageUsers)?;
@@ -294,8 +291,7 @@ pub struct CreatedUser {
 
 /// Create a staff account with a one-time password.
 #[utoipa::path(tag = "users", request_body = NewUser,
-    responses((status = 201, description = "Created", body = CreatedUser), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 201, description = "Created", body = CreatedUser), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)))]
 #[post("/users")]
 async fn create_user(
     state: web::Data<AppState>,
@@ -318,7 +314,7 @@ async fn create_user(
 
 /// One staff account.
 #[utoipa::path(tag = "users", params(("id" = String, Path, description = "user id")),
-    responses((status = 200, description = "Success", body = UserView), (status = 404, description = "Not found", body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = UserView), (status = 404, description = "Not found", body = ErrorBody)))]
 #[get("/users/{id}")]
 async fn get_user(
     state: web::Data<AppState>,
@@ -344,8 +340,7 @@ pub struct UserChange {
 
 /// Change a staff account's role or status; ends its sessions when role or status change.
 #[utoipa::path(tag = "users", params(("id" = String, Path, description = "user id")), request_body = UserChange,
-    responses((status = 200, description = "Success", body = UserView), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = UserView), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)))]
 #[patch("/users/{id}")]
 async fn update_user(
     state: web::Data<AppState>,
@@ -378,7 +373,7 @@ pub struct Reason {
 
 /// Issue a new one-time password for an account; ends its sessions.
 #[utoipa::path(tag = "users", params(("id" = String, Path, description = "user id")), request_body = Reason,
-    responses((status = 200, description = "Success", body = CreatedUser), (status = 404, description = "Not found", body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = CreatedUser), (status = 404, description = "Not found", body = ErrorBody)))]
 #[post("/users/{id}/password-reset")]
 async fn reset_password(
     state: web::Data<AppState>,

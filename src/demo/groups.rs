@@ -35,7 +35,7 @@ pub fn form(sim: &mut Sim, day: NaiveDate) -> anyhow::Result<()> {
     // A group stuck below its minimum for three weeks starts anyway: waiting longer loses people.
     for g in groups::list(&mut sim.conn, None)? {
         let waited = g.created_at < crate::db::now() - Duration::weeks(3);
-        if g.status == crate::groups::GroupStatus::Forming
+        if g.status == groups::GroupStatus::Forming
             && waited
             && groups::members_of(&mut sim.conn, &g.id)?.len() >= 3
         {
@@ -85,7 +85,7 @@ pub fn attendance(sim: &mut Sim, day: NaiveDate) -> anyhow::Result<()> {
     let held: Vec<_> = attendance::calendar(&mut sim.conn, None)?
         .into_iter()
         .filter(|(s, _)| {
-            s.status == crate::groups::SessionStatus::Scheduled
+            s.status == groups::SessionStatus::Scheduled
                 && s.starts_at <= now
                 && !sim.sessions_done.contains(&s.id)
         })

@@ -131,7 +131,7 @@ pub fn run(settings: &Settings, options: &Options) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let participants: i64 = crate::db::schema::participants::table.count().get_result(&mut conn)?;
+    let participants: i64 = db::schema::participants::table.count().get_result(&mut conn)?;
     if participants > 0 {
         eprintln!(
             "{url} already holds {participants} participant(s): the demo only fills an empty database.\n\
@@ -155,9 +155,8 @@ pub fn run(settings: &Settings, options: &Options) -> anyhow::Result<ExitCode> {
     let start = crate::calendar::local_to_utc(first_day, NaiveTime::MIN + Duration::hours(8), tz).naive_utc();
     // The audit trail's timestamps only move forward: a database with entries after the
     // simulated start (a server already ran on it) cannot take six months of history before them.
-    let latest: Option<NaiveDateTime> = crate::db::schema::audit_log::table
-        .select(diesel::dsl::max(crate::db::schema::audit_log::at))
-        .first(&mut conn)?;
+    let latest: Option<NaiveDateTime> =
+        db::schema::audit_log::table.select(diesel::dsl::max(db::schema::audit_log::at)).first(&mut conn)?;
     if let Some(latest) = latest.filter(|l| *l > start) {
         eprintln!(
             "{url} has audit entries up to {latest} UTC: the demo writes the six months before today \

@@ -194,7 +194,7 @@ fn screen_one(sim: &mut Sim) -> anyhow::Result<()> {
         Fate::Enrolled { consents } => consents,
         _ => return Ok(()),
     };
-    let n = crate::enrolment::screening::list(&mut sim.conn, None)?.len();
+    let n = screening::list(&mut sim.conn, None)?.len();
     let name = format!("Demo Participant {n:03}");
     let (race, ethnicity, level, language) = background(sim);
     let newly_diagnosed = sim.dice.chance(0.25);

@@ -1,4 +1,7 @@
 //! Screening, enrolment, consent, withdrawal and reading participants back, over HTTP.
+// utoipa's `IntoParams` expansion for `web::Query` names the query type in full, outside the
+// handler, where an item-level allow does not reach.
+#![allow(unused_qualifications)]
 
 use std::collections::BTreeMap;
 
@@ -23,7 +26,7 @@ use crate::protocol::store;
 use crate::state::AppState;
 
 /// Registers this module's API routes.
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     cfg.service(create_screening)
         .service(list_screenings)
         .service(get_screening)
@@ -57,8 +60,7 @@ pub struct ScreeningRequest {
 
 /// Record a screening: eligible, or ineligible with each failed criterion named.
 #[utoipa::path(tag = "screening", request_body = ScreeningRequest,
-    responses((status = 201, description = "Recorded", body = ScreeningView), (status = 422, description = "An answer is missing or of the wrong type; `field` names it", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 201, description = "Recorded", body = ScreeningView), (status = 422, description = "An answer is missing or of the wrong type; `field` names it", body = ErrorBody)))]
 #[post("/screenings")]
 async fn create_screening(
     state: web::Data<AppState>,
@@ -93,8 +95,7 @@ pub struct ScreeningFilter {
 }
 
 /// The screening log, newest first.
-#[utoipa::path(tag = "screening", params(ScreeningFilter), responses((status = 200, description = "Success", body = Vec<ScreeningView>)),
-    security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "screening", params(ScreeningFilter), responses((status = 200, description = "Success", body = Vec<ScreeningView>)))]
 #[get("/screenings")]
 async fn list_screenings(
     state: web::Data<AppState>,
@@ -109,8 +110,7 @@ async fn list_screenings(
 
 /// One screening.
 #[utoipa::path(tag = "screening", params(("id" = String, Path, description = "screening id")),
-    responses((status = 200, description = "Success", body = ScreeningView), (status = 404, description = "Not found", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = ScreeningView), (status = 404, description = "Not found", body = ErrorBody)))]
 #[get("/screenings/{id}")]
 async fn get_screening(
     state: web::Data<AppState>,
@@ -134,8 +134,7 @@ pub struct CloseScreening {
 
 /// Record that an eligible person declined, or was not enrolled for another reason.
 #[utoipa::path(tag = "screening", params(("id" = String, Path, description = "screening id")), request_body = CloseScreening,
-    responses((status = 200, description = "Success", body = ScreeningView), (status = 409, description = "Not an open eligible screening", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = ScreeningView), (status = 409, description = "Not an open eligible screening", body = ErrorBody)))]
 #[post("/screenings/{id}/close")]
 async fn close_screening(
     state: web::Data<AppState>,
@@ -158,8 +157,7 @@ async fn close_screening(
 #[utoipa::path(tag = "participants", request_body = NewParticipant,
     responses((status = 201, description = "Enrolled", body = ParticipantView),
         (status = 409, description = "Screening not eligible, already enrolled, or the same person (e-mail or phone) is enrolled already", body = ErrorBody),
-        (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)))]
 #[post("/participants")]
 async fn enrol(
     state: web::Data<AppState>,
@@ -190,8 +188,7 @@ pub struct ParticipantFilter {
 }
 
 /// Participants, by study id; blinded roles see arm codes only.
-#[utoipa::path(tag = "participants", params(ParticipantFilter), responses((status = 200, description = "Success", body = Vec<ParticipantView>)),
-    security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "participants", params(ParticipantFilter), responses((status = 200, description = "Success", body = Vec<ParticipantView>)))]
 #[get("/participants")]
 async fn list_participants(
     state: web::Data<AppState>,
@@ -232,8 +229,7 @@ async fn list_participants(
 
 /// One participant.
 #[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id")),
-    responses((status = 200, description = "Success", body = ParticipantView), (status = 404, description = "Not found", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = ParticipantView), (status = 404, description = "Not found", body = ErrorBody)))]
 #[get("/participants/{id}")]
 async fn get_participant(
     state: web::Data<AppState>,
@@ -255,8 +251,7 @@ async fn get_participant(
 
 /// A participant's timeline: screened, enrolled, consented, randomised, withdrawn.
 #[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id")),
-    responses((status = 200, description = "Success", body = Timeline), (status = 404, description = "Not found", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = Timeline), (status = 404, description = "Not found", body = ErrorBody)))]
 #[get("/participants/{id}/timeline")]
 async fn timeline(
     state: web::Data<AppState>,
@@ -270,8 +265,7 @@ async fn timeline(
 
 /// A participant's contact details (roles that contact participants only; every read is audited).
 #[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id")),
-    responses((status = 200, description = "Success", body = participants::Contact), (status = 404, description = "Not found", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = participants::Contact), (status = 404, description = "Not found", body = ErrorBody)))]
 #[get("/participants/{id}/contact")]
 async fn contact(
     state: web::Data<AppState>,
@@ -304,8 +298,7 @@ async fn contact(
 }
 
 /// The screening funnel, allocations per arm and progress against the protocol's targets.
-#[utoipa::path(tag = "participants", responses((status = 200, description = "Success", body = super::summary::Recruitment)),
-    security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "participants", responses((status = 200, description = "Success", body = super::summary::Recruitment)))]
 #[get("/recruitment")]
 async fn recruitment(
     state: web::Data<AppState>,
@@ -337,8 +330,7 @@ pub struct ConsentRequest {
 /// Record e-consent (staff-witnessed) to the consent form in force; again after a new version.
 #[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id")), request_body = ConsentRequest,
     responses((status = 201, description = "Recorded", body = Consent), (status = 409, description = "Withdrawn, already consented, or an outdated form", body = ErrorBody),
-        (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)))]
 #[post("/participants/{id}/consents")]
 async fn consent_route(
     state: web::Data<AppState>,
@@ -375,8 +367,7 @@ pub struct WithdrawalRequest {
 
 /// Record withdrawal; a withdrawn participant gets nothing more.
 #[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id")), request_body = WithdrawalRequest,
-    responses((status = 200, description = "Withdrawn", body = ParticipantView), (status = 409, description = "Already withdrawn", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Withdrawn", body = ParticipantView), (status = 409, description = "Already withdrawn", body = ErrorBody)))]
 #[post("/participants/{id}/withdrawal")]
 async fn withdraw(
     state: web::Data<AppState>,

@@ -129,7 +129,7 @@ fn withhold(changes: &str, fields: &[&str]) -> String {
     serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
 }
 
-fn consent_history(c: &mut DbConn, participant_id: &str) -> diesel::QueryResult<Vec<Consent>> {
+fn consent_history(c: &mut DbConn, participant_id: &str) -> QueryResult<Vec<Consent>> {
     consents::table
         .filter(consents::participant_id.eq(participant_id))
         .order(consents::signed_at.asc())

@@ -321,14 +321,10 @@ impl Join {
 
 fn member_joins(c: &mut DbConn, group: &Group) -> QueryResult<Vec<Join>> {
     let rows: Vec<(String, String, NaiveDateTime)> = group_members::table
-        .inner_join(crate::db::schema::participants::table)
+        .inner_join(db::schema::participants::table)
         .filter(group_members::group_id.eq(&group.id))
-        .select((
-            group_members::participant_id,
-            crate::db::schema::participants::study_id,
-            group_members::joined_at,
-        ))
-        .order(crate::db::schema::participants::number.asc())
+        .select((group_members::participant_id, db::schema::participants::study_id, group_members::joined_at))
+        .order(db::schema::participants::number.asc())
         .load(c)?;
     let launched: Option<NaiveDateTime> =
         support_groups::table.find(&group.id).select(support_groups::launched_at).first(c)?;
@@ -388,7 +384,7 @@ pub fn doses(conn: &mut DbConn, group_id: &str, adequate_dose: i64) -> QueryResu
                         minutes += i64::from(mins.unwrap_or(0));
                     }
                     Presence::Excused => excused += 1,
-                    _ => {}
+                    Presence::Absent => {}
                 }
             }
             let n = theirs.len() as i64;

@@ -19,7 +19,7 @@ use crate::protocol::store;
 use crate::state::AppState;
 
 /// Registers this module's API routes.
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     cfg.service(create_group)
         .service(list_groups)
         .service(group_queue)
@@ -53,8 +53,7 @@ fn view(c: &mut DbConn, g: &Group) -> Result<GroupView, AppError> {
 
 /// Create a forming group.
 #[utoipa::path(tag = "groups", request_body = NewGroup,
-    responses((status = 201, description = "Created", body = GroupView), (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 201, description = "Created", body = GroupView), (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)))]
 #[post("/groups")]
 async fn create_group(
     state: web::Data<AppState>,
@@ -75,7 +74,7 @@ async fn create_group(
 }
 
 /// Groups (a moderator sees their own).
-#[utoipa::path(tag = "groups", responses((status = 200, description = "Success", body = Vec<GroupView>)), security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "groups", responses((status = 200, description = "Success", body = Vec<GroupView>)))]
 #[get("/groups")]
 async fn list_groups(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Vec<GroupView>>, AppError> {
     let role = auth.require(Permission::ReadGroups)?;
@@ -86,7 +85,7 @@ async fn list_groups(state: web::Data<AppState>, auth: Auth) -> Result<web::Json
 }
 
 /// Allocated participants waiting for a group, longest wait first.
-#[utoipa::path(tag = "groups", responses((status = 200, description = "Success", body = Vec<Waiting>)), security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "groups", responses((status = 200, description = "Success", body = Vec<Waiting>)))]
 #[get("/groups/queue")]
 async fn group_queue(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Vec<Waiting>>, AppError> {
     auth.require(Permission::ManageGroups)?;
@@ -101,7 +100,7 @@ async fn group_queue(state: web::Data<AppState>, auth: Auth) -> Result<web::Json
 }
 
 /// A proposed assignment of the queue to forming and running groups.
-#[utoipa::path(tag = "groups", responses((status = 200, description = "Success", body = Proposal)), security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "groups", responses((status = 200, description = "Success", body = Proposal)))]
 #[get("/groups/proposal")]
 async fn proposal(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Proposal>, AppError> {
     auth.require(Permission::ManageGroups)?;
@@ -125,8 +124,7 @@ pub struct Assignments {
 /// Place participants in groups; groups reaching their minimum launch.
 #[utoipa::path(tag = "groups", request_body = Assignments,
     responses((status = 200, description = "Groups launched by these placements", body = Vec<GroupView>),
-        (status = 409, description = "Someone is not waiting, or does not fit the group (capacity, language, arm, tags)", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 409, description = "Someone is not waiting, or does not fit the group (capacity, language, arm, tags)", body = ErrorBody)))]
 #[post("/groups/assignments")]
 async fn assign(
     state: web::Data<AppState>,
@@ -149,8 +147,7 @@ async fn assign(
 
 /// One group.
 #[utoipa::path(tag = "groups", params(("id" = String, Path, description = "group id")),
-    responses((status = 200, description = "Success", body = GroupView), (status = 404, description = "Not found", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = GroupView), (status = 404, description = "Not found", body = ErrorBody)))]
 #[get("/groups/{id}")]
 async fn get_group(
     state: web::Data<AppState>,
@@ -180,8 +177,7 @@ pub struct LaunchRequest {
 
 /// Launch a forming group now: creates its sessions.
 #[utoipa::path(tag = "groups", params(("id" = String, Path, description = "group id")), request_body = LaunchRequest,
-    responses((status = 200, description = "Launched", body = GroupView), (status = 409, description = "Already launched or empty", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Launched", body = GroupView), (status = 409, description = "Already launched or empty", body = ErrorBody)))]
 #[post("/groups/{id}/launch")]
 async fn launch(
     state: web::Data<AppState>,
@@ -213,8 +209,7 @@ pub struct MoveRequest {
 
 /// Move a participant to another group (reason required, audited).
 #[utoipa::path(tag = "groups", params(("id" = String, Path, description = "participant id or study id")), request_body = MoveRequest,
-    responses((status = 204, description = "Moved"), (status = 409, description = "Not in a group, or does not fit", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 204, description = "Moved"), (status = 409, description = "Not in a group, or does not fit", body = ErrorBody)))]
 #[post("/participants/{id}/group-move")]
 async fn move_member(
     state: web::Data<AppState>,
@@ -232,8 +227,7 @@ async fn move_member(
 
 /// A group's sessions.
 #[utoipa::path(tag = "sessions", params(("id" = String, Path, description = "group id")),
-    responses((status = 200, description = "Success", body = Vec<Session>), (status = 404, description = "Not found", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = Vec<Session>), (status = 404, description = "Not found", body = ErrorBody)))]
 #[get("/groups/{id}/sessions")]
 async fn group_sessions(
     state: web::Data<AppState>,
@@ -264,8 +258,7 @@ pub struct RescheduleRequest {
 
 /// Move a session (reason required, audited).
 #[utoipa::path(tag = "sessions", params(("id" = String, Path, description = "session id")), request_body = RescheduleRequest,
-    responses((status = 200, description = "Success", body = Session), (status = 404, description = "Not found", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = Session), (status = 404, description = "Not found", body = ErrorBody)))]
 #[post("/sessions/{id}/reschedule")]
 async fn reschedule(
     state: web::Data<AppState>,
@@ -291,8 +284,7 @@ pub struct CancelRequest {
 
 /// Cancel a session (reason required, audited); it no longer counts as delivered.
 #[utoipa::path(tag = "sessions", params(("id" = String, Path, description = "session id")), request_body = CancelRequest,
-    responses((status = 200, description = "Success", body = Session), (status = 404, description = "Not found", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = Session), (status = 404, description = "Not found", body = ErrorBody)))]
 #[post("/sessions/{id}/cancel")]
 async fn cancel(
     state: web::Data<AppState>,
@@ -337,7 +329,7 @@ async fn calendar_entries(state: &AppState, auth: &Auth, role: Role) -> Result<V
 }
 
 /// Sessions of one's own groups (moderators) or of every group.
-#[utoipa::path(tag = "sessions", responses((status = 200, description = "Success", body = Vec<CalendarEntry>)), security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "sessions", responses((status = 200, description = "Success", body = Vec<CalendarEntry>)))]
 #[get("/calendar")]
 async fn calendar_json(
     state: web::Data<AppState>,
@@ -348,7 +340,7 @@ async fn calendar_json(
 }
 
 /// The same calendar as an iCalendar feed (RFC 5545) for calendar apps.
-#[utoipa::path(tag = "sessions", responses((status = 200, description = "iCalendar", content_type = "text/calendar", body = String)), security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "sessions", responses((status = 200, description = "iCalendar", content_type = "text/calendar", body = String)))]
 #[get("/calendar.ics")]
 async fn calendar_ics(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, AppError> {
     let role = auth.require(Permission::ReadGroups)?;
@@ -382,8 +374,7 @@ pub struct AttendanceRequest {
 /// Record attendance (a moderator for their own groups).
 #[utoipa::path(tag = "sessions", params(("id" = String, Path, description = "session id")), request_body = AttendanceRequest,
     responses((status = 204, description = "Recorded"), (status = 403, description = "Not the group's moderator", body = ErrorBody),
-        (status = 409, description = "Cancelled or not yet held", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 409, description = "Cancelled or not yet held", body = ErrorBody)))]
 #[post("/sessions/{id}/attendance")]
 async fn record_attendance(
     state: web::Data<AppState>,
@@ -405,8 +396,7 @@ async fn record_attendance(
 
 /// A group's attendance: each member's dose.
 #[utoipa::path(tag = "sessions", params(("id" = String, Path, description = "group id")),
-    responses((status = 200, description = "Success", body = Vec<Dose>), (status = 404, description = "Not found", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = Vec<Dose>), (status = 404, description = "Not found", body = ErrorBody)))]
 #[get("/groups/{id}/attendance")]
 async fn group_attendance(
     state: web::Data<AppState>,
@@ -436,8 +426,7 @@ pub struct ParticipantDose {
 
 /// One participant's dose (sessions attended of those delivered) and phases.
 #[utoipa::path(tag = "sessions", params(("id" = String, Path, description = "participant id or study id")),
-    responses((status = 200, description = "Success", body = ParticipantDose), (status = 404, description = "Not found", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = ParticipantDose), (status = 404, description = "Not found", body = ErrorBody)))]
 #[get("/participants/{id}/dose")]
 async fn participant_dose(
     state: web::Data<AppState>,

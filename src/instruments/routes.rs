@@ -8,7 +8,7 @@ use crate::auth::{Auth, Permission};
 use crate::error::{AppError, ErrorBody};
 
 /// Registers this module's API routes.
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     cfg.service(list_instruments).service(get_instrument);
 }
 
@@ -29,8 +29,7 @@ pub struct InstrumentSummary {
 }
 
 /// The instruments this server knows (bundled and the study's own).
-#[utoipa::path(tag = "instruments", responses((status = 200, description = "Success", body = Vec<InstrumentSummary>)),
-    security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "instruments", responses((status = 200, description = "Success", body = Vec<InstrumentSummary>)))]
 #[get("/instruments")]
 async fn list_instruments(auth: Auth) -> Result<web::Json<Vec<InstrumentSummary>>, AppError> {
     auth.require(Permission::ReadProtocol)?;
@@ -55,8 +54,7 @@ async fn list_instruments(auth: Auth) -> Result<web::Json<Vec<InstrumentSummary>
 
 /// One instrument in full: wording in every language, options, scoring, bands and alert rules.
 #[utoipa::path(tag = "instruments", params(("id" = String, Path, description = "instrument id, e.g. phq9")),
-    responses((status = 200, description = "The instrument, as in its file", body = Object), (status = 404, description = "Not found", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "The instrument, as in its file", body = Object), (status = 404, description = "Not found", body = ErrorBody)))]
 #[get("/instruments/{id}")]
 async fn get_instrument(
     auth: Auth,

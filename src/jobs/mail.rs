@@ -153,7 +153,7 @@ fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Opti
             v.study_id = p.study_id;
             email
         }
-        _ => {
+        RecipientKind::User => {
             let Some(u) = crate::auth::users::find(c, &m.recipient_id)? else {
                 return skip(c, m, "account not found");
             };

@@ -1,4 +1,7 @@
 //! The outbox over HTTP (admins): what was sent, what is waiting, what failed and why.
+// utoipa's `IntoParams` expansion for `web::Query` names the query type in full, outside the
+// handler, where an item-level allow does not reach.
+#![allow(unused_qualifications)]
 
 use actix_web::{get, web};
 use serde::Deserialize;
@@ -10,7 +13,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 /// Registers this module's API routes.
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     cfg.service(list_outbox);
 }
 
@@ -22,8 +25,7 @@ pub struct OutboxFilter {
 }
 
 /// Outgoing messages, newest first (recipients by id; no addresses or texts are stored).
-#[utoipa::path(tag = "outbox", params(OutboxFilter), responses((status = 200, description = "Success", body = Vec<Message>)),
-    security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "outbox", params(OutboxFilter), responses((status = 200, description = "Success", body = Vec<Message>)))]
 #[get("/outbox")]
 async fn list_outbox(
     state: web::Data<AppState>,

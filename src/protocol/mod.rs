@@ -275,7 +275,7 @@ impl Protocol {
     }
 
     /// Today in the study's time zone: the day windows, queues and consent forms are judged by.
-    pub fn today(&self) -> chrono::NaiveDate {
+    pub fn today(&self) -> NaiveDate {
         crate::db::now().and_utc().with_timezone(&self.time_zone()).date_naive()
     }
 

@@ -12,7 +12,7 @@ use crate::json::ApiJson;
 use crate::state::AppState;
 
 /// Registers this module's API routes.
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     cfg.service(current).service(versions).service(version).service(amend);
 }
 
@@ -54,8 +54,7 @@ fn blind(mut stored: StoredProtocol, role: Role) -> StoredProtocol {
 }
 
 /// The protocol in force.
-#[utoipa::path(tag = "protocol", responses((status = 200, description = "Success", body = ProtocolView), (status = 404, description = "Not found", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "protocol", responses((status = 200, description = "Success", body = ProtocolView), (status = 404, description = "Not found", body = ErrorBody)))]
 #[get("/protocol")]
 async fn current(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<ProtocolView>, AppError> {
     let role = auth.require(Permission::ReadProtocol)?;
@@ -65,7 +64,7 @@ async fn current(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Pro
 }
 
 /// Every protocol version, oldest first.
-#[utoipa::path(tag = "protocol", responses((status = 200, description = "Success", body = Vec<StoredProtocol>)), security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "protocol", responses((status = 200, description = "Success", body = Vec<StoredProtocol>)))]
 #[get("/protocol/versions")]
 async fn versions(
     state: web::Data<AppState>,
@@ -78,7 +77,7 @@ async fn versions(
 
 /// One protocol version.
 #[utoipa::path(tag = "protocol", params(("version" = i32, Path, description = "version number")),
-    responses((status = 200, description = "Success", body = ProtocolView), (status = 404, description = "Not found", body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = ProtocolView), (status = 404, description = "Not found", body = ErrorBody)))]
 #[get("/protocol/versions/{version}")]
 async fn version(
     state: web::Data<AppState>,
@@ -104,8 +103,7 @@ pub struct Amendment {
 /// Record an amendment as a new version (refused if it changes arms, strata or method after
 /// randomisation has started).
 #[utoipa::path(tag = "protocol", request_body = Amendment,
-    responses((status = 201, description = "Created", body = StoredProtocol), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "the protocol has problems; each with line and column", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 201, description = "Created", body = StoredProtocol), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "the protocol has problems; each with line and column", body = ErrorBody)))]
 #[post("/protocol/versions")]
 async fn amend(
     state: web::Data<AppState>,

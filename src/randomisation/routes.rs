@@ -14,7 +14,7 @@ use crate::json::ApiJson;
 use crate::state::AppState;
 
 /// Registers this module's API routes.
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     cfg.service(randomise).service(unblind).service(notices);
 }
 
@@ -31,8 +31,7 @@ pub struct Randomised {
 #[utoipa::path(tag = "randomisation", params(("id" = String, Path, description = "participant id or study id")),
     responses((status = 201, description = "Allocated", body = Randomised),
         (status = 409, description = "Not allowed now; `code` says why: already_randomised, not_consented, reconsent_required, not_eligible, withdrawn", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+        (status = 404, description = "Not found", body = ErrorBody)))]
 #[post("/participants/{id}/randomisation")]
 async fn randomise(
     state: web::Data<AppState>,
@@ -67,8 +66,7 @@ pub struct Unblinded {
 
 /// Emergency unblinding of one participant: reason required, audited, every admin notified.
 #[utoipa::path(tag = "randomisation", params(("id" = String, Path, description = "participant id or study id")), request_body = UnblindRequest,
-    responses((status = 200, description = "Success", body = Unblinded), (status = 409, description = "Not randomised", body = ErrorBody)),
-    security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, description = "Success", body = Unblinded), (status = 409, description = "Not randomised", body = ErrorBody)))]
 #[post("/participants/{id}/unblinding")]
 async fn unblind(
     state: web::Data<AppState>,
@@ -93,7 +91,7 @@ async fn unblind(
 }
 
 /// Notices for admins (emergency unblindings), newest first.
-#[utoipa::path(tag = "randomisation", responses((status = 200, description = "Success", body = Vec<Notice>)), security(("session" = []), ("bearer" = [])))]
+#[utoipa::path(tag = "randomisation", responses((status = 200, description = "Success", body = Vec<Notice>)))]
 #[get("/notices")]
 async fn notices(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Vec<Notice>>, AppError> {
     auth.require(Permission::ReadNotices)?;

@@ -156,7 +156,7 @@ async fn act(
     };
     let text = match (step, form.into_inner().text) {
         (Step::Acknowledge, _) => None,
-        (_, text) => Some(crate::safety::routes::required_text(&text.unwrap_or_default())?),
+        (_, text) => Some(safety::routes::required_text(&text.unwrap_or_default())?),
     };
     let ctx = auth.context();
     let target = id.clone();
