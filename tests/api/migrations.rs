@@ -1,5 +1,5 @@
 //! Migrations: both sets define the same tables and columns, with the same types, nullability and
-//! primary keys; each applies, reverts and re-applies.
+//! primary keys; each applies, reverts and re-applies; each test's database is a migrated copy.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -254,6 +254,27 @@ fn the_schema_comparison_notices_a_changed_type_nullability_or_primary_key() {
             "notices primary key: migrated (id), changed (entity_id)",
         ]
     );
+}
+
+#[test]
+fn each_test_gets_its_own_fully_migrated_copy_of_the_template() {
+    let (first, second) = (TestDb::migrated(), TestDb::migrated());
+    assert_ne!(first.url, second.url);
+    let mut conn = first.conn();
+    assert!(!db::has_pending_migrations(&mut conn).expect("migration state"));
+    assert_eq!(schema(&mut conn), round_trip(&mut TestDb::empty().conn()));
+    conn.batch_execute("DELETE FROM study_state").expect("change the first copy");
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let count = |conn: &mut DbConn| -> i64 {
+        diesel::sql_query("SELECT COUNT(*) AS n FROM study_state").get_result::<Count>(conn).expect("count").n
+    };
+    assert_eq!(count(&mut conn), 0);
+    assert_eq!(count(&mut second.conn()), 1, "a change to one copy reached another");
+    assert_eq!(count(&mut TestDb::migrated().conn()), 1, "a change to a copy reached the template");
 }
 
 #[test]
