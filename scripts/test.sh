@@ -3,7 +3,7 @@
 # then a check of the OpenAPI document with openapi-spec-validator. What the tests need beyond
 # Rust (Python tools, Chromium, two npm packages) is installed on first use.
 #
-#   scripts/test.sh                                  # SQLite (temp files)
+#   scripts/test.sh                                  # SQLite (temp files; needs no PostgreSQL)
 #   TRIALDESK_TEST_BACKEND=postgres scripts/test.sh  # PostgreSQL at 127.0.0.1:5432, user postgres
 #
 # TRIALDESK_TEST_POSTGRES_URL overrides the PostgreSQL server the tests create databases on.

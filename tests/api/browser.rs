@@ -6,8 +6,8 @@
 use serde_json::{Value, json};
 use trialdesk::auth::Role;
 
+use crate::fixtures::{ORDINARY, by_timepoint_id, link, randomised, schedule};
 use crate::helpers::spawn_app;
-use crate::surveys::{ORDINARY, by_timepoint_id, link, randomised, schedule};
 
 /// Runs the browser script against the server at `address` (blocking: call off the runtime).
 fn run_browser(address: String, config: Value) -> Value {

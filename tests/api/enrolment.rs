@@ -5,68 +5,8 @@ use serde_json::{Value, json};
 use trialdesk::auth::Role;
 use trialdesk::protocol::BUNDLED;
 
+use crate::fixtures::{eligible_answers, enrolled, enrolment, screened};
 use crate::helpers::{TestApp, TestUser, error_of, spawn_app};
-
-/// Answers that meet every criterion of the bundled protocol.
-pub fn eligible_answers() -> Value {
-    json!({"age": 44, "has_ms": true, "us_resident": true, "video_access": true, "attendance_commitment": "yes"})
-}
-
-/// The enrolment body for screening `screening_id`, person number `n`.
-pub fn enrolment(screening_id: &str, n: usize) -> Value {
-    let race_ethnicity = ["black", "latinx", "other"][n % 3];
-    json!({
-        "screening_id": screening_id,
-        "full_name": format!("Test Person {n}"),
-        "email": format!("person{n}@example.org"),
-        "phone": format!("+1 (555) 01{:02}-{:04}", n % 100, n),
-        "strata": {"race_ethnicity": race_ethnicity, "newly_diagnosed": if n.is_multiple_of(2) { "yes" } else { "no" }},
-        "race": if race_ethnicity == "black" { "black" } else { "white" },
-        "ethnicity": if race_ethnicity == "latinx" { "hispanic_latinx" } else { "not_hispanic_latinx" },
-        "sex": "female",
-        "age_band": "40-49",
-        "newly_diagnosed": n.is_multiple_of(2),
-        "disease_course": "relapsing_remitting",
-        "preferred_language": if n.is_multiple_of(4) { "es" } else { "en" }
-    })
-}
-
-/// Records an eligible screening; returns it.
-pub async fn screened(app: &TestApp, user: &TestUser) -> Value {
-    app.send_as(
-        user,
-        Method::POST,
-        "/api/v1/screenings",
-        json!({"referral_source": "clinic", "answers": eligible_answers()}),
-    )
-    .await
-    .json()
-    .await
-    .expect("screening")
-}
-
-/// Screens, enrols and (optionally) consents person `n`; returns the participant id.
-pub async fn enrolled(app: &TestApp, user: &TestUser, n: usize, consent: bool) -> String {
-    let s = screened(app, user).await;
-    let resp = app
-        .send_as(user, Method::POST, "/api/v1/participants", enrolment(s["id"].as_str().expect("id"), n))
-        .await;
-    assert_eq!(resp.status(), StatusCode::CREATED);
-    let p: Value = resp.json().await.expect("participant");
-    let id = p["id"].as_str().expect("id").to_owned();
-    if consent {
-        let resp = app
-            .send_as(
-                user,
-                Method::POST,
-                &format!("/api/v1/participants/{id}/consents"),
-                json!({"signature_name": format!("test person {n}"), "language": "en"}),
-            )
-            .await;
-        assert_eq!(resp.status(), StatusCode::CREATED);
-    }
-    id
-}
 
 /// Amends the bundled protocol with consent form 2.0, approved on `approved_on`.
 async fn add_consent_form_v2(

@@ -7,8 +7,8 @@ use reqwest::StatusCode;
 use trialdesk::auth::Role;
 use trialdesk_analysis::input;
 
+use crate::fixtures::{ORDINARY, complete, ready_visit};
 use crate::helpers::{TestApp, TestUser, spawn_app};
-use crate::surveys::{ORDINARY, complete, ready_visit};
 
 /// Four randomised participants, two with a completed baseline.
 async fn trial(app: &TestApp) -> TestUser {

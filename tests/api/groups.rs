@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use trialdesk::auth::Role;
 
-use crate::enrolment::enrolled;
+use crate::fixtures::enrolled;
 use crate::helpers::{TestApp, TestUser, error_of, spawn_app};
 
 async fn randomised(app: &TestApp, coord: &TestUser, n: usize) -> Vec<(String, String)> {

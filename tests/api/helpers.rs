@@ -1,9 +1,15 @@
-//! Test harness: a fresh database per test (a temp SQLite file, or a new PostgreSQL database when
-//! `TRIALDESK_TEST_BACKEND=postgres`), and the real server started on port 0.
+//! Test harness: each test gets a database of its own — a copy of a template migrated once per
+//! run, or an empty one for the tests of migrating — on SQLite (temp files) or, with
+//! `TRIALDESK_TEST_BACKEND=postgres`, PostgreSQL; and the real server started on port 0.
+//! Trial fixtures (screened, enrolled, randomised participants, answers) are in `fixtures`.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
 use diesel::{PgConnection, RunQueryDsl};
 use mailparse::MailHeaderMap;
 use reqwest::StatusCode;
@@ -38,6 +44,130 @@ pub fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable".into())
 }
 
+/// The URL of database `name` on the admin URL's server, with the admin URL's parameters.
+fn postgres_url(name: &str) -> String {
+    let admin = postgres_admin_url();
+    let (base, db_and_query) = admin.rsplit_once('/').expect("a database name in the URL");
+    let query = db_and_query.split_once('?').map_or(String::new(), |(_, q)| format!("?{q}"));
+    format!("{base}/{name}{query}")
+}
+
+fn postgres_admin() -> PgConnection {
+    let admin = postgres_admin_url();
+    PgConnection::establish(&admin)
+        .unwrap_or_else(|e| panic!("PostgreSQL expected at {admin} but unreachable: {e}"))
+}
+
+/// This process's tag in PostgreSQL database names (16 hex digits: the process id and a random
+/// part), so runs sharing a server never meet.
+fn run_tag() -> &'static str {
+    static TAG: OnceLock<String> = OnceLock::new();
+    TAG.get_or_init(|| {
+        let random = uuid::Uuid::now_v7().simple().to_string();
+        format!("{:08x}{}", std::process::id(), &random[24..])
+    })
+}
+
+/// A run's databases on PostgreSQL are `td_tpl_TAG` and `td_test_TAG_N`; while the run lives, it
+/// holds a connection to the admin database named `td_run_TAG` (its lease). Names of this shape
+/// with no lease belong to a run that ended (the template cannot be dropped at the end: libtest
+/// has no hook after the last test) or was killed, and the first PostgreSQL database a run
+/// needs drops them first. Older names (`td_test_` and 32 digits) are never touched.
+const STALE_DATABASES: &str = "\
+    SELECT d.datname::text AS name FROM pg_database d \
+    WHERE d.datname ~ '^td_(tpl|test)_[0-9a-f]{16}(_[0-9]+)?$' \
+      AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = \
+          'td_run_' || substring(d.datname from '^td_(?:tpl|test)_([0-9a-f]{16})')) \
+      AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)";
+
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+/// Takes this run's lease on the PostgreSQL server (once) and clears what ended runs left.
+/// The SQLite pass must not need PostgreSQL, so asking for it there is a mistake in the test.
+fn postgres_run() {
+    static LEASE: OnceLock<Mutex<PgConnection>> = OnceLock::new();
+    assert_eq!(
+        backend(),
+        Backend::Postgres,
+        "a test asked for PostgreSQL in the SQLite pass; only TRIALDESK_TEST_BACKEND=postgres may use it"
+    );
+    LEASE.get_or_init(|| {
+        let mut lease = postgres_admin();
+        lease
+            .batch_execute(&format!("SET application_name = 'td_run_{}'", run_tag()))
+            .expect("name the lease");
+        let stale: Vec<Name> = diesel::sql_query(STALE_DATABASES).load(&mut lease).expect("stale databases");
+        for Name { name } in stale {
+            // Another run may be dropping it too, or it is in use after all: either way, leave it.
+            let _ = lease.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"));
+        }
+        Mutex::new(lease)
+    });
+}
+
+/// A new database name of this run's on PostgreSQL.
+fn postgres_test_name() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!("td_test_{}_{}", run_tag(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The migrated PostgreSQL template of this run, made by the first test that needs it. Nobody
+/// may be connected to a template while it is copied: the connection that migrated it is closed,
+/// and connections to it are then refused.
+fn postgres_template() -> &'static str {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        postgres_run();
+        let name = format!("td_tpl_{}", run_tag());
+        let mut admin = postgres_admin();
+        // Left by a first attempt of this run that failed half-way.
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).expect("drop template");
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create template");
+        {
+            let url = db::DatabaseUrl::parse(&postgres_url(&name)).expect("url");
+            let mut conn = db::connect(&url).expect("connect to the template");
+            db::migrate(&mut conn).expect("migrate the template");
+        }
+        admin
+            .batch_execute(&format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"))
+            .expect("close the template");
+        name
+    })
+}
+
+/// The migrated SQLite template of this run: the bytes of a migrated database file, made by the
+/// first test that needs it. Kept in memory, so no file outlives the run.
+fn sqlite_template() -> &'static [u8] {
+    static TEMPLATE: OnceLock<Vec<u8>> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("template.db");
+        {
+            let url = db::DatabaseUrl::parse(&format!("sqlite://{}", path.display())).expect("url");
+            let mut conn = db::connect(&url).expect("open the template");
+            db::migrate(&mut conn).expect("migrate the template");
+            // Everything into the main file, the write-ahead log emptied: the file alone is the
+            // database. (Closing the last connection checkpoints too; this makes it explicit.)
+            #[derive(QueryableByName)]
+            struct Checkpoint {
+                #[diesel(sql_type = BigInt)]
+                busy: i64,
+            }
+            let done: Checkpoint = diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .get_result(&mut conn)
+                .expect("checkpoint");
+            assert_eq!(done.busy, 0, "the template's checkpoint was blocked");
+        }
+        let wal = std::fs::metadata(dir.path().join("template.db-wal")).map_or(0, |m| m.len());
+        assert_eq!(wal, 0, "the template's write-ahead log still holds pages after closing");
+        std::fs::read(&path).expect("read the template")
+    })
+}
+
 /// A database of the test's own, removed when the test ends.
 pub struct TestDb {
     pub url: String,
@@ -53,32 +183,40 @@ impl TestDb {
 
     /// A new, empty database on `backend`.
     pub fn empty_on(backend: Backend) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
         match backend {
-            Backend::Sqlite => {
-                let url = format!("sqlite://{}", dir.path().join("trial.db").display());
-                Self { url, dir, pg_name: None }
-            }
-            Backend::Postgres => {
-                let name = format!("td_test_{}", uuid::Uuid::now_v7().simple());
-                let admin = postgres_admin_url();
-                let mut conn = PgConnection::establish(&admin)
-                    .unwrap_or_else(|e| panic!("PostgreSQL expected at {admin} but unreachable: {e}"));
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .expect("create database");
-                let (base, db_and_query) = admin.rsplit_once('/').expect("a database name in the URL");
-                let query = db_and_query.split_once('?').map_or(String::new(), |(_, q)| format!("?{q}"));
-                Self { url: format!("{base}/{name}{query}"), dir, pg_name: Some(name) }
-            }
+            Backend::Sqlite => Self::sqlite(None),
+            Backend::Postgres => Self::postgres(None),
         }
     }
 
-    /// A new database with every migration applied.
+    /// A new database with every migration applied: a copy of this run's template.
     pub fn migrated() -> Self {
-        let db = Self::empty();
-        db::migrate(&mut db.conn()).expect("migrate");
-        db
+        match backend() {
+            Backend::Sqlite => Self::sqlite(Some(sqlite_template())),
+            Backend::Postgres => Self::postgres(Some(postgres_template())),
+        }
+    }
+
+    /// A SQLite file in a temp dir: a copy of `template`, or none yet (SQLite makes it empty).
+    fn sqlite(template: Option<&[u8]>) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("trial.db");
+        if let Some(bytes) = template {
+            std::fs::write(&path, bytes).expect("copy the template");
+        }
+        Self { url: format!("sqlite://{}", path.display()), dir, pg_name: None }
+    }
+
+    /// A new PostgreSQL database, copied from `template` or (without one) from PostgreSQL's own.
+    fn postgres(template: Option<&str>) -> Self {
+        postgres_run();
+        let name = postgres_test_name();
+        let from = template.map_or(String::new(), |t| format!(" TEMPLATE {t}"));
+        diesel::sql_query(format!("CREATE DATABASE {name}{from}"))
+            .execute(&mut postgres_admin())
+            .expect("create database");
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self { url: postgres_url(&name), dir, pg_name: Some(name) }
     }
 
     /// A direct connection, for arranging and inspecting state.

@@ -1,6 +1,7 @@
 //! Integration tests: the real server, a real database (SQLite, or PostgreSQL with
 //! `TRIALDESK_TEST_BACKEND=postgres`), real HTTP. One binary, so it links once.
 
+mod fixtures;
 mod helpers;
 
 mod accounts;

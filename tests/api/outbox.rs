@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use trialdesk::auth::Role;
 use trialdesk::startup::Application;
 
-use crate::enrolment::enrolled;
+use crate::fixtures::enrolled;
 use crate::helpers::{Mail, SmtpSink, free_port, spawn_app_with, test_mail, test_settings};
 
 #[tokio::test]

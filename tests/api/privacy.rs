@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::enrolment::eligible_answers;
+use crate::fixtures::eligible_answers;
 use crate::helpers::TestDb;
 
 /// The built `trialdesk serve`, on a port of its own, with its log captured.

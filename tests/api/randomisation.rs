@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use trialdesk::auth::Role;
 use trialdesk::protocol::BUNDLED;
 
-use crate::enrolment::{eligible_answers, enrolled, enrolment};
+use crate::fixtures::{eligible_answers, enrolled, enrolment};
 use crate::helpers::{TEST_SECRET, error_of, spawn_app};
 
 #[derive(QueryableByName)]

@@ -7,8 +7,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use trialdesk::auth::Role;
 
+use crate::fixtures::{answer, ready_visit};
 use crate::helpers::{SmtpSink, error_of, spawn_app_with, test_mail};
-use crate::surveys::{answer, ready_visit};
 
 #[tokio::test]
 async fn an_item_9_answer_alerts_the_clinician_escalates_when_unacknowledged_and_every_step_is_audited() {

@@ -9,88 +9,12 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use trialdesk::auth::Role;
 
-use crate::enrolment::enrolled;
-use crate::helpers::{SmtpSink, TestApp, TestUser, error_of, spawn_app, spawn_app_with, test_mail};
+use crate::fixtures::{
+    ORDINARY, answer, by_timepoint, by_timepoint_id, complete, link, randomised, ready_visit, schedule,
+};
+use crate::helpers::{SmtpSink, TestApp, error_of, spawn_app, spawn_app_with, test_mail};
 
 const NY: chrono_tz::Tz = chrono_tz::America::New_York;
-
-/// Enrols, consents and randomises person `n`; returns the participant id.
-pub async fn randomised(app: &TestApp, coord: &TestUser, n: usize) -> String {
-    let id = enrolled(app, coord, n, true).await;
-    let resp = app
-        .send_as(coord, Method::POST, &format!("/api/v1/participants/{id}/randomisation"), json!({}))
-        .await;
-    assert_eq!(resp.status(), StatusCode::CREATED, "{}", resp.text().await.unwrap_or_default());
-    id
-}
-
-pub async fn schedule(app: &TestApp, user: &TestUser, participant: &str) -> Vec<Value> {
-    app.get_as(user, &format!("/api/v1/participants/{participant}/assessments"))
-        .await
-        .json()
-        .await
-        .expect("schedule")
-}
-
-/// A new personal link for a participant: its token.
-pub async fn link(app: &TestApp, coord: &TestUser, participant: &str) -> String {
-    let resp = app
-        .send_as(coord, Method::POST, &format!("/api/v1/participants/{participant}/survey-links"), json!({}))
-        .await;
-    assert_eq!(resp.status(), StatusCode::CREATED);
-    let body: Value = resp.json().await.expect("link");
-    assert!(
-        body["url"]
-            .as_str()
-            .expect("url")
-            .ends_with(&format!("/s/{}", body["token"].as_str().expect("token")))
-    );
-    body["token"].as_str().expect("token").to_owned()
-}
-
-/// Person `n` randomised, with a survey link and their open baseline: (participant, token, baseline).
-pub async fn ready_visit(app: &TestApp, coord: &TestUser, n: usize) -> (String, String, String) {
-    let id = randomised(app, coord, n).await;
-    let token = link(app, coord, &id).await;
-    let baseline = by_timepoint_id(&schedule(app, coord, &id).await, "baseline");
-    (id, token, baseline)
-}
-
-/// Posts one answer (`None` skips the question); returns the response (a redirect when saved).
-pub async fn answer(
-    app: &TestApp,
-    token: &str,
-    assessment: &str,
-    n: usize,
-    value: Option<i32>,
-) -> reqwest::Response {
-    let form: Vec<(&str, String)> = match value {
-        Some(v) => vec![("answer", v.to_string()), ("action", "next".into())],
-        None => vec![("action", "skip".into())],
-    };
-    app.client
-        .post(app.url(&format!("/s/{token}/a/{assessment}/q/{n}")))
-        .form(&form)
-        .send()
-        .await
-        .expect("answer")
-}
-
-/// Answers every question of a baseline visit (PHQ-9 with its difficulty item, GAD-7, UCLA-3) in
-/// order from `values` (positions 1..=20), then sends the answers.
-pub async fn complete(app: &TestApp, token: &str, assessment: &str, values: &[i32]) {
-    for (i, v) in values.iter().enumerate() {
-        let resp = answer(app, token, assessment, i + 1, Some(*v)).await;
-        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "question {}", i + 1);
-    }
-    let resp =
-        app.client.post(app.url(&format!("/s/{token}/a/{assessment}/submit"))).send().await.expect("submit");
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    assert!(resp.headers()["location"].to_str().expect("location").ends_with("/done"));
-}
-
-/// PHQ-9 items 1–9 at 1 (item 9 at 0), difficulty 1, GAD-7 all 2, UCLA-3 all 2.
-pub const ORDINARY: [i32; 20] = [1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2];
 
 fn at(v: &Value) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(v.as_str().expect("instant"), "%Y-%m-%dT%H:%M:%S%.f").expect("instant")
@@ -98,15 +22,6 @@ fn at(v: &Value) -> NaiveDateTime {
 
 fn local_midnight_utc(day: NaiveDate) -> NaiveDateTime {
     NY.from_local_datetime(&day.and_time(NaiveTime::MIN)).earliest().expect("midnight").naive_utc()
-}
-
-fn by_timepoint<'a>(rows: &'a [Value], tp: &str) -> &'a Value {
-    rows.iter().find(|r| r["timepoint"] == tp).expect("time point")
-}
-
-/// The id of a participant's assessment at time point `tp`.
-pub fn by_timepoint_id(rows: &[Value], tp: &str) -> String {
-    by_timepoint(rows, tp)["id"].as_str().expect("id").to_owned()
 }
 
 #[tokio::test]
