@@ -223,7 +223,7 @@ where
         return conn.transaction(f);
     }
     let _queued = match conn {
-        DbConn::Sqlite(_) => Some(sqlite_write_lock()),
+        DbConn::Sqlite(_) => Some(sqlite_write_lock(conn)?),
         DbConn::Postgres(_) => None,
     };
     conn.transaction(|conn| {
@@ -232,11 +232,35 @@ where
     })
 }
 
-/// The in-process queue for SQLite's write lock. A poisoned lock only means another writer
-/// panicked; the database rolled its transaction back.
-fn sqlite_write_lock() -> std::sync::MutexGuard<'static, ()> {
-    static SQLITE_WRITERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    SQLITE_WRITERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+/// The in-process queue for this SQLite database's write lock: one per database file, so two
+/// servers in one process (the test suite starts dozens) never wait for each other. A poisoned
+/// lock only means another writer panicked; the database rolled its transaction back.
+fn sqlite_write_lock(conn: &mut DbConn) -> QueryResult<std::sync::MutexGuard<'static, ()>> {
+    let queue = sqlite_queue(&sqlite_file(conn)?);
+    Ok(queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+}
+
+/// The queue of the database at `file`. One mutex per file the process has written to, kept for
+/// the life of the process (a server has one; the test suite a few hundred, a few bytes each).
+fn sqlite_queue(file: &str) -> &'static std::sync::Mutex<()> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock, PoisonError};
+    static QUEUES: OnceLock<Mutex<HashMap<String, &'static Mutex<()>>>> = OnceLock::new();
+    let mut queues = QUEUES.get_or_init(Default::default).lock().unwrap_or_else(PoisonError::into_inner);
+    queues.entry(file.to_owned()).or_insert_with(|| Box::leak(Box::new(Mutex::new(()))))
+}
+
+/// The file of the connection's main database (empty for an in-memory one).
+fn sqlite_file(conn: &mut DbConn) -> QueryResult<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Attached {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        file: String,
+    }
+    let attached: Vec<Attached> = diesel::sql_query("PRAGMA database_list").load(conn)?;
+    Ok(attached.into_iter().find(|a| a.name == "main").map(|a| a.file).unwrap_or_default())
 }
 
 /// Takes the database's write lock at the start of a transaction.

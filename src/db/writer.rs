@@ -70,7 +70,7 @@ fn run_batch(conn: &mut DbConn, batch: Vec<Job>) -> bool {
     let mut completions = Vec::with_capacity(batch.len());
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         // In-process writers outside this thread (the scheduler, the outbox worker) queue here.
-        let _lock = super::sqlite_write_lock();
+        let _lock = super::sqlite_write_lock(conn)?;
         conn.transaction::<_, diesel::result::Error, _>(|c| {
             super::lock_audit_head(c)?;
             for job in batch {

@@ -51,9 +51,13 @@ async fn a_whole_visit_in_english_and_in_spanish_with_resume_and_a_safety_answer
             json!({"token": es_token, "lang": "es", "answers": spanish, "safety_at": 9, "resume_after": 12}),
         ),
     ];
-    for (participant, config) in runs {
+    // Both visits at once: each is its own Chromium, and the suite waits for the slower one only.
+    let visits = runs.map(|(participant, config)| {
         let (address, run) = (app.address.clone(), config.clone());
-        let result = tokio::task::spawn_blocking(move || run_browser(address, run)).await.expect("join");
+        (participant, config, tokio::task::spawn_blocking(move || run_browser(address, run)))
+    });
+    for (participant, config, visit) in visits {
+        let result = visit.await.expect("join");
         assert_eq!(result["ok"], true);
         assert!(result["pages_checked"].as_u64().expect("count") >= 26, "{result}");
         let baseline = by_timepoint_id(&schedule(&app, &coord, &participant).await, "baseline");
