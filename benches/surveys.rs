@@ -27,7 +27,7 @@ fn ready_to_submit(url: &str, ids: &[String]) -> Vec<(String, String)> {
     let mut conn = db::connect(&DatabaseUrl::parse(url).expect("url")).expect("connect");
     let key = StudyKey::derive(&SECRET.to_owned().into());
     let ctx = Context { actor: Actor::system(), request_id: None };
-    let lib = trialdesk::instruments::library();
+    let lib = &trialdesk::instruments::Library::bundled();
     ids.iter()
         .enumerate()
         .map(|(n, id)| {
@@ -109,7 +109,7 @@ async fn main() {
         // The service layer alone, one thread, no HTTP: what one submission costs the writer.
         let mut conn = db::connect(&DatabaseUrl::parse(&url).expect("url")).expect("connect");
         let ctx = Context { actor: Actor::system(), request_id: None };
-        let lib = trialdesk::instruments::library();
+        let lib = &trialdesk::instruments::Library::bundled();
         let participants: Vec<String> = assessments::table
             .filter(assessments::timepoint.eq("baseline"))
             .select(assessments::participant_id)

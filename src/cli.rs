@@ -182,14 +182,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return check_instrument(file);
     }
     // Protocols may name the study's own instruments: load them before anything reads one.
-    crate::instruments::install(settings.instruments_dir.as_deref())?;
+    let library = startup::instruments(&settings)?;
     match cli.command {
         Command::Serve { bind } => serve(settings, bind).await,
         Command::Migrate => blocking(move || migrate(&settings)).await,
-        Command::Protocol(ProtocolCmd::Check { file }) => check_protocol(&file),
+        Command::Protocol(ProtocolCmd::Check { file }) => check_protocol(&file, &library),
         Command::Protocol(cmd) => blocking(move || protocol_cmd(&settings, cmd)).await,
         Command::Instrument(_) => {
-            for i in crate::instruments::library().all() {
+            for i in library.all() {
                 let languages: Vec<&str> = i.languages().collect();
                 println!(
                     "{}\t{}\t{} items\t{}..{}\t{}",
@@ -300,9 +300,9 @@ fn report_problems(file: &std::path::Path, errors: &[protocol::ProtocolError]) -
     Ok(ExitCode::FAILURE)
 }
 
-fn check_protocol(file: &std::path::Path) -> anyhow::Result<ExitCode> {
+fn check_protocol(file: &std::path::Path, library: &crate::instruments::Library) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    match protocol::check(&text) {
+    match protocol::check(&text, library) {
         Ok(p) => {
             println!(
                 "{}: ok — study {}, {} arms, {} strata, {} eligibility criteria, {} time points",
@@ -326,7 +326,7 @@ fn cli_context() -> Context {
 fn protocol_cmd(settings: &Settings, cmd: ProtocolCmd) -> anyhow::Result<ExitCode> {
     let mut conn = startup::open(settings)?;
     match cmd {
-        ProtocolCmd::Check { file } => check_protocol(&file),
+        ProtocolCmd::Check { file } => check_protocol(&file, &startup::instruments(settings)?),
         ProtocolCmd::Show => {
             let p = store::current(&mut conn)?.context("no protocol is stored yet")?;
             println!("# version {} ({}), sha256 {}\n{}", p.version, p.reason, p.content_sha256, p.content);
@@ -337,8 +337,9 @@ fn protocol_cmd(settings: &Settings, cmd: ProtocolCmd) -> anyhow::Result<ExitCod
                 std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let reason =
                 auth::routes::required_reason(&reason).map_err(|e| anyhow::anyhow!("--reason: {e}"))?;
-            let stored = store::amend(&mut conn, &cli_context(), &text, &reason)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let stored =
+                store::amend(&mut conn, &cli_context(), &startup::instruments(settings)?, &text, &reason)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("recorded protocol version {} (sha256 {})", stored.version, stored.content_sha256);
             Ok(ExitCode::SUCCESS)
         }
@@ -426,8 +427,8 @@ fn randomisation_cmd(settings: &Settings, cmd: RandomisationCmd) -> anyhow::Resu
         RandomisationCmd::Describe { file: Some(file) } => {
             let text =
                 std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-            let protocol =
-                protocol::check(&text).map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e[0]))?;
+            let protocol = protocol::check(&text, &startup::instruments(settings)?)
+                .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e[0]))?;
             print!("{}", randomisation::describe(&protocol));
             Ok(ExitCode::SUCCESS)
         }

@@ -90,7 +90,8 @@ pub fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<ExitCode>
     let mut conn = crate::startup::open(settings)?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let options = ExportOptions { blinded: args.blinded, dates: args.dates };
-    let spec = Spec::load(&mut conn, options).map_err(|e| anyhow::anyhow!("reading the study: {e}"))?;
+    let spec = Spec::load(&mut conn, &crate::startup::instruments(settings)?, options)
+        .map_err(|e| anyhow::anyhow!("reading the study: {e}"))?;
     for file in File::ALL {
         let path = args.out.join(file.name());
         let out = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
@@ -115,7 +116,12 @@ pub struct ReportArgs {
 
 pub fn report(settings: &Settings, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let mut conn = crate::startup::open(settings)?;
-    for written in crate::reports::write_report(&mut conn, &args.out, args.blinded)? {
+    for written in crate::reports::write_report(
+        &mut conn,
+        &crate::startup::instruments(settings)?,
+        &args.out,
+        args.blinded,
+    )? {
         println!("wrote {written}");
     }
     Ok(ExitCode::SUCCESS)

@@ -23,11 +23,13 @@ use crate::auth::throttle::LoginThrottle;
 use crate::auth::users;
 use crate::db::{self, Backend, DbConn};
 use crate::error::AppError;
+use crate::instruments::Library;
 use crate::protocol::{self, store};
 use crate::randomisation::StudyKey;
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::telemetry::RequestSpan;
+use std::sync::Arc;
 
 /// Largest JSON body accepted (a protocol amendment is the biggest we expect).
 const MAX_BODY_BYTES: usize = 512 * 1024;
@@ -43,13 +45,14 @@ pub struct Application {
 impl Application {
     /// Prepares the database, binds the listener and builds the server.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        crate::instruments::install(settings.instruments_dir.as_deref())?;
+        let instruments = Arc::new(instruments(&settings)?);
         let pool = db::pool(&settings.database_url, settings.pool_size);
         let prep_pool = pool.clone();
         let prep_settings = settings.clone();
+        let prep_instruments = instruments.clone();
         let needs_first_admin = web::block(move || -> anyhow::Result<bool> {
             let mut conn = prep_pool.get().context("connecting to the database")?;
-            prepare_database(&mut conn, &prep_settings)
+            prepare_database(&mut conn, &prep_settings, &prep_instruments)
         })
         .await??;
         let secret = settings.secret_key(true)?;
@@ -74,6 +77,7 @@ impl Application {
             trust_proxy_headers: settings.trust_proxy_headers,
             study_key: StudyKey::derive(&secret),
             public_url: settings.public_url.clone(),
+            instruments,
         });
         crate::jobs::scheduler::spawn(state.pool.clone(), settings.scheduler_poll);
         if let Some(mail) = settings.mail.clone() {
@@ -138,13 +142,18 @@ impl Application {
 pub fn open(settings: &Settings) -> anyhow::Result<DbConn> {
     let mut conn = db::connect(&settings.database_url)
         .with_context(|| format!("connecting to {}", settings.database_url))?;
-    prepare_database(&mut conn, settings)?;
+    prepare_database(&mut conn, settings, &instruments(settings)?)?;
     Ok(conn)
+}
+
+/// The questionnaires a process knows: the bundled ones and the study's `instruments_dir`.
+pub fn instruments(settings: &Settings) -> anyhow::Result<Library> {
+    Library::load(settings.instruments_dir.as_deref())
 }
 
 /// Migrates (SQLite) or checks migrations (PostgreSQL), loads the protocol into an empty
 /// database, and reports whether any staff account exists.
-pub fn prepare_database(conn: &mut DbConn, settings: &Settings) -> anyhow::Result<bool> {
+pub fn prepare_database(conn: &mut DbConn, settings: &Settings, library: &Library) -> anyhow::Result<bool> {
     match settings.database_url.backend() {
         Backend::Sqlite => {
             db::migrate(conn)?;
@@ -165,7 +174,8 @@ pub fn prepare_database(conn: &mut DbConn, settings: &Settings) -> anyhow::Resul
         None => (protocol::BUNDLED.to_owned(), "initial protocol (bundled CONNECT-style study)".to_owned()),
     };
     let ctx = Context { actor: Actor::system(), request_id: None };
-    let stored = store::install_initial(conn, &ctx, &text, &source).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let stored =
+        store::install_initial(conn, &ctx, library, &text, &source).map_err(|e| anyhow::anyhow!("{e}"))?;
     if settings.protocol_file.is_some() && stored.content_sha256 != crate::auth::sha256_hex(&text) {
         tracing::warn!(
             version = stored.version,

@@ -8,7 +8,9 @@ use crate::auth::throttle::LoginThrottle;
 use crate::db::writer::{Completion, Job, Writer};
 use crate::db::{DbConn, Pool};
 use crate::error::AppError;
+use crate::instruments::Library;
 use crate::randomisation::StudyKey;
+use std::sync::Arc;
 
 /// Shared state: the pool, session rules and the login throttle.
 pub struct AppState {
@@ -26,6 +28,9 @@ pub struct AppState {
     pub study_key: StudyKey,
     /// The base of participants' links (`{public_url}/s/{token}`).
     pub public_url: String,
+    /// The questionnaires this server knows: the bundled ones and the study's `instruments_dir`,
+    /// loaded at start-up (each server its own: nothing about them is process-wide).
+    pub instruments: Arc<Library>,
 }
 
 impl AppState {

@@ -40,7 +40,8 @@ pub fn prepare(url: &str, n: usize) -> (Vec<String>, String) {
     let mut conn = db::connect(&DatabaseUrl::parse(url).expect("url")).expect("connect");
     db::migrate(&mut conn).expect("migrate");
     let ctx = Context { actor: Actor::system(), request_id: None };
-    store::install_initial(&mut conn, &ctx, protocol::BUNDLED, "benchmark").expect("protocol");
+    let library = trialdesk::instruments::Library::bundled();
+    store::install_initial(&mut conn, &ctx, &library, protocol::BUNDLED, "benchmark").expect("protocol");
     let hash = auth::hash_password("benchmark password 1").expect("hash");
     let user = users::create(&mut conn, &ctx, "bench@example.org", "Bench", Role::Coordinator, hash.clone())
         .expect("user");

@@ -91,9 +91,9 @@ pub fn generate(
     let mut rows = Vec::new();
     for tp in &protocol.assessments {
         let (anchor, target, status) = match tp.anchor {
-            Anchor::Randomisation => ("randomisation", Some(randomised_on), Status::Scheduled),
-            Anchor::GroupStart if has_groups => ("group_start", None, Status::Scheduled),
-            Anchor::GroupStart => ("group_start", None, Status::NotApplicable),
+            Anchor::Randomisation => (Anchor::Randomisation.as_str(), Some(randomised_on), Status::Scheduled),
+            Anchor::GroupStart if has_groups => (Anchor::GroupStart.as_str(), None, Status::Scheduled),
+            Anchor::GroupStart => (Anchor::GroupStart.as_str(), None, Status::NotApplicable),
         };
         let mut a = Assessment {
             id: uuid::Uuid::now_v7().to_string(),
@@ -152,7 +152,7 @@ fn date(a: &mut Assessment, protocol: &Protocol, tp: &TimePoint, anchor_day: Nai
 pub fn resolve_group_start(conn: &mut DbConn, participant_id: &str, first_day: NaiveDate) -> QueryResult<()> {
     let pending: Vec<Assessment> = assessments::table
         .filter(assessments::participant_id.eq(participant_id))
-        .filter(assessments::anchor.eq("group_start"))
+        .filter(assessments::anchor.eq(Anchor::GroupStart))
         .filter(assessments::target_date.is_null())
         .filter(assessments::status.eq(Status::Scheduled))
         .select(Assessment::as_select())
@@ -379,7 +379,9 @@ mod tests {
 
     #[test]
     fn a_window_runs_from_local_midnight_to_the_end_of_the_last_local_day_across_a_clock_change() {
-        let protocol = crate::protocol::check(crate::protocol::BUNDLED).expect("bundled");
+        let protocol =
+            crate::protocol::check(crate::protocol::BUNDLED, &crate::instruments::Library::bundled())
+                .expect("bundled");
         let week6 = protocol.assessments.iter().find(|t| t.id.get_ref() == "week6").expect("week6");
         // Target Sunday 2027-03-14, the day New York springs forward; window −7..+7 days.
         let (opens, closes) = window(&protocol, week6, NaiveDate::from_ymd_opt(2027, 3, 14).expect("date"));

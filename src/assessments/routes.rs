@@ -157,12 +157,9 @@ async fn correct_answer(
     let reason = required_reason(&body.reason)?;
     let (ctx, id) = (auth.context(), path.into_inner());
     let answer = responses::Answer { instrument: body.instrument, item: body.item, value: body.value };
+    let library = state.instruments.clone();
     Ok(web::Json(
-        state
-            .write(move |c| {
-                Ok(responses::correct(c, &ctx, crate::instruments::library(), &id, &answer, &reason)?)
-            })
-            .await?,
+        state.write(move |c| Ok(responses::correct(c, &ctx, &library, &id, &answer, &reason)?)).await?,
     ))
 }
 

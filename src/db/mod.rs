@@ -271,31 +271,46 @@ fn lock_audit_head(conn: &mut DbConn) -> QueryResult<()> {
 
 /// The current UTC time at the precision both backends store (microseconds), so a value read
 /// back equals the value written, which the audit hash chain relies on. It is `clock::now()`:
-/// the wall clock, unless `trialdesk demo` has moved this process into the past.
+/// the wall clock, unless the calling thread entered a clock of its own (`trialdesk demo`).
 pub fn now() -> NaiveDateTime {
     clock::now()
 }
 
-/// The one clock the service layer reads.
+/// The clock the service layer reads.
 ///
 /// `trialdesk demo` replays six months of a trial in seconds through the same functions the HTTP
-/// handlers call, and those read the time here (timestamps, windows opening, sessions held, the
-/// study's "today"). So the process keeps an offset from the wall clock that only the demo sets;
-/// every other process leaves it at zero and reads the wall clock. The offset only ever moves the
-/// clock forward (`travel_to` refuses to go back), so audit timestamps stay in order; the demo
-/// ends at the real present and puts the offset back to zero.
+/// handlers call, and those read the time through `db::now()` (timestamps, windows opening,
+/// sessions held, the study's "today"). The demo makes a `Clock` of its own, set in the past, and
+/// enters it on the thread that runs the simulation: `db::now()` on that thread reads it, every
+/// other thread (and every other server in the process) reads the wall clock. Nothing about time
+/// is process-wide. A clock only moves forward (`travel_to` refuses to go back), so audit
+/// timestamps stay in order; the demo ends at the real present.
 pub mod clock {
+    use std::cell::RefCell;
+    use std::sync::Arc;
     use std::sync::atomic::{AtomicI64, Ordering};
 
     use chrono::{Duration, NaiveDateTime, SubsecRound, Utc};
 
-    /// Microseconds added to the wall clock (negative: the simulated present lies in the past).
-    static OFFSET_MICROS: AtomicI64 = AtomicI64::new(0);
+    /// A clock: the wall clock plus an offset (zero unless a simulation moved it).
+    #[derive(Debug, Clone, Default)]
+    pub struct Clock {
+        /// Microseconds added to the wall clock (negative: the simulated present lies in the past).
+        offset_micros: Arc<AtomicI64>,
+    }
 
-    /// The current (possibly simulated) UTC time, truncated to microseconds.
+    thread_local! {
+        /// The clock `now()` reads on this thread, when one was entered.
+        static ENTERED: RefCell<Option<Clock>> = const { RefCell::new(None) };
+    }
+
+    /// The current UTC time on this thread's clock, truncated to microseconds.
     pub fn now() -> NaiveDateTime {
-        let offset = Duration::microseconds(OFFSET_MICROS.load(Ordering::SeqCst));
-        (Utc::now().naive_utc() + offset).trunc_subsecs(6)
+        ENTERED.with(|c| c.borrow().as_ref().map_or_else(wall, Clock::now))
+    }
+
+    fn wall() -> NaiveDateTime {
+        Utc::now().naive_utc().trunc_subsecs(6)
     }
 
     /// Why the clock was not moved.
@@ -306,41 +321,88 @@ pub mod clock {
         pub wanted: NaiveDateTime,
     }
 
-    /// Puts this process's clock at `t`, in the past, to replay history from there. The caller
-    /// must have made sure nothing is recorded after `t` (the demo refuses a database whose
-    /// audit trail goes past it); from then on the clock only moves forward.
-    pub fn start_simulation_at(t: NaiveDateTime) {
-        let offset = t - Utc::now().naive_utc();
-        OFFSET_MICROS.store(offset.num_microseconds().unwrap_or(0), Ordering::SeqCst);
+    /// While it lives, `now()` on this thread reads the entered clock.
+    #[must_use = "the clock is entered only while the guard lives"]
+    pub struct Entered {
+        previous: Option<Clock>,
     }
 
-    /// Moves this process's clock so that it reads `t` now and runs on from there.
-    pub fn travel_to(t: NaiveDateTime) -> Result<(), Backwards> {
-        let now = now();
-        if t < now {
-            return Err(Backwards { now, wanted: t });
+    impl Drop for Entered {
+        fn drop(&mut self) {
+            let previous = self.previous.take();
+            ENTERED.with(|c| *c.borrow_mut() = previous);
         }
-        let offset = t - Utc::now().naive_utc();
-        OFFSET_MICROS.store(offset.num_microseconds().unwrap_or(0), Ordering::SeqCst);
-        Ok(())
     }
 
-    /// Moves the clock back to the wall clock; refused if that would move it backwards (the
-    /// simulated present lies ahead of the real one).
-    pub fn reset() -> Result<(), Backwards> {
-        let now = now();
-        let real = Utc::now().naive_utc().trunc_subsecs(6);
-        if real < now {
-            return Err(Backwards { now, wanted: real });
+    impl Clock {
+        /// What this clock reads now.
+        pub fn now(&self) -> NaiveDateTime {
+            let offset = Duration::microseconds(self.offset_micros.load(Ordering::SeqCst));
+            (Utc::now().naive_utc() + offset).trunc_subsecs(6)
         }
-        OFFSET_MICROS.store(0, Ordering::SeqCst);
-        Ok(())
+
+        /// Makes this the clock `db::now()` reads on the current thread until the guard drops.
+        pub fn enter(&self) -> Entered {
+            let previous = ENTERED.with(|c| c.borrow_mut().replace(self.clone()));
+            Entered { previous }
+        }
+
+        /// Puts the clock at `t`, in the past, to replay history from there. The caller must have
+        /// made sure nothing is recorded after `t` (the demo refuses a database whose audit trail
+        /// goes past it); from then on the clock only moves forward.
+        pub fn start_simulation_at(&self, t: NaiveDateTime) {
+            let offset = t - Utc::now().naive_utc();
+            self.offset_micros.store(offset.num_microseconds().unwrap_or(0), Ordering::SeqCst);
+        }
+
+        /// Moves the clock so that it reads `t` now and runs on from there.
+        pub fn travel_to(&self, t: NaiveDateTime) -> Result<(), Backwards> {
+            let now = self.now();
+            if t < now {
+                return Err(Backwards { now, wanted: t });
+            }
+            let offset = t - Utc::now().naive_utc();
+            self.offset_micros.store(offset.num_microseconds().unwrap_or(0), Ordering::SeqCst);
+            Ok(())
+        }
+
+        /// Moves the clock back to the wall clock; refused if that would move it backwards (the
+        /// simulated present lies ahead of the real one).
+        pub fn reset(&self) -> Result<(), Backwards> {
+            let now = self.now();
+            let real = wall();
+            if real < now {
+                return Err(Backwards { now, wanted: real });
+            }
+            self.offset_micros.store(0, Ordering::SeqCst);
+            Ok(())
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clock_entered_on_one_thread_moves_only_that_threads_time_and_only_forward() {
+        let past = clock::Clock::default();
+        let year_ago = chrono::Utc::now().naive_utc() - chrono::Duration::days(365);
+        past.start_simulation_at(year_ago);
+        {
+            let _entered = past.enter();
+            assert!(now() < year_ago + chrono::Duration::days(1), "this thread reads the simulated clock");
+            let elsewhere = std::thread::spawn(now).join().expect("thread");
+            assert!(
+                elsewhere > year_ago + chrono::Duration::days(300),
+                "another thread reads the wall clock"
+            );
+            assert!(past.travel_to(year_ago - chrono::Duration::days(1)).is_err(), "never backwards");
+            assert!(past.travel_to(year_ago + chrono::Duration::days(30)).is_ok());
+            assert!(now() >= year_ago + chrono::Duration::days(30));
+        }
+        assert!(now() > year_ago + chrono::Duration::days(300), "leaving restores the wall clock");
+    }
 
     #[test]
     fn sqlite_urls_and_plain_paths_choose_sqlite() {

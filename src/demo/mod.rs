@@ -56,6 +56,10 @@ const DEMO_REQUEST: &str = "demo";
 /// The simulation's state: one connection, the dice, and what it has planned so far.
 pub(crate) struct Sim {
     conn: DbConn,
+    /// The simulated clock, entered on the demo's thread.
+    clock: clock::Clock,
+    /// The questionnaires, as `serve` would load them.
+    library: Arc<crate::instruments::Library>,
     dice: random::Dice,
     protocol: Arc<Protocol>,
     tz: chrono_tz::Tz,
@@ -89,7 +93,7 @@ impl Sim {
             return false;
         }
         // Already there (earlier events ran late): the clock just runs on.
-        clock::travel_to(t).is_ok() || db::now() < self.end
+        self.clock.travel_to(t).is_ok() || db::now() < self.end
     }
 
     /// Moves the clock on by a few minutes (between one person's steps).
@@ -139,6 +143,7 @@ pub fn run(settings: &Settings, options: &Options) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::FAILURE);
     }
+    let library = Arc::new(crate::startup::instruments(settings)?);
     let end = db::now();
     let tz: chrono_tz::Tz = {
         let text = match &settings.protocol_file {
@@ -147,7 +152,7 @@ pub fn run(settings: &Settings, options: &Options) -> anyhow::Result<ExitCode> {
             }
             None => crate::protocol::BUNDLED.to_owned(),
         };
-        let protocol = crate::protocol::check(&text)
+        let protocol = crate::protocol::check(&text, &library)
             .map_err(|e| anyhow::anyhow!("the protocol does not check: {}", e[0]))?;
         protocol.time_zone()
     };
@@ -165,9 +170,12 @@ pub fn run(settings: &Settings, options: &Options) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::FAILURE);
     }
-    clock::start_simulation_at(start);
+    // The simulated present, on this thread only: the services it calls read it through db::now().
+    let clock = clock::Clock::default();
+    clock.start_simulation_at(start);
+    let _simulated = clock.enter();
     // The protocol goes in as `serve` would load it, dated at the simulated start.
-    crate::startup::prepare_database(&mut conn, settings)?;
+    crate::startup::prepare_database(&mut conn, settings, &library)?;
     let (protocol, _) =
         crate::protocol::store::current_parsed(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
     let key = StudyKey::derive(&settings.secret_key(true)?);
@@ -181,6 +189,8 @@ pub fn run(settings: &Settings, options: &Options) -> anyhow::Result<ExitCode> {
     let expected_randomised = (options.screened as usize * 2).div_ceil(5);
     let mut sim = Sim {
         conn,
+        clock: clock.clone(),
+        library,
         dice: random::Dice::new(options.seed),
         protocol,
         tz,
@@ -219,10 +229,10 @@ pub fn run(settings: &Settings, options: &Options) -> anyhow::Result<ExitCode> {
     crate::assessments::sweep(&mut sim.conn, now).map_err(|e| anyhow::anyhow!("sweep: {e}"))?;
     crate::safety::escalate_due(&mut sim.conn, now)?;
     let cancelled = wrapup::retire_past_messages(&mut sim.conn)?;
-    clock::reset().map_err(|e| anyhow::anyhow!("{e}"))?;
+    sim.clock.reset().map_err(|e| anyhow::anyhow!("{e}"))?;
     let out = &options.out;
     // The simulation's own connection: the database is prepared already.
-    for written in crate::reports::write_report(&mut sim.conn, out, false)? {
+    for written in crate::reports::write_report(&mut sim.conn, &sim.library, out, false)? {
         println!("wrote {written}");
     }
     wrapup::summary(&mut sim, cancelled, started.elapsed(), out)?;

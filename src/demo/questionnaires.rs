@@ -139,7 +139,8 @@ fn spread(
 /// Answers every item the visit asks, then submits, as the participant's pages would.
 fn answer(sim: &mut Sim, a: &Assessment, person: &Person) -> anyhow::Result<()> {
     let ctx = Context { actor: Actor::participant(None), request_id: Some(super::DEMO_REQUEST.into()) };
-    let library = instruments::library();
+    let library = sim.library.clone();
+    let library = library.as_ref();
     let list = responses::instruments_of(library, a).map_err(|e| anyhow::anyhow!("{e}"))?;
     let totals = totals(sim, a, person);
     let mut values: BTreeMap<String, BTreeMap<String, i32>> = BTreeMap::new();

@@ -4,30 +4,44 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::audit::{self, Change, Context, Event};
 use crate::db::schema::screenings;
+use crate::db::text_enum::text_enum;
 use crate::db::{self, DbConn};
 use crate::protocol::{AnswerType, Protocol};
 use crate::service_error::ServiceError;
 
-/// What became of a screening.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Met every criterion; may be enrolled.
-    Eligible,
-    /// Failed at least one criterion (CONSORT: not meeting inclusion criteria).
-    Ineligible,
-    /// Eligible but declined to take part.
-    Declined,
-    /// Eligible but not enrolled for another reason.
-    Other,
-    /// Became a participant.
-    Enrolled,
+text_enum! {
+    /// What became of a screening.
+    pub enum Outcome {
+        /// Met every criterion; may be enrolled.
+        Eligible = "eligible",
+        /// Failed at least one criterion (CONSORT: not meeting inclusion criteria).
+        Ineligible = "ineligible",
+        /// Eligible but declined to take part.
+        Declined = "declined",
+        /// Eligible but not enrolled for another reason.
+        Other = "other",
+        /// Became a participant.
+        Enrolled = "enrolled",
+    }
+}
+
+impl Outcome {
+    /// Why a screening that ends here was excluded before randomisation, as CONSORT words it
+    /// (`None` for an enrolled one, counted further down the flow).
+    pub fn exclusion_reason(self) -> Option<&'static str> {
+        match self {
+            Outcome::Ineligible => Some("Did not meet inclusion criteria"),
+            Outcome::Declined => Some("Declined to participate"),
+            Outcome::Eligible | Outcome::Other => Some("Not enrolled for other reasons"),
+            Outcome::Enrolled => None,
+        }
+    }
 }
 
 /// A stored screening.
@@ -40,7 +54,7 @@ pub struct Screening {
     pub answers: String,
     pub eligible: bool,
     pub failed_criteria: String,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub outcome_reason: Option<String>,
     pub protocol_version: i32,
     pub created_by: Option<String>,
@@ -67,7 +81,7 @@ pub struct ScreeningView {
 impl Screening {
     /// The stored outcome.
     pub fn outcome(&self) -> Outcome {
-        super::parse_enum(&self.outcome).unwrap_or(Outcome::Other)
+        self.outcome
     }
 
     /// The stored answers.
@@ -171,7 +185,7 @@ pub fn record(conn: &mut DbConn, ctx: &Context, new: NewScreening) -> Result<Scr
             answers: serde_json::to_string(&new.answers).unwrap_or_default(),
             eligible: failed.is_empty(),
             failed_criteria: serde_json::to_string(&failed).unwrap_or_default(),
-            outcome: super::enum_text(&outcome),
+            outcome,
             outcome_reason: reason,
             protocol_version,
             created_by: ctx.actor.id.clone(),
@@ -216,7 +230,7 @@ pub fn close(
             ));
         }
         diesel::update(screenings::table.find(id))
-            .set((screenings::outcome.eq(super::enum_text(&outcome)), screenings::outcome_reason.eq(reason)))
+            .set((screenings::outcome.eq(outcome), screenings::outcome_reason.eq(reason)))
             .execute(c)?;
         audit::append(
             c,
@@ -229,7 +243,7 @@ pub fn close(
                 reason: Some(reason),
             },
         )?;
-        row.outcome = super::enum_text(&outcome);
+        row.outcome = outcome;
         row.outcome_reason = Some(reason.to_owned());
         Ok(row)
     })
@@ -245,7 +259,7 @@ pub fn list(conn: &mut DbConn, outcome: Option<Outcome>) -> QueryResult<Vec<Scre
     let mut q =
         screenings::table.select(Screening::as_select()).order(screenings::screened_at.desc()).into_boxed();
     if let Some(o) = outcome {
-        q = q.filter(screenings::outcome.eq(super::enum_text(&o)));
+        q = q.filter(screenings::outcome.eq(o));
     }
     q.load(conn)
 }
@@ -263,7 +277,7 @@ mod tests {
     }
 
     fn bundled() -> Protocol {
-        check(BUNDLED).expect("the bundled protocol is valid")
+        check(BUNDLED, &crate::instruments::Library::bundled()).expect("the bundled protocol is valid")
     }
 
     #[test]

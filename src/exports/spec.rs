@@ -7,7 +7,8 @@ use chrono::NaiveDate;
 
 use super::records::{self, GroupCodes, Record};
 use crate::db::DbConn;
-use crate::instruments::{self, Instrument};
+use crate::instruments::Instrument;
+use crate::instruments::Library;
 use crate::protocol::{Protocol, store};
 use crate::service_error::ServiceError;
 
@@ -116,9 +117,8 @@ pub struct Spec {
 }
 
 impl Spec {
-    pub fn load(conn: &mut DbConn, options: ExportOptions) -> Result<Self, ServiceError> {
+    pub fn load(conn: &mut DbConn, library: &Library, options: ExportOptions) -> Result<Self, ServiceError> {
         let (protocol, _) = store::current_parsed(conn)?;
-        let library = instruments::library();
         let points: Vec<Point> = protocol
             .assessments
             .iter()

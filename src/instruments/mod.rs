@@ -10,7 +10,7 @@ pub mod scoring;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
@@ -243,23 +243,6 @@ impl Library {
     pub fn all(&self) -> impl Iterator<Item = &Arc<Instrument>> {
         self.by_id.values()
     }
-}
-
-static LIBRARY: OnceLock<Library> = OnceLock::new();
-
-/// Loads the library once per process (the server and CLI call this first). Later calls, and
-/// calls with another folder, keep the first library: instruments are fixed while a process runs.
-pub fn install(dir: Option<&Path>) -> anyhow::Result<&'static Library> {
-    if let Some(lib) = LIBRARY.get() {
-        return Ok(lib);
-    }
-    let lib = Library::load(dir)?;
-    Ok(LIBRARY.get_or_init(|| lib))
-}
-
-/// The library in use: what `install` loaded, or the bundled instruments.
-pub fn library() -> &'static Library {
-    LIBRARY.get_or_init(Library::bundled)
 }
 
 /// The items a visit asks, in order: each instrument's items, less those another instrument in

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{Auth, Permission};
 use crate::error::{AppError, ErrorBody};
+use crate::state::AppState;
 
 /// Registers this module's API routes.
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
@@ -31,9 +32,13 @@ pub struct InstrumentSummary {
 /// The instruments this server knows (bundled and the study's own).
 #[utoipa::path(tag = "instruments", responses((status = 200, description = "Success", body = Vec<InstrumentSummary>)))]
 #[get("/instruments")]
-async fn list_instruments(auth: Auth) -> Result<web::Json<Vec<InstrumentSummary>>, AppError> {
+async fn list_instruments(
+    state: web::Data<AppState>,
+    auth: Auth,
+) -> Result<web::Json<Vec<InstrumentSummary>>, AppError> {
     auth.require(Permission::ReadProtocol)?;
-    let out = super::library()
+    let out = state
+        .instruments
         .all()
         .map(|i| InstrumentSummary {
             id: i.id().to_owned(),
@@ -57,11 +62,12 @@ async fn list_instruments(auth: Auth) -> Result<web::Json<Vec<InstrumentSummary>
     responses((status = 200, description = "The instrument, as in its file", body = Object), (status = 404, description = "Not found", body = ErrorBody)))]
 #[get("/instruments/{id}")]
 async fn get_instrument(
+    state: web::Data<AppState>,
     auth: Auth,
     path: web::Path<String>,
 ) -> Result<web::Json<serde_json::Value>, AppError> {
     auth.require(Permission::ReadProtocol)?;
     let inst =
-        super::library().get(&path.into_inner()).ok_or_else(|| AppError::NotFound("instrument".into()))?;
+        state.instruments.get(&path.into_inner()).ok_or_else(|| AppError::NotFound("instrument".into()))?;
     Ok(web::Json(serde_json::to_value(inst.as_ref()).map_err(|e| AppError::Internal(e.into()))?))
 }

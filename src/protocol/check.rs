@@ -6,6 +6,7 @@ use chrono::{NaiveDate, NaiveTime};
 use toml::Spanned;
 
 use super::{Anchor, AnswerType, ArmKind, LocalText, Method, Protocol};
+use crate::instruments::Library;
 use crate::toml_file::{FileError, locate};
 
 /// Languages the participant-facing text ships in.
@@ -14,13 +15,21 @@ pub const SUPPORTED_LANGUAGES: &[&str] = &["en", "es"];
 /// One problem in a protocol file, located by 1-based line and column.
 pub type ProtocolError = FileError;
 
+/// Parses protocol text already checked when it was stored: the file's structure only.
+pub fn parse_checked(text: &str) -> Result<Protocol, Vec<ProtocolError>> {
+    toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        vec![locate(text, &span, e.message().trim().to_owned())]
+    })
+}
+
 /// Parses and checks protocol text; returns every problem found, in file order.
-pub fn check(text: &str) -> Result<Protocol, Vec<ProtocolError>> {
+pub fn check(text: &str, library: &Library) -> Result<Protocol, Vec<ProtocolError>> {
     let protocol: Protocol = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         vec![locate(text, &span, e.message().trim().to_owned())]
     })?;
-    let mut checker = Checker { text, errors: Vec::new() };
+    let mut checker = Checker { text, library, errors: Vec::new() };
     checker.study(&protocol);
     checker.arms(&protocol);
     checker.strata_and_randomisation(&protocol);
@@ -40,6 +49,7 @@ pub fn check(text: &str) -> Result<Protocol, Vec<ProtocolError>> {
 
 struct Checker<'a> {
     text: &'a str,
+    library: &'a Library,
     errors: Vec<ProtocolError>,
 }
 
@@ -335,7 +345,7 @@ impl Checker<'_> {
                 self.err(&t.instruments, "a time point needs at least one instrument");
             }
             self.unique("instrument", t.instruments.get_ref());
-            let library = crate::instruments::library();
+            let library = self.library;
             for i in t.instruments.get_ref() {
                 let Some(inst) = library.get(i.get_ref()) else {
                     let known: Vec<&str> = library.ids().collect();

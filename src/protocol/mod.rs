@@ -7,11 +7,12 @@ pub mod check;
 pub mod routes;
 pub mod store;
 
+use crate::db::text_enum::text_enum;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-pub use check::{ProtocolError, check};
+pub use check::{ProtocolError, check, parse_checked};
 
 /// The CONNECT-style protocol shipped with the binary and loaded into an empty database.
 pub const BUNDLED: &str = include_str!("../../docs/examples/connect.toml");
@@ -88,13 +89,13 @@ pub struct Factor {
     pub levels: Vec<Spanned<String>>,
 }
 
-/// How allocations are generated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Method {
-    Simple,
-    StratifiedBlocks,
-    Minimisation,
+text_enum! {
+    /// How allocations are generated (stored with each allocation).
+    pub enum Method {
+        Simple = "simple",
+        StratifiedBlocks = "stratified_blocks",
+        Minimisation = "minimisation",
+    }
 }
 
 /// How minimisation measures imbalance across arms.
@@ -181,12 +182,12 @@ fn weekly() -> Spanned<i64> {
     Spanned::new(0..0, 7)
 }
 
-/// What an assessment's target date is counted from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Anchor {
-    Randomisation,
-    GroupStart,
+text_enum! {
+    /// What an assessment's target date is counted from (stored with each assessment).
+    pub enum Anchor {
+        Randomisation = "randomisation",
+        GroupStart = "group_start",
+    }
 }
 
 /// One time point of the schedule of assessments.
@@ -335,7 +336,8 @@ mod tests {
         let amended = format!(
             "{BUNDLED}\n[[consent_forms]]\nversion = \"2.0\"\napproved_on = \"2027-01-10\"\ntitle = {{ en = \"v2\", es = \"v2\" }}\n"
         );
-        let protocol = check(&amended).expect("the amended protocol is valid");
+        let protocol =
+            check(&amended, &crate::instruments::Library::bundled()).expect("the amended protocol is valid");
         let in_force =
             |on: &str| protocol.consent_form_in_force(day(on)).map(|f| f.version.get_ref().as_str());
         assert_eq!(in_force("2026-03-01"), None);

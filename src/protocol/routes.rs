@@ -114,6 +114,7 @@ async fn amend(
     let body = body.parse()?;
     let reason = required_reason(&body.reason)?;
     let ctx = auth.context();
-    let stored = state.write(move |c| Ok(store::amend(c, &ctx, &body.content, &reason)?)).await?;
+    let library = state.instruments.clone();
+    let stored = state.write(move |c| Ok(store::amend(c, &ctx, &library, &body.content, &reason)?)).await?;
     Ok(HttpResponse::Created().json(stored))
 }

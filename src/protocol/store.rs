@@ -6,11 +6,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::{Protocol, check};
+use super::{Protocol, check, parse_checked};
 use crate::audit::{self, Change, Context, Event};
 use crate::auth::sha256_hex;
 use crate::db::schema::{protocol_versions, study_state};
 use crate::db::{self, DbConn};
+use crate::instruments::Library;
 use crate::service_error::ServiceError;
 
 /// A stored protocol version.
@@ -35,7 +36,7 @@ impl StoredProtocol {
         if let Some(protocol) = cached(&self.content_sha256) {
             return Ok(protocol);
         }
-        let protocol = Arc::new(check(&self.content).map_err(|errors| {
+        let protocol = Arc::new(parse_checked(&self.content).map_err(|errors| {
             ServiceError::Internal(anyhow::anyhow!(
                 "stored protocol version {} no longer parses: {}",
                 self.version,
@@ -135,10 +136,11 @@ fn invalid(errors: Vec<super::ProtocolError>) -> ServiceError {
 pub fn install_initial(
     conn: &mut DbConn,
     ctx: &Context,
+    library: &Library,
     text: &str,
     reason: &str,
 ) -> Result<StoredProtocol, ServiceError> {
-    let protocol = check(text).map_err(invalid)?;
+    let protocol = check(text, library).map_err(invalid)?;
     db::write_tx(conn, |c| {
         if let Some(existing) = current(c)? {
             return Ok(existing);
@@ -152,10 +154,11 @@ pub fn install_initial(
 pub fn amend(
     conn: &mut DbConn,
     ctx: &Context,
+    library: &Library,
     text: &str,
     reason: &str,
 ) -> Result<StoredProtocol, ServiceError> {
-    let new = check(text).map_err(invalid)?;
+    let new = check(text, library).map_err(invalid)?;
     db::write_tx(conn, |c| {
         let old_row = current(c)?.ok_or_else(|| ServiceError::NotFound("protocol".into()))?;
         if old_row.content_sha256 == sha256_hex(text) {

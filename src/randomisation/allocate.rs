@@ -67,11 +67,7 @@ pub(super) fn ratios(protocol: &Protocol) -> Vec<u32> {
 }
 
 pub(super) fn method_name(m: Method) -> &'static str {
-    match m {
-        Method::Simple => "simple",
-        Method::StratifiedBlocks => "stratified_blocks",
-        Method::Minimisation => "minimisation",
-    }
+    m.as_str()
 }
 
 /// Marginal counts for minimisation: factor → level → arm, over `history`.

@@ -7,9 +7,18 @@ use utoipa::ToSchema;
 
 use crate::audit::{self, Change, Context, Event};
 use crate::db::schema::{allocations, notices, unblindings};
+use crate::db::text_enum::text_enum;
 use crate::db::{self, DbConn};
 use crate::enrolment::participants::{self, Participant};
 use crate::service_error::ServiceError;
+
+text_enum! {
+    /// What a notice for admins is about.
+    pub enum NoticeKind {
+        /// Someone broke the blind for one participant.
+        EmergencyUnblinding = "emergency_unblinding",
+    }
+}
 
 /// A notice for admins.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
@@ -64,7 +73,7 @@ pub fn unblind(
                 id: uuid::Uuid::now_v7().to_string(),
                 created_at: now,
                 audience: "admin".into(),
-                kind: "emergency_unblinding".into(),
+                kind: NoticeKind::EmergencyUnblinding.as_str().into(),
                 message: format!("{} was unblinded in an emergency by user {user}", p.study_id),
                 entity: "participant".into(),
                 entity_id: p.id.clone(),

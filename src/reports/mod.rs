@@ -18,6 +18,7 @@ use trialdesk_analysis::{Options, Summary, table};
 
 use crate::db::DbConn;
 use crate::exports::{Cell, ExportOptions, Spec, Variable, for_each_page, write::columns};
+use crate::instruments::Library;
 use crate::protocol::ArmKind;
 use crate::service_error::ServiceError;
 
@@ -56,8 +57,8 @@ pub struct Retention {
 }
 
 /// Reads the trial and analyses it.
-pub fn build(conn: &mut DbConn, blinded: bool) -> Result<Report, ServiceError> {
-    let spec = Spec::load(conn, ExportOptions { blinded, dates: false })?;
+pub fn build(conn: &mut DbConn, library: &Library, blinded: bool) -> Result<Report, ServiceError> {
+    let spec = Spec::load(conn, library, ExportOptions { blinded, dates: false })?;
     let protocol = spec.protocol.clone();
     // Only the columns the analysis reads are kept: the long file's other cells (items, dates,
     // demographics) would be held for the whole trial at once.
@@ -224,7 +225,12 @@ pub fn write_files(report: &Report, dir: &Path) -> anyhow::Result<Vec<String>> {
 }
 
 /// The report of the trial in `conn`, written to `dir` (blinded when asked).
-pub fn write_report(conn: &mut DbConn, dir: &Path, blinded: bool) -> anyhow::Result<Vec<String>> {
-    let report = build(conn, blinded).map_err(|e| anyhow::anyhow!("building the report: {e}"))?;
+pub fn write_report(
+    conn: &mut DbConn,
+    library: &Library,
+    dir: &Path,
+    blinded: bool,
+) -> anyhow::Result<Vec<String>> {
+    let report = build(conn, library, blinded).map_err(|e| anyhow::anyhow!("building the report: {e}"))?;
     write_files(&report, dir)
 }

@@ -30,7 +30,8 @@ async fn report_for(
         Err(page) => return Ok(Err(page)),
     };
     let blinded = blinded_for(auth.user.role(), query.blinded);
-    Ok(Ok(state.run(move |c| Ok(reports::build(c, blinded)?)).await?))
+    let library = state.instruments.clone();
+    Ok(Ok(state.run(move |c| Ok(reports::build(c, &library, blinded)?)).await?))
 }
 
 #[get("/reports")]

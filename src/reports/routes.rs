@@ -39,5 +39,6 @@ async fn report_summary(
 ) -> Result<web::Json<super::Report>, AppError> {
     let role = auth.require(Permission::ReadReports)?;
     let blinded = blinded_for(role, query.blinded);
-    Ok(web::Json(state.run(move |c| Ok(super::build(c, blinded)?)).await?))
+    let library = state.instruments.clone();
+    Ok(web::Json(state.run(move |c| Ok(super::build(c, &library, blinded)?)).await?))
 }

@@ -13,6 +13,7 @@ use crate::db::schema::{
     allocations, assessments, attendance, group_members, group_sessions, participants, screenings,
     support_groups,
 };
+use crate::enrolment::screening::Outcome;
 use crate::exports::records::GroupCodes;
 use crate::groups::Presence;
 use crate::protocol::Protocol;
@@ -37,16 +38,11 @@ pub fn consort(
     blinded: bool,
     analysed: &BTreeMap<String, u64>,
 ) -> Result<ConsortCounts, ServiceError> {
-    let outcomes: Vec<String> = screenings::table.select(screenings::outcome).load(conn)?;
+    let outcomes: Vec<Outcome> = screenings::table.select(screenings::outcome).load(conn)?;
     let mut reasons: BTreeMap<&str, u64> = BTreeMap::new();
     let mut excluded = 0;
     for o in &outcomes {
-        let reason = match o.as_str() {
-            "ineligible" => "Did not meet inclusion criteria",
-            "declined" => "Declined to participate",
-            "eligible" | "other" => "Not enrolled for other reasons",
-            _ => continue,
-        };
+        let Some(reason) = o.exclusion_reason() else { continue };
         excluded += 1;
         *reasons.entry(reason).or_default() += 1;
     }

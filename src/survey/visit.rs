@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::assessments::responses;
 use crate::assessments::{self, Assessment};
 use crate::db::DbConn;
+use crate::instruments::Library;
 use crate::instruments::scoring::Answers;
 use crate::instruments::{self, Instrument, Item};
 use crate::service_error::ServiceError;
@@ -21,18 +22,19 @@ pub(super) struct Visit {
 impl Visit {
     pub fn load(
         c: &mut DbConn,
+        library: &Library,
         participant_id: &str,
         assessment_id: &str,
     ) -> Result<Option<Visit>, ServiceError> {
         match assessments::find(c, assessment_id)?.filter(|a| a.participant_id == participant_id) {
-            Some(a) => Ok(Some(Visit::of(c, a)?)),
+            Some(a) => Ok(Some(Visit::of(c, library, a)?)),
             None => Ok(None),
         }
     }
 
     /// The visit to an assessment already loaded (and known to be the participant's).
-    pub fn of(c: &mut DbConn, a: Assessment) -> Result<Visit, ServiceError> {
-        let instruments = responses::instruments_of(instruments::library(), &a)?;
+    pub fn of(c: &mut DbConn, library: &Library, a: Assessment) -> Result<Visit, ServiceError> {
+        let instruments = responses::instruments_of(library, &a)?;
         let answers = responses::answers(c, &a.id)?;
         Ok(Visit { a, instruments, answers })
     }

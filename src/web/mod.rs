@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::auth::extract::{self, Via};
 use crate::auth::routes::{change_own_password, check_credentials};
 use crate::auth::{Auth, Permission, users};
+use crate::enrolment::screening::Outcome;
 use crate::error::AppError;
 use crate::protocol::store;
 use crate::safety::AlertStatus;
@@ -183,14 +184,14 @@ fn attention_lines(
 
 /// The recruitment summary as sentences for the overview page.
 fn recruitment_lines(r: &crate::enrolment::summary::Recruitment) -> Vec<String> {
-    let count = |k: &str| r.screened.get(k).copied().unwrap_or(0);
+    let count = |o: Outcome| r.screened.get(o.as_str()).copied().unwrap_or(0);
     let screened: i64 = r.screened.values().sum();
     let mut lines = vec![
         format!(
             "Screened {screened}: {} eligible so far, {} not meeting criteria, {} declined",
-            count("eligible") + count("enrolled"),
-            count("ineligible"),
-            count("declined")
+            count(Outcome::Eligible) + count(Outcome::Enrolled),
+            count(Outcome::Ineligible),
+            count(Outcome::Declined)
         ),
         format!(
             "Enrolled {}, randomised {} of the {} targeted ({:.0}%), withdrawn {}",

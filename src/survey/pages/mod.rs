@@ -100,6 +100,7 @@ async fn home(state: web::Data<AppState>, path: web::Path<String>) -> Result<Htt
     };
     let t = ui(&link.language);
     let tk = token.clone();
+    let library = state.instruments.clone();
     let (study, open) = state
         .run(move |c| {
             let (protocol, _) = crate::protocol::store::current_parsed(c)?;
@@ -109,7 +110,7 @@ async fn home(state: web::Data<AppState>, path: web::Path<String>) -> Result<Htt
                 if !l.assessment.is_answerable(now) {
                     continue;
                 }
-                let v = Visit::of(c, l.assessment)?;
+                let v = Visit::of(c, &library, l.assessment)?;
                 let answered = v.answered_count();
                 open.push(OpenItem {
                     label: assessments::participant_title(&protocol, &v.a.timepoint, t.lang),

@@ -10,7 +10,7 @@ use crate::assessments;
 use crate::assessments::responses::{self, Submitted};
 use crate::db;
 use crate::error::AppError;
-use crate::instruments::{self, local};
+use crate::instruments::local;
 use crate::service_error::ServiceError;
 use crate::state::AppState;
 use crate::survey::links::{self, Resolved, SurveyLink};
@@ -51,7 +51,8 @@ async fn load_visit(
         Ok(v) => v,
         Err(page) => return Ok(Err(page)),
     };
-    let visit = state.run(move |c| Ok(Visit::load(c, &p.id, &aid)?)).await?;
+    let library = state.instruments.clone();
+    let visit = state.run(move |c| Ok(Visit::load(c, &library, &p.id, &aid)?)).await?;
     match visit {
         // Another participant's assessment looks exactly like one that does not exist.
         None => Ok(Err(closed(ui(&link.language), token, StatusCode::NOT_FOUND))),
@@ -187,9 +188,9 @@ pub(super) async fn take_answer(
     let ctx = participant_ctx(&link);
     let pid = link.participant_id.clone();
     let to_save = given.clone();
-    let saved = state
-        .write(move |c| Ok(responses::save_answer(c, &ctx, instruments::library(), &aid, &pid, &to_save)?))
-        .await?;
+    let library = state.instruments.clone();
+    let saved =
+        state.write(move |c| Ok(responses::save_answer(c, &ctx, &library, &aid, &pid, &to_save)?)).await?;
     // The visit with this answer in: a conditional item may now be asked.
     let mut v = v;
     v.answers.entry(given.instrument).or_default().insert(given.item, given.value);
@@ -270,13 +271,14 @@ pub(super) async fn send(
     let (token, aid) = path.into_inner();
     // The link is resolved inside the write: a submission is one trip to the writer, not two.
     let (tk, id) = (token.clone(), aid.clone());
+    let library = state.instruments.clone();
     let outcome = state
         .write(move |c| {
             let (link, p) = match links::resolve(c, &tk)? {
                 Resolved::Valid(valid) => *valid,
                 other => return Ok(Err(other)),
             };
-            let submitted = responses::submit(c, &participant_ctx(&link), instruments::library(), &id, &p.id);
+            let submitted = responses::submit(c, &participant_ctx(&link), &library, &id, &p.id);
             Ok(Ok((link.language, submitted)))
         })
         .await?;
