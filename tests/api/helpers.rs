@@ -20,6 +20,9 @@ use trialdesk::db::{self, DbConn};
 use trialdesk::settings::Settings;
 use trialdesk::startup::Application;
 
+/// The password of every test user made by `TestApp::user`.
+pub const TEST_PASSWORD: &str = "a long test password 123";
+
 /// Which database the suite runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -304,8 +307,11 @@ impl TestApp {
         let ctx = Context { actor: Actor::system(), request_id: None };
         let email =
             format!("{}-{}@example.org", role.as_str(), &uuid::Uuid::now_v7().simple().to_string()[20..]);
-        let password = "a long test password 123".to_owned();
-        let hash = auth::hash_password(&password).expect("hash");
+        let password = TEST_PASSWORD.to_owned();
+        // Argon2 is deliberately slow; every test user shares one hash of the same password (each
+        // still signs in through the real verification).
+        static HASH: OnceLock<String> = OnceLock::new();
+        let hash = HASH.get_or_init(|| auth::hash_password(TEST_PASSWORD).expect("hash")).clone();
         let user =
             users::create(&mut conn, &ctx, &email, "Test Person", role, hash.clone()).expect("create user");
         users::set_password(&mut conn, &ctx, &user.id, hash, false, "test set-up").expect("set password");
