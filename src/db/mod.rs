@@ -382,12 +382,15 @@ pub mod clock {
 
 #[cfg(test)]
 mod tests {
+    use chrono::SubsecRound;
+
     use super::*;
 
     #[test]
     fn a_clock_entered_on_one_thread_moves_only_that_threads_time_and_only_forward() {
         let past = clock::Clock::default();
-        let year_ago = chrono::Utc::now().naive_utc() - chrono::Duration::days(365);
+        // Whole seconds: the clock reads microseconds, so a nanosecond target could read as behind.
+        let year_ago = (chrono::Utc::now().naive_utc() - chrono::Duration::days(365)).trunc_subsecs(0);
         past.start_simulation_at(year_ago);
         {
             let _entered = past.enter();

@@ -22,7 +22,7 @@ macro_rules! text_enum {
         )]
         #[diesel(sql_type = diesel::sql_types::Text)]
         $vis enum $name {
-            $( $(#[$vmeta])* #[serde(rename = $text)] $variant ),+
+            $( $(#[$vmeta])* #[serde(rename = $text)] #[schema(rename = $text)] $variant ),+
         }
 
         impl $name {
@@ -79,3 +79,26 @@ macro_rules! text_enum {
 }
 
 pub(crate) use text_enum;
+
+#[cfg(test)]
+mod tests {
+    use utoipa::PartialSchema;
+
+    text_enum! {
+        /// A state for the test.
+        pub enum Sample {
+            FirstOne = "first_one",
+            Other = "something-else",
+        }
+    }
+
+    #[test]
+    fn json_the_database_and_the_openapi_schema_all_use_the_stored_names() {
+        assert_eq!(serde_json::to_value(Sample::FirstOne).expect("json"), "first_one");
+        assert_eq!(serde_json::from_value::<Sample>("something-else".into()).expect("json"), Sample::Other);
+        assert_eq!(Sample::parse("first_one"), Some(Sample::FirstOne));
+        assert_eq!(Sample::parse("FirstOne"), None);
+        let schema = serde_json::to_value(Sample::schema()).expect("schema");
+        assert_eq!(schema["enum"], serde_json::json!(["first_one", "something-else"]), "{schema}");
+    }
+}
