@@ -3,10 +3,10 @@
 //! `summary.json`. The same report is written by `trialdesk report`, at the end of
 //! `trialdesk demo`, and served to researchers at `/reports`.
 
-pub mod charts;
 pub mod html;
 pub mod pages;
 pub mod routes;
+pub mod sections;
 pub mod study;
 
 use std::collections::BTreeMap;
@@ -204,23 +204,24 @@ pub fn from_summary(summary: Summary, source: &str) -> Report {
 pub fn write_files(report: &Report, dir: &Path) -> anyhow::Result<Vec<String>> {
     let chart_dir = dir.join("charts");
     std::fs::create_dir_all(&chart_dir).with_context(|| format!("creating {}", chart_dir.display()))?;
-    let drawn = charts::draw(report);
+    let sections = sections::all(report);
+    let figures: Vec<&sections::Figure> = sections.iter().flat_map(|s| &s.figures).collect();
     let mut written = Vec::new();
-    for chart in &drawn {
+    for chart in &figures {
         for (ext, bytes) in [("png", chart.rendered.png.as_slice()), ("svg", chart.rendered.svg.as_bytes())] {
             let path = chart_dir.join(format!("{}.{ext}", chart.name));
             std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
         }
     }
     let html_path = dir.join("report.html");
-    std::fs::write(&html_path, html::render(report, &drawn, false)?)
+    std::fs::write(&html_path, html::render(report, &sections, false)?)
         .with_context(|| format!("writing {}", html_path.display()))?;
     let json_path = dir.join("summary.json");
     std::fs::write(&json_path, serde_json::to_string_pretty(report)?)
         .with_context(|| format!("writing {}", json_path.display()))?;
     written.push(html_path.display().to_string());
     written.push(json_path.display().to_string());
-    written.push(format!("{} ({} charts, PNG and SVG)", chart_dir.display(), drawn.len()));
+    written.push(format!("{} ({} charts, PNG and SVG)", chart_dir.display(), figures.len()));
     Ok(written)
 }
 

@@ -46,8 +46,8 @@ async fn report_page(
     };
     // Drawing is CPU work: off the async workers.
     let html = web::block(move || {
-        let drawn = reports::charts::draw(&report);
-        reports::html::render(&report, &drawn, true)
+        let sections = reports::sections::all(&report);
+        reports::html::render(&report, &sections, true)
     })
     .await?
     .map_err(|e| AppError::Internal(e.into()))?;
