@@ -61,17 +61,17 @@ pub struct ErrorDetail {
 impl AppError {
     /// A 422 naming the field and the problem.
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Validation { field: field.into(), message: message.into() }
+        ServiceError::validation(field, message).into()
     }
 
     /// A 403 with a code that says which rule refused the request.
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Forbidden { code, message: message.into() }
+        ServiceError::forbidden(code, message).into()
     }
 
     /// A 409 with a code that says which state prevented the change.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Conflict { code, message: message.into() }
+        ServiceError::conflict(code, message).into()
     }
 
     fn code(&self) -> &str {

@@ -34,6 +34,8 @@ impl Writer {
     /// Opens the write connection and starts the writer thread.
     pub fn start(url: &DatabaseUrl) -> anyhow::Result<Self> {
         let mut conn = super::connect(url)?;
+        // The in-process queue of this database file: looked up once, not once per batch.
+        let queue_of_file = super::sqlite_queue(&super::sqlite_file(&mut conn)?);
         let url = url.clone();
         let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || {
@@ -44,7 +46,7 @@ impl Writer {
                 {
                     batch.push(next);
                 }
-                if !run_batch(&mut conn, batch) {
+                if !run_batch(&mut conn, queue_of_file, batch) {
                     // A request panicked, or the commit failed: start again on a fresh connection.
                     match super::connect(&url) {
                         Ok(fresh) => conn = fresh,
@@ -66,11 +68,11 @@ impl Writer {
 
 /// Runs one batch in one transaction and tells each job the outcome. Returns `false` if the
 /// connection should be replaced: a job panicked, or the commit failed (every job is told).
-fn run_batch(conn: &mut DbConn, batch: Vec<Job>) -> bool {
+fn run_batch(conn: &mut DbConn, queue: &std::sync::Mutex<()>, batch: Vec<Job>) -> bool {
     let mut completions = Vec::with_capacity(batch.len());
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         // In-process writers outside this thread (the scheduler, the outbox worker) queue here.
-        let _lock = super::sqlite_write_lock(conn)?;
+        let _lock = queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         conn.transaction::<_, diesel::result::Error, _>(|c| {
             super::lock_audit_head(c)?;
             for job in batch {

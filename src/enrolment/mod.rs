@@ -94,8 +94,3 @@ pub fn enum_text<T: Serialize>(value: &T) -> String {
         _ => String::new(),
     }
 }
-
-/// Parses a stored enum value back.
-pub fn parse_enum<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
-}

@@ -16,7 +16,7 @@ use crate::groups::SessionStatus;
 use crate::groups::attendance::session;
 use crate::outbox::RecipientKind;
 use crate::outbox::templates::{self, Text, Values};
-use crate::outbox::{Failure, Kind, Message, claim_next, drop_message, finish, kind_of};
+use crate::outbox::{Failure, Kind, Message, claim_next, drop_message, finish};
 use crate::protocol::store;
 use crate::safety::AlertStatus;
 
@@ -164,7 +164,7 @@ fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Opti
             u.email
         }
     };
-    let kind = kind_of(m).ok_or_else(|| anyhow::anyhow!("unknown message kind {}", m.kind))?;
+    let kind = m.kind;
     if matches!(kind, Kind::SessionReminder | Kind::ModeratorRoster) {
         let id = payload["session_id"].as_str().unwrap_or_default();
         let (s, g) = session(c, id).map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -307,11 +307,6 @@ pub fn list(conn: &mut DbConn, status: Option<&str>) -> QueryResult<Vec<Message>
     q.load(conn)
 }
 
-/// The kind of a stored message.
-pub fn kind_of(m: &Message) -> Option<Kind> {
-    Some(m.kind)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -66,10 +66,6 @@ pub(super) fn ratios(protocol: &Protocol) -> Vec<u32> {
     protocol.arms.iter().map(|a| u32::try_from(*a.ratio.get_ref()).unwrap_or(1)).collect()
 }
 
-pub(super) fn method_name(m: Method) -> &'static str {
-    m.as_str()
-}
-
 /// Marginal counts for minimisation: factor → level → arm, over `history`.
 fn marginal_counts(protocol: &Protocol, history: &[(BTreeMap<String, String>, usize)]) -> Vec<Vec<Vec<u32>>> {
     let arms = protocol.arms.len();
@@ -253,7 +249,7 @@ pub fn randomise(
             arm_id: protocol.arms[arm].id.get_ref().clone(),
             stratum,
             stratum_index: stratum_index as i32,
-            method: method_name(*protocol.randomisation.method.get_ref()).into(),
+            method: protocol.randomisation.method.get_ref().as_str().into(),
             algorithm: ALGORITHM.into(),
             protocol_version,
             allocated_at: db::now(),
