@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::safety::{self, Step};
 use crate::state::AppState;
 use crate::web::{RespondHtml, csrf_of, redirect, staff_page};
+use actix_web::ResponseError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(queue).service(one).service(act);
@@ -85,6 +86,8 @@ struct AlertPage {
     acknowledged: Option<String>,
     action: Option<String>,
     closed: Option<String>,
+    /// Why the last step was refused, shown beside the forms.
+    error: Option<String>,
 }
 
 #[get("/alerts/{id}")]
@@ -97,7 +100,16 @@ async fn one(
         Ok(a) => a,
         Err(page) => return Ok(page),
     };
-    let id = path.into_inner();
+    alert_page(&state, &auth, path.into_inner(), None).await
+}
+
+/// The alert's page, with the reason a step was refused when there is one.
+async fn alert_page(
+    state: &AppState,
+    auth: &Auth,
+    id: String,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
     let (a, p, contact) = state
         .run(move |c| {
             let a = safety::find(c, &id)?.ok_or_else(|| AppError::NotFound("alert".into()))?;
@@ -115,7 +127,7 @@ async fn one(
     };
     let page = AlertPage {
         role: auth.user.role().to_string(),
-        csrf_token: csrf_of(&auth),
+        csrf_token: csrf_of(auth),
         acknowledged: by(a.acknowledged_at, None),
         action: by(a.action_at, a.action_taken.as_deref()),
         closed: by(a.closed_at, a.closing_note.as_deref()),
@@ -124,6 +136,7 @@ async fn one(
         phone: contact.as_ref().and_then(|k| k.phone.clone()).unwrap_or_default(),
         email: contact.as_ref().and_then(|k| k.email.clone()).unwrap_or_default(),
         row: Row::new(a, p.study_id, crate::db::now()),
+        error,
     };
     Ok(page.respond_to_html())
 }
@@ -155,11 +168,25 @@ async fn act(
         _ => return Err(AppError::NotFound("page".into())),
     };
     let text = match (step, form.into_inner().text) {
-        (Step::Acknowledge, _) => None,
-        (_, text) => Some(safety::routes::required_text(&text.unwrap_or_default())?),
+        (Step::Acknowledge, _) => Ok(None),
+        (_, text) => safety::routes::required_text(&text.unwrap_or_default()).map(Some),
     };
-    let ctx = auth.context();
-    let target = id.clone();
-    state.write(move |c| Ok(safety::take_step(c, &ctx, &target, step, text.as_deref())?)).await?;
-    Ok(redirect(&format!("/alerts/{id}")))
+    let done = match text {
+        Ok(text) => {
+            let (ctx, target) = (auth.context(), id.clone());
+            state.write(move |c| Ok(safety::take_step(c, &ctx, &target, step, text.as_deref())?)).await
+        }
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(_) => Ok(redirect(&format!("/alerts/{id}"))),
+        // A refused step shows the page again with the reason, and the status the API would send.
+        Err(e @ (AppError::Validation { .. } | AppError::Conflict { .. })) => {
+            let status = e.status_code();
+            let mut page = alert_page(&state, &auth, id, Some(e.to_string())).await?;
+            *page.status_mut() = status;
+            Ok(page)
+        }
+        Err(e) => Err(e),
+    }
 }

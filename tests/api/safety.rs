@@ -218,6 +218,13 @@ async fn a_clinician_acknowledges_acts_on_and_closes_an_alert_from_its_page() {
     };
     let stale = post("acknowledge", vec![("csrf_token", "stale".into())]).await;
     assert_eq!(stale.status(), StatusCode::FORBIDDEN, "a form without the session's token is refused");
+    let blank = post("action", vec![("csrf_token", csrf.clone()), ("text", "   ".into())]).await;
+    assert_eq!(blank.status(), StatusCode::UNPROCESSABLE_ENTITY, "an empty action is refused");
+    let shown = blank.text().await.expect("html");
+    assert!(
+        shown.contains("id=\"step-error\"") && shown.contains("say what was done"),
+        "on the page, not as JSON"
+    );
     for (step, text) in [
         ("acknowledge", None),
         ("action", Some("Called; safe; referred to their neurologist")),
