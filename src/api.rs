@@ -11,7 +11,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::permissions::Access;
 use crate::{
     assessments, audit, auth, enrolment, exports, groups, instruments, outbox, protocol, randomisation,
-    reports, safety, web as pages,
+    reports, safety, sites, web as pages,
 };
 
 /// Every documented route: `/healthz` and everything under `/api/v1`.
@@ -22,6 +22,7 @@ pub fn documented(cfg: &mut ServiceConfig<'_>) {
 fn v1(cfg: &mut ServiceConfig<'_>) {
     cfg.service(openapi_json);
     auth::routes::routes(cfg);
+    sites::routes::routes(cfg);
     protocol::routes::routes(cfg);
     audit::routes::routes(cfg);
     enrolment::routes::routes(cfg);

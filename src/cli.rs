@@ -50,6 +50,9 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCmd),
+    /// Manage the study's recruiting sites.
+    #[command(subcommand)]
+    Site(crate::commands::SiteCmd),
     /// Verify or export the audit trail.
     #[command(subcommand)]
     Audit(AuditCmd),
@@ -129,6 +132,12 @@ struct NewUser {
     /// Name shown in the app (defaults to the part of the e-mail before @).
     #[arg(long)]
     name: Option<String>,
+    /// A site the account may use (repeatable); needed, or `--all-sites`, once there are several.
+    #[arg(long = "site", conflicts_with = "all_sites")]
+    sites: Vec<String>,
+    /// Every site, present and future.
+    #[arg(long)]
+    all_sites: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -205,6 +214,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::User(cmd) => blocking(move || user_cmd(&settings, cmd)).await,
         Command::Token(cmd) => blocking(move || token_cmd(&settings, cmd)).await,
+        Command::Site(cmd) => blocking(move || crate::commands::site(&settings, &cli_context(), cmd)).await,
         Command::Audit(cmd) => blocking(move || audit_cmd(&settings, cmd)).await,
         Command::Randomisation(cmd) => blocking(move || randomisation_cmd(&settings, cmd)).await,
         Command::Demo { seed, out, screened } => {
@@ -355,16 +365,11 @@ fn user_cmd(settings: &Settings, cmd: UserCmd) -> anyhow::Result<ExitCode> {
             })?;
             let email = users::parse_email(&new.email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let name = new.name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+            let access = crate::commands::user_access(&mut conn, new.all_sites, new.sites)?;
             let password = auth::one_time_password()?;
-            let user = users::create(
-                &mut conn,
-                &cli_context(),
-                &email,
-                &name,
-                role,
-                auth::hash_password(&password)?,
-            )
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let hash = auth::hash_password(&password)?;
+            let user = users::create(&mut conn, &cli_context(), &email, &name, role, hash, &access)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("created {} ({}) with id {}", user.email, role, user.id);
             println!("one-time password: {password}");
             println!("It must be changed at first sign-in.");

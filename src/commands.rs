@@ -10,6 +10,7 @@ use trialdesk_analysis::{Options, analyze_file_timed};
 
 use crate::exports::{ExportOptions, Spec, write::File};
 use crate::settings::Settings;
+use crate::sites;
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
@@ -90,7 +91,7 @@ pub fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<ExitCode>
     let mut conn = crate::startup::open(settings)?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let options = ExportOptions { blinded: args.blinded, dates: args.dates };
-    let spec = Spec::load(&mut conn, &crate::startup::instruments(settings)?, options)
+    let spec = Spec::load(&mut conn, &crate::startup::instruments(settings)?, options, sites::Scope::All)
         .map_err(|e| anyhow::anyhow!("reading the study: {e}"))?;
     for file in File::ALL {
         let path = args.out.join(file.name());
@@ -125,4 +126,98 @@ pub fn report(settings: &Settings, args: ReportArgs) -> anyhow::Result<ExitCode>
         println!("wrote {written}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `trialdesk site …`: the study's recruiting sites.
+#[derive(Debug, clap::Subcommand)]
+pub enum SiteCmd {
+    /// Add an open site.
+    Create {
+        /// 1 to 32 lowercase letters, digits, `-` or `_` (used in exports and strata).
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// How many participants the site should enrol.
+        #[arg(long)]
+        target: Option<i32>,
+    },
+    /// List the sites, with status and target.
+    List,
+    /// Rename a site or set its recruitment target.
+    Update {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        target: Option<i32>,
+        /// Why (kept in the audit trail).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Close a site to new screenings and enrolments.
+    Close {
+        #[arg(long)]
+        code: String,
+        /// Why (kept in the audit trail).
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// Runs a `site` command as the command line's actor.
+pub fn site(settings: &Settings, ctx: &crate::audit::Context, cmd: SiteCmd) -> anyhow::Result<ExitCode> {
+    let mut conn = crate::startup::open(settings)?;
+    match cmd {
+        SiteCmd::Create { code, name, target } => {
+            let new = sites::NewSite { code, name, recruitment_target: target };
+            let site = sites::create(&mut conn, ctx, new).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created site {} ({})", site.code, site.name);
+        }
+        SiteCmd::List => {
+            for s in sites::list(&mut conn)? {
+                let target =
+                    s.recruitment_target.map_or_else(|| "no target".to_owned(), |t| format!("target {t}"));
+                println!("{}\t{}\t{}\t{target}", s.code, s.status, s.name);
+            }
+        }
+        SiteCmd::Update { code, name, target, reason } => {
+            let reason = crate::auth::routes::required_reason(&reason)
+                .map_err(|e| anyhow::anyhow!("--reason: {e}"))?;
+            let change = sites::SiteChange { name, recruitment_target: target, reason };
+            let site = sites::update(&mut conn, ctx, &code, &change).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "site {} is now {} ({})",
+                site.code,
+                site.name,
+                site.recruitment_target.map_or_else(|| "no target".to_owned(), |t| format!("target {t}"))
+            );
+        }
+        SiteCmd::Close { code, reason } => {
+            let reason = crate::auth::routes::required_reason(&reason)
+                .map_err(|e| anyhow::anyhow!("--reason: {e}"))?;
+            sites::close(&mut conn, ctx, &code, &reason).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("closed site {code}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The site access `user create` asks for: `--all-sites`, the `--site` codes, or (neither) the
+/// study's default, which needs an explicit choice once there are several sites.
+pub fn user_access(
+    conn: &mut crate::db::DbConn,
+    all_sites: bool,
+    sites: Vec<String>,
+) -> anyhow::Result<sites::Scope> {
+    let requested =
+        crate::auth::users::requested_access(all_sites.then_some(true), (!sites.is_empty()).then_some(sites))
+            .map_err(|e| anyhow::anyhow!("--site: {e}"))?;
+    match requested {
+        Some(access) => Ok(access),
+        None => crate::auth::users::default_access(conn).map_err(|_| {
+            anyhow::anyhow!("this study has several sites: give --site CODE (repeatable) or --all-sites")
+        }),
+    }
 }

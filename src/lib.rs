@@ -25,6 +25,7 @@ pub mod reports;
 pub mod safety;
 pub mod service_error;
 pub mod settings;
+pub mod sites;
 pub mod startup;
 pub mod state;
 pub mod survey;

@@ -13,6 +13,7 @@ use trialdesk::enrolment::participants::{self, NewParticipant};
 use trialdesk::enrolment::{AgeBand, DiseaseCourse, Ethnicity, Race, Sex, consent, screening};
 use trialdesk::protocol::{self, store};
 use trialdesk::settings::Settings;
+use trialdesk::sites::Scope;
 use trialdesk::startup::Application;
 
 pub const SECRET: &str = "benchmark-secret-key-that-is-long-enough-0123456789";
@@ -43,8 +44,16 @@ pub fn prepare(url: &str, n: usize) -> (Vec<String>, String) {
     let library = trialdesk::instruments::Library::bundled();
     store::install_initial(&mut conn, &ctx, &library, protocol::BUNDLED, "benchmark").expect("protocol");
     let hash = auth::hash_password("benchmark password 1").expect("hash");
-    let user = users::create(&mut conn, &ctx, "bench@example.org", "Bench", Role::Coordinator, hash.clone())
-        .expect("user");
+    let user = users::create(
+        &mut conn,
+        &ctx,
+        "bench@example.org",
+        "Bench",
+        Role::Coordinator,
+        hash.clone(),
+        &Scope::All,
+    )
+    .expect("user");
     users::set_password(&mut conn, &ctx, &user.id, hash, false, "bench").expect("password");
     let (_, token) = tokens::create(&mut conn, &ctx, &user.id, "bench", None).expect("token");
     let answers: BTreeMap<String, serde_json::Value> = serde_json::from_value(serde_json::json!(
@@ -54,11 +63,13 @@ pub fn prepare(url: &str, n: usize) -> (Vec<String>, String) {
             let s = screening::record(
                 &mut conn,
                 &ctx,
+                &Scope::All,
                 screening::NewScreening {
                     screened_at: db::now(),
                     referral_source: "bench".into(),
                     answers: answers.clone(),
                     declined: None,
+                    site: None,
                 },
             )
             .expect("screen");
@@ -69,6 +80,7 @@ pub fn prepare(url: &str, n: usize) -> (Vec<String>, String) {
             let p = participants::enrol(
                 &mut conn,
                 &ctx,
+                &Scope::All,
                 NewParticipant {
                     screening_id: s.id,
                     full_name: format!("Bench {i}"),
@@ -85,7 +97,8 @@ pub fn prepare(url: &str, n: usize) -> (Vec<String>, String) {
                 },
             )
             .expect("enrol");
-            consent::record(&mut conn, &ctx, &p.id, &format!("Bench {i}"), None, "en").expect("consent");
+            consent::record(&mut conn, &ctx, &Scope::All, &p.id, &format!("Bench {i}"), None, "en")
+                .expect("consent");
             p.id
         })
         .collect();

@@ -27,6 +27,7 @@ use crate::db::schema::{assessments, participants};
 use crate::db::{self, DbConn};
 use crate::outbox::{self, Kind, Recipient};
 use crate::protocol::{Anchor, Protocol, TimePoint};
+use crate::sites::Scope;
 
 /// One time point of one participant's schedule.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
@@ -323,6 +324,7 @@ pub struct Listed {
 pub fn list(
     conn: &mut DbConn,
     protocol: &Protocol,
+    scope: &Scope,
     filter: Filter,
     participant: Option<&str>,
 ) -> QueryResult<Vec<Listed>> {
@@ -341,6 +343,9 @@ pub fn list(
     if let Some(pid) = participant {
         q = q.filter(assessments::participant_id.eq(pid.to_owned()));
     }
+    if let Some(codes) = scope.codes() {
+        q = q.filter(participants::site.eq_any(codes));
+    }
     let today = protocol.today().format("%Y-%m-%d").to_string();
     let rows: Vec<(Assessment, String)> = q.load(conn)?;
     Ok(rows
@@ -354,13 +359,24 @@ pub fn list(
 }
 
 /// The overview's figures: assessments open, open past their target date, and missed.
-pub fn counts(conn: &mut DbConn, protocol: &Protocol) -> QueryResult<(i64, i64, i64)> {
+pub fn counts(conn: &mut DbConn, protocol: &Protocol, scope: &Scope) -> QueryResult<(i64, i64, i64)> {
     let today = protocol.today().format("%Y-%m-%d").to_string();
-    let open = assessments::table.filter(assessments::status.eq(Status::Open));
+    let codes = scope.codes();
+    let within = || {
+        let mut q = assessments::table.inner_join(participants::table).into_boxed();
+        if let Some(codes) = &codes {
+            q = q.filter(participants::site.eq_any(codes.clone()));
+        }
+        q
+    };
     Ok((
-        open.count().get_result(conn)?,
-        open.filter(assessments::target_date.lt(today)).count().get_result(conn)?,
-        assessments::table.filter(assessments::status.eq(Status::Missed)).count().get_result(conn)?,
+        within().filter(assessments::status.eq(Status::Open)).count().get_result(conn)?,
+        within()
+            .filter(assessments::status.eq(Status::Open))
+            .filter(assessments::target_date.lt(today))
+            .count()
+            .get_result(conn)?,
+        within().filter(assessments::status.eq(Status::Missed)).count().get_result(conn)?,
     ))
 }
 

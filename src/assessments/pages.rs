@@ -52,10 +52,11 @@ async fn list_page(
         Some(f @ (Filter::Open | Filter::Missed)) => f,
         _ => Filter::Overdue,
     };
+    let scope = auth.scope.clone();
     let rows = state
         .run(move |c| {
             let (protocol, _) = crate::protocol::store::current_parsed(c)?;
-            let rows = assessments::list(c, &protocol, filter, None)?
+            let rows = assessments::list(c, &protocol, &scope, filter, None)?
                 .into_iter()
                 .map(|l| Row {
                     timepoint: protocol

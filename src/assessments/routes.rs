@@ -51,11 +51,12 @@ async fn list_assessments(
         field: Some("status".into()),
         message: format!("`{raw}` is not one of open, overdue, missed, scheduled, completed, all"),
     })?;
+    let scope = auth.scope.clone();
     Ok(web::Json(
         state
             .run(move |c| {
                 let (protocol, _) = store::current_parsed(c)?;
-                Ok(super::list(c, &protocol, filter, None)?)
+                Ok(super::list(c, &protocol, &scope, filter, None)?)
             })
             .await?,
     ))
@@ -71,13 +72,13 @@ async fn participant_assessments(
     path: web::Path<String>,
 ) -> Result<web::Json<Vec<Listed>>, AppError> {
     auth.require(Permission::ReadAssessments)?;
-    let id = path.into_inner();
+    let (id, scope) = (path.into_inner(), auth.scope.clone());
     Ok(web::Json(
         state
             .run(move |c| {
-                let p = participants::find_or_404(c, &id)?;
+                let p = participants::find_or_404(c, &scope, &id)?;
                 let (protocol, _) = store::current_parsed(c)?;
-                Ok(super::list(c, &protocol, Filter::All, Some(&p.id))?)
+                Ok(super::list(c, &protocol, &scope, Filter::All, Some(&p.id))?)
             })
             .await?,
     ))
@@ -110,8 +111,15 @@ async fn get_assessment(
     path: web::Path<String>,
 ) -> Result<web::Json<AssessmentDetail>, AppError> {
     auth.require(Permission::ReadAssessments)?;
-    let id = path.into_inner();
-    Ok(web::Json(state.run(move |c| detail(c, &id)).await?))
+    let (id, scope) = (path.into_inner(), auth.scope.clone());
+    Ok(web::Json(
+        state
+            .run(move |c| {
+                scope.assessment(c, &id)?;
+                detail(c, &id)
+            })
+            .await?,
+    ))
 }
 
 fn detail(c: &mut crate::db::DbConn, id: &str) -> Result<AssessmentDetail, AppError> {
@@ -158,8 +166,14 @@ async fn correct_answer(
     let (ctx, id) = (auth.context(), path.into_inner());
     let answer = responses::Answer { instrument: body.instrument, item: body.item, value: body.value };
     let library = state.instruments.clone();
+    let scope = auth.scope.clone();
     Ok(web::Json(
-        state.write(move |c| Ok(responses::correct(c, &ctx, &library, &id, &answer, &reason)?)).await?,
+        state
+            .write(move |c| {
+                scope.assessment(c, &id)?;
+                Ok(responses::correct(c, &ctx, &library, &id, &answer, &reason)?)
+            })
+            .await?,
     ))
 }
 
@@ -173,11 +187,11 @@ async fn list_links(
     path: web::Path<String>,
 ) -> Result<web::Json<Vec<SurveyLink>>, AppError> {
     auth.require(Permission::ManageAssessments)?;
-    let id = path.into_inner();
+    let (id, scope) = (path.into_inner(), auth.scope.clone());
     Ok(web::Json(
         state
             .run(move |c| {
-                let p = participants::find_or_404(c, &id)?;
+                let p = participants::find_or_404(c, &scope, &id)?;
                 Ok(links::list_for(c, &p.id)?)
             })
             .await?,
@@ -204,10 +218,10 @@ async fn create_link(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     auth.require(Permission::ManageAssessments)?;
-    let (ctx, id) = (auth.context(), path.into_inner());
+    let (ctx, id, scope) = (auth.context(), path.into_inner(), auth.scope.clone());
     let (link, token) = state
         .write(move |c| {
-            let p = participants::find_or_404(c, &id)?;
+            let p = participants::find_or_404(c, &scope, &id)?;
             let (protocol, _) = store::current_parsed(c)?;
             Ok(links::create(c, &ctx, &p, *protocol.surveys.link_valid_days.get_ref())?)
         })
@@ -236,6 +250,13 @@ async fn revoke_link(
 ) -> Result<web::Json<SurveyLink>, AppError> {
     auth.require(Permission::ManageAssessments)?;
     let reason = required_reason(&body.parse()?.reason)?;
-    let (ctx, id) = (auth.context(), path.into_inner());
-    Ok(web::Json(state.write(move |c| Ok(links::revoke(c, &ctx, &id, &reason)?)).await?))
+    let (ctx, id, scope) = (auth.context(), path.into_inner(), auth.scope.clone());
+    Ok(web::Json(
+        state
+            .write(move |c| {
+                scope.survey_link(c, &id)?;
+                Ok(links::revoke(c, &ctx, &id, &reason)?)
+            })
+            .await?,
+    ))
 }

@@ -21,6 +21,7 @@ async fn list(
     filter: web::Query<Filter>,
 ) -> Result<web::Json<Vec<Entry>>, AppError> {
     auth.require(Permission::ReadAudit)?;
+    auth.require_all_sites("the audit trail")?;
     let filter = filter.into_inner();
     Ok(web::Json(state.run(move |c| Ok(super::list(c, &filter)?)).await?))
 }
@@ -30,6 +31,7 @@ async fn list(
 #[get("/audit/export")]
 async fn export(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, AppError> {
     auth.require(Permission::ReadAudit)?;
+    auth.require_all_sites("the audit trail")?;
     let csv = state
         .run(|c| {
             let mut out = Vec::new();
@@ -48,5 +50,6 @@ async fn export(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, 
 #[get("/audit/verify")]
 async fn verify(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Verification>, AppError> {
     auth.require(Permission::ReadAudit)?;
+    auth.require_all_sites("the audit trail")?;
     Ok(web::Json(state.run(|c| Ok(super::verify(c)?)).await?))
 }

@@ -19,6 +19,7 @@ use super::users::{self, User};
 use super::{Permission, Role, tokens};
 use crate::audit::{Actor, Context};
 use crate::error::AppError;
+use crate::sites::Scope;
 use crate::state::AppState;
 
 /// Session keys.
@@ -42,6 +43,9 @@ pub enum Via {
 #[derive(Debug, Clone)]
 pub struct Auth {
     pub user: User,
+    /// The sites the caller reaches, read with the account on every request: a grant or a
+    /// participant's transfer takes effect at once.
+    pub scope: Scope,
     pub via: Via,
     pub request_id: Option<String>,
 }
@@ -61,6 +65,18 @@ impl Auth {
         } else {
             Err(AppError::forbidden("forbidden", format!("the {role} role may not {}", permission.name())))
         }
+    }
+
+    /// Refuses a site-limited account: for what spans every site's participants at once and
+    /// cannot be cut by site (the audit trail's hash chain).
+    pub fn require_all_sites(&self, what: &str) -> Result<(), AppError> {
+        if self.scope.is_limited() {
+            return Err(AppError::forbidden(
+                "all_sites_required",
+                format!("{what} spans every site; your account is limited to some sites"),
+            ));
+        }
+        Ok(())
     }
 
     /// The audit context for changes this caller makes.
@@ -106,9 +122,15 @@ async fn authenticate(req: &HttpRequest) -> Result<Auth, AppError> {
         .clone();
     let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
     if let Some(secret) = bearer(req) {
-        let found = state.run(move |c| Ok(tokens::authenticate(c, &secret)?)).await?;
-        let (token, user) = found.ok_or(AppError::Unauthenticated)?;
-        return Ok(Auth { user, via: Via::Token { token_id: token.id }, request_id });
+        let found = state
+            .run(move |c| {
+                let Some((token, user)) = tokens::authenticate(c, &secret)? else { return Ok(None) };
+                let scope = user.scope(c)?;
+                Ok(Some((token, user, scope)))
+            })
+            .await?;
+        let (token, user, scope) = found.ok_or(AppError::Unauthenticated)?;
+        return Ok(Auth { user, scope, via: Via::Token { token_id: token.id }, request_id });
     }
     let session = req.get_session();
     let user_id: String = session.get(SESSION_USER).ok().flatten().ok_or(AppError::Unauthenticated)?;
@@ -122,9 +144,15 @@ async fn authenticate(req: &HttpRequest) -> Result<Auth, AppError> {
         session.purge();
         return Err(AppError::Unauthenticated);
     }
-    let user = state.run(move |c| Ok(users::find(c, &user_id)?)).await?;
-    let user = match user {
-        Some(u) if !u.disabled && issued >= valid_after(&u) => u,
+    let found = state
+        .run(move |c| {
+            let Some(user) = users::find(c, &user_id)? else { return Ok(None) };
+            let scope = user.scope(c)?;
+            Ok(Some((user, scope)))
+        })
+        .await?;
+    let (user, scope) = match found {
+        Some((u, scope)) if !u.disabled && issued >= valid_after(&u) => (u, scope),
         _ => {
             session.purge();
             return Err(AppError::Unauthenticated);
@@ -137,7 +165,7 @@ async fn authenticate(req: &HttpRequest) -> Result<Auth, AppError> {
         // Sliding idle expiry; rewriting the cookie on every request would be wasted work.
         let _ = session.insert(SESSION_SEEN, now);
     }
-    Ok(Auth { user, via: Via::Session { csrf }, request_id })
+    Ok(Auth { user, scope, via: Via::Session { csrf }, request_id })
 }
 
 fn valid_after(user: &User) -> i64 {

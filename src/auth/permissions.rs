@@ -12,8 +12,10 @@ pub enum Permission {
     ReadProtocol,
     /// Record a protocol amendment.
     AmendProtocol,
-    /// Create, list, change and disable staff accounts.
+    /// Create, list, change and disable staff accounts, and grant them sites.
     ManageUsers,
+    /// Create and close sites.
+    ManageSites,
     /// Read, verify and export the audit trail.
     ReadAudit,
     /// Record screenings and read the screening log.
@@ -57,7 +59,7 @@ impl Permission {
     pub fn allows(self, role: Role) -> bool {
         match self {
             OwnAccount | ReadProtocol => true,
-            AmendProtocol | ManageUsers | ReadAudit | Unblind | ReadNotices | ReadOutbox
+            AmendProtocol | ManageUsers | ManageSites | ReadAudit | Unblind | ReadNotices | ReadOutbox
             | ConfigureSafety => role == Role::Admin,
             Screen | Enrol | Randomise | ManageAssessments => {
                 matches!(role, Role::Admin | Role::Coordinator)
@@ -82,6 +84,7 @@ impl Permission {
             ReadProtocol => "read protocol",
             AmendProtocol => "amend protocol",
             ManageUsers => "manage users",
+            ManageSites => "manage sites",
             ReadAudit => "read audit trail",
             Screen => "screen",
             Enrol => "enrol",
@@ -154,6 +157,10 @@ pub const ENDPOINTS: &[Endpoint] = &[
     api("GET", "/api/v1/users/{id}", Staff(ManageUsers)),
     api("PATCH", "/api/v1/users/{id}", Staff(ManageUsers)),
     api("POST", "/api/v1/users/{id}/password-reset", Staff(ManageUsers)),
+    api("GET", "/api/v1/sites", Staff(ReadProtocol)),
+    api("POST", "/api/v1/sites", Staff(ManageSites)),
+    api("PATCH", "/api/v1/sites/{code}", Staff(ManageSites)),
+    api("POST", "/api/v1/sites/{code}/closure", Staff(ManageSites)),
     api("GET", "/api/v1/protocol", Staff(ReadProtocol)),
     api("GET", "/api/v1/protocol/versions", Staff(ReadProtocol)),
     api("GET", "/api/v1/protocol/versions/{version}", Staff(ReadProtocol)),
@@ -172,6 +179,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     api("GET", "/api/v1/participants/{id}/contact", Staff(ReadContacts)),
     api("POST", "/api/v1/participants/{id}/consents", Staff(Enrol)),
     api("POST", "/api/v1/participants/{id}/withdrawal", Staff(Enrol)),
+    api("POST", "/api/v1/participants/{id}/transfer", Staff(Enrol)),
     api("POST", "/api/v1/participants/{id}/randomisation", Staff(Randomise)),
     api("POST", "/api/v1/participants/{id}/unblinding", Staff(Unblind)),
     api("GET", "/api/v1/notices", Staff(ReadNotices)),

@@ -124,7 +124,8 @@ async fn login(
     let body = body.parse()?;
     let user = check_credentials(&state, &req, &body.email, body.password).await?;
     let csrf = extract::start_session(&session, &user)?;
-    Ok(web::Json(SessionInfo { user: user.view(), csrf_token: Some(csrf) }))
+    let view = state.run(move |c| Ok(users::view(c, &user)?)).await?;
+    Ok(web::Json(SessionInfo { user: view, csrf_token: Some(csrf) }))
 }
 
 /// Sign out: ends every session of the account (a copied cookie stops working too).
@@ -147,7 +148,7 @@ async fn me(auth: Auth) -> Result<web::Json<SessionInfo>, AppError> {
         Via::Session { csrf } => Some(csrf.clone()),
         Via::Token { .. } => None,
     };
-    Ok(web::Json(SessionInfo { user: auth.user.view(), csrf_token }))
+    Ok(web::Json(SessionInfo { user: auth.user.view(&auth.scope), csrf_token }))
 }
 
 /// A password change.
@@ -176,7 +177,7 @@ async fn change_password(
         Via::Session { .. } => Some(extract::start_session(&session, &user)?),
         Via::Token { .. } => None,
     };
-    Ok(web::Json(SessionInfo { user: user.view(), csrf_token }))
+    Ok(web::Json(SessionInfo { user: user.view(&auth.scope), csrf_token }))
 }
 
 /// Changes the caller's own password (API and page alike). Problems come back as 422s naming
@@ -269,8 +270,10 @@ async fn revoke_token(
 #[get("/users")]
 async fn list_users(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Vec<UserView>>, AppError> {
     auth.require(Permission::ManageUsers)?;
-    let all = state.run(|c| Ok(users::list(c)?)).await?;
-    Ok(web::Json(all.iter().map(users::User::view).collect()))
+    let views = state
+        .run(|c| Ok(users::list(c)?.iter().map(|u| users::view(c, u)).collect::<Result<_, _>>()?))
+        .await?;
+    Ok(web::Json(views))
 }
 
 /// A new staff account.
@@ -280,6 +283,11 @@ pub struct NewUser {
     pub email: String,
     pub display_name: String,
     pub role: Role,
+    /// The sites the account may use; an empty list gives it none. Give this or `all_sites`
+    /// once the study has more than one site.
+    pub sites: Option<Vec<String>>,
+    /// Every site, present and future.
+    pub all_sites: Option<bool>,
 }
 
 /// The new account and its one-time password, shown this once.
@@ -307,9 +315,19 @@ async fn create_user(
     }
     let password = super::one_time_password()?;
     let hash = hash_password_off_thread(password.clone()).await?;
+    let access = users::requested_access(body.all_sites, body.sites)?;
     let ctx = auth.context();
-    let user = state.write(move |c| Ok(users::create(c, &ctx, &email, &name, body.role, hash)?)).await?;
-    Ok(HttpResponse::Created().json(CreatedUser { user: user.view(), one_time_password: password }))
+    let view = state
+        .write(move |c| {
+            let access = match access {
+                Some(access) => access,
+                None => users::default_access(c)?,
+            };
+            let user = users::create(c, &ctx, &email, &name, body.role, hash, &access)?;
+            Ok(users::view(c, &user)?)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(CreatedUser { user: view, one_time_password: password }))
 }
 
 /// One staff account.
@@ -323,8 +341,8 @@ async fn get_user(
 ) -> Result<web::Json<UserView>, AppError> {
     auth.require(Permission::ManageUsers)?;
     let id = path.into_inner();
-    let user = state.run(move |c| Ok(users::find(c, &id)?)).await?;
-    user.map(|u| web::Json(u.view())).ok_or_else(|| AppError::NotFound("user".into()))
+    let view = state.run(move |c| Ok(users::find(c, &id)?.map(|u| users::view(c, &u)).transpose()?)).await?;
+    view.map(web::Json).ok_or_else(|| AppError::NotFound("user".into()))
 }
 
 /// A change to an account: role, disabled, display name, with the reason.
@@ -334,6 +352,10 @@ pub struct UserChange {
     pub role: Option<Role>,
     pub disabled: Option<bool>,
     pub display_name: Option<String>,
+    /// Replaces the sites the account may use (an empty list: none).
+    pub sites: Option<Vec<String>>,
+    /// `true`: every site, present and future.
+    pub all_sites: Option<bool>,
     /// Why the change is made (kept in the audit trail).
     pub reason: String,
 }
@@ -358,10 +380,16 @@ async fn update_user(
         role: body.role,
         disabled: body.disabled,
         display_name: body.display_name.map(|n| n.trim().to_owned()),
+        sites: users::requested_access(body.all_sites, body.sites)?,
     };
     let (ctx, id) = (auth.context(), path.into_inner());
-    let user = state.write(move |c| Ok(users::update(c, &ctx, &id, &update, &reason)?)).await?;
-    Ok(web::Json(user.view()))
+    let view = state
+        .write(move |c| {
+            let user = users::update(c, &ctx, &id, &update, &reason)?;
+            Ok(users::view(c, &user)?)
+        })
+        .await?;
+    Ok(web::Json(view))
 }
 
 /// Why a password is reset.
@@ -386,8 +414,13 @@ async fn reset_password(
     let password = super::one_time_password()?;
     let hash = hash_password_off_thread(password.clone()).await?;
     let (ctx, id) = (auth.context(), path.into_inner());
-    let user = state.write(move |c| Ok(users::set_password(c, &ctx, &id, hash, true, &reason)?)).await?;
-    Ok(web::Json(CreatedUser { user: user.view(), one_time_password: password }))
+    let view = state
+        .write(move |c| {
+            let user = users::set_password(c, &ctx, &id, hash, true, &reason)?;
+            Ok(users::view(c, &user)?)
+        })
+        .await?;
+    Ok(web::Json(CreatedUser { user: view, one_time_password: password }))
 }
 
 /// A reason for a change: required, trimmed, at most 1000 characters.

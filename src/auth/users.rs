@@ -6,9 +6,10 @@ use serde::Serialize;
 
 use super::Role;
 use crate::audit::{self, Change, Context, Event};
-use crate::db::schema::users;
+use crate::db::schema::{user_sites, users};
 use crate::db::{self, DbConn};
 use crate::service_error::ServiceError;
+use crate::sites::{self, Scope};
 
 /// A stored staff account.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -24,6 +25,8 @@ pub struct User {
     pub sessions_valid_after: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Reaches every site; otherwise only the sites granted in `user_sites`.
+    pub all_sites: bool,
 }
 
 /// What the API shows of an account (never the hash).
@@ -37,6 +40,10 @@ pub struct UserView {
     pub must_change_password: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Reaches every site, present and future.
+    pub all_sites: bool,
+    /// The sites granted, when not `all_sites` (none: the account sees no participant).
+    pub sites: Vec<String>,
 }
 
 impl User {
@@ -45,8 +52,8 @@ impl User {
         Role::parse(&self.role).unwrap_or(Role::StatisticianBlinded)
     }
 
-    /// The account as the API shows it.
-    pub fn view(&self) -> UserView {
+    /// The account as the API shows it, with the sites it reaches.
+    pub fn view(&self, scope: &Scope) -> UserView {
         UserView {
             id: self.id.clone(),
             email: self.email.clone(),
@@ -56,7 +63,14 @@ impl User {
             must_change_password: self.must_change_password,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            all_sites: !scope.is_limited(),
+            sites: scope.codes().unwrap_or_default(),
         }
+    }
+
+    /// The sites this account reaches.
+    pub fn scope(&self, conn: &mut DbConn) -> QueryResult<Scope> {
+        Scope::of_user(conn, &self.id, self.all_sites)
     }
 }
 
@@ -103,6 +117,7 @@ pub fn create(
     display_name: &str,
     role: Role,
     password_hash: String,
+    access: &Scope,
 ) -> Result<User, ServiceError> {
     let now = db::now();
     let user = User {
@@ -116,12 +131,14 @@ pub fn create(
         sessions_valid_after: now,
         created_at: now,
         updated_at: now,
+        all_sites: !access.is_limited(),
     };
     db::write_tx(conn, |c| {
         if find_by_email(c, email)?.is_some() {
             return Err(ServiceError::conflict("email_taken", "an account with this e-mail already exists"));
         }
         diesel::insert_into(users::table).values(&user).execute(c)?;
+        grant(c, &user.id, access)?;
         audit::append(
             c,
             ctx,
@@ -134,6 +151,7 @@ pub fn create(
                     Change::redacted("display_name", false),
                     Change::set("role", role),
                     Change::set("disabled", false),
+                    Change::set("sites", site_access(access)),
                 ],
                 reason: None,
             },
@@ -148,6 +166,8 @@ pub struct Update {
     pub role: Option<Role>,
     pub disabled: Option<bool>,
     pub display_name: Option<String>,
+    /// New site access, replacing the old.
+    pub sites: Option<Scope>,
 }
 
 /// Applies `update` with the reason; disabling or changing the role ends the user's sessions.
@@ -174,6 +194,15 @@ pub fn update(
             changes.push(Change::redacted("display_name", true));
             new.display_name = name.clone();
         }
+        if let Some(access) = &update.sites {
+            let before = old.scope(c)?;
+            if *access != before {
+                changes.push(Change::update("sites", site_access(&before), site_access(access)));
+                new.all_sites = !access.is_limited();
+                diesel::delete(user_sites::table.filter(user_sites::user_id.eq(id))).execute(c)?;
+                grant(c, id, access)?;
+            }
+        }
         if changes.is_empty() {
             return Ok(old);
         }
@@ -195,6 +224,7 @@ pub fn update(
                 users::display_name.eq(&new.display_name),
                 users::updated_at.eq(new.updated_at),
                 users::sessions_valid_after.eq(new.sessions_valid_after),
+                users::all_sites.eq(new.all_sites),
             ))
             .execute(c)?;
         audit::append(
@@ -260,4 +290,66 @@ pub fn end_sessions(conn: &mut DbConn, ctx: &Context, id: &str) -> Result<(), Se
         )?;
         Ok(())
     })
+}
+
+/// Checks that every site of a limited `access` exists, and records the grants.
+fn grant(c: &mut DbConn, user_id: &str, access: &Scope) -> Result<(), ServiceError> {
+    for code in access.codes().unwrap_or_default() {
+        if sites::find(c, &code)?.is_none() {
+            return Err(ServiceError::validation("sites", format!("no site has the code `{code}`")));
+        }
+        diesel::insert_into(user_sites::table)
+            .values((user_sites::user_id.eq(user_id), user_sites::site.eq(&code)))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// Site access as the audit trail records it: `"all"` or the list of codes.
+fn site_access(access: &Scope) -> serde_json::Value {
+    access.codes().map_or_else(|| serde_json::json!("all"), |codes| serde_json::json!(codes))
+}
+
+/// The site access a new account gets when the request names none: every site while the study
+/// has one, but an explicit choice once it has several, so that no account reaches every site
+/// by omission (REDCap's users outside any data access group see everything).
+pub fn default_access(conn: &mut DbConn) -> Result<Scope, ServiceError> {
+    if sites::list(conn)?.len() > 1 {
+        return Err(ServiceError::validation(
+            "sites",
+            "this study has several sites: name the sites this account may use, or give it all sites",
+        ));
+    }
+    Ok(Scope::All)
+}
+
+/// Site access from a request: `sites` limits the account to those sites (an empty list to none);
+/// `all_sites: true` gives it every site; neither leaves the access as it is (`None`).
+pub fn requested_access(
+    all_sites: Option<bool>,
+    sites: Option<Vec<String>>,
+) -> Result<Option<Scope>, ServiceError> {
+    match (all_sites, sites) {
+        (Some(true), Some(_)) => {
+            Err(ServiceError::validation("sites", "give either the sites or all_sites: true, not both"))
+        }
+        (Some(true), None) => Ok(Some(Scope::All)),
+        (Some(false), None) => Ok(Some(Scope::Sites(Default::default()))),
+        (_, Some(codes)) => {
+            let codes = codes
+                .iter()
+                .map(|c| {
+                    sites::parse_code(c)
+                        .map_err(|_| ServiceError::validation("sites", format!("`{c}` is not a site code")))
+                })
+                .collect::<Result<_, _>>()?;
+            Ok(Some(Scope::Sites(codes)))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+/// The account as the API shows it, with its sites read from the database.
+pub fn view(conn: &mut DbConn, user: &User) -> QueryResult<UserView> {
+    Ok(user.view(&user.scope(conn)?))
 }

@@ -12,6 +12,33 @@ diesel::table! {
         sessions_valid_after -> Timestamp,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        all_sites -> Bool,
+    }
+}
+
+diesel::table! {
+    sites (code) {
+        code -> Text,
+        name -> Text,
+        status -> Text,
+        recruitment_target -> Nullable<Integer>,
+        created_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    site_safety_contacts (site, position) {
+        site -> Text,
+        position -> Integer,
+        user_id -> Text,
+    }
+}
+
+diesel::table! {
+    user_sites (user_id, site) {
+        user_id -> Text,
+        site -> Text,
     }
 }
 
@@ -107,6 +134,7 @@ diesel::table! {
         protocol_version -> Integer,
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
+        site -> Text,
     }
 }
 
@@ -129,6 +157,7 @@ diesel::table! {
         withdrawn_at -> Nullable<Timestamp>,
         withdrawal_reason -> Nullable<Text>,
         withdrawal_keep_data -> Nullable<Bool>,
+        site -> Text,
     }
 }
 
@@ -167,6 +196,7 @@ diesel::table! {
         protocol_version -> Integer,
         allocated_at -> Timestamp,
         allocated_by -> Nullable<Text>,
+        site -> Text,
     }
 }
 
@@ -351,8 +381,15 @@ diesel::joinable!(scores -> assessments (assessment_id));
 diesel::joinable!(survey_links -> participants (participant_id));
 diesel::joinable!(safety_alerts -> participants (participant_id));
 
+diesel::joinable!(user_sites -> users (user_id));
+diesel::joinable!(user_sites -> sites (site));
+diesel::joinable!(participants -> sites (site));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    sites,
+    user_sites,
+    site_safety_contacts,
     api_tokens,
     protocol_versions,
     study_state,

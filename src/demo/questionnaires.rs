@@ -33,7 +33,7 @@ pub fn evening(sim: &mut Sim, day: NaiveDate) -> anyhow::Result<()> {
         return Ok(());
     }
     let protocol = sim.protocol.clone();
-    let open = assessments::list(&mut sim.conn, &protocol, Filter::Open, None)?;
+    let open = assessments::list(&mut sim.conn, &protocol, &crate::sites::Scope::All, Filter::Open, None)?;
     for listed in open {
         let a = listed.assessment;
         let Some(person) = sim.people.get(&a.participant_id).cloned() else { continue };

@@ -13,6 +13,7 @@ use super::Sim;
 use crate::enrolment::participants::NewParticipant;
 use crate::enrolment::screening::{NewScreening, Outcome};
 use crate::enrolment::{AgeBand, DiseaseCourse, Ethnicity, Race, Sex, consent, participants, screening};
+use crate::sites::Scope;
 
 /// A randomised participant and the traits that drive what they do in the simulation.
 #[derive(Debug, Clone)]
@@ -161,7 +162,14 @@ pub fn screen_day(sim: &mut Sim, day: NaiveDate, count: usize) -> anyhow::Result
 }
 
 fn screen_one(sim: &mut Sim) -> anyhow::Result<()> {
-    let ctx = sim.as_user(&sim.staff.coordinator.clone());
+    // The lead clinic refers three in five; the second clinic's own coordinator screens the rest.
+    let site = sim.dice.pick(&[(crate::sites::DEFAULT_SITE, 0.6), (super::accounts::SECOND_SITE, 0.4)]);
+    let screener = if site == crate::sites::DEFAULT_SITE {
+        sim.staff.coordinator.clone()
+    } else {
+        sim.staff.site_coordinator.clone()
+    };
+    let ctx = sim.as_user(&screener);
     let fate = fate(sim);
     let (band, years) = age(sim);
     let fail = match fate {
@@ -183,18 +191,20 @@ fn screen_one(sim: &mut Sim) -> anyhow::Result<()> {
             Fate::Declined(reason) => Some(reason.map(str::to_owned)),
             _ => None,
         },
+        site: Some(site.to_owned()),
     };
-    let s = screening::record(&mut sim.conn, &ctx, new).map_err(|e| anyhow::anyhow!("screening: {e}"))?;
+    let s = screening::record(&mut sim.conn, &ctx, &Scope::All, new)
+        .map_err(|e| anyhow::anyhow!("screening: {e}"))?;
     let consents = match fate {
         Fate::NotEnrolled(reason) => {
-            screening::close(&mut sim.conn, &ctx, &s.id, Outcome::Other, reason)
+            screening::close(&mut sim.conn, &ctx, &Scope::All, &s.id, Outcome::Other, reason)
                 .map_err(|e| anyhow::anyhow!("closing a screening: {e}"))?;
             return Ok(());
         }
         Fate::Enrolled { consents } => consents,
         _ => return Ok(()),
     };
-    let n = screening::list(&mut sim.conn, None)?.len();
+    let n = screening::list(&mut sim.conn, &Scope::All, None)?.len();
     let name = format!("Demo Participant {n:03}");
     let (race, ethnicity, level, language) = background(sim);
     let newly_diagnosed = sim.dice.chance(0.25);
@@ -224,11 +234,12 @@ fn screen_one(sim: &mut Sim) -> anyhow::Result<()> {
     if !sim.after_minutes(5, 15) {
         return Ok(());
     }
-    let p = participants::enrol(&mut sim.conn, &ctx, new).map_err(|e| anyhow::anyhow!("enrolment: {e}"))?;
+    let p = participants::enrol(&mut sim.conn, &ctx, &Scope::All, new)
+        .map_err(|e| anyhow::anyhow!("enrolment: {e}"))?;
     if !consents || !sim.after_minutes(10, 25) {
         return Ok(());
     }
-    consent::record(&mut sim.conn, &ctx, &p.id, &name, None, language)
+    consent::record(&mut sim.conn, &ctx, &Scope::All, &p.id, &name, None, language)
         .map_err(|e| anyhow::anyhow!("consent: {e}"))?;
     if !sim.after_minutes(2, 6) {
         return Ok(());
@@ -287,7 +298,7 @@ pub fn withdrawals(sim: &mut Sim, day: NaiveDate) -> anyhow::Result<()> {
     }
     let ctx = sim.as_user(&sim.staff.coordinator.clone());
     for (id, reason, keep) in leaving {
-        consent::withdraw(&mut sim.conn, &ctx, &id, reason, keep)
+        consent::withdraw(&mut sim.conn, &ctx, &Scope::All, &id, reason, keep)
             .map_err(|e| anyhow::anyhow!("withdrawal: {e}"))?;
         sim.after_minutes(5, 20);
     }

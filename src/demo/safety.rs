@@ -26,7 +26,7 @@ fn step(sim: &mut Sim, id: &str, step: Step, text: Option<&str>) -> anyhow::Resu
 
 /// Right after a participant endorsed item 9: acknowledge, call, record what was done.
 pub fn urgent(sim: &mut Sim, assessment_id: &str) -> anyhow::Result<()> {
-    let open: Vec<String> = safety::list(&mut sim.conn, true)?
+    let open: Vec<String> = safety::list(&mut sim.conn, &crate::sites::Scope::All, true)?
         .into_iter()
         .filter(|(a, _)| {
             a.assessment_id == assessment_id
@@ -84,7 +84,7 @@ pub fn office_hours(sim: &mut Sim, day: NaiveDate) -> anyhow::Result<()> {
         return Ok(());
     }
     let now = crate::db::now();
-    for (alert, _) in safety::list(&mut sim.conn, true)? {
+    for (alert, _) in safety::list(&mut sim.conn, &crate::sites::Scope::All, true)? {
         if alert.status == AlertStatus::Open
             && alert.severity != Severity::Urgent
             && alert.created_at < now - Duration::hours(20)

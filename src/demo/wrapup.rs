@@ -68,6 +68,7 @@ pub fn summary(sim: &mut Sim, cancelled: usize, took: Duration, out: &std::path:
     let people: Vec<(String, Option<chrono::NaiveDateTime>)> =
         participants::table.select((participants::strata, participants::withdrawn_at)).load(c)?;
     let withdrawn = people.iter().filter(|p| p.1.is_some()).count();
+    let by_site = count_by(participants::table.select(participants::site).load::<String>(c)?, Clone::clone);
     let strata = count_by(people, |(s, _)| {
         serde_json::from_str::<BTreeMap<String, String>>(s)
             .ok()
@@ -100,6 +101,7 @@ pub fn summary(sim: &mut Sim, cancelled: usize, took: Duration, out: &std::path:
     println!("Simulated in {:.1} s:", took.as_secs_f64());
     println!("  screened     {} ({})", screened.values().sum::<usize>(), show(&screened));
     println!("  randomised   {} ({}), {withdrawn} withdrawn", arms.values().sum::<usize>(), show(&arms));
+    println!("  enrolled at  {}", show(&by_site));
     println!("  strata       {}", show(&strata));
     println!("  groups       {}", show(&groups));
     println!(

@@ -10,6 +10,7 @@ use crate::audit::{self, Change, Context, Event};
 use crate::db::schema::{consents, participants as participants_table};
 use crate::db::{self, DbConn};
 use crate::service_error::ServiceError;
+use crate::sites::Scope;
 
 /// A signed consent.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
@@ -33,6 +34,7 @@ pub struct Consent {
 pub fn record(
     conn: &mut DbConn,
     ctx: &Context,
+    scope: &Scope,
     participant_id: &str,
     signature_name: &str,
     form_version: Option<&str>,
@@ -40,8 +42,15 @@ pub fn record(
 ) -> Result<Consent, ServiceError> {
     db::write_tx(conn, |c| {
         let (protocol, _) = crate::protocol::store::current_parsed(c)?;
-        let Some(current) = protocol.consent_form_today() else {
-            let first = protocol.consent_forms.iter().map(|f| f.approved_on.get_ref().as_str()).min();
+        let participant = live_participant(c, scope, participant_id)?;
+        // Each site signs the form its own ethics board approved, or else the study's.
+        let Some(current) = protocol.consent_form_today(&participant.site) else {
+            let first = protocol
+                .consent_forms
+                .iter()
+                .filter(|f| f.site().is_none_or(|s| s == participant.site))
+                .map(|f| f.approved_on.get_ref().as_str())
+                .min();
             return Err(ServiceError::conflict(
                 "no_consent_form_in_force",
                 format!(
@@ -60,7 +69,6 @@ pub fn record(
         if !protocol.study.languages.get_ref().iter().any(|l| l.get_ref() == language) {
             return Err(ServiceError::validation("language", "must be one of the study's languages"));
         }
-        let participant = live_participant(c, participant_id)?;
         let contact = participants::contact(c, &participant.id)?
             .ok_or_else(|| ServiceError::NotFound("participant".into()))?;
         if !same_name(&contact.full_name, signature_name) {
@@ -117,8 +125,8 @@ fn same_name(a: &str, b: &str) -> bool {
 }
 
 /// The participant, unless withdrawn (a withdrawn participant gets nothing more).
-pub fn live_participant(conn: &mut DbConn, id: &str) -> Result<Participant, ServiceError> {
-    let p = participants::find(conn, id)?.ok_or_else(|| ServiceError::NotFound("participant".into()))?;
+pub fn live_participant(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<Participant, ServiceError> {
+    let p = participants::find_or_404(conn, scope, id)?;
     if p.withdrawn_at.is_some() {
         return Err(ServiceError::conflict(
             "withdrawn",
@@ -132,12 +140,13 @@ pub fn live_participant(conn: &mut DbConn, id: &str) -> Result<Participant, Serv
 pub fn withdraw(
     conn: &mut DbConn,
     ctx: &Context,
+    scope: &Scope,
     id: &str,
     reason: &str,
     keep_data: bool,
 ) -> Result<Participant, ServiceError> {
     db::write_tx(conn, |c| {
-        let mut p = live_participant(c, id)?;
+        let mut p = live_participant(c, scope, id)?;
         let now = db::now();
         diesel::update(participants_table::table.find(&p.id))
             .set((

@@ -7,6 +7,7 @@ pub mod routes;
 pub mod screening;
 pub mod summary;
 pub mod timeline;
+pub mod transfer;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

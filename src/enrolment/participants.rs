@@ -16,6 +16,7 @@ use crate::db::schema::{allocations, consents, participant_contacts, participant
 use crate::db::{self, DbConn};
 use crate::protocol::Protocol;
 use crate::service_error::ServiceError;
+use crate::sites::Scope;
 
 /// A stored participant (the study record: no contact details).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -38,6 +39,8 @@ pub struct Participant {
     pub withdrawn_at: Option<NaiveDateTime>,
     pub withdrawal_reason: Option<String>,
     pub withdrawal_keep_data: Option<bool>,
+    /// The site the participant belongs to (their screening's, unless transferred since).
+    pub site: String,
 }
 
 /// Identifying details, stored apart.
@@ -121,7 +124,12 @@ pub fn check_strata(protocol: &Protocol, strata: &BTreeMap<String, String>) -> R
 }
 
 /// Enrols an eligible screening: a study id, the study record and, apart, the contact details.
-pub fn enrol(conn: &mut DbConn, ctx: &Context, new: NewParticipant) -> Result<Participant, ServiceError> {
+pub fn enrol(
+    conn: &mut DbConn,
+    ctx: &Context,
+    scope: &Scope,
+    new: NewParticipant,
+) -> Result<Participant, ServiceError> {
     let full_name = new.full_name.trim().to_owned();
     if full_name.is_empty() || full_name.len() > 200 {
         return Err(ServiceError::validation("full_name", "must be 1 to 200 characters"));
@@ -144,8 +152,10 @@ pub fn enrol(conn: &mut DbConn, ctx: &Context, new: NewParticipant) -> Result<Pa
             ));
         }
         let prefix = protocol.study.id_prefix.get_ref().clone();
-        let screening = screening::find(c, &new.screening_id)?
+        let screening = screening::find(c, scope, &new.screening_id)?
             .ok_or_else(|| ServiceError::validation("screening_id", "no screening has this id"))?;
+        // The person is enrolled where they were screened, if that site still recruits.
+        let site = crate::sites::recruiting(c, scope, &screening.site, "screening_id")?;
         match screening.outcome() {
             Outcome::Eligible => {}
             Outcome::Enrolled => {
@@ -193,6 +203,7 @@ pub fn enrol(conn: &mut DbConn, ctx: &Context, new: NewParticipant) -> Result<Pa
             withdrawn_at: None,
             withdrawal_reason: None,
             withdrawal_keep_data: None,
+            site: site.code,
         };
         diesel::insert_into(participants::table).values(&row).execute(c)?;
         diesel::insert_into(participant_contacts::table)
@@ -217,6 +228,7 @@ pub fn enrol(conn: &mut DbConn, ctx: &Context, new: NewParticipant) -> Result<Pa
                 entity_id: &row.id,
                 changes: vec![
                     Change::set("study_id", &row.study_id),
+                    Change::set("site", &row.site),
                     Change::set("screening_id", &row.screening_id),
                     Change::set("strata", &new.strata),
                     Change::set("race", &row.race),
@@ -259,18 +271,24 @@ fn duplicate(
     q.first(conn).optional()
 }
 
-/// A participant by id or study id, or a 404.
-pub fn find_or_404(conn: &mut DbConn, id_or_study_id: &str) -> Result<Participant, ServiceError> {
-    find(conn, id_or_study_id)?.ok_or_else(|| ServiceError::NotFound("participant".into()))
+/// A participant by id or study id within `scope`, or a 404.
+pub fn find_or_404(
+    conn: &mut DbConn,
+    scope: &Scope,
+    id_or_study_id: &str,
+) -> Result<Participant, ServiceError> {
+    find(conn, scope, id_or_study_id)?.ok_or_else(|| ServiceError::NotFound("participant".into()))
 }
 
-/// One participant by id or study id.
-pub fn find(conn: &mut DbConn, id_or_study_id: &str) -> QueryResult<Option<Participant>> {
-    participants::table
+/// One participant by id or study id, if within `scope`: another site's participant is as good
+/// as missing.
+pub fn find(conn: &mut DbConn, scope: &Scope, id_or_study_id: &str) -> QueryResult<Option<Participant>> {
+    let row: Option<Participant> = participants::table
         .filter(participants::id.eq(id_or_study_id).or(participants::study_id.eq(id_or_study_id)))
         .select(Participant::as_select())
         .first(conn)
-        .optional()
+        .optional()?;
+    Ok(row.filter(|p| scope.allows(&p.site)))
 }
 
 /// A participant's contact details.
@@ -325,6 +343,7 @@ pub struct ParticipantView {
     pub randomised_at: Option<NaiveDateTime>,
     pub withdrawn_at: Option<NaiveDateTime>,
     pub withdrawal_keep_data: Option<bool>,
+    pub site: String,
 }
 
 /// What is known of a participant beyond the study record.
@@ -399,7 +418,7 @@ impl Participant {
 
     /// The participant as `role` may see them.
     pub fn view(&self, facts: &Facts, protocol: &Protocol, role: Role) -> ParticipantView {
-        let current_form = protocol.consent_form_today().map(|f| f.version.get_ref().as_str());
+        let current_form = protocol.consent_form_today(&self.site).map(|f| f.version.get_ref().as_str());
         ParticipantView {
             id: self.id.clone(),
             study_id: self.study_id.clone(),
@@ -420,6 +439,7 @@ impl Participant {
             randomised_at: facts.randomised_at,
             withdrawn_at: self.withdrawn_at,
             withdrawal_keep_data: self.withdrawal_keep_data,
+            site: self.site.clone(),
         }
     }
 
@@ -429,7 +449,12 @@ impl Participant {
     }
 }
 
-/// Every participant, by study number.
-pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Participant>> {
-    participants::table.select(Participant::as_select()).order(participants::number.asc()).load(conn)
+/// Every participant within `scope`, by study number.
+pub fn list(conn: &mut DbConn, scope: &Scope) -> QueryResult<Vec<Participant>> {
+    let mut q =
+        participants::table.select(Participant::as_select()).order(participants::number.asc()).into_boxed();
+    if let Some(codes) = scope.codes() {
+        q = q.filter(participants::site.eq_any(codes));
+    }
+    q.load(conn)
 }

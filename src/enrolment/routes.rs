@@ -38,6 +38,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
         .service(contact)
         .service(consent_route)
         .service(withdraw)
+        .service(transfer)
         .service(recruitment);
 }
 
@@ -56,6 +57,8 @@ pub struct ScreeningRequest {
     #[serde(default)]
     pub declined: bool,
     pub decline_reason: Option<String>,
+    /// The site screening (a site code); optional when the caller has one open site to use.
+    pub site: Option<String>,
 }
 
 /// Record a screening: eligible, or ineligible with each failed criterion named.
@@ -73,7 +76,7 @@ async fn create_screening(
     if source.is_empty() || source.len() > 100 {
         return Err(AppError::validation("referral_source", "must be 1 to 100 characters"));
     }
-    let ctx = auth.context();
+    let (ctx, scope) = (auth.context(), auth.scope.clone());
     let row = state
         .write(move |c| {
             let new = NewScreening {
@@ -81,8 +84,9 @@ async fn create_screening(
                 referral_source: source,
                 answers: body.answers,
                 declined: body.declined.then_some(body.decline_reason),
+                site: body.site,
             };
-            Ok(screening::record(c, &ctx, new)?)
+            Ok(screening::record(c, &ctx, &scope, new)?)
         })
         .await?;
     Ok(HttpResponse::Created().json(row.view()))
@@ -103,8 +107,8 @@ async fn list_screenings(
     filter: web::Query<ScreeningFilter>,
 ) -> Result<web::Json<Vec<ScreeningView>>, AppError> {
     auth.require(Permission::Screen)?;
-    let outcome = filter.outcome;
-    let rows = state.run(move |c| Ok(screening::list(c, outcome)?)).await?;
+    let (outcome, scope) = (filter.outcome, auth.scope.clone());
+    let rows = state.run(move |c| Ok(screening::list(c, &scope, outcome)?)).await?;
     Ok(web::Json(rows.iter().map(screening::Screening::view).collect()))
 }
 
@@ -118,8 +122,8 @@ async fn get_screening(
     path: web::Path<String>,
 ) -> Result<web::Json<ScreeningView>, AppError> {
     auth.require(Permission::Screen)?;
-    let id = path.into_inner();
-    let row = state.run(move |c| Ok(screening::find(c, &id)?)).await?;
+    let (id, scope) = (path.into_inner(), auth.scope.clone());
+    let row = state.run(move |c| Ok(screening::find(c, &scope, &id)?)).await?;
     row.map(|r| web::Json(r.view())).ok_or_else(|| AppError::NotFound("screening".into()))
 }
 
@@ -148,8 +152,9 @@ async fn close_screening(
         return Err(AppError::validation("outcome", "must be declined or other"));
     }
     let reason = required_reason(&body.reason)?;
-    let (ctx, id) = (auth.context(), path.into_inner());
-    let row = state.write(move |c| Ok(screening::close(c, &ctx, &id, body.outcome, &reason)?)).await?;
+    let (ctx, scope, id) = (auth.context(), auth.scope.clone(), path.into_inner());
+    let row =
+        state.write(move |c| Ok(screening::close(c, &ctx, &scope, &id, body.outcome, &reason)?)).await?;
     Ok(web::Json(row.view()))
 }
 
@@ -166,10 +171,10 @@ async fn enrol(
 ) -> Result<HttpResponse, AppError> {
     let role = auth.require(Permission::Enrol)?;
     let new = body.parse()?;
-    let ctx = auth.context();
+    let (ctx, scope) = (auth.context(), auth.scope.clone());
     let view = state
         .write(move |c| {
-            let p = participants::enrol(c, &ctx, new)?;
+            let p = participants::enrol(c, &ctx, &scope, new)?;
             let (protocol, _) = store::current_parsed(c)?;
             Ok(p.view(&participants::Facts::default(), &protocol, role))
         })
@@ -185,6 +190,8 @@ pub struct ParticipantFilter {
     pub arm: Option<String>,
     /// `factor:level`, e.g. `race_ethnicity:black`.
     pub stratum: Option<String>,
+    /// A site code: only that site's participants.
+    pub site: Option<String>,
 }
 
 /// Participants, by study id; blinded roles see arm codes only.
@@ -202,13 +209,15 @@ async fn list_participants(
         Some(Some((f, l))) => Some((f.to_owned(), l.to_owned())),
         None => None,
     };
+    let scope = auth.scope.clone();
     let views = state
         .run(move |c| {
             let (protocol, _) = store::current_parsed(c)?;
             let facts = participants::facts(c)?;
             let empty = participants::Facts::default();
-            Ok(participants::list(c)?
+            Ok(participants::list(c, &scope)?
                 .iter()
+                .filter(|p| filter.site.as_deref().is_none_or(|s| p.site == s))
                 .map(|p| p.view(facts.get(&p.id).unwrap_or(&empty), &protocol, role))
                 .filter(|v| filter.status.is_none_or(|s| v.status == s))
                 .filter(|v| {
@@ -237,11 +246,11 @@ async fn get_participant(
     path: web::Path<String>,
 ) -> Result<web::Json<ParticipantView>, AppError> {
     let role = auth.require(Permission::ReadParticipants)?;
-    let id = path.into_inner();
+    let (id, scope) = (path.into_inner(), auth.scope.clone());
     let view = state
         .run(move |c| {
             let (protocol, _) = store::current_parsed(c)?;
-            let p = participants::find(c, &id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
+            let p = participants::find_or_404(c, &scope, &id)?;
             let facts = participants::facts_of(c, &p.id)?;
             Ok(p.view(&facts, &protocol, role))
         })
@@ -259,8 +268,8 @@ async fn timeline(
     path: web::Path<String>,
 ) -> Result<web::Json<Timeline>, AppError> {
     let role = auth.require(Permission::ReadParticipants)?;
-    let id = path.into_inner();
-    Ok(web::Json(state.run(move |c| Ok(super::timeline::build(c, &id, role)?)).await?))
+    let (id, scope) = (path.into_inner(), auth.scope.clone());
+    Ok(web::Json(state.run(move |c| Ok(super::timeline::build(c, &scope, &id, role)?)).await?))
 }
 
 /// A participant's contact details (roles that contact participants only; every read is audited).
@@ -273,10 +282,10 @@ async fn contact(
     path: web::Path<String>,
 ) -> Result<web::Json<participants::Contact>, AppError> {
     auth.require(Permission::ReadContacts)?;
-    let (ctx, id) = (auth.context(), path.into_inner());
+    let (ctx, scope, id) = (auth.context(), auth.scope.clone(), path.into_inner());
     let contact = state
         .write(move |c| {
-            let p = participants::find(c, &id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
+            let p = participants::find_or_404(c, &scope, &id)?;
             let contact =
                 participants::contact(c, &p.id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
             // Access to identifying data is itself recorded (who looked, when), never the values.
@@ -305,11 +314,12 @@ async fn recruitment(
     auth: Auth,
 ) -> Result<web::Json<super::summary::Recruitment>, AppError> {
     let role = auth.require(Permission::ReadParticipants)?;
+    let scope = auth.scope.clone();
     Ok(web::Json(
         state
             .run(move |c| {
                 let (protocol, _) = store::current_parsed(c)?;
-                Ok(super::summary::recruitment(c, &protocol, role)?)
+                Ok(super::summary::recruitment(c, &protocol, &scope, role)?)
             })
             .await?,
     ))
@@ -340,12 +350,13 @@ async fn consent_route(
 ) -> Result<HttpResponse, AppError> {
     auth.require(Permission::Enrol)?;
     let body = body.parse()?;
-    let (ctx, id) = (auth.context(), path.into_inner());
+    let (ctx, scope, id) = (auth.context(), auth.scope.clone(), path.into_inner());
     let row = state
         .write(move |c| {
             Ok(consent::record(
                 c,
                 &ctx,
+                &scope,
                 &id,
                 &body.signature_name,
                 body.form_version.as_deref(),
@@ -378,11 +389,48 @@ async fn withdraw(
     let role = auth.require(Permission::Enrol)?;
     let body = body.parse()?;
     let reason = required_reason(&body.reason)?;
-    let (ctx, id) = (auth.context(), path.into_inner());
+    let (ctx, scope, id) = (auth.context(), auth.scope.clone(), path.into_inner());
     let view = state
         .write(move |c| {
             let (protocol, _) = store::current_parsed(c)?;
-            let p = consent::withdraw(c, &ctx, &id, &reason, body.keep_data)?;
+            let p = consent::withdraw(c, &ctx, &scope, &id, &reason, body.keep_data)?;
+            let facts = participants::facts_of(c, &p.id)?;
+            Ok(p.view(&facts, &protocol, role))
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// A move to another site.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    /// The code of the site the participant moves to.
+    pub site: String,
+    /// Kept in the audit trail.
+    pub reason: String,
+}
+
+/// Move a participant to another site; access follows at once for everyone.
+#[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id")), request_body = TransferRequest,
+    responses((status = 200, description = "Moved", body = ParticipantView), (status = 403, description = "The caller may not use the new site (`site_not_granted`)", body = ErrorBody),
+        (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Already at that site (`same_site`)", body = ErrorBody),
+        (status = 422, description = "No such site, or no reason", body = ErrorBody)))]
+#[post("/participants/{id}/transfer")]
+async fn transfer(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<TransferRequest>,
+) -> Result<web::Json<ParticipantView>, AppError> {
+    let role = auth.require(Permission::Enrol)?;
+    let body = body.parse()?;
+    let reason = required_reason(&body.reason)?;
+    let (ctx, scope, id) = (auth.context(), auth.scope.clone(), path.into_inner());
+    let view = state
+        .write(move |c| {
+            let (protocol, _) = store::current_parsed(c)?;
+            let p = super::transfer::transfer(c, &ctx, &scope, &id, &body.site, &reason)?;
             let facts = participants::facts_of(c, &p.id)?;
             Ok(p.view(&facts, &protocol, role))
         })

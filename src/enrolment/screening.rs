@@ -14,6 +14,7 @@ use crate::db::text_enum::text_enum;
 use crate::db::{self, DbConn};
 use crate::protocol::{AnswerType, Protocol};
 use crate::service_error::ServiceError;
+use crate::sites::{self, Scope};
 
 text_enum! {
     /// What became of a screening.
@@ -59,6 +60,7 @@ pub struct Screening {
     pub protocol_version: i32,
     pub created_by: Option<String>,
     pub created_at: NaiveDateTime,
+    pub site: String,
 }
 
 /// A screening as the API shows it.
@@ -76,6 +78,8 @@ pub struct ScreeningView {
     pub outcome: Outcome,
     pub outcome_reason: Option<String>,
     pub protocol_version: i32,
+    /// The site that screened the person (and enrols them).
+    pub site: String,
 }
 
 impl Screening {
@@ -101,6 +105,7 @@ impl Screening {
             outcome: self.outcome(),
             outcome_reason: self.outcome_reason.clone(),
             protocol_version: self.protocol_version,
+            site: self.site.clone(),
         }
     }
 }
@@ -165,12 +170,20 @@ pub struct NewScreening {
     pub answers: BTreeMap<String, Value>,
     /// Eligible but declined at screening, with the reason if given.
     pub declined: Option<Option<String>>,
+    /// The site screening; optional when the caller has only one site to use.
+    pub site: Option<String>,
 }
 
 /// Records a screening against the protocol in force (read inside the transaction, so an
 /// amendment cannot slip in between); the outcome follows from the answers and any decline.
-pub fn record(conn: &mut DbConn, ctx: &Context, new: NewScreening) -> Result<Screening, ServiceError> {
+pub fn record(
+    conn: &mut DbConn,
+    ctx: &Context,
+    scope: &Scope,
+    new: NewScreening,
+) -> Result<Screening, ServiceError> {
     db::write_tx(conn, |c| {
+        let site = sites::choose(c, scope, new.site.as_deref(), "site")?;
         let (protocol, protocol_version) = crate::protocol::store::current_parsed(c)?;
         let failed = evaluate(&protocol, &new.answers)?;
         let (outcome, reason) = match (&new.declined, failed.is_empty()) {
@@ -190,6 +203,7 @@ pub fn record(conn: &mut DbConn, ctx: &Context, new: NewScreening) -> Result<Scr
             protocol_version,
             created_by: ctx.actor.id.clone(),
             created_at: db::now(),
+            site: site.code,
         };
         diesel::insert_into(screenings::table).values(&row).execute(c)?;
         audit::append(
@@ -200,6 +214,7 @@ pub fn record(conn: &mut DbConn, ctx: &Context, new: NewScreening) -> Result<Scr
                 entity: "screening",
                 entity_id: &row.id,
                 changes: vec![
+                    Change::set("site", &row.site),
                     Change::set("referral_source", &row.referral_source),
                     Change::set("answers", &new.answers),
                     Change::set("eligible", row.eligible),
@@ -217,12 +232,13 @@ pub fn record(conn: &mut DbConn, ctx: &Context, new: NewScreening) -> Result<Scr
 pub fn close(
     conn: &mut DbConn,
     ctx: &Context,
+    scope: &Scope,
     id: &str,
     outcome: Outcome,
     reason: &str,
 ) -> Result<Screening, ServiceError> {
     db::write_tx(conn, |c| {
-        let mut row = find(c, id)?.ok_or_else(|| ServiceError::NotFound("screening".into()))?;
+        let mut row = find(c, scope, id)?.ok_or_else(|| ServiceError::NotFound("screening".into()))?;
         if row.outcome() != Outcome::Eligible {
             return Err(ServiceError::conflict(
                 "screening_closed",
@@ -249,17 +265,22 @@ pub fn close(
     })
 }
 
-/// One screening.
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Screening>> {
-    screenings::table.find(id).select(Screening::as_select()).first(conn).optional()
+/// One screening, if it exists within `scope` (another site's is as good as missing).
+pub fn find(conn: &mut DbConn, scope: &Scope, id: &str) -> QueryResult<Option<Screening>> {
+    let row: Option<Screening> =
+        screenings::table.find(id).select(Screening::as_select()).first(conn).optional()?;
+    Ok(row.filter(|r| scope.allows(&r.site)))
 }
 
-/// Screenings, newest first, optionally of one outcome.
-pub fn list(conn: &mut DbConn, outcome: Option<Outcome>) -> QueryResult<Vec<Screening>> {
+/// Screenings within `scope`, newest first, optionally of one outcome.
+pub fn list(conn: &mut DbConn, scope: &Scope, outcome: Option<Outcome>) -> QueryResult<Vec<Screening>> {
     let mut q =
         screenings::table.select(Screening::as_select()).order(screenings::screened_at.desc()).into_boxed();
     if let Some(o) = outcome {
         q = q.filter(screenings::outcome.eq(o));
+    }
+    if let Some(codes) = scope.codes() {
+        q = q.filter(screenings::site.eq_any(codes));
     }
     q.load(conn)
 }

@@ -12,6 +12,7 @@ use crate::auth::Role;
 use crate::db::DbConn;
 use crate::db::schema::screenings;
 use crate::protocol::Protocol;
+use crate::sites::{self, Scope};
 
 /// How many are at each step, and how far the targets are met.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -26,6 +27,22 @@ pub struct Recruitment {
     pub target: i64,
     /// Randomised as a share of the target.
     pub target_share: f64,
+    pub diversity: Vec<DiversityProgress>,
+    /// Each site the caller reaches, against its own target.
+    pub by_site: Vec<SiteCount>,
+}
+
+/// One site's recruitment.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SiteCount {
+    pub site: String,
+    pub name: String,
+    /// `open` or `closed`.
+    pub status: String,
+    pub screened: i64,
+    pub enrolled: i64,
+    pub randomised: i64,
+    pub target: Option<i32>,
     pub diversity: Vec<DiversityProgress>,
 }
 
@@ -47,20 +64,32 @@ pub struct DiversityProgress {
 }
 
 /// The summary as `role` may see it.
-pub fn recruitment(conn: &mut DbConn, protocol: &Protocol, role: Role) -> QueryResult<Recruitment> {
-    let outcomes: Vec<String> = screenings::table.select(screenings::outcome).load(conn)?;
-    let mut screened = BTreeMap::new();
-    for o in outcomes {
-        *screened.entry(o).or_insert(0) += 1;
+pub fn recruitment(
+    conn: &mut DbConn,
+    protocol: &Protocol,
+    scope: &Scope,
+    role: Role,
+) -> QueryResult<Recruitment> {
+    let mut q = screenings::table.select((screenings::outcome, screenings::site)).into_boxed();
+    if let Some(codes) = scope.codes() {
+        q = q.filter(screenings::site.eq_any(codes));
     }
-    let all = participants::list(conn)?;
+    let outcomes: Vec<(String, String)> = q.load(conn)?;
+    let mut screened = BTreeMap::new();
+    let mut screened_at: BTreeMap<String, i64> = BTreeMap::new();
+    for (o, site) in outcomes {
+        *screened.entry(o).or_insert(0) += 1;
+        *screened_at.entry(site).or_default() += 1;
+    }
+    let all = participants::list(conn, scope)?;
     let facts = participants::facts(conn)?;
     let mut per_arm: BTreeMap<String, i64> = BTreeMap::new();
-    for f in facts.values() {
-        if let Some(arm) = &f.arm_id {
+    for p in &all {
+        if let Some(arm) = facts.get(&p.id).and_then(|f| f.arm_id.as_ref()) {
             *per_arm.entry(arm.clone()).or_default() += 1;
         }
     }
+    let by_site = site_counts(conn, protocol, scope, &screened_at, &all, &facts)?;
     let randomised: i64 = per_arm.values().sum();
     let target = *protocol.enrolment.target.get_ref();
     let diversity = diversity_progress(protocol, &all);
@@ -80,7 +109,53 @@ pub fn recruitment(conn: &mut DbConn, protocol: &Protocol, role: Role) -> QueryR
         target,
         target_share: if target > 0 { randomised as f64 / target as f64 } else { 0.0 },
         diversity,
+        by_site,
     })
+}
+
+/// Each site within `scope` against its own target: screened, enrolled and randomised there, and
+/// its enrolment against the diversity targets.
+pub fn by_site(conn: &mut DbConn, protocol: &Protocol, scope: &Scope) -> QueryResult<Vec<SiteCount>> {
+    let mut q = screenings::table.select(screenings::site).into_boxed();
+    if let Some(codes) = scope.codes() {
+        q = q.filter(screenings::site.eq_any(codes));
+    }
+    let mut screened_at: BTreeMap<String, i64> = BTreeMap::new();
+    for site in q.load::<String>(conn)? {
+        *screened_at.entry(site).or_default() += 1;
+    }
+    let all = participants::list(conn, scope)?;
+    let facts = participants::facts(conn)?;
+    site_counts(conn, protocol, scope, &screened_at, &all, &facts)
+}
+
+fn site_counts(
+    conn: &mut DbConn,
+    protocol: &Protocol,
+    scope: &Scope,
+    screened_at: &BTreeMap<String, i64>,
+    all: &[Participant],
+    facts: &BTreeMap<String, participants::Facts>,
+) -> QueryResult<Vec<SiteCount>> {
+    Ok(sites::list(conn)?
+        .into_iter()
+        .filter(|s| scope.allows(&s.code))
+        .map(|s| {
+            let here: Vec<Participant> = all.iter().filter(|p| p.site == s.code).cloned().collect();
+            let randomised =
+                here.iter().filter(|p| facts.get(&p.id).is_some_and(|f| f.arm_id.is_some())).count();
+            SiteCount {
+                screened: screened_at.get(&s.code).copied().unwrap_or(0),
+                enrolled: here.len() as i64,
+                randomised: randomised as i64,
+                target: s.recruitment_target,
+                diversity: diversity_progress(protocol, &here),
+                status: s.status.as_str().to_owned(),
+                name: s.name,
+                site: s.code,
+            }
+        })
+        .collect())
 }
 
 /// Each diversity target's share among `enrolled` participants, against its minimum.

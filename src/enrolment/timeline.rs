@@ -18,6 +18,7 @@ use crate::db::schema::consents;
 use crate::protocol::Protocol;
 use crate::protocol::store;
 use crate::service_error::ServiceError;
+use crate::sites::Scope;
 
 /// One event in a participant's history.
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,11 +38,11 @@ pub struct Timeline {
 }
 
 /// The timeline of participant `id` (participant id or study id) as `role` may see it.
-pub fn build(c: &mut DbConn, id: &str, role: Role) -> Result<Timeline, ServiceError> {
+pub fn build(c: &mut DbConn, scope: &Scope, id: &str, role: Role) -> Result<Timeline, ServiceError> {
     let (protocol, _) = store::current_parsed(c)?;
-    let p = participants::find(c, id)?.ok_or_else(|| ServiceError::NotFound("participant".into()))?;
+    let p = participants::find_or_404(c, scope, id)?;
     let mut events = Vec::new();
-    if let Some(s) = screening::find(c, &p.screening_id)? {
+    if let Some(s) = screening::find(c, scope, &p.screening_id)? {
         events.push(TimelineEvent {
             at: s.screened_at,
             event: "screened".into(),

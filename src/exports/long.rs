@@ -29,6 +29,8 @@ impl Spec {
             ),
             Variable::new("arm", Kind::Text, "Allocated arm", "Randomised allocation (intention to treat)")
                 .values(arms),
+            Variable::new("site", Kind::Text, "Site", "The participant's site when the export was made")
+                .values(self.sites.clone()),
         ];
         for factor in &p.stratification {
             let levels = factor.levels.iter().map(|l| (l.get_ref().clone(), l.get_ref().clone())).collect();
@@ -69,7 +71,7 @@ impl Spec {
 
     pub(super) fn participant_cells(&self, r: &Record) -> Vec<Cell> {
         let p = &r.participant;
-        let mut cells = vec![Cell::text(&p.study_id), Cell::text(self.arm(&r.arm_id))];
+        let mut cells = vec![Cell::text(&p.study_id), Cell::text(self.arm(&r.arm_id)), Cell::text(&p.site)];
         for factor in &self.protocol.stratification {
             cells.push(r.strata.get(factor.id.get_ref()).map_or(Cell::Empty, Cell::text));
         }

@@ -12,6 +12,7 @@ use crate::db::schema::{
     allocations, assessments, attendance, group_members, participants, responses, scores, support_groups,
 };
 use crate::enrolment::participants::Participant;
+use crate::sites::Scope;
 
 /// One randomised participant and everything measured about them.
 #[derive(Debug, Clone)]
@@ -81,14 +82,24 @@ pub fn group_codes(conn: &mut DbConn) -> QueryResult<GroupCodes> {
 
 /// Up to `limit` randomised participants after study number `after`, in study-number order.
 /// Participants who withdrew and asked that their data not be used are left out.
-pub fn page(conn: &mut DbConn, zone: chrono_tz::Tz, after: i32, limit: i64) -> QueryResult<Vec<Record>> {
-    let rows: Vec<(Participant, String, NaiveDateTime)> = participants::table
+pub fn page(
+    conn: &mut DbConn,
+    scope: &Scope,
+    zone: chrono_tz::Tz,
+    after: i32,
+    limit: i64,
+) -> QueryResult<Vec<Record>> {
+    let mut q = participants::table
         .inner_join(allocations::table)
         .filter(participants::number.gt(after))
         .order(participants::number.asc())
         .limit(limit)
         .select((Participant::as_select(), allocations::arm_id, allocations::allocated_at))
-        .load(conn)?;
+        .into_boxed();
+    if let Some(codes) = scope.codes() {
+        q = q.filter(participants::site.eq_any(codes));
+    }
+    let rows: Vec<(Participant, String, NaiveDateTime)> = q.load(conn)?;
     let local = |t: NaiveDateTime| t.and_utc().with_timezone(&zone).date_naive();
     let last = rows.last().map(|r| r.0.number);
     let records: Vec<Record> = rows
@@ -108,7 +119,7 @@ pub fn page(conn: &mut DbConn, zone: chrono_tz::Tz, after: i32, limit: i64) -> Q
     if records.is_empty() {
         // Every participant on this page asked for their data to be dropped: keep paging.
         return match last {
-            Some(number) => page(conn, zone, number, limit),
+            Some(number) => page(conn, scope, zone, number, limit),
             None => Ok(records),
         };
     }

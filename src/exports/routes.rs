@@ -82,8 +82,8 @@ async fn download_export(
             Ok(audit::record(c, &ctx, event)?)
         })
         .await?;
-    let library = state.instruments.clone();
-    let spec = state.run(move |c| Ok(Spec::load(c, &library, options)?)).await?;
+    let (library, scope) = (state.instruments.clone(), auth.scope.clone());
+    let spec = state.run(move |c| Ok(Spec::load(c, &library, options, scope)?)).await?;
     let (sender, receiver) = mpsc::channel(4);
     let pool = state.pool.clone();
     tokio::task::spawn_blocking(move || {

@@ -11,6 +11,7 @@ use crate::instruments::Instrument;
 use crate::instruments::Library;
 use crate::protocol::{Protocol, store};
 use crate::service_error::ServiceError;
+use crate::sites::Scope;
 
 /// Participants read per page: small enough to keep memory flat, large enough that the
 /// per-page queries do not dominate.
@@ -114,10 +115,19 @@ pub struct Spec {
     pub zone: chrono_tz::Tz,
     /// Item columns in the long file: as many as the longest instrument has items.
     pub item_slots: usize,
+    /// Whose records: a site-limited statistician exports their sites' participants only.
+    pub scope: Scope,
+    /// Every site's code and name, for the codebook.
+    pub sites: Vec<(String, String)>,
 }
 
 impl Spec {
-    pub fn load(conn: &mut DbConn, library: &Library, options: ExportOptions) -> Result<Self, ServiceError> {
+    pub fn load(
+        conn: &mut DbConn,
+        library: &Library,
+        options: ExportOptions,
+        scope: Scope,
+    ) -> Result<Self, ServiceError> {
         let (protocol, _) = store::current_parsed(conn)?;
         let points: Vec<Point> = protocol
             .assessments
@@ -148,6 +158,8 @@ impl Spec {
             codes: records::group_codes(conn)?,
             zone,
             item_slots,
+            sites: crate::sites::list(conn)?.into_iter().map(|s| (s.code, s.name)).collect(),
+            scope,
         })
     }
 
@@ -188,7 +200,7 @@ pub fn for_each_page(
 ) -> Result<(), ServiceError> {
     let mut after = 0;
     loop {
-        let page = records::page(conn, spec.zone, after, PAGE)?;
+        let page = records::page(conn, &spec.scope, spec.zone, after, PAGE)?;
         let Some(last) = page.last() else { return Ok(()) };
         after = last.participant.number;
         f(&page)?;

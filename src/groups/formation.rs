@@ -18,6 +18,7 @@ use crate::db::{self, DbConn};
 use crate::enrolment::participants;
 use crate::protocol::Protocol;
 use crate::service_error::ServiceError;
+use crate::sites::Scope;
 
 /// One participant placed in one group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -188,7 +189,7 @@ pub fn move_member(
     reason: &str,
 ) -> Result<(), ServiceError> {
     db::write_tx(conn, |c| {
-        let p = participants::find(c, participant_id)?
+        let p = participants::find(c, &Scope::All, participant_id)?
             .ok_or_else(|| ServiceError::NotFound("participant".into()))?;
         let from: String = group_members::table
             .find(&p.id)
@@ -367,7 +368,8 @@ pub fn enqueue_session_messages(
     let now = db::now();
     let mut languages = Vec::new();
     for pid in members {
-        let lang = participants::find(c, pid)?.map_or_else(|| "en".to_owned(), |p| p.preferred_language);
+        let lang = participants::find(c, &Scope::All, pid)?
+            .map_or_else(|| "en".to_owned(), |p| p.preferred_language);
         languages.push((pid, lang));
     }
     for s in super::attendance::sessions(c, &group.id)?

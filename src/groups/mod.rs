@@ -16,12 +16,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::audit::{self, Change, Context, Event};
+use crate::auth::Role;
 use crate::calendar;
 use crate::db::schema::{allocations, group_members, participant_phases, participants, support_groups};
 use crate::db::{self, DbConn};
 use crate::enrolment::participants::Participant;
 use crate::protocol::{ArmKind, Protocol};
 use crate::service_error::ServiceError;
+use crate::sites::Scope;
 
 /// A stored group.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -204,7 +206,7 @@ pub fn create(
     };
     db::write_tx(conn, |c| {
         let moderator = crate::auth::users::find(c, &group.moderator_id)?;
-        if !moderator.is_some_and(|m| m.role() == crate::auth::Role::Moderator && !m.disabled) {
+        if !moderator.is_some_and(|m| m.role() == Role::Moderator && !m.disabled) {
             return Err(ServiceError::validation(
                 "moderator_id",
                 "must be the id of an active moderator account",
@@ -274,6 +276,16 @@ pub fn members_of(conn: &mut DbConn, group_id: &str) -> QueryResult<Vec<(String,
         .select((group_members::participant_id, participants::study_id))
         .order(participants::number.asc())
         .load(conn)
+}
+
+/// The participants whose group records someone in `role` with `scope` sees, or `None` for
+/// everyone: a moderator sees their whole group (groups meet online and may mix sites); other
+/// staff see the members from their own sites.
+pub fn seen_by(conn: &mut DbConn, scope: &Scope, role: Role) -> QueryResult<Option<BTreeSet<String>>> {
+    if role == Role::Moderator {
+        return Ok(None);
+    }
+    scope.participant_ids(conn)
 }
 
 /// Members of each group: group id → (participant id, study id).

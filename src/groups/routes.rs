@@ -1,5 +1,7 @@
 //! Groups, the queue, forming and launching, sessions, calendars and attendance over HTTP.
 
+use std::collections::BTreeSet;
+
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDateTime;
 use icalendar::{Calendar, Component, EventLike};
@@ -46,9 +48,11 @@ fn own_group(auth: &Auth, role: Role, group: &Group) -> Result<(), AppError> {
     Ok(())
 }
 
-fn view(c: &mut DbConn, g: &Group) -> Result<GroupView, AppError> {
+fn view(c: &mut DbConn, g: &Group, seen: Option<&BTreeSet<String>>) -> Result<GroupView, AppError> {
     let members = super::members_of(c, &g.id)?;
-    Ok(g.view(members.into_iter().map(|(_, s)| s).collect()))
+    Ok(g.view(
+        members.into_iter().filter(|(pid, _)| seen.is_none_or(|v| v.contains(pid))).map(|(_, s)| s).collect(),
+    ))
 }
 
 /// Create a forming group.
@@ -67,7 +71,7 @@ async fn create_group(
         .write(move |c| {
             let (protocol, _) = store::current_parsed(c)?;
             let g = super::create(c, &ctx, &protocol, new)?;
-            view(c, &g)
+            view(c, &g, None)
         })
         .await?;
     Ok(HttpResponse::Created().json(v))
@@ -80,7 +84,12 @@ async fn list_groups(state: web::Data<AppState>, auth: Auth) -> Result<web::Json
     let role = auth.require(Permission::ReadGroups)?;
     let me = (role == Role::Moderator).then(|| auth.user.id.clone());
     Ok(web::Json(
-        state.run(move |c| super::list(c, me.as_deref())?.iter().map(|g| view(c, g)).collect()).await?,
+        state
+            .run(move |c| {
+                let seen = super::seen_by(c, &auth.scope, role)?;
+                super::list(c, me.as_deref())?.iter().map(|g| view(c, g, seen.as_ref())).collect()
+            })
+            .await?,
     ))
 }
 
@@ -88,12 +97,17 @@ async fn list_groups(state: web::Data<AppState>, auth: Auth) -> Result<web::Json
 #[utoipa::path(tag = "groups", responses((status = 200, description = "Success", body = Vec<Waiting>)))]
 #[get("/groups/queue")]
 async fn group_queue(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Vec<Waiting>>, AppError> {
-    auth.require(Permission::ManageGroups)?;
+    let role = auth.require(Permission::ManageGroups)?;
     Ok(web::Json(
         state
-            .run(|c| {
+            .run(move |c| {
                 let (protocol, _) = store::current_parsed(c)?;
-                Ok(super::queue(c, &protocol, protocol.today())?)
+                let seen = super::seen_by(c, &auth.scope, role)?;
+                let queue = super::queue(c, &protocol, protocol.today())?;
+                Ok(queue
+                    .into_iter()
+                    .filter(|w| seen.as_ref().is_none_or(|v| v.contains(&w.participant_id)))
+                    .collect())
             })
             .await?,
     ))
@@ -103,12 +117,20 @@ async fn group_queue(state: web::Data<AppState>, auth: Auth) -> Result<web::Json
 #[utoipa::path(tag = "groups", responses((status = 200, description = "Success", body = Proposal)))]
 #[get("/groups/proposal")]
 async fn proposal(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Proposal>, AppError> {
-    auth.require(Permission::ManageGroups)?;
+    let role = auth.require(Permission::ManageGroups)?;
     Ok(web::Json(
         state
-            .run(|c| {
+            .run(move |c| {
                 let (protocol, _) = store::current_parsed(c)?;
-                Ok(formation::propose(c, &protocol, protocol.today())?)
+                let seen = super::seen_by(c, &auth.scope, role)?;
+                // Groups are formed across sites; a site-limited coordinator sees (and may accept)
+                // the placements of their own participants.
+                let mut p = formation::propose(c, &protocol, protocol.today())?;
+                if let Some(v) = seen {
+                    p.assignments.retain(|a| v.contains(&a.participant_id));
+                    p.unplaced.retain(|w| v.contains(&w.participant_id));
+                }
+                Ok(p)
             })
             .await?,
     ))
@@ -131,15 +153,17 @@ async fn assign(
     auth: Auth,
     body: ApiJson<Assignments>,
 ) -> Result<web::Json<Vec<GroupView>>, AppError> {
-    auth.require(Permission::ManageGroups)?;
+    let role = auth.require(Permission::ManageGroups)?;
     let body = body.parse()?;
     let ctx = auth.context();
     Ok(web::Json(
         state
             .write(move |c| {
                 let (protocol, _) = store::current_parsed(c)?;
+                auth.scope.all_participants(c, body.assignments.iter().map(|a| a.participant_id.clone()))?;
                 let launched = formation::assign(c, &ctx, &protocol, protocol.today(), &body.assignments)?;
-                launched.iter().map(|g| view(c, g)).collect()
+                let seen = super::seen_by(c, &auth.scope, role)?;
+                launched.iter().map(|g| view(c, g, seen.as_ref())).collect()
             })
             .await?,
     ))
@@ -155,11 +179,12 @@ async fn get_group(
     path: web::Path<String>,
 ) -> Result<web::Json<GroupView>, AppError> {
     let role = auth.require(Permission::ReadGroups)?;
-    let id = path.into_inner();
+    let (id, who) = (path.into_inner(), auth.clone());
     let (g, v) = state
         .run(move |c| {
             let g = super::find(c, &id)?.ok_or_else(|| AppError::NotFound("group".into()))?;
-            let v = view(c, &g)?;
+            let seen = super::seen_by(c, &who.scope, role)?;
+            let v = view(c, &g, seen.as_ref())?;
             Ok((g, v))
         })
         .await?;
@@ -185,7 +210,7 @@ async fn launch(
     path: web::Path<String>,
     body: ApiJson<LaunchRequest>,
 ) -> Result<web::Json<GroupView>, AppError> {
-    auth.require(Permission::ManageGroups)?;
+    let role = auth.require(Permission::ManageGroups)?;
     let reason = body.parse()?.reason.map(|r| required_reason(&r)).transpose()?;
     let (ctx, id) = (auth.context(), path.into_inner());
     Ok(web::Json(
@@ -193,7 +218,8 @@ async fn launch(
             .write(move |c| {
                 let (protocol, _) = store::current_parsed(c)?;
                 let g = formation::launch(c, &ctx, &protocol, &id, reason.as_deref())?;
-                view(c, &g)
+                let seen = super::seen_by(c, &auth.scope, role)?;
+                view(c, &g, seen.as_ref())
             })
             .await?,
     ))
@@ -220,8 +246,13 @@ async fn move_member(
     auth.require(Permission::ManageGroups)?;
     let body = body.parse()?;
     let reason = required_reason(&body.reason)?;
-    let (ctx, id) = (auth.context(), path.into_inner());
-    state.write(move |c| Ok(formation::move_member(c, &ctx, &id, &body.group_id, &reason)?)).await?;
+    let (ctx, id, scope) = (auth.context(), path.into_inner(), auth.scope.clone());
+    state
+        .write(move |c| {
+            scope.participant(c, &id)?;
+            Ok(formation::move_member(c, &ctx, &id, &body.group_id, &reason)?)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -390,7 +421,14 @@ async fn record_attendance(
     let body = body.parse()?;
     let reason = body.reason.map(|r| required_reason(&r)).transpose()?;
     let ctx = auth.context();
-    state.write(move |c| Ok(attendance::record(c, &ctx, &id, &body.marks, reason.as_deref())?)).await?;
+    state
+        .write(move |c| {
+            if role != Role::Moderator {
+                auth.scope.all_participants(c, body.marks.iter().map(|m| m.participant_id.clone()))?;
+            }
+            Ok(attendance::record(c, &ctx, &id, &body.marks, reason.as_deref())?)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -404,12 +442,14 @@ async fn group_attendance(
     path: web::Path<String>,
 ) -> Result<web::Json<Vec<Dose>>, AppError> {
     let role = auth.require(Permission::ReadGroups)?;
-    let id = path.into_inner();
+    let (id, who) = (path.into_inner(), auth.clone());
     let (g, d) = state
         .run(move |c| {
             let (protocol, _) = store::current_parsed(c)?;
             let g = super::find(c, &id)?.ok_or_else(|| AppError::NotFound("group".into()))?;
-            let d = attendance::doses(c, &g.id, *protocol.groups.adequate_dose.get_ref())?;
+            let seen = super::seen_by(c, &who.scope, role)?;
+            let mut d = attendance::doses(c, &g.id, *protocol.groups.adequate_dose.get_ref())?;
+            d.retain(|d| seen.as_ref().is_none_or(|v| v.contains(&d.participant_id)));
             Ok((g, d))
         })
         .await?;
@@ -434,14 +474,13 @@ async fn participant_dose(
     path: web::Path<String>,
 ) -> Result<web::Json<ParticipantDose>, AppError> {
     auth.require(Permission::ManageGroups)?;
-    let id = path.into_inner();
+    let (id, scope) = (path.into_inner(), auth.scope.clone());
     Ok(web::Json(
         state
             .run(move |c| {
                 use diesel::prelude::*;
                 let (protocol, _) = store::current_parsed(c)?;
-                let p =
-                    participants::find(c, &id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
+                let p = participants::find_or_404(c, &scope, &id)?;
                 let group: Option<String> = crate::db::schema::group_members::table
                     .find(&p.id)
                     .select(crate::db::schema::group_members::group_id)

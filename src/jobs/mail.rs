@@ -19,6 +19,7 @@ use crate::outbox::templates::{self, Text, Values};
 use crate::outbox::{Failure, Kind, Message, claim_next, drop_message, finish};
 use crate::protocol::store;
 use crate::safety::AlertStatus;
+use crate::sites::Scope;
 
 /// How the SMTP server is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,7 +140,7 @@ fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Opti
     let mut v = Values { study_name: protocol.study.code.get_ref().clone(), ..Values::default() };
     let address = match m.recipient_kind {
         RecipientKind::Participant => {
-            let Some(p) = participants::find(c, &m.recipient_id)? else {
+            let Some(p) = participants::find(c, &Scope::All, &m.recipient_id)? else {
                 return skip(c, m, "participant not found");
             };
             if p.withdrawn_at.is_some() {
@@ -179,7 +180,7 @@ fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Opti
         if kind == Kind::ModeratorRoster {
             // Moderators meet their group by name; withdrawn members are left out.
             for (pid, study_id) in crate::groups::members_of(c, &g.id)? {
-                if participants::find(c, &pid)?.is_some_and(|p| p.withdrawn_at.is_some()) {
+                if participants::find(c, &Scope::All, &pid)?.is_some_and(|p| p.withdrawn_at.is_some()) {
                     continue;
                 }
                 let name = participants::contact(c, &pid)?.map(|k| k.full_name).unwrap_or_default();
@@ -210,7 +211,9 @@ fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Opti
         if alert.status != AlertStatus::Open {
             return skip(c, m, "alert already acknowledged");
         }
-        let sid = participants::find(c, &alert.participant_id)?.map(|p| p.study_id).unwrap_or_default();
+        let sid = participants::find(c, &Scope::All, &alert.participant_id)?
+            .map(|p| p.study_id)
+            .unwrap_or_default();
         v.study_id = sid;
         v.notice = format!("{} safety alert: {}", alert.severity.as_str().to_uppercase(), alert.meaning);
         v.due = format!("{} UTC", alert.due_at.format("%Y-%m-%d %H:%M"));

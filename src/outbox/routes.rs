@@ -7,7 +7,7 @@ use actix_web::{get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::Message;
+use super::{Message, RecipientKind};
 use crate::auth::{Auth, Permission};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -34,5 +34,21 @@ async fn list_outbox(
 ) -> Result<web::Json<Vec<Message>>, AppError> {
     auth.require(Permission::ReadOutbox)?;
     let status = filter.into_inner().status;
-    Ok(web::Json(state.run(move |c| Ok(super::list(c, status.as_deref())?)).await?))
+    let (scope, me) = (auth.scope.clone(), auth.user.id.clone());
+    Ok(web::Json(
+        state
+            .run(move |c| {
+                let all = super::list(c, status.as_deref())?;
+                let Some(visible) = scope.participant_ids(c)? else { return Ok(all) };
+                // A site-limited admin sees messages to their sites' participants, and their own.
+                Ok(all
+                    .into_iter()
+                    .filter(|m| match m.recipient_kind {
+                        RecipientKind::Participant => visible.contains(&m.recipient_id),
+                        RecipientKind::User => m.recipient_id == me,
+                    })
+                    .collect())
+            })
+            .await?,
+    ))
 }

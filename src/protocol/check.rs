@@ -159,6 +159,12 @@ impl Checker<'_> {
         self.unique("stratification factor", p.stratification.iter().map(|f| &f.id));
         for factor in &p.stratification {
             self.identifier("factor id", &factor.id);
+            if p.randomisation.stratify_by_site && factor.id.get_ref() == super::SITE_FACTOR {
+                self.err(
+                    &factor.id,
+                    "`site` is the factor stratify_by_site adds; give this factor another id",
+                );
+            }
             if factor.levels.len() < 2 {
                 self.err(&factor.id, "a stratification factor needs at least two levels");
             }
@@ -189,8 +195,11 @@ impl Checker<'_> {
                 }
             },
             Method::Minimisation => {
-                if p.stratification.is_empty() {
-                    self.err(&r.method, "minimisation needs at least one stratification factor");
+                if p.stratification.is_empty() && !r.stratify_by_site {
+                    self.err(
+                        &r.method,
+                        "minimisation needs at least one stratification factor (or stratify_by_site)",
+                    );
                 }
                 match &r.probability {
                     None => self.err(&r.method, "minimisation needs probability (e.g. 0.8)"),
@@ -202,6 +211,9 @@ impl Checker<'_> {
                 if r.imbalance.is_none() {
                     self.err(&r.method, "minimisation needs imbalance = \"range\" or \"variance\"");
                 }
+            }
+            Method::Simple if r.stratify_by_site => {
+                self.err(&r.method, "stratify_by_site needs stratified_blocks or minimisation: simple randomisation has no strata");
             }
             Method::Simple => {}
         }
@@ -401,6 +413,14 @@ impl Checker<'_> {
                 self.err(&form.approved_on, "approved_on must be a date written YYYY-MM-DD");
             }
             self.local_text("consent form title", &form.title, &languages);
+            if let Some(site) = &form.site
+                && crate::sites::parse_code(site.get_ref()).is_err()
+            {
+                self.err(
+                    site,
+                    "site must be a site code: lowercase letters, digits, `-` or `_`, starting with a letter",
+                );
+            }
         }
     }
 

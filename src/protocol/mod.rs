@@ -117,7 +117,14 @@ pub struct Randomisation {
     pub imbalance: Option<Imbalance>,
     /// Minimisation: probability of assigning the arm that minimises imbalance (biased coin).
     pub probability: Option<Spanned<f64>>,
+    /// The participant's site (at randomisation) is one more stratum factor: blocks run per
+    /// site within each stratum, and minimisation balances over sites too.
+    #[serde(default)]
+    pub stratify_by_site: bool,
 }
+
+/// The stratum factor `stratify_by_site` adds; no protocol factor may take its id.
+pub const SITE_FACTOR: &str = "site";
 
 /// The type of answer an eligibility question takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -217,6 +224,16 @@ pub struct ConsentForm {
     /// Approval date, `YYYY-MM-DD`.
     pub approved_on: Spanned<String>,
     pub title: Spanned<LocalText>,
+    /// The site whose ethics board approved this version; none: the whole study's form.
+    #[serde(default)]
+    pub site: Option<Spanned<String>>,
+}
+
+impl ConsentForm {
+    /// The site this version belongs to, if it is a site's own.
+    pub fn site(&self) -> Option<&str> {
+        self.site.as_ref().map(|s| s.get_ref().as_str())
+    }
 }
 
 /// How participants are invited to their questionnaires.
@@ -285,20 +302,25 @@ impl Protocol {
         self.assessments.iter().find(|t| *t.id.get_ref() == id)
     }
 
-    /// The consent form in force today, on the study's own day (its time zone).
-    pub fn consent_form_today(&self) -> Option<&ConsentForm> {
-        self.consent_form_in_force(self.today())
+    /// The consent form in force today at `site`, on the study's own day (its time zone).
+    pub fn consent_form_today(&self, site: &str) -> Option<&ConsentForm> {
+        self.consent_form_in_force(site, self.today())
     }
 
-    /// The consent form in force on `day`: the most recently approved one by then. A form whose
-    /// approval date is still ahead cannot be signed yet, and does not yet call for re-consent.
-    pub fn consent_form_in_force(&self, day: NaiveDate) -> Option<&ConsentForm> {
+    /// The consent form in force at `site` on `day`: the most recently approved of the site's
+    /// own versions by then (each site's ethics board approves its own), or, while the site has
+    /// none approved, of the study's. A form whose approval date is still ahead cannot be signed
+    /// yet, and does not yet call for re-consent.
+    pub fn consent_form_in_force(&self, site: &str, day: NaiveDate) -> Option<&ConsentForm> {
         // Approval dates are checked to be `YYYY-MM-DD`, which sorts as the dates do.
         let day = day.format("%Y-%m-%d").to_string();
-        self.consent_forms
-            .iter()
-            .filter(|f| *f.approved_on.get_ref() <= day)
-            .max_by(|a, b| a.approved_on.get_ref().cmp(b.approved_on.get_ref()))
+        let latest = |own: Option<&str>| {
+            self.consent_forms
+                .iter()
+                .filter(|f| f.site() == own && *f.approved_on.get_ref() <= day)
+                .max_by(|a, b| a.approved_on.get_ref().cmp(b.approved_on.get_ref()))
+        };
+        latest(Some(site)).or_else(|| latest(None))
     }
 
     /// The parts that allocations depend on (arms, strata, method), for comparing amendments.
@@ -317,6 +339,7 @@ impl Protocol {
             "block_sizes": r.block_sizes.as_ref().map(|b| b.get_ref().iter().map(|s| *s.get_ref()).collect::<Vec<_>>()),
             "imbalance": r.imbalance,
             "probability": r.probability.as_ref().map(|p| *p.get_ref()),
+            "stratify_by_site": r.stratify_by_site,
         })
     }
 }
@@ -339,10 +362,28 @@ mod tests {
         let protocol =
             check(&amended, &crate::instruments::Library::bundled()).expect("the amended protocol is valid");
         let in_force =
-            |on: &str| protocol.consent_form_in_force(day(on)).map(|f| f.version.get_ref().as_str());
+            |on: &str| protocol.consent_form_in_force("main", day(on)).map(|f| f.version.get_ref().as_str());
         assert_eq!(in_force("2026-03-01"), None);
         assert_eq!(in_force("2026-03-02"), Some("1.0"));
         assert_eq!(in_force("2027-01-09"), Some("1.0"));
         assert_eq!(in_force("2027-01-10"), Some("2.0"));
+    }
+
+    #[test]
+    fn a_site_with_its_own_approved_form_uses_it_and_other_sites_keep_the_studys() {
+        let amended = format!(
+            "{BUNDLED}\n[[consent_forms]]\nversion = \"boston-1\"\napproved_on = \"2026-06-01\"\nsite = \"boston\"\ntitle = {{ en = \"Boston\", es = \"Boston\" }}\n\n[[consent_forms]]\nversion = \"2.0\"\napproved_on = \"2027-01-10\"\ntitle = {{ en = \"v2\", es = \"v2\" }}\n"
+        );
+        let protocol =
+            check(&amended, &crate::instruments::Library::bundled()).expect("the amended protocol is valid");
+        let at = |site: &str, on: &str| {
+            protocol.consent_form_in_force(site, day(on)).map(|f| f.version.get_ref().as_str())
+        };
+        // Before the site's own approval, the study's form; from it on, the site's, even after
+        // the study approves a newer one; another site follows the study's.
+        assert_eq!(at("boston", "2026-05-31"), Some("1.0"));
+        assert_eq!(at("boston", "2026-06-01"), Some("boston-1"));
+        assert_eq!(at("boston", "2027-02-01"), Some("boston-1"));
+        assert_eq!(at("main", "2027-02-01"), Some("2.0"));
     }
 }

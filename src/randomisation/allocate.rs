@@ -15,7 +15,7 @@ use crate::db::schema::{allocations, participants as participants_table, screeni
 use crate::db::{self, DbConn};
 use crate::enrolment::participants::{self, Participant};
 use crate::enrolment::screening::{self, Screening};
-use crate::protocol::{Method, Protocol, store};
+use crate::protocol::{Method, Protocol, SITE_FACTOR, store};
 use crate::service_error::ServiceError;
 
 /// The randomisation key, derived from the server secret (which lives outside the database).
@@ -47,17 +47,38 @@ pub struct Allocation {
     pub protocol_version: i32,
     pub allocated_at: NaiveDateTime,
     pub allocated_by: Option<String>,
+    /// The participant's site when randomised (a stratum factor under `stratify_by_site`).
+    pub site: String,
 }
 
-/// The canonical stratum key of a participant: `factor=level` in protocol order.
+/// The levels randomisation works with: the participant's strata and, when the protocol
+/// stratifies by site, the site they were randomised at under `SITE_FACTOR`.
+pub fn allocation_strata(protocol: &Protocol, strata: &str, site: &str) -> BTreeMap<String, String> {
+    let mut levels: BTreeMap<String, String> = serde_json::from_str(strata).unwrap_or_default();
+    if protocol.randomisation.stratify_by_site {
+        levels.insert(SITE_FACTOR.to_owned(), site.to_owned());
+    }
+    levels
+}
+
+/// The factor ids randomisation stratifies by, in order: the protocol's, then the site's.
+fn factor_ids(protocol: &Protocol) -> Vec<&str> {
+    let mut ids: Vec<&str> = protocol.stratification.iter().map(|f| f.id.get_ref().as_str()).collect();
+    if protocol.randomisation.stratify_by_site {
+        ids.push(SITE_FACTOR);
+    }
+    ids
+}
+
+/// The canonical stratum key of a participant: `factor=level` in protocol order, the site last.
+/// A site opened mid-trial is a new level, so it starts strata of its own.
 pub fn stratum_key(protocol: &Protocol, strata: &BTreeMap<String, String>) -> String {
-    if protocol.stratification.is_empty() {
+    let ids = factor_ids(protocol);
+    if ids.is_empty() {
         return "all".into();
     }
-    protocol
-        .stratification
-        .iter()
-        .map(|f| format!("{}={}", f.id.get_ref(), strata.get(f.id.get_ref()).map_or("", String::as_str)))
+    ids.iter()
+        .map(|id| format!("{id}={}", strata.get(*id).map_or("", String::as_str)))
         .collect::<Vec<_>>()
         .join("|")
 }
@@ -66,19 +87,46 @@ pub(super) fn ratios(protocol: &Protocol) -> Vec<u32> {
     protocol.arms.iter().map(|a| u32::try_from(*a.ratio.get_ref()).unwrap_or(1)).collect()
 }
 
-/// Marginal counts for minimisation: factor → level → arm, over `history`.
-fn marginal_counts(protocol: &Protocol, history: &[(BTreeMap<String, String>, usize)]) -> Vec<Vec<Vec<u32>>> {
-    let arms = protocol.arms.len();
-    protocol
+/// Each factor minimisation balances, with its levels: the protocol's factors, then (under
+/// `stratify_by_site`) the sites seen so far and the current participant's, in code order.
+fn factors(
+    protocol: &Protocol,
+    history: &[(BTreeMap<String, String>, usize)],
+    current: &BTreeMap<String, String>,
+) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = protocol
         .stratification
         .iter()
-        .map(|f| {
-            f.levels
+        .map(|f| (f.id.get_ref().clone(), f.levels.iter().map(|l| l.get_ref().clone()).collect()))
+        .collect();
+    if protocol.randomisation.stratify_by_site {
+        let sites: std::collections::BTreeSet<String> = history
+            .iter()
+            .map(|h| &h.0)
+            .chain([current])
+            .filter_map(|s| s.get(SITE_FACTOR).cloned())
+            .collect();
+        out.push((SITE_FACTOR.to_owned(), sites.into_iter().collect()));
+    }
+    out
+}
+
+/// Marginal counts for minimisation: factor → level → arm, over `history`.
+fn marginal_counts(
+    protocol: &Protocol,
+    factors: &[(String, Vec<String>)],
+    history: &[(BTreeMap<String, String>, usize)],
+) -> Vec<Vec<Vec<u32>>> {
+    let arms = protocol.arms.len();
+    factors
+        .iter()
+        .map(|(id, levels)| {
+            levels
                 .iter()
                 .map(|level| {
                     let mut per_arm = vec![0u32; arms];
                     for (strata, arm) in history {
-                        if strata.get(f.id.get_ref()) == Some(level.get_ref()) {
+                        if strata.get(id) == Some(level) {
                             per_arm[*arm] += 1;
                         }
                     }
@@ -89,11 +137,10 @@ fn marginal_counts(protocol: &Protocol, history: &[(BTreeMap<String, String>, us
         .collect()
 }
 
-fn levels_of(protocol: &Protocol, strata: &BTreeMap<String, String>) -> Vec<usize> {
-    protocol
-        .stratification
+fn levels_of(factors: &[(String, Vec<String>)], strata: &BTreeMap<String, String>) -> Vec<usize> {
+    factors
         .iter()
-        .map(|f| f.levels.iter().position(|l| Some(l.get_ref()) == strata.get(f.id.get_ref())).unwrap_or(0))
+        .map(|(id, levels)| levels.iter().position(|l| Some(l) == strata.get(id)).unwrap_or(0))
         .collect()
 }
 
@@ -124,11 +171,12 @@ pub(super) fn compute_arm(
                 _ => Imbalance::Range,
             };
             let probability = r.probability.as_ref().map_or(0.8, |p| *p.get_ref());
+            let factors = factors(protocol, history, strata);
             engine::minimise(
                 &key.0,
                 seq,
-                &marginal_counts(protocol, history),
-                &levels_of(protocol, strata),
+                &marginal_counts(protocol, &factors, history),
+                &levels_of(&factors, strata),
                 &ratios(protocol),
                 imbalance,
                 probability,
@@ -142,16 +190,16 @@ pub(super) fn history(
     conn: &mut DbConn,
     protocol: &Protocol,
 ) -> QueryResult<Vec<(BTreeMap<String, String>, usize)>> {
-    let rows: Vec<(String, String)> = allocations::table
+    let rows: Vec<(String, String, String)> = allocations::table
         .inner_join(participants_table::table)
-        .select((participants_table::strata, allocations::arm_id))
+        .select((participants_table::strata, allocations::site, allocations::arm_id))
         .order(allocations::seq.asc())
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(strata, arm)| {
+        .map(|(strata, site, arm)| {
             let idx = protocol.arms.iter().position(|a| *a.id.get_ref() == arm).unwrap_or(0);
-            (serde_json::from_str(&strata).unwrap_or_default(), idx)
+            (allocation_strata(protocol, &strata, &site), idx)
         })
         .collect())
 }
@@ -205,7 +253,7 @@ fn check_allowed(
             format!("{sid} does not meet: {}", failed.join(", ")),
         ));
     }
-    let current = protocol.consent_form_today().map(|f| f.version.get_ref().clone());
+    let current = protocol.consent_form_today(&participant.site).map(|f| f.version.get_ref().clone());
     match participants::latest_consent_version(conn, &participant.id)? {
         None => Err(ServiceError::conflict("not_consented", format!("{sid} has not consented"))),
         Some(v) if Some(&v) != current.as_ref() => Err(ServiceError::conflict(
@@ -228,7 +276,7 @@ pub fn randomise(
         let (protocol, protocol_version) = store::current_parsed(c)?;
         let (participant, screening, allocation_seq) = load_candidate(c, participant_id)?;
         check_allowed(c, &protocol, &participant, &screening, allocation_seq)?;
-        let strata = participant.strata_map();
+        let strata = allocation_strata(&protocol, &participant.strata, &participant.site);
         let stratum = stratum_key(&protocol, &strata);
         let seq = allocations::table
             .select(diesel::dsl::max(allocations::seq))
@@ -254,6 +302,7 @@ pub fn randomise(
             protocol_version,
             allocated_at: db::now(),
             allocated_by: ctx.actor.id.clone(),
+            site: participant.site.clone(),
         };
         diesel::insert_into(allocations::table).values(&row).execute(c)?;
         if seq == 1 {
@@ -288,6 +337,7 @@ pub fn randomise(
                 changes: vec![
                     Change::set("arm_id", &row.arm_id),
                     Change::set("allocation_seq", row.seq),
+                    Change::set("site", &row.site),
                     Change::set("method", &row.method),
                     Change::set("assessments_scheduled", schedule.len()),
                 ],

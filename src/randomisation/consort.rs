@@ -9,7 +9,8 @@ pub fn describe(protocol: &Protocol) -> String {
     let arms: Vec<String> =
         protocol.arms.iter().map(|a| format!("{} ({})", a.label, a.code.get_ref())).collect();
     let ratio: Vec<String> = protocol.arms.iter().map(|a| a.ratio.get_ref().to_string()).collect();
-    let factors: Vec<String> = protocol
+    let r = &protocol.randomisation;
+    let mut factors: Vec<String> = protocol
         .stratification
         .iter()
         .map(|f| {
@@ -20,7 +21,12 @@ pub fn describe(protocol: &Protocol) -> String {
             )
         })
         .collect();
-    let r = &protocol.randomisation;
+    if r.stratify_by_site {
+        factors.push(
+            "recruiting site (each site, including one opened during the trial, with strata of its own)"
+                .into(),
+        );
+    }
     let kind = match r.method.get_ref() {
         Method::Simple => "simple (unrestricted) randomisation".to_owned(),
         Method::StratifiedBlocks => {

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::allocate::{Allocation, StudyKey, compute_arm, stratum_key};
+use super::allocate::{Allocation, StudyKey, allocation_strata, compute_arm, stratum_key};
 use super::engine::ALGORITHM;
 use crate::db::DbConn;
 use crate::db::schema::{allocations, participants as participants_table};
@@ -39,7 +39,8 @@ pub fn replay(conn: &mut DbConn, key: &StudyKey) -> anyhow::Result<ReplayReport>
             slot.insert(stored.parsed().map_err(|e| anyhow::anyhow!("{e}"))?);
         }
         let protocol = &protocols[&a.protocol_version];
-        let strata: BTreeMap<String, String> = serde_json::from_str(strata_text).unwrap_or_default();
+        // The site stored with the allocation: a later transfer does not change the stratum.
+        let strata: BTreeMap<String, String> = allocation_strata(protocol, strata_text, &a.site);
         let stratum = stratum_key(protocol, &strata);
         let index = next_index.entry(stratum.clone()).or_insert(0);
         if a.seq != expected_seq {

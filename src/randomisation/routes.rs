@@ -39,9 +39,14 @@ async fn randomise(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let role = auth.require(Permission::Randomise)?;
-    let (ctx, id, key) = (auth.context(), path.into_inner(), state.study_key.clone());
-    let (allocation, participant, protocol) =
-        state.write(move |c| Ok(super::randomise(c, &ctx, &key, &id)?)).await?;
+    let (ctx, id, key, scope) =
+        (auth.context(), path.into_inner(), state.study_key.clone(), auth.scope.clone());
+    let (allocation, participant, protocol) = state
+        .write(move |c| {
+            scope.participant(c, &id)?;
+            Ok(super::randomise(c, &ctx, &key, &id)?)
+        })
+        .await?;
     Ok(HttpResponse::Created().json(Randomised {
         arm: ArmView::of(&protocol, &allocation.arm_id, role),
         participant_id: allocation.participant_id,
@@ -76,10 +81,10 @@ async fn unblind(
 ) -> Result<web::Json<Unblinded>, AppError> {
     auth.require(Permission::Unblind)?;
     let reason = required_reason(&body.parse()?.reason)?;
-    let (ctx, id) = (auth.context(), path.into_inner());
+    let (ctx, id, scope) = (auth.context(), path.into_inner(), auth.scope.clone());
     let (p, arm, protocol) = state
         .write(move |c| {
-            let (p, arm) = super::unblind(c, &ctx, &id, &reason)?;
+            let (p, arm) = super::unblind(c, &ctx, &scope, &id, &reason)?;
             let (protocol, _) = crate::protocol::store::current_parsed(c)?;
             Ok((p, arm, protocol))
         })
@@ -95,5 +100,6 @@ async fn unblind(
 #[get("/notices")]
 async fn notices(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Vec<Notice>>, AppError> {
     auth.require(Permission::ReadNotices)?;
-    Ok(web::Json(state.run(|c| Ok(super::list_notices(c)?)).await?))
+    let scope = auth.scope.clone();
+    Ok(web::Json(state.run(move |c| Ok(super::list_notices(c, &scope)?)).await?))
 }

@@ -11,6 +11,7 @@ use crate::db::text_enum::text_enum;
 use crate::db::{self, DbConn};
 use crate::enrolment::participants::{self, Participant};
 use crate::service_error::ServiceError;
+use crate::sites::Scope;
 
 text_enum! {
     /// What a notice for admins is about.
@@ -33,9 +34,13 @@ pub struct Notice {
     pub entity_id: String,
 }
 
-/// Notices for admins, newest first.
-pub fn list_notices(conn: &mut DbConn) -> QueryResult<Vec<Notice>> {
-    notices::table.select(Notice::as_select()).order(notices::created_at.desc()).limit(500).load(conn)
+/// Notices for admins, newest first. Every notice kind is about one participant (its entity), so
+/// a site-limited admin sees those about their sites' participants.
+pub fn list_notices(conn: &mut DbConn, scope: &Scope) -> QueryResult<Vec<Notice>> {
+    let all: Vec<Notice> =
+        notices::table.select(Notice::as_select()).order(notices::created_at.desc()).limit(500).load(conn)?;
+    let Some(visible) = scope.participant_ids(conn)? else { return Ok(all) };
+    Ok(all.into_iter().filter(|n| visible.contains(&n.entity_id)).collect())
 }
 
 /// Emergency unblinding of one participant: the reason is required, the act is audited, and
@@ -43,12 +48,12 @@ pub fn list_notices(conn: &mut DbConn) -> QueryResult<Vec<Notice>> {
 pub fn unblind(
     conn: &mut DbConn,
     ctx: &Context,
+    scope: &Scope,
     participant_id: &str,
     reason: &str,
 ) -> Result<(Participant, String), ServiceError> {
     db::write_tx(conn, |c| {
-        let p = participants::find(c, participant_id)?
-            .ok_or_else(|| ServiceError::NotFound("participant".into()))?;
+        let p = participants::find_or_404(c, scope, participant_id)?;
         let arm: String = allocations::table
             .find(&p.id)
             .select(allocations::arm_id)

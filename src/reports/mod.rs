@@ -21,6 +21,7 @@ use crate::exports::{Cell, ExportOptions, Spec, Variable, for_each_page, write::
 use crate::instruments::Library;
 use crate::protocol::ArmKind;
 use crate::service_error::ServiceError;
+use crate::sites::Scope;
 
 /// Everything the report shows; serialised as `summary.json`.
 #[derive(Debug, Clone, Serialize)]
@@ -38,6 +39,8 @@ pub struct Report {
     pub consort: Option<study::ConsortCounts>,
     pub recruitment: Option<study::RecruitmentCurve>,
     pub diversity: Option<study::Diversity>,
+    /// Recruitment and diversity at each site, against each site's target.
+    pub sites: Vec<crate::enrolment::summary::SiteCount>,
     pub retention: Vec<Retention>,
     pub attendance: Vec<study::GroupAttendance>,
     pub outcomes: Option<Summary>,
@@ -57,8 +60,13 @@ pub struct Retention {
 }
 
 /// Reads the trial and analyses it.
-pub fn build(conn: &mut DbConn, library: &Library, blinded: bool) -> Result<Report, ServiceError> {
-    let spec = Spec::load(conn, library, ExportOptions { blinded, dates: false })?;
+pub fn build(
+    conn: &mut DbConn,
+    library: &Library,
+    blinded: bool,
+    scope: &Scope,
+) -> Result<Report, ServiceError> {
+    let spec = Spec::load(conn, library, ExportOptions { blinded, dates: false }, scope.clone())?;
     let protocol = spec.protocol.clone();
     // Only the columns the analysis reads are kept: the long file's other cells (items, dates,
     // demographics) would be held for the whole trial at once.
@@ -159,9 +167,10 @@ pub fn build(conn: &mut DbConn, library: &Library, blinded: bool) -> Result<Repo
             .map(|i| (i.id().to_string(), i.short_name.clone()))
             .collect(),
         primary_week,
-        consort: Some(study::consort(conn, &protocol, blinded, &analysed)?),
-        recruitment: Some(study::recruitment(conn, &protocol, spec.zone)?),
-        diversity: Some(study::diversity(conn, &protocol)?),
+        consort: Some(study::consort(conn, &protocol, scope, blinded, &analysed)?),
+        recruitment: Some(study::recruitment(conn, &protocol, scope, spec.zone)?),
+        diversity: Some(study::diversity(conn, &protocol, scope)?),
+        sites: crate::enrolment::summary::by_site(conn, &protocol, scope)?,
         retention: retention
             .into_iter()
             .map(|((arm, week, timepoint), (due, completed))| Retention {
@@ -173,7 +182,7 @@ pub fn build(conn: &mut DbConn, library: &Library, blinded: bool) -> Result<Repo
                 rate: (due > 0).then(|| completed as f64 / due as f64),
             })
             .collect(),
-        attendance: study::attendance_by_group(conn, &protocol, &spec.codes, blinded)?,
+        attendance: study::attendance_by_group(conn, &protocol, scope, &spec.codes, blinded)?,
         arm_names,
         outcomes,
         notes,
@@ -193,6 +202,7 @@ pub fn from_summary(summary: Summary, source: &str) -> Report {
         consort: None,
         recruitment: None,
         diversity: None,
+        sites: Vec::new(),
         retention: Vec::new(),
         attendance: Vec::new(),
         outcomes: Some(summary),
@@ -232,6 +242,8 @@ pub fn write_report(
     dir: &Path,
     blinded: bool,
 ) -> anyhow::Result<Vec<String>> {
-    let report = build(conn, library, blinded).map_err(|e| anyhow::anyhow!("building the report: {e}"))?;
+    // The command line writes the whole study's report.
+    let report = build(conn, library, blinded, &Scope::All)
+        .map_err(|e| anyhow::anyhow!("building the report: {e}"))?;
     write_files(&report, dir)
 }

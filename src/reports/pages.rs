@@ -30,8 +30,8 @@ async fn report_for(
         Err(page) => return Ok(Err(page)),
     };
     let blinded = blinded_for(auth.user.role(), query.blinded);
-    let library = state.instruments.clone();
-    Ok(Ok(state.run(move |c| Ok(reports::build(c, &library, blinded)?)).await?))
+    let (library, scope) = (state.instruments.clone(), auth.scope.clone());
+    Ok(Ok(state.run(move |c| Ok(reports::build(c, &library, blinded, &scope)?)).await?))
 }
 
 #[get("/reports")]

@@ -39,6 +39,6 @@ async fn report_summary(
 ) -> Result<web::Json<super::Report>, AppError> {
     let role = auth.require(Permission::ReadReports)?;
     let blinded = blinded_for(role, query.blinded);
-    let library = state.instruments.clone();
-    Ok(web::Json(state.run(move |c| Ok(super::build(c, &library, blinded)?)).await?))
+    let (library, scope) = (state.instruments.clone(), auth.scope.clone());
+    Ok(web::Json(state.run(move |c| Ok(super::build(c, &library, blinded, &scope)?)).await?))
 }

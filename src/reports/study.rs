@@ -18,6 +18,7 @@ use crate::exports::records::GroupCodes;
 use crate::groups::Presence;
 use crate::protocol::Protocol;
 use crate::service_error::ServiceError;
+use crate::sites::Scope;
 pub use trialdesk_charts::{ConsortArm, ConsortCounts};
 
 /// How an arm is named in this report: its code when blinded, its label otherwise.
@@ -35,10 +36,16 @@ pub fn arm_name(protocol: &Protocol, arm_id: &str, blinded: bool) -> String {
 pub fn consort(
     conn: &mut DbConn,
     protocol: &Protocol,
+    scope: &Scope,
     blinded: bool,
     analysed: &BTreeMap<String, u64>,
 ) -> Result<ConsortCounts, ServiceError> {
-    let outcomes: Vec<Outcome> = screenings::table.select(screenings::outcome).load(conn)?;
+    let codes = scope.codes();
+    let mut q = screenings::table.select(screenings::outcome).into_boxed();
+    if let Some(codes) = &codes {
+        q = q.filter(screenings::site.eq_any(codes.clone()));
+    }
+    let outcomes: Vec<Outcome> = q.load(conn)?;
     let mut reasons: BTreeMap<&str, u64> = BTreeMap::new();
     let mut excluded = 0;
     for o in &outcomes {
@@ -47,17 +54,21 @@ pub fn consort(
         *reasons.entry(reason).or_default() += 1;
     }
     // Enrolled but never randomised are excluded before allocation too.
-    let enrolled: i64 = participants::table.count().get_result(conn)?;
-    let randomised: i64 = allocations::table.count().get_result(conn)?;
+    let enrolled = crate::enrolment::participants::list(conn, scope)?.len() as i64;
+    let mut q = allocations::table
+        .inner_join(participants::table)
+        .select((allocations::participant_id, allocations::arm_id, participants::withdrawn_at))
+        .into_boxed();
+    if let Some(codes) = &codes {
+        q = q.filter(participants::site.eq_any(codes.clone()));
+    }
+    let rows: Vec<(String, String, Option<chrono::NaiveDateTime>)> = q.load(conn)?;
+    let randomised = rows.len() as i64;
     if enrolled > randomised {
         excluded += (enrolled - randomised) as u64;
         *reasons.entry("Enrolled, not randomised").or_default() += (enrolled - randomised) as u64;
     }
     let primary = protocol.assessments.iter().find(|t| t.primary).map(|t| t.id.get_ref().clone());
-    let rows: Vec<(String, String, Option<chrono::NaiveDateTime>)> = allocations::table
-        .inner_join(participants::table)
-        .select((allocations::participant_id, allocations::arm_id, participants::withdrawn_at))
-        .load(conn)?;
     let attended: HashSet<String> = attendance::table
         .filter(attendance::status.eq(Presence::Present))
         .select(attendance::participant_id)
@@ -121,10 +132,15 @@ pub struct RecruitmentCurve {
 pub fn recruitment(
     conn: &mut DbConn,
     protocol: &Protocol,
+    scope: &Scope,
     zone: chrono_tz::Tz,
 ) -> Result<RecruitmentCurve, ServiceError> {
-    let mut days: Vec<NaiveDate> = allocations::table
-        .select(allocations::allocated_at)
+    let mut q =
+        allocations::table.inner_join(participants::table).select(allocations::allocated_at).into_boxed();
+    if let Some(codes) = scope.codes() {
+        q = q.filter(participants::site.eq_any(codes));
+    }
+    let mut days: Vec<NaiveDate> = q
         .load::<chrono::NaiveDateTime>(conn)?
         .into_iter()
         .map(|t| t.and_utc().with_timezone(&zone).date_naive())
@@ -164,8 +180,8 @@ pub struct DiversityRow {
     pub met: bool,
 }
 
-pub fn diversity(conn: &mut DbConn, protocol: &Protocol) -> Result<Diversity, ServiceError> {
-    let people = crate::enrolment::participants::list(conn)?;
+pub fn diversity(conn: &mut DbConn, protocol: &Protocol, scope: &Scope) -> Result<Diversity, ServiceError> {
+    let people = crate::enrolment::participants::list(conn, scope)?;
     let mut by_race: BTreeMap<String, u64> = BTreeMap::new();
     let mut by_ethnicity: BTreeMap<String, u64> = BTreeMap::new();
     for p in &people {
@@ -206,6 +222,7 @@ pub struct GroupAttendance {
 pub fn attendance_by_group(
     conn: &mut DbConn,
     protocol: &Protocol,
+    scope: &Scope,
     codes: &GroupCodes,
     blinded: bool,
 ) -> Result<Vec<GroupAttendance>, ServiceError> {
@@ -213,14 +230,34 @@ pub fn attendance_by_group(
         .order(support_groups::created_at.asc())
         .select((support_groups::id, support_groups::arm_id))
         .load(conn)?;
-    let members: Vec<String> = group_members::table.select(group_members::group_id).load(conn)?;
+    // A site-limited reader sees their own participants' attendance, in every group they joined.
+    let visible = scope.participant_ids(conn)?;
+    let seen = |pid: &String| visible.as_ref().is_none_or(|v| v.contains(pid));
+    let members: Vec<(String, String)> = group_members::table
+        .select((group_members::group_id, group_members::participant_id))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .filter(|(_, pid)| seen(pid))
+        .collect();
     let records: Vec<(String, String, Presence)> = attendance::table
         .inner_join(group_sessions::table)
-        .select((group_sessions::group_id, attendance::session_id, attendance::status))
-        .load(conn)?;
+        .select((
+            group_sessions::group_id,
+            attendance::session_id,
+            attendance::status,
+            attendance::participant_id,
+        ))
+        .load::<(String, String, Presence, String)>(conn)?
+        .into_iter()
+        .filter(|(_, _, _, pid)| seen(pid))
+        .map(|(g, s, p, _)| (g, s, p))
+        .collect();
     let mut out = Vec::new();
     for (id, arm) in groups {
-        let n = members.iter().filter(|g| **g == id).count() as u64;
+        let n = members.iter().filter(|(g, _)| *g == id).count() as u64;
+        if n == 0 && scope.is_limited() {
+            continue;
+        }
         let recorded: Vec<&(String, String, Presence)> = records.iter().filter(|r| r.0 == id).collect();
         let attended = recorded.iter().filter(|r| r.2 == Presence::Present).count() as u64;
         // A session is held once its attendance is recorded.

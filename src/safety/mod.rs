@@ -15,12 +15,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::audit::{self, Actor, Change, Context, Event};
-use crate::db::schema::{participants, safety_alerts, safety_contacts, users};
+use crate::db::schema::{participants, safety_alerts, safety_contacts, site_safety_contacts, users};
 use crate::db::{self, DbConn};
 use crate::instruments::{AlertRule, Severity};
 use crate::outbox::{self, Kind, Recipient};
 use crate::protocol::Protocol;
 use crate::service_error::ServiceError;
+use crate::sites::Scope;
 
 /// A safety alert.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
@@ -61,18 +62,61 @@ fn ack_window(protocol: &Protocol, severity: Severity) -> Duration {
     Duration::minutes(minutes)
 }
 
-/// The safety contacts' user ids, first to last.
-pub fn contacts(conn: &mut DbConn) -> QueryResult<Vec<String>> {
-    safety_contacts::table.order(safety_contacts::position.asc()).select(safety_contacts::user_id).load(conn)
+/// The safety contacts' user ids, first to last: the study's list, or one site's own.
+pub fn contacts(conn: &mut DbConn, site: Option<&str>) -> QueryResult<Vec<String>> {
+    match site {
+        None => safety_contacts::table
+            .order(safety_contacts::position.asc())
+            .select(safety_contacts::user_id)
+            .load(conn),
+        Some(site) => site_safety_contacts::table
+            .filter(site_safety_contacts::site.eq(site))
+            .order(site_safety_contacts::position.asc())
+            .select(site_safety_contacts::user_id)
+            .load(conn),
+    }
 }
 
-/// Replaces the contact list (audited, old → new).
+/// Who is told of an alert about a participant of `site`, in order: the site's own contacts,
+/// then the study's, leaving out anyone whose account does not reach that site.
+fn chain(conn: &mut DbConn, site: &str) -> QueryResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for id in contacts(conn, Some(site))?.into_iter().chain(contacts(conn, None)?) {
+        if !out.contains(&id) && reaches(conn, &id, site)? {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}
+
+/// Whether account `user_id` may see participants of `site`.
+fn reaches(conn: &mut DbConn, user_id: &str, site: &str) -> QueryResult<bool> {
+    let all_sites: Option<bool> =
+        users::table.find(user_id).select(users::all_sites).first(conn).optional()?;
+    match all_sites {
+        None => Ok(false),
+        Some(all) => Ok(Scope::of_user(conn, user_id, all)?.allows(site)),
+    }
+}
+
+/// The site of the participant an alert is about.
+fn site_of(conn: &mut DbConn, participant_id: &str) -> QueryResult<String> {
+    participants::table.find(participant_id).select(participants::site).first(conn)
+}
+
+/// Replaces the contact list of the study (`site` none) or of one site (audited, old → new).
 pub fn set_contacts(
     conn: &mut DbConn,
     ctx: &Context,
+    site: Option<&str>,
     user_ids: &[String],
 ) -> Result<Vec<String>, ServiceError> {
     db::write_tx(conn, |c| {
+        if let Some(code) = site
+            && crate::sites::find(c, code)?.is_none()
+        {
+            return Err(ServiceError::validation("site", format!("no site has the code `{code}`")));
+        }
         for (i, id) in user_ids.iter().enumerate() {
             let active: Option<bool> =
                 users::table.find(id).select(users::disabled).first(c).optional()?.map(|d: bool| !d);
@@ -86,20 +130,43 @@ pub fn set_contacts(
                 return Err(ServiceError::validation(format!("user_ids[{i}]"), "listed twice"));
             }
         }
-        let old = contacts(c)?;
-        diesel::delete(safety_contacts::table).execute(c)?;
-        for (i, id) in user_ids.iter().enumerate() {
-            diesel::insert_into(safety_contacts::table)
-                .values((safety_contacts::position.eq(i as i32 + 1), safety_contacts::user_id.eq(id)))
-                .execute(c)?;
+        let old = contacts(c, site)?;
+        match site {
+            None => {
+                diesel::delete(safety_contacts::table).execute(c)?;
+                for (i, id) in user_ids.iter().enumerate() {
+                    diesel::insert_into(safety_contacts::table)
+                        .values((safety_contacts::position.eq(i as i32 + 1), safety_contacts::user_id.eq(id)))
+                        .execute(c)?;
+                }
+            }
+            Some(code) => {
+                diesel::delete(site_safety_contacts::table.filter(site_safety_contacts::site.eq(code)))
+                    .execute(c)?;
+                for (i, id) in user_ids.iter().enumerate() {
+                    if !reaches(c, id, code)? {
+                        return Err(ServiceError::validation(
+                            format!("user_ids[{i}]"),
+                            format!("this account has no access to site `{code}`"),
+                        ));
+                    }
+                    diesel::insert_into(site_safety_contacts::table)
+                        .values((
+                            site_safety_contacts::site.eq(code),
+                            site_safety_contacts::position.eq(i as i32 + 1),
+                            site_safety_contacts::user_id.eq(id),
+                        ))
+                        .execute(c)?;
+                }
+            }
         }
         audit::append(
             c,
             ctx,
             Event {
                 action: "set_safety_contacts",
-                entity: "study",
-                entity_id: "safety_contacts",
+                entity: if site.is_some() { "site" } else { "study" },
+                entity_id: site.unwrap_or("safety_contacts"),
                 changes: vec![Change::update("user_ids", &old, user_ids)],
                 reason: None,
             },
@@ -108,25 +175,34 @@ pub fn set_contacts(
     })
 }
 
-fn admins(conn: &mut DbConn) -> QueryResult<Vec<String>> {
-    users::table
+/// The active admins who reach `site`; if none does, every active admin, so that an alert can
+/// never go unheard.
+fn admins(conn: &mut DbConn, site: &str) -> QueryResult<Vec<String>> {
+    let all: Vec<String> = users::table
         .filter(users::role.eq("admin"))
         .filter(users::disabled.eq(false))
         .select(users::id)
-        .load(conn)
+        .load(conn)?;
+    let mut reaching = Vec::new();
+    for id in &all {
+        if reaches(conn, id, site)? {
+            reaching.push(id.clone());
+        }
+    }
+    Ok(if reaching.is_empty() { all } else { reaching })
 }
 
-/// Who hears of an alert at `level`, given the contact list: that contact; with no contacts set,
-/// or past the last one, every admin (so an alert can never go unheard).
-fn recipients_at(conn: &mut DbConn, list: &[String], level: i32) -> QueryResult<Vec<String>> {
+/// Who hears of an alert at `level`, given the contact chain: that contact; with no contacts
+/// set, or past the last one, the admins of the site.
+fn recipients_at(conn: &mut DbConn, list: &[String], level: i32, site: &str) -> QueryResult<Vec<String>> {
     match list.get(level as usize - 1) {
         Some(id) => Ok(vec![id.clone()]),
-        None => admins(conn),
+        None => admins(conn, site),
     }
 }
 
-fn notify(conn: &mut DbConn, list: &[String], alert: &Alert) -> QueryResult<()> {
-    for user in recipients_at(conn, list, alert.level)? {
+fn notify(conn: &mut DbConn, list: &[String], alert: &Alert, site: &str) -> QueryResult<()> {
+    for user in recipients_at(conn, list, alert.level, site)? {
         let key = format!("alert:{}:{}:{user}", alert.id, alert.level);
         let payload = serde_json::json!({ "alert_id": alert.id });
         outbox::enqueue(conn, &key, Kind::SafetyAlert, &Recipient::User(user), "en", payload, db::now())?;
@@ -187,8 +263,9 @@ pub fn raise(
         closing_note: None,
     };
     diesel::insert_into(safety_alerts::table).values(&alert).execute(conn)?;
-    let list = contacts(conn)?;
-    notify(conn, &list, &alert)?;
+    let site = site_of(conn, &alert.participant_id)?;
+    let list = chain(conn, &site)?;
+    notify(conn, &list, &alert, &site)?;
     audit::append(
         conn,
         ctx,
@@ -219,10 +296,11 @@ pub fn escalate_due(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<usi
             .select(Alert::as_select())
             .load(c)?;
         let ctx = Context { actor: Actor::system(), request_id: None };
-        let list = contacts(c)?;
-        let last_contact = list.len() as i32;
         let mut escalated = 0;
         for mut a in due {
+            let site = site_of(c, &a.participant_id)?;
+            let list = chain(c, &site)?;
+            let last_contact = list.len() as i32;
             // Past the last contact the alert has reached every admin; it stays overdue, and
             // each further window re-sends to them, until someone acknowledges it.
             let level = (a.level + 1).min(last_contact + 1);
@@ -246,7 +324,7 @@ pub fn escalate_due(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<usi
                 },
             )?;
             if level == a.level {
-                for user in recipients_at(c, &list, level)? {
+                for user in recipients_at(c, &list, level, &site)? {
                     let key = format!("alert:{}:{}:{user}:{}", a.id, level, now.and_utc().timestamp());
                     let payload = serde_json::json!({ "alert_id": a.id });
                     outbox::enqueue(
@@ -261,7 +339,7 @@ pub fn escalate_due(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<usi
                 }
             } else {
                 a.level = level;
-                notify(c, &list, &a)?;
+                notify(c, &list, &a, &site)?;
             }
             escalated += 1;
         }
@@ -271,13 +349,16 @@ pub fn escalate_due(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<usi
 }
 
 /// Alerts, open and overdue first, then newest; with each participant's study id.
-pub fn list(conn: &mut DbConn, only_unclosed: bool) -> QueryResult<Vec<(Alert, String)>> {
+pub fn list(conn: &mut DbConn, scope: &Scope, only_unclosed: bool) -> QueryResult<Vec<(Alert, String)>> {
     let mut q = safety_alerts::table
         .inner_join(participants::table)
         .select((Alert::as_select(), participants::study_id))
         .into_boxed();
     if only_unclosed {
         q = q.filter(safety_alerts::status.ne(AlertStatus::Closed));
+    }
+    if let Some(codes) = scope.codes() {
+        q = q.filter(participants::site.eq_any(codes));
     }
     let mut rows: Vec<(Alert, String)> = q.load(conn)?;
     // open < acknowledged < closed, whatever the collation.

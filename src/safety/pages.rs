@@ -64,8 +64,9 @@ async fn queue(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Resu
         Err(page) => return Ok(page),
     };
     let now = crate::db::now();
+    let scope = auth.scope.clone();
     let rows = state
-        .run(|c| Ok(safety::list(c, true)?))
+        .run(move |c| Ok(safety::list(c, &scope, true)?))
         .await?
         .into_iter()
         .map(|(a, study_id)| Row::new(a, study_id, now))
@@ -110,11 +111,12 @@ async fn alert_page(
     id: String,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
+    let scope = auth.scope.clone();
     let (a, p, contact) = state
         .run(move |c| {
+            scope.alert(c, &id)?;
             let a = safety::find(c, &id)?.ok_or_else(|| AppError::NotFound("alert".into()))?;
-            let p = crate::enrolment::participants::find(c, &a.participant_id)?
-                .ok_or_else(|| AppError::NotFound("participant".into()))?;
+            let p = crate::enrolment::participants::find_or_404(c, &scope, &a.participant_id)?;
             let contact = crate::enrolment::participants::contact(c, &p.id)?;
             Ok((a, p, contact))
         })
@@ -173,8 +175,13 @@ async fn act(
     };
     let done = match text {
         Ok(text) => {
-            let (ctx, target) = (auth.context(), id.clone());
-            state.write(move |c| Ok(safety::take_step(c, &ctx, &target, step, text.as_deref())?)).await
+            let (ctx, target, scope) = (auth.context(), id.clone(), auth.scope.clone());
+            state
+                .write(move |c| {
+                    scope.alert(c, &target)?;
+                    Ok(safety::take_step(c, &ctx, &target, step, text.as_deref())?)
+                })
+                .await
         }
         Err(e) => Err(e),
     };

@@ -12,6 +12,7 @@ use crate::auth::{Auth, Permission};
 use crate::enrolment::participants::{self, Contact};
 use crate::error::{AppError, ErrorBody};
 use crate::json::ApiJson;
+use crate::sites::Scope;
 use crate::state::AppState;
 
 /// Registers this module's API routes.
@@ -53,7 +54,8 @@ async fn list_alerts(
     auth.require(Permission::HandleAlerts)?;
     let all = query.all.unwrap_or(false);
     let now = crate::db::now();
-    let rows = state.run(move |c| Ok(super::list(c, !all)?)).await?;
+    let scope = auth.scope.clone();
+    let rows = state.run(move |c| Ok(super::list(c, &scope, !all)?)).await?;
     Ok(web::Json(
         rows.into_iter()
             .map(|(alert, study_id)| AlertView {
@@ -85,14 +87,14 @@ async fn get_alert(
     path: web::Path<String>,
 ) -> Result<web::Json<AlertDetail>, AppError> {
     auth.require(Permission::HandleAlerts)?;
-    let id = path.into_inner();
-    Ok(web::Json(state.run(move |c| detail(c, &id)).await?))
+    let (id, scope) = (path.into_inner(), auth.scope.clone());
+    Ok(web::Json(state.run(move |c| detail(c, &scope, &id)).await?))
 }
 
-fn detail(c: &mut crate::db::DbConn, id: &str) -> Result<AlertDetail, AppError> {
+fn detail(c: &mut crate::db::DbConn, scope: &Scope, id: &str) -> Result<AlertDetail, AppError> {
+    scope.alert(c, id)?;
     let alert = super::find(c, id)?.ok_or_else(|| AppError::NotFound("alert".into()))?;
-    let p = participants::find(c, &alert.participant_id)?
-        .ok_or_else(|| AppError::NotFound("participant".into()))?;
+    let p = participants::find_or_404(c, scope, &alert.participant_id)?;
     let contact = participants::contact(c, &p.id)?;
     Ok(AlertDetail { alert, study_id: p.study_id, preferred_language: p.preferred_language, contact })
 }
@@ -120,11 +122,12 @@ async fn step(
     step: Step,
     text: Option<String>,
 ) -> Result<AlertDetail, AppError> {
-    let ctx = auth.context();
+    let (ctx, scope) = (auth.context(), auth.scope.clone());
     state
         .write(move |c| {
+            scope.alert(c, &id)?;
             super::take_step(c, &ctx, &id, step, text.as_deref())?;
-            detail(c, &id)
+            detail(c, &scope, &id)
         })
         .await
 }
@@ -184,24 +187,41 @@ pub struct Contacts {
 }
 
 /// The safety contacts, first to last.
-#[utoipa::path(tag = "safety", responses((status = 200, description = "Success", body = Contacts)))]
+#[utoipa::path(tag = "safety", params(ContactsOf), responses((status = 200, description = "Success", body = Contacts)))]
 #[get("/safety/contacts")]
-async fn get_contacts(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Contacts>, AppError> {
+async fn get_contacts(
+    state: web::Data<AppState>,
+    auth: Auth,
+    query: web::Query<ContactsOf>,
+) -> Result<web::Json<Contacts>, AppError> {
     auth.require(Permission::HandleAlerts)?;
-    Ok(web::Json(Contacts { user_ids: state.run(|c| Ok(super::contacts(c)?)).await? }))
+    let site = query.into_inner().site;
+    Ok(web::Json(Contacts { user_ids: state.run(move |c| Ok(super::contacts(c, site.as_deref())?)).await? }))
 }
 
-/// Set the safety contacts (audited). With none, alerts go to every admin.
-#[utoipa::path(tag = "safety", request_body = Contacts,
+/// Whose contact list: the study's (no site) or one site's own, which comes first for alerts
+/// about that site's participants.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ContactsOf {
+    /// A site code.
+    pub site: Option<String>,
+}
+
+/// Set the safety contacts of the study, or of one site (audited). With none, alerts go to the
+/// admins.
+#[utoipa::path(tag = "safety", params(ContactsOf), request_body = Contacts,
     responses((status = 200, description = "Set", body = Contacts), (status = 422, description = "Not an active account", body = ErrorBody)))]
 #[put("/safety/contacts")]
 async fn put_contacts(
     state: web::Data<AppState>,
     auth: Auth,
+    query: web::Query<ContactsOf>,
     body: ApiJson<Contacts>,
 ) -> Result<web::Json<Contacts>, AppError> {
     auth.require(Permission::ConfigureSafety)?;
     let ids = body.parse()?.user_ids;
-    let ctx = auth.context();
-    Ok(web::Json(Contacts { user_ids: state.write(move |c| Ok(super::set_contacts(c, &ctx, &ids)?)).await? }))
+    let (ctx, site) = (auth.context(), query.into_inner().site);
+    Ok(web::Json(Contacts {
+        user_ids: state.write(move |c| Ok(super::set_contacts(c, &ctx, site.as_deref(), &ids)?)).await?,
+    }))
 }

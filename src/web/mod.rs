@@ -94,16 +94,16 @@ async fn home(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Resul
         Ok(a) => a,
         Err(page) => return Ok(page),
     };
-    let role = auth.user.role();
+    let (role, scope) = (auth.user.role(), auth.scope.clone());
     let (stored, started, summary, attention) = state
         .run(move |c| {
             let stored = store::current(c)?.ok_or_else(|| AppError::NotFound("protocol".into()))?;
             let summary = if Permission::ReadParticipants.allows(role) {
-                Some(crate::enrolment::summary::recruitment(c, &*stored.parsed()?, role)?)
+                Some(crate::enrolment::summary::recruitment(c, &*stored.parsed()?, &scope, role)?)
             } else {
                 None
             };
-            let attention = attention_lines(c, &*stored.parsed()?, role)?;
+            let attention = attention_lines(c, &*stored.parsed()?, &scope, role)?;
             Ok((stored, store::randomisation_started(c)?, summary, attention))
         })
         .await?;
@@ -161,12 +161,13 @@ async fn home(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Resul
 fn attention_lines(
     c: &mut crate::db::DbConn,
     protocol: &crate::protocol::Protocol,
+    scope: &crate::sites::Scope,
     role: crate::auth::Role,
 ) -> Result<Vec<String>, AppError> {
     let mut lines = Vec::new();
     if Permission::HandleAlerts.allows(role) {
         let now = crate::db::now();
-        let alerts = crate::safety::list(c, true)?;
+        let alerts = crate::safety::list(c, scope, true)?;
         let open = alerts.iter().filter(|(a, _)| a.status == AlertStatus::Open).count();
         let overdue = alerts.iter().filter(|(a, _)| a.status.is_overdue(a.due_at, now)).count();
         lines.push(format!(
@@ -175,7 +176,7 @@ fn attention_lines(
         ));
     }
     if Permission::ReadAssessments.allows(role) {
-        let (open, overdue, missed) = crate::assessments::counts(c, protocol)?;
+        let (open, overdue, missed) = crate::assessments::counts(c, protocol, scope)?;
         lines
             .push(format!("Questionnaires: {open} open ({overdue} past their target date), {missed} missed"));
     }
@@ -216,6 +217,19 @@ fn recruitment_lines(r: &crate::enrolment::summary::Recruitment) -> Vec<String> 
             .map_or_else(|| "no one enrolled yet".to_owned(), |s| format!("{:.0}% of enrolled", s * 100.0));
         let state = if d.met { "met" } else { "not yet met" };
         lines.push(format!("{}: {now} (target at least {:.0}%, {state})", d.label, d.min_share * 100.0));
+    }
+    // Per site once there are several, or when the account sees only some of them.
+    if r.by_site.len() > 1 || r.by_site.first().is_some_and(|s| s.site != crate::sites::DEFAULT_SITE) {
+        for s in &r.by_site {
+            let target = s.target.map_or_else(
+                || "no target".to_owned(),
+                |t| format!("target {t}, {:.0}%", 100.0 * s.randomised as f64 / f64::from(t.max(1))),
+            );
+            lines.push(format!(
+                "Site {} ({}, {}): screened {}, enrolled {}, randomised {} ({target})",
+                s.name, s.site, s.status, s.screened, s.enrolled, s.randomised
+            ));
+        }
     }
     lines
 }

@@ -168,3 +168,44 @@ fn a_studys_own_instrument_is_checked_with_line_and_column_then_usable_in_its_pr
         .expect("run");
     assert!(text(&list.stdout).contains("lonely3\tUCLA-3"), "{}", text(&list.stdout));
 }
+
+#[test]
+fn site_create_list_update_and_close_work_and_user_create_then_needs_a_site_choice() {
+    let db = TestDb::empty();
+    assert!(trialdesk(&db, &["migrate"]).status.success());
+    let out =
+        trialdesk(&db, &["site", "create", "--code", "miami", "--name", "Miami MS Clinic", "--target", "40"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = trialdesk(&db, &["site", "create", "--code", "Miami!", "--name", "x"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("lowercase letters"), "{}", text(&out.stderr));
+    let out =
+        trialdesk(&db, &["site", "update", "--code", "main", "--target", "60", "--reason", "lead site"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed = text(&trialdesk(&db, &["site", "list"]).stdout);
+    assert!(listed.contains("main\topen\tMain site\ttarget 60"), "{listed}");
+    assert!(listed.contains("miami\topen\tMiami MS Clinic\ttarget 40"), "{listed}");
+
+    // Two sites: an account needs an explicit choice, and a site that does not exist is refused.
+    let out = trialdesk(&db, &["user", "create", "--email", "c@example.org", "--role", "coordinator"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("--site CODE"), "{}", text(&out.stderr));
+    let out = trialdesk(
+        &db,
+        &["user", "create", "--email", "c@example.org", "--role", "coordinator", "--site", "boston"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no site has the code `boston`"), "{}", text(&out.stderr));
+    let out = trialdesk(
+        &db,
+        &["user", "create", "--email", "c@example.org", "--role", "coordinator", "--site", "miami"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let out = trialdesk(&db, &["site", "close", "--code", "miami", "--reason", "stopped recruiting"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let again = trialdesk(&db, &["site", "close", "--code", "miami", "--reason", "again"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stderr).contains("already closed"));
+    assert!(text(&trialdesk(&db, &["site", "list"]).stdout).contains("miami\tclosed"));
+}

@@ -43,6 +43,10 @@ fn the_demo_fills_an_empty_database_through_the_service_layer_and_refuses_a_seco
     for arm in ["support_groups", "waitlist"] {
         assert!(arms.iter().any(|a| a == arm), "no allocation to {arm}");
     }
+    let at: Vec<String> = participants::table.select(participants::site).load(&mut c).expect("sites");
+    for site in ["main", "miami"] {
+        assert!(at.iter().filter(|s| *s == site).count() >= 3, "the demo recruits at two sites: {at:?}");
+    }
     let launched: i64 = support_groups::table
         .filter(support_groups::status.ne("forming"))
         .count()
@@ -109,4 +113,25 @@ fn the_demo_runs_on_a_database_prepared_with_the_migrate_command() {
     assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
     let out = demo(&db);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // The export carries each participant's site, and the analysis can adjust for it.
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_trialdesk"))
+            .args(args)
+            .env("TRIALDESK_DATABASE_URL", &db.url)
+            .env("TRIALDESK_SECRET_KEY_FILE", db.dir.path().join("key"))
+            .env_remove("RUST_LOG")
+            .current_dir(db.dir.path())
+            .output()
+            .expect("run trialdesk")
+    };
+    let exported = run(&["export", "--out", "export"]);
+    assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
+    let codebook = std::fs::read_to_string(db.dir.path().join("export/codebook.csv")).expect("codebook");
+    assert!(codebook.lines().any(|l| l.starts_with("site,")), "{codebook}");
+    let analysed =
+        run(&["analyze", "--input", "export/long.csv", "--out", "analysis", "--covariate", "site"]);
+    assert!(analysed.status.success(), "{}", String::from_utf8_lossy(&analysed.stderr));
+    let summary = std::fs::read_to_string(db.dir.path().join("analysis/summary.json")).expect("summary");
+    assert!(summary.contains("\"site\""), "the analysis names its covariate");
 }

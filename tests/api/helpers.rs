@@ -18,6 +18,7 @@ use trialdesk::audit::{Actor, Context};
 use trialdesk::auth::{self, Role, tokens, users};
 use trialdesk::db::{self, DbConn};
 use trialdesk::settings::Settings;
+use trialdesk::sites::Scope;
 use trialdesk::startup::Application;
 
 /// The password of every test user made by `TestApp::user`.
@@ -283,7 +284,11 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the server after `adjust` has changed its settings.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
-    let db = TestDb::migrated();
+    spawn_app_on(TestDb::migrated(), adjust).await
+}
+
+/// Starts the server on a database the test prepared itself.
+pub async fn spawn_app_on(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = test_settings(&db);
     adjust(&mut settings);
     let app = Application::build(settings).await.expect("build app");
@@ -316,6 +321,11 @@ impl TestApp {
 
     /// Creates an active account with a known password (no change required) and a token.
     pub fn user(&self, role: Role) -> TestUser {
+        self.user_at(role, &Scope::All)
+    }
+
+    /// A signed-up account with a role that reaches only the sites in `scope`.
+    pub fn user_at(&self, role: Role, scope: &Scope) -> TestUser {
         let mut conn = self.db.conn();
         let ctx = Context { actor: Actor::system(), request_id: None };
         let email =
@@ -325,8 +335,8 @@ impl TestApp {
         // still signs in through the real verification).
         static HASH: OnceLock<String> = OnceLock::new();
         let hash = HASH.get_or_init(|| auth::hash_password(TEST_PASSWORD).expect("hash")).clone();
-        let user =
-            users::create(&mut conn, &ctx, &email, "Test Person", role, hash.clone()).expect("create user");
+        let user = users::create(&mut conn, &ctx, &email, "Test Person", role, hash.clone(), scope)
+            .expect("create user");
         users::set_password(&mut conn, &ctx, &user.id, hash, false, "test set-up").expect("set password");
         let (_, token) = tokens::create(&mut conn, &ctx, &user.id, "tests", None).expect("token");
         TestUser { id: user.id, email, password, token, role }

@@ -21,4 +21,5 @@ mod protocol;
 mod randomisation;
 mod safety;
 mod sessions;
+mod sites;
 mod surveys;

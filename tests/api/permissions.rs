@@ -18,6 +18,7 @@ fn concrete(path: &str) -> String {
         .replace("{n}", "1")
         .replace("{step}", "acknowledge")
         .replace("{file}", "codebook.csv")
+        .replace("{code}", "no-such-site")
 }
 
 async fn call(app: &TestApp, e: &Endpoint, who: Option<&TestUser>) -> reqwest::Response {

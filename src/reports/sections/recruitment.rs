@@ -87,6 +87,9 @@ pub(super) fn section(report: &Report) -> Option<Section> {
                 .collect(),
         });
     }
+    if report.sites.len() > 1 {
+        tables.push(by_site(report));
+    }
     Some(Section {
         title: "Recruitment and diversity".into(),
         intro: format!(
@@ -98,4 +101,36 @@ pub(super) fn section(report: &Report) -> Option<Section> {
         tables,
         notes: Vec::new(),
     })
+}
+
+/// Each site against its own target, with its share of each diversity target.
+fn by_site(report: &Report) -> Table {
+    let targets: Vec<String> = report
+        .sites
+        .first()
+        .map(|s| s.diversity.iter().map(|d| d.label.clone()).collect())
+        .unwrap_or_default();
+    let mut headers: Vec<String> =
+        ["Site", "Status", "Screened", "Enrolled", "Randomised", "Target", "Of target"]
+            .map(String::from)
+            .to_vec();
+    headers.extend(targets.iter().map(|t| format!("{t} (share)")));
+    let rows = report
+        .sites
+        .iter()
+        .map(|s| {
+            let mut row = vec![
+                format!("{} ({})", s.name, s.site),
+                s.status.clone(),
+                s.screened.to_string(),
+                s.enrolled.to_string(),
+                s.randomised.to_string(),
+                s.target.map_or_else(|| "none".to_owned(), |t| t.to_string()),
+                pct(s.target.filter(|t| *t > 0).map(|t| s.randomised as f64 / f64::from(t))),
+            ];
+            row.extend(s.diversity.iter().map(|d| pct(d.share)));
+            row
+        })
+        .collect();
+    Table { caption: "Recruitment by site, against each site's target".into(), headers, rows }
 }

@@ -14,6 +14,7 @@ use crate::db;
 use crate::enrolment::participants::Participant;
 use crate::error::AppError;
 use crate::instruments::local;
+use crate::sites::Scope;
 use crate::state::AppState;
 use crate::survey::links::{self, Resolved, SurveyLink};
 use crate::survey::text::{self, Ui, ui};
@@ -106,7 +107,7 @@ async fn home(state: web::Data<AppState>, path: web::Path<String>) -> Result<Htt
             let (protocol, _) = crate::protocol::store::current_parsed(c)?;
             let now = db::now();
             let mut open = Vec::new();
-            for l in assessments::list(c, &protocol, assessments::Filter::All, Some(&p.id))? {
+            for l in assessments::list(c, &protocol, &Scope::All, assessments::Filter::All, Some(&p.id))? {
                 if !l.assessment.is_answerable(now) {
                     continue;
                 }
