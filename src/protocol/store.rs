@@ -204,7 +204,7 @@ pub fn changed_allocation_parts(old: &Protocol, new: &Protocol) -> Vec<&'static 
     if a["stratification"] != b["stratification"] {
         changed.push("stratification factors");
     }
-    for key in ["method", "block_sizes", "imbalance", "probability"] {
+    for key in ["method", "block_sizes", "imbalance", "probability", "stratify_by_site"] {
         if a[key] != b[key] {
             changed.push("the randomisation method and its parameters");
             break;

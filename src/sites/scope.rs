@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{assessments, participants, safety_alerts, screenings, survey_links, user_sites};
+use crate::db::schema::{assessments, participants, safety_alerts, survey_links, user_sites};
 use crate::service_error::{ServiceError, ServiceResult};
 
 /// The sites an account may see and act on.
@@ -116,13 +116,6 @@ impl Scope {
         }
         let pid = survey_links::table.find(id).select(survey_links::participant_id).first(conn).optional()?;
         self.owner(conn, pid, "survey link")
-    }
-
-    /// The screening's site if the scope sees it; `NotFound("screening")` otherwise.
-    pub fn screening(&self, conn: &mut DbConn, screening_id: &str) -> ServiceResult<String> {
-        let site: Option<String> =
-            screenings::table.find(screening_id).select(screenings::site).first(conn).optional()?;
-        site.filter(|s| self.allows(s)).ok_or_else(|| ServiceError::NotFound("screening".into()))
     }
 
     /// The ids of the participants the scope sees, or `None` for all: for filtering lists of

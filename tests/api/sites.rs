@@ -12,7 +12,9 @@ use trialdesk::protocol::BUNDLED;
 use trialdesk::sites::Scope;
 
 use crate::fixtures::{ORDINARY, complete, enrolled, ready_visit};
-use crate::helpers::{TEST_SECRET, TestApp, TestUser, error_of, spawn_app};
+use crate::helpers::{
+    SmtpSink, TEST_SECRET, TestApp, TestUser, error_of, spawn_app, spawn_app_with, test_mail,
+};
 
 /// An id no record has.
 const MISSING: &str = "00000000-0000-7000-8000-000000000000";
@@ -356,8 +358,10 @@ async fn a_moderator_sees_every_member_of_a_group_that_mixes_sites_and_a_site_co
 }
 
 #[tokio::test]
-async fn an_alert_at_site_a_goes_to_site_a_contacts_first_and_never_to_site_b_staff() {
-    let app = spawn_app().await;
+async fn an_alert_at_site_a_emails_site_a_contacts_first_and_never_site_b_staff() {
+    let sink = SmtpSink::start();
+    let port = sink.port;
+    let app = spawn_app_with(|s| s.mail = Some(test_mail(port))).await;
     let admin = two_sites(&app).await;
     let coord_a = app.user_at(Role::Coordinator, &only("a"));
     let (clinician_a, clinician_b, clinician) = (
@@ -378,6 +382,7 @@ async fn an_alert_at_site_a_goes_to_site_a_contacts_first_and_never_to_site_b_st
         Some("user_ids[0]".into()),
         "a site-B clinician cannot be a site-A contact"
     );
+    // The study's list names a site-B clinician first: for a site-A alert they are passed over.
     let resp = app
         .send_as(
             &admin,
@@ -392,14 +397,26 @@ async fn an_alert_at_site_a_goes_to_site_a_contacts_first_and_never_to_site_b_st
     let mut values = ORDINARY;
     values[8] = 2;
     complete(&app, &token, &baseline, &values).await;
-    let outbox: Vec<Value> = app.get_as(&admin, "/api/v1/outbox").await.json().await.expect("outbox");
-    let told: Vec<&str> = outbox
-        .iter()
-        .filter(|m| m["kind"] == "safety_alert")
-        .map(|m| m["recipient_id"].as_str().expect("recipient"))
-        .collect();
-    assert_eq!(told, [clinician_a.id.as_str()], "site A's own contact hears first, and alone");
+    let urgent = |m: &crate::helpers::Mail| m.subject.contains("URGENT");
+    let first = sink.wait_for_where(1, urgent).await;
+    assert_eq!(first.len(), 1);
+    assert!(first[0].to.contains(&clinician_a.email), "site A's own contact hears first: {:?}", first[0]);
+
+    // Unacknowledged, it goes on to the study's contacts who reach site A, then to site A's admins.
+    let mut conn = app.db.conn();
+    let later = chrono::Utc::now().naive_utc() + chrono::Duration::days(1);
+    trialdesk::safety::escalate_due(&mut conn, later).expect("escalate");
+    trialdesk::safety::escalate_due(&mut conn, later + chrono::Duration::days(1)).expect("escalate");
+    let all = sink.wait_for_where(3, urgent).await;
+    let to: Vec<&str> = all.iter().map(|m| m.to.as_str()).collect();
+    assert!(to.iter().any(|t| t.contains(&clinician.email)), "{to:?}");
+    assert!(to.iter().any(|t| t.contains(&admin.email)), "{to:?}");
     for staff in [&clinician_b, &admin_b] {
+        assert!(
+            !to.iter().any(|t| t.contains(&staff.email)),
+            "{} was told of site A's alert: {to:?}",
+            staff.email
+        );
         let alerts: Vec<Value> =
             app.get_as(staff, "/api/v1/alerts?all=true").await.json().await.expect("alerts");
         assert!(alerts.is_empty(), "{:?} sees site A's alert", staff.role);
@@ -466,6 +483,16 @@ async fn with_stratify_by_site_blocks_balance_within_each_site_and_replay_matche
     assert!(text.contains("all 48 allocations reproduced"), "{text}");
     let describe = cli(&["randomisation", "describe"]);
     assert!(String::from_utf8_lossy(&describe.stdout).contains("recruiting site"));
+    // Once randomisation has started, stratifying by site is frozen like the other strata.
+    let resp = app
+        .send_as(
+            &admin,
+            Method::POST,
+            "/api/v1/protocol/versions",
+            json!({"content": BUNDLED, "reason": "single site"}),
+        )
+        .await;
+    assert_eq!(error_of(resp).await.0, "amendment_invalidates_allocations");
 }
 
 #[tokio::test]
