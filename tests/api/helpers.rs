@@ -244,13 +244,29 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Some(name) = &self.pg_name
-            && let Ok(mut conn) = PgConnection::establish(&postgres_admin_url())
-        {
-            let _ =
-                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+        if let Some(name) = self.pg_name.take() {
+            drop_later(name);
         }
     }
+}
+
+/// Drops this run's finished PostgreSQL databases one at a time, on a thread of their own: a drop
+/// waits for a checkpoint (a second or more on a busy machine), which no test should wait for.
+/// What is still queued when the run ends, the next run drops (`STALE_DATABASES`).
+fn drop_later(name: String) {
+    static QUEUE: OnceLock<std::sync::mpsc::Sender<String>> = OnceLock::new();
+    let queue = QUEUE.get_or_init(|| {
+        let (sender, names) = std::sync::mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            let Ok(mut conn) = PgConnection::establish(&postgres_admin_url()) else { return };
+            for name in names {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        });
+        sender
+    });
+    let _ = queue.send(name);
 }
 
 /// A running server with its own database.
