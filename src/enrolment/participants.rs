@@ -449,6 +449,13 @@ impl Participant {
     }
 }
 
+/// The participant as `role` may see them now: under the protocol in force, with their consent
+/// and allocation.
+pub fn view_now(conn: &mut DbConn, p: &Participant, role: Role) -> Result<ParticipantView, ServiceError> {
+    let (protocol, _) = crate::protocol::store::current_parsed(conn)?;
+    Ok(p.view(&facts_of(conn, &p.id)?, &protocol, role))
+}
+
 /// Every participant within `scope`, by study number.
 pub fn list(conn: &mut DbConn, scope: &Scope) -> QueryResult<Vec<Participant>> {
     let mut q =

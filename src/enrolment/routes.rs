@@ -249,10 +249,8 @@ async fn get_participant(
     let (id, scope) = (path.into_inner(), auth.scope.clone());
     let view = state
         .run(move |c| {
-            let (protocol, _) = store::current_parsed(c)?;
             let p = participants::find_or_404(c, &scope, &id)?;
-            let facts = participants::facts_of(c, &p.id)?;
-            Ok(p.view(&facts, &protocol, role))
+            Ok(participants::view_now(c, &p, role)?)
         })
         .await?;
     Ok(web::Json(view))
@@ -392,10 +390,8 @@ async fn withdraw(
     let (ctx, scope, id) = (auth.context(), auth.scope.clone(), path.into_inner());
     let view = state
         .write(move |c| {
-            let (protocol, _) = store::current_parsed(c)?;
             let p = consent::withdraw(c, &ctx, &scope, &id, &reason, body.keep_data)?;
-            let facts = participants::facts_of(c, &p.id)?;
-            Ok(p.view(&facts, &protocol, role))
+            Ok(participants::view_now(c, &p, role)?)
         })
         .await?;
     Ok(web::Json(view))
@@ -429,10 +425,8 @@ async fn transfer(
     let (ctx, scope, id) = (auth.context(), auth.scope.clone(), path.into_inner());
     let view = state
         .write(move |c| {
-            let (protocol, _) = store::current_parsed(c)?;
             let p = super::transfer::transfer(c, &ctx, &scope, &id, &body.site, &reason)?;
-            let facts = participants::facts_of(c, &p.id)?;
-            Ok(p.view(&facts, &protocol, role))
+            Ok(participants::view_now(c, &p, role)?)
         })
         .await?;
     Ok(web::Json(view))

@@ -13,13 +13,13 @@ use crate::state::AppState;
 
 /// Registers this module's API routes.
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
-    cfg.service(list).service(create).service(update).service(close);
+    cfg.service(list_sites).service(create_site).service(update_site).service(close_site);
 }
 
 /// Every site of the study, open and closed, by code.
 #[utoipa::path(tag = "sites", responses((status = 200, description = "Success", body = Vec<Site>)))]
 #[get("/sites")]
-async fn list(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Vec<Site>>, AppError> {
+async fn list_sites(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Vec<Site>>, AppError> {
     auth.require(Permission::ReadProtocol)?;
     Ok(web::Json(state.run(|c| Ok(super::list(c)?)).await?))
 }
@@ -30,7 +30,7 @@ async fn list(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Vec<Si
         (status = 409, description = "A site with this code exists (`site_exists`)", body = ErrorBody),
         (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)))]
 #[post("/sites")]
-async fn create(
+async fn create_site(
     state: web::Data<AppState>,
     auth: Auth,
     body: ApiJson<NewSite>,
@@ -55,7 +55,7 @@ pub struct Closure {
         (status = 404, description = "Not found", body = ErrorBody),
         (status = 409, description = "Already closed (`site_closed`)", body = ErrorBody)))]
 #[post("/sites/{code}/closure")]
-async fn close(
+async fn close_site(
     state: web::Data<AppState>,
     auth: Auth,
     path: web::Path<String>,
@@ -73,7 +73,7 @@ async fn close(
         (status = 404, description = "Not found", body = ErrorBody),
         (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)))]
 #[patch("/sites/{code}")]
-async fn update(
+async fn update_site(
     state: web::Data<AppState>,
     auth: Auth,
     path: web::Path<String>,

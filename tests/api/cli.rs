@@ -1,21 +1,10 @@
 //! The command line, run as a user would run it: the built binary, a real database.
 
-use std::process::{Command, Output};
+use std::process::Command;
 
 use diesel::RunQueryDsl;
 
 use crate::helpers::TestDb;
-
-fn trialdesk(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_trialdesk"))
-        .args(args)
-        .env("TRIALDESK_DATABASE_URL", &db.url)
-        .env("TRIALDESK_SECRET_KEY_FILE", db.dir.path().join("key"))
-        .env_remove("RUST_LOG")
-        .current_dir(db.dir.path())
-        .output()
-        .expect("run trialdesk")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -30,17 +19,15 @@ fn a_protocol_file_with_mistakes_is_reported_with_line_and_column_and_exit_1() {
     );
     let path = db.dir.path().join("bad.toml");
     std::fs::write(&path, bad).expect("write");
-    let out = trialdesk(&db, &["protocol", "check", path.to_str().expect("path")]);
+    let out = db.cli(&["protocol", "check", path.to_str().expect("path")]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(err.contains("bad.toml:") && err.contains("unknown instrument `gad8`"), "{err}");
     let (line, col) = (err.split(':').nth(1).expect("line"), err.split(':').nth(2).expect("col"));
     assert!(line.parse::<usize>().is_ok() && col.parse::<usize>().is_ok(), "{err}");
 
-    let ok = trialdesk(
-        &db,
-        &["protocol", "check", concat!(env!("CARGO_MANIFEST_DIR"), "/docs/examples/connect.toml")],
-    );
+    let ok =
+        db.cli(&["protocol", "check", concat!(env!("CARGO_MANIFEST_DIR"), "/docs/examples/connect.toml")]);
     assert!(ok.status.success(), "{}", text(&ok.stderr));
 }
 
@@ -60,42 +47,40 @@ fn an_unknown_database_scheme_is_refused_naming_the_schemes_that_work() {
 #[test]
 fn user_create_prints_a_one_time_password_and_refuses_an_unknown_role() {
     let db = TestDb::empty();
-    assert!(trialdesk(&db, &["migrate"]).status.success());
-    let out = trialdesk(&db, &["user", "create", "--email", "pi@example.org", "--role", "admin"]);
+    assert!(db.cli(&["migrate"]).status.success());
+    let out = db.cli(&["user", "create", "--email", "pi@example.org", "--role", "admin"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     let password = stdout.lines().find_map(|l| l.strip_prefix("one-time password: ")).expect("password line");
     assert_eq!(password.len(), 20);
 
-    let out = trialdesk(&db, &["user", "create", "--email", "x@example.org", "--role", "owner"]);
+    let out = db.cli(&["user", "create", "--email", "x@example.org", "--role", "owner"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("statistician_blinded"));
-    let listed = text(&trialdesk(&db, &["user", "list"]).stdout);
+    let listed = text(&db.cli(&["user", "list"]).stdout);
     assert!(listed.contains("pi@example.org") && !listed.contains("x@example.org"));
 }
 
 #[test]
 fn audit_verify_fails_and_names_the_entry_edited_directly_in_the_database() {
     let db = TestDb::empty();
-    assert!(trialdesk(&db, &["migrate"]).status.success());
+    assert!(db.cli(&["migrate"]).status.success());
     for email in ["a@example.org", "b@example.org", "c@example.org"] {
-        assert!(
-            trialdesk(&db, &["user", "create", "--email", email, "--role", "coordinator"]).status.success()
-        );
+        assert!(db.cli(&["user", "create", "--email", email, "--role", "coordinator"]).status.success());
     }
-    let ok = trialdesk(&db, &["audit", "verify"]);
+    let ok = db.cli(&["audit", "verify"]);
     assert!(ok.status.success(), "{}", text(&ok.stderr));
     assert!(text(&ok.stdout).contains("intact"));
 
     diesel::sql_query("UPDATE audit_log SET changes = '[]' WHERE seq = 3")
         .execute(&mut db.conn())
         .expect("tamper");
-    let out = trialdesk(&db, &["audit", "verify"]);
+    let out = db.cli(&["audit", "verify"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("broken at entry 3"), "{}", text(&out.stderr));
 
     let csv_path = db.dir.path().join("audit.csv");
-    let out = trialdesk(&db, &["audit", "export", "--out", csv_path.to_str().expect("path")]);
+    let out = db.cli(&["audit", "export", "--out", csv_path.to_str().expect("path")]);
     assert!(out.status.success());
     assert!(std::fs::read_to_string(csv_path).expect("csv").starts_with("seq,at_utc,actor_kind"));
 }
@@ -103,19 +88,19 @@ fn audit_verify_fails_and_names_the_entry_edited_directly_in_the_database() {
 #[test]
 fn token_create_and_revoke_work_from_the_command_line() {
     let db = TestDb::empty();
-    assert!(trialdesk(&db, &["migrate"]).status.success());
+    assert!(db.cli(&["migrate"]).status.success());
     assert!(
-        trialdesk(&db, &["user", "create", "--email", "s@example.org", "--role", "statistician_blinded"])
+        db.cli(&["user", "create", "--email", "s@example.org", "--role", "statistician_blinded"])
             .status
             .success()
     );
-    let out = trialdesk(&db, &["token", "create", "--email", "s@example.org", "--name", "nightly export"]);
+    let out = db.cli(&["token", "create", "--email", "s@example.org", "--name", "nightly export"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     let id = stdout.lines().find_map(|l| l.strip_prefix("token id: ")).expect("id");
     assert!(stdout.contains("td_"));
-    assert!(trialdesk(&db, &["token", "revoke", id]).status.success());
-    let out = trialdesk(&db, &["token", "revoke", "no-such-token"]);
+    assert!(db.cli(&["token", "revoke", id]).status.success());
+    let out = db.cli(&["token", "revoke", "no-such-token"]);
     assert_eq!(out.status.code(), Some(1));
 }
 
@@ -129,7 +114,7 @@ fn a_studys_own_instrument_is_checked_with_line_and_column_then_usable_in_its_pr
     let broken = dir.join("broken.toml");
     std::fs::write(&broken, ucla.replace("min = 6\nmax = 9\nlabel", "min = 7\nmax = 9\nlabel"))
         .expect("write");
-    let out = trialdesk(&db, &["instrument", "check", broken.to_str().expect("path")]);
+    let out = db.cli(&["instrument", "check", broken.to_str().expect("path")]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     let first = err.lines().next().expect("a problem");
@@ -143,7 +128,7 @@ fn a_studys_own_instrument_is_checked_with_line_and_column_then_usable_in_its_pr
     // A study's own loneliness short form under a new id, named in a protocol.
     std::fs::write(dir.join("lonely3.toml"), ucla.replace("id = \"ucla3\"", "id = \"lonely3\""))
         .expect("write");
-    let ok = trialdesk(&db, &["instrument", "check", dir.join("lonely3.toml").to_str().expect("path")]);
+    let ok = db.cli(&["instrument", "check", dir.join("lonely3.toml").to_str().expect("path")]);
     assert!(ok.status.success() && text(&ok.stdout).contains("ok — lonely3"), "{}", text(&ok.stderr));
     let protocol = db.dir.path().join("study.toml");
     std::fs::write(
@@ -151,7 +136,7 @@ fn a_studys_own_instrument_is_checked_with_line_and_column_then_usable_in_its_pr
         trialdesk::protocol::BUNDLED.replace("[\"phq9\", \"gad7\", \"ucla3\"]", "[\"phq9\", \"lonely3\"]"),
     )
     .expect("write");
-    let without = trialdesk(&db, &["protocol", "check", protocol.to_str().expect("path")]);
+    let without = db.cli(&["protocol", "check", protocol.to_str().expect("path")]);
     assert_eq!(without.status.code(), Some(1), "unknown without instruments_dir");
     let with = Command::new(env!("CARGO_BIN_EXE_trialdesk"))
         .args(["protocol", "check", protocol.to_str().expect("path")])
@@ -172,40 +157,34 @@ fn a_studys_own_instrument_is_checked_with_line_and_column_then_usable_in_its_pr
 #[test]
 fn site_create_list_update_and_close_work_and_user_create_then_needs_a_site_choice() {
     let db = TestDb::empty();
-    assert!(trialdesk(&db, &["migrate"]).status.success());
-    let out =
-        trialdesk(&db, &["site", "create", "--code", "miami", "--name", "Miami MS Clinic", "--target", "40"]);
+    assert!(db.cli(&["migrate"]).status.success());
+    let out = db.cli(&["site", "create", "--code", "miami", "--name", "Miami MS Clinic", "--target", "40"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = trialdesk(&db, &["site", "create", "--code", "Miami!", "--name", "x"]);
+    let out = db.cli(&["site", "create", "--code", "Miami!", "--name", "x"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("lowercase letters"), "{}", text(&out.stderr));
-    let out =
-        trialdesk(&db, &["site", "update", "--code", "main", "--target", "60", "--reason", "lead site"]);
+    let out = db.cli(&["site", "update", "--code", "main", "--target", "60", "--reason", "lead site"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let listed = text(&trialdesk(&db, &["site", "list"]).stdout);
+    let listed = text(&db.cli(&["site", "list"]).stdout);
     assert!(listed.contains("main\topen\tMain site\ttarget 60"), "{listed}");
     assert!(listed.contains("miami\topen\tMiami MS Clinic\ttarget 40"), "{listed}");
 
     // Two sites: an account needs an explicit choice, and a site that does not exist is refused.
-    let out = trialdesk(&db, &["user", "create", "--email", "c@example.org", "--role", "coordinator"]);
+    let out = db.cli(&["user", "create", "--email", "c@example.org", "--role", "coordinator"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("--site CODE"), "{}", text(&out.stderr));
-    let out = trialdesk(
-        &db,
-        &["user", "create", "--email", "c@example.org", "--role", "coordinator", "--site", "boston"],
-    );
+    let out =
+        db.cli(&["user", "create", "--email", "c@example.org", "--role", "coordinator", "--site", "boston"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("no site has the code `boston`"), "{}", text(&out.stderr));
-    let out = trialdesk(
-        &db,
-        &["user", "create", "--email", "c@example.org", "--role", "coordinator", "--site", "miami"],
-    );
+    let out =
+        db.cli(&["user", "create", "--email", "c@example.org", "--role", "coordinator", "--site", "miami"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 
-    let out = trialdesk(&db, &["site", "close", "--code", "miami", "--reason", "stopped recruiting"]);
+    let out = db.cli(&["site", "close", "--code", "miami", "--reason", "stopped recruiting"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let again = trialdesk(&db, &["site", "close", "--code", "miami", "--reason", "again"]);
+    let again = db.cli(&["site", "close", "--code", "miami", "--reason", "again"]);
     assert_eq!(again.status.code(), Some(1));
     assert!(text(&again.stderr).contains("already closed"));
-    assert!(text(&trialdesk(&db, &["site", "list"]).stdout).contains("miami\tclosed"));
+    assert!(text(&db.cli(&["site", "list"]).stdout).contains("miami\tclosed"));
 }

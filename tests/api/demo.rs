@@ -2,7 +2,7 @@
 //! own process), on a small trial: everything the issue promises is in the database afterwards,
 //! the audit trail verifies and runs forward in time, and a second run refuses.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -14,16 +14,7 @@ use trialdesk::db::schema::{
 use crate::helpers::TestDb;
 
 fn demo(db: &TestDb) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_trialdesk"))
-        .args(["demo", "--screened", "70", "--seed", "11"])
-        .arg("--out")
-        .arg(db.dir.path().join("report"))
-        .env("TRIALDESK_DATABASE_URL", &db.url)
-        .env("TRIALDESK_SECRET_KEY_FILE", db.dir.path().join("key"))
-        .env_remove("RUST_LOG")
-        .current_dir(db.dir.path())
-        .output()
-        .expect("run trialdesk demo")
+    db.cli(&["demo", "--screened", "70", "--seed", "11", "--out", "report"])
 }
 
 #[test]
@@ -102,35 +93,18 @@ fn the_demo_fills_an_empty_database_through_the_service_layer_and_refuses_a_seco
 #[test]
 fn the_demo_runs_on_a_database_prepared_with_the_migrate_command() {
     let db = TestDb::empty();
-    let migrated = Command::new(env!("CARGO_BIN_EXE_trialdesk"))
-        .arg("migrate")
-        .env("TRIALDESK_DATABASE_URL", &db.url)
-        .env("TRIALDESK_SECRET_KEY_FILE", db.dir.path().join("key"))
-        .env_remove("RUST_LOG")
-        .current_dir(db.dir.path())
-        .output()
-        .expect("run trialdesk migrate");
+    let migrated = db.cli(&["migrate"]);
     assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
     let out = demo(&db);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     // The export carries each participant's site, and the analysis can adjust for it.
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_trialdesk"))
-            .args(args)
-            .env("TRIALDESK_DATABASE_URL", &db.url)
-            .env("TRIALDESK_SECRET_KEY_FILE", db.dir.path().join("key"))
-            .env_remove("RUST_LOG")
-            .current_dir(db.dir.path())
-            .output()
-            .expect("run trialdesk")
-    };
-    let exported = run(&["export", "--out", "export"]);
+    let exported = db.cli(&["export", "--out", "export"]);
     assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
     let codebook = std::fs::read_to_string(db.dir.path().join("export/codebook.csv")).expect("codebook");
     assert!(codebook.lines().any(|l| l.starts_with("site,")), "{codebook}");
     let analysed =
-        run(&["analyze", "--input", "export/long.csv", "--out", "analysis", "--covariate", "site"]);
+        db.cli(&["analyze", "--input", "export/long.csv", "--out", "analysis", "--covariate", "site"]);
     assert!(analysed.status.success(), "{}", String::from_utf8_lossy(&analysed.stderr));
     let summary = std::fs::read_to_string(db.dir.path().join("analysis/summary.json")).expect("summary");
     assert!(summary.contains("\"site\""), "the analysis names its covariate");

@@ -236,6 +236,19 @@ impl TestDb {
         Self { url: postgres_url(&name), dir, pg_name: Some(name) }
     }
 
+    /// The built `trialdesk` binary run on this database, as a user would run it (in the
+    /// database's folder, with a key file there).
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_trialdesk"))
+            .args(args)
+            .env("TRIALDESK_DATABASE_URL", &self.url)
+            .env("TRIALDESK_SECRET_KEY_FILE", self.dir.path().join("key"))
+            .env_remove("RUST_LOG")
+            .current_dir(self.dir.path())
+            .output()
+            .expect("run trialdesk")
+    }
+
     /// A direct connection, for arranging and inspecting state.
     pub fn conn(&self) -> DbConn {
         db::connect(&db::DatabaseUrl::parse(&self.url).expect("url")).expect("connect")
