@@ -33,7 +33,14 @@ fn view(
     started: Option<chrono::NaiveDateTime>,
     role: Role,
 ) -> Result<ProtocolView, AppError> {
-    let mut parsed = serde_json::to_value(stored.parsed()?).map_err(|e| AppError::Internal(e.into()))?;
+    let mut protocol = (*stored.parsed()?).clone();
+    if !role.is_unblinded() {
+        // Block sizes and the biased coin's probability would help predict the next allocation
+        // (docs/randomisation.md: they never leave the server for blinded readers).
+        protocol.randomisation.block_sizes = None;
+        protocol.randomisation.probability = None;
+    }
+    let mut parsed = serde_json::to_value(&protocol).map_err(|e| AppError::Internal(e.into()))?;
     if !role.is_unblinded() {
         // Arm ids, labels and kinds would tell a blinded reader which code is the intervention.
         if let Some(arms) = parsed.get_mut("arms").and_then(serde_json::Value::as_array_mut) {

@@ -179,6 +179,21 @@ pub fn amend(
             ));
         }
         if randomisation_started(c)?.is_some() {
+            // Blinded staff know the arms by their codes: moving a code to another arm would
+            // relabel every allocation under them.
+            for arm in &new.arms {
+                if let Some(was) = old.arms.iter().find(|a| a.id.get_ref() == arm.id.get_ref())
+                    && was.code.get_ref() != arm.code.get_ref()
+                {
+                    let message = format!(
+                        "arm `{}` has had code {} since randomisation started; its code cannot change",
+                        arm.id.get_ref(),
+                        was.code.get_ref()
+                    );
+                    let at = crate::toml_file::locate(text, &arm.code.span(), message);
+                    return Err(ServiceError::conflict("amendment_invalidates_allocations", at.to_string()));
+                }
+            }
             let changed = changed_allocation_parts(&old, &new);
             if !changed.is_empty() {
                 return Err(ServiceError::conflict(

@@ -99,6 +99,30 @@ async fn once_randomisation_has_started_arms_strata_and_method_are_frozen_but_ta
         .await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
 
+    // Swapping the arms' codes would relabel every allocation under blinded staff: refused, with
+    // the line and column of the first code that changed.
+    let swapped = BUNDLED
+        .replacen("code = \"A\"", "code = \"X\"", 1)
+        .replacen("code = \"B\"", "code = \"A\"", 1)
+        .replacen("code = \"X\"", "code = \"B\"", 1);
+    assert_ne!(swapped, BUNDLED);
+    let resp = app
+        .send_as(
+            &admin,
+            Method::POST,
+            "/api/v1/protocol/versions",
+            json!({"content": swapped, "reason": "swap"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let body: Value = resp.json().await.expect("json");
+    let message = body["error"]["message"].as_str().expect("message");
+    let line = BUNDLED.lines().position(|l| l.contains("code = \"A\"")).expect("a code line") + 1;
+    assert!(
+        message.starts_with(&format!("line {line}, column ")) && message.contains("cannot change"),
+        "{message}"
+    );
+
     let new_target = BUNDLED.replace("target = 80", "target = 90");
     let resp = app
         .send_as(
@@ -130,4 +154,19 @@ async fn the_same_text_again_or_another_study_code_is_refused() {
         .send_as(&admin, Method::POST, "/api/v1/protocol/versions", json!({"content": other, "reason": "x"}))
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_blinded_reader_of_the_protocol_gets_no_block_sizes_or_arm_names() {
+    let app = spawn_app().await;
+    let blinded = app.user(Role::StatisticianBlinded);
+    let unblinded = app.user(Role::StatisticianUnblinded);
+    let seen: Value = app.get_as(&blinded, "/api/v1/protocol").await.json().await.expect("protocol");
+    assert!(seen["parsed"]["randomisation"]["block_sizes"].is_null(), "{}", seen["parsed"]["randomisation"]);
+    assert!(seen["parsed"]["randomisation"]["probability"].is_null());
+    assert!(!seen.to_string().contains("[2,4,6]"), "{seen}");
+    assert_eq!(seen["parsed"]["randomisation"]["method"], "stratified_blocks");
+    assert!(seen["parsed"]["arms"][0].get("label").is_none());
+    let full: Value = app.get_as(&unblinded, "/api/v1/protocol").await.json().await.expect("protocol");
+    assert_eq!(full["parsed"]["randomisation"]["block_sizes"], json!([2, 4, 6]));
 }
