@@ -10,7 +10,7 @@ use crate::auth::{Auth, Permission};
 use crate::error::AppError;
 use crate::safety::{self, Step};
 use crate::state::AppState;
-use crate::web::{RespondHtml, csrf_of, redirect, staff_page};
+use crate::web::{RespondHtml, csrf_of, not_found_page, redirect, staff_page};
 use actix_web::ResponseError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -112,7 +112,7 @@ async fn alert_page(
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let scope = auth.scope.clone();
-    let (a, p, contact) = state
+    let found = state
         .run(move |c| {
             scope.alert(c, &id)?;
             let a = safety::find(c, &id)?.ok_or_else(|| AppError::NotFound("alert".into()))?;
@@ -120,7 +120,11 @@ async fn alert_page(
             let contact = crate::enrolment::participants::contact(c, &p.id)?;
             Ok((a, p, contact))
         })
-        .await?;
+        .await;
+    let (a, p, contact) = match found {
+        Err(AppError::NotFound(_)) => return Ok(not_found_alert(auth)),
+        other => other?,
+    };
     let by = |at: Option<chrono::NaiveDateTime>, text: Option<&str>| {
         at.map(|t| match text {
             Some(x) => format!("{}: {x}", utc(t)),
@@ -194,6 +198,12 @@ async fn act(
             *page.status_mut() = status;
             Ok(page)
         }
+        Err(AppError::NotFound(_)) => Ok(not_found_alert(&auth)),
         Err(e) => Err(e),
     }
+}
+
+/// An alert that does not exist, or is about another site's participant.
+fn not_found_alert(auth: &Auth) -> HttpResponse {
+    not_found_page(auth, "safety alert", "/alerts", "Back to the safety alerts queue")
 }

@@ -59,6 +59,31 @@ pub(crate) fn staff_page(
     Ok(Ok(auth))
 }
 
+#[derive(Template, WebTemplate)]
+#[template(path = "not_found.html")]
+struct NotFoundPage<'a> {
+    role: String,
+    csrf_token: String,
+    what: &'a str,
+    back: &'a str,
+    back_label: &'a str,
+}
+
+/// A staff page's answer for a record that does not exist or lies outside the account's sites
+/// (the two look the same): a 404 page with the shell and a way back, not the API's JSON body.
+pub(crate) fn not_found_page(auth: &Auth, what: &str, back: &str, back_label: &str) -> HttpResponse {
+    let page = NotFoundPage {
+        role: auth.user.role().to_string(),
+        csrf_token: csrf_of(auth),
+        what,
+        back,
+        back_label,
+    };
+    let mut response = page.respond_to_html();
+    *response.status_mut() = actix_web::http::StatusCode::NOT_FOUND;
+    response
+}
+
 pub(crate) fn csrf_of(auth: &Auth) -> String {
     match &auth.via {
         Via::Session { csrf } => csrf.clone(),

@@ -130,6 +130,10 @@ async fn a_coordinator_limited_to_site_a_finds_no_site_b_record_on_any_route_and
         walked += 1;
     }
     assert!(walked >= 15, "only {walked} routes took a participant-level id");
+    // A page answers with a page: the shell, and a way back to the queue.
+    let (status, html) = call(&app, &coord_a, "GET", &format!("/alerts/{}", site_b["alerts"]), true).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("<h1>Not found</h1>") && html.contains("href=\"/alerts\""), "{html}");
 
     // Lists, counts, the overview and the report hold site A only.
     let pb_study: Value =
