@@ -6,6 +6,7 @@ pub mod api;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
+pub mod blinding;
 pub mod calendar;
 pub mod cli;
 pub mod commands;

@@ -34,8 +34,9 @@ pub struct ConsortArm {
     pub arm: String,
     pub allocated: u64,
     /// Group arms: attended at least one session. Other arms receive what they were allocated.
-    pub received: u64,
-    pub not_received: u64,
+    /// `None` where the reader is blind to process data (in a waitlist trial it names the arm).
+    pub received: Option<u64>,
+    pub not_received: Option<u64>,
     /// Not withdrawn, but the primary time point was missed.
     pub lost_to_follow_up: u64,
     /// Withdrew.
@@ -232,11 +233,15 @@ impl Plan {
     }
 }
 
+fn withheld_or_n(v: Option<u64>) -> String {
+    v.map_or_else(|| "withheld: blinded".to_owned(), n)
+}
+
 fn allocation(a: &ConsortArm) -> Vec<Entry> {
     vec![
         Entry::Head(format!("Allocated to {} ({})", a.arm, n(a.allocated))),
-        Entry::Bullet(format!("Received allocated intervention ({})", n(a.received))),
-        Entry::Bullet(format!("Did not receive allocated intervention ({})", n(a.not_received))),
+        Entry::Bullet(format!("Received allocated intervention ({})", withheld_or_n(a.received))),
+        Entry::Bullet(format!("Did not receive allocated intervention ({})", withheld_or_n(a.not_received))),
     ]
 }
 

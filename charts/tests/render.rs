@@ -185,8 +185,8 @@ fn sample_consort() -> ConsortCounts {
             ConsortArm {
                 arm: "group programme".into(),
                 allocated: 120,
-                received: 111,
-                not_received: 9,
+                received: Some(111),
+                not_received: Some(9),
                 lost_to_follow_up: 14,
                 discontinued: 6,
                 analysed: 117,
@@ -195,8 +195,8 @@ fn sample_consort() -> ConsortCounts {
             ConsortArm {
                 arm: "usual care".into(),
                 allocated: 120,
-                received: 120,
-                not_received: 0,
+                received: Some(120),
+                not_received: Some(0),
                 lost_to_follow_up: 11,
                 discontinued: 0,
                 analysed: 118,

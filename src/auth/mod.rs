@@ -15,7 +15,8 @@ use sha2::{Digest, Sha256};
 pub use extract::Auth;
 pub use permissions::Permission;
 
-/// A staff role. Statisticians are either blinded (arm codes only) or unblinded.
+/// A staff role. Who of them is kept blind is the protocol's choice (`crate::blinding`); the
+/// blinded statistician always is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -54,11 +55,6 @@ impl Role {
     /// Parses a stored or typed role name.
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    /// Whether this role may see arm labels rather than blinded codes.
-    pub fn is_unblinded(self) -> bool {
-        !matches!(self, Role::StatisticianBlinded)
     }
 }
 

@@ -59,8 +59,10 @@ impl Permission {
     pub fn allows(self, role: Role) -> bool {
         match self {
             OwnAccount | ReadProtocol => true,
-            AmendProtocol | ManageUsers | ManageSites | ReadAudit | Unblind | ReadNotices | ReadOutbox
+            AmendProtocol | ManageUsers | ManageSites | ReadAudit | ReadNotices | ReadOutbox
             | ConfigureSafety => role == Role::Admin,
+            // The clinician handles suicide-risk alerts; a protocol may keep them blind.
+            Unblind => matches!(role, Role::Admin | Role::Clinician),
             Screen | Enrol | Randomise | ManageAssessments => {
                 matches!(role, Role::Admin | Role::Coordinator)
             }

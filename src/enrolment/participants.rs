@@ -12,7 +12,8 @@ use super::screening::{self, Outcome};
 use super::{AgeBand, DiseaseCourse, Ethnicity, Race, Sex, Status, enum_text};
 use crate::audit::{self, Change, Context, Event};
 use crate::auth::{Role, sha256_hex};
-use crate::db::schema::{allocations, consents, participant_contacts, participants, screenings};
+use crate::blinding::{ArmView, Sight};
+use crate::db::schema::{allocations, consents, participant_contacts, participants, screenings, unblindings};
 use crate::db::{self, DbConn};
 use crate::protocol::Protocol;
 use crate::service_error::ServiceError;
@@ -296,29 +297,6 @@ pub fn contact(conn: &mut DbConn, participant_id: &str) -> QueryResult<Option<Co
     participant_contacts::table.find(participant_id).select(Contact::as_select()).first(conn).optional()
 }
 
-/// An arm as a role may see it: blinded roles get the code only.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ArmView {
-    pub code: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-}
-
-impl ArmView {
-    /// The arm `arm_id` of `protocol` as `role` may see it.
-    pub fn of(protocol: &Protocol, arm_id: &str, role: Role) -> Self {
-        let arm = protocol.arms.iter().find(|a| a.id.get_ref() == arm_id);
-        let code = arm.map_or_else(|| "?".to_owned(), |a| a.code.get_ref().clone());
-        if role.is_unblinded() {
-            Self { code, id: Some(arm_id.to_owned()), label: arm.map(|a| a.label.clone()) }
-        } else {
-            Self { code, id: None, label: None }
-        }
-    }
-}
-
 /// A participant as the API shows them: no contact details, arm as the role may see it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ParticipantView {
@@ -339,11 +317,21 @@ pub struct ParticipantView {
     pub consent_form_version: Option<String>,
     /// True when the form in force is newer than the one signed.
     pub needs_reconsent: bool,
+    /// Absent before randomisation, and for blinded roles that see no arms.
     pub arm: Option<ArmView>,
     pub randomised_at: Option<NaiveDateTime>,
     pub withdrawn_at: Option<NaiveDateTime>,
     pub withdrawal_keep_data: Option<bool>,
     pub site: String,
+    /// Emergency unblindings of this participant: who learnt the arm, and when.
+    pub unblinded_for: Vec<UnblindingMark>,
+}
+
+/// One emergency unblinding, as the participant's record marks it (never the arm).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnblindingMark {
+    pub user_id: String,
+    pub at: NaiveDateTime,
 }
 
 /// What is known of a participant beyond the study record.
@@ -352,6 +340,7 @@ pub struct Facts {
     pub consent_form_version: Option<String>,
     pub arm_id: Option<String>,
     pub randomised_at: Option<NaiveDateTime>,
+    pub unblindings: Vec<UnblindingMark>,
 }
 
 /// Consent and allocation facts of every participant (one query each, not one per participant).
@@ -371,6 +360,13 @@ pub fn facts(conn: &mut DbConn) -> QueryResult<BTreeMap<String, Facts>> {
         let f = map.entry(pid).or_default();
         f.arm_id = Some(arm);
         f.randomised_at = Some(at);
+    }
+    let unblinded: Vec<(String, String, NaiveDateTime)> = unblindings::table
+        .select((unblindings::participant_id, unblindings::user_id, unblindings::unblinded_at))
+        .order(unblindings::unblinded_at.asc())
+        .load(conn)?;
+    for (pid, user_id, at) in unblinded {
+        map.entry(pid).or_default().unblindings.push(UnblindingMark { user_id, at });
     }
     Ok(map)
 }
@@ -393,10 +389,19 @@ pub fn facts_of(conn: &mut DbConn, participant_id: &str) -> QueryResult<Facts> {
         .select((allocations::arm_id, allocations::allocated_at))
         .first(conn)
         .optional()?;
+    let unblindings = unblindings::table
+        .filter(unblindings::participant_id.eq(participant_id))
+        .order(unblindings::unblinded_at.asc())
+        .select((unblindings::user_id, unblindings::unblinded_at))
+        .load::<(String, NaiveDateTime)>(conn)?
+        .into_iter()
+        .map(|(user_id, at)| UnblindingMark { user_id, at })
+        .collect();
     Ok(Facts {
         consent_form_version,
         arm_id: allocation.as_ref().map(|a| a.0.clone()),
         randomised_at: allocation.map(|a| a.1),
+        unblindings,
     })
 }
 
@@ -435,11 +440,12 @@ impl Participant {
             consent_form_version: facts.consent_form_version.clone(),
             needs_reconsent: facts.consent_form_version.is_some()
                 && facts.consent_form_version.as_deref() != current_form,
-            arm: facts.arm_id.as_deref().map(|a| ArmView::of(protocol, a, role)),
+            arm: facts.arm_id.as_deref().and_then(|a| Sight::of(protocol, role).arm(protocol, a)),
             randomised_at: facts.randomised_at,
             withdrawn_at: self.withdrawn_at,
             withdrawal_keep_data: self.withdrawal_keep_data,
             site: self.site.clone(),
+            unblinded_for: facts.unblindings.clone(),
         }
     }
 

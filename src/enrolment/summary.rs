@@ -7,8 +7,9 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::participants::{self, ArmView, Participant};
+use super::participants::{self, Participant};
 use crate::auth::Role;
+use crate::blinding::{ArmView, Sight};
 use crate::db::DbConn;
 use crate::db::schema::screenings;
 use crate::protocol::Protocol;
@@ -101,9 +102,9 @@ pub fn recruitment(
         by_arm: protocol
             .arms
             .iter()
-            .map(|a| ArmCount {
-                arm: ArmView::of(protocol, a.id.get_ref(), role),
-                randomised: per_arm.get(a.id.get_ref()).copied().unwrap_or(0),
+            .filter_map(|a| {
+                let arm = Sight::of(protocol, role).arm(protocol, a.id.get_ref())?;
+                Some(ArmCount { arm, randomised: per_arm.get(a.id.get_ref()).copied().unwrap_or(0) })
             })
             .collect(),
         target,

@@ -1,6 +1,6 @@
 //! A participant's timeline: screened, enrolled, consented, randomised, withdrawn, with the audit
-//! entries behind it, as the caller's role may see them (arm codes for blinded roles; no exact
-//! answers or free-text reasons for statisticians).
+//! entries behind it, as the caller's role may see them: arms and process data as the blinding
+//! policy says (`crate::blinding`); no exact answers or free-text reasons for statisticians.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -9,13 +9,13 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::consent::Consent;
-use super::participants::{self, ArmView};
+use super::participants;
 use super::screening;
 use crate::audit::{self, Entry, Filter};
 use crate::auth::Role;
+use crate::blinding::Sight;
 use crate::db::DbConn;
 use crate::db::schema::consents;
-use crate::protocol::Protocol;
 use crate::protocol::store;
 use crate::service_error::ServiceError;
 use crate::sites::Scope;
@@ -24,7 +24,7 @@ use crate::sites::Scope;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineEvent {
     pub at: NaiveDateTime,
-    /// `screened`, `enrolled`, `consented`, `randomised`, `withdrawn`.
+    /// `screened`, `enrolled`, `consented`, `randomised`, `unblinded`, `withdrawn`.
     pub event: String,
     pub detail: String,
 }
@@ -57,14 +57,14 @@ pub fn build(c: &mut DbConn, scope: &Scope, id: &str, role: Role) -> Result<Time
             detail: format!("form {} ({})", consent.form_version, consent.language),
         });
     }
+    let sight = Sight::of(&protocol, role);
     let facts = participants::facts_of(c, &p.id)?;
     if let (Some(arm), Some(at)) = (&facts.arm_id, facts.randomised_at) {
-        let view = ArmView::of(&protocol, arm, role);
-        events.push(TimelineEvent {
-            at,
-            event: "randomised".into(),
-            detail: format!("arm {}", view.label.unwrap_or(view.code)),
-        });
+        events.push(TimelineEvent { at, event: "randomised".into(), detail: sight.arm_name(&protocol, arm) });
+    }
+    for mark in &facts.unblindings {
+        let detail = format!("emergency unblinding by user {}", mark.user_id);
+        events.push(TimelineEvent { at: mark.at, event: "unblinded".into(), detail });
     }
     if let Some(at) = p.withdrawn_at {
         let keep = if p.withdrawal_keep_data == Some(true) { "data kept" } else { "data not to be used" };
@@ -89,12 +89,11 @@ pub fn build(c: &mut DbConn, scope: &Scope, id: &str, role: Role) -> Result<Time
             ..Filter::default()
         },
     )?);
+    entries.retain(|e| sight.shows_participant_action(&e.action));
     entries.sort_by_key(|e| e.seq);
     let statistician = matches!(role, Role::StatisticianBlinded | Role::StatisticianUnblinded);
     for e in &mut entries {
-        if !role.is_unblinded() {
-            e.changes = blind_changes(&protocol, &e.changes);
-        }
+        e.changes = sight.audit_changes(&protocol, &e.changes);
         if statistician {
             // Exact answers (an age over 89) and free-text reasons can identify someone.
             e.changes = withhold(&e.changes, &["answers"]);
@@ -102,21 +101,6 @@ pub fn build(c: &mut DbConn, scope: &Scope, id: &str, role: Role) -> Result<Time
         }
     }
     Ok(Timeline { study_id: p.study_id, events, audit: entries })
-}
-
-/// Replaces arm ids in audit changes with arm codes, for blinded roles.
-fn blind_changes(protocol: &Protocol, changes: &str) -> String {
-    let Ok(mut list) = serde_json::from_str::<Vec<audit::Change>>(changes) else { return "[]".into() };
-    for ch in &mut list {
-        if ch.field == "arm_id" {
-            for v in [&mut ch.old, &mut ch.new].into_iter().flatten() {
-                if let Some(id) = v.as_str() {
-                    *v = Value::String(ArmView::of(protocol, id, Role::StatisticianBlinded).code);
-                }
-            }
-        }
-    }
-    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
 }
 
 /// Replaces the values of `fields` in audit changes with a marker.

@@ -54,7 +54,12 @@ pub fn r_script(spec: &Spec, mut out: impl Write) -> Result<(), ServiceError> {
         "# Loads the trialdesk export of study {study} (long.csv and wide.csv, in this folder).\n\
          # Coded text columns become factors with their labels; every column gets a \"label\" attribute.\n\
          # Blinded: {}. Dates: {}.\n\n",
-        if spec.options.blinded { "yes, arms are codes" } else { "no" },
+        match (spec.sight.is_blinded(), spec.sight.shows_process()) {
+            (false, _) => "no",
+            (true, true) => "yes, arms are codes",
+            (true, false) =>
+                "yes, arms are codes; no group, moderator or attendance columns (they would name the arms)",
+        },
         if spec.options.dates { "calendar dates included (limited data set)" } else { "study days only" },
     );
     for (file, variables) in [("long", spec.long_variables()), ("wide", spec.wide_variables())] {

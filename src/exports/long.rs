@@ -12,13 +12,7 @@ impl Spec {
         let arms: Vec<(String, String)> = p
             .arms
             .iter()
-            .map(|a| {
-                if self.options.blinded {
-                    (a.code.get_ref().clone(), format!("Arm {}", a.code.get_ref()))
-                } else {
-                    (a.id.get_ref().clone(), a.label.clone())
-                }
-            })
+            .map(|a| (self.arm(a.id.get_ref()), self.sight.arm_name(p, a.id.get_ref())))
             .collect();
         let mut v = vec![
             Variable::new(
@@ -53,6 +47,11 @@ impl Spec {
                 .values(yes_no()),
             Variable::new("disease_course", Kind::Text, "MS disease course", "Recorded at enrolment"),
             Variable::new("language", Kind::Text, "Preferred language", "Questionnaires were answered in it"),
+        ]);
+        if !self.sight.shows_process() {
+            return v;
+        }
+        v.extend([
             Variable::new(
                 "group_id",
                 Kind::Text,
@@ -84,9 +83,13 @@ impl Spec {
             Cell::text(if p.newly_diagnosed { "yes" } else { "no" }),
             Cell::text(&p.disease_course),
             Cell::text(&p.preferred_language),
-            group.and_then(|g| self.codes.group.get(g)).map_or(Cell::Empty, Cell::text),
-            group.and_then(|g| self.codes.moderator_of.get(g)).map_or(Cell::Empty, Cell::text),
         ]);
+        if self.sight.shows_process() {
+            cells.extend([
+                group.and_then(|g| self.codes.group.get(g)).map_or(Cell::Empty, Cell::text),
+                group.and_then(|g| self.codes.moderator_of.get(g)).map_or(Cell::Empty, Cell::text),
+            ]);
+        }
         cells
     }
 

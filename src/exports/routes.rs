@@ -11,8 +11,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::write::{ChannelWriter, File, write};
 use super::{ExportOptions, Spec};
 use crate::audit::{self, Change, Event};
-use crate::auth::{Auth, Permission, Role};
+use crate::auth::{Auth, Permission};
+use crate::blinding::Sight;
 use crate::error::{AppError, ErrorBody};
+use crate::protocol::store;
 use crate::state::AppState;
 
 /// Registers this module's API routes.
@@ -31,7 +33,8 @@ pub struct ExportFile {
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ExportQuery {
-    /// Arms as codes (A, B). Always on for blinded statisticians.
+    /// The blinded copy: arms as codes, and no process data where it would name the arms.
+    /// Always on for blinded roles.
     #[serde(default)]
     pub blinded: bool,
     /// A limited data set: calendar dates beside study days.
@@ -69,17 +72,20 @@ async fn download_export(
 ) -> Result<HttpResponse, AppError> {
     let role = auth.require(Permission::ExportData)?;
     let file = File::parse(&file).ok_or_else(|| AppError::NotFound(format!("export file `{file}`")))?;
-    let options =
-        ExportOptions { blinded: query.blinded || role == Role::StatisticianBlinded, dates: query.dates };
+    let (asked, dates) = (query.blinded, query.dates);
     let ctx = auth.context();
     // Who took which data out, and in what form, belongs in the audit trail: a write, so through
     // the writer like every other.
-    state
+    let options = state
         .write(move |c| {
+            let (protocol, _) = store::current_parsed(c)?;
+            let blinded = Sight::for_output(&protocol, role, asked).is_blinded();
+            let options = ExportOptions { blinded, dates };
             let changes = vec![Change::set("blinded", options.blinded), Change::set("dates", options.dates)];
             let event =
                 Event { action: "export", entity: "dataset", entity_id: file.name(), changes, reason: None };
-            Ok(audit::record(c, &ctx, event)?)
+            audit::record(c, &ctx, event)?;
+            Ok(options)
         })
         .await?;
     let (library, scope) = (state.instruments.clone(), auth.scope.clone());

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use super::records::{self, GroupCodes, Record};
+use crate::blinding::Sight;
 use crate::db::DbConn;
 use crate::instruments::Instrument;
 use crate::instruments::Library;
@@ -20,7 +21,8 @@ pub const PAGE: i64 = 500;
 /// What a statistician asked for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ExportOptions {
-    /// Arms as codes (A, B) instead of ids and labels.
+    /// The blinded copy: exactly what the protocol's blinded statistician may see (arms as
+    /// codes; process data withheld when the arms differ in delivery).
     pub blinded: bool,
     /// A limited data set: calendar dates beside the study days.
     pub dates: bool,
@@ -119,6 +121,8 @@ pub struct Spec {
     pub scope: Scope,
     /// Every site's code and name, for the codebook.
     pub sites: Vec<(String, String)>,
+    /// What the export may show (`crate::blinding`), from `options.blinded`.
+    pub sight: Sight,
 }
 
 impl Spec {
@@ -150,7 +154,9 @@ impl Spec {
         }
         let item_slots = instruments.iter().map(|i| i.items.get_ref().len()).max().unwrap_or(0);
         let zone = protocol.time_zone();
+        let sight = if options.blinded { Sight::blinded_copy(&protocol) } else { Sight::FULL };
         Ok(Spec {
+            sight,
             protocol,
             options,
             instruments,
@@ -169,11 +175,7 @@ impl Spec {
 
     /// The arm as this export shows it: its code when blinded, its id otherwise.
     pub fn arm(&self, arm_id: &str) -> String {
-        let arm = self.protocol.arms.iter().find(|a| a.id.get_ref() == arm_id);
-        match arm {
-            Some(a) if self.options.blinded => a.code.get_ref().clone(),
-            _ => arm_id.to_string(),
-        }
+        self.sight.arm_value(&self.protocol, arm_id)
     }
 }
 

@@ -10,20 +10,20 @@ impl Spec {
     /// The wide file: one row per participant.
     pub fn wide_variables(&self) -> Vec<Variable> {
         let mut v = self.participant_variables();
-        v.extend([
-            Variable::new(
+        if self.sight.shows_process() {
+            v.push(Variable::new(
                 "sessions_attended",
                 Kind::Integer,
                 "Group sessions attended",
                 "Sessions recorded as present",
-            ),
-            Variable::new(
-                "withdrawn_day",
-                Kind::Integer,
-                "Withdrawal study day",
-                "Withdrawal date minus randomisation date; empty if not withdrawn",
-            ),
-        ]);
+            ));
+        }
+        v.extend([Variable::new(
+            "withdrawn_day",
+            Kind::Integer,
+            "Withdrawal study day",
+            "Withdrawal date minus randomisation date; empty if not withdrawn",
+        )]);
         if self.options.dates {
             v.push(Variable::new("randomised_on", Kind::Text, "Randomisation date", "Limited data set only"));
         }
@@ -96,7 +96,10 @@ impl Spec {
     pub fn wide_row(&self, r: &Record) -> Vec<Cell> {
         let mut row = self.participant_cells(r);
         let day = |d: Option<NaiveDate>| Cell::int(d.map(|d| (d - r.randomised_on).num_days()));
-        row.extend([Cell::Int(r.sessions_attended), day(r.withdrawn_on)]);
+        if self.sight.shows_process() {
+            row.push(Cell::Int(r.sessions_attended));
+        }
+        row.push(day(r.withdrawn_on));
         if self.options.dates {
             row.push(Cell::date(Some(r.randomised_on)));
         }

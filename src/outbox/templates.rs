@@ -145,7 +145,10 @@ pub fn safety_alert(v: &Values) -> Text {
 pub fn admin_notice(v: &Values) -> Text {
     Text {
         subject: format!("[{}] {}", v.study_name, v.notice),
-        body: format!("Hello {},\n\n{}\n\nSee the notices in trialdesk.\n", v.name, v.notice),
+        body: format!(
+            "Hello {},\n\n{}\n\nThe audit trail records who, when and why; admins see it under notices in trialdesk.\n",
+            v.name, v.notice
+        ),
     }
 }
 

@@ -38,6 +38,9 @@ pub fn check(text: &str, library: &Library) -> Result<Protocol, Vec<ProtocolErro
     checker.assessments(&protocol);
     checker.consent_forms(&protocol);
     checker.surveys_and_safety(&protocol);
+    for (span, message) in super::blinding::problems(&protocol) {
+        checker.errors.push(locate(text, &span, message));
+    }
     let mut errors = checker.errors;
     if errors.is_empty() {
         Ok(protocol)

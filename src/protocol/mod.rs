@@ -3,6 +3,7 @@
 //!
 //! Parsing and checking live in `check`; storing versions and amendments in `store`.
 
+pub mod blinding;
 pub mod check;
 pub mod routes;
 pub mod store;
@@ -12,6 +13,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+pub use blinding::{Blinding, ProcessData};
 pub use check::{ProtocolError, check, parse_checked};
 
 /// The CONNECT-style protocol shipped with the binary and loaded into an empty database.
@@ -38,6 +40,9 @@ pub struct Protocol {
     pub surveys: SurveySettings,
     #[serde(default)]
     pub safety: SafetySettings,
+    /// Who is kept blind to allocation, and what they see of process data.
+    #[serde(default)]
+    pub blinding: Blinding,
 }
 
 /// Who the study is and how participants are addressed.

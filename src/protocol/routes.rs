@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use super::store::{self, StoredProtocol};
 use crate::auth::routes::required_reason;
 use crate::auth::{Auth, Permission, Role};
+use crate::blinding::Sight;
 use crate::error::{AppError, ErrorBody};
 use crate::json::ApiJson;
 use crate::state::AppState;
@@ -28,33 +29,26 @@ pub struct ProtocolView {
     pub randomisation_started_at: Option<chrono::NaiveDateTime>,
 }
 
+/// A version as a reader may see it. `sight` comes from the protocol in force, whichever version
+/// is read: an older version's `[blinding]` must not unblind someone the current one keeps blind.
 fn view(
     stored: StoredProtocol,
     started: Option<chrono::NaiveDateTime>,
-    role: Role,
+    sight: Sight,
 ) -> Result<ProtocolView, AppError> {
-    let mut protocol = (*stored.parsed()?).clone();
-    if !role.is_unblinded() {
-        // Block sizes and the biased coin's probability would help predict the next allocation
-        // (docs/randomisation.md: they never leave the server for blinded readers).
-        protocol.randomisation.block_sizes = None;
-        protocol.randomisation.probability = None;
-    }
-    let mut parsed = serde_json::to_value(&protocol).map_err(|e| AppError::Internal(e.into()))?;
-    if !role.is_unblinded() {
-        // Arm ids, labels and kinds would tell a blinded reader which code is the intervention.
-        if let Some(arms) = parsed.get_mut("arms").and_then(serde_json::Value::as_array_mut) {
-            for arm in arms {
-                *arm = serde_json::json!({"code": arm["code"], "ratio": arm["ratio"]});
-            }
-        }
-    }
-    Ok(ProtocolView { stored: blind(stored, role), parsed, randomisation_started_at: started })
+    let parsed = sight.protocol_json(&*stored.parsed()?).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(ProtocolView { stored: text_for(stored, sight), parsed, randomisation_started_at: started })
 }
 
-/// The stored version as `role` may see it: blinded roles do not get the raw text.
-fn blind(mut stored: StoredProtocol, role: Role) -> StoredProtocol {
-    if !role.is_unblinded() {
+/// What `role` may see under the protocol in force.
+fn sight_now(c: &mut crate::db::DbConn, role: Role) -> Result<Sight, crate::service_error::ServiceError> {
+    Ok(Sight::of(&store::current_parsed(c)?.0, role))
+}
+
+/// The stored version as a reader may see it: blinded readers do not get the raw text (it names
+/// the arms and holds the block sizes).
+fn text_for(mut stored: StoredProtocol, sight: Sight) -> StoredProtocol {
+    if !sight.shows_allocation_parameters() {
         stored.content = String::new();
     }
     stored
@@ -65,9 +59,11 @@ fn blind(mut stored: StoredProtocol, role: Role) -> StoredProtocol {
 #[get("/protocol")]
 async fn current(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<ProtocolView>, AppError> {
     let role = auth.require(Permission::ReadProtocol)?;
-    let (stored, started) = state.run(|c| Ok((store::current(c)?, store::randomisation_started(c)?))).await?;
+    let (stored, started, sight) = state
+        .run(move |c| Ok((store::current(c)?, store::randomisation_started(c)?, sight_now(c, role)?)))
+        .await?;
     let stored = stored.ok_or_else(|| AppError::NotFound("protocol".into()))?;
-    Ok(web::Json(view(stored, started, role)?))
+    Ok(web::Json(view(stored, started, sight)?))
 }
 
 /// Every protocol version, oldest first.
@@ -78,8 +74,8 @@ async fn versions(
     auth: Auth,
 ) -> Result<web::Json<Vec<StoredProtocol>>, AppError> {
     let role = auth.require(Permission::ReadProtocol)?;
-    let all = state.run(|c| Ok(store::list(c)?)).await?;
-    Ok(web::Json(all.into_iter().map(|s| blind(s, role)).collect()))
+    let (all, sight) = state.run(move |c| Ok((store::list(c)?, sight_now(c, role)?))).await?;
+    Ok(web::Json(all.into_iter().map(|s| text_for(s, sight)).collect()))
 }
 
 /// One protocol version.
@@ -93,10 +89,11 @@ async fn version(
 ) -> Result<web::Json<ProtocolView>, AppError> {
     let role = auth.require(Permission::ReadProtocol)?;
     let number: i32 = path.parse().map_err(|_| AppError::validation("version", "must be a whole number"))?;
-    let (stored, started) =
-        state.run(move |c| Ok((store::get(c, number)?, store::randomisation_started(c)?))).await?;
+    let (stored, started, sight) = state
+        .run(move |c| Ok((store::get(c, number)?, store::randomisation_started(c)?, sight_now(c, role)?)))
+        .await?;
     let stored = stored.ok_or_else(|| AppError::NotFound(format!("protocol version {number}")))?;
-    Ok(web::Json(view(stored, started, role)?))
+    Ok(web::Json(view(stored, started, sight)?))
 }
 
 /// A protocol amendment: the whole new TOML text and why.

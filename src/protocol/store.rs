@@ -145,7 +145,7 @@ pub fn install_initial(
         if let Some(existing) = current(c)? {
             return Ok(existing);
         }
-        insert_version(c, ctx, 1, &protocol, text, reason)
+        insert_version(c, ctx, 1, &protocol, text, reason, Vec::new())
     })
 }
 
@@ -205,7 +205,21 @@ pub fn amend(
                 ));
             }
         }
-        insert_version(c, ctx, old_row.version + 1, &new, text, reason)
+        let mut changes = Vec::new();
+        let (was, now) = (old.blinded_roles(), new.blinded_roles());
+        if was != now {
+            // Unblinding a role (or blinding one) is what an auditor looks for first.
+            let names = |roles: &[crate::auth::Role]| roles.iter().map(|r| r.as_str()).collect::<Vec<_>>();
+            changes.push(Change::update("blinded_roles", names(&was), names(&now)));
+        }
+        if old.blinded_see_process() != new.blinded_see_process() {
+            changes.push(Change::update(
+                "blinded_see_process_data",
+                old.blinded_see_process(),
+                new.blinded_see_process(),
+            ));
+        }
+        insert_version(c, ctx, old_row.version + 1, &new, text, reason, changes)
     })
 }
 
@@ -235,6 +249,7 @@ fn insert_version(
     protocol: &Protocol,
     text: &str,
     reason: &str,
+    changes: Vec<Change>,
 ) -> Result<StoredProtocol, ServiceError> {
     let row = StoredProtocol {
         version,
@@ -253,10 +268,13 @@ fn insert_version(
             action: if version == 1 { "create" } else { "amend" },
             entity: "protocol",
             entity_id: &version.to_string(),
-            changes: vec![
+            changes: [
                 Change::set("content_sha256", &row.content_sha256),
                 Change::set("study_code", &row.study_code),
-            ],
+            ]
+            .into_iter()
+            .chain(changes)
+            .collect(),
             reason: Some(reason),
         },
     )?;

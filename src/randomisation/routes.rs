@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::Notice;
 use crate::auth::routes::required_reason;
 use crate::auth::{Auth, Permission};
-use crate::enrolment::participants::ArmView;
+use crate::blinding::{ArmView, Sight};
 use crate::error::{AppError, ErrorBody};
 use crate::json::ApiJson;
 use crate::state::AppState;
@@ -23,7 +23,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
 pub struct Randomised {
     pub participant_id: String,
     pub study_id: String,
-    pub arm: ArmView,
+    /// The arm (roles that randomise are never blinded, so it is always present).
+    pub arm: Option<ArmView>,
     pub randomised_at: NaiveDateTime,
 }
 
@@ -48,7 +49,7 @@ async fn randomise(
         })
         .await?;
     Ok(HttpResponse::Created().json(Randomised {
-        arm: ArmView::of(&protocol, &allocation.arm_id, role),
+        arm: Sight::of(&protocol, role).arm(&protocol, &allocation.arm_id),
         participant_id: allocation.participant_id,
         study_id: participant.study_id,
         randomised_at: allocation.allocated_at,
@@ -62,14 +63,16 @@ pub struct UnblindRequest {
     pub reason: String,
 }
 
-/// The unblinded arm.
+/// The unblinded arm, shown to the person who asked, this once.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Unblinded {
     pub study_id: String,
     pub arm: ArmView,
 }
 
-/// Emergency unblinding of one participant: reason required, audited, every admin notified.
+/// Emergency unblinding of one participant, for the clinician a blinded protocol keeps from the
+/// arms (or an admin): reason required, audited, every admin and unblinded statistician told.
+/// The arm is in this response only; the participant's record marks that this person knows it.
 #[utoipa::path(tag = "randomisation", params(("id" = String, Path, description = "participant id or study id")), request_body = UnblindRequest,
     responses((status = 200, description = "Success", body = Unblinded), (status = 409, description = "Not randomised", body = ErrorBody)))]
 #[post("/participants/{id}/unblinding")]
@@ -89,10 +92,7 @@ async fn unblind(
             Ok((p, arm, protocol))
         })
         .await?;
-    Ok(web::Json(Unblinded {
-        study_id: p.study_id,
-        arm: ArmView::of(&protocol, &arm, crate::auth::Role::Admin),
-    }))
+    Ok(web::Json(Unblinded { study_id: p.study_id, arm: ArmView::unblinded(&protocol, &arm) }))
 }
 
 /// Notices for admins (emergency unblindings), newest first.

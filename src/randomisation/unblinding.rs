@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::audit::{self, Change, Context, Event};
+use crate::auth::Role;
 use crate::db::schema::{allocations, notices, unblindings};
 use crate::db::text_enum::text_enum;
 use crate::db::{self, DbConn};
@@ -34,6 +35,14 @@ pub struct Notice {
     pub entity_id: String,
 }
 
+/// How many emergency unblindings there have been of participants within `scope` (CONSORT
+/// asks for the number).
+pub fn count_unblindings(conn: &mut DbConn, scope: &Scope) -> QueryResult<u64> {
+    let ids: Vec<String> = unblindings::table.select(unblindings::participant_id).load(conn)?;
+    let Some(visible) = scope.participant_ids(conn)? else { return Ok(ids.len() as u64) };
+    Ok(ids.iter().filter(|id| visible.contains(*id)).count() as u64)
+}
+
 /// Notices for admins, newest first. Every notice kind is about one participant (its entity), so
 /// a site-limited admin sees those about their sites' participants.
 pub fn list_notices(conn: &mut DbConn, scope: &Scope) -> QueryResult<Vec<Notice>> {
@@ -43,8 +52,10 @@ pub fn list_notices(conn: &mut DbConn, scope: &Scope) -> QueryResult<Vec<Notice>
     Ok(all.into_iter().filter(|n| visible.contains(&n.entity_id)).collect())
 }
 
-/// Emergency unblinding of one participant: the reason is required, the act is audited, and
-/// every admin gets a notice. Returns the arm id.
+/// Emergency unblinding of one participant: the reason is required, the act is audited, every
+/// admin gets a notice, and every admin and unblinded statistician an e-mail through the outbox
+/// (the statistician keeps the count CONSORT reports). Returns the arm id, for the caller to
+/// show once: the participant's record keeps only that, and when, this person learnt it.
 pub fn unblind(
     conn: &mut DbConn,
     ctx: &Context,
@@ -64,9 +75,10 @@ pub fn unblind(
             })?;
         let now = db::now();
         let user = ctx.actor.recorder();
+        let unblinding_id = uuid::Uuid::now_v7().to_string();
         diesel::insert_into(unblindings::table)
             .values((
-                unblindings::id.eq(uuid::Uuid::now_v7().to_string()),
+                unblindings::id.eq(&unblinding_id),
                 unblindings::participant_id.eq(&p.id),
                 unblindings::user_id.eq(&user),
                 unblindings::reason.eq(reason),
@@ -84,17 +96,17 @@ pub fn unblind(
                 entity_id: p.id.clone(),
             })
             .execute(c)?;
-        let admins: Vec<String> = crate::auth::users::list(c)?
+        let told: Vec<String> = crate::auth::users::list(c)?
             .into_iter()
-            .filter(|u| u.role() == crate::auth::Role::Admin && !u.disabled)
+            .filter(|u| matches!(u.role(), Role::Admin | Role::StatisticianUnblinded) && !u.disabled)
             .map(|u| u.id)
             .collect();
-        for admin in admins {
+        for to in told {
             crate::outbox::enqueue(
                 c,
-                &format!("notice:unblinding:{}:{admin}", p.id),
+                &format!("notice:unblinding:{unblinding_id}:{to}"),
                 crate::outbox::Kind::AdminNotice,
-                &crate::outbox::Recipient::User(admin.clone()),
+                &crate::outbox::Recipient::User(to.clone()),
                 "en",
                 serde_json::json!({"notice": format!("{} was unblinded in an emergency", p.study_id)}),
                 now,

@@ -29,7 +29,7 @@ pub struct Report {
     pub study_code: String,
     pub study_name: String,
     pub generated_at: String,
-    /// Arms are shown as codes (Arm A, Arm B).
+    /// The blinded copy: arms as codes (Arm A, Arm B), process data as the protocol allows.
     pub blinded: bool,
     /// Arm value in the data → the name shown.
     pub arm_names: BTreeMap<String, String>,
@@ -42,7 +42,10 @@ pub struct Report {
     /// Recruitment and diversity at each site, against each site's target.
     pub sites: Vec<crate::enrolment::summary::SiteCount>,
     pub retention: Vec<Retention>,
+    /// Per group; empty where the reader is blind to process data.
     pub attendance: Vec<study::GroupAttendance>,
+    /// Emergency unblindings so far (CONSORT asks for the number).
+    pub emergency_unblindings: u64,
     pub outcomes: Option<Summary>,
     /// Why part of the analysis is missing.
     pub notes: Vec<String>,
@@ -70,7 +73,10 @@ pub fn build(
     let protocol = spec.protocol.clone();
     // Only the columns the analysis reads are kept: the long file's other cells (items, dates,
     // demographics) would be held for the whole trial at once.
+    // A blinded copy has no group column where groups would name the arms: its model then has
+    // no group effect, and says so.
     let keep = ["participant_id", "arm", "week", "instrument", "total_score", "group_id"];
+    let sight = spec.sight;
     let (kept, variables): (Vec<usize>, Vec<Variable>) = spec
         .long_variables()
         .into_iter()
@@ -86,7 +92,7 @@ pub fn build(
         for record in page {
             spec.long_rows(record, &mut scratch);
             rows.extend(scratch.drain(..).map(|row| kept.iter().map(|&i| row[i].clone()).collect()));
-            has_groups |= record.group.is_some();
+            has_groups |= sight.shows_process() && record.group.is_some();
             for point in &spec.points {
                 let visit = record.visits.iter().find(|v| v.timepoint == point.id);
                 if visit.map_or(&point.instruments, |v| &v.instruments).is_empty() {
@@ -105,7 +111,7 @@ pub fn build(
     let arm_names: BTreeMap<String, String> = protocol
         .arms
         .iter()
-        .map(|a| (spec.arm(a.id.get_ref()), study::arm_name(&protocol, a.id.get_ref(), blinded)))
+        .map(|a| (spec.arm(a.id.get_ref()), sight.arm_name(&protocol, a.id.get_ref())))
         .collect();
     // The comparator: the first control or waitlist arm; blinded reports compare with arm A.
     let reference = if blinded {
@@ -118,6 +124,13 @@ pub fn build(
     let covariates: Vec<String> =
         variables.iter().filter(|v| v.name.starts_with("stratum_")).map(|v| v.name.clone()).collect();
     let mut notes = Vec::new();
+    if !sight.shows_process() {
+        notes.push(
+            "Blinded: group, session and attendance figures are withheld, since they would name the arms; \
+             the outcome model has no group effect."
+                .to_string(),
+        );
+    }
     let outcomes = if rows.is_empty() {
         notes.push("No participant has been randomised yet.".to_string());
         None
@@ -167,7 +180,7 @@ pub fn build(
             .map(|i| (i.id().to_string(), i.short_name.clone()))
             .collect(),
         primary_week,
-        consort: Some(study::consort(conn, &protocol, scope, blinded, &analysed)?),
+        consort: Some(study::consort(conn, &protocol, scope, sight, &analysed)?),
         recruitment: Some(study::recruitment(conn, &protocol, scope, spec.zone)?),
         diversity: Some(study::diversity(conn, &protocol, scope)?),
         sites: crate::enrolment::summary::by_site(conn, &protocol, scope)?,
@@ -182,7 +195,8 @@ pub fn build(
                 rate: (due > 0).then(|| completed as f64 / due as f64),
             })
             .collect(),
-        attendance: study::attendance_by_group(conn, &protocol, scope, &spec.codes, blinded)?,
+        attendance: study::attendance_by_group(conn, &protocol, scope, &spec.codes, sight)?,
+        emergency_unblindings: crate::randomisation::count_unblindings(conn, scope)?,
         arm_names,
         outcomes,
         notes,
@@ -205,6 +219,7 @@ pub fn from_summary(summary: Summary, source: &str) -> Report {
         sites: Vec::new(),
         retention: Vec::new(),
         attendance: Vec::new(),
+        emergency_unblindings: 0,
         outcomes: Some(summary),
         notes: Vec::new(),
     }

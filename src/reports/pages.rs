@@ -6,7 +6,7 @@ use crate::auth::{Auth, Permission};
 use crate::error::AppError;
 use crate::reports::{
     self,
-    routes::{ReportQuery, blinded_for},
+    routes::{ReportQuery, build_for},
 };
 use crate::state::AppState;
 use crate::web::staff_page;
@@ -29,9 +29,9 @@ async fn report_for(
         Ok(a) => a,
         Err(page) => return Ok(Err(page)),
     };
-    let blinded = blinded_for(auth.user.role(), query.blinded);
+    let (role, asked) = (auth.user.role(), query.blinded);
     let (library, scope) = (state.instruments.clone(), auth.scope.clone());
-    Ok(Ok(state.run(move |c| Ok(reports::build(c, &library, blinded, &scope)?)).await?))
+    Ok(Ok(state.run(move |c| Ok(build_for(c, &library, role, asked, &scope)?)).await?))
 }
 
 #[get("/reports")]

@@ -8,7 +8,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::{Auth, Permission, Role};
+use crate::blinding::Sight;
+use crate::db::DbConn;
 use crate::error::{AppError, ErrorBody};
+use crate::instruments::Library;
+use crate::service_error::ServiceError;
+use crate::sites::Scope;
 use crate::state::AppState;
 
 /// Registers this module's API routes.
@@ -18,14 +23,23 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ReportQuery {
-    /// Arms as codes only. Always on for blinded statisticians.
+    /// The blinded copy: arms as codes, and no process data where it would name the arms.
+    /// Always on for blinded roles.
     #[serde(default)]
     pub blinded: bool,
 }
 
-/// Whether `role` sees the blinded report.
-pub fn blinded_for(role: Role, asked: bool) -> bool {
-    asked || !role.is_unblinded()
+/// The report `role` may read, blinded when they ask or when the protocol keeps them blind.
+pub fn build_for(
+    conn: &mut DbConn,
+    library: &Library,
+    role: Role,
+    asked_blinded: bool,
+    scope: &Scope,
+) -> Result<super::Report, ServiceError> {
+    let (protocol, _) = crate::protocol::store::current_parsed(conn)?;
+    let blinded = Sight::for_output(&protocol, role, asked_blinded).is_blinded();
+    super::build(conn, library, blinded, scope)
 }
 
 /// The report's figures (`summary.json`): CONSORT counts, recruitment, diversity, retention,
@@ -38,7 +52,6 @@ async fn report_summary(
     query: web::Query<ReportQuery>,
 ) -> Result<web::Json<super::Report>, AppError> {
     let role = auth.require(Permission::ReadReports)?;
-    let blinded = blinded_for(role, query.blinded);
-    let (library, scope) = (state.instruments.clone(), auth.scope.clone());
-    Ok(web::Json(state.run(move |c| Ok(super::build(c, &library, blinded, &scope)?)).await?))
+    let (library, scope, asked) = (state.instruments.clone(), auth.scope.clone(), query.blinded);
+    Ok(web::Json(state.run(move |c| Ok(build_for(c, &library, role, asked, &scope)?)).await?))
 }

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::assessments::Status;
+use crate::blinding::Sight;
 use crate::db::DbConn;
 use crate::db::schema::{
     allocations, assessments, attendance, group_members, group_sessions, participants, screenings,
@@ -21,23 +22,13 @@ use crate::service_error::ServiceError;
 use crate::sites::Scope;
 pub use trialdesk_charts::{ConsortArm, ConsortCounts};
 
-/// How an arm is named in this report: its code when blinded, its label otherwise.
-pub fn arm_name(protocol: &Protocol, arm_id: &str, blinded: bool) -> String {
-    let arm = protocol.arms.iter().find(|a| a.id.get_ref() == arm_id);
-    match arm {
-        Some(a) if blinded => format!("Arm {}", a.code.get_ref()),
-        Some(a) => a.label.clone(),
-        None => arm_id.to_string(),
-    }
-}
-
 /// The CONSORT flow. `analysed` comes from the outcome analysis (participants in the primary
 /// ANCOVA per arm id), so the diagram and the tables agree.
 pub fn consort(
     conn: &mut DbConn,
     protocol: &Protocol,
     scope: &Scope,
-    blinded: bool,
+    sight: Sight,
     analysed: &BTreeMap<String, u64>,
 ) -> Result<ConsortCounts, ServiceError> {
     let codes = scope.codes();
@@ -97,14 +88,16 @@ pub fn consort(
         } else {
             allocated
         };
+        // Who has been to a group yet is process data: in a waitlist trial it names the arm.
+        let received = sight.shows_process().then_some(received);
         let discontinued = members.iter().filter(|m| m.2.is_some()).count() as u64;
         let lost = members.iter().filter(|m| m.2.is_none() && primary_missed.contains(&m.0)).count() as u64;
         let analysed_n = analysed.get(id).copied().unwrap_or(0);
         arms.push(ConsortArm {
-            arm: arm_name(protocol, id, blinded),
+            arm: sight.arm_name(protocol, id),
             allocated,
             received,
-            not_received: allocated - received,
+            not_received: received.map(|r| allocated - r),
             lost_to_follow_up: lost,
             discontinued,
             analysed: analysed_n,
@@ -224,8 +217,11 @@ pub fn attendance_by_group(
     protocol: &Protocol,
     scope: &Scope,
     codes: &GroupCodes,
-    blinded: bool,
+    sight: Sight,
 ) -> Result<Vec<GroupAttendance>, ServiceError> {
+    if !sight.shows_process() {
+        return Ok(Vec::new());
+    }
     let groups: Vec<(String, String)> = support_groups::table
         .order(support_groups::created_at.asc())
         .select((support_groups::id, support_groups::arm_id))
@@ -267,7 +263,7 @@ pub fn attendance_by_group(
         let sessions_held = sessions.len() as u64;
         out.push(GroupAttendance {
             group: codes.group.get(&id).cloned().unwrap_or_default(),
-            arm: arm_name(protocol, &arm, blinded),
+            arm: sight.arm_name(protocol, &arm),
             members: n,
             sessions_held,
             attended,

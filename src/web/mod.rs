@@ -101,6 +101,8 @@ struct HomePage {
     protocol_version: i32,
     randomisation_started: Option<String>,
     arms: Vec<(String, String, i64)>,
+    /// Who is kept blind, what they see, and whether the reader is one of them.
+    blinding: Vec<String>,
     enrolment_target: i64,
     diversity: Vec<String>,
     group_capacity: i64,
@@ -144,11 +146,11 @@ async fn home(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Resul
             .arms
             .iter()
             .map(|a| {
-                let label =
-                    if role.is_unblinded() { a.label.clone() } else { format!("Arm {}", a.code.get_ref()) };
+                let label = crate::blinding::Sight::of(&p, role).arm_name(&p, a.id.get_ref());
                 (a.code.get_ref().clone(), label, *a.ratio.get_ref())
             })
             .collect(),
+        blinding: blinding_lines(&p, role),
         enrolment_target: *p.enrolment.target.get_ref(),
         diversity: p
             .enrolment
@@ -180,6 +182,32 @@ async fn home(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Resul
             .collect(),
     };
     Ok(page.respond_to_html())
+}
+
+/// The protocol's blinding, in sentences, ending with what it means for the reader.
+fn blinding_lines(p: &crate::protocol::Protocol, role: crate::auth::Role) -> Vec<String> {
+    let names: Vec<&str> = p.blinded_roles().into_iter().map(crate::auth::Role::as_str).collect();
+    let mut lines = vec![format!("Kept blind to allocation: {}.", names.join(", "))];
+    lines.push(if p.blinded_see_process() {
+        "Process data (groups, sessions, attendance, messages) is shown to them: every arm is delivered alike."
+            .to_owned()
+    } else {
+        "Process data (groups, sessions, attendance, messages) is withheld from them: the arms differ in what \
+         or when they deliver, so it would name each arm."
+            .to_owned()
+    });
+    let sight = crate::blinding::Sight::of(p, role);
+    if sight.is_blinded() {
+        lines.push(match p.arms.first().and_then(|a| sight.arm(p, a.id.get_ref())) {
+            Some(_) => "You are kept blind: you see arms by their codes only.".to_owned(),
+            None => {
+                "You are kept blind: you see no one's arm. In an emergency, request one participant's arm \
+                     (emergency unblinding): it is audited and every admin is told."
+                    .to_owned()
+            }
+        });
+    }
+    lines
 }
 
 /// What needs someone today: open and overdue questionnaires, missed ones, open safety alerts.

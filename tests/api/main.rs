@@ -5,7 +5,9 @@ mod fixtures;
 mod helpers;
 
 mod accounts;
+mod attacker;
 mod audit_trail;
+mod blinding;
 mod browser;
 mod cli;
 mod demo;

@@ -16,7 +16,7 @@ pub(super) fn section(report: &Report) -> Option<Section> {
             vec![
                 a.arm.clone(),
                 a.allocated.to_string(),
-                a.received.to_string(),
+                a.received.map_or_else(|| "withheld (blinded)".to_owned(), |r| r.to_string()),
                 a.lost_to_follow_up.to_string(),
                 a.discontinued.to_string(),
                 a.analysed.to_string(),
@@ -29,6 +29,10 @@ pub(super) fn section(report: &Report) -> Option<Section> {
         .map(|(r, n)| format!("Excluded before randomisation — {r}: {n}"))
         .collect();
     notes.push("Received: attended at least one group session (group arms); analysed: baseline and primary time point of the first instrument.".into());
+    notes.push(format!(
+        "Emergency unblindings: {} (each audited, with its reason; CONSORT item 17 asks for them).",
+        report.emergency_unblindings
+    ));
     Some(Section {
         title: "Participant flow".into(),
         intro: format!(

@@ -100,11 +100,14 @@ pub(super) fn section(report: &Report) -> Option<Section> {
                 .collect(),
         });
     }
-    Some(Section {
-            title: "Retention and attendance".into(),
-            intro: "Completion counts a time point once its window has closed; attendance counts recorded member-sessions.".into(),
-            figures,
-            tables,
-            notes: Vec::new(),
-        })
+    // A blinded report where groups would name the arms has no attendance (docs/blinding.md).
+    let (title, intro) = if report.attendance.is_empty() {
+        ("Retention", "Completion counts a time point once its window has closed.")
+    } else {
+        (
+            "Retention and attendance",
+            "Completion counts a time point once its window has closed; attendance counts recorded member-sessions.",
+        )
+    };
+    Some(Section { title: title.into(), intro: intro.into(), figures, tables, notes: Vec::new() })
 }
