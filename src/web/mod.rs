@@ -55,8 +55,26 @@ pub(crate) fn staff_page(
     if auth.user.must_change_password {
         return Ok(Err(redirect("/account/password")));
     }
-    auth.require(permission)?;
+    if !permission.allows(auth.user.role()) {
+        // A person who followed a link gets a page in the shell, not the API's JSON body.
+        let page = ForbiddenPage {
+            role: auth.user.role().to_string(),
+            csrf_token: csrf_of(&auth),
+            what: permission.name(),
+        };
+        let mut response = page.respond_to_html();
+        *response.status_mut() = actix_web::http::StatusCode::FORBIDDEN;
+        return Ok(Err(response));
+    }
     Ok(Ok(auth))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "forbidden.html")]
+struct ForbiddenPage {
+    role: String,
+    csrf_token: String,
+    what: &'static str,
 }
 
 #[derive(Template, WebTemplate)]

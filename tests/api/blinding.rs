@@ -242,3 +242,43 @@ async fn unblinding_a_role_by_amendment_is_audited_with_the_roles_before_and_aft
     let seen = json_of(&app, &clinician, &format!("/api/v1/participants/{id}")).await;
     assert!(seen["arm"]["label"].is_string(), "{seen}");
 }
+
+#[tokio::test]
+async fn blinded_staff_sign_in_with_the_keyboard_and_their_pages_say_what_they_may_see_and_pass_axe() {
+    let app = spawn_app().await;
+    let (admin, coord) = (app.user(Role::Admin), app.user(Role::Coordinator));
+    let (clinician, stat) = (app.user(Role::Clinician), app.user(Role::StatisticianBlinded));
+    assert_eq!(
+        amend(&app, &admin, &blinding_clinicians(), "clinicians rate outcomes").await.status(),
+        StatusCode::CREATED
+    );
+    randomised(&app, &coord, 1).await;
+    let labels = ["Moderated online support groups", "Waitlist (support groups"];
+    let journeys = [
+        (
+            clinician,
+            json!([
+                {"path": "/", "says": ["Kept blind to allocation: statistician_blinded, clinician", "you see no one's arm"], "never": labels},
+                {"path": "/alerts", "never": labels},
+                {"path": "/reports", "status": 403, "says": ["Not available to your role"]},
+            ]),
+        ),
+        (
+            stat,
+            json!([
+                {"path": "/", "says": ["you see arms by their codes only", "withheld from them"], "never": labels},
+                {"path": "/reports", "says": ["Arm A", "withheld"], "never": labels},
+                {"path": "/alerts", "status": 403, "says": ["Not available to your role"]},
+            ]),
+        ),
+    ];
+    let runs = journeys.map(|(user, pages)| {
+        let config = json!({"email": user.email, "password": user.password, "pages": pages});
+        let address = app.address.clone();
+        tokio::task::spawn_blocking(move || crate::browser::run_browser("staff.mjs", address, config))
+    });
+    for run in runs {
+        let result = run.await.expect("join");
+        assert_eq!(result["pages_checked"], 6, "{result}");
+    }
+}

@@ -1,7 +1,9 @@
-//! The participant's pages in a real browser: headless Chromium drives a complete PHQ-9 + GAD-7 +
+//! Pages in a real browser. The participant's: headless Chromium drives a complete PHQ-9 + GAD-7 +
 //! UCLA-3 visit in English and in Spanish — with a resume on a second device and, in Spanish, a
-//! safety answer — and axe-core finds no WCAG 2.2 A/AA violation on any page
-//! (`tests/browser/survey.mjs`; `scripts/test.sh` installs Chromium and the npm packages).
+//! safety answer (`tests/browser/survey.mjs`). Staff: blinded staff sign in with the keyboard on a
+//! desktop and a phone and read what the blinding policy lets them (`tests/browser/staff.mjs`).
+//! axe-core finds no WCAG 2.2 A/AA violation on any page (`scripts/test.sh` installs Chromium and
+//! the npm packages).
 
 use serde_json::{Value, json};
 use trialdesk::auth::Role;
@@ -9,11 +11,12 @@ use trialdesk::auth::Role;
 use crate::fixtures::{ORDINARY, by_timepoint_id, link, randomised, schedule};
 use crate::helpers::spawn_app;
 
-/// Runs the browser script against the server at `address` (blocking: call off the runtime).
-fn run_browser(address: String, config: Value) -> Value {
+/// Runs a script of `tests/browser/` against the server at `address` (blocking: call off the
+/// runtime); returns its summary line.
+pub fn run_browser(script: &str, address: String, config: Value) -> Value {
     let modules = std::env::var("TRIALDESK_BROWSER_MODULES")
         .expect("TRIALDESK_BROWSER_MODULES is not set: run the tests with scripts/test.sh, which installs Chromium and the browser-test packages");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/survey.mjs");
+    let script = format!("{}/tests/browser/{script}", env!("CARGO_MANIFEST_DIR"));
     let mut config = config;
     config["base"] = json!(address);
     let out = std::process::Command::new("node")
@@ -54,7 +57,7 @@ async fn a_whole_visit_in_english_and_in_spanish_with_resume_and_a_safety_answer
     // Both visits at once: each is its own Chromium, and the suite waits for the slower one only.
     let visits = runs.map(|(participant, config)| {
         let (address, run) = (app.address.clone(), config.clone());
-        (participant, config, tokio::task::spawn_blocking(move || run_browser(address, run)))
+        (participant, config, tokio::task::spawn_blocking(move || run_browser("survey.mjs", address, run)))
     });
     for (participant, config, visit) in visits {
         let result = visit.await.expect("join");

@@ -1,0 +1,85 @@
+// Signs a staff member in with the keyboard in headless Chromium (Debian's), on a desktop screen
+// and on a phone, opens each page of a journey, checks what it must and must not say, and runs
+// axe-core (WCAG 2.2 A and AA) on every page.
+//
+//   node tests/browser/staff.mjs '{"base": "http://127.0.0.1:PORT", "email": "…", "password": "…",
+//     "pages": [{"path": "/", "status": 200, "says": ["…"], "never": ["…"]}]}'
+//
+// Run by tests/api (see browser.rs); TRIALDESK_BROWSER_MODULES names the folder holding
+// node_modules, TRIALDESK_TEST_CHROMIUM the browser. Exit code 0 = every step held.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+const modules = process.env.TRIALDESK_BROWSER_MODULES;
+if (!modules) throw new Error('TRIALDESK_BROWSER_MODULES is not set: run the tests with scripts/test.sh');
+const require = createRequire(join(modules, 'node_modules', 'noop.js'));
+const { chromium } = require('playwright-core');
+const axePath = require.resolve('axe-core/axe.min.js');
+
+const cfg = JSON.parse(process.argv[2]);
+const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
+const SCREENS = {
+  desktop: { viewport: { width: 1280, height: 900 } },
+  phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+};
+const checked = [];
+
+function fail(message) {
+  throw new Error(message);
+}
+
+async function axe(page, what) {
+  const result = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }), WCAG);
+  if (result.violations.length > 0) {
+    const lines = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    fail(`axe found WCAG violations on ${what} (${page.url()}):\n  ${lines.join('\n  ')}`);
+  }
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.TRIALDESK_TEST_CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+try {
+  for (const [screen, options] of Object.entries(SCREENS)) {
+    // The pages' CSP forbids injected scripts; it is bypassed only to load axe.
+    const context = await browser.newContext({ ...options, bypassCSP: true });
+    await context.addInitScript({ path: axePath });
+    const page = await context.newPage();
+    await page.goto(`${cfg.base}/login`);
+    await axe(page, `sign-in (${screen})`);
+    // By keyboard alone: the first Tab stops reach the e-mail field, then the password; Enter sends.
+    for (let i = 0; i < 10 && !(await page.evaluate(() => document.activeElement?.id === 'email')); i++) {
+      await page.keyboard.press('Tab');
+    }
+    if (!(await page.evaluate(() => document.activeElement?.id === 'email'))) fail('Tab never reaches the e-mail field');
+    await page.keyboard.type(cfg.email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(cfg.password);
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
+    if (page.url().endsWith('/login')) fail(`signing in as ${cfg.email} failed`);
+    for (const step of cfg.pages) {
+      const response = await page.goto(`${cfg.base}${step.path}`);
+      const what = `${step.path} (${screen})`;
+      if (response.status() !== (step.status ?? 200)) fail(`${what} answered ${response.status()}, expected ${step.status ?? 200}`);
+      const text = await page.innerText('body');
+      for (const needle of step.says ?? []) {
+        if (!text.includes(needle)) fail(`${what} does not say “${needle}”`);
+      }
+      for (const needle of step.never ?? []) {
+        if (text.includes(needle)) fail(`${what} says “${needle}”, which it must not`);
+      }
+      if ((await page.getAttribute('html', 'lang')) === null) fail(`${what} has no language`);
+      await axe(page, what);
+      // A phone browser widens its layout to fit content that overflows, so the page is measured
+      // against the screen's width, not the window's.
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth) - options.viewport.width;
+      if (overflow > 1) fail(`${what} is ${overflow}px wider than the ${screen}'s screen: it scrolls sideways`);
+      checked.push(what);
+    }
+    await context.close();
+  }
+  console.log(JSON.stringify({ ok: true, pages_checked: checked.length, checked }));
+} finally {
+  await browser.close();
+}
