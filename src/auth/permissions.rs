@@ -235,6 +235,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     page("GET", "/alerts", Staff(HandleAlerts)),
     page("GET", "/alerts/{id}", Staff(HandleAlerts)),
     page("POST", "/alerts/{id}/{step}", Staff(HandleAlerts)),
+    page("GET", "/unblinding/{id}", Staff(Unblind)),
+    page("POST", "/unblinding/{id}", Staff(Unblind)),
     page("GET", "/s/{token}", SurveyLink),
     page("POST", "/s/{token}/language", SurveyLink),
     page("GET", "/s/{token}/help", SurveyLink),

@@ -4,6 +4,7 @@
 mod allocate;
 mod consort;
 pub mod engine;
+pub mod pages;
 mod replay;
 pub mod routes;
 mod unblinding;

@@ -89,6 +89,8 @@ struct AlertPage {
     closed: Option<String>,
     /// Why the last step was refused, shown beside the forms.
     error: Option<String>,
+    /// The reader is kept blind and may ask for this participant's arm in an emergency.
+    may_unblind: bool,
 }
 
 #[get("/alerts/{id}")]
@@ -111,17 +113,19 @@ async fn alert_page(
     id: String,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = auth.scope.clone();
+    let (scope, role) = (auth.scope.clone(), auth.user.role());
     let found = state
         .run(move |c| {
             scope.alert(c, &id)?;
             let a = safety::find(c, &id)?.ok_or_else(|| AppError::NotFound("alert".into()))?;
             let p = crate::enrolment::participants::find_or_404(c, &scope, &a.participant_id)?;
             let contact = crate::enrolment::participants::contact(c, &p.id)?;
-            Ok((a, p, contact))
+            let (protocol, _) = crate::protocol::store::current_parsed(c)?;
+            let blind = crate::blinding::Sight::of(&protocol, role).is_blinded();
+            Ok((a, p, contact, blind && Permission::Unblind.allows(role)))
         })
         .await;
-    let (a, p, contact) = match found {
+    let (a, p, contact, may_unblind) = match found {
         Err(AppError::NotFound(_)) => return Ok(not_found_alert(auth)),
         other => other?,
     };
@@ -143,6 +147,7 @@ async fn alert_page(
         email: contact.as_ref().and_then(|k| k.email.clone()).unwrap_or_default(),
         row: Row::new(a, p.study_id, crate::db::now()),
         error,
+        may_unblind,
     };
     Ok(page.respond_to_html())
 }

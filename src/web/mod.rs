@@ -29,7 +29,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(stylesheet)
         .configure(crate::safety::pages::routes)
         .configure(crate::assessments::pages::routes)
-        .configure(crate::reports::pages::routes);
+        .configure(crate::reports::pages::routes)
+        .configure(crate::randomisation::pages::routes);
 }
 
 pub(crate) fn redirect(to: &str) -> HttpResponse {
@@ -219,8 +220,8 @@ fn blinding_lines(p: &crate::protocol::Protocol, role: crate::auth::Role) -> Vec
         lines.push(match p.arms.first().and_then(|a| sight.arm(p, a.id.get_ref())) {
             Some(_) => "You are kept blind: you see arms by their codes only.".to_owned(),
             None => {
-                "You are kept blind: you see no one's arm. In an emergency, request one participant's arm \
-                     (emergency unblinding): it is audited and every admin is told."
+                "You are kept blind: you see no one's arm. In an emergency, a safety alert's page offers \
+                     emergency unblinding of that participant: it is audited and every admin is told."
                     .to_owned()
             }
         });

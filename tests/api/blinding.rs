@@ -12,7 +12,7 @@ use trialdesk::auth::Role;
 use trialdesk::db::schema::{allocations, participants};
 
 use crate::attacker::{Dossier, Feature, attack};
-use crate::fixtures::randomised;
+use crate::fixtures::{ORDINARY, complete, randomised, ready_visit};
 use crate::helpers::{
     SmtpSink, TestApp, TestDb, error_of, spawn_app, spawn_app_on, spawn_app_with, test_mail,
 };
@@ -252,33 +252,58 @@ async fn blinded_staff_sign_in_with_the_keyboard_and_their_pages_say_what_they_m
         amend(&app, &admin, &blinding_clinicians(), "clinicians rate outcomes").await.status(),
         StatusCode::CREATED
     );
-    randomised(&app, &coord, 1).await;
+    // A suicide-risk answer: the blinded clinician's alert page offers emergency unblinding.
+    let (id, token, baseline) = ready_visit(&app, &coord, 1).await;
+    let mut answers = ORDINARY;
+    answers[8] = 2;
+    complete(&app, &token, &baseline, &answers).await;
+    let alerts = json_of(&app, &admin, "/api/v1/alerts").await;
+    let alert = alerts[0]["id"].as_str().expect("an alert").to_owned();
     let labels = ["Moderated online support groups", "Waitlist (support groups"];
+    let unblinding = json!({
+        "path": format!("/unblinding/{id}?alert={alert}"),
+        "says": ["Only when the participant's care depends on knowing their arm"],
+        "never": labels,
+        "fill": {"#reason": "PHQ-9 item 9 alert; the treating psychiatrist asks"},
+        "submit": "Show the arm",
+        "then": {"says": ["was allocated to:", "shown to you this once", "Back to the alert"]},
+    });
+    // Each journey runs on a desktop and on a phone: pages checked = 2 × (pages + forms sent).
     let journeys = [
         (
+            10,
             clinician,
             json!([
                 {"path": "/", "says": ["Kept blind to allocation: statistician_blinded, clinician", "you see no one's arm"], "never": labels},
-                {"path": "/alerts", "never": labels},
+                {"path": format!("/alerts/{alert}"), "says": ["You are kept blind to allocation", "emergency unblinding"], "never": labels},
                 {"path": "/reports", "status": 403, "says": ["Not available to your role"]},
+                unblinding,
             ]),
         ),
         (
+            8,
             stat,
             json!([
                 {"path": "/", "says": ["you see arms by their codes only", "withheld from them"], "never": labels},
                 {"path": "/reports", "says": ["Arm A", "withheld"], "never": labels},
                 {"path": "/alerts", "status": 403, "says": ["Not available to your role"]},
+                {"path": format!("/unblinding/{id}"), "status": 403, "says": ["Not available to your role"]},
             ]),
         ),
     ];
-    let runs = journeys.map(|(user, pages)| {
+    let runs = journeys.map(|(pages_checked, user, pages)| {
         let config = json!({"email": user.email, "password": user.password, "pages": pages});
         let address = app.address.clone();
-        tokio::task::spawn_blocking(move || crate::browser::run_browser("staff.mjs", address, config))
+        (
+            pages_checked,
+            tokio::task::spawn_blocking(move || crate::browser::run_browser("staff.mjs", address, config)),
+        )
     });
-    for run in runs {
+    for (pages_checked, run) in runs {
         let result = run.await.expect("join");
-        assert_eq!(result["pages_checked"], 6, "{result}");
+        assert_eq!(result["pages_checked"], pages_checked, "{result}");
     }
+    // Once on each screen, each time audited and marked on the record.
+    let seen = json_of(&app, &admin, &format!("/api/v1/participants/{id}")).await;
+    assert_eq!(seen["unblinded_for"].as_array().map(Vec::len), Some(2), "{seen}");
 }

@@ -3,7 +3,11 @@
 // axe-core (WCAG 2.2 A and AA) on every page.
 //
 //   node tests/browser/staff.mjs '{"base": "http://127.0.0.1:PORT", "email": "…", "password": "…",
-//     "pages": [{"path": "/", "status": 200, "says": ["…"], "never": ["…"]}]}'
+//     "pages": [{"path": "/", "status": 200, "says": ["…"], "never": ["…"],
+//                "fill": {"#reason": "…"}, "submit": "Button text", "then": {"status": 200, "says": […]}}]}'
+//
+// A step with `submit` types each `fill` into its field with the keyboard, presses the named
+// button with Enter, and checks the page that comes back against `then`.
 //
 // Run by tests/api (see browser.rs); TRIALDESK_BROWSER_MODULES names the folder holding
 // node_modules, TRIALDESK_TEST_CHROMIUM the browser. Exit code 0 = every step held.
@@ -58,15 +62,14 @@ try {
     await page.keyboard.type(cfg.password);
     await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
     if (page.url().endsWith('/login')) fail(`signing in as ${cfg.email} failed`);
-    for (const step of cfg.pages) {
-      const response = await page.goto(`${cfg.base}${step.path}`);
-      const what = `${step.path} (${screen})`;
-      if (response.status() !== (step.status ?? 200)) fail(`${what} answered ${response.status()}, expected ${step.status ?? 200}`);
+    /// The page as it is now, against what it must (not) say; then axe and the width.
+    async function check(response, expected, what) {
+      if (response.status() !== (expected.status ?? 200)) fail(`${what} answered ${response.status()}, expected ${expected.status ?? 200}`);
       const text = await page.innerText('body');
-      for (const needle of step.says ?? []) {
+      for (const needle of expected.says ?? []) {
         if (!text.includes(needle)) fail(`${what} does not say “${needle}”`);
       }
-      for (const needle of step.never ?? []) {
+      for (const needle of expected.never ?? []) {
         if (text.includes(needle)) fail(`${what} says “${needle}”, which it must not`);
       }
       if ((await page.getAttribute('html', 'lang')) === null) fail(`${what} has no language`);
@@ -76,6 +79,18 @@ try {
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth) - options.viewport.width;
       if (overflow > 1) fail(`${what} is ${overflow}px wider than the ${screen}'s screen: it scrolls sideways`);
       checked.push(what);
+    }
+    for (const step of cfg.pages) {
+      const what = `${step.path} (${screen})`;
+      await check(await page.goto(`${cfg.base}${step.path}`), step, what);
+      if (!step.submit) continue;
+      for (const [selector, value] of Object.entries(step.fill ?? {})) {
+        await page.focus(selector);
+        await page.keyboard.type(value);
+      }
+      await page.getByRole('button', { name: step.submit }).focus();
+      const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
+      await check(response, step.then ?? {}, `${what} after “${step.submit}”`);
     }
     await context.close();
   }
