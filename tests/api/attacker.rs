@@ -1,7 +1,7 @@
 //! The attacker of the blinding test: turns what a reader could read about each participant into
 //! features, and predicts a label (the arm code) from them with a one-feature rule and with
-//! L2-regularised logistic regression, each scored by 10-fold cross-validation so that a model
-//! that only memorises scores at chance.
+//! L2-regularised logistic regression, each scored by repeated, stratified 10-fold
+//! cross-validation so that a model that only memorises scores at chance.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -94,9 +94,10 @@ fn timestamp(s: &str) -> Option<chrono::NaiveDateTime> {
 
 /// The dossier as a numeric matrix: numbers standardised (missing: 0 and a flag), categories
 /// one-hot for values held by at least two participants.
-fn encode(dossier: &Dossier, ids: &[String]) -> Vec<Vec<f64>> {
+fn encode(dossier: &Dossier, ids: &[String]) -> (Vec<String>, Vec<Vec<f64>>) {
     let names: BTreeSet<&String> = dossier.features.values().flat_map(|f| f.keys()).collect();
     let mut columns: Vec<Vec<f64>> = Vec::new();
+    let mut column_names: Vec<String> = Vec::new();
     for name in names {
         let values: Vec<Option<&Feature>> = ids.iter().map(|id| dossier.features[id].get(name)).collect();
         let nums: Vec<Option<f64>> =
@@ -107,9 +108,11 @@ fn encode(dossier: &Dossier, ids: &[String]) -> Vec<Vec<f64>> {
             let sd = (present.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / present.len() as f64).sqrt();
             if sd > 0.0 {
                 columns.push(nums.iter().map(|x| x.map_or(0.0, |x| (x - mean) / sd)).collect());
+                column_names.push(name.clone());
             }
             if present.len() < ids.len() {
                 columns.push(nums.iter().map(|x| f64::from(u8::from(x.is_none()))).collect());
+                column_names.push(format!("{name} is missing"));
             }
             continue;
         }
@@ -129,14 +132,18 @@ fn encode(dossier: &Dossier, ids: &[String]) -> Vec<Vec<f64>> {
                         })
                         .collect(),
                 );
+                column_names.push(format!("{name} = {level}"));
             }
         }
     }
-    (0..ids.len()).map(|i| columns.iter().map(|c| c[i]).collect()).collect()
+    (column_names, (0..ids.len()).map(|i| columns.iter().map(|c| c[i]).collect()).collect())
 }
 
+/// How many times the 10-fold cross-validation runs, each over another assignment of folds.
+const REPEATS: usize = 3;
+
 /// How well a model predicted, out of sample.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Scores {
     /// Always guessing the commonest label.
     pub chance: f64,
@@ -144,6 +151,8 @@ pub struct Scores {
     pub logistic: f64,
     pub participants: usize,
     pub features: usize,
+    /// The feature the one-feature rule picks on everyone: where to look when it wins.
+    pub telling_feature: String,
 }
 
 /// Predicts `labels` (two distinct values) from the dossier by 10-fold cross-validation.
@@ -153,36 +162,52 @@ pub fn attack(dossier: &Dossier, labels: &BTreeMap<String, String>) -> Scores {
     assert_eq!(classes.len(), 2, "the attacker tells two arms apart: {classes:?}");
     let positive = *classes.iter().next().expect("a class");
     let y: Vec<f64> = ids.iter().map(|id| f64::from(u8::from(&labels[id] == positive))).collect();
-    let x = encode(dossier, &ids);
+    let (names, x) = encode(dossier, &ids);
     let share = y.iter().sum::<f64>() / y.len() as f64;
-    // Folds stratified by label: each holds both labels in the whole set's proportion, so that a
-    // fold's imbalance cannot push a model below chance.
-    let mut fold_of = vec![0; ids.len()];
-    for label in [0.0, 1.0] {
-        let members = (0..ids.len()).filter(|&i| y[i] == label);
-        for (k, i) in members.enumerate() {
-            fold_of[i] = k % 10;
-        }
-    }
+    // Folds stratified by label, so that a fold's imbalance cannot push a model below chance;
+    // the whole cross-validation is repeated over three fold assignments, since the rule a
+    // search picks on one split is a noisy estimate of what the data hold.
     let (mut rule_hits, mut logistic_hits) = (0, 0);
-    for fold in 0..10 {
-        let train: Vec<usize> = (0..ids.len()).filter(|&i| fold_of[i] != fold).collect();
-        let test: Vec<usize> = (0..ids.len()).filter(|&i| fold_of[i] == fold).collect();
-        let rule = best_rule(&x, &y, &train);
-        let weights = logistic(&x, &y, &train);
-        for &i in &test {
-            rule_hits += usize::from(rule.predict(&x[i]) == (y[i] > 0.5));
-            logistic_hits += usize::from((dot(&weights, &x[i]) > 0.0) == (y[i] > 0.5));
+    for repeat in 0..REPEATS {
+        let mut fold_of = vec![0; ids.len()];
+        for label in [0.0, 1.0] {
+            let mut members: Vec<usize> = (0..ids.len()).filter(|&i| y[i] == label).collect();
+            members.sort_by_key(|&i| mix((repeat * ids.len() + i) as u64));
+            for (k, i) in members.into_iter().enumerate() {
+                fold_of[i] = k % 10;
+            }
+        }
+        for fold in 0..10 {
+            let train: Vec<usize> = (0..ids.len()).filter(|&i| fold_of[i] != fold).collect();
+            let test: Vec<usize> = (0..ids.len()).filter(|&i| fold_of[i] == fold).collect();
+            let rule = best_rule(&x, &y, &train);
+            let weights = logistic(&x, &y, &train);
+            for &i in &test {
+                rule_hits += usize::from(rule.predict(&x[i]) == (y[i] > 0.5));
+                logistic_hits += usize::from((dot(&weights, &x[i]) > 0.0) == (y[i] > 0.5));
+            }
         }
     }
-    let n = ids.len() as f64;
+    let n = (ids.len() * REPEATS) as f64;
     Scores {
         chance: share.max(1.0 - share),
         rule: rule_hits as f64 / n,
         logistic: logistic_hits as f64 / n,
         participants: ids.len(),
         features: x.first().map_or(0, Vec::len),
+        telling_feature: names
+            .get(best_rule(&x, &y, &(0..ids.len()).collect::<Vec<_>>()).column)
+            .cloned()
+            .unwrap_or_default(),
     }
+}
+
+/// SplitMix64's finaliser: a fixed, well-spread shuffle key for each (repeat, row).
+fn mix(v: u64) -> u64 {
+    let mut z = v.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// "Feature `column` above `threshold` means label `above`".
@@ -208,6 +233,12 @@ fn best_rule(x: &[Vec<f64>], y: &[f64], train: &[usize]) -> Rule {
         values.dedup();
         let step = (values.len() / 20).max(1);
         for threshold in values.iter().step_by(step) {
+            // A rule must split off at least a tenth of the rows either way: one that singles out
+            // a handful of rare values fits noise, not a way of telling the arms apart.
+            let above_n = train.iter().filter(|&&i| x[i][column] > *threshold).count();
+            if above_n * 10 < train.len() || (train.len() - above_n) * 10 < train.len() {
+                continue;
+            }
             for above in [true, false] {
                 let rule = Rule { column, threshold: *threshold, above };
                 let hits = train.iter().filter(|&&i| rule.predict(&x[i]) == (y[i] > 0.5)).count();

@@ -118,8 +118,10 @@ async fn a_blinded_statistician_reading_everything_but_the_scores_of_the_demo_ca
     for (model, accuracy) in [("a one-feature rule", scores.rule), ("logistic regression", scores.logistic)] {
         assert!(
             (accuracy - scores.chance).abs() <= 0.05,
-            "{model} predicts the arm code with accuracy {accuracy:.3}, chance is {:.3}: {scores:?}",
-            scores.chance
+            "{model} predicts the arm code with accuracy {accuracy:.3}, chance is {:.3}; the feature that \
+             tells most is `{}`: {scores:?}",
+            scores.chance,
+            scores.telling_feature
         );
     }
 }
