@@ -9,41 +9,18 @@
 // A step with `submit` types each `fill` into its field with the keyboard, presses the named
 // button with Enter, and checks the page that comes back against `then`.
 //
-// Run by tests/api (see browser.rs); TRIALDESK_BROWSER_MODULES names the folder holding
-// node_modules, TRIALDESK_TEST_CHROMIUM the browser. Exit code 0 = every step held.
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-
-const modules = process.env.TRIALDESK_BROWSER_MODULES;
-if (!modules) throw new Error('TRIALDESK_BROWSER_MODULES is not set: run the tests with scripts/test.sh');
-const require = createRequire(join(modules, 'node_modules', 'noop.js'));
-const { chromium } = require('playwright-core');
-const axePath = require.resolve('axe-core/axe.min.js');
+// Run by tests/api (see browser.rs; common.mjs for the browser and axe). Exit code 0 = every step
+// held.
+import { axe, axePath, fail, launch } from './common.mjs';
 
 const cfg = JSON.parse(process.argv[2]);
-const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
 const SCREENS = {
   desktop: { viewport: { width: 1280, height: 900 } },
   phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
 };
 const checked = [];
 
-function fail(message) {
-  throw new Error(message);
-}
-
-async function axe(page, what) {
-  const result = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }), WCAG);
-  if (result.violations.length > 0) {
-    const lines = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    fail(`axe found WCAG violations on ${what} (${page.url()}):\n  ${lines.join('\n  ')}`);
-  }
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.TRIALDESK_TEST_CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const browser = await launch();
 try {
   for (const [screen, options] of Object.entries(SCREENS)) {
     // The pages' CSP forbids injected scripts; it is bypassed only to load axe.

@@ -4,34 +4,16 @@
 //   node tests/browser/survey.mjs '{"base": "http://127.0.0.1:PORT", "token": "…", "lang": "es",
 //                                    "answers": [1, 0, …], "safety_at": 9}'
 //
-// Run by tests/api/browser.rs, which prepares the participant and checks the database after.
-// TRIALDESK_BROWSER_MODULES names the folder holding node_modules (scripts/test.sh installs it);
-// TRIALDESK_TEST_CHROMIUM the browser (default /usr/bin/chromium). Exit code 0 = every step held.
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-
-const modules = process.env.TRIALDESK_BROWSER_MODULES;
-if (!modules) throw new Error('TRIALDESK_BROWSER_MODULES is not set: run the tests with scripts/test.sh');
-const require = createRequire(join(modules, 'node_modules', 'noop.js'));
-const { chromium } = require('playwright-core');
-const axePath = require.resolve('axe-core/axe.min.js');
+// Run by tests/api/browser.rs, which prepares the participant and checks the database after
+// (common.mjs for the browser and axe). Exit code 0 = every step held.
+import { axe as axeCheck, axePath, fail, launch } from './common.mjs';
 
 const cfg = JSON.parse(process.argv[2]);
-const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
 const checked = [];
 
-function fail(message) {
-  throw new Error(message);
-}
-
-/// axe-core (loaded by the context, `phoneContext`) on the page as it is now: any WCAG A/AA
-/// violation fails the run.
+/// axe-core on the page (loaded by the context, `phoneContext`), counted as a page checked.
 async function axe(page, what) {
-  const result = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }), WCAG);
-  if (result.violations.length > 0) {
-    const lines = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    fail(`axe found WCAG violations on ${what} (${page.url()}):\n  ${lines.join('\n  ')}`);
-  }
+  await axeCheck(page, what);
   checked.push(what);
 }
 
@@ -45,10 +27,7 @@ async function expectText(page, text, what) {
   if (!body.includes(text)) fail(`${what}: expected “${text}” on ${page.url()}`);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.TRIALDESK_TEST_CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const browser = await launch();
 // A phone: the size of an iPhone 14, touch, and the page's own CSP bypassed only to inject axe.
 const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, bypassCSP: true };
 /// A phone's browser context with axe-core in every page it opens: registered once, instead of
