@@ -158,8 +158,13 @@ async fn authenticate(req: &HttpRequest) -> Result<Auth, AppError> {
             return Err(AppError::Unauthenticated);
         }
     };
-    if req.path().starts_with("/api/") && !is_safe(req.method()) {
-        check_api_csrf(req, &csrf)?;
+    if !is_safe(req.method()) {
+        // Every cookie-authenticated write is checked, page or API: pages check their form's
+        // token themselves, API calls send it in a header.
+        refuse_cross_site(req)?;
+        if is_api(req) {
+            check_api_csrf(req, &csrf)?;
+        }
     }
     if now - seen > 60 {
         // Sliding idle expiry; rewriting the cookie on every request would be wasted work.
@@ -170,6 +175,12 @@ async fn authenticate(req: &HttpRequest) -> Result<Auth, AppError> {
 
 fn valid_after(user: &User) -> i64 {
     DateTime::<Utc>::from_naive_utc_and_offset(user.sessions_valid_after, Utc).timestamp_millis()
+}
+
+/// Whether the request reached an API route. Judged by the route the router matched, never by the
+/// raw path: the router matches the percent-decoded path, so `/%61pi/v1/...` reaches the API too.
+fn is_api(req: &HttpRequest) -> bool {
+    req.match_pattern().is_some_and(|pattern| pattern.starts_with("/api/"))
 }
 
 fn is_safe(method: &Method) -> bool {

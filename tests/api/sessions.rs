@@ -97,6 +97,36 @@ async fn cookie_writes_without_the_csrf_token_or_from_another_site_are_refused()
 }
 
 #[tokio::test]
+async fn a_cookie_write_to_a_percent_encoded_api_path_still_needs_the_csrf_token() {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    let id = crate::fixtures::enrolled(&app, &coord, 1, true).await;
+    let csrf = app.login(&coord.email, &coord.password).await;
+    // `%61` is `a`: the router decodes it and matches the randomisation route.
+    for path in [
+        format!("/%61pi/v1/participants/{id}/randomisation"),
+        format!("/api/v1/participants/{id}/randomisation"),
+    ] {
+        let resp = app.client.post(app.url(&path)).json(&json!({})).send().await.expect("post");
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(error_of(resp).await.0, "csrf", "{path}");
+    }
+    let seen: Value =
+        app.get_as(&coord, &format!("/api/v1/participants/{id}")).await.json().await.expect("json");
+    assert_eq!(seen["status"], "consented", "nothing was randomised");
+    let path = format!("/%61pi/v1/participants/{id}/randomisation");
+    let resp = app
+        .client
+        .post(app.url(&path))
+        .header("X-CSRF-Token", &csrf)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::CREATED, "with the token it works, whatever the spelling");
+}
+
+#[tokio::test]
 async fn an_idle_session_expires() {
     let app = spawn_app_with(|s| s.session_idle = Duration::from_secs(1)).await;
     let user = app.user(Role::Moderator);
