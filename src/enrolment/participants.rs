@@ -292,9 +292,27 @@ pub fn find(conn: &mut DbConn, scope: &Scope, id_or_study_id: &str) -> QueryResu
     Ok(row.filter(|p| scope.allows(&p.site)))
 }
 
-/// A participant's contact details.
+/// A participant's contact details, for the system's own use (sending a message, checking a
+/// signature). A staff member reads them through `read_contact`.
 pub fn contact(conn: &mut DbConn, participant_id: &str) -> QueryResult<Option<Contact>> {
     participant_contacts::table.find(participant_id).select(Contact::as_select()).first(conn).optional()
+}
+
+/// A participant's contact details shown to a staff member: the read itself is audited (who,
+/// when; never the values), wherever it happens (the contact API, an alert, its page).
+pub fn read_contact(conn: &mut DbConn, ctx: &Context, participant_id: &str) -> QueryResult<Option<Contact>> {
+    let found = contact(conn, participant_id)?;
+    if found.is_some() {
+        let event = Event {
+            action: "read_contact",
+            entity: "participant",
+            entity_id: participant_id,
+            changes: vec![],
+            reason: None,
+        };
+        audit::record(conn, ctx, event)?;
+    }
+    Ok(found)
 }
 
 /// A participant as the API shows them: no contact details, arm as the role may see it.

@@ -16,7 +16,7 @@ use super::consent::{self, Consent};
 use super::participants::{self, NewParticipant, ParticipantView};
 use super::screening::{self, NewScreening, Outcome, ScreeningView};
 use super::timeline::Timeline;
-use crate::audit::{self};
+
 use crate::auth::routes::required_reason;
 use crate::auth::{Auth, Permission};
 use crate::db::{self};
@@ -284,20 +284,8 @@ async fn contact(
     let contact = state
         .write(move |c| {
             let p = participants::find_or_404(c, &scope, &id)?;
-            let contact =
-                participants::contact(c, &p.id)?.ok_or_else(|| AppError::NotFound("participant".into()))?;
-            // Access to identifying data is itself recorded (who looked, when), never the values.
-            audit::record(
-                c,
-                &ctx,
-                audit::Event {
-                    action: "read_contact",
-                    entity: "participant",
-                    entity_id: &p.id,
-                    changes: vec![],
-                    reason: None,
-                },
-            )?;
+            let contact = participants::read_contact(c, &ctx, &p.id)?
+                .ok_or_else(|| AppError::NotFound("participant".into()))?;
             Ok(contact)
         })
         .await?;

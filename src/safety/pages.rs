@@ -113,13 +113,14 @@ async fn alert_page(
     id: String,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (scope, role) = (auth.scope.clone(), auth.user.role());
+    let (scope, role, ctx) = (auth.scope.clone(), auth.user.role(), auth.context());
+    // A write: showing the contact details is audited.
     let found = state
-        .run(move |c| {
+        .write(move |c| {
             scope.alert(c, &id)?;
             let a = safety::find(c, &id)?.ok_or_else(|| AppError::NotFound("alert".into()))?;
             let p = crate::enrolment::participants::find_or_404(c, &scope, &a.participant_id)?;
-            let contact = crate::enrolment::participants::contact(c, &p.id)?;
+            let contact = crate::enrolment::participants::read_contact(c, &ctx, &p.id)?;
             let (protocol, _) = crate::protocol::store::current_parsed(c)?;
             let blind = crate::blinding::Sight::of(&protocol, role).is_blinded();
             Ok((a, p, contact, blind && Permission::Unblind.allows(role)))

@@ -87,15 +87,21 @@ async fn get_alert(
     path: web::Path<String>,
 ) -> Result<web::Json<AlertDetail>, AppError> {
     auth.require(Permission::HandleAlerts)?;
-    let (id, scope) = (path.into_inner(), auth.scope.clone());
-    Ok(web::Json(state.run(move |c| detail(c, &scope, &id)).await?))
+    let (id, scope, ctx) = (path.into_inner(), auth.scope.clone(), auth.context());
+    // A write: reading the contact details is audited.
+    Ok(web::Json(state.write(move |c| detail(c, &ctx, &scope, &id)).await?))
 }
 
-fn detail(c: &mut crate::db::DbConn, scope: &Scope, id: &str) -> Result<AlertDetail, AppError> {
+fn detail(
+    c: &mut crate::db::DbConn,
+    ctx: &crate::audit::Context,
+    scope: &Scope,
+    id: &str,
+) -> Result<AlertDetail, AppError> {
     scope.alert(c, id)?;
     let alert = super::find(c, id)?.ok_or_else(|| AppError::NotFound("alert".into()))?;
     let p = participants::find_or_404(c, scope, &alert.participant_id)?;
-    let contact = participants::contact(c, &p.id)?;
+    let contact = participants::read_contact(c, ctx, &p.id)?;
     Ok(AlertDetail { alert, study_id: p.study_id, preferred_language: p.preferred_language, contact })
 }
 
@@ -127,7 +133,7 @@ async fn step(
         .write(move |c| {
             scope.alert(c, &id)?;
             super::take_step(c, &ctx, &id, step, text.as_deref())?;
-            detail(c, &scope, &id)
+            detail(c, &ctx, &scope, &id)
         })
         .await
 }

@@ -242,3 +242,40 @@ async fn a_clinician_acknowledges_acts_on_and_closes_an_alert_from_its_page() {
     let moderator = app.user(Role::Moderator);
     assert_eq!(app.get_as(&moderator, "/alerts").await.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn reading_an_alert_with_its_contact_details_is_audited_like_any_contact_read() {
+    let app = crate::helpers::spawn_app().await;
+    let (admin, coord, clinician) =
+        (app.user(Role::Admin), app.user(Role::Coordinator), app.user(Role::Clinician));
+    let (id, token, baseline) = ready_visit(&app, &coord, 1).await;
+    let mut values = crate::fixtures::ORDINARY;
+    values[8] = 2;
+    crate::fixtures::complete(&app, &token, &baseline, &values).await;
+    let alerts: Value = app.get_as(&clinician, "/api/v1/alerts").await.json().await.expect("alerts");
+    let alert = alerts[0]["id"].as_str().expect("an alert").to_owned();
+
+    let detail: Value =
+        app.get_as(&clinician, &format!("/api/v1/alerts/{alert}")).await.json().await.expect("detail");
+    assert!(
+        detail["contact"]["full_name"].is_string(),
+        "the clinician gets what they need to call: {detail}"
+    );
+    let page =
+        app.client.get(app.url(&format!("/alerts/{alert}"))).bearer_auth(&clinician.token).send().await;
+    assert_eq!(page.expect("page").status(), StatusCode::OK);
+
+    let audit: Value = app
+        .get_as(&admin, &format!("/api/v1/audit?entity=participant&entity_id={id}"))
+        .await
+        .json()
+        .await
+        .expect("audit");
+    let reads = audit
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["action"] == "read_contact" && e["actor_id"] == clinician.id.as_str())
+        .count();
+    assert_eq!(reads, 2, "the alert's API and its page each record who saw the contact details");
+}
