@@ -10,6 +10,7 @@ pub mod blinding;
 pub mod calendar;
 pub mod cli;
 pub mod commands;
+pub mod csv_cell;
 pub mod db;
 pub mod demo;
 pub mod enrolment;

@@ -323,7 +323,8 @@ pub fn export_csv<W: std::io::Write>(conn: &mut DbConn, out: W) -> anyhow::Resul
     loop {
         let page = list(conn, &Filter { after_seq: Some(after), limit: Some(1000), ..Filter::default() })?;
         for e in &page {
-            writer.write_record([
+            // Reasons and ids are typed by people: none may run as a formula when the file opens.
+            let row = [
                 e.seq.to_string(),
                 e.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
                 e.actor_kind.clone(),
@@ -337,7 +338,8 @@ pub fn export_csv<W: std::io::Write>(conn: &mut DbConn, out: W) -> anyhow::Resul
                 e.request_id.clone().unwrap_or_default(),
                 e.prev_hash.clone(),
                 e.hash.clone(),
-            ])?;
+            ];
+            writer.write_record(row.iter().map(|cell| crate::csv_cell::text(cell).into_owned()))?;
         }
         match page.last() {
             Some(last) if page.len() == 1000 => after = last.seq,

@@ -37,8 +37,8 @@ pub fn csv(spec: &Spec, out: impl Write) -> Result<(), ServiceError> {
         let values =
             v.values.iter().map(|(code, label)| format!("{code}={label}")).collect::<Vec<_>>().join("; ");
         let instrument = v.instrument.clone().unwrap_or_default();
-        w.write_record([v.name.as_str(), file, kind(&v), &v.label, &values, &instrument, &v.derivation])
-            .map_err(io)?;
+        let row = [v.name.as_str(), file, kind(&v), &v.label, &values, &instrument, &v.derivation];
+        w.write_record(row.map(|cell| crate::csv_cell::text(cell).into_owned())).map_err(io)?;
     }
     w.flush().map_err(io)
 }

@@ -100,7 +100,7 @@ fn csv<W: Write>(
 fn cell_text(cell: &Cell) -> String {
     match cell {
         Cell::Empty => String::new(),
-        Cell::Text(s) => s.clone(),
+        Cell::Text(s) => crate::csv_cell::text(s).into_owned(),
         Cell::Int(v) => v.to_string(),
     }
 }

