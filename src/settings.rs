@@ -184,6 +184,19 @@ impl Settings {
             return Ok(k.clone());
         }
         let path = &self.secret_key_file;
+        #[cfg(unix)]
+        if let Ok(meta) = std::fs::metadata(path) {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                anyhow::bail!(
+                    "the secret key file {} can be read by other users (mode {mode:o}): make it private \
+                     with `chmod 600 {}`",
+                    path.display(),
+                    path.display()
+                );
+            }
+        }
         match std::fs::read_to_string(path) {
             Ok(text) if text.trim().len() >= 32 => Ok(SecretString::from(text.trim().to_owned())),
             Ok(_) => anyhow::bail!("the secret key file {} holds fewer than 32 characters", path.display()),

@@ -50,12 +50,26 @@ impl Application {
         let prep_pool = pool.clone();
         let prep_settings = settings.clone();
         let prep_instruments = instruments.clone();
-        let needs_first_admin = web::block(move || -> anyhow::Result<bool> {
+        let (needs_first_admin, randomised) = web::block(move || -> anyhow::Result<(bool, bool)> {
             let mut conn = prep_pool.get().context("connecting to the database")?;
-            prepare_database(&mut conn, &prep_settings, &prep_instruments)
+            let needs_first_admin = prepare_database(&mut conn, &prep_settings, &prep_instruments)?;
+            Ok((needs_first_admin, store::randomisation_started(&mut conn)?.is_some()))
         })
         .await??;
-        let secret = settings.secret_key(true)?;
+        // Allocations come from the key: once anyone is randomised, a new key would start another
+        // sequence (replay fails, strata lose their balance), so a missing key is restored, never
+        // replaced.
+        let secret = settings.secret_key(!randomised).map_err(|e| {
+            if randomised && !settings.secret_key_file.exists() {
+                anyhow::anyhow!(
+                    "the secret key file {} is missing, but participants have been randomised with the key it \
+                     held: restore it from your backup (a new key would start another allocation sequence)",
+                    settings.secret_key_file.display()
+                )
+            } else {
+                e
+            }
+        })?;
         let key = actix_web::cookie::Key::derive_from(secret.expose_secret().as_bytes());
         let listener =
             TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;

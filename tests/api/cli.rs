@@ -188,3 +188,49 @@ fn site_create_list_update_and_close_work_and_user_create_then_needs_a_site_choi
     assert!(text(&again.stderr).contains("already closed"));
     assert!(text(&db.cli(&["site", "list"]).stdout).contains("miami\tclosed"));
 }
+
+/// `trialdesk serve` on `db` until it exits, which it must within 60 s; a server that starts is
+/// stopped and reported.
+fn serve_must_refuse(db: &TestDb) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trialdesk"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("TRIALDESK_DATABASE_URL", &db.url)
+        .env("TRIALDESK_SECRET_KEY_FILE", db.dir.path().join("key"))
+        .env_remove("RUST_LOG")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("run trialdesk");
+    for _ in 0..600 {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(!status.success());
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err).expect("read");
+            return err;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("serve started when it should have refused");
+}
+
+#[tokio::test]
+async fn serve_refuses_a_missing_key_once_anyone_is_randomised_and_a_key_others_can_read() {
+    let app = crate::helpers::spawn_app_on(TestDb::migrated(), |_| {}).await;
+    let coord = app.user(trialdesk::auth::Role::Coordinator);
+    crate::fixtures::randomised(&app, &coord, 1).await;
+    let db = &app.db;
+    let key = db.dir.path().join("key");
+
+    let err = serve_must_refuse(db);
+    assert!(
+        err.contains("is missing, but participants have been randomised") && err.contains("restore it"),
+        "{err}"
+    );
+    assert!(!key.exists(), "no new key was made in its place");
+
+    std::fs::write(&key, format!("{}\n", "ab".repeat(32))).expect("write key");
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o644)).expect("chmod");
+    let err = serve_must_refuse(db);
+    assert!(err.contains("can be read by other users (mode 644)") && err.contains("chmod 600"), "{err}");
+}
