@@ -54,8 +54,8 @@ pub struct Settings {
     /// Mark cookies `Secure` (on whenever the server is reached over HTTPS).
     pub cookie_secure: bool,
     pub login_attempts_per_minute: u32,
-    /// Behind a reverse proxy: take the client address from `Forwarded` / `X-Forwarded-For`
-    /// (only then, since a client could send them itself).
+    /// Behind a reverse proxy: take the client address from the last `X-Forwarded-For` entry,
+    /// the one the proxy appends (only then, since a client could send the header itself).
     pub trust_proxy_headers: bool,
     pub pool_size: u32,
     pub json_logs: bool,

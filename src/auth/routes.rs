@@ -54,18 +54,7 @@ pub async fn check_credentials(
     password: String,
 ) -> Result<users::User, AppError> {
     let email = email.trim().to_lowercase();
-    // Behind a proxy every request comes from the proxy: throttling by that address would let
-    // one person lock everybody out, so the forwarded address is used when configured.
-    let address = if state.trust_proxy_headers {
-        req.connection_info().realip_remote_addr().and_then(|a| {
-            a.parse::<std::net::IpAddr>()
-                .ok()
-                .or_else(|| a.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
-        })
-    } else {
-        req.peer_addr().map(|a| a.ip())
-    };
-    state.throttle.check(&email, address)?;
+    state.throttle.check(&email, client_address(req, state.trust_proxy_headers))?;
     let request_id = req.extensions_ref_request_id();
     let user = state.run(move |c| Ok(users::find_by_email(c, &email)?)).await?;
     // Hash even for unknown e-mails so response time does not reveal which exist. Argon2 takes
@@ -91,6 +80,28 @@ pub async fn check_credentials(
         })
         .await?;
     if action == "login" { Ok(user) } else { Err(invalid_credentials()) }
+}
+
+/// The client's address, for the per-address sign-in limit. Behind a proxy every request comes
+/// from the proxy, so with `trust_proxy_headers` it is the last `X-Forwarded-For` entry: the one
+/// our proxy appended. Everything left of it, and `Forwarded`, came from the client and could say
+/// anything. No usable entry: the peer's address, never none (that would skip the limit).
+fn client_address(req: &HttpRequest, trust_proxy_headers: bool) -> Option<std::net::IpAddr> {
+    let peer = req.peer_addr().map(|a| a.ip());
+    if !trust_proxy_headers {
+        return peer;
+    }
+    let appended = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .last()
+        .map(str::trim);
+    let parsed = appended.and_then(|a| {
+        a.parse::<std::net::IpAddr>().ok().or_else(|| a.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+    });
+    parsed.or(peer)
 }
 
 fn invalid_credentials() -> AppError {

@@ -85,6 +85,19 @@ async fn cookie_writes_without_the_csrf_token_or_from_another_site_are_refused()
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert_eq!(error_of(resp).await.0, "cross_site");
 
+    // `Origin: null` (a sandboxed frame, a data: page) is another site unless the browser says
+    // the request is same-origin, as Chromium does for our own forms under no-referrer.
+    for (fetch_site, expected) in [(None, StatusCode::FORBIDDEN), (Some("same-origin"), StatusCode::CREATED)]
+    {
+        let mut req =
+            app.client.post(app.url("/api/v1/tokens")).header("X-CSRF-Token", &csrf).header("Origin", "null");
+        if let Some(site) = fetch_site {
+            req = req.header("Sec-Fetch-Site", site);
+        }
+        let resp = req.json(&body).send().await.expect("post");
+        assert_eq!(resp.status(), expected, "Origin: null with Sec-Fetch-Site {fetch_site:?}");
+    }
+
     let resp = app
         .client
         .post(app.url("/api/v1/tokens"))
@@ -124,6 +137,46 @@ async fn a_cookie_write_to_a_percent_encoded_api_path_still_needs_the_csrf_token
         .await
         .expect("post");
     assert_eq!(resp.status(), StatusCode::CREATED, "with the token it works, whatever the spelling");
+}
+
+#[tokio::test]
+async fn behind_a_proxy_the_address_limit_counts_the_address_the_proxy_appended_not_what_the_client_wrote() {
+    // One attempt a minute per account, so four per address; every attempt names another
+    // account, so only the per-address limit can stop the fifth.
+    let app = spawn_app_with(|s| {
+        s.trust_proxy_headers = true;
+        s.login_attempts_per_minute = 1;
+    })
+    .await;
+    let attempt = |n: usize, headers: Vec<(&'static str, String)>| {
+        let mut req = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": format!("nobody{n}@example.org"), "password": "wrong password!!"}));
+        for (name, value) in headers {
+            req = req.header(name, value);
+        }
+        req.send()
+    };
+    // The client varies what it writes on the left and in `Forwarded`; the proxy appends the same
+    // address each time.
+    for n in 0..4 {
+        let headers = vec![
+            ("X-Forwarded-For", format!("203.0.113.{n}, 198.51.100.7")),
+            ("Forwarded", format!("for=192.0.2.{n}")),
+        ];
+        assert_eq!(attempt(n, headers).await.expect("post").status(), StatusCode::UNAUTHORIZED);
+    }
+    let headers = vec![("X-Forwarded-For", "203.0.113.99, 198.51.100.7".to_owned())];
+    assert_eq!(attempt(4, headers).await.expect("post").status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // An address that does not parse falls back to the peer's, which is then limited too.
+    for n in 10..14 {
+        let headers = vec![("X-Forwarded-For", format!("not-an-address-{n}"))];
+        assert_eq!(attempt(n, headers).await.expect("post").status(), StatusCode::UNAUTHORIZED);
+    }
+    let headers = vec![("X-Forwarded-For", "still-not-one".to_owned())];
+    assert_eq!(attempt(15, headers).await.expect("post").status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
 #[tokio::test]
