@@ -149,6 +149,14 @@ pub fn create(
     if name.is_empty() || name.len() > 100 {
         return Err(ServiceError::validation("name", "must be 1 to 100 characters"));
     }
+    // The name goes into e-mails, pages and the iCalendar feed, where a line break starts a new
+    // property.
+    if name.chars().any(char::is_control) {
+        return Err(ServiceError::validation(
+            "name",
+            "must be one line, without tabs or other control characters",
+        ));
+    }
     let arm = protocol
         .arms
         .iter()

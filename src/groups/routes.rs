@@ -382,7 +382,12 @@ async fn calendar_ics(state: web::Data<AppState>, auth: Auth) -> Result<HttpResp
         let mut event = icalendar::Event::new();
         event
             .uid(&format!("{}@trialdesk", e.session.id))
-            .summary(&format!("{} — session {}", e.group_name, e.session.number))
+            // Names are checked to be one line; one stored before that check stays on one line too.
+            .summary(&format!(
+                "{} — session {}",
+                e.group_name.replace(char::is_control, " "),
+                e.session.number
+            ))
             .starts(start)
             .ends(start + chrono::Duration::minutes(i64::from(e.session.minutes)));
         if e.session.status == super::SessionStatus::Cancelled {

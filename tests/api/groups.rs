@@ -322,3 +322,26 @@ async fn placing_more_people_than_a_group_holds_is_refused_and_nothing_is_placed
         .expect("group");
     assert_eq!(after["members"].as_array().expect("m").len(), 0, "all or nothing");
 }
+
+#[tokio::test]
+async fn a_group_name_with_a_line_break_is_refused_so_it_never_reaches_a_calendar() {
+    let app = spawn_app().await;
+    let (coord, moderator) = (app.user(Role::Coordinator), app.user(Role::Moderator));
+    for name in ["Tuesday\rBEGIN:VEVENT", "Tuesday\nevening", "Tab\tgroup"] {
+        let resp = app
+            .send_as(
+                &coord,
+                Method::POST,
+                "/api/v1/groups",
+                json!({
+                    "name": name, "arm_id": "support_groups", "moderator_id": moderator.id, "language": "en",
+                    "weekday": 1, "local_time": "18:30", "start_date": "2031-02-11"
+                }),
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+        assert_eq!(error_of(resp).await.1.as_deref(), Some("name"), "{name:?}");
+    }
+    let groups: Vec<Value> = app.get_as(&coord, "/api/v1/groups").await.json().await.expect("groups");
+    assert!(groups.is_empty(), "nothing was created");
+}
