@@ -379,15 +379,11 @@ async fn calendar_ics(state: web::Data<AppState>, auth: Auth) -> Result<HttpResp
     cal.name("trialdesk sessions");
     for e in calendar_entries(&state, &auth, role).await? {
         let start = e.session.starts_at.and_utc();
+        let name = e.group_name.replace(char::is_control, " "); // one stored before names were checked
         let mut event = icalendar::Event::new();
         event
             .uid(&format!("{}@trialdesk", e.session.id))
-            // Names are checked to be one line; one stored before that check stays on one line too.
-            .summary(&format!(
-                "{} — session {}",
-                e.group_name.replace(char::is_control, " "),
-                e.session.number
-            ))
+            .summary(&format!("{name} — session {}", e.session.number))
             .starts(start)
             .ends(start + chrono::Duration::minutes(i64::from(e.session.minutes)));
         if e.session.status == super::SessionStatus::Cancelled {
