@@ -53,7 +53,7 @@ pub fn openapi() -> OpenApi {
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 "trialdesk_session",
-                "Session cookie from POST /api/v1/auth/login; writes also need the X-CSRF-Token header",
+                "Session cookie from POST /api/v1/auth/login (named __Host-trialdesk_session when the server is reached over HTTPS); writes also need the X-CSRF-Token header",
             ))),
         );
     }

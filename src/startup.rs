@@ -102,10 +102,12 @@ impl Application {
         let doc = api::openapi();
         let doc_json =
             web::Data::new(OpenApiJson(doc.to_json().context("serialising the OpenAPI document")?));
-        let secure = settings.cookie_secure;
+        // Served over HTTPS, the session cookie is never sent over plain HTTP, whatever the flag
+        // says.
+        let secure = settings.cookie_secure || settings.public_url.starts_with("https://");
         let server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
-                .cookie_name("trialdesk_session".into())
+                .cookie_name(session_cookie_name(secure).into())
                 .cookie_secure(secure)
                 .cookie_http_only(true)
                 .cookie_same_site(SameSite::Strict)
@@ -203,6 +205,13 @@ async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound("page".into()))
 }
 
+/// The session cookie's name. A secure cookie takes the `__Host-` prefix: browsers then accept it
+/// only over HTTPS, for this host alone (no `Domain`), on every path, so no sibling subdomain can
+/// set or overwrite it.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-trialdesk_session" } else { "trialdesk_session" }
+}
+
 /// Security headers on every response; the API docs page needs inline script and style, and a
 /// handler that sets its own Content-Security-Policy (the report page) keeps it.
 async fn security_headers(
@@ -210,6 +219,8 @@ async fn security_headers(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let docs = req.path().starts_with("/api/docs");
+    // Served over HTTPS: browsers are told to use nothing else for a year.
+    let https = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.public_url.starts_with("https://"));
     let mut res = next.call(req).await?;
     let csp = if docs {
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
@@ -229,6 +240,9 @@ async fn security_headers(
     );
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if https {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     }
     Ok(res)
 }

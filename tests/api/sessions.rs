@@ -180,6 +180,39 @@ async fn behind_a_proxy_the_address_limit_counts_the_address_the_proxy_appended_
 }
 
 #[tokio::test]
+async fn over_https_the_session_cookie_is_secure_and_host_only_and_browsers_are_told_to_stay_on_https() {
+    async fn login(app: &crate::helpers::TestApp) -> reqwest::Response {
+        let user = app.user(Role::Coordinator);
+        let body = json!({"email": user.email, "password": user.password});
+        let resp = app.client.post(app.url("/api/v1/auth/login")).json(&body).send().await.expect("login");
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp
+    }
+    let cookies = |resp: &reqwest::Response| -> Vec<String> {
+        resp.headers().get_all("set-cookie").iter().map(|v| v.to_str().expect("ascii").to_owned()).collect()
+    };
+    let https = spawn_app_with(|s| s.public_url = "https://study.example.org".into()).await;
+    let resp = login(&https).await;
+    let all = cookies(&resp);
+    let session =
+        all.iter().find(|c| c.starts_with("__Host-trialdesk_session=")).expect("the __Host- cookie");
+    assert!(
+        session.contains("Secure") && session.contains("Path=/") && !session.contains("Domain"),
+        "{session}"
+    );
+    assert_eq!(
+        resp.headers().get("strict-transport-security").map(|v| v.as_bytes()),
+        Some(&b"max-age=31536000"[..])
+    );
+
+    // Plain HTTP (a developer's machine): the plain name, and no promise about HTTPS.
+    let http = spawn_app().await;
+    let resp = login(&http).await;
+    assert!(cookies(&resp).iter().any(|c| c.starts_with("trialdesk_session=") && !c.contains("Secure")));
+    assert!(resp.headers().get("strict-transport-security").is_none());
+}
+
+#[tokio::test]
 async fn an_idle_session_expires() {
     let app = spawn_app_with(|s| s.session_idle = Duration::from_secs(1)).await;
     let user = app.user(Role::Moderator);
