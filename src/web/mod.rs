@@ -154,6 +154,7 @@ async fn home(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Resul
         })
         .await?;
     let p = stored.parsed()?;
+    let sight = crate::blinding::Sight::of(&p, role);
     let page = HomePage {
         role: role.to_string(),
         csrf_token: csrf_of(&auth),
@@ -165,11 +166,11 @@ async fn home(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Resul
             .arms
             .iter()
             .map(|a| {
-                let label = crate::blinding::Sight::of(&p, role).arm_name(&p, a.id.get_ref());
+                let label = sight.arm_name(&p, a.id.get_ref());
                 (a.code.get_ref().clone(), label, *a.ratio.get_ref())
             })
             .collect(),
-        blinding: blinding_lines(&p, role),
+        blinding: blinding_lines(&p, sight),
         enrolment_target: *p.enrolment.target.get_ref(),
         diversity: p
             .enrolment
@@ -204,7 +205,7 @@ async fn home(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Resul
 }
 
 /// The protocol's blinding, in sentences, ending with what it means for the reader.
-fn blinding_lines(p: &crate::protocol::Protocol, role: crate::auth::Role) -> Vec<String> {
+fn blinding_lines(p: &crate::protocol::Protocol, sight: crate::blinding::Sight) -> Vec<String> {
     let names: Vec<&str> = p.blinded_roles().into_iter().map(crate::auth::Role::as_str).collect();
     let mut lines = vec![format!("Kept blind to allocation: {}.", names.join(", "))];
     lines.push(if p.blinded_see_process() {
@@ -215,7 +216,6 @@ fn blinding_lines(p: &crate::protocol::Protocol, role: crate::auth::Role) -> Vec
          or when they deliver, so it would name each arm."
             .to_owned()
     });
-    let sight = crate::blinding::Sight::of(p, role);
     if sight.is_blinded() {
         lines.push(match p.arms.first().and_then(|a| sight.arm(p, a.id.get_ref())) {
             Some(_) => "You are kept blind: you see arms by their codes only.".to_owned(),
