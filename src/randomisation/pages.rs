@@ -122,7 +122,13 @@ async fn unblinding_sent(
         // No reason, or no allocation yet: the form again, saying why, with the API's status.
         Err(e @ (AppError::Validation { .. } | AppError::Conflict { .. })) => {
             let status = e.status_code();
-            page.error = Some(e.to_string());
+            page.error = Some(match e {
+                AppError::Validation { .. } => {
+                    "Write why the arm is needed now (up to 1000 characters): it is kept in the audit trail."
+                        .to_owned()
+                }
+                other => other.to_string(),
+            });
             let mut response = page.respond_to_html();
             *response.status_mut() = status;
             Ok(response)
