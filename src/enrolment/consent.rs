@@ -124,6 +124,15 @@ fn same_name(a: &str, b: &str) -> bool {
     norm(a) == norm(b)
 }
 
+/// A participant's consents, oldest first.
+pub fn list_for(conn: &mut DbConn, participant_id: &str) -> QueryResult<Vec<Consent>> {
+    consents::table
+        .filter(consents::participant_id.eq(participant_id))
+        .order(consents::signed_at.asc())
+        .select(Consent::as_select())
+        .load(conn)
+}
+
 /// The participant, unless withdrawn (a withdrawn participant gets nothing more).
 pub fn live_participant(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<Participant, ServiceError> {
     let p = participants::find_or_404(conn, scope, id)?;

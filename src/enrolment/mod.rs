@@ -2,7 +2,10 @@
 //! withdrawal. Randomisation (`crate::randomisation`) builds on the records made here.
 
 pub mod consent;
+pub mod contacts;
+pub mod pages;
 pub mod participants;
+pub mod register;
 pub mod routes;
 pub mod screening;
 pub mod summary;

@@ -8,10 +8,12 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use super::contacts::{Contact, already_enrolled_as, contact, normalise_phone, read_contact};
+use super::contacts::{contact_key, duplicate, given};
 use super::screening::{self, Outcome};
 use super::{AgeBand, DiseaseCourse, Ethnicity, Race, Sex, Status, enum_text};
 use crate::audit::{self, Change, Context, Event};
-use crate::auth::{Role, sha256_hex};
+use crate::auth::Role;
 use crate::blinding::{ArmView, Sight};
 use crate::db::schema::{allocations, consents, participant_contacts, participants, screenings, unblindings};
 use crate::db::{self, DbConn};
@@ -44,21 +46,6 @@ pub struct Participant {
     pub site: String,
 }
 
-/// Identifying details, stored apart.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, ToSchema)]
-#[diesel(table_name = participant_contacts)]
-pub struct Contact {
-    #[serde(skip)]
-    pub participant_id: String,
-    pub full_name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    #[serde(skip)]
-    pub email_key: Option<String>,
-    #[serde(skip)]
-    pub phone_key: Option<String>,
-}
-
 /// Who is being enrolled (the API's request body too).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -77,26 +64,6 @@ pub struct NewParticipant {
     pub disease_course: DiseaseCourse,
     /// One of the study's languages (`en`, `es`).
     pub preferred_language: String,
-}
-
-/// A phone number reduced to digits with its country code (10-digit numbers are taken as US).
-pub fn normalise_phone(raw: &str) -> Result<String, ServiceError> {
-    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-    let ok_chars = raw.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    if !ok_chars || !(7..=15).contains(&digits.len()) {
-        return Err(ServiceError::validation("phone", "must be a phone number of 7 to 15 digits"));
-    }
-    Ok(if digits.len() == 10 { format!("+1{digits}") } else { format!("+{digits}") })
-}
-
-/// An optional text field, treating blank as absent.
-fn given(value: Option<&str>) -> Option<&str> {
-    value.map(str::trim).filter(|v| !v.is_empty())
-}
-
-/// The key that finds the same person again without comparing contact details in clear.
-fn contact_key(kind: &str, normalised: &str) -> String {
-    sha256_hex(&format!("trialdesk-contact:{kind}:{normalised}"))
 }
 
 /// Checks strata against the protocol: every factor, each with one of its levels.
@@ -250,28 +217,6 @@ pub fn enrol(
     })
 }
 
-fn duplicate(
-    conn: &mut DbConn,
-    email_key: Option<&str>,
-    phone_key: Option<&str>,
-) -> QueryResult<Option<String>> {
-    let mut q = participant_contacts::table
-        .inner_join(participants::table)
-        .select(participants::study_id)
-        .into_boxed();
-    q = match (email_key, phone_key) {
-        (Some(e), Some(p)) => q.filter(
-            participant_contacts::email_key
-                .eq(e.to_owned())
-                .or(participant_contacts::phone_key.eq(p.to_owned())),
-        ),
-        (Some(e), None) => q.filter(participant_contacts::email_key.eq(e.to_owned())),
-        (None, Some(p)) => q.filter(participant_contacts::phone_key.eq(p.to_owned())),
-        (None, None) => return Ok(None),
-    };
-    q.first(conn).optional()
-}
-
 /// A participant by id or study id within `scope`, or a 404.
 pub fn find_or_404(
     conn: &mut DbConn,
@@ -290,29 +235,6 @@ pub fn find(conn: &mut DbConn, scope: &Scope, id_or_study_id: &str) -> QueryResu
         .first(conn)
         .optional()?;
     Ok(row.filter(|p| scope.allows(&p.site)))
-}
-
-/// A participant's contact details, for the system's own use (sending a message, checking a
-/// signature). A staff member reads them through `read_contact`.
-pub fn contact(conn: &mut DbConn, participant_id: &str) -> QueryResult<Option<Contact>> {
-    participant_contacts::table.find(participant_id).select(Contact::as_select()).first(conn).optional()
-}
-
-/// A participant's contact details shown to a staff member: the read itself is audited (who,
-/// when; never the values), wherever it happens (the contact API, an alert, its page).
-pub fn read_contact(conn: &mut DbConn, ctx: &Context, participant_id: &str) -> QueryResult<Option<Contact>> {
-    let found = contact(conn, participant_id)?;
-    if found.is_some() {
-        let event = Event {
-            action: "read_contact",
-            entity: "participant",
-            entity_id: participant_id,
-            changes: vec![],
-            reason: None,
-        };
-        audit::record(conn, ctx, event)?;
-    }
-    Ok(found)
 }
 
 /// A participant as the API shows them: no contact details, arm as the role may see it.

@@ -126,6 +126,11 @@ pub fn create(
     })
 }
 
+/// The participant a link belongs to.
+pub fn owner(conn: &mut DbConn, link_id: &str) -> QueryResult<Option<String>> {
+    survey_links::table.find(link_id).select(survey_links::participant_id).first(conn).optional()
+}
+
 /// A participant's links, newest first.
 pub fn list_for(conn: &mut DbConn, participant_id: &str) -> QueryResult<Vec<SurveyLink>> {
     survey_links::table

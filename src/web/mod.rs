@@ -1,6 +1,7 @@
 //! Server-rendered pages for staff: sign-in, password change and the study overview.
 
 pub mod health;
+pub mod page;
 
 use actix_session::Session;
 use actix_web::http::header;
@@ -27,6 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(password_form)
         .service(password_submit)
         .service(stylesheet)
+        .service(copy_script)
+        .configure(crate::enrolment::pages::routes)
         .configure(crate::safety::pages::routes)
         .configure(crate::assessments::pages::routes)
         .configure(crate::reports::pages::routes)
@@ -445,6 +448,15 @@ async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(include_str!("../../static/app.css"))
+}
+
+/// The copy button's script: a file, so the Content-Security-Policy needs no inline script.
+#[get("/static/copy.js")]
+async fn copy_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../../static/copy.js"))
 }
 
 /// Renders a template, or a plain 500 if rendering fails (it cannot for these fixed templates).

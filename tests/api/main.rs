@@ -10,6 +10,7 @@ mod audit_trail;
 mod blinding;
 mod browser;
 mod cli;
+mod coordinator;
 mod demo;
 mod enrolment;
 mod errors;

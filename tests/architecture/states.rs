@@ -54,6 +54,10 @@ const NOT_STATES: &[(&str, &str)] = &[
     // The blinding policy's list of audit actions every arm goes through: an action, not a
     // notice's kind.
     ("blinding.rs", "emergency_unblinding"),
+    // The enrolment form's race choices (NIH categories), not a screening's outcome.
+    ("enrolment/pages/enrol.rs", "other"),
+    // Suggested referral sources, not a screening's outcome.
+    ("enrolment/pages/screening.rs", "other"),
 ];
 
 #[test]

@@ -35,3 +35,36 @@ export function launch() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 }
+
+/// Signs in on the sign-in page with the keyboard alone: Tab until the e-mail field has focus,
+/// type, Tab to the password, type, Enter.
+export async function signIn(page, email, password) {
+  for (let i = 0; i < 10 && !(await page.evaluate(() => document.activeElement?.id === 'email')); i++) {
+    await page.keyboard.press('Tab');
+  }
+  if (!(await page.evaluate(() => document.activeElement?.id === 'email'))) fail('Tab never reaches the e-mail field');
+  await page.keyboard.type(email);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(password);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
+  if (page.url().endsWith('/login')) fail(`signing in as ${email} failed`);
+}
+
+/// The page as it is now against what it must (not) say and its status; then axe, a language,
+/// and the width: a phone browser widens its layout to fit content that overflows, so the page is
+/// measured against the screen's width, not the window's.
+export async function checkPage(page, response, expected, what, width) {
+  const status = expected.status ?? 200;
+  if (response.status() !== status) fail(`${what} answered ${response.status()}, expected ${status}`);
+  const text = await page.innerText('body');
+  for (const needle of expected.says ?? []) {
+    if (!text.includes(needle)) fail(`${what} does not say “${needle}”`);
+  }
+  for (const needle of expected.never ?? []) {
+    if (text.includes(needle)) fail(`${what} says “${needle}”, which it must not`);
+  }
+  if ((await page.getAttribute('html', 'lang')) === null) fail(`${what} has no language`);
+  await axe(page, what);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth) - width;
+  if (overflow > 1) fail(`${what} is ${overflow}px wider than the screen: it scrolls sideways`);
+}

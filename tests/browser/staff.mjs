@@ -11,7 +11,7 @@
 //
 // Run by tests/api (see browser.rs; common.mjs for the browser and axe). Exit code 0 = every step
 // held.
-import { axe, axePath, fail, launch } from './common.mjs';
+import { axe, axePath, checkPage, launch, signIn } from './common.mjs';
 
 const cfg = JSON.parse(process.argv[2]);
 const SCREENS = {
@@ -29,32 +29,9 @@ try {
     const page = await context.newPage();
     await page.goto(`${cfg.base}/login`);
     await axe(page, `sign-in (${screen})`);
-    // By keyboard alone: the first Tab stops reach the e-mail field, then the password; Enter sends.
-    for (let i = 0; i < 10 && !(await page.evaluate(() => document.activeElement?.id === 'email')); i++) {
-      await page.keyboard.press('Tab');
-    }
-    if (!(await page.evaluate(() => document.activeElement?.id === 'email'))) fail('Tab never reaches the e-mail field');
-    await page.keyboard.type(cfg.email);
-    await page.keyboard.press('Tab');
-    await page.keyboard.type(cfg.password);
-    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
-    if (page.url().endsWith('/login')) fail(`signing in as ${cfg.email} failed`);
-    /// The page as it is now, against what it must (not) say; then axe and the width.
+    await signIn(page, cfg.email, cfg.password);
     async function check(response, expected, what) {
-      if (response.status() !== (expected.status ?? 200)) fail(`${what} answered ${response.status()}, expected ${expected.status ?? 200}`);
-      const text = await page.innerText('body');
-      for (const needle of expected.says ?? []) {
-        if (!text.includes(needle)) fail(`${what} does not say “${needle}”`);
-      }
-      for (const needle of expected.never ?? []) {
-        if (text.includes(needle)) fail(`${what} says “${needle}”, which it must not`);
-      }
-      if ((await page.getAttribute('html', 'lang')) === null) fail(`${what} has no language`);
-      await axe(page, what);
-      // A phone browser widens its layout to fit content that overflows, so the page is measured
-      // against the screen's width, not the window's.
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth) - options.viewport.width;
-      if (overflow > 1) fail(`${what} is ${overflow}px wider than the ${screen}'s screen: it scrolls sideways`);
+      await checkPage(page, response, expected, what, options.viewport.width);
       checked.push(what);
     }
     for (const step of cfg.pages) {

@@ -1,0 +1,225 @@
+//! The forms that change a participant from their record: consent witnessed by staff,
+//! randomisation with a confirmation step, withdrawal, and personal links. Each calls the same
+//! service as the API; a refusal shows the form again with the problem beside its field.
+
+use actix_web::{HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::record::{RecordPage, not_found_participant};
+use crate::auth::{Auth, Permission};
+use crate::enrolment::{Status, consent, participants};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::page::{Problems, staff_or_return, with_status};
+use crate::web::{RespondHtml, csrf_of, redirect};
+
+#[derive(Debug, Deserialize)]
+struct ConsentForm {
+    csrf_token: String,
+    #[serde(default)]
+    signature_name: String,
+    #[serde(default)]
+    language: String,
+    /// The version the form showed: a newer one approved since is refused, not signed unseen.
+    form_version: Option<String>,
+}
+
+#[post("/participants/{id}/consent")]
+pub(super) async fn consent_sent(
+    state: web::Data<AppState>,
+    auth: Result<Auth, AppError>,
+    path: web::Path<String>,
+    form: web::Form<ConsentForm>,
+) -> Result<HttpResponse, AppError> {
+    let auth = staff_or_return!(auth, Permission::Enrol);
+    auth.check_form_csrf(&form.csrf_token)?;
+    let form = form.into_inner();
+    let (ctx, scope, id) = (auth.context(), auth.scope.clone(), path.into_inner());
+    let (name, language, version, target) =
+        (form.signature_name.clone(), form.language.clone(), form.form_version.clone(), id.clone());
+    let done = state
+        .write(move |c| {
+            Ok(consent::record(c, &ctx, &scope, &target, &name, version.as_deref(), &language)
+                .map_err(AppError::from))
+        })
+        .await?;
+    match done {
+        Ok(_) => Ok(redirect(&format!("/participants/{id}?done=consent"))),
+        Err(AppError::NotFound(_)) => Ok(not_found_participant(&auth)),
+        Err(e) => {
+            let (problems, status) = Problems::from_refusal(e)?;
+            let Some(mut page) = RecordPage::load(&state, &auth, id, false).await? else {
+                return Ok(not_found_participant(&auth));
+            };
+            page.problems = problems;
+            page.typed_signature = form.signature_name;
+            Ok(with_status(page.respond_to_html(), status))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "enrolment/randomise.html")]
+struct RandomisePage {
+    role: String,
+    csrf_token: String,
+    study_id: String,
+    site: String,
+    /// The strata values the allocation will use, as `(factor, level)`.
+    strata: Vec<(String, String)>,
+    method: String,
+    /// Why randomising is not possible now, when it is not.
+    refusal: Option<String>,
+}
+
+/// The confirmation step, or why the participant cannot be randomised now.
+async fn confirm_page(
+    state: &AppState,
+    auth: &Auth,
+    id: String,
+    refusal: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let (scope, role) = (auth.scope.clone(), auth.user.role());
+    let found = state
+        .run(move |c| {
+            let Some(p) = participants::find(c, &scope, &id)? else { return Ok(None) };
+            let view = participants::view_now(c, &p, role)?;
+            let (protocol, _) = crate::protocol::store::current_parsed(c)?;
+            Ok(Some((p, view, protocol)))
+        })
+        .await?;
+    let Some((p, view, protocol)) = found else { return Ok(not_found_participant(auth)) };
+    if view.status == Status::Randomised {
+        return Ok(redirect(&format!("/participants/{}/allocation", p.study_id)));
+    }
+    let strata = crate::randomisation::allocation_strata(&protocol, &p.strata, &p.site);
+    let labels = |factor: &str| {
+        protocol
+            .stratification
+            .iter()
+            .find(|f| f.id.get_ref() == factor)
+            .map_or_else(|| "Site".to_owned(), |f| f.label.clone())
+    };
+    let refusal = refusal.or_else(|| match view.status {
+        Status::Withdrawn => Some(format!("{} has withdrawn from the study.", p.study_id)),
+        Status::Enrolled if view.needs_reconsent => {
+            Some("A new consent form is in force: record re-consent first.".to_owned())
+        }
+        Status::Enrolled => {
+            Some("Consent is not recorded yet: record it on the participant's page first.".to_owned())
+        }
+        _ => None,
+    });
+    let status = if refusal.is_some() {
+        actix_web::http::StatusCode::CONFLICT
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    let page = RandomisePage {
+        role: role.to_string(),
+        csrf_token: csrf_of(auth),
+        study_id: p.study_id,
+        site: p.site,
+        strata: strata.iter().map(|(f, l)| (labels(f), l.clone())).collect(),
+        method: protocol.randomisation.method.get_ref().as_str().replace('_', " "),
+        refusal,
+    };
+    Ok(with_status(page.respond_to_html(), status))
+}
+
+#[get("/participants/{id}/randomise")]
+pub(super) async fn randomise_form(
+    state: web::Data<AppState>,
+    auth: Result<Auth, AppError>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let auth = staff_or_return!(auth, Permission::Randomise);
+    confirm_page(&state, &auth, path.into_inner(), None).await
+}
+
+#[derive(Debug, Deserialize)]
+struct CsrfForm {
+    csrf_token: String,
+}
+
+#[post("/participants/{id}/randomise")]
+pub(super) async fn randomise_sent(
+    state: web::Data<AppState>,
+    auth: Result<Auth, AppError>,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    let auth = staff_or_return!(auth, Permission::Randomise);
+    auth.check_form_csrf(&form.csrf_token)?;
+    let (ctx, id, key, scope) =
+        (auth.context(), path.into_inner(), state.study_key.clone(), auth.scope.clone());
+    let target = id.clone();
+    let done = state
+        .write(move |c| {
+            let site = scope.participant(c, &target);
+            Ok(site
+                .and_then(|_| crate::randomisation::randomise(c, &ctx, &key, &target))
+                .map_err(AppError::from))
+        })
+        .await?;
+    match done {
+        Ok((_, p, _)) => Ok(redirect(&format!("/participants/{}/allocation", p.study_id))),
+        // A double click or a second tab: the allocation made the first time, said plainly.
+        Err(AppError::Conflict { code: "already_randomised", .. }) => {
+            Ok(redirect(&format!("/participants/{id}/allocation?again=1")))
+        }
+        Err(AppError::NotFound(_)) => Ok(not_found_participant(&auth)),
+        Err(AppError::Conflict { message, .. }) => confirm_page(&state, &auth, id, Some(message)).await,
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "enrolment/allocation.html")]
+struct AllocationPage {
+    role: String,
+    csrf_token: String,
+    study_id: String,
+    arm: Option<String>,
+    at: String,
+    again: bool,
+    zone: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct AllocationQuery {
+    again: Option<String>,
+}
+
+#[get("/participants/{id}/allocation")]
+pub(super) async fn allocation(
+    state: web::Data<AppState>,
+    auth: Result<Auth, AppError>,
+    path: web::Path<String>,
+    query: web::Query<AllocationQuery>,
+) -> Result<HttpResponse, AppError> {
+    let auth = staff_or_return!(auth, Permission::ReadParticipants);
+    let (scope, role, id) = (auth.scope.clone(), auth.user.role(), path.into_inner());
+    let found = state
+        .run(move |c| {
+            let Some(p) = participants::find(c, &scope, &id)? else { return Ok(None) };
+            let (protocol, _) = crate::protocol::store::current_parsed(c)?;
+            Ok(Some((participants::view_now(c, &p, role)?, protocol)))
+        })
+        .await?;
+    let Some((v, protocol)) = found else { return Ok(not_found_participant(&auth)) };
+    let Some(at) = v.randomised_at else {
+        return Ok(redirect(&format!("/participants/{}/randomise", v.study_id)));
+    };
+    let page = AllocationPage {
+        role: role.to_string(),
+        csrf_token: csrf_of(&auth),
+        arm: v.arm.map(|a| a.label.map_or_else(|| a.code.clone(), |l| format!("{} ({l})", a.code))),
+        at: crate::web::page::study_time(protocol.time_zone(), at),
+        zone: protocol.study.time_zone.get_ref().clone(),
+        study_id: v.study_id,
+        again: query.again.is_some(),
+    };
+    Ok(page.respond_to_html())
+}

@@ -1,0 +1,180 @@
+// A coordinator's day in headless Chromium, by keyboard: screen an ineligible and an eligible
+// caller (with a refused form first), enrol (refused, then fixed), record consent (a wrong
+// signature first), randomise from two tabs at once, make a personal link with its QR code, search
+// by phone, and withdraw someone. axe-core checks every page on a desktop; the pages reached are
+// checked again on a phone; one last pass runs with the Content-Security-Policy enforced and fails
+// on any violation it reports.
+//
+//   node tests/browser/coordinator.mjs '{"base": "…", "email": "…", "password": "…",
+//     "person": {"name": "…", "email": "…", "phone": "…"}, "withdraw": "CON-0001"}'
+//
+// Prints {"ok": true, "study_id": …, "link": …, "pages_checked": …}. Run by tests/api
+// (coordinator.rs).
+import { axePath, checkPage, fail, launch, signIn } from './common.mjs';
+
+const cfg = JSON.parse(process.argv[2]);
+const DESKTOP = { viewport: { width: 1280, height: 900 } };
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+const checked = [];
+const visited = new Set();
+
+const browser = await launch();
+try {
+  // The pages' CSP forbids injected scripts; it is bypassed only to load axe.
+  const context = await browser.newContext({ ...DESKTOP, bypassCSP: true });
+  await context.addInitScript({ path: axePath });
+  const page = await context.newPage();
+  await page.goto(`${cfg.base}/login`);
+  await signIn(page, cfg.email, cfg.password);
+
+  async function check(response, expected, what) {
+    await checkPage(page, response, expected, what, DESKTOP.viewport.width);
+    checked.push(`${what} (desktop)`);
+    // Pages reached by GET (a form's redirect included) are visited again on the phone.
+    if (response.request().method() === 'GET') visited.add(new URL(page.url()).pathname + new URL(page.url()).search);
+  }
+  async function open(path, expected = {}) {
+    await check(await page.goto(`${cfg.base}${path}`), expected, path);
+  }
+  /// Types into a field as a person would: focus it, clear it, type.
+  async function type(selector, text) {
+    await page.focus(selector);
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.type(text);
+  }
+  /// A radio button chosen with the keyboard: focus it and press Space.
+  async function choose(name, value) {
+    await page.focus(`input[name="${name}"][value="${value}"]`);
+    await page.keyboard.press('Space');
+  }
+  /// A closed select set by typing the start of an option's label, as a keyboard user does.
+  async function pick(selector, label, value) {
+    await page.focus(selector);
+    await page.keyboard.type(label);
+    const got = await page.$eval(selector, (e) => e.value);
+    if (got !== value) fail(`typing “${label}” in ${selector} chose “${got}”, not “${value}”`);
+  }
+  /// Presses a button (or link) by its accessible name with Enter; checks the page that follows.
+  async function press(name, expected, role = 'button') {
+    const what = `${new URL(page.url()).pathname} after “${name}”`;
+    await page.getByRole(role, { name }).first().focus();
+    const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
+    await check(response, expected, what);
+  }
+  async function screening(answers) {
+    await type('#c-age', String(answers.age));
+    for (const id of ['has_ms', 'us_resident', 'video_access']) await choose(`c-${id}`, 'yes');
+    await choose('c-attendance_commitment', 'yes');
+  }
+
+  // Screening: nothing answered is refused, with what was typed kept.
+  await open('/screenings/new', { says: ['Screen a caller', 'How old are you?'] });
+  await type('#referral_source', 'clinic');
+  await press('Record the screening', { status: 422, says: ['The screening was not recorded', 'answer this question'] });
+  if ((await page.inputValue('#referral_source')) !== 'clinic') fail('the refused screening lost the referral source');
+  await screening({ age: 17 });
+  await press('Record the screening', { says: ['Not eligible', 'How old are you?'], never: ['Enrol this person'] });
+  await open('/screenings/new');
+  await type('#referral_source', 'national_ms_society');
+  await screening({ age: 45 });
+  await press('Record the screening', { says: ['Eligible', 'Enrol this person'] });
+  await press('Enrol this person', { says: ['Enrol a participant'] }, 'link');
+
+  // Enrolment: a bad e-mail and no choices are refused beside their fields, the name kept.
+  await type('#full_name', cfg.person.name);
+  await type('#email', 'not-an-e-mail');
+  await press('Enrol', { status: 422, says: ['The participant was not enrolled', 'choose one'] });
+  if ((await page.inputValue('#full_name')) !== cfg.person.name) fail('the refused enrolment lost the name');
+  await type('#email', cfg.person.email);
+  await type('#phone', cfg.person.phone);
+  await pick('#strata\\.race_ethnicity', 'black', 'black');
+  await pick('#strata\\.newly_diagnosed', 'no', 'no');
+  await pick('#race', 'Black', 'black');
+  await pick('#ethnicity', 'Not', 'not_hispanic_latinx');
+  await pick('#sex', 'Female', 'female');
+  await pick('#age_band', '40', '40-49');
+  await pick('#newly_diagnosed', 'No', 'no');
+  await pick('#disease_course', 'Relapsing', 'relapsing_remitting');
+  await press('Enrol', { says: ['Enrolled. Record consent next.', 'No consent recorded'] });
+  const studyId = (await page.innerText('h1')).trim();
+
+  // Consent: a signature that is not the name on record is refused beside the field.
+  await type('#signature_name', 'Someone Else');
+  await press('Record consent', { status: 422, says: ['Record consent to form'] });
+  if ((await page.getAttribute('#signature_name', 'aria-invalid')) !== 'true') fail('the wrong signature is not marked beside its field');
+  await type('#signature_name', cfg.person.name);
+  await press('Record consent', { says: ['Consent recorded.', 'witnessed by staff'] });
+
+  // Randomise from two tabs: the second gets the first's allocation and says so.
+  await press('Randomise', { says: ['Check these before you go on', 'black'] }, 'link');
+  const second = await context.newPage();
+  await second.goto(page.url());
+  await press(`Randomise ${studyId} now`, { says: [`${studyId} is randomised`, 'Allocated to'] });
+  await second.getByRole('button', { name: `Randomise ${studyId} now` }).focus();
+  const [again] = await Promise.all([second.waitForNavigation({ waitUntil: 'load' }), second.keyboard.press('Enter')]);
+  if (again.status() !== 200) fail(`the second tab's randomisation answered ${again.status()}`);
+  if (!(await second.innerText('body')).includes('was already randomised: nothing new was allocated')) {
+    fail('the second tab does not say the participant was already randomised');
+  }
+  await second.close();
+
+  // A personal link, shown once, with its QR code.
+  await open(`/participants/${studyId}`, { says: ['randomised', 'Baseline'] });
+  await press('Make a new personal link', { says: ['New personal link', 'Shown this once'] });
+  const link = (await page.innerText('#new-link')).trim();
+  if (!/\/s\/[0-9a-f]{64}$/.test(link)) fail(`the new link looks wrong: ${link}`);
+  if (!(await page.$('figure.qr svg'))) fail('the new link has no QR code');
+
+  // Search by phone (audited), then the grid's work queues.
+  await open(`/participants?q=${encodeURIComponent(cfg.person.phone)}`, { says: [studyId, 'Showing 1–1 of 1', 'kept in the audit trail'] });
+  await open('/participants?need=awaiting_group', { says: [studyId] });
+  await open('/participants?need=unconsented');
+  await open('/screenings', { says: ['Screening log', 'ineligible', 'enrolled'] });
+
+  // Withdrawal: what stops is said first; a form with nothing chosen is refused.
+  await open(`/participants/${cfg.withdraw}/withdraw`, { says: ['When you confirm, this stops at once', 'not applicable'] });
+  await press(`Withdraw ${cfg.withdraw}`, { status: 422, says: ['The withdrawal was not recorded', 'say why', 'choose whether'] });
+  await type('#reason', 'Moved abroad; asked to stop');
+  await choose('keep_data', 'yes');
+  await press(`Withdraw ${cfg.withdraw}`, { says: ['Withdrawal recorded', 'withdrawn'] });
+  await context.close();
+
+  // The same pages on a phone (pages that only answer a form are reached again by their address).
+  const phone = await browser.newContext({ ...PHONE, bypassCSP: true });
+  await phone.addInitScript({ path: axePath });
+  const small = await phone.newPage();
+  await small.goto(`${cfg.base}/login`);
+  await signIn(small, cfg.email, cfg.password);
+  for (const path of visited) {
+    const response = await small.goto(`${cfg.base}${path}`);
+    await checkPage(small, response, {}, `${path} (phone)`, PHONE.viewport.width);
+    checked.push(`${path} (phone)`);
+  }
+  await phone.close();
+
+  // Under the policy as served: the copy button's script runs and nothing is refused.
+  const strict = await browser.newContext(DESKTOP);
+  const enforced = await strict.newPage();
+  const violations = [];
+  enforced.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+  });
+  await enforced.goto(`${cfg.base}/login`);
+  await signIn(enforced, cfg.email, cfg.password);
+  await enforced.goto(`${cfg.base}/participants/${studyId}`);
+  await enforced.getByRole('button', { name: 'Make a new personal link' }).focus();
+  await Promise.all([enforced.waitForNavigation({ waitUntil: 'load' }), enforced.keyboard.press('Enter')]);
+  await enforced.waitForTimeout(200);
+  if (violations.length > 0) fail(`the Content-Security-Policy refused something:\n  ${violations.join('\n  ')}`);
+  if (!(await enforced.isVisible('button[data-copy]'))) fail('the copy button did not appear: its script did not run under the policy');
+  for (const path of ['/participants', `/participants/${studyId}`, '/screenings/new']) {
+    await enforced.goto(`${cfg.base}${path}`);
+  }
+  if (violations.length > 0) fail(`the Content-Security-Policy refused something:\n  ${violations.join('\n  ')}`);
+  await strict.close();
+
+  console.log(JSON.stringify({ ok: true, study_id: studyId, link, pages_checked: checked.length, checked }));
+} finally {
+  await browser.close();
+}
