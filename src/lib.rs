@@ -13,6 +13,7 @@ pub mod commands;
 pub mod csv_cell;
 pub mod db;
 pub mod demo;
+pub mod desk;
 pub mod enrolment;
 pub mod error;
 pub mod exports;

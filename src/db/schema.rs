@@ -385,7 +385,23 @@ diesel::joinable!(user_sites -> users (user_id));
 diesel::joinable!(user_sites -> sites (site));
 diesel::joinable!(participants -> sites (site));
 
+diesel::table! {
+    contact_attempts (id) {
+        id -> Text,
+        participant_id -> Text,
+        attempted_at -> Timestamp,
+        channel -> Text,
+        outcome -> Text,
+        note -> Nullable<Text>,
+        recorded_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(contact_attempts -> participants (participant_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    contact_attempts,
     users,
     sites,
     user_sites,

@@ -1,11 +1,10 @@
 //! Screening log, enrolment with pseudonymous study ids, contact details kept apart, consent and
 //! withdrawal. Randomisation (`crate::randomisation`) builds on the records made here.
 
+pub mod attempts;
 pub mod consent;
 pub mod contacts;
-pub mod pages;
 pub mod participants;
-pub mod register;
 pub mod routes;
 pub mod screening;
 pub mod summary;

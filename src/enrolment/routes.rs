@@ -39,6 +39,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
         .service(consent_route)
         .service(withdraw)
         .service(transfer)
+        .service(record_attempt)
+        .service(list_attempts)
         .service(recruitment);
 }
 
@@ -418,4 +420,59 @@ async fn transfer(
         })
         .await?;
     Ok(web::Json(view))
+}
+
+/// A contact attempt to record.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttemptRequest {
+    /// When (UTC); now if omitted.
+    pub attempted_at: Option<NaiveDateTime>,
+    pub channel: super::attempts::Channel,
+    pub outcome: super::attempts::AttemptOutcome,
+    pub note: Option<String>,
+}
+
+/// Record a contact attempt (a call, a text, an e-mail) on the participant's timeline.
+#[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id")), request_body = AttemptRequest,
+    responses((status = 201, description = "Recorded", body = super::attempts::Attempt), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)))]
+#[post("/participants/{id}/contact-attempts")]
+async fn record_attempt(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<AttemptRequest>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Permission::Enrol)?;
+    let body = body.parse()?;
+    let (ctx, scope, id) = (auth.context(), auth.scope.clone(), path.into_inner());
+    let new = super::attempts::NewAttempt {
+        attempted_at: body.attempted_at.unwrap_or_else(db::now),
+        channel: body.channel,
+        outcome: body.outcome,
+        note: body.note,
+    };
+    let row = state.write(move |c| Ok(super::attempts::record(c, &ctx, &scope, &id, new)?)).await?;
+    Ok(HttpResponse::Created().json(row))
+}
+
+/// A participant's contact attempts, newest first (notes may identify: contact readers only).
+#[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id")),
+    responses((status = 200, description = "Success", body = Vec<super::attempts::Attempt>), (status = 404, description = "Not found", body = ErrorBody)))]
+#[get("/participants/{id}/contact-attempts")]
+async fn list_attempts(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<web::Json<Vec<super::attempts::Attempt>>, AppError> {
+    auth.require(Permission::ReadContacts)?;
+    let (scope, id) = (auth.scope.clone(), path.into_inner());
+    let rows = state
+        .run(move |c| {
+            let p = participants::find_or_404(c, &scope, &id)?;
+            Ok(super::attempts::list_for(c, &p.id)?)
+        })
+        .await?;
+    Ok(web::Json(rows))
 }

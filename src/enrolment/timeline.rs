@@ -3,19 +3,16 @@
 //! policy says (`crate::blinding`); no exact answers or free-text reasons for statisticians.
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::consent::Consent;
 use super::participants;
 use super::screening;
 use crate::audit::{self, Entry, Filter};
 use crate::auth::Role;
 use crate::blinding::Sight;
 use crate::db::DbConn;
-use crate::db::schema::consents;
 use crate::protocol::store;
 use crate::service_error::ServiceError;
 use crate::sites::Scope;
@@ -24,7 +21,7 @@ use crate::sites::Scope;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineEvent {
     pub at: NaiveDateTime,
-    /// `screened`, `enrolled`, `consented`, `randomised`, `unblinded`, `withdrawn`.
+    /// `screened`, `enrolled`, `consented`, `randomised`, `unblinded`, `withdrawn`, `contact_attempt`.
     pub event: String,
     pub detail: String,
 }
@@ -50,7 +47,7 @@ pub fn build(c: &mut DbConn, scope: &Scope, id: &str, role: Role) -> Result<Time
         });
     }
     events.push(TimelineEvent { at: p.enrolled_at, event: "enrolled".into(), detail: p.study_id.clone() });
-    for consent in consent_history(c, &p.id)? {
+    for consent in super::consent::list_for(c, &p.id)? {
         events.push(TimelineEvent {
             at: consent.signed_at,
             event: "consented".into(),
@@ -69,6 +66,14 @@ pub fn build(c: &mut DbConn, scope: &Scope, id: &str, role: Role) -> Result<Time
     if let Some(at) = p.withdrawn_at {
         let keep = if p.withdrawal_keep_data == Some(true) { "data kept" } else { "data not to be used" };
         events.push(TimelineEvent { at, event: "withdrawn".into(), detail: keep.into() });
+    }
+    // Retention work is the study team's, not the analysts'.
+    if crate::auth::Permission::ReadContacts.allows(role) {
+        for a in super::attempts::list_for(c, &p.id)? {
+            let note = a.note.map(|n| format!(" ({n})")).unwrap_or_default();
+            let detail = format!("{}: {}{note}", a.channel.label(), a.outcome.label());
+            events.push(TimelineEvent { at: a.attempted_at, event: "contact_attempt".into(), detail });
+        }
     }
     events.sort_by_key(|e| e.at);
     let mut entries = audit::list(
@@ -112,12 +117,4 @@ fn withhold(changes: &str, fields: &[&str]) -> String {
         ch.new = ch.new.as_ref().and(marker);
     }
     serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
-}
-
-fn consent_history(c: &mut DbConn, participant_id: &str) -> QueryResult<Vec<Consent>> {
-    consents::table
-        .filter(consents::participant_id.eq(participant_id))
-        .order(consents::signed_at.asc())
-        .select(Consent::as_select())
-        .load(c)
 }

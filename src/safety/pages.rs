@@ -10,6 +10,7 @@ use crate::auth::{Auth, Permission};
 use crate::error::AppError;
 use crate::safety::{self, Step};
 use crate::state::AppState;
+use crate::web::page::study_time;
 use crate::web::{RespondHtml, csrf_of, not_found_page, redirect, staff_page};
 use actix_web::ResponseError;
 
@@ -30,11 +31,11 @@ struct Row {
 }
 
 impl Row {
-    fn new(a: safety::Alert, study_id: String, now: chrono::NaiveDateTime) -> Self {
+    fn new(a: safety::Alert, study_id: String, now: chrono::NaiveDateTime, tz: chrono_tz::Tz) -> Self {
         Row {
             overdue: a.status.is_overdue(a.due_at, now),
-            raised: utc(a.created_at),
-            due: utc(a.due_at),
+            raised: study_time(tz, a.created_at),
+            due: study_time(tz, a.due_at),
             id: a.id,
             study_id,
             severity: a.severity,
@@ -51,10 +52,8 @@ struct QueuePage {
     role: String,
     csrf_token: String,
     rows: Vec<Row>,
-}
-
-fn utc(t: chrono::NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    /// The study's time zone, named beside the times.
+    zone: String,
 }
 
 #[get("/alerts")]
@@ -65,13 +64,14 @@ async fn queue(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Resu
     };
     let now = crate::db::now();
     let scope = auth.scope.clone();
-    let rows = state
-        .run(move |c| Ok(safety::list(c, &scope, true)?))
-        .await?
-        .into_iter()
-        .map(|(a, study_id)| Row::new(a, study_id, now))
-        .collect();
-    Ok(QueuePage { role: auth.user.role().to_string(), csrf_token: csrf_of(&auth), rows }.respond_to_html())
+    let (alerts, protocol) = state
+        .run(move |c| Ok((safety::list(c, &scope, true)?, crate::protocol::store::current_parsed(c)?.0)))
+        .await?;
+    let tz = protocol.time_zone();
+    let rows = alerts.into_iter().map(|(a, study_id)| Row::new(a, study_id, now, tz)).collect();
+    let zone = protocol.study.time_zone.get_ref().clone();
+    Ok(QueuePage { role: auth.user.role().to_string(), csrf_token: csrf_of(&auth), rows, zone }
+        .respond_to_html())
 }
 
 #[derive(Template)]
@@ -123,17 +123,17 @@ async fn alert_page(
             let contact = crate::enrolment::participants::read_contact(c, &ctx, &p.id)?;
             let (protocol, _) = crate::protocol::store::current_parsed(c)?;
             let blind = crate::blinding::Sight::of(&protocol, role).is_blinded();
-            Ok((a, p, contact, blind && Permission::Unblind.allows(role)))
+            Ok((a, p, contact, blind && Permission::Unblind.allows(role), protocol.time_zone()))
         })
         .await;
-    let (a, p, contact, may_unblind) = match found {
+    let (a, p, contact, may_unblind, tz) = match found {
         Err(AppError::NotFound(_)) => return Ok(not_found_alert(auth)),
         other => other?,
     };
     let by = |at: Option<chrono::NaiveDateTime>, text: Option<&str>| {
         at.map(|t| match text {
-            Some(x) => format!("{}: {x}", utc(t)),
-            None => utc(t),
+            Some(x) => format!("{}: {x}", study_time(tz, t)),
+            None => study_time(tz, t),
         })
     };
     let page = AlertPage {
@@ -146,7 +146,7 @@ async fn alert_page(
         name: contact.as_ref().map(|k| k.full_name.clone()).unwrap_or_default(),
         phone: contact.as_ref().and_then(|k| k.phone.clone()).unwrap_or_default(),
         email: contact.as_ref().and_then(|k| k.email.clone()).unwrap_or_default(),
-        row: Row::new(a, p.study_id, crate::db::now()),
+        row: Row::new(a, p.study_id, crate::db::now(), tz),
         error,
         may_unblind,
     };

@@ -29,7 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(password_submit)
         .service(stylesheet)
         .service(copy_script)
-        .configure(crate::enrolment::pages::routes)
+        .configure(crate::desk::pages::routes)
         .configure(crate::safety::pages::routes)
         .configure(crate::assessments::pages::routes)
         .configure(crate::reports::pages::routes)
@@ -133,8 +133,8 @@ struct HomePage {
     timepoints: Vec<String>,
     /// Recruitment lines, for roles that may read participants.
     recruitment: Vec<String>,
-    /// Questionnaires and safety alerts needing attention, for roles that handle them.
-    attention: Vec<String>,
+    /// What needs attention, for roles that handle it: a sentence and where to act on it.
+    attention: Vec<(String, Option<String>)>,
 }
 
 #[get("/")]
@@ -232,28 +232,39 @@ fn blinding_lines(p: &crate::protocol::Protocol, sight: crate::blinding::Sight) 
     lines
 }
 
-/// What needs someone today: open and overdue questionnaires, missed ones, open safety alerts.
+/// What needs someone today, each line with the page to act on it: safety alerts, the
+/// follow-up queues with their counts, questionnaires open and missed.
 fn attention_lines(
     c: &mut crate::db::DbConn,
     protocol: &crate::protocol::Protocol,
     scope: &crate::sites::Scope,
     role: crate::auth::Role,
-) -> Result<Vec<String>, AppError> {
+) -> Result<Vec<(String, Option<String>)>, AppError> {
     let mut lines = Vec::new();
     if Permission::HandleAlerts.allows(role) {
         let now = crate::db::now();
         let alerts = crate::safety::list(c, scope, true)?;
         let open = alerts.iter().filter(|(a, _)| a.status == AlertStatus::Open).count();
         let overdue = alerts.iter().filter(|(a, _)| a.status.is_overdue(a.due_at, now)).count();
-        lines.push(format!(
+        let line = format!(
             "Safety alerts: {open} not yet acknowledged ({overdue} overdue), {} acknowledged and not closed",
             alerts.len() - open
-        ));
+        );
+        lines.push((line, Some("/alerts".to_owned())));
+    }
+    if Permission::ReadContacts.allows(role) {
+        use crate::desk::register::{self, Filter, Need};
+        for need in [Need::Overdue, Need::AwaitingRandomisation, Need::AwaitingGroup] {
+            let filter = Filter { need: Some(need), ..Filter::default() };
+            let total = register::page(c, protocol, scope, &filter, 0, 0)?.total;
+            let label = Need::ALL.iter().find(|(n, _, _)| *n == need).map_or("", |(_, _, l)| l);
+            lines.push((format!("{label}: {total}"), Some(format!("/queues/{}", need.as_str()))));
+        }
     }
     if Permission::ReadAssessments.allows(role) {
         let (open, overdue, missed) = crate::assessments::counts(c, protocol, scope)?;
-        lines
-            .push(format!("Questionnaires: {open} open ({overdue} past their target date), {missed} missed"));
+        let line = format!("Questionnaires: {open} open ({overdue} past their target date), {missed} missed");
+        lines.push((line, Some("/assessments".to_owned())));
     }
     Ok(lines)
 }

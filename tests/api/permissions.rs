@@ -19,6 +19,7 @@ fn concrete(path: &str) -> String {
         .replace("{step}", "acknowledge")
         .replace("{file}", "codebook.csv")
         .replace("{code}", "no-such-site")
+        .replace("{need}", "overdue")
 }
 
 async fn call(app: &TestApp, e: &Endpoint, who: Option<&TestUser>) -> reqwest::Response {

@@ -55,9 +55,9 @@ const NOT_STATES: &[(&str, &str)] = &[
     // notice's kind.
     ("blinding.rs", "emergency_unblinding"),
     // The enrolment form's race choices (NIH categories), not a screening's outcome.
-    ("enrolment/pages/enrol.rs", "other"),
+    ("desk/pages/enrol.rs", "other"),
     // Suggested referral sources, not a screening's outcome.
-    ("enrolment/pages/screening.rs", "other"),
+    ("desk/pages/screening.rs", "other"),
 ];
 
 #[test]

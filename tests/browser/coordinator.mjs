@@ -6,7 +6,7 @@
 // on any violation it reports.
 //
 //   node tests/browser/coordinator.mjs '{"base": "…", "email": "…", "password": "…",
-//     "person": {"name": "…", "email": "…", "phone": "…"}, "withdraw": "CON-0001"}'
+//     "person": {"name": "…", "email": "…", "phone": "…"}, "withdraw": "CON-0001", "overdue": "CON-0002"}'
 //
 // Prints {"ok": true, "study_id": …, "link": …, "pages_checked": …}. Run by tests/api
 // (coordinator.rs).
@@ -128,9 +128,20 @@ try {
 
   // Search by phone (audited), then the grid's work queues.
   await open(`/participants?q=${encodeURIComponent(cfg.person.phone)}`, { says: [studyId, 'Showing 1–1 of 1', 'kept in the audit trail'] });
-  await open('/participants?need=awaiting_group', { says: [studyId] });
+  await open('/participants?status=randomised', { says: [studyId] });
+  await open('/queues/awaiting_group');
   await open('/participants?need=unconsented');
   await open('/screenings', { says: ['Screening log', 'ineligible', 'enrolled'] });
+
+  // The overdue queue: a contact attempt recorded from its row (a refused one first).
+  await open('/queues/overdue', { says: [cfg.overdue, 'Baseline, target', 'none yet'] });
+  await press(`Record a contact attempt with ${cfg.overdue}`, { says: [`Record a contact attempt with ${cfg.overdue}`] }, 'link');
+  await press('Record the attempt', { status: 422, says: ['The attempt was not recorded', 'choose how you contacted them'] });
+  await choose('channel', 'call');
+  await choose('outcome', 'no_answer');
+  await type('#note', 'Will try again on Friday');
+  await press('Record the attempt', { says: ['Contact attempt recorded.', 'Phone call: No answer'] });
+  await open(`/participants/${cfg.overdue}`, { says: ['Contact attempts', 'Will try again on Friday', 'past target'] });
 
   // Withdrawal: what stops is said first; a form with nothing chosen is refused.
   await open(`/participants/${cfg.withdraw}/withdraw`, { says: ['When you confirm, this stops at once', 'not applicable'] });

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use crate::audit::{self, Event};
 use crate::auth::{Auth, Permission, Role};
 use crate::blinding::Sight;
+use crate::desk::register::{self, Cell, Filter, Need, Sort};
 use crate::enrolment::Status;
-use crate::enrolment::register::{self, Cell, Filter, Need, Sort};
 use crate::error::AppError;
 use crate::protocol::Protocol;
 use crate::state::AppState;
@@ -126,7 +126,7 @@ pub(super) struct GridRow {
 }
 
 #[derive(Template)]
-#[template(path = "enrolment/register.html")]
+#[template(path = "desk/register.html")]
 struct GridPage {
     role: String,
     csrf_token: String,

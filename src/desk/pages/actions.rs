@@ -60,7 +60,7 @@ pub(super) async fn consent_sent(
 }
 
 #[derive(Template)]
-#[template(path = "enrolment/randomise.html")]
+#[template(path = "desk/randomise.html")]
 struct RandomisePage {
     role: String,
     csrf_token: String,
@@ -176,7 +176,7 @@ pub(super) async fn randomise_sent(
 }
 
 #[derive(Template)]
-#[template(path = "enrolment/allocation.html")]
+#[template(path = "desk/allocation.html")]
 struct AllocationPage {
     role: String,
     csrf_token: String,

@@ -14,14 +14,15 @@ use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
-use super::Status;
-use super::participants::Participant;
 use crate::assessments::status::Status as AssessmentStatus;
 use crate::db::DbConn;
 use crate::db::schema::{
     allocations, assessments, consents, group_members, participant_contacts, participant_phases,
     participants, safety_alerts, sites, support_groups,
 };
+use crate::enrolment::Status;
+use crate::enrolment::participants::Participant;
+use crate::groups::status::PhaseKind;
 use crate::protocol::Protocol;
 use crate::safety::AlertStatus;
 use crate::sites::Scope;
@@ -36,7 +37,7 @@ pub enum Need {
     Unconsented,
     /// Consented, not yet randomised.
     AwaitingRandomisation,
-    /// Randomised to an arm that delivers groups, and in no group yet.
+    /// Randomised, and in the queue for a group (a waitlist's wait over).
     AwaitingGroup,
     /// A questionnaire open past its target date.
     Overdue,
@@ -170,17 +171,14 @@ fn condition(
         Some(Need::Unconsented) => all.extend(unconsented()),
         Some(Need::AwaitingRandomisation) => all.extend(awaiting_randomisation()),
         Some(Need::AwaitingGroup) => {
-            let group_arms: Vec<String> =
-                protocol.arms.iter().filter(|a| a.delivers_groups).map(|a| a.id.get_ref().clone()).collect();
+            // In the queue for a group: a waitlisted participant waiting out their wait is not.
             all.push(active());
             all.push(Box::new(exists(
-                allocations::table
-                    .filter(allocations::participant_id.eq(participants::id))
-                    .filter(allocations::arm_id.eq_any(group_arms)),
+                participant_phases::table
+                    .filter(participant_phases::participant_id.eq(participants::id))
+                    .filter(participant_phases::phase.eq(PhaseKind::Queued))
+                    .filter(participant_phases::ended_on.is_null()),
             )));
-            all.push(Box::new(not(exists(
-                group_members::table.filter(group_members::participant_id.eq(participants::id)),
-            ))));
         }
         Some(Need::Overdue) => {
             let today = protocol.today().format("%Y-%m-%d").to_string();
@@ -326,6 +324,9 @@ pub fn page(
 ) -> QueryResult<Page> {
     let forms = forms_in_force(conn, protocol)?;
     let total: i64 = filtered(condition(filter, scope, protocol, &forms)).count().get_result(conn)?;
+    if limit == 0 {
+        return Ok(Page { rows: Vec::new(), total });
+    }
     let mut q = filtered(condition(filter, scope, protocol, &forms)).select(Participant::as_select());
     q = match (filter.sort, filter.descending) {
         (Sort::StudyId, false) => q.order(participants::number.asc()),

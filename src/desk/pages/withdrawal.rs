@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::record::{RecordPage, not_found_participant};
+use super::record::{RecordPage, not_found_participant, visible};
 use crate::auth::routes::required_reason;
 use crate::auth::{Auth, Permission};
 use crate::enrolment::{consent, participants};
@@ -15,7 +15,7 @@ use crate::web::page::{Problems, staff_or_return, with_status};
 use crate::web::{RespondHtml, csrf_of, redirect};
 
 #[derive(Template)]
-#[template(path = "enrolment/withdraw.html")]
+#[template(path = "desk/withdraw.html")]
 struct WithdrawPage {
     role: String,
     csrf_token: String,
@@ -96,6 +96,9 @@ pub(super) async fn withdraw_sent(
     auth.check_form_csrf(&form.csrf_token)?;
     let form = form.into_inner();
     let id = path.into_inner();
+    if !visible(&state, &auth, &id).await? {
+        return Ok(not_found_participant(&auth));
+    }
     let mut problems = Problems::default();
     let reason = required_reason(&form.reason).map_err(|e| {
         if let AppError::Validation { field, message } = e {

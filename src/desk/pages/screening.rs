@@ -78,7 +78,7 @@ fn questions(protocol: &Protocol, typed: &BTreeMap<String, String>) -> Vec<Quest
 }
 
 #[derive(Template)]
-#[template(path = "enrolment/screen.html")]
+#[template(path = "desk/screen.html")]
 struct ScreenPage {
     role: String,
     csrf_token: String,
@@ -227,7 +227,7 @@ pub(super) async fn screen_sent(
 }
 
 #[derive(Template)]
-#[template(path = "enrolment/screening.html")]
+#[template(path = "desk/screening.html")]
 struct ResultPage {
     role: String,
     csrf_token: String,
@@ -301,7 +301,7 @@ pub(super) struct LogRow {
 }
 
 #[derive(Template)]
-#[template(path = "enrolment/screenings.html")]
+#[template(path = "desk/screenings.html")]
 struct LogPage {
     role: String,
     csrf_token: String,

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use crate::assessments::{self, status::Filter as AssessmentFilter};
 use crate::auth::{Auth, Permission};
 use crate::blinding::Sight;
+use crate::desk::register::{self, Cell};
 use crate::enrolment::participants::{self, ParticipantView};
-use crate::enrolment::register::{self, Cell};
 use crate::enrolment::{Status, consent};
 use crate::error::AppError;
 use crate::protocol::Protocol;
@@ -46,7 +46,7 @@ pub(super) struct ConsentRow {
 
 /// The record's contents, loaded once; a refused form re-renders with them and its problems.
 #[derive(Template)]
-#[template(path = "enrolment/record.html")]
+#[template(path = "desk/record.html")]
 pub(super) struct RecordPage {
     pub role: String,
     pub csrf_token: String,
@@ -69,6 +69,9 @@ pub(super) struct RecordPage {
     pub links: Vec<LinkRow>,
     pub alerts: Vec<(String, String, String)>,
     pub timeline: Vec<(String, String, String)>,
+    /// Contact attempts, newest first: when, how, what came of it, the note.
+    pub attempts: Vec<(String, &'static str, &'static str, String)>,
+    pub may_record_attempt: bool,
     pub languages: Vec<(String, String)>,
     /// Problems of the consent form (or of a link's revocation), and what was typed.
     pub problems: Problems,
@@ -114,10 +117,26 @@ impl RecordPage {
                     .filter(|(a, _)| a.participant_id == p.id)
                     .collect();
                 let timeline = crate::enrolment::timeline::build(c, &scope, &p.id, role)?;
-                Ok(Some((protocol, view, row, contact, consents, scored, links, alerts, timeline)))
+                let attempts = if Permission::ReadContacts.allows(role) {
+                    crate::enrolment::attempts::list_for(c, &p.id)?
+                } else {
+                    Vec::new()
+                };
+                Ok(Some((
+                    protocol,
+                    view,
+                    row,
+                    contact,
+                    consents,
+                    scored,
+                    links,
+                    alerts,
+                    (timeline, attempts),
+                )))
             })
             .await?;
-        let Some((protocol, v, row, contact, consents, scored, links, alerts, timeline)) = found else {
+        let Some((protocol, v, row, contact, consents, scored, links, alerts, (timeline, attempts))) = found
+        else {
             return Ok(None);
         };
         let tz = protocol.time_zone();
@@ -200,7 +219,18 @@ impl RecordPage {
                 .into_iter()
                 .map(|(a, _)| (a.id, format!("{}: {}", at(a.created_at), a.meaning), a.status.to_string()))
                 .collect(),
-            timeline: timeline.events.into_iter().map(|e| (at(e.at), e.event, e.detail)).collect(),
+            timeline: timeline
+                .events
+                .into_iter()
+                .map(|e| (at(e.at), e.event.replace('_', " "), e.detail))
+                .collect(),
+            attempts: attempts
+                .into_iter()
+                .map(|a| {
+                    (at(a.attempted_at), a.channel.label(), a.outcome.label(), a.note.unwrap_or_default())
+                })
+                .collect(),
+            may_record_attempt: live && Permission::Enrol.allows(role),
             languages: protocol
                 .study
                 .languages
@@ -295,6 +325,7 @@ fn notice(done: &str) -> Option<String> {
             "withdrawal" => {
                 "Withdrawal recorded: questionnaires and messages to this participant have stopped."
             }
+            "attempt" => "Contact attempt recorded.",
             "revocation" => "The link was revoked: it no longer opens anything.",
             "enrolment" => "Enrolled. Record consent next.",
             _ => return None,
@@ -319,6 +350,13 @@ pub(super) async fn record(
         }
         None => Ok(not_found_participant(&auth)),
     }
+}
+
+/// Whether participant `id` is within the account's sites: a form about someone else's
+/// participant answers 404 before anything it says is judged, as the API does.
+pub(super) async fn visible(state: &AppState, auth: &Auth, id: &str) -> Result<bool, AppError> {
+    let (scope, id) = (auth.scope.clone(), id.to_owned());
+    state.run(move |c| Ok(participants::find(c, &scope, &id)?.is_some())).await
 }
 
 /// A participant who does not exist, or belongs to another site.

@@ -4,6 +4,7 @@
 
 mod actions;
 mod enrol;
+mod queues;
 mod record;
 mod register;
 mod screening;
@@ -18,6 +19,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(enrol::enrol_sent)
         .service(register::grid)
         .service(register::grid_csv)
+        .service(queues::queue)
+        .service(queues::attempt_form)
+        .service(queues::attempt_sent)
         .service(record::record)
         .service(actions::consent_sent)
         .service(actions::randomise_form)

@@ -113,7 +113,7 @@ fn strata_selects(protocol: &Protocol) -> Vec<Select> {
 }
 
 #[derive(Template)]
-#[template(path = "enrolment/enrol.html")]
+#[template(path = "desk/enrol.html")]
 struct EnrolPage {
     role: String,
     csrf_token: String,
