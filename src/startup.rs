@@ -132,6 +132,7 @@ impl Application {
                 .configure(crate::web::routes)
                 .configure(crate::survey::pages::routes)
                 .default_service(web::to(not_found))
+                .wrap(crate::web::errors::pages())
                 .wrap(sessions)
                 .wrap(from_fn(security_headers))
                 .wrap(TracingLogger::<RequestSpan>::new())

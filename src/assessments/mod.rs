@@ -49,6 +49,9 @@ pub struct Assessment {
     pub status: Status,
     pub completed_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// The staff member who entered the answers on the participant's behalf (a phone call);
+    /// null when the participant answered on their own link.
+    pub entered_by: Option<String>,
 }
 
 impl Assessment {
@@ -114,6 +117,7 @@ pub fn generate(
             status,
             completed_at: None,
             created_at: now,
+            entered_by: None,
         };
         if let Some(anchor_day) = target {
             date(&mut a, protocol, tp, anchor_day, now);

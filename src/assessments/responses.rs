@@ -233,49 +233,85 @@ pub fn submit(
     assessment_id: &str,
     participant_id: &str,
 ) -> Result<Submitted, ServiceError> {
+    db::write_tx(conn, |c| submit_in(c, ctx, library, assessment_id, participant_id, "submit_assessment"))
+}
+
+/// `submit` inside the caller's transaction; `action` names the audit entry.
+fn submit_in(
+    c: &mut DbConn,
+    ctx: &Context,
+    library: &Library,
+    assessment_id: &str,
+    participant_id: &str,
+    action: &str,
+) -> Result<Submitted, ServiceError> {
+    let a = super::find(c, assessment_id)?
+        .filter(|a| a.participant_id == participant_id)
+        .ok_or_else(|| ServiceError::NotFound("questionnaire".into()))?;
+    if a.status == Status::Completed {
+        return Ok(Submitted::Already);
+    }
+    if !a.is_answerable(db::now()) {
+        return Err(ServiceError::conflict("not_open", "this questionnaire is no longer open"));
+    }
+    let (protocol, _) = crate::protocol::store::current_parsed(c)?;
+    let given = answers(c, &a.id)?;
+    let mut changes = Vec::new();
+    let mut crisis = false;
+    for inst in instruments_of(library, &a)? {
+        let empty = Answers::new();
+        let answers = given.get(inst.id()).unwrap_or(&empty);
+        let (s, raised_crisis) = score_and_alert(c, ctx, &protocol, &a, &inst, answers, false)?;
+        crisis |= raised_crisis;
+        for item in inst.items.get_ref() {
+            let v = answers.get(item.id.get_ref()).copied().flatten();
+            changes.push(Change::set(item.id.get_ref(), v));
+        }
+        changes.push(Change::set(&format!("{}_total", inst.id()), s.total));
+    }
+    let now = db::now();
+    diesel::update(assessments::table.find(&a.id))
+        .set((assessments::status.eq(Status::Completed), assessments::completed_at.eq(now)))
+        .execute(c)?;
+    changes.insert(0, Change::update("status", a.status, Status::Completed));
+    crate::outbox::cancel_keys(c, &super::message_keys(&protocol, &a.id), "questionnaires sent")?;
+    audit::append(c, ctx, Event { action, entity: "assessment", entity_id: &a.id, changes, reason: None })?;
+    Ok(Submitted::Now { crisis_resources: crisis })
+}
+
+/// A staff member enters a whole open questionnaire on the participant's behalf (read out on a
+/// phone call) and submits it, in one transaction: every answer checked as on the participant's
+/// own pages, the same urgent rules raised as each answer lands, the same scoring and alerts at
+/// submission. The assessment records who entered it.
+pub fn enter_on_behalf(
+    conn: &mut DbConn,
+    ctx: &Context,
+    library: &Library,
+    assessment_id: &str,
+    participant_id: &str,
+    given: &[Answer],
+) -> Result<Submitted, ServiceError> {
     db::write_tx(conn, |c| {
-        let a = super::find(c, assessment_id)?
-            .filter(|a| a.participant_id == participant_id)
-            .ok_or_else(|| ServiceError::NotFound("questionnaire".into()))?;
-        if a.status == Status::Completed {
-            return Ok(Submitted::Already);
-        }
-        if !a.is_answerable(db::now()) {
-            return Err(ServiceError::conflict("not_open", "this questionnaire is no longer open"));
-        }
+        let a = answerable(c, assessment_id, participant_id)?;
         let (protocol, _) = crate::protocol::store::current_parsed(c)?;
-        let given = answers(c, &a.id)?;
-        let mut changes = Vec::new();
-        let mut crisis = false;
-        for inst in instruments_of(library, &a)? {
-            let empty = Answers::new();
-            let answers = given.get(inst.id()).unwrap_or(&empty);
-            let (s, raised_crisis) = score_and_alert(c, ctx, &protocol, &a, &inst, answers, false)?;
-            crisis |= raised_crisis;
-            for item in inst.items.get_ref() {
-                let v = answers.get(item.id.get_ref()).copied().flatten();
-                changes.push(Change::set(item.id.get_ref(), v));
+        let instruments = instruments_of(library, &a)?;
+        for answer in given {
+            let inst = instruments
+                .iter()
+                .find(|i| i.id() == answer.instrument)
+                .ok_or_else(|| ServiceError::validation("instrument", "not part of this assessment"))?;
+            check_answer(inst, &answer.item, answer.value, &answer.item)?;
+            put(c, &a.id, answer)?;
+            for rule in inst.alerts.iter().filter(|r| *r.severity.get_ref() == Severity::Urgent) {
+                if scoring::item_rule_holds(rule, &answer.item, answer.value) {
+                    safety::raise(c, ctx, &protocol, answered(&a), inst.id(), rule)?;
+                }
             }
-            changes.push(Change::set(&format!("{}_total", inst.id()), s.total));
         }
-        let now = db::now();
         diesel::update(assessments::table.find(&a.id))
-            .set((assessments::status.eq(Status::Completed), assessments::completed_at.eq(now)))
+            .set(assessments::entered_by.eq(&ctx.actor.id))
             .execute(c)?;
-        changes.insert(0, Change::update("status", a.status, Status::Completed));
-        crate::outbox::cancel_keys(c, &super::message_keys(&protocol, &a.id), "questionnaires sent")?;
-        audit::append(
-            c,
-            ctx,
-            Event {
-                action: "submit_assessment",
-                entity: "assessment",
-                entity_id: &a.id,
-                changes,
-                reason: None,
-            },
-        )?;
-        Ok(Submitted::Now { crisis_resources: crisis })
+        submit_in(c, ctx, library, assessment_id, participant_id, "enter_on_behalf")
     })
 }
 

@@ -305,6 +305,7 @@ diesel::table! {
         status -> Text,
         completed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        entered_by -> Nullable<Text>,
     }
 }
 

@@ -1,5 +1,6 @@
 //! Server-rendered pages for staff: sign-in, password change and the study overview.
 
+pub mod errors;
 pub mod health;
 pub mod page;
 

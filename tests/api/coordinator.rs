@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use trialdesk::auth::Role;
 use trialdesk::db::schema::assessments;
 
-use crate::fixtures::randomised;
+use crate::fixtures::{ORDINARY, randomised};
 use crate::helpers::{TestApp, TestUser, spawn_app};
 
 async fn study_id(app: &TestApp, user: &TestUser, id: &str) -> String {
@@ -45,6 +45,21 @@ async fn a_coordinator_screens_enrols_consents_randomises_links_searches_follows
     assert!(result["pages_checked"].as_u64().expect("count") >= 30, "{result}");
     let study_id = result["study_id"].as_str().expect("study id");
 
+    // The new participant answers on the link the coordinator made; the record shows the scores.
+    let token = result["link"].as_str().expect("link").rsplit('/').next().expect("token").to_owned();
+    let visit = json!({"token": token, "lang": "en", "answers": ORDINARY});
+    let address = app.address.clone();
+    tokio::task::spawn_blocking(move || crate::browser::run_browser("survey.mjs", address, visit))
+        .await
+        .expect("join");
+    let record = json!({"email": coord.email, "password": coord.password, "pages": [
+        {"path": format!("/participants/{study_id}"), "says": ["PHQ-9 8", "GAD-7 14", "completed"]},
+    ]});
+    let address = app.address.clone();
+    tokio::task::spawn_blocking(move || crate::browser::run_browser("staff.mjs", address, record))
+        .await
+        .expect("join");
+
     // One allocation for two presses; consent witnessed by the coordinator; contact kept apart.
     let p: Value =
         app.get_as(&coord, &format!("/api/v1/participants/{study_id}")).await.json().await.expect("p");
@@ -73,4 +88,39 @@ async fn a_coordinator_screens_enrols_consents_randomises_links_searches_follows
         (attempts[0]["channel"].as_str(), attempts[0]["outcome"].as_str()),
         (Some("call"), Some("no_answer"))
     );
+}
+
+#[tokio::test]
+async fn a_staff_page_that_fails_answers_with_a_page_in_the_layout_while_the_api_keeps_json() {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    let csrf = app.login(&coord.email, &coord.password).await;
+    let page_of = |resp: reqwest::Response| async move {
+        let status = resp.status();
+        let kind = resp.headers()["content-type"].to_str().expect("type").to_owned();
+        (status, kind, resp.text().await.expect("body"))
+    };
+    let (status, kind, html) =
+        page_of(app.client.get(app.url("/no-such-page")).send().await.expect("get")).await;
+    assert_eq!((status.as_u16(), kind.starts_with("text/html")), (404, true), "{html}");
+    assert!(
+        html.contains("<title>Not found · trialdesk</title>") && html.contains(r#"<html lang="en">"#),
+        "{html}"
+    );
+    // A form sent with a stale token: a page saying what to do, and nothing recorded.
+    let form = [("csrf_token", "stale"), ("referral_source", "clinic")];
+    let resp = app.client.post(app.url("/screenings/new")).form(&form).send().await.expect("post");
+    let (status, _, html) = page_of(resp).await;
+    assert_eq!(status.as_u16(), 403, "{html}");
+    assert!(html.contains("The form had expired") && html.contains("reload the page"), "{html}");
+    let log: Vec<Value> = app.get_as(&coord, "/api/v1/screenings").await.json().await.expect("log");
+    assert!(log.is_empty(), "{log:?}");
+    // The same session with its token gets the form's own refusal, beside the fields.
+    let form = [("csrf_token", csrf.as_str()), ("referral_source", "clinic")];
+    let resp = app.client.post(app.url("/screenings/new")).form(&form).send().await.expect("post");
+    let (status, _, html) = page_of(resp).await;
+    assert_eq!(status.as_u16(), 422);
+    assert!(html.contains("answer this question") && html.contains(r#"value="clinic""#), "{html}");
+    let resp = app.client.get(app.url("/api/v1/nothing-here")).send().await.expect("get");
+    assert!(resp.headers()["content-type"].to_str().expect("type").starts_with("application/json"));
 }

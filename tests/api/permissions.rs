@@ -20,6 +20,7 @@ fn concrete(path: &str) -> String {
         .replace("{file}", "codebook.csv")
         .replace("{code}", "no-such-site")
         .replace("{need}", "overdue")
+        .replace("{aid}", "00000000-0000-7000-8000-000000000000")
 }
 
 async fn call(app: &TestApp, e: &Endpoint, who: Option<&TestUser>) -> reqwest::Response {

@@ -143,6 +143,18 @@ try {
   await press('Record the attempt', { says: ['Contact attempt recorded.', 'Phone call: No answer'] });
   await open(`/participants/${cfg.overdue}`, { says: ['Contact attempts', 'Will try again on Friday', 'past target'] });
 
+  // On the phone with them: the baseline entered on their behalf (nothing chosen is refused
+  // first), with an item-9 answer that raises the urgent safety alert; then one answer corrected.
+  await press('Baseline', { says: ['Enter the answers on the participant', 'Declined to answer'] }, 'link');
+  await press('Submit the answers on their behalf', { status: 422, says: ['Nothing was saved', 'choose an answer'] });
+  const names = await page.$$eval('fieldset.choices input[type=radio]', (els) => [...new Set(els.map((e) => e.name))]);
+  for (const name of names) await choose(name, name === 'phq9.phq9_9' ? '1' : '1');
+  await press('Submit the answers on their behalf', { says: ['An urgent safety alert was raised', '988', 'entered by staff', 'PHQ-9'] });
+  await pick('#item', 'PHQ9 phq9_1', 'phq9.phq9_1');
+  await pick('#value', '3', '3');
+  await type('#reason', 'Misheard on the call; confirmed with the participant');
+  await press('Correct the answer', { says: ['The answer was corrected', 'Nearly every day'] });
+
   // Withdrawal: what stops is said first; a form with nothing chosen is refused.
   await open(`/participants/${cfg.withdraw}/withdraw`, { says: ['When you confirm, this stops at once', 'not applicable'] });
   await press(`Withdraw ${cfg.withdraw}`, { status: 422, says: ['The withdrawal was not recorded', 'say why', 'choose whether'] });

@@ -1,3 +1,4 @@
+ALTER TABLE assessments DROP COLUMN entered_by;
 DROP INDEX participants_number;
 DROP INDEX safety_alerts_participant;
 DROP INDEX assessments_participant;

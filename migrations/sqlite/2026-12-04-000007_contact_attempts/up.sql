@@ -16,3 +16,7 @@ CREATE INDEX contact_attempts_participant ON contact_attempts(participant_id, at
 CREATE INDEX assessments_participant ON assessments(participant_id, status);
 CREATE INDEX safety_alerts_participant ON safety_alerts(participant_id);
 CREATE INDEX participants_number ON participants(number);
+
+-- Answers a staff member entered on the participant's behalf (a phone call): who, on the
+-- assessment itself, so exports and the record can tell them apart.
+ALTER TABLE assessments ADD COLUMN entered_by TEXT;

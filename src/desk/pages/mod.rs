@@ -3,6 +3,7 @@
 //! API (`super::*`), within the user's sites, showing arms as the blinding policy says.
 
 mod actions;
+mod answers;
 mod enrol;
 mod queues;
 mod record;
@@ -23,6 +24,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(queues::attempt_form)
         .service(queues::attempt_sent)
         .service(record::record)
+        .service(answers::questionnaire)
+        .service(answers::entered)
+        .service(answers::corrected)
         .service(actions::consent_sent)
         .service(actions::randomise_form)
         .service(actions::randomise_sent)

@@ -27,6 +27,7 @@ pub(super) struct ScheduleRow {
     pub completed: String,
     /// `PHQ-9 12 (moderate)`, one per instrument scored.
     pub scores: Vec<String>,
+    pub assessment_id: String,
 }
 
 pub(super) struct LinkRow {
@@ -306,6 +307,7 @@ fn schedule_row(
                 format!("{name} {total}{band}")
             })
             .collect(),
+        assessment_id: a.id,
     }
 }
 
