@@ -56,9 +56,9 @@ fn as_page<B: MessageBody + 'static>(res: ServiceResponse<B>) -> actix_web::Resu
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    let Some((title, message)) =
-        words(status.as_u16()).filter(|_| json && is_staff_page(res.request().path()))
-    else {
+    // Judged by the path as the router reads it, decoded: `/%61pi/…` reaches the API too.
+    let path = percent_encoding::percent_decode_str(res.request().path()).decode_utf8_lossy().into_owned();
+    let Some((title, message)) = words(status.as_u16()).filter(|_| json && is_staff_page(&path)) else {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     };
     let html = ErrorPage { title, message }.render().unwrap_or_else(|_| title.to_owned());

@@ -98,44 +98,34 @@ impl RecordPage {
         let (scope, role, ctx) = (auth.scope.clone(), auth.user.role(), auth.context());
         let library = state.instruments.clone();
         let show_contact = show_contact && Permission::ReadContacts.allows(role);
-        let found = state
-            .write(move |c| {
-                let Some(p) = participants::find(c, &scope, &id)? else { return Ok(None) };
-                let (protocol, _) = crate::protocol::store::current_parsed(c)?;
-                let view = participants::view_now(c, &p, role)?;
-                let row = register::describe(c, &protocol, vec![p.clone()])?.pop();
-                let contact = if show_contact { participants::read_contact(c, &ctx, &p.id)? } else { None };
-                let consents = consent::list_for(c, &p.id)?;
-                let schedule = assessments::list(c, &protocol, &scope, AssessmentFilter::All, Some(&p.id))?;
-                let mut scored = Vec::new();
-                for a in schedule {
-                    let scores = assessments::responses::scores_of(c, &a.assessment.id)?;
-                    scored.push((a, scores));
-                }
-                let links = crate::survey::links::list_for(c, &p.id)?;
-                let alerts: Vec<_> = crate::safety::list(c, &scope, false)?
-                    .into_iter()
-                    .filter(|(a, _)| a.participant_id == p.id)
-                    .collect();
-                let timeline = crate::enrolment::timeline::build(c, &scope, &p.id, role)?;
-                let attempts = if Permission::ReadContacts.allows(role) {
-                    crate::enrolment::attempts::list_for(c, &p.id)?
-                } else {
-                    Vec::new()
-                };
-                Ok(Some((
-                    protocol,
-                    view,
-                    row,
-                    contact,
-                    consents,
-                    scored,
-                    links,
-                    alerts,
-                    (timeline, attempts),
-                )))
-            })
-            .await?;
+        // A read, unless the contact details are revealed: that is audited, so a write.
+        let read = move |c: &mut crate::db::DbConn| {
+            let Some(p) = participants::find(c, &scope, &id)? else { return Ok(None) };
+            let (protocol, _) = crate::protocol::store::current_parsed(c)?;
+            let view = participants::view_now(c, &p, role)?;
+            let row = register::describe(c, &protocol, vec![p.clone()])?.pop();
+            let contact = if show_contact { participants::read_contact(c, &ctx, &p.id)? } else { None };
+            let consents = consent::list_for(c, &p.id)?;
+            let schedule = assessments::list(c, &protocol, &scope, AssessmentFilter::All, Some(&p.id))?;
+            let mut scored = Vec::new();
+            for a in schedule {
+                let scores = assessments::responses::scores_of(c, &a.assessment.id)?;
+                scored.push((a, scores));
+            }
+            let links = crate::survey::links::list_for(c, &p.id)?;
+            let alerts: Vec<_> = crate::safety::list(c, &scope, false)?
+                .into_iter()
+                .filter(|(a, _)| a.participant_id == p.id)
+                .collect();
+            let timeline = crate::enrolment::timeline::build(c, &scope, &p.id, role)?;
+            let attempts = if Permission::ReadContacts.allows(role) {
+                crate::enrolment::attempts::list_for(c, &p.id)?
+            } else {
+                Vec::new()
+            };
+            Ok(Some((protocol, view, row, contact, consents, scored, links, alerts, (timeline, attempts))))
+        };
+        let found = if show_contact { state.write(read).await? } else { state.run(read).await? };
         let Some((protocol, v, row, contact, consents, scored, links, alerts, (timeline, attempts))) = found
         else {
             return Ok(None);

@@ -175,50 +175,51 @@ async fn load(
     limit: i64,
 ) -> Result<(Vec<GridRow>, i64, std::sync::Arc<Protocol>, bool), AppError> {
     let (scope, role, ctx, query) = (auth.scope.clone(), auth.user.role(), auth.context(), query.clone());
-    state
-        .write(move |c| {
-            let (protocol, _) = crate::protocol::store::current_parsed(c)?;
-            let sight = Sight::of(&protocol, role);
-            let mut filter = query.filter(&protocol, sight);
-            let mut searched = false;
-            if let Some(text) = given(&query.q).filter(|_| filter.study_id.is_none()) {
-                if Permission::ReadContacts.allows(role) {
-                    let found = register::search_contacts(c, &scope, &text)?;
-                    for id in &found {
-                        let event = Event {
-                            action: "search_contact",
-                            entity: "participant",
-                            entity_id: id,
-                            changes: vec![],
-                            reason: None,
-                        };
-                        audit::record(c, &ctx, event)?;
-                    }
-                    filter.among = Some(found);
-                    searched = true;
-                } else {
-                    filter.study_id = Some(text);
+    // A read, unless contact details are searched: each person found is audited, so a write.
+    let searches_contacts = Permission::ReadContacts.allows(role) && given(&query.q).is_some();
+    let read = move |c: &mut crate::db::DbConn| {
+        let (protocol, _) = crate::protocol::store::current_parsed(c)?;
+        let sight = Sight::of(&protocol, role);
+        let mut filter = query.filter(&protocol, sight);
+        let mut searched = false;
+        if let Some(text) = given(&query.q).filter(|_| filter.study_id.is_none()) {
+            if Permission::ReadContacts.allows(role) {
+                let found = register::search_contacts(c, &scope, &text)?;
+                for id in &found {
+                    let event = Event {
+                        action: "search_contact",
+                        entity: "participant",
+                        entity_id: id,
+                        changes: vec![],
+                        reason: None,
+                    };
+                    audit::record(c, &ctx, event)?;
                 }
+                filter.among = Some(found);
+                searched = true;
+            } else {
+                filter.study_id = Some(text);
             }
-            let page = register::page(c, &protocol, &scope, &filter, offset, limit)?;
-            let rows = page
-                .rows
-                .into_iter()
-                .map(|r| GridRow {
-                    arm: arm_code(&protocol, sight, r.arm_id.as_deref()),
-                    study_id: r.participant.study_id,
-                    site: r.participant.site,
-                    status: crate::enrolment::enum_text(&r.status),
-                    group: r.group.map(|g| g.1).unwrap_or_default(),
-                    phase: r.phase.unwrap_or_default().replace('_', " "),
-                    language: r.participant.preferred_language,
-                    cells: r.cells,
-                    open_alerts: r.open_alerts,
-                })
-                .collect();
-            Ok((rows, page.total, protocol, searched))
-        })
-        .await
+        }
+        let page = register::page(c, &protocol, &scope, &filter, offset, limit)?;
+        let rows = page
+            .rows
+            .into_iter()
+            .map(|r| GridRow {
+                arm: arm_code(&protocol, sight, r.arm_id.as_deref()),
+                study_id: r.participant.study_id,
+                site: r.participant.site,
+                status: crate::enrolment::enum_text(&r.status),
+                group: r.group.map(|g| g.1).unwrap_or_default(),
+                phase: r.phase.unwrap_or_default().replace('_', " "),
+                language: r.participant.preferred_language,
+                cells: r.cells,
+                open_alerts: r.open_alerts,
+            })
+            .collect();
+        Ok((rows, page.total, protocol, searched))
+    };
+    if searches_contacts { state.write(read).await } else { state.run(read).await }
 }
 
 #[get("/participants")]

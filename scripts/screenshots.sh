@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Refreshes docs/screens/*.png: builds trialdesk, fills a scratch database with the demo trial,
+# serves it on a spare port and photographs the coordinator's main pages in headless Chromium.
+# Needs what scripts/test.sh installs (Chromium, the browser-test npm packages); run that once.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+modules="${TRIALDESK_BROWSER_MODULES:-${XDG_CACHE_HOME:-$HOME/.cache}/trialdesk/browser-test}"
+[ -d "$modules/node_modules/playwright-core" ] || { echo "error: run scripts/test.sh once first (it installs Chromium and playwright-core)" >&2; exit 1; }
+export TRIALDESK_BROWSER_MODULES="$modules"
+cargo build --quiet
+bin="${CARGO_TARGET_DIR:-target}/debug/trialdesk"
+work="$(mktemp -d)"
+trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+head -c 32 /dev/urandom | base64 > "$work/key" && chmod 600 "$work/key"
+export TRIALDESK_SECRET_KEY_FILE="$work/key" TRIALDESK_DATABASE_URL="sqlite://$work/trial.db"
+"$bin" demo --screened 400 --out "$work/report" > "$work/demo.txt"
+password=$("$bin" user create --email screens@example.invalid --name "Screens" --role coordinator --all-sites | awk '/one-time password/ {print $NF}')
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$bin" serve --bind "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+# A participant with a completed baseline, an eligible screening, and a participant to randomise.
+read -r study_id assessment screening consented < <(python3 - "$work/trial.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+one = lambda q: c.execute(q).fetchone()[0]
+a = one("select id from assessments where status = 'completed' order by completed_at limit 1")
+print(one(f"select p.study_id from participants p join assessments a on a.participant_id = p.id where a.id = '{a}'"), a,
+      one("select id from screenings where outcome = 'ineligible' limit 1"),
+      one("select p.study_id from participants p where p.withdrawn_at is null and not exists (select 1 from allocations l where l.participant_id = p.id) and exists (select 1 from consents k where k.participant_id = p.id) limit 1") if c.execute("select 1 from participants p where p.withdrawn_at is null and not exists (select 1 from allocations l where l.participant_id = p.id) and exists (select 1 from consents k where k.participant_id = p.id)").fetchone() else "CON-0001")
+PY
+)
+mkdir -p docs/screens
+node scripts/screenshots.mjs "$(cat <<JSON
+{"base": "http://127.0.0.1:$port", "email": "screens@example.invalid", "password": "$password", "out": "docs/screens",
+ "pages": [
+  {"name": "overview", "path": "/"},
+  {"name": "participants", "path": "/participants"},
+  {"name": "record", "path": "/participants/$study_id"},
+  {"name": "questionnaire", "path": "/participants/$study_id/questionnaires/$assessment"},
+  {"name": "screening", "path": "/screenings/new"},
+  {"name": "screening-result", "path": "/screenings/$screening"},
+  {"name": "randomise", "path": "/participants/$consented/randomise"},
+  {"name": "queue-overdue", "path": "/queues/overdue"},
+  {"name": "alerts", "path": "/alerts"}
+ ]}
+JSON
+)"
