@@ -61,8 +61,19 @@ impl ArmView {
 /// Audit actions about a participant that a reader without process data still sees: the
 /// steps every arm goes through alike. Anything else (joining or moving groups, survey links,
 /// contact reads, and whatever is added later) is process data until listed here.
-const SAME_IN_EVERY_ARM: &[&str] =
-    &["create", "update", "enrol", "consent", "withdraw", "randomise", "transfer", "emergency_unblinding"];
+const SAME_IN_EVERY_ARM: &[&str] = &[
+    "create",
+    "update",
+    "correct",
+    "enrol",
+    "change_details",
+    "change_contact",
+    "consent",
+    "withdraw",
+    "randomise",
+    "transfer",
+    "emergency_unblinding",
+];
 
 impl Sight {
     /// Everything: unblinded staff, the command line and background jobs.

@@ -107,6 +107,18 @@ impl Change {
     }
 }
 
+/// A reason for the audit trail, trimmed: 1 to 1000 characters, or a refusal naming `reason`.
+pub fn reason(raw: &str) -> Result<String, crate::service_error::ServiceError> {
+    let reason = raw.trim();
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        return Err(crate::service_error::ServiceError::validation(
+            "reason",
+            "say why (1 to 1000 characters); it is kept in the audit trail",
+        ));
+    }
+    Ok(reason.to_owned())
+}
+
 /// A change about to be recorded.
 #[derive(Debug, Clone)]
 pub struct Event<'a> {

@@ -436,14 +436,7 @@ async fn reset_password(
 
 /// A reason for a change: required, trimmed, at most 1000 characters.
 pub fn required_reason(raw: &str) -> Result<String, AppError> {
-    let reason = raw.trim();
-    if reason.is_empty() || reason.len() > 1000 {
-        return Err(AppError::validation(
-            "reason",
-            "say why (1 to 1000 characters); it is kept in the audit trail",
-        ));
-    }
-    Ok(reason.to_owned())
+    Ok(audit::reason(raw)?)
 }
 
 /// `hash_password` on the blocking pool: Argon2 must not stall the async executor.

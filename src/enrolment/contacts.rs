@@ -57,11 +57,12 @@ pub fn already_enrolled_as(
     let phone = given(phone).and_then(|p| normalise_phone(p).ok());
     let email_key = email.as_deref().map(|e| contact_key("email", e));
     let phone_key = phone.as_deref().map(|p| contact_key("phone", p));
-    duplicate(conn, email_key.as_deref(), phone_key.as_deref())
+    duplicate(conn, None, email_key.as_deref(), phone_key.as_deref())
 }
 
 pub(super) fn duplicate(
     conn: &mut DbConn,
+    except: Option<&str>,
     email_key: Option<&str>,
     phone_key: Option<&str>,
 ) -> QueryResult<Option<String>> {
@@ -69,6 +70,9 @@ pub(super) fn duplicate(
         .inner_join(participants::table)
         .select(participants::study_id)
         .into_boxed();
+    if let Some(id) = except {
+        q = q.filter(participant_contacts::participant_id.ne(id.to_owned()));
+    }
     q = match (email_key, phone_key) {
         (Some(e), Some(p)) => q.filter(
             participant_contacts::email_key

@@ -4,6 +4,7 @@
 pub mod attempts;
 pub mod consent;
 pub mod contacts;
+pub mod details;
 pub mod participants;
 pub mod routes;
 pub mod screening;

@@ -142,7 +142,7 @@ pub fn enrol(
                 ));
             }
         }
-        if let Some(existing) = duplicate(c, email_key.as_deref(), phone_key.as_deref())? {
+        if let Some(existing) = duplicate(c, None, email_key.as_deref(), phone_key.as_deref())? {
             return Err(ServiceError::conflict(
                 "duplicate_person",
                 format!("this person is already enrolled as {existing} (same e-mail or phone)"),

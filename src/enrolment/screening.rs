@@ -265,6 +265,70 @@ pub fn close(
     })
 }
 
+/// Corrects a screening entered wrongly, with a reason: its answers and referral source are
+/// replaced and eligibility judged again against the protocol in force; old → new is audited. A
+/// screening already enrolled is refused: the participant's own record is corrected instead.
+pub fn correct(
+    conn: &mut DbConn,
+    ctx: &Context,
+    scope: &Scope,
+    id: &str,
+    referral_source: &str,
+    answers: &BTreeMap<String, Value>,
+    reason: &str,
+) -> Result<Screening, ServiceError> {
+    db::write_tx(conn, |c| {
+        let row = find(c, scope, id)?.ok_or_else(|| ServiceError::NotFound("screening".into()))?;
+        if row.outcome() == Outcome::Enrolled {
+            return Err(ServiceError::conflict(
+                "already_enrolled",
+                "this screening was enrolled; correct the participant's record instead",
+            ));
+        }
+        let (protocol, protocol_version) = crate::protocol::store::current_parsed(c)?;
+        let failed = evaluate(&protocol, answers)?;
+        let outcome = match (row.outcome(), failed.is_empty()) {
+            (_, false) => Outcome::Ineligible,
+            (Outcome::Declined | Outcome::Other, true) => row.outcome(),
+            _ => Outcome::Eligible,
+        };
+        let new = Screening {
+            referral_source: referral_source.to_owned(),
+            answers: serde_json::to_string(answers).unwrap_or_default(),
+            eligible: failed.is_empty(),
+            failed_criteria: serde_json::to_string(&failed).unwrap_or_default(),
+            outcome,
+            protocol_version,
+            ..row.clone()
+        };
+        diesel::update(screenings::table.find(id))
+            .set((
+                screenings::referral_source.eq(&new.referral_source),
+                screenings::answers.eq(&new.answers),
+                screenings::eligible.eq(new.eligible),
+                screenings::failed_criteria.eq(&new.failed_criteria),
+                screenings::outcome.eq(new.outcome),
+                screenings::protocol_version.eq(new.protocol_version),
+            ))
+            .execute(c)?;
+        let event = Event {
+            action: "correct",
+            entity: "screening",
+            entity_id: id,
+            changes: vec![
+                Change::update("referral_source", &row.referral_source, &new.referral_source),
+                Change::update("answers", row.answer_map(), answers),
+                Change::update("eligible", row.eligible, new.eligible),
+                Change::update("failed_criteria", &row.view().failed_criteria, &failed),
+                Change::update("outcome", row.outcome(), outcome),
+            ],
+            reason: Some(reason),
+        };
+        audit::append(c, ctx, event)?;
+        Ok(new)
+    })
+}
+
 /// One screening, if it exists within `scope` (another site's is as good as missing).
 pub fn find(conn: &mut DbConn, scope: &Scope, id: &str) -> QueryResult<Option<Screening>> {
     let row: Option<Screening> =

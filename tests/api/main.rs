@@ -11,6 +11,7 @@ mod blinding;
 mod browser;
 mod cli;
 mod coordinator;
+mod corrections;
 mod demo;
 mod enrolment;
 mod errors;

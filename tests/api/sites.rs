@@ -46,6 +46,13 @@ fn valid_body(method: &str, path: &str) -> Value {
         }
         ("POST", "revocation") => json!({"reason": "lost phone"}),
         ("POST", "contact-attempts") => json!({"channel": "call", "outcome": "no_answer"}),
+        ("PUT", "contact") => {
+            json!({"full_name": "Test Person 2", "email": "x@example.org", "reason": "moved"})
+        }
+        ("PUT", "details") => json!({"race": "black", "ethnicity": "not_hispanic_latinx", "sex": "female",
+            "age_band": "40-49", "newly_diagnosed": true, "disease_course": "relapsing_remitting",
+            "preferred_language": "en", "strata": {}, "reason": "typo"}),
+        ("POST", "correction") => json!({"referral_source": "clinic", "answers": {}, "reason": "typo"}),
         ("POST", "action" | "closure") => json!({"text": "called"}),
         ("POST", "close") => json!({"outcome": "declined", "reason": "no time"}),
         _ => json!({}),

@@ -44,6 +44,7 @@ pub fn is_edge(relative: &str) -> bool {
         || relative == "auth/extract.rs"
         || relative.starts_with("web/")
         || relative.ends_with("/routes.rs")
+        || relative.contains("/routes/")
         || relative.ends_with("/pages.rs")
         || relative.contains("/pages/")
 }

@@ -320,8 +320,11 @@ pub(super) async fn corrected(
     if value.is_none() {
         problems.add("value", "choose the right answer");
     }
-    let reason = required_reason(&form.reason)
-        .map_err(|_| problems.add("reason", "say why (1 to 1000 characters); it is kept in the audit trail"));
+    let reason = required_reason(&form.reason).map_err(|e| {
+        if let AppError::Validation { field, message } = e {
+            problems.add(field, message);
+        }
+    });
     let (Some((instrument, item)), Some(value), Ok(reason)) = (target, value, reason) else {
         let mut page = page_of(&auth, &l, &state.instruments, None);
         page.problems = problems;

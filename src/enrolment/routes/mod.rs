@@ -11,11 +11,13 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::Status;
-use super::consent::{self, Consent};
-use super::participants::{self, NewParticipant, ParticipantView};
-use super::screening::{self, NewScreening, Outcome, ScreeningView};
-use super::timeline::Timeline;
+mod changes;
+
+use crate::enrolment::Status;
+use crate::enrolment::consent::{self, Consent};
+use crate::enrolment::participants::{self, NewParticipant, ParticipantView};
+use crate::enrolment::screening::{self, NewScreening, Outcome, ScreeningView};
+use crate::enrolment::timeline::Timeline;
 
 use crate::auth::routes::required_reason;
 use crate::auth::{Auth, Permission};
@@ -39,8 +41,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
         .service(consent_route)
         .service(withdraw)
         .service(transfer)
-        .service(record_attempt)
-        .service(list_attempts)
+        .configure(changes::routes)
         .service(recruitment);
 }
 
@@ -295,19 +296,19 @@ async fn contact(
 }
 
 /// The screening funnel, allocations per arm and progress against the protocol's targets.
-#[utoipa::path(tag = "participants", responses((status = 200, description = "Success", body = super::summary::Recruitment)))]
+#[utoipa::path(tag = "participants", responses((status = 200, description = "Success", body = crate::enrolment::summary::Recruitment)))]
 #[get("/recruitment")]
 async fn recruitment(
     state: web::Data<AppState>,
     auth: Auth,
-) -> Result<web::Json<super::summary::Recruitment>, AppError> {
+) -> Result<web::Json<crate::enrolment::summary::Recruitment>, AppError> {
     let role = auth.require(Permission::ReadParticipants)?;
     let scope = auth.scope.clone();
     Ok(web::Json(
         state
             .run(move |c| {
                 let (protocol, _) = store::current_parsed(c)?;
-                Ok(super::summary::recruitment(c, &protocol, &scope, role)?)
+                Ok(crate::enrolment::summary::recruitment(c, &protocol, &scope, role)?)
             })
             .await?,
     ))
@@ -415,64 +416,9 @@ async fn transfer(
     let (ctx, scope, id) = (auth.context(), auth.scope.clone(), path.into_inner());
     let view = state
         .write(move |c| {
-            let p = super::transfer::transfer(c, &ctx, &scope, &id, &body.site, &reason)?;
+            let p = crate::enrolment::transfer::transfer(c, &ctx, &scope, &id, &body.site, &reason)?;
             Ok(participants::view_now(c, &p, role)?)
         })
         .await?;
     Ok(web::Json(view))
-}
-
-/// A contact attempt to record.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AttemptRequest {
-    /// When (UTC); now if omitted.
-    pub attempted_at: Option<NaiveDateTime>,
-    pub channel: super::attempts::Channel,
-    pub outcome: super::attempts::AttemptOutcome,
-    pub note: Option<String>,
-}
-
-/// Record a contact attempt (a call, a text, an e-mail) on the participant's timeline.
-#[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id")), request_body = AttemptRequest,
-    responses((status = 201, description = "Recorded", body = super::attempts::Attempt), (status = 404, description = "Not found", body = ErrorBody),
-        (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)))]
-#[post("/participants/{id}/contact-attempts")]
-async fn record_attempt(
-    state: web::Data<AppState>,
-    auth: Auth,
-    path: web::Path<String>,
-    body: ApiJson<AttemptRequest>,
-) -> Result<HttpResponse, AppError> {
-    auth.require(Permission::Enrol)?;
-    let body = body.parse()?;
-    let (ctx, scope, id) = (auth.context(), auth.scope.clone(), path.into_inner());
-    let new = super::attempts::NewAttempt {
-        attempted_at: body.attempted_at.unwrap_or_else(db::now),
-        channel: body.channel,
-        outcome: body.outcome,
-        note: body.note,
-    };
-    let row = state.write(move |c| Ok(super::attempts::record(c, &ctx, &scope, &id, new)?)).await?;
-    Ok(HttpResponse::Created().json(row))
-}
-
-/// A participant's contact attempts, newest first (notes may identify: contact readers only).
-#[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id")),
-    responses((status = 200, description = "Success", body = Vec<super::attempts::Attempt>), (status = 404, description = "Not found", body = ErrorBody)))]
-#[get("/participants/{id}/contact-attempts")]
-async fn list_attempts(
-    state: web::Data<AppState>,
-    auth: Auth,
-    path: web::Path<String>,
-) -> Result<web::Json<Vec<super::attempts::Attempt>>, AppError> {
-    auth.require(Permission::ReadContacts)?;
-    let (scope, id) = (auth.scope.clone(), path.into_inner());
-    let rows = state
-        .run(move |c| {
-            let p = participants::find_or_404(c, &scope, &id)?;
-            Ok(super::attempts::list_for(c, &p.id)?)
-        })
-        .await?;
-    Ok(web::Json(rows))
 }

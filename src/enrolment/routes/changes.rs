@@ -1,0 +1,168 @@
+//! Changes to what is recorded, over HTTP: contact attempts, corrections of contact details,
+//! demographics and strata, and of a screening entered wrongly. Each with a reason in the audit
+//! trail, through the same services as the pages.
+
+use actix_web::{HttpResponse, get, post, put, web};
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::auth::{Auth, Permission};
+use crate::db;
+use crate::enrolment::details::{self, ContactChange, DetailsChange};
+use crate::enrolment::participants::{self, ParticipantView};
+use crate::enrolment::screening::{self, ScreeningView};
+use crate::error::{AppError, ErrorBody};
+use crate::json::ApiJson;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
+    cfg.service(record_attempt)
+        .service(list_attempts)
+        .service(change_contact)
+        .service(change_details)
+        .service(correct_screening);
+}
+
+/// A contact attempt to record.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttemptRequest {
+    /// When (UTC); now if omitted.
+    pub attempted_at: Option<NaiveDateTime>,
+    pub channel: crate::enrolment::attempts::Channel,
+    pub outcome: crate::enrolment::attempts::AttemptOutcome,
+    pub note: Option<String>,
+}
+
+/// Record a contact attempt (a call, a text, an e-mail) on the participant's timeline.
+#[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id")), request_body = AttemptRequest,
+    responses((status = 201, description = "Recorded", body = crate::enrolment::attempts::Attempt), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)))]
+#[post("/participants/{id}/contact-attempts")]
+async fn record_attempt(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<AttemptRequest>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Permission::Enrol)?;
+    let body = body.parse()?;
+    let (ctx, scope, id) = (auth.context(), auth.scope.clone(), path.into_inner());
+    let new = crate::enrolment::attempts::NewAttempt {
+        attempted_at: body.attempted_at.unwrap_or_else(db::now),
+        channel: body.channel,
+        outcome: body.outcome,
+        note: body.note,
+    };
+    let row =
+        state.write(move |c| Ok(crate::enrolment::attempts::record(c, &ctx, &scope, &id, new)?)).await?;
+    Ok(HttpResponse::Created().json(row))
+}
+
+/// A participant's contact attempts, newest first (notes may identify: contact readers only).
+#[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id")),
+    responses((status = 200, description = "Success", body = Vec<crate::enrolment::attempts::Attempt>), (status = 404, description = "Not found", body = ErrorBody)))]
+#[get("/participants/{id}/contact-attempts")]
+async fn list_attempts(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<web::Json<Vec<crate::enrolment::attempts::Attempt>>, AppError> {
+    auth.require(Permission::ReadContacts)?;
+    let (scope, id) = (auth.scope.clone(), path.into_inner());
+    let rows = state
+        .run(move |c| {
+            let p = participants::find_or_404(c, &scope, &id)?;
+            Ok(crate::enrolment::attempts::list_for(c, &p.id)?)
+        })
+        .await?;
+    Ok(web::Json(rows))
+}
+
+/// Correct a participant's contact details, with a reason (audited without the values).
+#[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id")), request_body = ContactChange,
+    responses((status = 200, description = "Changed", body = ParticipantView), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 409, description = "The e-mail or phone belongs to another participant (`duplicate_person`)", body = ErrorBody),
+        (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)))]
+#[put("/participants/{id}/contact")]
+async fn change_contact(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<ContactChange>,
+) -> Result<web::Json<ParticipantView>, AppError> {
+    let role = auth.require(Permission::Enrol)?;
+    let body = body.parse()?;
+    let (ctx, scope, id) = (auth.context(), auth.scope.clone(), path.into_inner());
+    let view = state
+        .write(move |c| {
+            let p = details::change_contact(c, &ctx, &scope, &id, &body)?;
+            Ok(participants::view_now(c, &p, role)?)
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// Correct a participant's demographics, language and strata, with a reason; strata are frozen
+/// once randomised.
+#[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id")), request_body = DetailsChange,
+    responses((status = 200, description = "Changed", body = ParticipantView), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 409, description = "Strata changed after randomisation (`strata_frozen`)", body = ErrorBody),
+        (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)))]
+#[put("/participants/{id}/details")]
+async fn change_details(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<DetailsChange>,
+) -> Result<web::Json<ParticipantView>, AppError> {
+    let role = auth.require(Permission::Enrol)?;
+    let body = body.parse()?;
+    let (ctx, scope, id) = (auth.context(), auth.scope.clone(), path.into_inner());
+    let view = state
+        .write(move |c| {
+            let p = details::change_details(c, &ctx, &scope, &id, &body)?;
+            Ok(participants::view_now(c, &p, role)?)
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// A screening's corrected answers.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScreeningCorrection {
+    pub referral_source: String,
+    /// Answers keyed by the protocol's criterion ids, all of them.
+    #[schema(value_type = Object)]
+    pub answers: std::collections::BTreeMap<String, serde_json::Value>,
+    /// Kept in the audit trail.
+    pub reason: String,
+}
+
+/// Correct a screening entered wrongly: eligibility is judged again; old → new is audited.
+#[utoipa::path(tag = "screening", params(("id" = String, Path, description = "screening id")), request_body = ScreeningCorrection,
+    responses((status = 200, description = "Corrected", body = ScreeningView), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 409, description = "Already enrolled (`already_enrolled`)", body = ErrorBody),
+        (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)))]
+#[post("/screenings/{id}/correction")]
+async fn correct_screening(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+    body: ApiJson<ScreeningCorrection>,
+) -> Result<web::Json<ScreeningView>, AppError> {
+    auth.require(Permission::Screen)?;
+    let body = body.parse()?;
+    let source = body.referral_source.trim().to_owned();
+    if source.is_empty() || source.chars().count() > 100 {
+        return Err(AppError::validation("referral_source", "must be 1 to 100 characters"));
+    }
+    let reason = crate::auth::routes::required_reason(&body.reason)?;
+    let (ctx, scope, id) = (auth.context(), auth.scope.clone(), path.into_inner());
+    let row = state
+        .write(move |c| Ok(screening::correct(c, &ctx, &scope, &id, &source, &body.answers, &reason)?))
+        .await?;
+    Ok(web::Json(row.view()))
+}
