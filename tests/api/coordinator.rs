@@ -73,6 +73,7 @@ async fn a_coordinator_screens_enrols_consents_randomises_links_searches_follows
     assert_eq!(of("consent"), 1, "one consent, the wrong signature refused");
     assert!(of("search_contact") >= 1, "the phone search is audited against the person it found");
     assert_eq!(of("create_survey_link"), 2, "one link on the desktop, one under the enforced policy");
+    assert_eq!(of("change_details"), 1, "the refused correction left nothing behind");
     let gone: Value =
         app.get_as(&coord, &format!("/api/v1/participants/{leaving}")).await.json().await.expect("p");
     assert_eq!(gone["status"], "withdrawn", "{gone}");

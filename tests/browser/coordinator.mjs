@@ -75,6 +75,13 @@ try {
   if ((await page.inputValue('#referral_source')) !== 'clinic') fail('the refused screening lost the referral source');
   await screening({ age: 17 });
   await press('Record the screening', { says: ['Not eligible', 'How old are you?'], never: ['Enrol this person'] });
+  // Entered wrongly: corrected with a reason (none given is refused), and judged again.
+  await press('Correct this screening', { says: ['Correct a screening'] }, 'link');
+  await type('#c-age', '71');
+  await press('Correct the screening', { status: 422, says: ['say why'] });
+  if ((await page.inputValue('#c-age')) !== '71') fail('the refused correction lost the typed age');
+  await type('#reason', 'Age misheard on the call');
+  await press('Correct the screening', { says: ['The screening was corrected', 'Eligible'] });
   await open('/screenings/new');
   await type('#referral_source', 'national_ms_society');
   await screening({ age: 45 });
@@ -105,6 +112,13 @@ try {
   if ((await page.getAttribute('#signature_name', 'aria-invalid')) !== 'true') fail('the wrong signature is not marked beside its field');
   await type('#signature_name', cfg.person.name);
   await press('Record consent', { says: ['Consent recorded.', 'witnessed by staff'] });
+
+  // The record corrected with a reason: the disease course was taken down wrongly.
+  await press('Correct the record', { says: ['Correct the record of', 'Contact details', 'Study record'] }, 'link');
+  await pick('#record-disease_course', 'Secondary', 'secondary_progressive');
+  await press('Save the study record', { status: 422, says: ['Nothing was changed', 'say why'] });
+  await type('#record-reason', 'Confirmed with her neurologist');
+  await press('Save the study record', { says: ['The record was corrected.'] });
 
   // Randomise from two tabs: the second gets the first's allocation and says so.
   await press('Randomise', { says: ['Check these before you go on', 'black'] }, 'link');

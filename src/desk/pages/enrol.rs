@@ -32,7 +32,7 @@ fn select(name: &str, label: &str, options: &[(&str, &str)]) -> Select {
 }
 
 /// The demographic questions, in NIH reporting categories (the values the API takes).
-fn demographics() -> Vec<Select> {
+pub(super) fn demographics() -> Vec<Select> {
     vec![
         select(
             "race",
@@ -100,7 +100,7 @@ fn demographics() -> Vec<Select> {
     ]
 }
 
-fn strata_selects(protocol: &Protocol) -> Vec<Select> {
+pub(super) fn strata_selects(protocol: &Protocol) -> Vec<Select> {
     protocol
         .stratification
         .iter()

@@ -4,6 +4,7 @@
 
 mod actions;
 mod answers;
+mod edit;
 mod enrol;
 mod queues;
 mod record;
@@ -23,6 +24,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(queues::queue)
         .service(queues::attempt_form)
         .service(queues::attempt_sent)
+        .service(edit::edit_form)
+        .service(edit::contact_sent)
+        .service(edit::details_sent)
         .service(record::record)
         .service(answers::questionnaire)
         .service(answers::entered)
@@ -39,5 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(screening::screen_sent)
         .service(screening::screening_log)
         .service(screening::screening_csv)
+        .service(screening::correct_form)
+        .service(screening::correct_sent)
         .service(screening::screening_result);
 }

@@ -318,6 +318,7 @@ fn notice(done: &str) -> Option<String> {
                 "Withdrawal recorded: questionnaires and messages to this participant have stopped."
             }
             "attempt" => "Contact attempt recorded.",
+            "correction" => "The record was corrected.",
             "revocation" => "The link was revoked: it no longer opens anything.",
             "enrolment" => "Enrolled. Record consent next.",
             _ => return None,

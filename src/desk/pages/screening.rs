@@ -87,6 +87,8 @@ struct ScreenPage {
     sources: [&'static str; 7],
     problems: Problems,
     typed: BTreeMap<String, String>,
+    /// The screening being corrected, when this is the correction form.
+    correcting: Option<String>,
 }
 
 impl ScreenPage {
@@ -100,6 +102,7 @@ async fn screen_page(
     auth: &Auth,
     problems: Problems,
     typed: BTreeMap<String, String>,
+    correcting: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let scope = auth.scope.clone();
     let (protocol, sites) = state
@@ -126,6 +129,7 @@ async fn screen_page(
         sources: SOURCES,
         problems,
         typed,
+        correcting,
     };
     Ok(with_status(page.respond_to_html(), status))
 }
@@ -136,7 +140,7 @@ pub(super) async fn screen_form(
     auth: Result<Auth, AppError>,
 ) -> Result<HttpResponse, AppError> {
     let auth = staff_or_return!(auth, Permission::Screen);
-    screen_page(&state, &auth, Problems::default(), BTreeMap::new()).await
+    screen_page(&state, &auth, Problems::default(), BTreeMap::new(), None).await
 }
 
 /// The answers as the service takes them, and a problem beside each question left unanswered or
@@ -190,7 +194,7 @@ pub(super) async fn screen_sent(
     }
     let declined = field("declined_at_screening") == "yes";
     if !problems.is_empty() {
-        return screen_page(&state, &auth, problems, form).await;
+        return screen_page(&state, &auth, problems, form, None).await;
     }
     let new = NewScreening {
         screened_at: crate::db::now(),
@@ -221,7 +225,7 @@ pub(super) async fn screen_sent(
             for (f, m) in renamed {
                 problems.add(f, m);
             }
-            screen_page(&state, &auth, problems, form).await
+            screen_page(&state, &auth, problems, form, None).await
         }
     }
 }
@@ -240,6 +244,9 @@ struct ResultPage {
     source: String,
     reason: Option<String>,
     may_enrol: bool,
+    /// Not yet enrolled: a wrong entry can still be corrected.
+    may_correct: bool,
+    corrected: bool,
 }
 
 #[get("/screenings/{id}")]
@@ -247,6 +254,7 @@ pub(super) async fn screening_result(
     state: web::Data<AppState>,
     auth: Result<Auth, AppError>,
     path: web::Path<String>,
+    query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
     let auth = staff_or_return!(auth, Permission::Screen);
     let (scope, id) = (auth.scope.clone(), path.into_inner());
@@ -275,6 +283,8 @@ pub(super) async fn screening_result(
         role: auth.user.role().to_string(),
         csrf_token: csrf_of(&auth),
         may_enrol: view.outcome == Outcome::Eligible && Permission::Enrol.allows(auth.user.role()),
+        may_correct: view.outcome != Outcome::Enrolled,
+        corrected: query.done.as_deref() == Some("correction"),
         id: view.id,
         outcome: view.outcome,
         failed,
@@ -284,6 +294,11 @@ pub(super) async fn screening_result(
         reason: view.outcome_reason,
     };
     Ok(page.respond_to_html())
+}
+
+#[derive(Debug, Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -391,4 +406,81 @@ pub(super) async fn screening_csv(
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", "attachment; filename=\"screening-log.csv\""))
         .body(body))
+}
+
+/// The correction form: the screening's answers as recorded, to change, with a reason.
+#[get("/screenings/{id}/correct")]
+pub(super) async fn correct_form(
+    state: web::Data<AppState>,
+    auth: Result<Auth, AppError>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let auth = staff_or_return!(auth, Permission::Screen);
+    let (scope, id) = (auth.scope.clone(), path.into_inner());
+    let found = state.run(move |c| Ok(screening::find(c, &scope, &id)?)).await?;
+    let Some(s) = found else {
+        return Ok(not_found_page(&auth, "screening", "/screenings", "Back to the screening log"));
+    };
+    let mut typed: BTreeMap<String, String> = s
+        .answer_map()
+        .into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::Bool(true) => "yes".to_owned(),
+                Value::Bool(false) => "no".to_owned(),
+                Value::String(t) => t,
+                other => other.to_string(),
+            };
+            (format!("c-{k}"), text)
+        })
+        .collect();
+    typed.insert("referral_source".into(), s.referral_source.clone());
+    screen_page(&state, &auth, Problems::default(), typed, Some(s.id)).await
+}
+
+#[post("/screenings/{id}/correct")]
+pub(super) async fn correct_sent(
+    state: web::Data<AppState>,
+    auth: Result<Auth, AppError>,
+    path: web::Path<String>,
+    form: web::Form<BTreeMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let auth = staff_or_return!(auth, Permission::Screen);
+    let form = form.into_inner();
+    auth.check_form_csrf(form.get("csrf_token").map_or("", String::as_str))?;
+    let id = path.into_inner();
+    let (scope, target) = (auth.scope.clone(), id.clone());
+    if state.run(move |c| Ok(screening::find(c, &scope, &target)?)).await?.is_none() {
+        return Ok(not_found_page(&auth, "screening", "/screenings", "Back to the screening log"));
+    }
+    let protocol = state.run(|c| Ok(crate::protocol::store::current_parsed(c)?.0)).await?;
+    let mut problems = Problems::default();
+    let answers = read_answers(&protocol, &form, &mut problems);
+    let field = |name: &str| form.get(name).map(|s| s.trim().to_owned()).unwrap_or_default();
+    let source = field("referral_source");
+    if source.is_empty() || source.chars().count() > 100 {
+        problems.add("referral_source", "say where the caller heard of the study (up to 100 characters)");
+    }
+    let reason = crate::auth::routes::required_reason(&field("reason")).map_err(|e| {
+        if let AppError::Validation { field, message } = e {
+            problems.add(field, message);
+        }
+    });
+    let Ok(reason) = reason.and_then(|r| if problems.is_empty() { Ok(r) } else { Err(()) }) else {
+        return screen_page(&state, &auth, problems, form, Some(id)).await;
+    };
+    let (ctx, scope, target) = (auth.context(), auth.scope.clone(), id.clone());
+    let done = state
+        .write(move |c| {
+            Ok(screening::correct(c, &ctx, &scope, &target, &source, &answers, &reason)
+                .map_err(AppError::from))
+        })
+        .await?;
+    match done {
+        Ok(_) => Ok(redirect(&format!("/screenings/{id}?done=correction"))),
+        Err(e) => {
+            let (problems, _) = Problems::from_refusal(e)?;
+            screen_page(&state, &auth, problems, form, Some(id)).await
+        }
+    }
 }
