@@ -18,8 +18,28 @@ try {
     await page.fill('#new_password', `${cfg.password}-screens-1`);
     await Promise.all([page.waitForNavigation(), page.press('#new_password', 'Enter')]);
   }
+  // A caller screened, enrolled and consented here, so that `{new}` has a randomise step to show.
+  let fresh = '';
+  if (cfg.pages.some((p) => p.path.includes('{new}'))) {
+    await page.goto(`${cfg.base}/screenings/new`);
+    await page.fill('#referral_source', 'clinic');
+    await page.fill('#c-age', '52');
+    for (const id of ['has_ms', 'us_resident', 'video_access']) await page.check(`input[name="c-${id}"][value="yes"]`);
+    await page.check('input[name="c-attendance_commitment"][value="yes"]');
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Record the screening' }).click()]);
+    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Enrol this person' }).click()]);
+    await page.fill('#full_name', 'Rosa Martínez');
+    await page.fill('#phone', '305 555 0110');
+    const choices = { '#strata\\.race_ethnicity': 'latinx', '#strata\\.newly_diagnosed': 'no', '#race': 'white',
+      '#ethnicity': 'hispanic_latinx', '#sex': 'female', '#age_band': '50-59', '#newly_diagnosed': 'no', '#disease_course': 'relapsing_remitting' };
+    for (const [sel, value] of Object.entries(choices)) await page.selectOption(sel, value);
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Enrol', exact: true }).click()]);
+    fresh = (await page.innerText('h1')).trim();
+    await page.fill('#signature_name', 'Rosa Martínez');
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Record consent' }).click()]);
+  }
   for (const shot of cfg.pages) {
-    const response = await page.goto(`${cfg.base}${shot.path}`);
+    const response = await page.goto(`${cfg.base}${shot.path.replace('{new}', fresh)}`);
     if (response.status() !== 200) throw new Error(`${shot.path} answered ${response.status()}`);
     await page.screenshot({ path: `${cfg.out}/${shot.name}.png` });
     console.log(`${cfg.out}/${shot.name}.png`);

@@ -19,15 +19,14 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 "$bin" serve --bind "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
-# A participant with a completed baseline, an eligible screening, and a participant to randomise.
-read -r study_id assessment screening consented < <(python3 - "$work/trial.db" <<'PY'
+# A participant with a completed baseline, and an ineligible screening.
+read -r study_id assessment screening < <(python3 - "$work/trial.db" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 one = lambda q: c.execute(q).fetchone()[0]
 a = one("select id from assessments where status = 'completed' order by completed_at limit 1")
 print(one(f"select p.study_id from participants p join assessments a on a.participant_id = p.id where a.id = '{a}'"), a,
-      one("select id from screenings where outcome = 'ineligible' limit 1"),
-      one("select p.study_id from participants p where p.withdrawn_at is null and not exists (select 1 from allocations l where l.participant_id = p.id) and exists (select 1 from consents k where k.participant_id = p.id) limit 1") if c.execute("select 1 from participants p where p.withdrawn_at is null and not exists (select 1 from allocations l where l.participant_id = p.id) and exists (select 1 from consents k where k.participant_id = p.id)").fetchone() else "CON-0001")
+      one("select id from screenings where outcome = 'ineligible' limit 1"))
 PY
 )
 mkdir -p docs/screens
@@ -40,7 +39,7 @@ node scripts/screenshots.mjs "$(cat <<JSON
   {"name": "questionnaire", "path": "/participants/$study_id/questionnaires/$assessment"},
   {"name": "screening", "path": "/screenings/new"},
   {"name": "screening-result", "path": "/screenings/$screening"},
-  {"name": "randomise", "path": "/participants/$consented/randomise"},
+  {"name": "randomise", "path": "/participants/{new}/randomise"},
   {"name": "queue-overdue", "path": "/queues/overdue"},
   {"name": "alerts", "path": "/alerts"}
  ]}

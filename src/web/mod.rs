@@ -165,7 +165,7 @@ async fn home(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Resul
         study_code: p.study.code.get_ref().clone(),
         study_name: p.study.name.clone(),
         protocol_version: stored.version,
-        randomisation_started: started.map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
+        randomisation_started: started.map(|t| page::study_time(p.time_zone(), t)),
         arms: p
             .arms
             .iter()
