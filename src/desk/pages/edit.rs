@@ -103,13 +103,7 @@ async fn edit_page(
         csrf_token: csrf_of(auth),
         study_id: p.study_id,
         selects,
-        languages: protocol
-            .study
-            .languages
-            .get_ref()
-            .iter()
-            .map(|l| (l.get_ref().clone(), super::register::language_name(l.get_ref()).to_owned()))
-            .collect(),
+        languages: super::register::study_languages(&protocol),
         strata_frozen: randomised,
         contact: if form == "contact" { typed.clone() } else { stored_contact },
         record: if form == "record" { typed } else { stored_record },

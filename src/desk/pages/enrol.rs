@@ -152,13 +152,7 @@ async fn enrol_page(
         role: auth.user.role().to_string(),
         csrf_token: csrf_of(auth),
         screening: typed.get("screening").cloned().unwrap_or_default(),
-        languages: protocol
-            .study
-            .languages
-            .get_ref()
-            .iter()
-            .map(|l| (l.get_ref().clone(), super::register::language_name(l.get_ref()).to_owned()))
-            .collect(),
+        languages: super::register::study_languages(&protocol),
         selects,
         problems,
         typed,

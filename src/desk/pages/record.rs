@@ -222,13 +222,7 @@ impl RecordPage {
                 })
                 .collect(),
             may_record_attempt: live && Permission::Enrol.allows(role),
-            languages: protocol
-                .study
-                .languages
-                .get_ref()
-                .iter()
-                .map(|l| (l.get_ref().clone(), super::register::language_name(l.get_ref()).to_owned()))
-                .collect(),
+            languages: super::register::study_languages(&protocol),
             problems: Problems::default(),
             typed_signature: String::new(),
             notice: None,

@@ -338,10 +338,7 @@ fn filter_choices(
         })
     });
     out.push(("stratum", "Stratum", choices(&query.stratum, std::iter::once(any()).chain(strata))));
-    let languages = protocol.study.languages.get_ref().iter().map(|l| {
-        let code = l.get_ref().clone();
-        (code.clone(), language_name(&code).to_owned())
-    });
+    let languages = study_languages(protocol);
     out.push(("language", "Language", choices(&query.language, std::iter::once(any()).chain(languages))));
     if Permission::ReadGroups.allows(role) && !groups.is_empty() && sight.shows_process() {
         out.push(("group", "Group", choices(&query.group, std::iter::once(any()).chain(groups))));
@@ -356,6 +353,12 @@ pub(super) fn language_name(code: &str) -> &str {
         "es" => "Spanish",
         other => other,
     }
+}
+
+/// The study's languages as `(code, name)`, for a form's language choice.
+pub(super) fn study_languages(protocol: &Protocol) -> Vec<(String, String)> {
+    let codes = protocol.study.languages.get_ref().iter().map(|l| l.get_ref());
+    codes.map(|code| (code.clone(), language_name(code).to_owned())).collect()
 }
 
 /// The current view as CSV: every matching row, not just the page shown.
