@@ -94,6 +94,7 @@ pub fn prepare(url: &str, n: usize) -> (Vec<String>, String) {
                     newly_diagnosed: i % 2 == 0,
                     disease_course: DiseaseCourse::RelapsingRemitting,
                     preferred_language: "en".into(),
+                    time_zone: None,
                 },
             )
             .expect("enrol");

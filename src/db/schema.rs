@@ -158,6 +158,7 @@ diesel::table! {
         withdrawal_reason -> Nullable<Text>,
         withdrawal_keep_data -> Nullable<Bool>,
         site -> Text,
+        time_zone -> Nullable<Text>,
     }
 }
 

@@ -230,6 +230,7 @@ fn screen_one(sim: &mut Sim) -> anyhow::Result<()> {
             (DiseaseCourse::Unknown, 0.05),
         ]),
         preferred_language: language.into(),
+        time_zone: None,
     };
     if !sim.after_minutes(5, 15) {
         return Ok(());

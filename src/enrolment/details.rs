@@ -104,6 +104,9 @@ pub struct DetailsChange {
     pub preferred_language: String,
     /// Every stratification factor's level; refused when changed after randomisation.
     pub strata: BTreeMap<String, String>,
+    /// Their time zone (IANA name) when it is not the study's; blank or absent: the study's.
+    #[serde(default)]
+    pub time_zone: Option<String>,
     /// Kept in the audit trail.
     pub reason: String,
 }
@@ -117,6 +120,7 @@ pub fn change_details(
     change: &DetailsChange,
 ) -> Result<Participant, ServiceError> {
     let reason = audit::reason(&change.reason)?;
+    let time_zone = participants::parse_time_zone(change.time_zone.as_deref())?;
     db::write_tx(conn, |c| {
         let p = participants::find_or_404(c, scope, id)?;
         let (protocol, _) = crate::protocol::store::current_parsed(c)?;
@@ -145,6 +149,7 @@ pub fn change_details(
             newly_diagnosed: change.newly_diagnosed,
             disease_course: enum_text(&change.disease_course),
             preferred_language: change.preferred_language.clone(),
+            time_zone,
             ..p.clone()
         };
         diesel::update(participants_table::table.find(&p.id))
@@ -157,6 +162,7 @@ pub fn change_details(
                 participants_table::newly_diagnosed.eq(new.newly_diagnosed),
                 participants_table::disease_course.eq(&new.disease_course),
                 participants_table::preferred_language.eq(&new.preferred_language),
+                participants_table::time_zone.eq(&new.time_zone),
             ))
             .execute(c)?;
         let pairs = [
@@ -171,6 +177,9 @@ pub fn change_details(
             pairs.iter().filter(|(_, a, b)| a != b).map(|(f, a, b)| Change::update(f, a, b)).collect();
         if p.newly_diagnosed != new.newly_diagnosed {
             changes.push(Change::update("newly_diagnosed", p.newly_diagnosed, new.newly_diagnosed));
+        }
+        if p.time_zone != new.time_zone {
+            changes.push(Change::update("time_zone", &p.time_zone, &new.time_zone));
         }
         if old_strata != change.strata {
             changes.push(Change::update("strata", &old_strata, &change.strata));

@@ -44,6 +44,8 @@ pub struct Participant {
     pub withdrawal_keep_data: Option<bool>,
     /// The site the participant belongs to (their screening's, unless transferred since).
     pub site: String,
+    /// Their own time zone (IANA name), for the times in their messages; `None`: the study's.
+    pub time_zone: Option<String>,
 }
 
 /// Who is being enrolled (the API's request body too).
@@ -64,6 +66,22 @@ pub struct NewParticipant {
     pub disease_course: DiseaseCourse,
     /// One of the study's languages (`en`, `es`).
     pub preferred_language: String,
+    /// Their time zone (IANA name, e.g. `America/Chicago`) when it is not the study's.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+/// A time zone as typed: blank is none (the study's), anything else must be an IANA name.
+pub fn parse_time_zone(raw: Option<&str>) -> Result<Option<String>, ServiceError> {
+    match raw.map(str::trim).filter(|z| !z.is_empty()) {
+        None => Ok(None),
+        Some(z) => match z.parse::<chrono_tz::Tz>() {
+            Ok(tz) => Ok(Some(tz.name().to_owned())),
+            Err(_) => {
+                Err(ServiceError::validation("time_zone", "must be a time zone name such as America/Chicago"))
+            }
+        },
+    }
 }
 
 /// Checks strata against the protocol: every factor, each with one of its levels.
@@ -102,6 +120,7 @@ pub fn enrol(
     if full_name.is_empty() || full_name.len() > 200 {
         return Err(ServiceError::validation("full_name", "must be 1 to 200 characters"));
     }
+    let time_zone = parse_time_zone(new.time_zone.as_deref())?;
     let email = given(new.email.as_deref()).map(crate::auth::users::parse_email).transpose()?;
     let phone = given(new.phone.as_deref()).map(normalise_phone).transpose()?;
     if email.is_none() && phone.is_none() {
@@ -172,6 +191,7 @@ pub fn enrol(
             withdrawal_reason: None,
             withdrawal_keep_data: None,
             site: site.code,
+            time_zone,
         };
         diesel::insert_into(participants::table).values(&row).execute(c)?;
         diesel::insert_into(participant_contacts::table)
@@ -206,6 +226,7 @@ pub fn enrol(
                     Change::set("newly_diagnosed", row.newly_diagnosed),
                     Change::set("disease_course", &row.disease_course),
                     Change::set("preferred_language", &row.preferred_language),
+                    Change::set("time_zone", &row.time_zone),
                     Change::redacted("full_name", false),
                     Change::redacted("email", false),
                     Change::redacted("phone", false),
@@ -265,6 +286,8 @@ pub struct ParticipantView {
     pub site: String,
     /// Emergency unblindings of this participant: who learnt the arm, and when.
     pub unblinded_for: Vec<UnblindingMark>,
+    /// Their own time zone (IANA name); null: the study's.
+    pub time_zone: Option<String>,
 }
 
 /// One emergency unblinding, as the participant's record marks it (never the arm).
@@ -386,7 +409,13 @@ impl Participant {
             withdrawal_keep_data: self.withdrawal_keep_data,
             site: self.site.clone(),
             unblinded_for: facts.unblindings.clone(),
+            time_zone: self.time_zone.clone(),
         }
+    }
+
+    /// The zone the participant's messages give times in: their own, else the study's.
+    pub fn zone(&self, protocol: &Protocol) -> chrono_tz::Tz {
+        self.time_zone.as_deref().and_then(|z| z.parse().ok()).unwrap_or_else(|| protocol.time_zone())
     }
 
     /// The stored strata.

@@ -138,6 +138,7 @@ fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Opti
     let payload: Value = serde_json::from_str(&m.payload).unwrap_or(Value::Null);
     let (protocol, _) = store::current_parsed(c).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut v = Values { study_name: protocol.study.code.get_ref().clone(), ..Values::default() };
+    let mut recipient_participant = None;
     let address = match m.recipient_kind {
         RecipientKind::Participant => {
             let Some(p) = participants::find(c, &Scope::All, &m.recipient_id)? else {
@@ -151,7 +152,8 @@ fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Opti
                 return skip(c, m, "no e-mail address");
             };
             v.name = name;
-            v.study_id = p.study_id;
+            v.study_id = p.study_id.clone();
+            recipient_participant = Some(p);
             email
         }
         RecipientKind::User => {
@@ -172,7 +174,12 @@ fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Opti
         if s.status == SessionStatus::Cancelled {
             return skip(c, m, "session cancelled");
         }
-        let tz: chrono_tz::Tz = g.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        // A participant reads the time in their own zone; a moderator in the group's.
+        let group_zone: chrono_tz::Tz = g.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        let tz = match &recipient_participant {
+            Some(p) if p.time_zone.is_some() => p.zone(&protocol),
+            _ => group_zone,
+        };
         v.local_start = s.starts_at.and_utc().with_timezone(&tz).format("%H:%M (%Z), %Y-%m-%d").to_string();
         v.group_name = g.name.clone();
         v.session_number = s.number;

@@ -140,3 +140,31 @@ async fn demographics_change_with_old_and_new_audited_but_strata_are_frozen_once
         "{changes:?}"
     );
 }
+
+#[tokio::test]
+async fn a_participants_own_time_zone_is_kept_when_it_is_a_real_zone_and_refused_beside_its_field_when_not() {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    for (zone, expected) in
+        [("Mars/Olympus_Mons", StatusCode::UNPROCESSABLE_ENTITY), ("America/Chicago", StatusCode::CREATED)]
+    {
+        let (_, s) = send(
+            &app,
+            &coord,
+            Method::POST,
+            "/api/v1/screenings",
+            json!({"referral_source": "clinic", "answers": eligible_answers()}),
+        )
+        .await;
+        let mut body = enrolment(s["id"].as_str().expect("id"), 3);
+        body["time_zone"] = json!(zone);
+        let resp = app.send_as(&coord, Method::POST, "/api/v1/participants", body).await;
+        assert_eq!(resp.status(), expected, "{zone}");
+        if expected == StatusCode::CREATED {
+            let p: Value = resp.json().await.expect("p");
+            assert_eq!(p["time_zone"], "America/Chicago");
+        } else {
+            assert_eq!(error_of(resp).await.1.as_deref(), Some("time_zone"));
+        }
+    }
+}

@@ -90,6 +90,33 @@ async fn welcomes_and_reminders_arrive_once_each_in_the_participants_language_ev
         json!({"assignments": proposal["assignments"]}),
     )
     .await;
+    // One English member lives in California: their reminder gives the time in their zone.
+    let pacific = english[1].clone();
+    let seen: Value =
+        app.get_as(&coord, &format!("/api/v1/participants/{pacific}")).await.json().await.expect("p");
+    let mut change = json!({"reason": "moved to California", "time_zone": "America/Los_Angeles"});
+    for field in [
+        "race",
+        "ethnicity",
+        "sex",
+        "age_band",
+        "newly_diagnosed",
+        "disease_course",
+        "preferred_language",
+        "strata",
+    ] {
+        change[field] = seen[field].clone();
+    }
+    let resp =
+        app.send_as(&coord, Method::PUT, &format!("/api/v1/participants/{pacific}/details"), change).await;
+    assert_eq!(resp.status(), StatusCode::OK, "{}", resp.text().await.unwrap_or_default());
+    let contact: Value = app
+        .get_as(&coord, &format!("/api/v1/participants/{pacific}/contact"))
+        .await
+        .json()
+        .await
+        .expect("contact");
+    let pacific_email = contact["email"].as_str().expect("e-mail").to_owned();
     let withdrawn = english[0].clone();
     let resp = app
         .send_as(
@@ -132,6 +159,14 @@ async fn welcomes_and_reminders_arrive_once_each_in_the_participants_language_ev
     let in_english = all.iter().filter(|m| m.subject.starts_with("Today: session 1")).count();
     let in_spanish: Vec<_> = all.iter().filter(|m| m.subject.starts_with("Hoy: sesión 1")).collect();
     assert_eq!(in_english, english.len() - 1, "one reminder per member, none to the withdrawn");
+    let reminders: Vec<_> = all.iter().filter(|m| m.subject.starts_with("Today: session 1")).collect();
+    let zone_of =
+        |m: &&Mail| if m.body.contains("(PST)") || m.body.contains("(PDT)") { "pacific" } else { "eastern" };
+    for m in &reminders {
+        let expected = if m.to.contains(&pacific_email) { "pacific" } else { "eastern" };
+        assert_eq!(zone_of(m), expected, "{}: {}", m.to, m.body);
+    }
+    assert!(reminders.iter().any(|m| m.to.contains(&pacific_email)), "the Californian was reminded");
     assert_eq!(in_spanish.len(), spanish.len(), "Spanish speakers are reminded in Spanish");
     assert!(in_spanish.iter().all(|m| m.body.contains("Le recordamos")));
     let rosters: Vec<_> = all.iter().filter(|m| m.subject.starts_with("Roster:")).collect();

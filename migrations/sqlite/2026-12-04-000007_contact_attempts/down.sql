@@ -1,3 +1,4 @@
+ALTER TABLE participants DROP COLUMN time_zone;
 ALTER TABLE assessments DROP COLUMN entered_by;
 DROP INDEX participants_number;
 DROP INDEX safety_alerts_participant;

@@ -20,3 +20,6 @@ CREATE INDEX participants_number ON participants(number);
 -- Answers a staff member entered on the participant's behalf (a phone call): who, on the
 -- assessment itself, so exports and the record can tell them apart.
 ALTER TABLE assessments ADD COLUMN entered_by TEXT;
+
+-- The participant's own time zone, for the times in their messages; null: the study's.
+ALTER TABLE participants ADD COLUMN time_zone TEXT;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
-use super::enrol::{Select, demographics, strata_selects};
+use super::enrol::{Select, demographics, strata_selects, time_zone_select};
 use super::record::{not_found_participant, visible};
 use crate::auth::{Auth, Permission};
 use crate::enrolment::details::{self, ContactChange, DetailsChange};
@@ -85,6 +85,7 @@ async fn edit_page(
         ("newly_diagnosed".to_owned(), if p.newly_diagnosed { "yes" } else { "no" }.to_owned()),
         ("disease_course".to_owned(), p.disease_course.clone()),
         ("preferred_language".to_owned(), p.preferred_language.clone()),
+        ("time_zone".to_owned(), p.time_zone.clone().unwrap_or_default()),
     ]);
     for (factor, level) in p.strata_map() {
         stored_record.insert(format!("strata.{factor}"), level);
@@ -98,6 +99,7 @@ async fn edit_page(
     };
     let mut selects = demographics();
     selects.extend(strata_selects(&protocol));
+    selects.push(time_zone_select(&protocol));
     let page = EditPage {
         role: auth.user.role().to_string(),
         csrf_token: csrf_of(auth),
@@ -190,7 +192,7 @@ pub(super) async fn details_sent(
         "race": field("race"), "ethnicity": field("ethnicity"), "sex": field("sex"), "age_band": field("age_band"),
         "newly_diagnosed": form.get("newly_diagnosed").map(String::as_str) == Some("yes"),
         "disease_course": field("disease_course"), "preferred_language": field("preferred_language"),
-        "strata": strata, "reason": field("reason"),
+        "strata": strata, "reason": field("reason"), "time_zone": field("time_zone"),
     });
     let change: DetailsChange = match serde_json::from_value(body) {
         Ok(c) => c,

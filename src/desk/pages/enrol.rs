@@ -100,6 +100,25 @@ pub(super) fn demographics() -> Vec<Select> {
     ]
 }
 
+/// The time zone choice: the study's first (stored as none), then the zones US participants
+/// live in. The API takes any IANA name.
+pub(super) fn time_zone_select(protocol: &Protocol) -> Select {
+    const ZONES: [(&str, &str); 8] = [
+        ("America/New_York", "Eastern (New York)"),
+        ("America/Chicago", "Central (Chicago)"),
+        ("America/Denver", "Mountain (Denver)"),
+        ("America/Phoenix", "Arizona (Phoenix)"),
+        ("America/Los_Angeles", "Pacific (Los Angeles)"),
+        ("America/Anchorage", "Alaska (Anchorage)"),
+        ("Pacific/Honolulu", "Hawaii (Honolulu)"),
+        ("America/Puerto_Rico", "Atlantic (Puerto Rico)"),
+    ];
+    let study = protocol.study.time_zone.get_ref();
+    let mut options = vec![(String::new(), format!("The study's ({study})"))];
+    options.extend(ZONES.iter().filter(|(z, _)| z != study).map(|(z, l)| ((*z).to_owned(), (*l).to_owned())));
+    Select { name: "time_zone".into(), label: "Time zone (for the times in their messages)".into(), options }
+}
+
 pub(super) fn strata_selects(protocol: &Protocol) -> Vec<Select> {
     protocol
         .stratification
@@ -148,6 +167,7 @@ async fn enrol_page(
     };
     let mut selects = strata_selects(&protocol);
     selects.extend(demographics());
+    selects.push(time_zone_select(&protocol));
     let page = EnrolPage {
         role: auth.user.role().to_string(),
         csrf_token: csrf_of(auth),
@@ -219,6 +239,7 @@ fn read(
         "age_band": choice("age_band"),
         "disease_course": choice("disease_course"),
         "preferred_language": choice("preferred_language"),
+        "time_zone": Some(field("time_zone")).filter(|v| !v.is_empty()),
     });
     body["newly_diagnosed"] = serde_json::Value::Bool(choice("newly_diagnosed") == "yes");
     if field("full_name").is_empty() {

@@ -84,6 +84,8 @@ pub(super) struct RecordPage {
     /// Its QR code, an inline SVG made here (no script, nothing fetched).
     pub new_link_qr: String,
     pub enrolled: String,
+    /// The participant's own time zone, when it is not the study's.
+    pub participant_zone: Option<String>,
     pub withdrawn: Option<String>,
 }
 
@@ -229,6 +231,7 @@ impl RecordPage {
             new_link: None,
             new_link_qr: String::new(),
             enrolled: at(v.enrolled_at),
+            participant_zone: v.time_zone.clone(),
             withdrawn: v.withdrawn_at.map(at),
             v,
         }))
