@@ -62,13 +62,25 @@ async fn main() {
         .collect();
     let records: Vec<String> =
         (0..REQUESTS).map(|i| format!("{base}/participants/CON-{:04}", i * 7919 % n + 1)).collect();
-    for (what, urls) in [("participant grid (50 rows)", grid), ("participant record", records)] {
+    let mut runs = vec![("participant grid (50 rows), all five views mixed".to_owned(), grid.clone())];
+    if std::env::var("BENCH_VIEWS").is_ok() {
+        // Each view alone, to see which one costs what.
+        let views =
+            ["plain page", "awaiting a group", "stratum and status", "study-id search", "newest first"];
+        for (k, view) in views.iter().enumerate() {
+            let urls = grid.iter().skip(k).step_by(5).cloned().collect();
+            runs.push((format!("participant grid: {view}"), urls));
+        }
+    }
+    runs.push(("participant record".to_owned(), records));
+    for (what, urls) in runs {
+        let count = urls.len();
         let t = token.clone();
         let (elapsed, latencies) = hammer(urls, CLIENTS, 200, move |c, url| c.get(url).bearer_auth(&t)).await;
         println!(
             "| {} | {backend} | {what} | {n} | {CLIENTS} | {:.0} | {:.1} | {:.1} |",
             chrono::Utc::now().format("%Y-%m-%d"),
-            REQUESTS as f64 / elapsed.as_secs_f64(),
+            count as f64 / elapsed.as_secs_f64(),
             percentile(&latencies, 0.5),
             percentile(&latencies, 0.99)
         );

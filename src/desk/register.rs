@@ -7,10 +7,14 @@
 //! enrolled. Which form is in force is the protocol's answer for each site today, passed in as
 //! values, so an amendment that brings a new consent form moves people back to "enrolled" (to be
 //! re-consented) with nothing to migrate, exactly as `Participant::status` judges one person.
+//! Conditions on other tables are uncorrelated `id IN (SELECT …)`: SQLite builds each set once
+//! per query instead of running a subquery per participant (benches/pages.rs: 5–10 times faster
+//! at 10,000 participants). A sort's tie-break runs the same way as the sort, so that one index
+//! (`participants_enrolled` and the like) serves it backwards too.
 
 use std::collections::BTreeMap;
 
-use diesel::dsl::{exists, not};
+use diesel::dsl::not;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
@@ -123,10 +127,10 @@ fn forms_in_force(conn: &mut DbConn, protocol: &Protocol) -> QueryResult<Vec<(St
 fn consented_now(forms: &[(String, Vec<String>)]) -> Condition {
     let mut cond: Condition = Box::new(diesel::dsl::sql::<Bool>("1 = 0"));
     for (version, codes) in forms {
-        let signed = exists(
+        let signed = participants::id.eq_any(
             consents::table
-                .filter(consents::participant_id.eq(participants::id))
-                .filter(consents::form_version.eq(version.clone())),
+                .filter(consents::form_version.eq(version.clone()))
+                .select(consents::participant_id),
         );
         cond = Box::new(cond.or(participants::site.eq_any(codes.clone()).and(signed)));
     }
@@ -134,7 +138,7 @@ fn consented_now(forms: &[(String, Vec<String>)]) -> Condition {
 }
 
 fn allocated() -> Condition {
-    Box::new(exists(allocations::table.filter(allocations::participant_id.eq(participants::id))))
+    Box::new(participants::id.eq_any(allocations::table.select(allocations::participant_id)))
 }
 
 fn active() -> Condition {
@@ -173,30 +177,36 @@ fn condition(
         Some(Need::AwaitingGroup) => {
             // In the queue for a group: a waitlisted participant waiting out their wait is not.
             all.push(active());
-            all.push(Box::new(exists(
-                participant_phases::table
-                    .filter(participant_phases::participant_id.eq(participants::id))
-                    .filter(participant_phases::phase.eq(PhaseKind::Queued))
-                    .filter(participant_phases::ended_on.is_null()),
-            )));
+            all.push(Box::new(
+                participants::id.eq_any(
+                    participant_phases::table
+                        .filter(participant_phases::phase.eq(PhaseKind::Queued))
+                        .filter(participant_phases::ended_on.is_null())
+                        .select(participant_phases::participant_id),
+                ),
+            ));
         }
         Some(Need::Overdue) => {
             let today = protocol.today().format("%Y-%m-%d").to_string();
-            all.push(Box::new(exists(
-                assessments::table
-                    .filter(assessments::participant_id.eq(participants::id))
-                    .filter(assessments::status.eq(AssessmentStatus::Open))
-                    .filter(assessments::target_date.lt(today)),
-            )));
+            all.push(Box::new(
+                participants::id.eq_any(
+                    assessments::table
+                        .filter(assessments::status.eq(AssessmentStatus::Open))
+                        .filter(assessments::target_date.lt(today))
+                        .select(assessments::participant_id),
+                ),
+            ));
         }
         None => {}
     }
     if let Some(arm) = &filter.arm {
-        all.push(Box::new(exists(
-            allocations::table
-                .filter(allocations::participant_id.eq(participants::id))
-                .filter(allocations::arm_id.eq(arm.clone())),
-        )));
+        all.push(Box::new(
+            participants::id.eq_any(
+                allocations::table
+                    .filter(allocations::arm_id.eq(arm.clone()))
+                    .select(allocations::participant_id),
+            ),
+        ));
     }
     if let Some((factor, level)) = &filter.stratum {
         // Strata are stored as compact JSON of protocol ids (no quotes or wildcards in them).
@@ -208,11 +218,13 @@ fn condition(
         all.push(Box::new(participants::preferred_language.eq(language.clone())));
     }
     if let Some(group) = &filter.group {
-        all.push(Box::new(exists(
-            group_members::table
-                .filter(group_members::participant_id.eq(participants::id))
-                .filter(group_members::group_id.eq(group.clone())),
-        )));
+        all.push(Box::new(
+            participants::id.eq_any(
+                group_members::table
+                    .filter(group_members::group_id.eq(group.clone()))
+                    .select(group_members::participant_id),
+            ),
+        ));
     }
     if let Some(id) = &filter.study_id {
         let prefix = id.trim().to_uppercase().replace(['%', '_', '\\'], "");
@@ -332,14 +344,14 @@ pub fn page(
         (Sort::StudyId, false) => q.order(participants::number.asc()),
         (Sort::StudyId, true) => q.order(participants::number.desc()),
         (Sort::Site, false) => q.order((participants::site.asc(), participants::number.asc())),
-        (Sort::Site, true) => q.order((participants::site.desc(), participants::number.asc())),
+        (Sort::Site, true) => q.order((participants::site.desc(), participants::number.desc())),
         (Sort::Enrolled, false) => q.order((participants::enrolled_at.asc(), participants::number.asc())),
-        (Sort::Enrolled, true) => q.order((participants::enrolled_at.desc(), participants::number.asc())),
+        (Sort::Enrolled, true) => q.order((participants::enrolled_at.desc(), participants::number.desc())),
         (Sort::Language, false) => {
             q.order((participants::preferred_language.asc(), participants::number.asc()))
         }
         (Sort::Language, true) => {
-            q.order((participants::preferred_language.desc(), participants::number.asc()))
+            q.order((participants::preferred_language.desc(), participants::number.desc()))
         }
     };
     let people: Vec<Participant> = q.offset(offset).limit(limit).load(conn)?;

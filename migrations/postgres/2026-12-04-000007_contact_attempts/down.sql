@@ -1,3 +1,7 @@
+DROP INDEX participant_phases_current;
+DROP INDEX participants_site_number;
+DROP INDEX participants_language;
+DROP INDEX participants_enrolled;
 ALTER TABLE participants DROP COLUMN time_zone;
 ALTER TABLE assessments DROP COLUMN entered_by;
 DROP INDEX participants_number;

@@ -16,6 +16,11 @@ CREATE INDEX contact_attempts_participant ON contact_attempts(participant_id, at
 CREATE INDEX assessments_participant ON assessments(participant_id, status);
 CREATE INDEX safety_alerts_participant ON safety_alerts(participant_id);
 CREATE INDEX participants_number ON participants(number);
+-- Its sorts: each with the study number as the tie-break, read forwards or backwards.
+CREATE INDEX participants_enrolled ON participants(enrolled_at, number);
+CREATE INDEX participants_language ON participants(preferred_language, number);
+CREATE INDEX participants_site_number ON participants(site, number);
+CREATE INDEX participant_phases_current ON participant_phases(phase, ended_on);
 
 -- Answers a staff member entered on the participant's behalf (a phone call): who, on the
 -- assessment itself, so exports and the record can tell them apart.
