@@ -103,7 +103,7 @@ pub struct Filter {
     pub language: Option<String>,
     pub group: Option<String>,
     pub need: Option<Need>,
-    /// A study id, or the start of one (`CON-00`), case-insensitive.
+    /// Part of a study id (`CON-00`, `0012`), case-insensitive.
     pub study_id: Option<String>,
     /// Participants whose contact details matched a search (already audited by the caller).
     pub among: Option<Vec<String>>,
@@ -227,8 +227,10 @@ fn condition(
         ));
     }
     if let Some(id) = &filter.study_id {
-        let prefix = id.trim().to_uppercase().replace(['%', '_', '\\'], "");
-        all.push(Box::new(participants::study_id.like(format!("{prefix}%"))));
+        // Part of a study id: `CON-00` or `12` both find CON-0012 (LIKE ignores case in SQLite;
+        // study ids are stored upper-case, as typed ids are made).
+        let part = id.trim().to_uppercase().replace(['%', '_', '\\'], "");
+        all.push(Box::new(participants::study_id.like(format!("%{part}%"))));
     }
     if let Some(ids) = &filter.among {
         all.push(Box::new(participants::id.eq_any(ids.clone())));

@@ -59,8 +59,8 @@ impl GridQuery {
         let q = given(&self.q);
         let looks_like_id = q.as_deref().is_some_and(|q| {
             let prefix = protocol.study.id_prefix.get_ref().to_uppercase();
-            q.to_uppercase().starts_with(&prefix)
-                || q.chars().all(|c| c.is_ascii_digit() || c == '-') && q.len() < 5
+            // `CON-0012`, `con-00`, or just the number `12` (a phone number has more digits).
+            q.to_uppercase().starts_with(&prefix) || (q.chars().all(|c| c.is_ascii_digit()) && q.len() <= 5)
         });
         Filter {
             site: given(&self.site),
