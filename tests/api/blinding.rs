@@ -115,9 +115,14 @@ async fn a_blinded_statistician_reading_everything_but_the_scores_of_the_demo_ca
     eprintln!("attacker: {scores:?}");
     assert!(scores.participants >= 250, "a trial big enough to measure: {scores:?}");
     assert!(scores.features >= 30, "the attacker has plenty to go on: {scores:?}");
+    // A leak shows as accuracy above chance. Below chance is not one: with permuted blocks the
+    // held-out fold's arms complement the training folds' within each block, so a rule learned on
+    // noise is anti-predictive on held-out data (one CI run read 44.8% against 50.4%). An attacker
+    // cannot exploit that without the truth; the loose lower bound only shows the attack ran.
     for (model, accuracy) in [("a one-feature rule", scores.rule), ("logistic regression", scores.logistic)] {
+        assert!(accuracy >= scores.chance - 0.12, "{model} is implausibly bad, {accuracy:.3}: {scores:?}");
         assert!(
-            (accuracy - scores.chance).abs() <= 0.05,
+            accuracy - scores.chance <= 0.05,
             "{model} predicts the arm code with accuracy {accuracy:.3}, chance is {:.3}; the feature that \
              tells most is `{}`: {scores:?}",
             scores.chance,
