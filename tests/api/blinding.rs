@@ -115,10 +115,10 @@ async fn a_blinded_statistician_reading_everything_but_the_scores_of_the_demo_ca
     eprintln!("attacker: {scores:?}");
     assert!(scores.participants >= 250, "a trial big enough to measure: {scores:?}");
     assert!(scores.features >= 30, "the attacker has plenty to go on: {scores:?}");
-    // A leak shows as accuracy above chance. Below chance is not one: with permuted blocks the
-    // held-out fold's arms complement the training folds' within each block, so a rule learned on
-    // noise is anti-predictive on held-out data (one CI run read 44.8% against 50.4%). An attacker
-    // cannot exploit that without the truth; the loose lower bound only shows the attack ran.
+    // A leak shows as accuracy above chance. Below chance is not one: cross-validating a model
+    // fitted to noise is biased below chance (holding a fold out tilts the training folds the other
+    // way, and balanced blocks add to it; one CI run read 44.8% against 50.4%), and nobody can use
+    // that without the truth. The loose lower bound only shows that the attack ran.
     for (model, accuracy) in [("a one-feature rule", scores.rule), ("logistic regression", scores.logistic)] {
         assert!(accuracy >= scores.chance - 0.12, "{model} is implausibly bad, {accuracy:.3}: {scores:?}");
         assert!(
