@@ -9,10 +9,14 @@ use askama::Template;
 
 use super::enrol::{Select, demographics, strata_selects, time_zone_select};
 use super::record::{not_found_participant, visible};
+use crate::audit::Context;
 use crate::auth::{Auth, Permission};
+use crate::db::DbConn;
 use crate::enrolment::details::{self, ContactChange, DetailsChange};
-use crate::enrolment::participants;
+use crate::enrolment::participants::{self, Participant};
 use crate::error::AppError;
+use crate::service_error::ServiceError;
+use crate::sites::Scope;
 use crate::state::AppState;
 use crate::web::page::{Problems, staff_or_return, with_status};
 use crate::web::{RespondHtml, csrf_of, redirect};
@@ -136,6 +140,30 @@ async fn received(
     visible(state, auth, id).await
 }
 
+/// Sends one of the page's forms to its `details` service: back to the record when it took, else
+/// the page again with the problems beside that form's fields and what was typed.
+async fn save<F>(
+    state: &AppState,
+    auth: &Auth,
+    id: String,
+    form: BTreeMap<String, String>,
+    which: &'static str,
+    change: F,
+) -> Result<HttpResponse, AppError>
+where
+    F: FnOnce(&mut DbConn, &Context, &Scope, &str) -> Result<Participant, ServiceError> + Send + 'static,
+{
+    let (ctx, scope, target) = (auth.context(), auth.scope.clone(), id.clone());
+    let done = state.write(move |c| Ok(change(c, &ctx, &scope, &target).map_err(AppError::from))).await?;
+    match done {
+        Ok(p) => Ok(redirect(&format!("/participants/{}?done=correction", p.study_id))),
+        Err(e) => {
+            let (problems, _) = Problems::from_refusal(e)?;
+            edit_page(state, auth, id, (which, problems, form)).await
+        }
+    }
+}
+
 #[post("/participants/{id}/contact")]
 pub(super) async fn contact_sent(
     state: web::Data<AppState>,
@@ -155,19 +183,10 @@ pub(super) async fn contact_sent(
         phone: Some(field("phone")),
         reason: field("reason"),
     };
-    let (ctx, scope, target) = (auth.context(), auth.scope.clone(), id.clone());
-    let done = state
-        .write(
-            move |c| Ok(details::change_contact(c, &ctx, &scope, &target, &change).map_err(AppError::from)),
-        )
-        .await?;
-    match done {
-        Ok(p) => Ok(redirect(&format!("/participants/{}?done=correction", p.study_id))),
-        Err(e) => {
-            let (problems, _) = Problems::from_refusal(e)?;
-            edit_page(&state, &auth, id, ("contact", problems, form)).await
-        }
-    }
+    save(&state, &auth, id, form, "contact", move |c, ctx, scope, id| {
+        details::change_contact(c, ctx, scope, id, &change)
+    })
+    .await
 }
 
 #[post("/participants/{id}/details")]
@@ -202,17 +221,8 @@ pub(super) async fn details_sent(
             return edit_page(&state, &auth, id, ("record", problems, form)).await;
         }
     };
-    let (ctx, scope, target) = (auth.context(), auth.scope.clone(), id.clone());
-    let done = state
-        .write(
-            move |c| Ok(details::change_details(c, &ctx, &scope, &target, &change).map_err(AppError::from)),
-        )
-        .await?;
-    match done {
-        Ok(p) => Ok(redirect(&format!("/participants/{}?done=correction", p.study_id))),
-        Err(e) => {
-            let (problems, _) = Problems::from_refusal(e)?;
-            edit_page(&state, &auth, id, ("record", problems, form)).await
-        }
-    }
+    save(&state, &auth, id, form, "record", move |c, ctx, scope, id| {
+        details::change_details(c, ctx, scope, id, &change)
+    })
+    .await
 }

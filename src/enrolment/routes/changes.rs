@@ -7,13 +7,17 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::audit::Context;
 use crate::auth::{Auth, Permission};
 use crate::db;
+use crate::db::DbConn;
 use crate::enrolment::details::{self, ContactChange, DetailsChange};
-use crate::enrolment::participants::{self, ParticipantView};
+use crate::enrolment::participants::{self, Participant, ParticipantView};
 use crate::enrolment::screening::{self, ScreeningView};
 use crate::error::{AppError, ErrorBody};
 use crate::json::ApiJson;
+use crate::service_error::ServiceError;
+use crate::sites::Scope;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
@@ -92,16 +96,11 @@ async fn change_contact(
     path: web::Path<String>,
     body: ApiJson<ContactChange>,
 ) -> Result<web::Json<ParticipantView>, AppError> {
-    let role = auth.require(Permission::Enrol)?;
     let body = body.parse()?;
-    let (ctx, scope, id) = (auth.context(), auth.scope.clone(), path.into_inner());
-    let view = state
-        .write(move |c| {
-            let p = details::change_contact(c, &ctx, &scope, &id, &body)?;
-            Ok(participants::view_now(c, &p, role)?)
-        })
-        .await?;
-    Ok(web::Json(view))
+    changed(&state, &auth, path.into_inner(), move |c, ctx, scope, id| {
+        details::change_contact(c, ctx, scope, id, &body)
+    })
+    .await
 }
 
 /// Correct a participant's demographics, language and strata, with a reason; strata are frozen
@@ -117,12 +116,29 @@ async fn change_details(
     path: web::Path<String>,
     body: ApiJson<DetailsChange>,
 ) -> Result<web::Json<ParticipantView>, AppError> {
-    let role = auth.require(Permission::Enrol)?;
     let body = body.parse()?;
-    let (ctx, scope, id) = (auth.context(), auth.scope.clone(), path.into_inner());
+    changed(&state, &auth, path.into_inner(), move |c, ctx, scope, id| {
+        details::change_details(c, ctx, scope, id, &body)
+    })
+    .await
+}
+
+/// A correction of participant `id` by `change` (a `details` service), answered with the
+/// participant as the caller's role may see them.
+async fn changed<F>(
+    state: &AppState,
+    auth: &Auth,
+    id: String,
+    change: F,
+) -> Result<web::Json<ParticipantView>, AppError>
+where
+    F: FnOnce(&mut DbConn, &Context, &Scope, &str) -> Result<Participant, ServiceError> + Send + 'static,
+{
+    let role = auth.require(Permission::Enrol)?;
+    let (ctx, scope) = (auth.context(), auth.scope.clone());
     let view = state
         .write(move |c| {
-            let p = details::change_details(c, &ctx, &scope, &id, &body)?;
+            let p = change(c, &ctx, &scope, &id)?;
             Ok(participants::view_now(c, &p, role)?)
         })
         .await?;
