@@ -96,8 +96,10 @@ async fn change_contact(
     path: web::Path<String>,
     body: ApiJson<ContactChange>,
 ) -> Result<web::Json<ParticipantView>, AppError> {
+    // The role first: a body is judged only for callers who may send it.
+    let role = auth.require(Permission::Enrol)?;
     let body = body.parse()?;
-    changed(&state, &auth, path.into_inner(), move |c, ctx, scope, id| {
+    changed(&state, &auth, role, path.into_inner(), move |c, ctx, scope, id| {
         details::change_contact(c, ctx, scope, id, &body)
     })
     .await
@@ -116,8 +118,10 @@ async fn change_details(
     path: web::Path<String>,
     body: ApiJson<DetailsChange>,
 ) -> Result<web::Json<ParticipantView>, AppError> {
+    // The role first: a body is judged only for callers who may send it.
+    let role = auth.require(Permission::Enrol)?;
     let body = body.parse()?;
-    changed(&state, &auth, path.into_inner(), move |c, ctx, scope, id| {
+    changed(&state, &auth, role, path.into_inner(), move |c, ctx, scope, id| {
         details::change_details(c, ctx, scope, id, &body)
     })
     .await
@@ -128,13 +132,13 @@ async fn change_details(
 async fn changed<F>(
     state: &AppState,
     auth: &Auth,
+    role: crate::auth::Role,
     id: String,
     change: F,
 ) -> Result<web::Json<ParticipantView>, AppError>
 where
     F: FnOnce(&mut DbConn, &Context, &Scope, &str) -> Result<Participant, ServiceError> + Send + 'static,
 {
-    let role = auth.require(Permission::Enrol)?;
     let (ctx, scope) = (auth.context(), auth.scope.clone());
     let view = state
         .write(move |c| {
