@@ -119,12 +119,21 @@ async fn a_blinded_statistician_reading_everything_but_the_scores_of_the_demo_ca
     // fitted to noise is biased below chance (holding a fold out tilts the training folds the other
     // way, and balanced blocks add to it; one CI run read 44.8% against 50.4%), and nobody can use
     // that without the truth. The loose lower bound only shows that the attack ran.
+    //
+    // The arms differ from run to run (the allocation key is new each time), so with nothing to
+    // find the accuracy is chance plus noise: each participant is predicted once per repeat, so its
+    // standard error is about sqrt(c(1 - c) / n), 0.018 here. A fixed margin of 0.05 is under
+    // three of those, and one CI run crossed it (0.556 against 0.503, on a feature that cannot
+    // carry the arm: minutes from enrolment to randomisation). Four standard errors (0.074) leave a
+    // false alarm about once in 30,000 runs; the leaks this test exists for (attendance, group
+    // names, "received" counts) tell the arm nine times in ten.
+    let margin = 4.0 * (scores.chance * (1.0 - scores.chance) / scores.participants as f64).sqrt();
     for (model, accuracy) in [("a one-feature rule", scores.rule), ("logistic regression", scores.logistic)] {
         assert!(accuracy >= scores.chance - 0.12, "{model} is implausibly bad, {accuracy:.3}: {scores:?}");
         assert!(
-            accuracy - scores.chance <= 0.05,
-            "{model} predicts the arm code with accuracy {accuracy:.3}, chance is {:.3}; the feature that \
-             tells most is `{}`: {scores:?}",
+            accuracy - scores.chance <= margin,
+            "{model} predicts the arm code with accuracy {accuracy:.3}, chance is {:.3} (margin {margin:.3}); \
+             the feature that tells most is `{}`: {scores:?}",
             scores.chance,
             scores.telling_feature
         );
