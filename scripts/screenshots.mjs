@@ -35,8 +35,20 @@ try {
     for (const [sel, value] of Object.entries(choices)) await page.selectOption(sel, value);
     await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Enrol', exact: true }).click()]);
     fresh = (await page.innerText('h1')).trim();
-    await page.fill('#signature_name', 'Rosa Martínez');
-    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Record consent' }).click()]);
+    // She signs the consent form on her own link, on a phone: that page is photographed too.
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Make a new personal link' }).click()]);
+    const link = (await page.innerText('#new-link')).trim();
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const own = await phone.newPage();
+    // The link names the server's public address; this one serves on a spare port.
+    await own.goto(`${cfg.base}${new URL(link).pathname}/consent`);
+    await own.screenshot({ path: `${cfg.out}/econsent.png`, fullPage: true });
+    console.log(`${cfg.out}/econsent.png`);
+    await own.check('input[name="agree"]');
+    await own.fill('#name', 'Rosa Martínez');
+    await Promise.all([own.waitForNavigation(), own.locator('form[action$="/consent"] button').click()]);
+    if (!(await own.innerText('body')).includes('You signed')) throw new Error('the e-consent was not recorded');
+    await phone.close();
   }
   for (const shot of cfg.pages) {
     const response = await page.goto(`${cfg.base}${shot.path.replace('{new}', fresh)}`);

@@ -70,6 +70,9 @@ rscript="${TRIALDESK_TEST_RSCRIPT:-/usr/bin/Rscript}"
 [ -x "$rscript" ] || as_root_apt r-base-core
 export TRIALDESK_TEST_RSCRIPT="$rscript"
 
+# pdftotext (Debian's poppler-utils) reads the text back out of a participant's PDF consent copy.
+command -v pdftotext >/dev/null || as_root_apt poppler-utils
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 echo "== Rust test suite on $label"

@@ -69,6 +69,7 @@ const SAME_IN_EVERY_ARM: &[&str] = &[
     "change_details",
     "change_contact",
     "consent",
+    "void_consent",
     "withdraw",
     "randomise",
     "transfer",

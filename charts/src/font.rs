@@ -25,6 +25,11 @@ pub(crate) const EM: f64 = 2048.0 / 2384.0;
 static REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 static BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
 
+/// The bundled faces' files, for other documents drawn with the same type (the consent copy's PDF):
+/// one copy of each font in the binary.
+pub static REGULAR_FACE: &[u8] = REGULAR;
+pub static BOLD_FACE: &[u8] = BOLD;
+
 /// Registers the bundled faces under [`FAMILY`] and under plotters' default "sans-serif" (so that any
 /// text plotters draws with its default style also finds a face). Safe to call any number of times.
 pub(crate) fn ensure_registered() -> Result<(), ChartError> {

@@ -40,6 +40,7 @@ mod trajectory;
 
 pub use bars::{BarSeries, Bars, Target, bars};
 pub use consort::{ConsortArm, ConsortCounts, consort};
+pub use font::{BOLD_FACE, REGULAR_FACE};
 pub use lines::{LineSeries, Lines, lines};
 pub use trajectory::{Point, Series, Trajectory, trajectory};
 

@@ -26,6 +26,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
         .service(participant_assessments)
         .service(list_links)
         .service(create_link)
+        .service(invite_now)
         .service(revoke_link);
 }
 
@@ -228,6 +229,34 @@ async fn create_link(
         .await?;
     let url = format!("{}/s/{token}", state.public_url);
     Ok(HttpResponse::Created().json(NewLink { link, url, token }))
+}
+
+/// An invitation sent now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationSent {
+    pub assessment_id: String,
+    pub timepoint: String,
+}
+
+/// E-mail the participant an invitation now, with a fresh link, to the questionnaires open for them.
+#[utoipa::path(tag = "survey links", params(("id" = String, Path, description = "participant id or study id")),
+    responses((status = 202, description = "Queued in the outbox", body = InvitationSent), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 409, description = "Withdrawn, nothing open, or no e-mail address on file", body = ErrorBody)))]
+#[post("/participants/{id}/invitations")]
+async fn invite_now(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    auth.require(Permission::ManageAssessments)?;
+    let (ctx, id, scope) = (auth.context(), path.into_inner(), auth.scope.clone());
+    let a = state
+        .write(move |c| {
+            let p = participants::find_or_404(c, &scope, &id)?;
+            Ok(links::invite_now(c, &ctx, &p)?)
+        })
+        .await?;
+    Ok(HttpResponse::Accepted().json(InvitationSent { assessment_id: a.id, timepoint: a.timepoint }))
 }
 
 /// Why a link is revoked.

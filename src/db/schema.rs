@@ -182,6 +182,10 @@ diesel::table! {
         signed_at -> Timestamp,
         witness_user_id -> Nullable<Text>,
         language -> Text,
+        voided_at -> Nullable<Timestamp>,
+        voided_by -> Nullable<Text>,
+        void_reason -> Nullable<Text>,
+        content_hash -> Nullable<Text>,
     }
 }
 

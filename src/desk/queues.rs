@@ -41,6 +41,7 @@ pub fn waiting(
         Need::AwaitingRandomisation | Need::Unconsented => {
             let rows: Vec<(String, chrono::NaiveDateTime)> = consents::table
                 .filter(consents::participant_id.eq_any(ids))
+                .filter(consents::voided_at.is_null())
                 .order(consents::signed_at.asc())
                 .select((consents::participant_id, consents::signed_at))
                 .load(conn)?;

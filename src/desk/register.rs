@@ -130,6 +130,7 @@ fn consented_now(forms: &[(String, Vec<String>)]) -> Condition {
         let signed = participants::id.eq_any(
             consents::table
                 .filter(consents::form_version.eq(version.clone()))
+                .filter(consents::voided_at.is_null())
                 .select(consents::participant_id),
         );
         cond = Box::new(cond.or(participants::site.eq_any(codes.clone()).and(signed)));
@@ -372,6 +373,7 @@ pub fn describe(conn: &mut DbConn, protocol: &Protocol, people: Vec<Participant>
         .collect();
     let consented: Vec<(String, String)> = consents::table
         .filter(consents::participant_id.eq_any(&ids))
+        .filter(consents::voided_at.is_null())
         .select((consents::participant_id, consents::form_version))
         .load(conn)?;
     let groups: BTreeMap<String, (String, String)> = group_members::table

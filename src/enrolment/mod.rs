@@ -3,6 +3,7 @@
 
 pub mod attempts;
 pub mod consent;
+pub mod consent_copy;
 pub mod contacts;
 pub mod details;
 pub mod participants;

@@ -310,6 +310,7 @@ pub struct Facts {
 pub fn facts(conn: &mut DbConn) -> QueryResult<BTreeMap<String, Facts>> {
     let mut map: BTreeMap<String, Facts> = BTreeMap::new();
     let signed: Vec<(String, String, NaiveDateTime)> = consents::table
+        .filter(consents::voided_at.is_null())
         .select((consents::participant_id, consents::form_version, consents::signed_at))
         .order(consents::signed_at.asc())
         .load(conn)?;
@@ -338,6 +339,7 @@ pub fn facts(conn: &mut DbConn) -> QueryResult<BTreeMap<String, Facts>> {
 pub fn latest_consent_version(conn: &mut DbConn, participant_id: &str) -> QueryResult<Option<String>> {
     consents::table
         .filter(consents::participant_id.eq(participant_id))
+        .filter(consents::voided_at.is_null())
         .order(consents::signed_at.desc())
         .select(consents::form_version)
         .first(conn)

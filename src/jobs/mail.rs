@@ -4,7 +4,7 @@
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{SmtpTransport, Transport};
 use secrecy::{ExposeSecret, SecretString};
@@ -86,7 +86,7 @@ pub fn deliver_due(pool: &Pool, mail: &MailSettings) -> anyhow::Result<usize> {
     for _ in 0..100 {
         let Some(m) = db::write_tx(&mut conn, claim_next)? else { break };
         let outcome = match prepare(&mut conn, &m, &mail.public_url) {
-            Ok(Some((to, text))) => send(&smtp, mail, &m, to, text),
+            Ok(Some(out)) => send(&smtp, mail, &m, out),
             Ok(None) => continue,
             Err(e) => Err(Failure::Temporary(format!("{e:#}"))),
         };
@@ -99,24 +99,34 @@ pub fn deliver_due(pool: &Pool, mail: &MailSettings) -> anyhow::Result<usize> {
     Ok(sent)
 }
 
-fn send(
-    smtp: &SmtpTransport,
-    mail: &MailSettings,
-    m: &Message,
+/// A message ready to send: the address, the text, and a file to attach (a consent copy).
+struct Outgoing {
     to: Mailbox,
     text: Text,
-) -> Result<(), Failure> {
+    attachment: Option<(String, Vec<u8>)>,
+}
+
+fn send(smtp: &SmtpTransport, mail: &MailSettings, m: &Message, out: Outgoing) -> Result<(), Failure> {
     let from: Mailbox =
         mail.from.parse().map_err(|_| Failure::Permanent("smtp_from is not an e-mail address".into()))?;
-    let email = lettre::Message::builder()
+    let builder = lettre::Message::builder()
         .from(from)
-        .to(to)
+        .to(out.to)
         // The same id on every attempt, so a repeat after a crash can be recognised.
         .message_id(Some(format!("<{}@trialdesk>", m.id)))
-        .subject(text.subject)
-        .header(ContentType::TEXT_PLAIN)
-        .body(text.body)
-        .map_err(|_| Failure::Permanent("the message could not be built".into()))?;
+        .subject(out.text.subject);
+    let built = match out.attachment {
+        None => builder.header(ContentType::TEXT_PLAIN).body(out.text.body),
+        Some((name, bytes)) => {
+            let pdf = ContentType::parse("application/pdf").expect("a valid content type");
+            builder.multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain(out.text.body))
+                    .singlepart(Attachment::new(name).body(bytes, pdf)),
+            )
+        }
+    };
+    let email = built.map_err(|_| Failure::Permanent("the message could not be built".into()))?;
     smtp.send(&email).map(|_| ()).map_err(|e| describe(&e))
 }
 
@@ -134,7 +144,7 @@ fn describe(e: &lettre::transport::smtp::Error) -> Failure {
 
 /// The address and text of a message, read now; `None` when it must not be sent (the message is
 /// then marked cancelled with the reason).
-fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Option<(Mailbox, Text)>> {
+fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Option<Outgoing>> {
     let payload: Value = serde_json::from_str(&m.payload).unwrap_or(Value::Null);
     let (protocol, _) = store::current_parsed(c).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut v = Values { study_name: protocol.study.code.get_ref().clone(), ..Values::default() };
@@ -212,6 +222,17 @@ fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Opti
             .map(|d| crate::survey::text::long_date(&m.language, d))
             .unwrap_or_default();
     }
+    let mut attachment = None;
+    if kind == Kind::ConsentCopy {
+        let id = payload["consent_id"].as_str().unwrap_or_default();
+        let Some(pdf) =
+            crate::enrolment::consent_copy::for_consent(c, id).map_err(|e| anyhow::anyhow!("{e}"))?
+        else {
+            return skip(c, m, "consent voided or not signed on a link");
+        };
+        let name = format!("consent-{}.pdf", v.study_id);
+        attachment = Some((name, pdf));
+    }
     if kind == Kind::SafetyAlert {
         let id = payload["alert_id"].as_str().unwrap_or_default();
         let Some(alert) = crate::safety::find(c, id)? else { return skip(c, m, "alert not found") };
@@ -236,15 +257,16 @@ fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Opti
         Kind::SurveyInvitation => templates::survey_invitation(&m.language, &v, false),
         Kind::SurveyReminder => templates::survey_invitation(&m.language, &v, true),
         Kind::SafetyAlert => templates::safety_alert(&v),
+        Kind::ConsentCopy => templates::consent_copy(&m.language, &v),
     };
     let to = Mailbox::new(
         Some(v.name.clone()),
         address.parse().map_err(|e| anyhow::anyhow!("stored address does not parse: {e}"))?,
     );
-    Ok(Some((to, text)))
+    Ok(Some(Outgoing { to, text, attachment }))
 }
 
-fn skip(c: &mut DbConn, m: &Message, why: &str) -> anyhow::Result<Option<(Mailbox, Text)>> {
+fn skip(c: &mut DbConn, m: &Message, why: &str) -> anyhow::Result<Option<Outgoing>> {
     db::write_tx(c, |c| drop_message(c, m, why))?;
     Ok(None)
 }

@@ -38,6 +38,8 @@ text_enum! {
         SurveyReminder = "survey_reminder",
         /// To a safety contact: an answer needs a clinician (never the answer itself).
         SafetyAlert = "safety_alert",
+        /// To a participant who signed the consent form on their link: their PDF copy.
+        ConsentCopy = "consent_copy",
     }
 }
 

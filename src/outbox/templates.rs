@@ -54,6 +54,30 @@ pub fn welcome(lang: &str, v: &Values) -> Text {
     }
 }
 
+/// The copy of a consent form the participant signed on their link (the PDF is attached).
+pub fn consent_copy(lang: &str, v: &Values) -> Text {
+    match lang {
+        "es" => Text {
+            subject: format!("Su copia del consentimiento: estudio {}", v.study_name),
+            body: format!(
+                "Hola {},\n\nGracias por firmar el formulario de consentimiento del estudio {}. Adjuntamos \
+                 una copia en PDF con lo que firmó, la fecha y la hora. Guárdela.\n\n\
+                 Puede dejar el estudio en cualquier momento: responda a este correo.\n",
+                v.name, v.study_name
+            ),
+        },
+        _ => Text {
+            subject: format!("Your copy of your consent: the {} study", v.study_name),
+            body: format!(
+                "Hello {},\n\nThank you for signing the consent form of the {} study. Attached is a PDF copy \
+                 of what you signed, with the date and time. Please keep it.\n\n\
+                 You can leave the study at any time: reply to this e-mail.\n",
+                v.name, v.study_name
+            ),
+        },
+    }
+}
+
 /// A participant's reminder on the day of a session.
 pub fn session_reminder(lang: &str, v: &Values) -> Text {
     match lang {

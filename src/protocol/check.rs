@@ -98,6 +98,34 @@ impl Checker<'_> {
         }
     }
 
+    /// A table of labels: one for each value, in every language, and none for anything else.
+    fn labels(
+        &mut self,
+        what: &str,
+        labels: &Spanned<std::collections::BTreeMap<String, LocalText>>,
+        values: &[&str],
+        languages: &[String],
+    ) {
+        for v in values {
+            match labels.get_ref().get(*v) {
+                None => self.err(labels, format!("{what} `{v}` has no label")),
+                Some(text) => {
+                    for lang in languages {
+                        if text.get(lang).is_none_or(|t| t.trim().is_empty()) {
+                            self.err(
+                                labels,
+                                format!("{what} `{v}` has no `{lang}` label; every study language needs one"),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        for key in labels.get_ref().keys().filter(|k| !values.contains(&k.as_str())) {
+            self.err(labels, format!("`{key}` is labelled but is not one of the {what}s"));
+        }
+    }
+
     fn study(&mut self, p: &Protocol) {
         let s = &p.study;
         let code = s.code.get_ref();
@@ -174,6 +202,12 @@ impl Checker<'_> {
             self.unique("level", &factor.levels);
             for level in &factor.levels {
                 self.identifier("level", level);
+            }
+            if let Some(labels) = &factor.level_labels {
+                let languages: Vec<String> =
+                    p.study.languages.get_ref().iter().map(|l| l.get_ref().clone()).collect();
+                let values: Vec<&str> = factor.levels.iter().map(|l| l.get_ref().as_str()).collect();
+                self.labels("level", labels, &values, &languages);
             }
         }
         let r = &p.randomisation;
@@ -252,7 +286,7 @@ impl Checker<'_> {
                     Some(q) => self.err(q, "a boolean question's qualifying answer must be true or false"),
                     None => self.err(&c.id, "a boolean question needs qualifying = true or false"),
                 },
-                AnswerType::Choice => self.choice(c),
+                AnswerType::Choice => self.choice(c, &languages),
                 AnswerType::Integer => match (&c.min, &c.max) {
                     (None, None) => self.err(&c.id, "an integer question needs min, max or both"),
                     (Some(lo), Some(hi)) if lo.get_ref() > hi.get_ref() => self.err(hi, "max is below min"),
@@ -267,11 +301,16 @@ impl Checker<'_> {
         }
     }
 
-    fn choice(&mut self, c: &super::Criterion) {
+    fn choice(&mut self, c: &super::Criterion, languages: &[String]) {
         let Some(options) = &c.options else {
             return self.err(&c.id, "a choice question needs options");
         };
         self.unique("option", options.get_ref());
+        let values: Vec<&str> = options.get_ref().iter().map(|o| o.get_ref().as_str()).collect();
+        match &c.option_labels {
+            None => self.err(&c.id, "a choice question needs [eligibility.option_labels]: each option's wording in every study language"),
+            Some(labels) => self.labels("option", labels, &values, languages),
+        }
         let offered: HashSet<&str> = options.get_ref().iter().map(|o| o.get_ref().as_str()).collect();
         let Some(q) = &c.qualifying else {
             return self.err(&c.id, "a choice question needs qualifying = [options that qualify]");
@@ -416,6 +455,9 @@ impl Checker<'_> {
                 self.err(&form.approved_on, "approved_on must be a date written YYYY-MM-DD");
             }
             self.local_text("consent form title", &form.title, &languages);
+            if let Some(text) = &form.text {
+                self.local_text("consent form text", text, &languages);
+            }
             if let Some(site) = &form.site
                 && crate::sites::parse_code(site.get_ref()).is_err()
             {

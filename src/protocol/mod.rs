@@ -92,6 +92,37 @@ pub struct Factor {
     pub id: Spanned<String>,
     pub label: String,
     pub levels: Vec<Spanned<String>>,
+    /// Each level's wording in every study language (`[stratification.level_labels]`); without it,
+    /// staff read the level ids.
+    #[serde(default)]
+    pub level_labels: Option<Spanned<std::collections::BTreeMap<String, LocalText>>>,
+}
+
+impl Criterion {
+    /// An option's wording in `lang` (else English, else the option id itself).
+    pub fn option_label(&self, option: &str, lang: &str) -> String {
+        wording(self.option_labels.as_ref(), option, lang)
+    }
+}
+
+impl Factor {
+    /// A level's wording in `lang` (else English, else the level id itself).
+    pub fn level_label(&self, level: &str, lang: &str) -> String {
+        wording(self.level_labels.as_ref(), level, lang)
+    }
+}
+
+/// The wording of one value from a table of labels, in `lang` if it has one.
+fn wording(
+    labels: Option<&Spanned<std::collections::BTreeMap<String, LocalText>>>,
+    value: &str,
+    lang: &str,
+) -> String {
+    labels
+        .and_then(|l| l.get_ref().get(value))
+        .and_then(|t| t.get(lang).or_else(|| t.get("en")))
+        .cloned()
+        .unwrap_or_else(|| value.replace('_', " "))
 }
 
 text_enum! {
@@ -149,6 +180,9 @@ pub struct Criterion {
     pub answer: AnswerType,
     /// Choice questions: the options offered.
     pub options: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Choice questions: each option's wording, in every study language (`[eligibility.option_labels]`).
+    #[serde(default)]
+    pub option_labels: Option<Spanned<std::collections::BTreeMap<String, LocalText>>>,
     /// Boolean: the qualifying answer. Choice: the qualifying options.
     pub qualifying: Option<Spanned<toml::Value>>,
     /// Integer questions: the smallest qualifying answer.
@@ -229,6 +263,11 @@ pub struct ConsentForm {
     /// Approval date, `YYYY-MM-DD`.
     pub approved_on: Spanned<String>,
     pub title: Spanned<LocalText>,
+    /// The form's full text in each study language, for e-consent on the participant's own link
+    /// (paragraphs separated by a blank line). Without it, the form is signed on paper and
+    /// recorded by staff.
+    #[serde(default)]
+    pub text: Option<Spanned<LocalText>>,
     /// The site whose ethics board approved this version; none: the whole study's form.
     #[serde(default)]
     pub site: Option<Spanned<String>>,
@@ -390,5 +429,33 @@ mod tests {
         assert_eq!(at("boston", "2026-06-01"), Some("boston-1"));
         assert_eq!(at("boston", "2027-02-01"), Some("boston-1"));
         assert_eq!(at("main", "2027-02-01"), Some("2.0"));
+    }
+
+    /// The errors `protocol check` reports for a text, joined.
+    fn problems(text: &str) -> String {
+        match check(text, &crate::instruments::Library::bundled()) {
+            Ok(_) => String::new(),
+            Err(errors) => errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"),
+        }
+    }
+
+    #[test]
+    fn choice_options_and_strata_levels_need_a_label_in_every_study_language_and_only_for_real_values() {
+        assert_eq!(problems(BUNDLED), "", "the bundled protocol labels everything");
+        let unlabelled =
+            BUNDLED.replace("unsure = { en = \"Not sure yet\", es = \"Todavía no estoy seguro/a\" }\n", "");
+        assert!(problems(&unlabelled).contains("option `unsure` has no label"), "{}", problems(&unlabelled));
+        let english_only = BUNDLED.replace(
+            "latinx = { en = \"Hispanic or Latinx\", es = \"Hispano(a) o latino(a)\" }",
+            "latinx = { en = \"Hispanic or Latinx\" }",
+        );
+        let found = problems(&english_only);
+        assert!(found.contains("level `latinx` has no `es` label") && found.contains(':'), "{found}");
+        let stray = BUNDLED.replace("no = { en = \"No\", es = \"No\" }\n\n[randomisation]", "no = { en = \"No\", es = \"No\" }\nmaybe = { en = \"Maybe\", es = \"Quizás\" }\n\n[randomisation]");
+        assert!(
+            problems(&stray).contains("`maybe` is labelled but is not one of the levels"),
+            "{}",
+            problems(&stray)
+        );
     }
 }

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::audit::{self, Change, Context, Event};
 use crate::auth::{random_hex, sha256_hex};
-use crate::db::schema::{participants, survey_links};
+use crate::db::schema::{assessments, participants, survey_links};
 use crate::db::{self, DbConn};
 use crate::enrolment::participants::Participant;
 use crate::service_error::ServiceError;
@@ -123,6 +123,72 @@ pub fn create(
             },
         )?;
         Ok((link, token))
+    })
+}
+
+/// E-mails the participant an invitation now to the questionnaires open for them (the earliest
+/// first), with a fresh link made when it is sent: for someone who lost the first e-mail or whose
+/// link expired. Returns the assessment invited to. Audited.
+pub fn invite_now(
+    conn: &mut DbConn,
+    ctx: &Context,
+    participant: &Participant,
+) -> Result<crate::assessments::Assessment, ServiceError> {
+    use crate::outbox::{Kind, Message, Recipient};
+    if participant.withdrawn_at.is_some() {
+        return Err(ServiceError::conflict("withdrawn", format!("{} has withdrawn", participant.study_id)));
+    }
+    db::write_tx(conn, |c| {
+        let now = db::now();
+        let open: Vec<crate::assessments::Assessment> = assessments::table
+            .filter(assessments::participant_id.eq(&participant.id))
+            .order(assessments::target_date.asc())
+            .select(crate::assessments::Assessment::as_select())
+            .load(c)?;
+        let Some(a) = open.into_iter().find(|a| a.is_answerable(now)) else {
+            return Err(ServiceError::conflict(
+                "nothing_open",
+                format!("no questionnaire is open for {} now", participant.study_id),
+            ));
+        };
+        let has_email =
+            crate::enrolment::participants::contact(c, &participant.id)?.is_some_and(|k| k.email.is_some());
+        if !has_email {
+            return Err(ServiceError::conflict(
+                "no_email",
+                format!(
+                    "{} has no e-mail address on file: make a link and read it out instead",
+                    participant.study_id
+                ),
+            ));
+        }
+        // A key of its own each time: asking again sends again, never merged with the scheduled one.
+        let key = format!("invite-now:{}:{}", a.id, uuid::Uuid::now_v7());
+        let to = Recipient::Participant(participant.id.clone());
+        let payload = serde_json::json!({ "assessment_id": a.id });
+        crate::outbox::enqueue_fresh(
+            c,
+            &[Message::new(
+                &key,
+                Kind::SurveyInvitation,
+                &to,
+                &participant.preferred_language,
+                &payload,
+                now,
+            )],
+        )?;
+        audit::append(
+            c,
+            ctx,
+            Event {
+                action: "send_invitation",
+                entity: "participant",
+                entity_id: &participant.id,
+                changes: vec![Change::set("assessment_id", &a.id), Change::set("timepoint", &a.timepoint)],
+                reason: None,
+            },
+        )?;
+        Ok(a)
     })
 }
 

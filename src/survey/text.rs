@@ -38,6 +38,19 @@ pub struct Ui {
     pub gone_title: &'static str,
     pub gone_expired: &'static str,
     pub gone_unknown: &'static str,
+    pub consent_card: &'static str,
+    pub consent_card_text: &'static str,
+    pub consent_read: &'static str,
+    pub consent_intro: &'static str,
+    pub consent_version: &'static str,
+    pub consent_agree: &'static str,
+    pub consent_agree_missing: &'static str,
+    pub consent_name: &'static str,
+    pub consent_name_hint: &'static str,
+    pub consent_name_wrong: &'static str,
+    pub consent_sign: &'static str,
+    pub consent_signed: &'static str,
+    pub consent_copy_sent: &'static str,
 }
 
 pub const EN: Ui = Ui {
@@ -76,6 +89,19 @@ pub const EN: Ui = Ui {
     gone_title: "This link does not work",
     gone_expired: "This link has expired or has been replaced. The study team can send you a new one.",
     gone_unknown: "We could not find this link. Please check that you copied all of it, or ask the study team for a new one.",
+    consent_card: "Consent form",
+    consent_card_text: "Before you take part, please read the consent form and sign it by typing your name.",
+    consent_read: "Read and sign",
+    consent_intro: "Please read the whole form. Take your time: your place is kept. If anything is unclear, ask the study team before you sign.",
+    consent_version: "Form version",
+    consent_agree: "I have read this form, my questions have been answered, and I agree to take part.",
+    consent_agree_missing: "Tick the box to say that you agree, or close this page if you do not.",
+    consent_name: "Your full name",
+    consent_name_hint: "Type it as you gave it to the study team. Typing your name is your signature.",
+    consent_name_wrong: "This name does not match the one the study team has for you. Type your full name as you gave it to them, or call the study team.",
+    consent_sign: "Sign the consent form",
+    consent_signed: "You signed the consent form. Thank you.",
+    consent_copy_sent: "A PDF copy of what you signed is on its way to your e-mail.",
 };
 
 pub const ES: Ui = Ui {
@@ -114,6 +140,19 @@ pub const ES: Ui = Ui {
     gone_title: "Este enlace no funciona",
     gone_expired: "Este enlace venció o fue reemplazado. El equipo del estudio le puede enviar uno nuevo.",
     gone_unknown: "No encontramos este enlace. Revise que lo copió completo, o pida uno nuevo al equipo del estudio.",
+    consent_card: "Formulario de consentimiento",
+    consent_card_text: "Antes de participar, lea el formulario de consentimiento y fírmelo escribiendo su nombre.",
+    consent_read: "Leer y firmar",
+    consent_intro: "Lea todo el formulario. Tómese su tiempo: su lugar se guarda. Si algo no está claro, pregunte al equipo del estudio antes de firmar.",
+    consent_version: "Versión del formulario",
+    consent_agree: "He leído este formulario, han respondido a mis preguntas y acepto participar.",
+    consent_agree_missing: "Marque la casilla para indicar que acepta, o cierre esta página si no acepta.",
+    consent_name: "Su nombre completo",
+    consent_name_hint: "Escríbalo como se lo dio al equipo del estudio. Escribir su nombre es su firma.",
+    consent_name_wrong: "Este nombre no coincide con el que tiene el equipo del estudio. Escriba su nombre completo como se lo dio, o llame al equipo del estudio.",
+    consent_sign: "Firmar el consentimiento",
+    consent_signed: "Usted firmó el formulario de consentimiento. Gracias.",
+    consent_copy_sent: "Le enviamos por correo electrónico una copia en PDF de lo que firmó.",
 };
 
 /// The text for a language code (English for any other).

@@ -1,15 +1,17 @@
 //! The coordinator's desk in a real browser (`tests/browser/coordinator.mjs`): screening, enrolment,
 //! consent, randomisation from two tabs, a personal link with its QR code, a phone search and a
 //! withdrawal, all by keyboard, with axe-core on every page at desktop and phone widths and a pass
-//! under the enforced Content-Security-Policy. Then the records say the same as the pages did.
+//! under the enforced Content-Security-Policy. A second participant signs the consent form on
+//! their own phone, in Spanish, and the PDF copy that reaches the SMTP sink holds their typed
+//! name and the form version. Then the records say the same as the pages did.
 
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use trialdesk::auth::Role;
 use trialdesk::db::schema::assessments;
 
-use crate::fixtures::{ORDINARY, randomised};
-use crate::helpers::{TestApp, TestUser, spawn_app};
+use crate::fixtures::{ORDINARY, enrolled, link, randomised};
+use crate::helpers::{SmtpSink, TestApp, TestUser, pdf_text, spawn_app, spawn_app_with, test_mail};
 
 async fn study_id(app: &TestApp, user: &TestUser, id: &str) -> String {
     let p: Value = app.get_as(user, &format!("/api/v1/participants/{id}")).await.json().await.expect("p");
@@ -19,7 +21,9 @@ async fn study_id(app: &TestApp, user: &TestUser, id: &str) -> String {
 #[tokio::test]
 async fn a_coordinator_screens_enrols_consents_randomises_links_searches_follows_up_and_withdraws_in_the_browser()
  {
-    let app = spawn_app().await;
+    let sink = SmtpSink::start();
+    let port = sink.port;
+    let app = spawn_app_with(|s| s.mail = Some(test_mail(port))).await;
     let coord = app.user(Role::Coordinator);
     let leaving = randomised(&app, &coord, 1).await;
     let leaving = study_id(&app, &coord, &leaving).await;
@@ -59,6 +63,27 @@ async fn a_coordinator_screens_enrols_consents_randomises_links_searches_follows
     tokio::task::spawn_blocking(move || crate::browser::run_browser("staff.mjs", address, record))
         .await
         .expect("join");
+
+    // Person 4 (Spanish) signs on their own link; their copy is a PDF with what they signed.
+    let signer = enrolled(&app, &coord, 4, false).await;
+    let signer_token = link(&app, &coord, &signer).await;
+    let visit = json!({"token": signer_token, "lang": "es", "name": "Test Person 4"});
+    let address = app.address.clone();
+    let signed =
+        tokio::task::spawn_blocking(move || crate::browser::run_browser("econsent.mjs", address, visit))
+            .await
+            .expect("join");
+    assert!(signed["pages_checked"].as_u64().expect("count") >= 4, "{signed}");
+    let copies = sink.wait_for_where(1, |m| !m.attachments.is_empty()).await;
+    assert_eq!(copies.len(), 1, "one copy");
+    assert!(copies[0].to.contains("person4@example.org"), "{:?}", copies[0].to);
+    let text = pdf_text(&copies[0].attachments[0].2);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("Test Person 4") && flat.contains("Versión del formulario 1.0"), "{flat}");
+    assert!(flat.contains("esclerosis múltiple"), "the Spanish form, as read: {flat}");
+    let p: Value =
+        app.get_as(&coord, &format!("/api/v1/participants/{signer}")).await.json().await.expect("p");
+    assert_eq!(p["status"], "consented", "{p}");
 
     // One allocation for two presses; consent witnessed by the coordinator; contact kept apart.
     let p: Value =

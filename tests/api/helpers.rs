@@ -430,7 +430,10 @@ pub struct SmtpSink {
 pub struct Mail {
     pub to: String,
     pub subject: String,
+    /// The plain text (of a multipart message: its text part).
     pub body: String,
+    /// Attached files: (file name, content type, bytes).
+    pub attachments: Vec<(String, String, Vec<u8>)>,
 }
 
 impl Mail {
@@ -476,10 +479,24 @@ impl SmtpSink {
                 let raw = std::fs::read(e.path()).unwrap_or_default();
                 let parsed = mailparse::parse_mail(&raw).expect("a well-formed message");
                 let header = |name: &str| parsed.headers.get_first_value(name).unwrap_or_default();
+                let text =
+                    parsed.subparts.iter().find(|p| p.ctype.mimetype == "text/plain").unwrap_or(&parsed);
+                let attachments = parsed
+                    .subparts
+                    .iter()
+                    .filter_map(|p| {
+                        let d = p.get_content_disposition();
+                        (d.disposition == mailparse::DispositionType::Attachment).then(|| {
+                            let name = d.params.get("filename").cloned().unwrap_or_default();
+                            (name, p.ctype.mimetype.clone(), p.get_body_raw().unwrap_or_default())
+                        })
+                    })
+                    .collect();
                 out.push(Mail {
                     to: header("To"),
                     subject: header("Subject"),
-                    body: parsed.get_body().unwrap_or_default(),
+                    body: text.get_body().unwrap_or_default(),
+                    attachments,
                 });
             }
         }
@@ -529,4 +546,19 @@ pub fn test_mail(port: u16) -> trialdesk::jobs::mail::MailSettings {
         retry_base: chrono::Duration::milliseconds(200),
         public_url: "http://127.0.0.1:8080".into(),
     }
+}
+
+/// The text `pdftotext` reads out of a PDF (Debian's poppler-utils, installed by scripts/test.sh).
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("copy.pdf");
+    std::fs::write(&file, pdf).expect("write");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils; scripts/test.sh installs it)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8")
 }

@@ -13,6 +13,7 @@ mod cli;
 mod coordinator;
 mod corrections;
 mod demo;
+mod econsent;
 mod enrolment;
 mod errors;
 mod exports;

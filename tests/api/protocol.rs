@@ -88,7 +88,11 @@ async fn once_randomisation_has_started_arms_strata_and_method_are_frozen_but_ta
     assert_eq!(body["error"]["code"], "amendment_invalidates_allocations");
     assert!(body["error"]["message"].as_str().expect("m").contains("arms"));
 
-    let new_level = BUNDLED.replace(r#"levels = ["yes", "no"]"#, r#"levels = ["yes", "no", "unknown"]"#);
+    let new_level = BUNDLED.replace(r#"levels = ["yes", "no"]"#, r#"levels = ["yes", "no", "unknown"]"#).replace(
+        "no = { en = \"No\", es = \"No\" }\n\n[randomisation]",
+        "no = { en = \"No\", es = \"No\" }\nunknown = { en = \"Unknown\", es = \"Se desconoce\" }\n\n[randomisation]",
+    );
+    assert!(new_level.matches("unknown").count() >= 2, "the new level and its label");
     let resp = app
         .send_as(
             &admin,

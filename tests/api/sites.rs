@@ -45,6 +45,7 @@ fn valid_body(method: &str, path: &str) -> Value {
             json!({"instrument": "phq9", "item": "phq9_1", "value": 1, "reason": "typo"})
         }
         ("POST", "revocation") => json!({"reason": "lost phone"}),
+        ("POST", "void") => json!({"reason": "signed by someone else"}),
         ("POST", "contact-attempts") => json!({"channel": "call", "outcome": "no_answer"}),
         ("PUT", "contact") => {
             json!({"full_name": "Test Person 2", "email": "x@example.org", "reason": "moved"})

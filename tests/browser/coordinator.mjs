@@ -121,7 +121,7 @@ try {
   await press('Save the study record', { says: ['The record was corrected.'] });
 
   // Randomise from two tabs: the second gets the first's allocation and says so.
-  await press('Randomise', { says: ['Check these before you go on', 'black'] }, 'link');
+  await press('Randomise', { says: ['Check these before you go on', 'Black or African American'] }, 'link');
   const second = await context.newPage();
   await second.goto(page.url());
   await press(`Randomise ${studyId} now`, { says: [`${studyId} is randomised`, 'Allocated to'] });

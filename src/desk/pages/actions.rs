@@ -7,6 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::record::{RecordPage, not_found_participant};
+use crate::auth::routes::required_reason;
 use crate::auth::{Auth, Permission};
 use crate::enrolment::{Status, consent, participants};
 use crate::error::AppError;
@@ -59,6 +60,50 @@ pub(super) async fn consent_sent(
     }
 }
 
+#[derive(Debug, Deserialize)]
+struct VoidForm {
+    csrf_token: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Voids a consent recorded in error; it stays on the record, struck through, with the reason.
+#[post("/participants/{id}/consents/{consent}/void")]
+pub(super) async fn consent_voided(
+    state: web::Data<AppState>,
+    auth: Result<Auth, AppError>,
+    path: web::Path<(String, String)>,
+    form: web::Form<VoidForm>,
+) -> Result<HttpResponse, AppError> {
+    let auth = staff_or_return!(auth, Permission::Enrol);
+    auth.check_form_csrf(&form.csrf_token)?;
+    let (ctx, scope) = (auth.context(), auth.scope.clone());
+    let (id, consent_id) = path.into_inner();
+    let (reason, target) = (form.reason.clone(), id.clone());
+    let done = state
+        .write(move |c| {
+            Ok(required_reason(&reason).and_then(|r| {
+                consent::void(c, &ctx, &scope, &target, &consent_id, &r).map_err(AppError::from)
+            }))
+        })
+        .await?;
+    match done {
+        Ok(_) => Ok(redirect(&format!("/participants/{id}?done=void#consent-h"))),
+        Err(AppError::NotFound(_)) => Ok(not_found_participant(&auth)),
+        Err(e) => {
+            let (found, status) = Problems::from_refusal(e)?;
+            let Some(mut page) = RecordPage::load(&state, &auth, id, false).await? else {
+                return Ok(not_found_participant(&auth));
+            };
+            // Shown under the consents, not beside a link's revocation (also a `reason`).
+            for (field, message) in found.all() {
+                page.problems.add(if field == "reason" { "void_reason" } else { field }, message);
+            }
+            Ok(with_status(page.respond_to_html(), status))
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "desk/randomise.html")]
 struct RandomisePage {
@@ -94,12 +139,12 @@ async fn confirm_page(
         return Ok(redirect(&format!("/participants/{}/allocation", p.study_id)));
     }
     let strata = crate::randomisation::allocation_strata(&protocol, &p.strata, &p.site);
-    let labels = |factor: &str| {
-        protocol
-            .stratification
-            .iter()
-            .find(|f| f.id.get_ref() == factor)
-            .map_or_else(|| "Site".to_owned(), |f| f.label.clone())
+    // Each factor and level as the protocol words it (the site factor is the site code itself).
+    let labels = |factor: &str, level: &str| {
+        protocol.stratification.iter().find(|f| f.id.get_ref() == factor).map_or_else(
+            || ("Site".to_owned(), level.to_owned()),
+            |f| (f.label.clone(), f.level_label(level, "en")),
+        )
     };
     let refusal = refusal.or_else(|| match view.status {
         Status::Withdrawn => Some(format!("{} has withdrawn from the study.", p.study_id)),
@@ -121,7 +166,7 @@ async fn confirm_page(
         csrf_token: csrf_of(auth),
         study_id: p.study_id,
         site: p.site,
-        strata: strata.iter().map(|(f, l)| (labels(f), l.clone())).collect(),
+        strata: strata.iter().map(|(f, l)| labels(f, l)).collect(),
         method: protocol.randomisation.method.get_ref().as_str().replace('_', " "),
         refusal,
     };

@@ -126,7 +126,11 @@ pub(super) fn strata_selects(protocol: &Protocol) -> Vec<Select> {
         .map(|f| Select {
             name: format!("strata.{}", f.id.get_ref()),
             label: f.label.clone(),
-            options: f.levels.iter().map(|l| (l.get_ref().clone(), l.get_ref().replace('_', " "))).collect(),
+            options: f
+                .levels
+                .iter()
+                .map(|l| (l.get_ref().clone(), f.level_label(l.get_ref(), "en")))
+                .collect(),
         })
         .collect()
 }

@@ -39,10 +39,15 @@ pub(super) struct LinkRow {
 }
 
 pub(super) struct ConsentRow {
+    pub id: String,
     pub version: String,
     pub signed: String,
     pub language: String,
     pub how: &'static str,
+    /// E-consent: the start of the hash printed on the participant's copy.
+    pub hash: Option<String>,
+    /// When and why it was voided.
+    pub voided: Option<String>,
 }
 
 /// The record's contents, loaded once; a refused form re-renders with them and its problems.
@@ -63,6 +68,8 @@ pub(super) struct RecordPage {
     pub consents: Vec<ConsentRow>,
     pub current_form: Option<String>,
     pub may_consent: bool,
+    /// May void a consent recorded in error.
+    pub may_void: bool,
     pub may_randomise: bool,
     pub may_withdraw: bool,
     pub may_manage_links: bool,
@@ -169,6 +176,11 @@ impl RecordPage {
             consents: consents
                 .into_iter()
                 .map(|k| ConsentRow {
+                    id: k.id,
+                    hash: k.content_hash.map(|h| h.chars().take(16).collect()),
+                    voided: k
+                        .voided_at
+                        .map(|t| format!("voided {}: {}", at(t), k.void_reason.unwrap_or_default())),
                     version: k.form_version,
                     signed: at(k.signed_at),
                     language: super::register::language_name(&k.language).to_owned(),
@@ -179,6 +191,7 @@ impl RecordPage {
                     },
                 })
                 .collect(),
+            may_void: Permission::Enrol.allows(role),
             may_consent: live
                 && Permission::Enrol.allows(role)
                 && v.status == Status::Enrolled
@@ -247,7 +260,11 @@ fn strata_lines(protocol: &Protocol, v: &ParticipantView) -> Vec<(String, String
         .stratification
         .iter()
         .map(|f| {
-            let level = v.strata.get(f.id.get_ref()).and_then(|l| l.as_str()).unwrap_or("—").to_owned();
+            let level = v
+                .strata
+                .get(f.id.get_ref())
+                .and_then(|l| l.as_str())
+                .map_or_else(|| "—".to_owned(), |l| f.level_label(l, "en"));
             (f.label.clone(), level)
         })
         .collect()
@@ -311,6 +328,8 @@ fn notice(done: &str) -> Option<String> {
     Some(
         match done {
             "consent" => "Consent recorded.",
+            "void" => "The consent was voided. It stays on the record, struck through, with the reason.",
+            "invitation" => "An invitation with a fresh link is on its way to the participant's e-mail.",
             "withdrawal" => {
                 "Withdrawal recorded: questionnaires and messages to this participant have stopped."
             }

@@ -59,7 +59,7 @@ fn questions(protocol: &Protocol, typed: &BTreeMap<String, String>) -> Vec<Quest
                         .map(|o| {
                             o.get_ref()
                                 .iter()
-                                .map(|x| (x.get_ref().clone(), x.get_ref().replace('_', " ")))
+                                .map(|x| (x.get_ref().clone(), c.option_label(x.get_ref(), "en")))
                                 .collect()
                         })
                         .unwrap_or_default(),

@@ -178,6 +178,45 @@ pub(super) async fn link_made(
     }
 }
 
+#[derive(Debug, Deserialize)]
+struct CsrfOnly {
+    csrf_token: String,
+}
+
+/// E-mails an invitation with a fresh link now, to the questionnaires open for the participant.
+#[post("/participants/{id}/invitations")]
+pub(super) async fn invitation_sent(
+    state: web::Data<AppState>,
+    auth: Result<Auth, AppError>,
+    path: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, AppError> {
+    let auth = staff_or_return!(auth, Permission::ManageAssessments);
+    auth.check_form_csrf(&form.csrf_token)?;
+    let (ctx, scope, id) = (auth.context(), auth.scope.clone(), path.into_inner());
+    let target = id.clone();
+    let sent = state
+        .write(move |c| {
+            let Some(p) = participants::find(c, &scope, &target)? else { return Ok(None) };
+            Ok(Some(crate::survey::links::invite_now(c, &ctx, &p).map_err(AppError::from)))
+        })
+        .await?;
+    match sent {
+        None => Ok(not_found_participant(&auth)),
+        Some(Ok(_)) => Ok(redirect(&format!("/participants/{id}?done=invitation#links-h"))),
+        Some(Err(e)) => {
+            let (found, status) = Problems::from_refusal(e)?;
+            let Some(mut page) = RecordPage::load(&state, &auth, id, false).await? else {
+                return Ok(not_found_participant(&auth));
+            };
+            for (_, message) in found.all() {
+                page.problems.add("invitation", message);
+            }
+            Ok(with_status(page.respond_to_html(), status))
+        }
+    }
+}
+
 /// A QR code as inline SVG: crisp at any size, nothing for the page to fetch.
 fn qr_svg(text: &str) -> Result<String, AppError> {
     let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;

@@ -25,7 +25,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
         .service(list_attempts)
         .service(change_contact)
         .service(change_details)
-        .service(correct_screening);
+        .service(correct_screening)
+        .service(void_consent);
 }
 
 /// A contact attempt to record.
@@ -185,4 +186,35 @@ async fn correct_screening(
         .write(move |c| Ok(screening::correct(c, &ctx, &scope, &id, &source, &body.answers, &reason)?))
         .await?;
     Ok(web::Json(row.view()))
+}
+
+/// Why a consent is voided.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoidRequest {
+    /// Kept in the audit trail: what the error was.
+    pub reason: String,
+}
+
+/// Void a consent recorded in error. It stays on the record, marked, and no longer counts: the
+/// participant needs consent again before randomisation.
+#[utoipa::path(tag = "participants", params(("id" = String, Path, description = "participant id or study id"), ("consent" = String, Path, description = "consent id")),
+    request_body = VoidRequest,
+    responses((status = 200, description = "Voided", body = crate::enrolment::consent::Consent), (status = 404, description = "Not found", body = ErrorBody),
+        (status = 409, description = "Already voided", body = ErrorBody), (status = 422, description = "No reason", body = ErrorBody)))]
+#[post("/participants/{id}/consents/{consent}/void")]
+async fn void_consent(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<(String, String)>,
+    body: ApiJson<VoidRequest>,
+) -> Result<web::Json<crate::enrolment::consent::Consent>, AppError> {
+    auth.require(Permission::Enrol)?;
+    let reason = crate::auth::routes::required_reason(&body.parse()?.reason)?;
+    let (ctx, scope) = (auth.context(), auth.scope.clone());
+    let (id, consent) = path.into_inner();
+    let row = state
+        .write(move |c| Ok(crate::enrolment::consent::void(c, &ctx, &scope, &id, &consent, &reason)?))
+        .await?;
+    Ok(web::Json(row))
 }

@@ -1,6 +1,7 @@
 //! The participant's pages: the link's home, language, help, and the pages shown when a link or
 //! questionnaire cannot be used. The question-by-question flow is in `questions.rs`.
 
+mod consent;
 mod questions;
 
 use actix_web::http::{StatusCode, header};
@@ -29,6 +30,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(questions::review)
         .service(questions::send)
         .service(questions::done)
+        .service(consent::show)
+        .service(consent::sign)
         .service(help);
 }
 
@@ -90,6 +93,8 @@ struct HomePage {
     here: String,
     study: String,
     open: Vec<OpenItem>,
+    /// The consent form to read and sign first, when there is one.
+    consent: Option<String>,
 }
 
 #[get("/s/{token}")]
@@ -102,7 +107,7 @@ async fn home(state: web::Data<AppState>, path: web::Path<String>) -> Result<Htt
     let t = ui(&link.language);
     let tk = token.clone();
     let library = state.instruments.clone();
-    let (study, open) = state
+    let (study, open, consent) = state
         .run(move |c| {
             let (protocol, _) = crate::protocol::store::current_parsed(c)?;
             let now = db::now();
@@ -124,10 +129,11 @@ async fn home(state: web::Data<AppState>, path: web::Path<String>) -> Result<Htt
                     started: answered > 0,
                 });
             }
-            Ok((protocol.study.name.clone(), open))
+            let consent = consent::to_sign(c, &protocol, &p)?.map(|_| format!("/s/{tk}/consent"));
+            Ok((protocol.study.name.clone(), open, consent))
         })
         .await?;
-    Ok(HomePage { t, here: format!("/s/{token}"), token, study, open }.respond_to_html())
+    Ok(HomePage { t, here: format!("/s/{token}"), token, study, open, consent }.respond_to_html())
 }
 
 #[derive(Deserialize)]
