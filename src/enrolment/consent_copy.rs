@@ -11,7 +11,6 @@ use krilla::page::PageSettings;
 use krilla::text::{Font, TextDirection};
 use sha2::{Digest, Sha256};
 
-use super::consent::Consent;
 use super::participants;
 use crate::db::DbConn;
 use crate::db::schema::consents;
@@ -142,41 +141,56 @@ fn lines(copy: &Copy<'_>) -> Vec<Line> {
 /// witnessed by staff rather than signed on a link). Refuses when the protocol's text for that
 /// version no longer hashes to what was signed: the copy must be what the participant saw.
 pub fn for_consent(conn: &mut DbConn, consent_id: &str) -> Result<Option<Vec<u8>>, ServiceError> {
-    let row: Option<Consent> =
-        consents::table.find(consent_id).select(Consent::as_select()).first(conn).optional()?;
-    let Some(row) = row.filter(Consent::stands) else { return Ok(None) };
-    let Some(hash) = row.content_hash.as_deref() else { return Ok(None) };
+    // Read here rather than through `consent` (which hashes with this file): no import cycle.
+    type Row = (String, String, String, String, NaiveDateTime, Option<NaiveDateTime>, Option<String>);
+    let row: Option<Row> = consents::table
+        .find(consent_id)
+        .select((
+            consents::participant_id,
+            consents::form_version,
+            consents::language,
+            consents::signature_name,
+            consents::signed_at,
+            consents::voided_at,
+            consents::content_hash,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((participant_id, form_version, language, signature_name, signed_at, None, Some(hash))) = row
+    else {
+        return Ok(None);
+    };
+    let hash = hash.as_str();
     let (protocol, _) = crate::protocol::store::current_parsed(conn)?;
-    let form = protocol.consent_forms.iter().find(|f| *f.version.get_ref() == row.form_version);
-    let text = form.and_then(|f| f.text.as_ref()).and_then(|t| t.get_ref().get(&row.language));
+    let form = protocol.consent_forms.iter().find(|f| *f.version.get_ref() == form_version);
+    let text = form.and_then(|f| f.text.as_ref()).and_then(|t| t.get_ref().get(&language));
     let (Some(form), Some(text)) = (form, text) else {
         return Err(ServiceError::conflict(
             "consent_text_missing",
-            format!("the protocol no longer has the {} text of form {}", row.language, row.form_version),
+            format!("the protocol no longer has the {language} text of form {form_version}"),
         ));
     };
-    let participant = participants::find(conn, &Scope::All, &row.participant_id)?
+    let participant = participants::find(conn, &Scope::All, &participant_id)?
         .ok_or_else(|| ServiceError::NotFound("participant".into()))?;
     let signed = Signed {
         study_id: &participant.study_id,
-        form_version: &row.form_version,
-        language: &row.language,
+        form_version: &form_version,
+        language: &language,
         form_text: text,
-        signature_name: &row.signature_name,
-        signed_at: row.signed_at,
+        signature_name: &signature_name,
+        signed_at,
     };
     if signed.hash() != hash {
         return Err(ServiceError::conflict(
             "consent_text_changed",
-            format!("the text of form {} changed after it was signed", row.form_version),
+            format!("the text of form {form_version} changed after it was signed"),
         ));
     }
     let copy = Copy {
         signed,
         study_name: &protocol.study.name,
-        form_title: crate::instruments::local(form.title.get_ref(), &row.language),
-        local_time: row
-            .signed_at
+        form_title: crate::instruments::local(form.title.get_ref(), &language),
+        local_time: signed_at
             .and_utc()
             .with_timezone(&protocol.time_zone())
             .format("%Y-%m-%d %H:%M %Z")
