@@ -159,6 +159,8 @@ diesel::table! {
         withdrawal_keep_data -> Nullable<Bool>,
         site -> Text,
         time_zone -> Nullable<Text>,
+        allocated_arm -> Nullable<Text>,
+        current_phase -> Nullable<Text>,
     }
 }
 

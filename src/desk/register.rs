@@ -2,14 +2,15 @@
 //! paged in SQL, so that a page of 50 out of 10,000 participants costs a few indexed queries and
 //! not a load of everyone.
 //!
-//! A participant's status is computed in the query rather than stored: withdrawn, else randomised
-//! (an allocation exists), else consented (a consent to the form in force at their site), else
-//! enrolled. Which form is in force is the protocol's answer for each site today, passed in as
+//! A participant's status is computed in the query: withdrawn, else randomised (`allocated_arm`,
+//! kept on the row by randomisation), else consented (a consent to the form in force at their
+//! site), else enrolled. Which form is in force is the protocol's answer for each site today, passed in as
 //! values, so an amendment that brings a new consent form moves people back to "enrolled" (to be
 //! re-consented) with nothing to migrate, exactly as `Participant::status` judges one person.
-//! Conditions on other tables are uncorrelated `id IN (SELECT …)`: SQLite builds each set once
-//! per query instead of running a subquery per participant (benches/pages.rs: 5–10 times faster
-//! at 10,000 participants). A sort's tie-break runs the same way as the sort, so that one index
+//! What the common filters ask (the arm, the phase) is kept on the participant row, with indexes
+//! that also hold `withdrawn_at` and `number`, so that the count and the page are index searches
+//! (docs/benchmarks.md). Rarer conditions on other tables are uncorrelated `id IN (SELECT …)`:
+//! SQLite builds each set once per query instead of running a subquery per participant. A sort's tie-break runs the same way as the sort, so that one index
 //! (`participants_enrolled` and the like) serves it backwards too.
 
 use std::collections::BTreeMap;
@@ -139,20 +140,43 @@ fn consented_now(forms: &[(String, Vec<String>)]) -> Condition {
 }
 
 fn allocated() -> Condition {
-    Box::new(participants::id.eq_any(allocations::table.select(allocations::participant_id)))
+    Box::new(participants::allocated_arm.is_not_null())
 }
 
 fn active() -> Condition {
     Box::new(participants::withdrawn_at.is_null())
 }
 
+/// What the filter's conditions need to know from the database first.
+struct Facts {
+    /// The consent form in force at each site today, by version.
+    forms: Vec<(String, Vec<String>)>,
+    /// With a stratum filter: the stored strata texts holding that level. They are few (one per
+    /// combination of levels) and `participants_strata` lists them without reading a row; then
+    /// `strata IN (…)` is an index search, where `LIKE '%…%'` read all 10,000 rows.
+    strata: Vec<String>,
+}
+
+impl Facts {
+    fn load(conn: &mut DbConn, protocol: &Protocol, filter: &Filter) -> QueryResult<Facts> {
+        let mut strata = Vec::new();
+        if let Some((factor, level)) = &filter.stratum {
+            let all: Vec<String> = participants::table.select(participants::strata).distinct().load(conn)?;
+            strata = all
+                .into_iter()
+                .filter(|text| {
+                    serde_json::from_str::<BTreeMap<String, String>>(text)
+                        .is_ok_and(|s| s.get(factor).is_some_and(|l| l == level))
+                })
+                .collect();
+        }
+        Ok(Facts { forms: forms_in_force(conn, protocol)?, strata })
+    }
+}
+
 /// The filter as one SQL condition (site scope included).
-fn condition(
-    filter: &Filter,
-    scope: &Scope,
-    protocol: &Protocol,
-    forms: &[(String, Vec<String>)],
-) -> Vec<Condition> {
+fn condition(filter: &Filter, scope: &Scope, protocol: &Protocol, facts: &Facts) -> Vec<Condition> {
+    let forms = &facts.forms;
     let mut all: Vec<Condition> = Vec::new();
     if let Some(codes) = scope.codes() {
         all.push(Box::new(participants::site.eq_any(codes)));
@@ -178,14 +202,7 @@ fn condition(
         Some(Need::AwaitingGroup) => {
             // In the queue for a group: a waitlisted participant waiting out their wait is not.
             all.push(active());
-            all.push(Box::new(
-                participants::id.eq_any(
-                    participant_phases::table
-                        .filter(participant_phases::phase.eq(PhaseKind::Queued))
-                        .filter(participant_phases::ended_on.is_null())
-                        .select(participant_phases::participant_id),
-                ),
-            ));
+            all.push(Box::new(participants::current_phase.assume_not_null().eq(PhaseKind::Queued.as_str())));
         }
         Some(Need::Overdue) => {
             let today = protocol.today().format("%Y-%m-%d").to_string();
@@ -201,19 +218,10 @@ fn condition(
         None => {}
     }
     if let Some(arm) = &filter.arm {
-        all.push(Box::new(
-            participants::id.eq_any(
-                allocations::table
-                    .filter(allocations::arm_id.eq(arm.clone()))
-                    .select(allocations::participant_id),
-            ),
-        ));
+        all.push(Box::new(participants::allocated_arm.assume_not_null().eq(arm.clone())));
     }
-    if let Some((factor, level)) = &filter.stratum {
-        // Strata are stored as compact JSON of protocol ids (no quotes or wildcards in them).
-        let pair = |s: &str| serde_json::Value::from(s).to_string();
-        let needle = format!("%{}:{}%", pair(factor), pair(level));
-        all.push(Box::new(participants::strata.like(needle)));
+    if filter.stratum.is_some() {
+        all.push(Box::new(participants::strata.eq_any(facts.strata.clone())));
     }
     if let Some(language) = &filter.language {
         all.push(Box::new(participants::preferred_language.eq(language.clone())));
@@ -337,12 +345,12 @@ pub fn page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Page> {
-    let forms = forms_in_force(conn, protocol)?;
-    let total: i64 = filtered(condition(filter, scope, protocol, &forms)).count().get_result(conn)?;
+    let facts = Facts::load(conn, protocol, filter)?;
+    let total: i64 = filtered(condition(filter, scope, protocol, &facts)).count().get_result(conn)?;
     if limit == 0 {
         return Ok(Page { rows: Vec::new(), total });
     }
-    let mut q = filtered(condition(filter, scope, protocol, &forms)).select(Participant::as_select());
+    let mut q = filtered(condition(filter, scope, protocol, &facts)).select(Participant::as_select());
     q = match (filter.sort, filter.descending) {
         (Sort::StudyId, false) => q.order(participants::number.asc()),
         (Sort::StudyId, true) => q.order(participants::number.desc()),

@@ -406,6 +406,10 @@ pub fn enter_phase(
     diesel::insert_into(participant_phases::table)
         .values(&Phase { participant_id: participant_id.to_owned(), phase, started_on: day, ended_on: None })
         .execute(conn)?;
+    // The register filters on the row (docs/benchmarks.md); the phases stay the record.
+    diesel::update(participants::table.find(participant_id))
+        .set(participants::current_phase.eq(phase.as_str()))
+        .execute(conn)?;
     if phase == PhaseKind::InGroup {
         // Time points anchored on the group's start are dated now that it is known.
         crate::assessments::resolve_group_start(conn, participant_id, on)?;

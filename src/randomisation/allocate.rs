@@ -305,6 +305,10 @@ pub fn randomise(
             site: participant.site.clone(),
         };
         diesel::insert_into(allocations::table).values(&row).execute(c)?;
+        // The register filters on the row (docs/benchmarks.md); the allocation stays the record.
+        diesel::update(participants_table::table.find(&participant.id))
+            .set(participants_table::allocated_arm.eq(&row.arm_id))
+            .execute(c)?;
         if seq == 1 {
             store::mark_randomisation_started(c, ctx)?;
         }

@@ -109,3 +109,68 @@ fn the_demo_runs_on_a_database_prepared_with_the_migrate_command() {
     let summary = std::fs::read_to_string(db.dir.path().join("analysis/summary.json")).expect("summary");
     assert!(summary.contains("\"site\""), "the analysis names its covariate");
 }
+
+/// The register's columns on each participant row (`allocated_arm`, `current_phase`) against the
+/// records they are kept from: they must agree, or the grid's filters and counts would tell
+/// another story than the record page.
+fn register_columns_disagreements(c: &mut trialdesk::db::DbConn) -> Vec<String> {
+    use std::collections::BTreeMap;
+    use trialdesk::db::schema::participant_phases;
+    let rows: Vec<(String, Option<String>, Option<String>)> = participants::table
+        .select((participants::id, participants::allocated_arm, participants::current_phase))
+        .load(c)
+        .expect("participants");
+    let arms: BTreeMap<String, String> = allocations::table
+        .select((allocations::participant_id, allocations::arm_id))
+        .load(c)
+        .expect("allocations")
+        .into_iter()
+        .collect();
+    let phases: BTreeMap<String, String> = participant_phases::table
+        .filter(participant_phases::ended_on.is_null())
+        .select((participant_phases::participant_id, participant_phases::phase))
+        .load(c)
+        .expect("phases")
+        .into_iter()
+        .collect();
+    let mut wrong = Vec::new();
+    for (id, arm, phase) in rows {
+        if arm != arms.get(&id).cloned() {
+            wrong.push(format!("{id}: allocated_arm {arm:?}, allocation {:?}", arms.get(&id)));
+        }
+        if phase != phases.get(&id).cloned() {
+            wrong.push(format!("{id}: current_phase {phase:?}, open phase {:?}", phases.get(&id)));
+        }
+    }
+    wrong
+}
+
+#[test]
+fn the_registers_columns_agree_with_allocations_and_phases_when_kept_and_when_backfilled() {
+    use diesel::connection::SimpleConnection;
+    let db = TestDb::migrated();
+    assert!(demo(&db).status.success());
+    let mut c = db.conn();
+    let queued: i64 = participants::table
+        .filter(participants::current_phase.is_not_null())
+        .count()
+        .get_result(&mut c)
+        .expect("n");
+    assert!(queued > 0, "the demo puts people in phases");
+    assert_eq!(register_columns_disagreements(&mut c), Vec::<String>::new(), "kept by each change");
+
+    // A database from before the columns: the migration fills them from the records.
+    let folder =
+        if crate::helpers::backend() == crate::helpers::Backend::Postgres { "postgres" } else { "sqlite" };
+    let down = std::fs::read_to_string(format!(
+        "{}/migrations/{folder}/2026-12-05-000009_register_columns/down.sql",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("down.sql");
+    c.batch_execute(&down).expect("down");
+    diesel::sql_query("DELETE FROM __diesel_schema_migrations WHERE version = '20261205000009'")
+        .execute(&mut c)
+        .expect("forget the migration");
+    trialdesk::db::migrate(&mut c).expect("up again");
+    assert_eq!(register_columns_disagreements(&mut c), Vec::<String>::new(), "backfilled");
+}

@@ -24,6 +24,7 @@ mod permissions;
 mod privacy;
 mod protocol;
 mod randomisation;
+mod register;
 mod safety;
 mod sessions;
 mod sites;
