@@ -34,6 +34,10 @@ enum Arms {
 pub struct Sight {
     arms: Arms,
     process: bool,
+    /// Block sizes and the minimisation probability. Concealed from whoever randomises without
+    /// writing the protocol (coordinators): knowing that blocks are of 2 and 4, a recruiter who
+    /// has seen three allocations of a block can tell the fourth, and choose whom to enrol next.
+    allocation: bool,
 }
 
 /// An arm as a reader may see it: blinded readers get the code only.
@@ -78,15 +82,17 @@ const SAME_IN_EVERY_ARM: &[&str] = &[
 
 impl Sight {
     /// Everything: unblinded staff, the command line and background jobs.
-    pub const FULL: Sight = Sight { arms: Arms::Label, process: true };
+    pub const FULL: Sight = Sight { arms: Arms::Label, process: true, allocation: true };
 
     /// What `role` may see under `protocol`.
     pub fn of(protocol: &Protocol, role: Role) -> Sight {
+        use crate::auth::Permission;
         if !protocol.blinds(role) {
-            return Sight::FULL;
+            let recruits = Permission::Randomise.allows(role) && !Permission::AmendProtocol.allows(role);
+            return Sight { allocation: !recruits, ..Sight::FULL };
         }
         let arms = if role == Role::StatisticianBlinded { Arms::Code } else { Arms::Hidden };
-        Sight { arms, process: protocol.blinded_see_process() }
+        Sight { arms, process: protocol.blinded_see_process(), allocation: false }
     }
 
     /// The blinded copy of an export or report: exactly what the blinded statistician gets, so
@@ -113,7 +119,7 @@ impl Sight {
 
     /// Whether block sizes, the minimisation probability and the protocol's text are shown.
     pub fn shows_allocation_parameters(self) -> bool {
-        !self.is_blinded()
+        self.allocation && !self.is_blinded()
     }
 
     /// The arm `arm_id` as this reader sees it; `None` when arms are hidden from them.
@@ -208,6 +214,17 @@ mod tests {
         assert_eq!(s.arm_value(&p, "waitlist"), "B");
         assert_eq!(Sight::of(&p, Role::Clinician), Sight::FULL);
         assert!(!s.shows_participant_action("join_group") && s.shows_participant_action("randomise"));
+    }
+
+    #[test]
+    fn whoever_randomises_without_writing_the_protocol_is_not_shown_block_sizes() {
+        let p = check(BUNDLED, &Library::bundled()).expect("valid");
+        let coordinator = Sight::of(&p, Role::Coordinator);
+        assert!(!coordinator.is_blinded() && !coordinator.shows_allocation_parameters());
+        assert!(coordinator.protocol_json(&p).expect("json")["randomisation"]["block_sizes"].is_null());
+        let admin = Sight::of(&p, Role::Admin);
+        assert!(admin.shows_allocation_parameters(), "the admin writes the protocol, block sizes included");
+        assert!(Sight::of(&p, Role::StatisticianUnblinded).shows_allocation_parameters());
     }
 
     #[test]

@@ -45,8 +45,8 @@ fn sight_now(c: &mut crate::db::DbConn, role: Role) -> Result<Sight, crate::serv
     Ok(Sight::of(&store::current_parsed(c)?.0, role))
 }
 
-/// The stored version as a reader may see it: blinded readers do not get the raw text (it names
-/// the arms and holds the block sizes).
+/// The stored version as a reader may see it: blinded readers and recruiters (coordinators) do
+/// not get the raw text (it names the arms and holds the block sizes).
 fn text_for(mut stored: StoredProtocol, sight: Sight) -> StoredProtocol {
     if !sight.shows_allocation_parameters() {
         stored.content = String::new();

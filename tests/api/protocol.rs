@@ -174,3 +174,26 @@ async fn a_blinded_reader_of_the_protocol_gets_no_block_sizes_or_arm_names() {
     let full: Value = app.get_as(&unblinded, "/api/v1/protocol").await.json().await.expect("protocol");
     assert_eq!(full["parsed"]["randomisation"]["block_sizes"], json!([2, 4, 6]));
 }
+
+#[tokio::test]
+async fn a_coordinator_who_randomises_is_not_told_the_block_sizes_and_the_admin_who_writes_the_protocol_is() {
+    let app = spawn_app().await;
+    let coordinator = app.user(Role::Coordinator);
+    for path in ["/api/v1/protocol", "/api/v1/protocol/versions/1"] {
+        let seen: Value = app.get_as(&coordinator, path).await.json().await.expect("protocol");
+        let text = seen.to_string();
+        assert!(
+            seen["parsed"]["randomisation"]["block_sizes"].is_null() && !text.contains("block_sizes = "),
+            "{path}: {text}"
+        );
+        assert_eq!(seen["content"], "", "{path}: the raw text holds the sizes");
+        assert!(
+            seen["parsed"]["arms"][0]["label"].is_string(),
+            "arms stay named: coordinators form the groups"
+        );
+    }
+    let admin = app.user(Role::Admin);
+    let full: Value = app.get_as(&admin, "/api/v1/protocol").await.json().await.expect("protocol");
+    assert_eq!(full["parsed"]["randomisation"]["block_sizes"], json!([2, 4, 6]));
+    assert!(full["content"].as_str().is_some_and(|c| c.contains("block_sizes = [2, 4, 6]")));
+}
