@@ -21,7 +21,8 @@ use crate::sites::Scope;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineEvent {
     pub at: NaiveDateTime,
-    /// `screened`, `enrolled`, `consented`, `randomised`, `unblinded`, `withdrawn`, `contact_attempt`.
+    /// `screened`, `enrolled`, `consented`, `consent_voided`, `randomised`, `unblinded`, `withdrawn`,
+    /// `contact_attempt`.
     pub event: String,
     pub detail: String,
 }
@@ -48,11 +49,17 @@ pub fn build(c: &mut DbConn, scope: &Scope, id: &str, role: Role) -> Result<Time
     }
     events.push(TimelineEvent { at: p.enrolled_at, event: "enrolled".into(), detail: p.study_id.clone() });
     for consent in super::consent::list_for(c, &p.id)? {
+        let how = if consent.content_hash.is_some() { ", signed on their link" } else { "" };
         events.push(TimelineEvent {
             at: consent.signed_at,
             event: "consented".into(),
-            detail: format!("form {} ({})", consent.form_version, consent.language),
+            detail: format!("form {} ({}{how})", consent.form_version, consent.language),
         });
+        if let Some(at) = consent.voided_at {
+            let why = consent.void_reason.unwrap_or_default();
+            let detail = format!("consent to form {} voided: {why}", consent.form_version);
+            events.push(TimelineEvent { at, event: "consent_voided".into(), detail });
+        }
     }
     let sight = Sight::of(&protocol, role);
     let facts = participants::facts_of(c, &p.id)?;

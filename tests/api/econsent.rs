@@ -54,7 +54,14 @@ async fn a_participant_signs_the_consent_form_on_their_link_and_gets_a_pdf_copy_
     assert!(resp.text().await.expect("text").contains("does not match"));
     assert_eq!(participant(&app, &id).await["status"], "enrolled", "nothing half-written");
 
-    let resp = sign(&app, &token, &[("name", "  test person 3 "), ("agree", "yes")]).await;
+    // A form older than the one in force (a new version approved while the page was open) is
+    // never signed unseen: the page is shown again, now with the form in force.
+    let resp = sign(&app, &token, &[("name", "Test Person 3"), ("agree", "yes"), ("version", "0.9")]).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(participant(&app, &id).await["status"], "enrolled", "signed unseen");
+
+    let resp =
+        sign(&app, &token, &[("name", "  test person 3 "), ("agree", "yes"), ("version", "1.0")]).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let done = app.client.get(app.url(&format!("/s/{token}/consent"))).send().await.expect("done");
     assert!(done.text().await.expect("text").contains("You signed the consent form"));
@@ -195,4 +202,34 @@ async fn a_coordinator_emails_a_fresh_invitation_now_only_when_something_is_open
         got.iter().filter_map(|m| m.body.split_whitespace().find(|w| w.contains("/s/"))).collect();
     assert_eq!(links.len(), got.len());
     assert_ne!(links[0], links[links.len() - 1], "each invitation carries its own fresh link");
+}
+
+#[tokio::test]
+async fn a_randomised_participant_without_a_standing_consent_is_offered_consent_again_on_the_record() {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    let id = randomised(&app, &coord, 9).await;
+    let sid = participant(&app, &id).await["study_id"].as_str().expect("id").to_owned();
+    let page = app.get_as(&coord, &format!("/participants/{sid}")).await.text().await.expect("record");
+    assert!(!page.contains(&format!("/participants/{sid}/consent\"")), "consented: no form");
+
+    let consent = consent_ids(&app, &id).await.remove(0);
+    let path = format!("/api/v1/participants/{id}/consents/{consent}/void");
+    let resp =
+        app.send_as(&coord, Method::POST, &path, json!({"reason": "the signature page was lost"})).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = app.get_as(&coord, &format!("/participants/{sid}")).await.text().await.expect("record");
+    assert!(page.contains("randomised: to be re-consented"), "{page}");
+    assert!(page.contains(&format!("action=\"/participants/{sid}/consent\"")), "the consent form is offered");
+    let resp = app
+        .send_as(
+            &coord,
+            Method::POST,
+            &format!("/api/v1/participants/{id}/consents"),
+            json!({"signature_name": "Test Person 9", "language": "en"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let page = app.get_as(&coord, &format!("/participants/{sid}")).await.text().await.expect("record");
+    assert!(!page.contains("to be re-consented"), "{page}");
 }

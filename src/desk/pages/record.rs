@@ -145,8 +145,16 @@ impl RecordPage {
         let now = crate::db::now();
         let live = v.status != Status::Withdrawn;
         let current_form = protocol.consent_form_today(&v.site).map(|f| f.version.get_ref().clone());
-        let status_text = match (v.status, v.needs_reconsent) {
-            (Status::Enrolled, true) => "enrolled: to be re-consented to the form now in force".to_owned(),
+        // No standing consent to the form in force: never consented, a newer form approved since,
+        // or the consent voided. Randomised participants re-consent too.
+        let to_consent = current_form.is_some() && v.consent_form_version != current_form;
+        let status_text = match (v.status, to_consent) {
+            (Status::Enrolled, true) if v.needs_reconsent => {
+                "enrolled: to be re-consented to the form now in force".to_owned()
+            }
+            (Status::Randomised, true) => {
+                "randomised: to be re-consented to the form now in force".to_owned()
+            }
             (s, _) => crate::enrolment::enum_text(&s),
         };
         Ok(Some(RecordPage {
@@ -192,10 +200,7 @@ impl RecordPage {
                 })
                 .collect(),
             may_void: Permission::Enrol.allows(role),
-            may_consent: live
-                && Permission::Enrol.allows(role)
-                && v.status == Status::Enrolled
-                && current_form.is_some(),
+            may_consent: live && Permission::Enrol.allows(role) && to_consent,
             current_form,
             may_randomise: live && Permission::Randomise.allows(role) && v.status == Status::Consented,
             may_withdraw: live && Permission::Enrol.allows(role),

@@ -104,6 +104,9 @@ pub(super) struct SignForm {
     #[serde(default)]
     name: String,
     agree: Option<String>,
+    /// The version the page showed: a newer one approved meanwhile is refused, never signed unseen.
+    #[serde(default)]
+    version: String,
 }
 
 #[post("/s/{token}/consent")]
@@ -120,11 +123,12 @@ pub(super) async fn sign(
     let t = ui(&link.language);
     let form = form.into_inner();
     let (ctx, pid, lang) = (participant_ctx(&link), p.id.clone(), link.language.clone());
-    let (agreed, name) = (form.agree.is_some(), form.name.clone());
+    let (agreed, name, version) = (form.agree.is_some(), form.name.clone(), form.version.clone());
     let outcome = if agreed {
         state
             .write(move |c| {
-                Ok(consent::sign(c, &ctx, &Scope::All, &pid, &name, None, &lang, Signing::Electronic)
+                let shown = Some(version.as_str()).filter(|v| !v.is_empty());
+                Ok(consent::sign(c, &ctx, &Scope::All, &pid, &name, shown, &lang, Signing::Electronic)
                     .map(|_| ()))
             })
             .await?
@@ -134,11 +138,12 @@ pub(super) async fn sign(
     let name_error = match outcome {
         Ok(()) if agreed => return Ok(see_other(format!("/s/{token}/consent"))),
         Ok(()) => false,
-        // Signed already (a second tab, a double click): the page says so.
-        Err(ServiceError::Conflict { code: "already_consented", .. }) => {
+        Err(ServiceError::Validation { field, .. }) if field == "signature_name" => true,
+        // Signed already (a second tab, a double click), or a newer form approved meanwhile: the
+        // consent page, read again, shows where things stand; never an error in JSON.
+        Err(ServiceError::Conflict { .. } | ServiceError::Validation { .. }) => {
             return Ok(see_other(format!("/s/{token}/consent")));
         }
-        Err(ServiceError::Validation { field, .. }) if field == "signature_name" => true,
         Err(e) => return Err(e.into()),
     };
     let tk = token.clone();
