@@ -42,6 +42,15 @@ async fn the_grids_status_stratum_arm_and_queue_filters_list_exactly_the_matchin
         study.push(study_id(&app, &coord, &sid(i)).await);
     }
 
+    // The page itself (read in two steps: the page's numbers, then its rows) in study-id order,
+    // newest first when asked.
+    let page = app.get_as(&coord, "/participants?status=randomised").await.text().await.expect("page");
+    let at: Vec<usize> = study.iter().map(|s| page.find(&format!(">{s}<")).expect("listed")).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "study-id order: {at:?}");
+    let page =
+        app.get_as(&coord, "/participants?status=randomised&dir=desc").await.text().await.expect("page");
+    let at: Vec<usize> = study.iter().map(|s| page.find(&format!(">{s}<")).expect("listed")).collect();
+    assert!(at.windows(2).all(|w| w[0] > w[1]), "newest first: {at:?}");
     let black_randomised: BTreeSet<String> = [0, 3].map(|i| study[i].clone()).into();
     assert_eq!(view(&app, &coord, "stratum=race_ethnicity:black&status=randomised").await, black_randomised);
     assert_eq!(
