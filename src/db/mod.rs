@@ -126,14 +126,10 @@ pub fn connect(url: &DatabaseUrl) -> ConnectionResult<DbConn> {
             // access, and the pool opens several connections at once. WAL lets readers run beside
             // the writer; FULL syncs the log at every commit, so nothing acknowledged is lost to
             // a power cut (group commit in `writer` keeps that affordable); foreign keys are off
-            // by default in SQLite. `optimize` (bounded by `analysis_limit`) gathers the planner's
-            // statistics for tables that have none or have grown since, as SQLite advises for
-            // long-lived connections: without them a `DISTINCT` over an index reads every entry
-            // (0.8 ms at 10,000 participants) where it could skip between values (0.02 ms).
+            // by default in SQLite.
             conn.batch_execute(
                 "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-                 PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;",
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
             )
             .map_err(ConnectionError::CouldntSetupConfiguration)?;
             Ok(DbConn::Sqlite(conn))

@@ -29,10 +29,6 @@ pub fn run_once(pool: &Pool) -> anyhow::Result<()> {
     let now = db::now();
     let swept = crate::assessments::sweep(&mut conn, now)?;
     let escalated = crate::safety::escalate_due(&mut conn, now)?;
-    // Planner statistics follow the trial's growth (a no-op unless a table grew a lot since).
-    if let db::DbConn::Sqlite(c) = &mut *conn {
-        diesel::connection::SimpleConnection::batch_execute(c, "PRAGMA optimize;")?;
-    }
     if swept.opened + swept.missed + escalated > 0 {
         tracing::info!(opened = swept.opened, missed = swept.missed, escalated, "scheduler pass");
     }
