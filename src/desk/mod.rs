@@ -2,6 +2,7 @@
 //! capabilities below it (enrolment, randomisation, groups, questionnaires, safety) for one
 //! person or one queue at a time, and changes nothing except through their services.
 
+pub mod cell;
 pub mod pages;
 pub mod queues;
 pub mod register;

@@ -32,6 +32,8 @@ use crate::protocol::Protocol;
 use crate::safety::AlertStatus;
 use crate::sites::Scope;
 
+pub use super::cell::Cell;
+
 type Db = <DbConn as Connection>::Backend;
 type Condition = Box<dyn BoxableExpression<participants::table, Db, SqlType = Bool>>;
 
@@ -253,67 +255,6 @@ fn filtered<'a>(conditions: Vec<Condition>) -> participants::BoxedQuery<'a, Db> 
         q = q.filter(c);
     }
     q
-}
-
-/// A questionnaire time point's state in one participant's row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cell {
-    /// No assessment made yet (before randomisation, or anchored on a group not yet formed).
-    NotYet,
-    Scheduled,
-    Open,
-    /// Open, and its target date has passed.
-    PastTarget,
-    Completed,
-    Missed,
-    NotApplicable,
-}
-
-impl Cell {
-    /// A shape and a word, so that no state is told by colour alone.
-    pub fn shape(self) -> &'static str {
-        match self {
-            Cell::NotYet => "·",
-            Cell::Scheduled => "○",
-            Cell::Open => "◐",
-            Cell::PastTarget => "▲",
-            Cell::Completed => "●",
-            Cell::Missed => "✕",
-            Cell::NotApplicable => "–",
-        }
-    }
-
-    pub fn word(self) -> &'static str {
-        match self {
-            Cell::NotYet => "not scheduled",
-            Cell::Scheduled => AssessmentStatus::Scheduled.as_str(),
-            Cell::Open => AssessmentStatus::Open.as_str(),
-            Cell::PastTarget => "past target",
-            Cell::Completed => AssessmentStatus::Completed.as_str(),
-            Cell::Missed => AssessmentStatus::Missed.as_str(),
-            Cell::NotApplicable => "not applicable",
-        }
-    }
-
-    /// The style hook (`cell-past_target`), an addition to the shape and the word.
-    pub fn class(self) -> &'static str {
-        match self {
-            Cell::PastTarget => "late",
-            Cell::Missed => AssessmentStatus::Missed.as_str(),
-            Cell::Completed => "done",
-            _ => "",
-        }
-    }
-
-    pub const LEGEND: [Cell; 7] = [
-        Cell::Completed,
-        Cell::Open,
-        Cell::PastTarget,
-        Cell::Scheduled,
-        Cell::Missed,
-        Cell::NotApplicable,
-        Cell::NotYet,
-    ];
 }
 
 /// One row of the grid.
