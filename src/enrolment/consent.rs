@@ -117,14 +117,7 @@ pub fn sign(
                 "must be the participant's full name as enrolled",
             ));
         }
-        let already: Option<String> = consents::table
-            .filter(consents::participant_id.eq(&participant.id))
-            .filter(consents::form_version.eq(current_version))
-            .filter(consents::voided_at.is_null())
-            .select(consents::id)
-            .first(c)
-            .optional()?;
-        if already.is_some() {
+        if standing(c, &participant.id, current_version)?.is_some() {
             return Err(ServiceError::conflict(
                 "already_consented",
                 format!("{} already consented to form {current_version}", participant.study_id),

@@ -26,10 +26,13 @@ pub(super) fn to_sign<'p>(
     protocol: &'p Protocol,
     p: &Participant,
 ) -> Result<Option<&'p ConsentForm>, ServiceError> {
-    let Some(form) = protocol.consent_form_today(&p.site).filter(|f| f.text.is_some()) else {
-        return Ok(None);
-    };
+    let Some(form) = readable_form(protocol, p) else { return Ok(None) };
     Ok(consent::standing(c, &p.id, form.version.get_ref())?.is_none().then_some(form))
+}
+
+/// The form in force at the participant's site, when it has text to read on a link.
+fn readable_form<'p>(protocol: &'p Protocol, p: &Participant) -> Option<&'p ConsentForm> {
+    protocol.consent_form_today(&p.site).filter(|f| f.text.is_some())
 }
 
 #[derive(Template)]
@@ -57,9 +60,7 @@ fn page(
     p: &Participant,
 ) -> Result<Option<ConsentPage>, ServiceError> {
     let (protocol, _) = crate::protocol::store::current_parsed(c)?;
-    let Some(form) = protocol.consent_form_today(&p.site).filter(|f| f.text.is_some()) else {
-        return Ok(None);
-    };
+    let Some(form) = readable_form(&protocol, p) else { return Ok(None) };
     let text = form.text.as_ref().map(|x| local(x.get_ref(), t.lang).to_owned()).unwrap_or_default();
     let signed = consent::standing(c, &p.id, form.version.get_ref())?.map(|k| {
         let day = k.signed_at.and_utc().with_timezone(&protocol.time_zone()).date_naive();
