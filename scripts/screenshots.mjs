@@ -56,6 +56,18 @@ try {
     await page.screenshot({ path: `${cfg.out}/${shot.name}.png` });
     console.log(`${cfg.out}/${shot.name}.png`);
   }
+  // Then the same account chooses Spanish on its account page, and a few pages are taken again.
+  if ((cfg.spanish ?? []).length > 0) {
+    await page.goto(`${cfg.base}/account`);
+    await page.check('input[name="language"][value="es"]');
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Save language' }).click()]);
+    for (const shot of cfg.spanish) {
+      const response = await page.goto(`${cfg.base}${shot.path}`);
+      if (response.status() !== 200) throw new Error(`${shot.path} answered ${response.status()}`);
+      await page.screenshot({ path: `${cfg.out}/${shot.name}.png` });
+      console.log(`${cfg.out}/${shot.name}.png`);
+    }
+  }
 } finally {
   await browser.close();
 }

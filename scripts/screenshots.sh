@@ -41,7 +41,12 @@ node scripts/screenshots.mjs "$(cat <<JSON
   {"name": "screening-result", "path": "/screenings/$screening"},
   {"name": "randomise", "path": "/participants/{new}/randomise"},
   {"name": "queue-overdue", "path": "/queues/overdue"},
-  {"name": "alerts", "path": "/alerts"}
+  {"name": "alerts", "path": "/alerts"},
+  {"name": "account", "path": "/account"}
+ ],
+ "spanish": [
+  {"name": "participants-es", "path": "/participants"},
+  {"name": "record-es", "path": "/participants/$study_id"}
  ]}
 JSON
 )"

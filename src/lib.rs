@@ -18,6 +18,7 @@ pub mod enrolment;
 pub mod error;
 pub mod exports;
 pub mod groups;
+pub mod i18n;
 pub mod instruments;
 pub mod jobs;
 pub mod json;

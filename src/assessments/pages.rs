@@ -7,6 +7,7 @@ use serde::Deserialize;
 use crate::assessments::{self, Filter};
 use crate::auth::{Auth, Permission};
 use crate::error::AppError;
+use crate::i18n::Tr;
 use crate::state::AppState;
 use crate::web::{RespondHtml, csrf_of, staff_page};
 
@@ -19,6 +20,7 @@ struct Row {
     timepoint: String,
     target: String,
     last_day: String,
+    /// The status in the page's language.
     status: String,
     overdue: bool,
 }
@@ -26,6 +28,7 @@ struct Row {
 #[derive(Template)]
 #[template(path = "assessments/list.html")]
 struct ListPage {
+    tr: Tr,
     role: String,
     csrf_token: String,
     filter: Filter,
@@ -52,7 +55,7 @@ async fn list_page(
         Some(f @ (Filter::Open | Filter::Missed)) => f,
         _ => Filter::Overdue,
     };
-    let scope = auth.scope.clone();
+    let (scope, tr) = (auth.scope.clone(), auth.tr());
     let rows = state
         .run(move |c| {
             let (protocol, _) = crate::protocol::store::current_parsed(c)?;
@@ -66,7 +69,10 @@ async fn list_page(
                     last_day: assessments::last_day(&protocol, &l.assessment)
                         .map(|d| d.format("%Y-%m-%d").to_string())
                         .unwrap_or_default(),
-                    status: l.assessment.status.as_str().into(),
+                    status: {
+                        let status = l.assessment.status.as_str();
+                        tr.or(&format!("assessments-status-{}", status.replace('_', "-")), status)
+                    },
                     overdue: l.overdue,
                     study_id: l.study_id,
                 })
@@ -75,6 +81,6 @@ async fn list_page(
         })
         .await?;
 
-    Ok(ListPage { role: auth.user.role().to_string(), csrf_token: csrf_of(&auth), filter, rows }
+    Ok(ListPage { tr, role: auth.user.role().to_string(), csrf_token: csrf_of(&auth), filter, rows }
         .respond_to_html())
 }

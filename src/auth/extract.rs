@@ -19,6 +19,7 @@ use super::users::{self, User};
 use super::{Permission, Role, tokens};
 use crate::audit::{Actor, Context};
 use crate::error::AppError;
+use crate::i18n::{Lang, Tr};
 use crate::sites::Scope;
 use crate::state::AppState;
 
@@ -29,6 +30,8 @@ pub const SESSION_CSRF: &str = "csrf";
 /// role change or sign-out moves forward, so whole seconds would let a session survive them.
 pub const SESSION_ISSUED: &str = "iat_ms";
 pub const SESSION_SEEN: &str = "seen";
+/// The account's page language (`i18n::Lang` code).
+pub const SESSION_LANGUAGE: &str = "lang";
 /// The header browser clients send the CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -80,6 +83,11 @@ impl Auth {
     }
 
     /// The audit context for changes this caller makes.
+    /// The account's page language.
+    pub fn tr(&self) -> Tr {
+        Tr::new(Lang::parse(&self.user.language).unwrap_or_default())
+    }
+
     pub fn context(&self) -> Context {
         Context {
             actor: Actor::user(&self.user.id, self.user.role().as_str()),
@@ -230,5 +238,19 @@ pub fn start_session(session: &Session, user: &User) -> Result<String, AppError>
     insert(SESSION_CSRF, csrf.clone().into())?;
     insert(SESSION_ISSUED, Utc::now().timestamp_millis().into())?;
     insert(SESSION_SEEN, now.into())?;
+    remember_language(session, user)?;
     Ok(csrf)
+}
+
+/// Keeps the account's page language in the session too, for the pages drawn where the account
+/// is not loaded: the error pages and the sign-in page after the session ends.
+pub fn remember_language(session: &Session, user: &User) -> Result<(), AppError> {
+    session
+        .insert(SESSION_LANGUAGE, user.language.clone())
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))
+}
+
+/// The page language kept in a request's session, if any.
+pub fn session_language(session: &Session) -> Option<Lang> {
+    session.get::<String>(SESSION_LANGUAGE).ok().flatten().and_then(|l| Lang::parse(&l))
 }

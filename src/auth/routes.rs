@@ -1,7 +1,7 @@
 //! Sign-in, one's own account and tokens, and staff account management.
 
 use actix_session::Session;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -11,6 +11,7 @@ use super::users::{self, UserView};
 use super::{Permission, Role};
 use crate::audit::{self, Actor, Context, Event};
 use crate::error::{AppError, ErrorBody};
+use crate::i18n::Lang;
 use crate::json::ApiJson;
 use crate::state::AppState;
 
@@ -20,6 +21,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
         .service(logout)
         .service(me)
         .service(change_password)
+        .service(change_language)
         .service(list_tokens)
         .service(create_token)
         .service(revoke_token)
@@ -212,6 +214,44 @@ pub async fn change_own_password(
     state.write(move |c| Ok(users::set_password(c, &ctx, &id, hash, false, "changed by the user")?)).await
 }
 
+/// The language of one's own pages.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageChoice {
+    /// `en` or `es`.
+    pub language: String,
+}
+
+/// Choose the language of one's own staff pages.
+#[utoipa::path(tag = "auth", request_body = LanguageChoice,
+    responses((status = 200, description = "Success", body = SessionInfo), (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)))]
+#[put("/auth/language")]
+async fn change_language(
+    state: web::Data<AppState>,
+    auth: Auth,
+    session: Session,
+    body: ApiJson<LanguageChoice>,
+) -> Result<web::Json<SessionInfo>, AppError> {
+    auth.require(Permission::OwnAccount)?;
+    let lang = parse_language(&body.parse()?.language)?;
+    let user = set_own_language(&state, &auth, lang).await?;
+    let csrf_token = match &auth.via {
+        Via::Session { csrf } => {
+            extract::remember_language(&session, &user)?;
+            Some(csrf.clone())
+        }
+        Via::Token { .. } => None,
+    };
+    Ok(web::Json(SessionInfo { user: user.view(&auth.scope), csrf_token }))
+}
+
+/// Sets the caller's own page language (API and page alike), audited like any account change.
+pub async fn set_own_language(state: &AppState, auth: &Auth, lang: Lang) -> Result<users::User, AppError> {
+    let (ctx, id) = (auth.context(), auth.user.id.clone());
+    let update = users::Update { language: Some(lang), ..users::Update::default() };
+    state.write(move |c| Ok(users::update(c, &ctx, &id, &update, "chose the language of their pages")?)).await
+}
+
 /// One's own API tokens (the secrets are never shown again).
 #[utoipa::path(tag = "tokens", responses((status = 200, description = "Success", body = Vec<ApiToken>)))]
 #[get("/tokens")]
@@ -367,6 +407,8 @@ pub struct UserChange {
     pub sites: Option<Vec<String>>,
     /// `true`: every site, present and future.
     pub all_sites: Option<bool>,
+    /// The language of the account's pages: `en` or `es`.
+    pub language: Option<String>,
     /// Why the change is made (kept in the audit trail).
     pub reason: String,
 }
@@ -392,6 +434,7 @@ async fn update_user(
         disabled: body.disabled,
         display_name: body.display_name.map(|n| n.trim().to_owned()),
         sites: users::requested_access(body.all_sites, body.sites)?,
+        language: body.language.as_deref().map(parse_language).transpose()?,
     };
     let (ctx, id) = (auth.context(), path.into_inner());
     let view = state
@@ -432,6 +475,11 @@ async fn reset_password(
         })
         .await?;
     Ok(web::Json(CreatedUser { user: view, one_time_password: password }))
+}
+
+/// A page language an account may choose.
+pub fn parse_language(raw: &str) -> Result<Lang, AppError> {
+    Lang::parse(raw.trim()).ok_or_else(|| AppError::validation("language", "must be `en` or `es`"))
 }
 
 /// A reason for a change: required, trimmed, at most 1000 characters.

@@ -8,6 +8,7 @@ use super::Role;
 use crate::audit::{self, Change, Context, Event};
 use crate::db::schema::{user_sites, users};
 use crate::db::{self, DbConn};
+use crate::i18n::Lang;
 use crate::service_error::ServiceError;
 use crate::sites::{self, Scope};
 
@@ -27,6 +28,8 @@ pub struct User {
     pub updated_at: NaiveDateTime,
     /// Reaches every site; otherwise only the sites granted in `user_sites`.
     pub all_sites: bool,
+    /// The language of the account's pages (`i18n::Lang` code).
+    pub language: String,
 }
 
 /// What the API shows of an account (never the hash).
@@ -44,6 +47,8 @@ pub struct UserView {
     pub all_sites: bool,
     /// The sites granted, when not `all_sites` (none: the account sees no participant).
     pub sites: Vec<String>,
+    /// The language of the account's pages: `en` or `es`.
+    pub language: String,
 }
 
 impl User {
@@ -65,6 +70,7 @@ impl User {
             updated_at: self.updated_at,
             all_sites: !scope.is_limited(),
             sites: scope.codes().unwrap_or_default(),
+            language: self.language.clone(),
         }
     }
 
@@ -132,6 +138,7 @@ pub fn create(
         created_at: now,
         updated_at: now,
         all_sites: !access.is_limited(),
+        language: Lang::default().code().to_owned(),
     };
     db::write_tx(conn, |c| {
         if find_by_email(c, email)?.is_some() {
@@ -168,6 +175,8 @@ pub struct Update {
     pub display_name: Option<String>,
     /// New site access, replacing the old.
     pub sites: Option<Scope>,
+    /// The language of the account's pages.
+    pub language: Option<Lang>,
 }
 
 /// Applies `update` with the reason; disabling or changing the role ends the user's sessions.
@@ -194,6 +203,10 @@ pub fn update(
             changes.push(Change::redacted("display_name", true));
             new.display_name = name.clone();
         }
+        if let Some(language) = update.language.map(Lang::code).filter(|l| *l != old.language) {
+            changes.push(Change::update("language", &old.language, language));
+            new.language = language.to_owned();
+        }
         if let Some(access) = &update.sites {
             let before = old.scope(c)?;
             if *access != before {
@@ -206,7 +219,11 @@ pub fn update(
         if changes.is_empty() {
             return Ok(old);
         }
-        if ctx.actor.id.as_deref() == Some(id) && (new.disabled || new.role() != Role::Admin) {
+        let access_changed = new.disabled != old.disabled || new.role != old.role;
+        if access_changed
+            && ctx.actor.id.as_deref() == Some(id)
+            && (new.disabled || new.role() != Role::Admin)
+        {
             return Err(ServiceError::conflict(
                 "self_lockout",
                 "you cannot disable yourself or remove your own admin role",
@@ -225,6 +242,7 @@ pub fn update(
                 users::updated_at.eq(new.updated_at),
                 users::sessions_valid_after.eq(new.sessions_valid_after),
                 users::all_sites.eq(new.all_sites),
+                users::language.eq(&new.language),
             ))
             .execute(c)?;
         audit::append(

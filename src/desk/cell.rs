@@ -31,6 +31,7 @@ impl Cell {
         }
     }
 
+    /// The word in English, as the grid's CSV writes it.
     pub fn word(self) -> &'static str {
         match self {
             Cell::NotYet => "not scheduled",
@@ -40,6 +41,20 @@ impl Cell {
             Cell::Completed => AssessmentStatus::Completed.as_str(),
             Cell::Missed => AssessmentStatus::Missed.as_str(),
             Cell::NotApplicable => "not applicable",
+        }
+    }
+
+    /// The Fluent key of the word, for pages (`tr.t(cell.key())`); `word` stays English for the
+    /// CSV of the grid.
+    pub fn key(self) -> &'static str {
+        match self {
+            Cell::NotYet => "cell-not-yet",
+            Cell::Scheduled => "cell-scheduled",
+            Cell::Open => "cell-open",
+            Cell::PastTarget => "cell-past-target",
+            Cell::Completed => "cell-completed",
+            Cell::Missed => "cell-missed",
+            Cell::NotApplicable => "cell-not-applicable",
         }
     }
 

@@ -11,14 +11,16 @@ use crate::assessments::status::Status as AssessmentStatus;
 use crate::db::DbConn;
 use crate::db::schema::{assessments, consents, participant_phases};
 use crate::groups::status::PhaseKind;
+use crate::i18n::Tr;
 use crate::protocol::Protocol;
 
-/// For each of `ids`, a sentence of what is due in queue `need`.
+/// For each of `ids`, a sentence of what is due in queue `need`, in the language of `tr`.
 pub fn waiting(
     conn: &mut DbConn,
     protocol: &Protocol,
     need: Need,
     ids: &[String],
+    tr: Tr,
 ) -> QueryResult<BTreeMap<String, String>> {
     let today = protocol.today();
     let days = |since: NaiveDate| (today - since).num_days();
@@ -34,7 +36,8 @@ pub fn waiting(
                 .load(conn)?;
             for (pid, tp, target) in rows {
                 let label = protocol.timepoint(&tp).map_or(tp.clone(), |t| t.label.clone());
-                let line = format!("{label}, target {}", target.unwrap_or_default());
+                let line =
+                    tr.a2("queue-due-target", &("label", label), &("date", target.unwrap_or_default()));
                 out.entry(pid).and_modify(|s| s.push_str(&format!("; {line}"))).or_insert(line);
             }
         }
@@ -46,7 +49,7 @@ pub fn waiting(
                 .select((consents::participant_id, consents::signed_at))
                 .load(conn)?;
             for (pid, at) in rows {
-                out.insert(pid, format!("consented {} days ago", days(at.date())));
+                out.insert(pid, tr.n("queue-due-consented", days(at.date())));
             }
         }
         Need::AwaitingGroup => {
@@ -58,7 +61,7 @@ pub fn waiting(
                 .load(conn)?;
             for (pid, since) in rows {
                 if let Ok(day) = NaiveDate::parse_from_str(&since, "%Y-%m-%d") {
-                    out.insert(pid, format!("in the queue for {} days", days(day)));
+                    out.insert(pid, tr.n("queue-due-queued", days(day)));
                 }
             }
         }

@@ -65,6 +65,16 @@ impl Need {
     pub fn as_str(self) -> &'static str {
         Self::ALL.iter().find(|(w, _, _)| *w == self).map_or("", |(_, n, _)| n)
     }
+
+    /// The Fluent key of the label (`need-<as_str>`), for pages: `tr.t(need.key())`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Need::Unconsented => "need-unconsented",
+            Need::AwaitingRandomisation => "need-awaiting_randomisation",
+            Need::AwaitingGroup => "need-awaiting_group",
+            Need::Overdue => "need-overdue",
+        }
+    }
 }
 
 /// The register's sort orders.
@@ -91,6 +101,16 @@ impl Sort {
 
     pub fn as_str(self) -> &'static str {
         Self::ALL.iter().find(|(w, _, _)| *w == self).map_or("study_id", |(_, n, _)| n)
+    }
+
+    /// The Fluent key of the label, for pages: `tr.t(sort.key())`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Sort::StudyId => "grid-sort-study-id",
+            Sort::Site => "grid-sort-site",
+            Sort::Enrolled => "grid-sort-enrolled",
+            Sort::Language => "grid-sort-language",
+        }
     }
 }
 

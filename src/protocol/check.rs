@@ -203,9 +203,12 @@ impl Checker<'_> {
             for level in &factor.levels {
                 self.identifier("level", level);
             }
+            let languages: Vec<String> =
+                p.study.languages.get_ref().iter().map(|l| l.get_ref().clone()).collect();
+            if let Some(text) = &factor.label_text {
+                self.local_text("the factor's label_text", text, &languages);
+            }
             if let Some(labels) = &factor.level_labels {
-                let languages: Vec<String> =
-                    p.study.languages.get_ref().iter().map(|l| l.get_ref().clone()).collect();
                 let values: Vec<&str> = factor.levels.iter().map(|l| l.get_ref().as_str()).collect();
                 self.labels("level", labels, &values, &languages);
             }

@@ -90,7 +90,12 @@ pub struct Arm {
 #[serde(deny_unknown_fields)]
 pub struct Factor {
     pub id: Spanned<String>,
+    /// The factor's name as exports, the codebook and CONSORT text give it.
     pub label: String,
+    /// The name in every study language, for staff pages (`label_text = { en = …, es = … }`);
+    /// without it, pages show `label` whatever their language.
+    #[serde(default)]
+    pub label_text: Option<Spanned<LocalText>>,
     pub levels: Vec<Spanned<String>>,
     /// Each level's wording in every study language (`[stratification.level_labels]`); without it,
     /// staff read the level ids.
@@ -106,6 +111,11 @@ impl Criterion {
 }
 
 impl Factor {
+    /// The factor's name in `lang` (else `label`).
+    pub fn label_in(&self, lang: &str) -> &str {
+        self.label_text.as_ref().and_then(|t| t.get_ref().get(lang)).unwrap_or(&self.label)
+    }
+
     /// A level's wording in `lang` (else English, else the level id itself).
     pub fn level_label(&self, level: &str, lang: &str) -> String {
         wording(self.level_labels.as_ref(), level, lang)

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::auth::routes::required_reason;
 use crate::auth::{Auth, Permission};
 use crate::error::AppError;
+use crate::i18n::Tr;
 use crate::state::AppState;
 use crate::web::{RespondHtml, csrf_of, not_found_page, staff_page};
 
@@ -18,6 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Template)]
 #[template(path = "randomisation/unblinding.html")]
 struct UnblindingPage {
+    tr: Tr,
     role: String,
     csrf_token: String,
     study_id: String,
@@ -25,7 +27,7 @@ struct UnblindingPage {
     alert: Option<String>,
     /// Where the person came from (an alert), else the overview.
     back: String,
-    back_label: &'static str,
+    back_label: String,
     /// The arm's label, once unblinded.
     arm: Option<String>,
     error: Option<String>,
@@ -33,11 +35,13 @@ struct UnblindingPage {
 
 impl UnblindingPage {
     fn new(auth: &Auth, study_id: String, alert: Option<&str>) -> Self {
+        let tr = auth.tr();
         let (back, back_label) = match alert {
-            Some(id) => (format!("/alerts/{id}"), "Back to the alert"),
-            None => ("/".to_owned(), "Back to the overview"),
+            Some(id) => (format!("/alerts/{id}"), tr.t("unblind-back-to-alert")),
+            None => ("/".to_owned(), tr.t("back-to-overview")),
         };
         UnblindingPage {
+            tr,
             role: auth.user.role().to_string(),
             csrf_token: csrf_of(auth),
             study_id,
@@ -121,11 +125,11 @@ async fn unblinding_sent(
         }
         // No reason, or no allocation yet: the form again, saying why, with the API's status.
         Err(e @ (AppError::Validation { .. } | AppError::Conflict { .. })) => {
-            let status = e.status_code();
+            let (status, tr) = (e.status_code(), page.tr);
             page.error = Some(match e {
-                AppError::Validation { .. } => {
-                    "Write why the arm is needed now (up to 1000 characters): it is kept in the audit trail."
-                        .to_owned()
+                AppError::Validation { .. } => tr.t("unblind-problem-reason"),
+                AppError::Conflict { code: "not_randomised", .. } => {
+                    tr.a("unblind-conflict-not-randomised", "id", &page.study_id)
                 }
                 other => other.to_string(),
             });

@@ -40,6 +40,8 @@ async fn report_page(
     auth: Result<Auth, AppError>,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
+    // The page's own words in the reader's language; the report's body is an English document.
+    let tr = auth.as_ref().map_or_else(|_| crate::i18n::Tr::default(), Auth::tr);
     let report = match report_for(&state, auth, &query).await? {
         Ok(report) => report,
         Err(page) => return Ok(page),
@@ -47,7 +49,7 @@ async fn report_page(
     // Drawing is CPU work: off the async workers.
     let html = web::block(move || {
         let sections = reports::sections::all(&report);
-        reports::html::render(&report, &sections, true)
+        reports::html::render_in(tr, &report, &sections, true)
     })
     .await?
     .map_err(|e| AppError::Internal(e.into()))?;

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::auth::{Auth, Permission};
 use crate::error::AppError;
+use crate::i18n::Tr;
 use crate::safety::{self, Step};
 use crate::state::AppState;
 use crate::web::page::study_time;
@@ -49,6 +50,7 @@ impl Row {
 #[derive(Template)]
 #[template(path = "safety/alerts.html")]
 struct QueuePage {
+    tr: Tr,
     role: String,
     csrf_token: String,
     rows: Vec<Row>,
@@ -70,13 +72,20 @@ async fn queue(state: web::Data<AppState>, auth: Result<Auth, AppError>) -> Resu
     let tz = protocol.time_zone();
     let rows = alerts.into_iter().map(|(a, study_id)| Row::new(a, study_id, now, tz)).collect();
     let zone = protocol.study.time_zone.get_ref().clone();
-    Ok(QueuePage { role: auth.user.role().to_string(), csrf_token: csrf_of(&auth), rows, zone }
-        .respond_to_html())
+    Ok(QueuePage {
+        tr: auth.tr(),
+        role: auth.user.role().to_string(),
+        csrf_token: csrf_of(&auth),
+        rows,
+        zone,
+    }
+    .respond_to_html())
 }
 
 #[derive(Template)]
 #[template(path = "safety/alert.html")]
 struct AlertPage {
+    tr: Tr,
     role: String,
     csrf_token: String,
     row: Row,
@@ -106,14 +115,15 @@ async fn one(
     alert_page(&state, &auth, path.into_inner(), None).await
 }
 
-/// The alert's page, with the reason a step was refused when there is one.
+/// The alert's page, with the reason a step was refused when there is one: `refusal` is the
+/// service's, as its code (`validation` for a missing text) and its (English) message.
 async fn alert_page(
     state: &AppState,
     auth: &Auth,
     id: String,
-    error: Option<String>,
+    refusal: Option<(&'static str, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (scope, role, ctx) = (auth.scope.clone(), auth.user.role(), auth.context());
+    let (scope, role, ctx, tr) = (auth.scope.clone(), auth.user.role(), auth.context(), auth.tr());
     // A write: showing the contact details is audited.
     let found = state
         .write(move |c| {
@@ -136,7 +146,19 @@ async fn alert_page(
             None => study_time(tz, t),
         })
     };
+    // The refusals are said in the page's language, the alert's status as it stands now.
+    let error = refusal.map(|(code, message)| {
+        let status = tr.word("alert-status", a.status.as_str());
+        match code {
+            "validation" => tr.t("alert-problem-text"),
+            "already_acknowledged" => tr.a("alert-conflict-already-acknowledged", "status", &status),
+            "not_acknowledged" => tr.a("alert-conflict-not-acknowledged", "status", &status),
+            "no_action_recorded" => tr.t("alert-conflict-no-action-recorded"),
+            _ => message,
+        }
+    });
     let page = AlertPage {
+        tr,
         role: auth.user.role().to_string(),
         csrf_token: csrf_of(auth),
         acknowledged: by(a.acknowledged_at, None),
@@ -200,7 +222,12 @@ async fn act(
         // A refused step shows the page again with the reason, and the status the API would send.
         Err(e @ (AppError::Validation { .. } | AppError::Conflict { .. })) => {
             let status = e.status_code();
-            let mut page = alert_page(&state, &auth, id, Some(e.to_string())).await?;
+            // A validation refusal here is only a missing text (`required_text`).
+            let refusal = match e {
+                AppError::Conflict { code, message } => (code, message),
+                other => ("validation", other.to_string()),
+            };
+            let mut page = alert_page(&state, &auth, id, Some(refusal)).await?;
             *page.status_mut() = status;
             Ok(page)
         }

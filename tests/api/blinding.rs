@@ -290,7 +290,7 @@ async fn blinded_staff_sign_in_with_the_keyboard_and_their_pages_say_what_they_m
             14,
             clinician,
             json!([
-                {"path": "/", "says": ["Kept blind to allocation: statistician_blinded, clinician", "you see no one's arm"], "never": labels},
+                {"path": "/", "says": ["Kept blind to allocation: statistician (blinded), clinician", "you see no one's arm"], "never": labels},
                 {"path": format!("/alerts/{alert}"), "says": ["You are kept blind to allocation", "emergency unblinding"], "never": labels},
                 {"path": "/reports", "status": 403, "says": ["Not available to your role"]},
                 {"path": "/alerts", "says": ["Safety alerts"], "never": labels},

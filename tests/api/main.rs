@@ -28,4 +28,5 @@ mod register;
 mod safety;
 mod sessions;
 mod sites;
+mod spanish;
 mod surveys;

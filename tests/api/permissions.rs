@@ -37,6 +37,7 @@ async fn call(app: &TestApp, e: &Endpoint, who: Option<&TestUser>) -> reqwest::R
                 ("password", "x"),
                 ("current_password", "x"),
                 ("new_password", "y"),
+                ("language", "en"),
             ])
         } else {
             req.json(&serde_json::json!({}))

@@ -4,6 +4,7 @@
 
 mod catalogue;
 mod layering;
+mod locales;
 mod rules;
 mod source;
 mod states;

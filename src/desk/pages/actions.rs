@@ -6,11 +6,12 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::record::{RecordPage, not_found_participant};
+use super::record::{RecordPage, not_found_participant, reason_problems};
 use crate::auth::routes::required_reason;
 use crate::auth::{Auth, Permission};
 use crate::enrolment::{Status, consent, participants};
 use crate::error::AppError;
+use crate::i18n::Tr;
 use crate::state::AppState;
 use crate::web::page::{Problems, staff_or_return, with_status};
 use crate::web::{RespondHtml, csrf_of, redirect};
@@ -96,9 +97,7 @@ pub(super) async fn consent_voided(
                 return Ok(not_found_participant(&auth));
             };
             // Shown under the consents, not beside a link's revocation (also a `reason`).
-            for (field, message) in found.all() {
-                page.problems.add(if field == "reason" { "void_reason" } else { field }, message);
-            }
+            page.problems = reason_problems(auth.tr(), &found, "void_reason");
             Ok(with_status(page.respond_to_html(), status))
         }
     }
@@ -107,6 +106,7 @@ pub(super) async fn consent_voided(
 #[derive(Template)]
 #[template(path = "desk/randomise.html")]
 struct RandomisePage {
+    tr: Tr,
     role: String,
     csrf_token: String,
     study_id: String,
@@ -118,14 +118,15 @@ struct RandomisePage {
     refusal: Option<String>,
 }
 
-/// The confirmation step, or why the participant cannot be randomised now.
+/// The confirmation step, or why the participant cannot be randomised now: `refusal` is the
+/// service's, as its code and its (English) message.
 async fn confirm_page(
     state: &AppState,
     auth: &Auth,
     id: String,
-    refusal: Option<String>,
+    refusal: Option<(&'static str, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (scope, role) = (auth.scope.clone(), auth.user.role());
+    let (scope, role, tr) = (auth.scope.clone(), auth.user.role(), auth.tr());
     let found = state
         .run(move |c| {
             let Some(p) = participants::find(c, &scope, &id)? else { return Ok(None) };
@@ -142,18 +143,21 @@ async fn confirm_page(
     // Each factor and level as the protocol words it (the site factor is the site code itself).
     let labels = |factor: &str, level: &str| {
         protocol.stratification.iter().find(|f| f.id.get_ref() == factor).map_or_else(
-            || ("Site".to_owned(), level.to_owned()),
-            |f| (f.label.clone(), f.level_label(level, "en")),
+            || (tr.t("randomise-site"), level.to_owned()),
+            |f| (f.label_in(tr.lang()).to_owned(), f.level_label(level, tr.lang())),
         )
     };
+    // The service's refusals whose words carry nothing but the study id are said in the page's
+    // language; the others name details (criteria, strata) only the service words.
+    let refusal = refusal.map(|(code, message)| match code {
+        "withdrawn" => tr.a("randomise-conflict-withdrawn", "id", &p.study_id),
+        "not_consented" => tr.a("randomise-conflict-not-consented", "id", &p.study_id),
+        _ => message,
+    });
     let refusal = refusal.or_else(|| match view.status {
-        Status::Withdrawn => Some(format!("{} has withdrawn from the study.", p.study_id)),
-        Status::Enrolled if view.needs_reconsent => {
-            Some("A new consent form is in force: record re-consent first.".to_owned())
-        }
-        Status::Enrolled => {
-            Some("Consent is not recorded yet: record it on the participant's page first.".to_owned())
-        }
+        Status::Withdrawn => Some(tr.a("randomise-refused-withdrawn", "id", &p.study_id)),
+        Status::Enrolled if view.needs_reconsent => Some(tr.t("randomise-refused-reconsent")),
+        Status::Enrolled => Some(tr.t("randomise-refused-no-consent")),
         _ => None,
     });
     let status = if refusal.is_some() {
@@ -161,13 +165,15 @@ async fn confirm_page(
     } else {
         actix_web::http::StatusCode::OK
     };
+    let method = protocol.randomisation.method.get_ref().as_str();
     let page = RandomisePage {
+        tr,
         role: role.to_string(),
         csrf_token: csrf_of(auth),
         study_id: p.study_id,
         site: p.site,
         strata: strata.iter().map(|(f, l)| labels(f, l)).collect(),
-        method: protocol.randomisation.method.get_ref().as_str().replace('_', " "),
+        method: tr.or(&format!("randomise-method-{method}"), &method.replace('_', " ")),
         refusal,
     };
     Ok(with_status(page.respond_to_html(), status))
@@ -215,7 +221,9 @@ pub(super) async fn randomise_sent(
             Ok(redirect(&format!("/participants/{id}/allocation?again=1")))
         }
         Err(AppError::NotFound(_)) => Ok(not_found_participant(&auth)),
-        Err(AppError::Conflict { message, .. }) => confirm_page(&state, &auth, id, Some(message)).await,
+        Err(AppError::Conflict { code, message }) => {
+            confirm_page(&state, &auth, id, Some((code, message))).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -223,6 +231,7 @@ pub(super) async fn randomise_sent(
 #[derive(Template)]
 #[template(path = "desk/allocation.html")]
 struct AllocationPage {
+    tr: Tr,
     role: String,
     csrf_token: String,
     study_id: String,
@@ -258,6 +267,7 @@ pub(super) async fn allocation(
         return Ok(redirect(&format!("/participants/{}/randomise", v.study_id)));
     };
     let page = AllocationPage {
+        tr: auth.tr(),
         role: role.to_string(),
         csrf_token: csrf_of(&auth),
         arm: v.arm.map(|a| a.label.map_or_else(|| a.code.clone(), |l| format!("{} ({l})", a.code))),

@@ -16,9 +16,9 @@ use crate::auth::routes::required_reason;
 use crate::auth::{Auth, Permission};
 use crate::enrolment::participants;
 use crate::error::AppError;
+use crate::i18n::Tr;
 use crate::instruments::Instrument;
 use crate::state::AppState;
-use crate::toml_file::LocalText;
 use crate::web::page::{Problems, staff_or_return, study_time, with_status};
 use crate::web::{RespondHtml, csrf_of, redirect};
 
@@ -38,13 +38,15 @@ pub(super) struct Question {
 }
 
 impl Question {
-    pub fn answer_text(&self) -> String {
+    /// The answer as the page shows it, in the page's language (the template passes `&Tr`).
+    pub fn answer_text(&self, tr: impl std::borrow::Borrow<Tr>) -> String {
+        let tr: &Tr = std::borrow::Borrow::<Tr>::borrow(&tr);
         match self.answer {
             Some(Some(v)) => {
                 self.options.iter().find(|(o, _)| *o == v).map_or(v.to_string(), |(_, l)| format!("{v}: {l}"))
             }
-            Some(None) => "declined to answer".to_owned(),
-            None => "not answered".to_owned(),
+            Some(None) => tr.t("answers-answer-declined"),
+            None => tr.t("answers-answer-none"),
         }
     }
 
@@ -57,13 +59,10 @@ impl Question {
     }
 }
 
-fn english(t: &LocalText) -> String {
-    t.get("en").or_else(|| t.values().next()).cloned().unwrap_or_default()
-}
-
 #[derive(Template)]
 #[template(path = "desk/answers.html")]
 struct AnswersPage {
+    tr: Tr,
     role: String,
     csrf_token: String,
     study_id: String,
@@ -124,7 +123,7 @@ fn page_of(
     library: &crate::instruments::Library,
     typed: Option<&BTreeMap<String, String>>,
 ) -> AnswersPage {
-    let role = auth.user.role();
+    let (role, tr) = (auth.user.role(), auth.tr());
     let items = crate::instruments::visit_items(&l.instruments);
     let questions: Vec<Question> = items
         .iter()
@@ -137,11 +136,12 @@ fn page_of(
                 None => saved,
             };
             Question {
-                text: english(item.text.get_ref()),
+                // The instrument's wording in the account's language (English where it has none).
+                text: tr.pick(item.text.get_ref()).to_owned(),
                 options: inst
                     .options_of(item)
                     .iter()
-                    .map(|o| (*o.value.get_ref(), english(o.label.get_ref())))
+                    .map(|o| (*o.value.get_ref(), tr.pick(o.label.get_ref()).to_owned()))
                     .collect(),
                 required: *item.scored.get_ref(),
                 instrument: inst.id().to_owned(),
@@ -153,7 +153,9 @@ fn page_of(
         .collect();
     let tz = l.protocol.time_zone();
     let answerable = l.a.is_answerable(crate::db::now());
+    let status = l.a.status.as_str();
     AnswersPage {
+        tr,
         role: role.to_string(),
         csrf_token: csrf_of(auth),
         study_id: l.study_id.clone(),
@@ -162,17 +164,34 @@ fn page_of(
             .protocol
             .timepoint(&l.a.timepoint)
             .map_or_else(|| l.a.timepoint.clone(), |t| t.label.clone()),
-        state: l.a.status.to_string().replace('_', " "),
+        state: tr.or(&format!("answers-state-{}", status.replace('_', "-")), &status.replace('_', " ")),
         entered_by_staff: l.a.entered_by.is_some(),
         completed: l.a.completed_at.map(|t| study_time(tz, t)).unwrap_or_default(),
         scores: l
             .scores
             .iter()
             .map(|s| {
-                let name =
-                    library.get(&s.instrument).map_or_else(|| s.instrument.clone(), |i| i.short_name.clone());
-                let total = s.total.map_or_else(|| "not scored".to_owned(), |t| t.to_string());
-                format!("{name} {total}{}", s.band.as_ref().map(|b| format!(" ({b})")).unwrap_or_default())
+                let instrument = library.get(&s.instrument);
+                let name = instrument.map_or_else(|| s.instrument.clone(), |i| i.short_name.clone());
+                let total = s.total.map_or_else(|| tr.t("answers-score-none"), |t| t.to_string());
+                // The band is stored in English: shown in the page's language from the instrument.
+                let band = s
+                    .band
+                    .as_ref()
+                    .map(|b| {
+                        let label = instrument
+                            .and_then(|i| {
+                                i.scoring
+                                    .bands
+                                    .get_ref()
+                                    .iter()
+                                    .find(|x| x.label.get_ref().get("en") == Some(b))
+                            })
+                            .map_or_else(|| b.clone(), |x| tr.pick(x.label.get_ref()).to_owned());
+                        format!(" ({label})")
+                    })
+                    .unwrap_or_default();
+                format!("{name} {total}{band}")
             })
             .collect(),
         may_enter: answerable && Permission::ManageAssessments.allows(role),
@@ -185,8 +204,11 @@ fn page_of(
             .instruments
             .iter()
             .map(|i| {
-                let options =
-                    i.options.get_ref().iter().map(|o| (*o.value.get_ref(), english(o.label.get_ref())));
+                let options = i
+                    .options
+                    .get_ref()
+                    .iter()
+                    .map(|o| (*o.value.get_ref(), tr.pick(o.label.get_ref()).to_owned()));
                 (i.short_name.clone(), options.collect())
             })
             .collect(),
@@ -212,10 +234,11 @@ pub(super) async fn questionnaire(
     let auth = staff_or_return!(auth, Permission::ReadAssessments);
     let (id, aid) = path.into_inner();
     let Some(l) = load(&state, &auth, id, aid).await? else { return Ok(not_found_participant(&auth)) };
+    let tr = auth.tr();
     let mut page = page_of(&auth, &l, &state.instruments, None);
     page.notice = match query.done.as_deref() {
-        Some("entry") => Some("Submitted on the participant's behalf and scored.".to_owned()),
-        Some("correction") => Some("The answer was corrected and the questionnaire scored again.".to_owned()),
+        Some("entry") => Some(tr.t("answers-done-entry")),
+        Some("correction") => Some(tr.t("answers-done-correction")),
         _ => None,
     };
     Ok(page.respond_to_html())
@@ -233,6 +256,7 @@ pub(super) async fn entered(
     auth.check_form_csrf(form.get("csrf_token").map_or("", String::as_str))?;
     let (id, aid) = path.into_inner();
     let Some(l) = load(&state, &auth, id, aid).await? else { return Ok(not_found_participant(&auth)) };
+    let tr = auth.tr();
     let mut problems = Problems::default();
     let mut given = Vec::new();
     for (inst, item) in crate::instruments::visit_items(&l.instruments) {
@@ -242,12 +266,12 @@ pub(super) async fn entered(
             Some(v) => match v.parse::<i32>() {
                 Ok(n) => Some(n),
                 Err(_) => {
-                    problems.add(field, "choose one of the answers");
+                    problems.add(field, tr.t("answers-problem-choose"));
                     continue;
                 }
             },
             None if *item.scored.get_ref() => {
-                problems.add(field, "choose an answer, or “declined to answer”");
+                problems.add(field, tr.t("answers-problem-required"));
                 continue;
             }
             None => continue,
@@ -275,12 +299,12 @@ pub(super) async fn entered(
                 return Ok(not_found_participant(&auth));
             };
             let mut page = page_of(&auth, &l, &state.instruments, None);
-            page.crisis = Some(english(l.protocol.safety.crisis_resources.get_ref()));
+            page.crisis = Some(tr.pick(l.protocol.safety.crisis_resources.get_ref()).to_owned());
             Ok(page.respond_to_html())
         }
         Ok(_) => Ok(redirect(&format!("/participants/{}/questionnaires/{}?done=entry", l.study_id, l.a.id))),
         Err(e) => {
-            let (problems, status) = Problems::from_refusal(e)?;
+            let (problems, status) = refusal_problems(tr, e)?;
             refuse(problems, status)
         }
     }
@@ -308,24 +332,48 @@ pub(super) async fn corrected(
     auth.check_form_csrf(&form.csrf_token)?;
     let (id, aid) = path.into_inner();
     let Some(l) = load(&state, &auth, id, aid).await? else { return Ok(not_found_participant(&auth)) };
+    let tr = auth.tr();
     let mut problems = Problems::default();
     let target = form.item.split_once('.');
     if target.is_none() {
-        problems.add("item", "choose the question to correct");
+        problems.add("item", tr.t("answers-problem-item"));
     }
     let value = match form.value.as_str() {
         DECLINED => Some(None),
         v => v.parse::<i32>().ok().map(Some),
     };
     if value.is_none() {
-        problems.add("value", "choose the right answer");
+        problems.add("value", tr.t("answers-problem-value"));
     }
+    // The service checks the answer too, in English: the page checks it first, in the reader's
+    // language (the value select offers every instrument's answers, not only the item's).
+    if let (Some((instrument, item)), Some(Some(v))) = (target, value) {
+        let options = l
+            .instruments
+            .iter()
+            .find(|i| i.id() == instrument)
+            .and_then(|i| i.item(item).map(|it| i.options_of(it)));
+        match options {
+            None => problems.add("item", tr.t("answers-problem-item")),
+            Some(options) if !options.iter().any(|o| *o.value.get_ref() == v) => {
+                let allowed =
+                    options.iter().map(|o| o.value.get_ref().to_string()).collect::<Vec<_>>().join(", ");
+                let args: [(&'static str, &dyn std::fmt::Display); 3] =
+                    [("value", &v), ("item", &item), ("allowed", &allowed)];
+                problems.add("value", tr.args("answers-problem-not-an-answer", &args));
+            }
+            Some(_) => {}
+        }
+    }
+    // Its only refusal is the audit trail's rule for a reason.
     let reason = required_reason(&form.reason).map_err(|e| {
-        if let AppError::Validation { field, message } = e {
-            problems.add(field, message);
+        if let AppError::Validation { field, .. } = e {
+            problems.add(field, tr.t("answers-problem-reason"));
         }
     });
-    let (Some((instrument, item)), Some(value), Ok(reason)) = (target, value, reason) else {
+    let (Some((instrument, item)), Some(value), Ok(reason), true) =
+        (target, value, reason, problems.is_empty())
+    else {
         let mut page = page_of(&auth, &l, &state.instruments, None);
         page.problems = problems;
         return Ok(with_status(page.respond_to_html(), actix_web::http::StatusCode::UNPROCESSABLE_ENTITY));
@@ -342,7 +390,7 @@ pub(super) async fn corrected(
             Ok(redirect(&format!("/participants/{}/questionnaires/{}?done=correction", l.study_id, l.a.id)))
         }
         Err(e) => {
-            let (mut problems, status) = Problems::from_refusal(e)?;
+            let (mut problems, status) = refusal_problems(tr, e)?;
             // The service names the item's field by the item; on this form it is `value`.
             if let Some(m) = problems
                 .all()
@@ -357,5 +405,21 @@ pub(super) async fn corrected(
             page.problems = problems;
             Ok(with_status(page.respond_to_html(), status))
         }
+    }
+}
+
+/// A service's refusal as the form's problems: its conflicts in the page's language by their code
+/// (`answers-conflict-…`, else the service's English), anything else as `Problems::from_refusal`.
+fn refusal_problems(tr: Tr, e: AppError) -> Result<(Problems, actix_web::http::StatusCode), AppError> {
+    match e {
+        AppError::Conflict { code, message } => {
+            let mut problems = Problems::default();
+            problems.add(
+                Problems::FORM,
+                tr.or(&format!("answers-conflict-{}", code.replace('_', "-")), &message),
+            );
+            Ok((problems, actix_web::http::StatusCode::CONFLICT))
+        }
+        other => Problems::from_refusal(other),
     }
 }

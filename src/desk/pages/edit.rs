@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
-use super::enrol::{Select, demographics, strata_selects, time_zone_select};
+use super::enrol::{Select, contact_fields, demographics, strata_selects, time_zone_select};
 use super::record::{not_found_participant, visible};
 use crate::audit::Context;
 use crate::auth::{Auth, Permission};
@@ -15,6 +15,7 @@ use crate::db::DbConn;
 use crate::enrolment::details::{self, ContactChange, DetailsChange};
 use crate::enrolment::participants::{self, Participant};
 use crate::error::AppError;
+use crate::i18n::Tr;
 use crate::service_error::ServiceError;
 use crate::sites::Scope;
 use crate::state::AppState;
@@ -24,9 +25,11 @@ use crate::web::{RespondHtml, csrf_of, redirect};
 #[derive(Template)]
 #[template(path = "desk/edit.html")]
 struct EditPage {
+    tr: Tr,
     role: String,
     csrf_token: String,
     study_id: String,
+    contact_fields: [(&'static str, String, &'static str); 3],
     selects: Vec<Select>,
     languages: Vec<(String, String)>,
     /// Randomised: the strata the allocation used are shown, not offered.
@@ -101,13 +104,16 @@ async fn edit_page(
     } else {
         actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
     };
-    let mut selects = demographics();
-    selects.extend(strata_selects(&protocol));
-    selects.push(time_zone_select(&protocol));
+    let tr = auth.tr();
+    let mut selects = demographics(tr);
+    selects.extend(strata_selects(&protocol, tr));
+    selects.push(time_zone_select(&protocol, tr));
     let page = EditPage {
+        tr,
         role: auth.user.role().to_string(),
         csrf_token: csrf_of(auth),
         study_id: p.study_id,
+        contact_fields: contact_fields(tr),
         selects,
         languages: super::register::study_languages(&protocol),
         strata_frozen: randomised,
@@ -216,8 +222,8 @@ pub(super) async fn details_sent(
     let change: DetailsChange = match serde_json::from_value(body) {
         Ok(c) => c,
         Err(e) => {
-            let mut problems = Problems::default();
-            problems.add(Problems::FORM, format!("a choice was not one the form offers ({e})"));
+            let (tr, mut problems) = (auth.tr(), Problems::default());
+            problems.add(Problems::FORM, tr.a("edit-problem-bad-choice", "error", e));
             return edit_page(&state, &auth, id, ("record", problems, form)).await;
         }
     };

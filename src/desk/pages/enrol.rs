@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::auth::{Auth, Permission};
 use crate::enrolment::participants::{self, NewParticipant};
 use crate::error::AppError;
+use crate::i18n::Tr;
 use crate::protocol::Protocol;
 use crate::state::AppState;
 use crate::web::page::{Problems, staff_or_return, with_status};
@@ -23,78 +24,88 @@ pub(super) struct Select {
     pub options: Vec<(String, String)>,
 }
 
-fn select(name: &str, label: &str, options: &[(&str, &str)]) -> Select {
+fn select(name: &str, label: String, options: Vec<(&str, String)>) -> Select {
     Select {
         name: name.to_owned(),
-        label: label.to_owned(),
-        options: options.iter().map(|(v, l)| ((*v).to_owned(), (*l).to_owned())).collect(),
+        label,
+        options: options.into_iter().map(|(v, l)| (v.to_owned(), l)).collect(),
     }
 }
 
+/// The contact fields (name, label, input type), on the enrolment and correction forms.
+pub(super) fn contact_fields(tr: Tr) -> [(&'static str, String, &'static str); 3] {
+    [
+        ("full_name", tr.t("enrol-full-name"), "text"),
+        ("email", tr.t("enrol-email"), "email"),
+        ("phone", tr.t("enrol-phone"), "tel"),
+    ]
+}
+
 /// The demographic questions, in NIH reporting categories (the values the API takes).
-pub(super) fn demographics() -> Vec<Select> {
+pub(super) fn demographics(tr: Tr) -> Vec<Select> {
+    let no_say = || ("prefer_not_to_say", tr.t("enrol-prefers-not-to-say"));
     vec![
         select(
             "race",
-            "Race",
-            &[
-                ("american_indian_alaska_native", "American Indian or Alaska Native"),
-                ("asian", "Asian"),
-                ("black", "Black or African American"),
-                ("native_hawaiian_pacific_islander", "Native Hawaiian or Other Pacific Islander"),
-                ("white", "White"),
-                ("more_than_one", "More than one race"),
-                ("other", "Other"),
-                ("prefer_not_to_say", "Prefers not to say"),
+            tr.t("enrol-race"),
+            vec![
+                ("american_indian_alaska_native", tr.t("enrol-race-american-indian")),
+                ("asian", tr.t("enrol-race-asian")),
+                ("black", tr.t("enrol-race-black")),
+                ("native_hawaiian_pacific_islander", tr.t("enrol-race-pacific-islander")),
+                ("white", tr.t("enrol-race-white")),
+                ("more_than_one", tr.t("enrol-race-more-than-one")),
+                ("other", tr.t("enrol-race-other")),
+                no_say(),
             ],
         ),
         select(
             "ethnicity",
-            "Ethnicity",
-            &[
-                ("hispanic_latinx", "Hispanic or Latino/a/x"),
-                ("not_hispanic_latinx", "Not Hispanic or Latino/a/x"),
-                ("prefer_not_to_say", "Prefers not to say"),
+            tr.t("enrol-ethnicity"),
+            vec![
+                ("hispanic_latinx", tr.t("enrol-ethnicity-hispanic")),
+                ("not_hispanic_latinx", tr.t("enrol-ethnicity-not-hispanic")),
+                no_say(),
             ],
         ),
         select(
             "sex",
-            "Sex",
-            &[
-                ("female", "Female"),
-                ("male", "Male"),
-                ("intersex", "Intersex"),
-                ("prefer_not_to_say", "Prefers not to say"),
+            tr.t("enrol-sex"),
+            vec![
+                ("female", tr.t("enrol-sex-female")),
+                ("male", tr.t("enrol-sex-male")),
+                ("intersex", tr.t("enrol-sex-intersex")),
+                no_say(),
             ],
         ),
         select(
             "age_band",
-            "Age",
-            &[
-                ("18-29", "18–29"),
-                ("30-39", "30–39"),
-                ("40-49", "40–49"),
-                ("50-59", "50–59"),
-                ("60-69", "60–69"),
-                ("70-79", "70–79"),
-                ("80-89", "80–89"),
-                ("90+", "90 or over"),
+            tr.t("enrol-age"),
+            vec![
+                ("18-29", tr.t("enrol-age-18-29")),
+                ("30-39", tr.t("enrol-age-30-39")),
+                ("40-49", tr.t("enrol-age-40-49")),
+                ("50-59", tr.t("enrol-age-50-59")),
+                ("60-69", tr.t("enrol-age-60-69")),
+                ("70-79", tr.t("enrol-age-70-79")),
+                ("80-89", tr.t("enrol-age-80-89")),
+                ("90+", tr.t("enrol-age-90-over")),
             ],
         ),
         select(
             "newly_diagnosed",
-            "Diagnosed with MS within the last two years",
-            &[("yes", "Yes"), ("no", "No")],
+            tr.t("enrol-newly-diagnosed"),
+            vec![("yes", tr.t("enrol-yes")), ("no", tr.t("enrol-no"))],
         ),
         select(
             "disease_course",
-            "MS disease course",
-            &[
-                ("relapsing_remitting", "Relapsing-remitting"),
-                ("secondary_progressive", "Secondary progressive"),
-                ("primary_progressive", "Primary progressive"),
-                ("clinically_isolated", "Clinically isolated syndrome"),
-                ("unknown", "Not known"),
+            tr.t("enrol-disease-course"),
+            vec![
+                ("relapsing_remitting", tr.t("enrol-course-relapsing-remitting")),
+                ("secondary_progressive", tr.t("enrol-course-secondary-progressive")),
+                ("primary_progressive", tr.t("enrol-course-primary-progressive")),
+                ("clinically_isolated", tr.t("enrol-course-clinically-isolated")),
+                ("unknown", tr.t("enrol-course-unknown")),
             ],
         ),
     ]
@@ -102,34 +113,36 @@ pub(super) fn demographics() -> Vec<Select> {
 
 /// The time zone choice: the study's first (stored as none), then the zones US participants
 /// live in. The API takes any IANA name.
-pub(super) fn time_zone_select(protocol: &Protocol) -> Select {
-    const ZONES: [(&str, &str); 8] = [
-        ("America/New_York", "Eastern (New York)"),
-        ("America/Chicago", "Central (Chicago)"),
-        ("America/Denver", "Mountain (Denver)"),
-        ("America/Phoenix", "Arizona (Phoenix)"),
-        ("America/Los_Angeles", "Pacific (Los Angeles)"),
-        ("America/Anchorage", "Alaska (Anchorage)"),
-        ("Pacific/Honolulu", "Hawaii (Honolulu)"),
-        ("America/Puerto_Rico", "Atlantic (Puerto Rico)"),
+pub(super) fn time_zone_select(protocol: &Protocol, tr: Tr) -> Select {
+    let zones = [
+        ("America/New_York", tr.t("enrol-zone-eastern")),
+        ("America/Chicago", tr.t("enrol-zone-central")),
+        ("America/Denver", tr.t("enrol-zone-mountain")),
+        ("America/Phoenix", tr.t("enrol-zone-arizona")),
+        ("America/Los_Angeles", tr.t("enrol-zone-pacific")),
+        ("America/Anchorage", tr.t("enrol-zone-alaska")),
+        ("Pacific/Honolulu", tr.t("enrol-zone-hawaii")),
+        ("America/Puerto_Rico", tr.t("enrol-zone-atlantic")),
     ];
     let study = protocol.study.time_zone.get_ref();
-    let mut options = vec![(String::new(), format!("The study's ({study})"))];
-    options.extend(ZONES.iter().filter(|(z, _)| z != study).map(|(z, l)| ((*z).to_owned(), (*l).to_owned())));
-    Select { name: "time_zone".into(), label: "Time zone (for the times in their messages)".into(), options }
+    let mut options = vec![(String::new(), tr.a("enrol-zone-study", "zone", study))];
+    options.extend(zones.into_iter().filter(|(z, _)| z != study).map(|(z, l)| (z.to_owned(), l)));
+    Select { name: "time_zone".into(), label: tr.t("enrol-zone"), options }
 }
 
-pub(super) fn strata_selects(protocol: &Protocol) -> Vec<Select> {
+/// The protocol's stratification factors, their levels worded in the page's language (the
+/// factor's label is one text in the protocol).
+pub(super) fn strata_selects(protocol: &Protocol, tr: Tr) -> Vec<Select> {
     protocol
         .stratification
         .iter()
         .map(|f| Select {
             name: format!("strata.{}", f.id.get_ref()),
-            label: f.label.clone(),
+            label: f.label_in(tr.lang()).to_owned(),
             options: f
                 .levels
                 .iter()
-                .map(|l| (l.get_ref().clone(), f.level_label(l.get_ref(), "en")))
+                .map(|l| (l.get_ref().clone(), f.level_label(l.get_ref(), tr.lang())))
                 .collect(),
         })
         .collect()
@@ -138,6 +151,7 @@ pub(super) fn strata_selects(protocol: &Protocol) -> Vec<Select> {
 #[derive(Template)]
 #[template(path = "desk/enrol.html")]
 struct EnrolPage {
+    tr: Tr,
     role: String,
     csrf_token: String,
     screening: String,
@@ -147,7 +161,7 @@ struct EnrolPage {
     typed: BTreeMap<String, String>,
     /// The record of the same person, when the form was refused as a duplicate.
     existing: Option<String>,
-    contact_fields: [(&'static str, &'static str, &'static str); 3],
+    contact_fields: [(&'static str, String, &'static str); 3],
 }
 
 impl EnrolPage {
@@ -169,10 +183,12 @@ async fn enrol_page(
         (false, true) => actix_web::http::StatusCode::CONFLICT,
         (false, false) => actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
     };
-    let mut selects = strata_selects(&protocol);
-    selects.extend(demographics());
-    selects.push(time_zone_select(&protocol));
+    let tr = auth.tr();
+    let mut selects = strata_selects(&protocol, tr);
+    selects.extend(demographics(tr));
+    selects.push(time_zone_select(&protocol, tr));
     let page = EnrolPage {
+        tr,
         role: auth.user.role().to_string(),
         csrf_token: csrf_of(auth),
         screening: typed.get("screening").cloned().unwrap_or_default(),
@@ -181,11 +197,7 @@ async fn enrol_page(
         problems,
         typed,
         existing,
-        contact_fields: [
-            ("full_name", "Full name", "text"),
-            ("email", "E-mail address", "email"),
-            ("phone", "Phone number", "tel"),
-        ],
+        contact_fields: contact_fields(tr),
     };
     Ok(with_status(page.respond_to_html(), status))
 }
@@ -212,13 +224,14 @@ fn read(
     form: &BTreeMap<String, String>,
     protocol: &Protocol,
     problems: &mut Problems,
+    tr: Tr,
 ) -> Option<NewParticipant> {
     let field = |name: &str| form.get(name).map(|s| s.trim().to_owned()).unwrap_or_default();
     let mut strata = BTreeMap::new();
     for f in &protocol.stratification {
         let name = format!("strata.{}", f.id.get_ref());
         match field(&name) {
-            v if v.is_empty() => problems.add(name, "choose one"),
+            v if v.is_empty() => problems.add(name, tr.t("enrol-problem-choose-one")),
             v => {
                 strata.insert(f.id.get_ref().clone(), v);
             }
@@ -227,7 +240,7 @@ fn read(
     let mut choice = |name: &str| -> serde_json::Value {
         let v = field(name);
         if v.is_empty() {
-            problems.add(name, "choose one");
+            problems.add(name, tr.t("enrol-problem-choose-one"));
         }
         serde_json::Value::String(v)
     };
@@ -247,7 +260,7 @@ fn read(
     });
     body["newly_diagnosed"] = serde_json::Value::Bool(choice("newly_diagnosed") == "yes");
     if field("full_name").is_empty() {
-        problems.add("full_name", "write the participant's full name");
+        problems.add("full_name", tr.t("enrol-problem-full-name"));
     }
     if !problems.is_empty() {
         return None;
@@ -255,7 +268,7 @@ fn read(
     match serde_json::from_value(body) {
         Ok(new) => Some(new),
         Err(e) => {
-            problems.add(Problems::FORM, format!("a choice was not one the form offers ({e})"));
+            problems.add(Problems::FORM, tr.a("enrol-problem-bad-choice", "error", e));
             None
         }
     }
@@ -272,7 +285,7 @@ pub(super) async fn enrol_sent(
     auth.check_form_csrf(form.get("csrf_token").map_or("", String::as_str))?;
     let protocol = state.run(|c| Ok(crate::protocol::store::current_parsed(c)?.0)).await?;
     let mut problems = Problems::default();
-    let Some(new) = read(&form, &protocol, &mut problems) else {
+    let Some(new) = read(&form, &protocol, &mut problems, auth.tr()) else {
         return enrol_page(&state, &auth, problems, form, None).await;
     };
     let (email, phone) = (new.email.clone(), new.phone.clone());

@@ -13,6 +13,7 @@ use crate::desk::register::{self, Filter, Need};
 use crate::enrolment::attempts::{self, AttemptOutcome, Channel, NewAttempt};
 use crate::enrolment::participants;
 use crate::error::AppError;
+use crate::i18n::Tr;
 use crate::state::AppState;
 use crate::web::page::{Problems, staff_or_return, study_time, with_status};
 use crate::web::{RespondHtml, csrf_of, not_found_page, redirect};
@@ -31,10 +32,11 @@ pub(super) struct QueueRow {
 #[derive(Template)]
 #[template(path = "desk/queue.html")]
 struct QueuePage {
+    tr: Tr,
     role: String,
     csrf_token: String,
     need: &'static str,
-    title: &'static str,
+    title: String,
     rows: Vec<QueueRow>,
     total: i64,
     page: i64,
@@ -67,6 +69,7 @@ pub(super) async fn queue(
     };
     let page_no = query.page.unwrap_or(1).max(1);
     let (scope, role, ctx) = (auth.scope.clone(), auth.user.role(), auth.context());
+    let tr = auth.tr();
     let shows_phone = Permission::ReadContacts.allows(role);
     let (rows, total, zone) = state
         .write(move |c| {
@@ -75,7 +78,7 @@ pub(super) async fn queue(
             let page = register::page(c, &protocol, &scope, &filter, (page_no - 1) * PER_PAGE, PER_PAGE)?;
             let ids: Vec<String> = page.rows.iter().map(|r| r.participant.id.clone()).collect();
             let latest = attempts::latest_of(c, &ids)?;
-            let due = crate::desk::queues::waiting(c, &protocol, need, &ids)?;
+            let due = crate::desk::queues::waiting(c, &protocol, need, &ids, tr)?;
             let tz = protocol.time_zone();
             let mut rows = Vec::new();
             for r in page.rows {
@@ -89,13 +92,15 @@ pub(super) async fn queue(
                 rows.push(QueueRow {
                     due: due.get(&p.id).cloned().unwrap_or_default(),
                     last_attempt: latest.get(&p.id).map_or_else(
-                        || "none yet".to_owned(),
+                        || tr.t("queue-no-attempt"),
                         |a| {
-                            format!(
-                                "{}, {}: {}",
-                                study_time(tz, a.attempted_at),
-                                a.channel.label(),
-                                a.outcome.label()
+                            tr.args(
+                                "queue-last-attempt",
+                                &[
+                                    ("when", &study_time(tz, a.attempted_at)),
+                                    ("channel", &tr.word("channel", a.channel.as_str())),
+                                    ("outcome", &tr.word("outcome", a.outcome.as_str())),
+                                ],
                             )
                         },
                     ),
@@ -107,12 +112,12 @@ pub(super) async fn queue(
             Ok((rows, page.total, protocol.study.time_zone.get_ref().clone()))
         })
         .await?;
-    let title = Need::ALL.iter().find(|(n, _, _)| *n == need).map_or("", |(_, _, l)| l);
     let page = QueuePage {
+        tr,
         role: role.to_string(),
         csrf_token: csrf_of(&auth),
         need: need.as_str(),
-        title,
+        title: tr.t(need.key()),
         more: page_no * PER_PAGE < total,
         rows,
         total,
@@ -130,6 +135,7 @@ pub(super) async fn queue(
 #[derive(Template)]
 #[template(path = "desk/attempt.html")]
 struct AttemptPage {
+    tr: Tr,
     role: String,
     csrf_token: String,
     study_id: String,
@@ -195,6 +201,7 @@ async fn attempt_page(
         actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = AttemptPage {
+        tr: auth.tr(),
         role: auth.user.role().to_string(),
         csrf_token: csrf_of(auth),
         back: back_to(&form.back, &p.study_id),
@@ -251,18 +258,19 @@ pub(super) async fn attempt_sent(
         return Ok(not_found_participant(&auth));
     }
     let tz = state.run(|c| Ok(crate::protocol::store::current_parsed(c)?.0.time_zone())).await?;
+    let tr = auth.tr();
     let mut problems = Problems::default();
     let when = parse_local(tz, &form.attempted_at);
     if when.is_none() {
-        problems.add("attempted_at", "give the date and time, such as 2026-12-03 14:30");
+        problems.add("attempted_at", tr.t("attempt-problem-when"));
     }
     let channel = Channel::parse(&form.channel);
     if channel.is_none() {
-        problems.add("channel", "choose how you contacted them");
+        problems.add("channel", tr.t("attempt-problem-channel"));
     }
     let outcome = AttemptOutcome::parse(&form.outcome);
     if outcome.is_none() {
-        problems.add("outcome", "choose what came of it");
+        problems.add("outcome", tr.t("attempt-problem-outcome"));
     }
     let (Some(attempted_at), Some(channel), Some(outcome)) = (when, channel, outcome) else {
         return attempt_page(&state, &auth, id, form, problems).await;
@@ -276,8 +284,23 @@ pub(super) async fn attempt_sent(
         Ok(_) => Ok(redirect(&format!("{}?done=attempt", back_to(&form.back, &id)))),
         Err(AppError::NotFound(_)) => Ok(not_found_participant(&auth)),
         Err(e) => {
-            let (problems, _) = Problems::from_refusal(e)?;
+            let (refused, _) = Problems::from_refusal(e)?;
+            let mut problems = Problems::default();
+            for (field, message) in refused.all() {
+                problems.add(field, refusal_text(tr, message));
+            }
             attempt_page(&state, &auth, id, form, problems).await
         }
     }
+}
+
+/// A refusal of `attempts::record`, whose English the service wrote, in the page's language.
+fn refusal_text(tr: Tr, message: &str) -> String {
+    let key = match message {
+        "is in the future" => "attempt-refused-future",
+        "is before the participant was enrolled" => "attempt-refused-before-enrolment",
+        "must be at most 2000 characters" => "attempt-refused-note-long",
+        _ => "",
+    };
+    tr.or(key, message)
 }

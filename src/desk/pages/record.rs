@@ -13,6 +13,7 @@ use crate::desk::register::{self, Cell};
 use crate::enrolment::participants::{self, ParticipantView};
 use crate::enrolment::{Status, consent};
 use crate::error::AppError;
+use crate::i18n::Tr;
 use crate::protocol::Protocol;
 use crate::state::AppState;
 use crate::web::page::{self, Problems, staff_or_return, study_time};
@@ -40,10 +41,8 @@ pub(super) struct LinkRow {
 
 pub(super) struct ConsentRow {
     pub id: String,
-    pub version: String,
-    pub signed: String,
-    pub language: String,
-    pub how: &'static str,
+    /// `Form 1.0, <when>, in English, witnessed by staff`, in the page's language.
+    pub line: String,
     /// E-consent: the start of the hash printed on the participant's copy.
     pub hash: Option<String>,
     /// When and why it was voided.
@@ -54,6 +53,7 @@ pub(super) struct ConsentRow {
 #[derive(Template)]
 #[template(path = "desk/record.html")]
 pub(super) struct RecordPage {
+    pub tr: Tr,
     pub role: String,
     pub csrf_token: String,
     pub zone: String,
@@ -75,10 +75,11 @@ pub(super) struct RecordPage {
     pub may_manage_links: bool,
     pub schedule: Vec<ScheduleRow>,
     pub links: Vec<LinkRow>,
-    pub alerts: Vec<(String, String, String)>,
+    /// Id, when, what it means (the instrument's English), its state.
+    pub alerts: Vec<(String, String, String, String)>,
     pub timeline: Vec<(String, String, String)>,
     /// Contact attempts, newest first: when, how, what came of it, the note.
-    pub attempts: Vec<(String, &'static str, &'static str, String)>,
+    pub attempts: Vec<(String, String, String, String)>,
     pub may_record_attempt: bool,
     pub languages: Vec<(String, String)>,
     /// Problems of the consent form (or of a link's revocation), and what was typed.
@@ -105,6 +106,7 @@ impl RecordPage {
         show_contact: bool,
     ) -> Result<Option<RecordPage>, AppError> {
         let (scope, role, ctx) = (auth.scope.clone(), auth.user.role(), auth.context());
+        let tr = auth.tr();
         let library = state.instruments.clone();
         let show_contact = show_contact && Permission::ReadContacts.allows(role);
         // A read, unless the contact details are revealed: that is audited, so a write.
@@ -149,15 +151,12 @@ impl RecordPage {
         // or the consent voided. Randomised participants re-consent too.
         let to_consent = current_form.is_some() && v.consent_form_version != current_form;
         let status_text = match (v.status, to_consent) {
-            (Status::Enrolled, true) if v.needs_reconsent => {
-                "enrolled: to be re-consented to the form now in force".to_owned()
-            }
-            (Status::Randomised, true) => {
-                "randomised: to be re-consented to the form now in force".to_owned()
-            }
-            (s, _) => crate::enrolment::enum_text(&s),
+            (Status::Enrolled, true) if v.needs_reconsent => tr.t("record-status-enrolled-reconsent"),
+            (Status::Randomised, true) => tr.t("record-status-randomised-reconsent"),
+            (s, _) => tr.word("record-status", &crate::enrolment::enum_text(&s)),
         };
         Ok(Some(RecordPage {
+            tr,
             role: role.to_string(),
             csrf_token: csrf_of(auth),
             zone: protocol.study.time_zone.get_ref().clone(),
@@ -176,27 +175,40 @@ impl RecordPage {
                 .as_ref()
                 .and_then(|r| r.phase.clone())
                 .filter(|_| sight.shows_process())
-                .unwrap_or_default()
-                .replace('_', " "),
-            strata: strata_lines(&protocol, &v),
+                .map(|p| tr.or(&format!("record-phase-{p}"), &p.replace('_', " ")))
+                .unwrap_or_default(),
+            strata: strata_lines(tr, &protocol, &v),
             may_read_contact: Permission::ReadContacts.allows(role),
             contact,
             consents: consents
                 .into_iter()
-                .map(|k| ConsentRow {
-                    id: k.id,
-                    hash: k.content_hash.map(|h| h.chars().take(16).collect()),
-                    voided: k
-                        .voided_at
-                        .map(|t| format!("voided {}: {}", at(t), k.void_reason.unwrap_or_default())),
-                    version: k.form_version,
-                    signed: at(k.signed_at),
-                    language: super::register::language_name(&k.language).to_owned(),
-                    how: if k.witness_user_id.is_some() {
-                        "witnessed by staff"
+                .map(|k| {
+                    let how = if k.witness_user_id.is_some() {
+                        "consent-how-witnessed"
                     } else {
-                        "signed on their own link"
-                    },
+                        "consent-how-own-link"
+                    };
+                    let line = tr.args(
+                        "consent-line",
+                        &[
+                            ("version", &k.form_version),
+                            ("signed", &at(k.signed_at)),
+                            ("language", &tr.word("consent-language", &k.language)),
+                            ("how", &tr.t(how)),
+                        ],
+                    );
+                    ConsentRow {
+                        id: k.id,
+                        line,
+                        hash: k.content_hash.map(|h| h.chars().take(16).collect()),
+                        voided: k.voided_at.map(|t| {
+                            tr.a2(
+                                "consent-voided",
+                                &("when", at(t)),
+                                &("reason", k.void_reason.unwrap_or_default()),
+                            )
+                        }),
+                    }
                 })
                 .collect(),
             may_void: Permission::Enrol.allows(role),
@@ -207,18 +219,18 @@ impl RecordPage {
             may_manage_links: live && Permission::ManageAssessments.allows(role),
             schedule: scored
                 .into_iter()
-                .map(|(l, scores)| schedule_row(&protocol, &library, l, scores, today_text(&protocol)))
+                .map(|(l, scores)| schedule_row(tr, &protocol, &library, l, scores, today_text(&protocol)))
                 .collect(),
             links: links
                 .into_iter()
                 .map(|k| {
                     let (state, live) = match (k.revoked_at, k.expires_at <= now) {
-                        (Some(t), _) => (format!("revoked {}", at(t)), false),
-                        (None, true) => ("expired".to_owned(), false),
+                        (Some(t), _) => (tr.a("link-state-revoked", "when", at(t)), false),
+                        (None, true) => (tr.t("link-state-expired"), false),
                         (None, false) => (
                             k.last_used_at.map_or_else(
-                                || "not used yet".to_owned(),
-                                |t| format!("last used {}", at(t)),
+                                || tr.t("link-state-unused"),
+                                |t| tr.a("link-state-used", "when", at(t)),
                             ),
                             true,
                         ),
@@ -228,21 +240,34 @@ impl RecordPage {
                 .collect(),
             alerts: alerts
                 .into_iter()
-                .map(|(a, _)| (a.id, format!("{}: {}", at(a.created_at), a.meaning), a.status.to_string()))
+                .map(|(a, _)| (a.id, at(a.created_at), a.meaning, tr.word("record-alert", a.status.as_str())))
                 .collect(),
             timeline: timeline
                 .events
                 .into_iter()
-                .map(|e| (at(e.at), e.event.replace('_', " "), e.detail))
+                .map(|e| {
+                    (at(e.at), tr.or(&format!("timeline-{}", e.event), &e.event.replace('_', " ")), e.detail)
+                })
                 .collect(),
             attempts: attempts
                 .into_iter()
                 .map(|a| {
-                    (at(a.attempted_at), a.channel.label(), a.outcome.label(), a.note.unwrap_or_default())
+                    (
+                        at(a.attempted_at),
+                        tr.or(&format!("record-channel-{}", a.channel.as_str()), a.channel.label()),
+                        tr.or(&format!("record-outcome-{}", a.outcome.as_str()), a.outcome.label()),
+                        a.note.unwrap_or_default(),
+                    )
                 })
                 .collect(),
             may_record_attempt: live && Permission::Enrol.allows(role),
-            languages: super::register::study_languages(&protocol),
+            languages: protocol
+                .study
+                .languages
+                .get_ref()
+                .iter()
+                .map(|l| (l.get_ref().clone(), tr.word("record-language", l.get_ref())))
+                .collect(),
             problems: Problems::default(),
             typed_signature: String::new(),
             notice: None,
@@ -260,7 +285,7 @@ fn today_text(protocol: &Protocol) -> String {
     protocol.today().format("%Y-%m-%d").to_string()
 }
 
-fn strata_lines(protocol: &Protocol, v: &ParticipantView) -> Vec<(String, String)> {
+fn strata_lines(tr: Tr, protocol: &Protocol, v: &ParticipantView) -> Vec<(String, String)> {
     protocol
         .stratification
         .iter()
@@ -269,13 +294,14 @@ fn strata_lines(protocol: &Protocol, v: &ParticipantView) -> Vec<(String, String
                 .strata
                 .get(f.id.get_ref())
                 .and_then(|l| l.as_str())
-                .map_or_else(|| "—".to_owned(), |l| f.level_label(l, "en"));
-            (f.label.clone(), level)
+                .map_or_else(|| "—".to_owned(), |l| f.level_label(l, tr.lang()));
+            (f.label_in(tr.lang()).to_owned(), level)
         })
         .collect()
 }
 
 fn schedule_row(
+    tr: Tr,
     protocol: &Protocol,
     library: &crate::instruments::Library,
     l: assessments::Listed,
@@ -295,10 +321,12 @@ fn schedule_row(
         assessments::status::Status::NotApplicable => Cell::NotApplicable,
     };
     let window = match (a.opens_at, a.closes_at) {
-        (Some(o), Some(c)) => {
-            format!("{} to {}", page::study_day(tz, o), page::study_day(tz, c - chrono::Duration::seconds(1)))
-        }
-        _ => "when the group starts".to_owned(),
+        (Some(o), Some(c)) => tr.a2(
+            "record-window",
+            &("from", page::study_day(tz, o)),
+            &("to", page::study_day(tz, c - chrono::Duration::seconds(1))),
+        ),
+        _ => tr.t("record-window-group"),
     };
     ScheduleRow {
         label: protocol.timepoint(&a.timepoint).map_or_else(|| a.timepoint.clone(), |t| t.label.clone()),
@@ -309,10 +337,25 @@ fn schedule_row(
         scores: scores
             .into_iter()
             .map(|s| {
-                let total = s.total.map_or_else(|| "not scored".to_owned(), |t| t.to_string());
-                let band = s.band.map(|b| format!(" ({})", b.replace('_', " "))).unwrap_or_default();
-                let name =
-                    library.get(&s.instrument).map_or_else(|| s.instrument.clone(), |i| i.short_name.clone());
+                let instrument = library.get(&s.instrument);
+                let total = s.total.map_or_else(|| tr.t("record-score-none"), |t| t.to_string());
+                // The band is stored in English: shown in the page's language from the instrument.
+                let band = s
+                    .band
+                    .map(|b| {
+                        let label = instrument
+                            .and_then(|i| {
+                                i.scoring
+                                    .bands
+                                    .get_ref()
+                                    .iter()
+                                    .find(|x| x.label.get_ref().get("en") == Some(&b))
+                            })
+                            .map_or_else(|| b.replace('_', " "), |x| tr.pick(x.label.get_ref()).to_owned());
+                        format!(" ({label})")
+                    })
+                    .unwrap_or_default();
+                let name = instrument.map_or_else(|| s.instrument.clone(), |i| i.short_name.clone());
                 format!("{name} {total}{band}")
             })
             .collect(),
@@ -328,24 +371,19 @@ pub(super) struct RecordQuery {
     done: Option<String>,
 }
 
-/// The notice for `?done=…` after a form's redirect.
-fn notice(done: &str) -> Option<String> {
-    Some(
-        match done {
-            "consent" => "Consent recorded.",
-            "void" => "The consent was voided. It stays on the record, struck through, with the reason.",
-            "invitation" => "An invitation with a fresh link is on its way to the participant's e-mail.",
-            "withdrawal" => {
-                "Withdrawal recorded: questionnaires and messages to this participant have stopped."
-            }
-            "attempt" => "Contact attempt recorded.",
-            "correction" => "The record was corrected.",
-            "revocation" => "The link was revoked: it no longer opens anything.",
-            "enrolment" => "Enrolled. Record consent next.",
-            _ => return None,
-        }
-        .to_owned(),
-    )
+/// The key of the notice for `?done=…` after a form's redirect.
+fn notice(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "consent" => "record-done-consent",
+        "void" => "record-done-void",
+        "invitation" => "record-done-invitation",
+        "withdrawal" => "record-done-withdrawal",
+        "attempt" => "record-done-attempt",
+        "correction" => "record-done-correction",
+        "revocation" => "record-done-revocation",
+        "enrolment" => "record-done-enrolment",
+        _ => return None,
+    })
 }
 
 #[get("/participants/{id}")]
@@ -359,7 +397,8 @@ pub(super) async fn record(
     let show = query.contact.as_deref() == Some("show");
     match RecordPage::load(&state, &auth, path.into_inner(), show).await? {
         Some(mut page) => {
-            page.notice = query.done.as_deref().and_then(notice);
+            let tr = auth.tr();
+            page.notice = query.done.as_deref().and_then(notice).map(|key| tr.t(key));
             Ok(page.respond_to_html())
         }
         None => Ok(not_found_participant(&auth)),
@@ -375,5 +414,25 @@ pub(super) async fn visible(state: &AppState, auth: &Auth, id: &str) -> Result<b
 
 /// A participant who does not exist, or belongs to another site.
 pub(super) fn not_found_participant(auth: &Auth) -> HttpResponse {
-    not_found_page(auth, "participant record", "/participants", "Back to the participants")
+    let tr = auth.tr();
+    not_found_page(
+        auth,
+        &tr.t("record-not-found-what"),
+        "/participants",
+        &tr.t("record-back-to-participants"),
+    )
+}
+
+/// A refused form's problems for the record's pages, with the audit trail's rule for a reason
+/// (always the same words) in the page's language, under `reason_field`.
+pub(super) fn reason_problems(tr: Tr, found: &Problems, reason_field: &str) -> Problems {
+    let mut problems = Problems::default();
+    for (field, message) in found.all() {
+        if field == "reason" {
+            problems.add(reason_field, tr.t("record-problem-reason"));
+        } else {
+            problems.add(field, message);
+        }
+    }
+    problems
 }

@@ -11,6 +11,7 @@ use crate::blinding::Sight;
 use crate::desk::register::{self, Cell, Filter, Need, Sort};
 use crate::enrolment::Status;
 use crate::error::AppError;
+use crate::i18n::Tr;
 use crate::protocol::Protocol;
 use crate::state::AppState;
 use crate::web::page::staff_or_return;
@@ -116,31 +117,37 @@ fn choices(current: &str, options: impl IntoIterator<Item = (String, String)>) -
 pub(super) struct GridRow {
     pub study_id: String,
     pub site: String,
+    /// The stored word (`randomised`), as the CSV writes it; the page shows `status-<word>`.
     pub status: String,
     pub arm: String,
     pub group: String,
+    /// The phase as the CSV writes it (`in group`).
     pub phase: String,
+    /// The phase in the page's language.
+    pub phase_shown: String,
     pub language: String,
     pub cells: Vec<Cell>,
-    pub open_alerts: usize,
+    pub open_alerts: i64,
 }
 
 #[derive(Template)]
 #[template(path = "desk/register.html")]
 struct GridPage {
+    tr: Tr,
     role: String,
     csrf_token: String,
     rows: Vec<GridRow>,
     total: i64,
-    first: i64,
-    last: i64,
+    /// `Showing 1–50 of 120.`
+    showing: String,
     timepoints: Vec<String>,
     shows_arm: bool,
     may_search_contacts: bool,
     may_enrol: bool,
     q: String,
-    filters: Vec<(&'static str, &'static str, Vec<Choice>)>,
-    sorts: Vec<(String, String, &'static str)>,
+    filters: Vec<(&'static str, String, Vec<Choice>)>,
+    /// Each sort's link, label, and its order when it is the current one (else empty).
+    sorts: Vec<(String, String, String)>,
     previous: Option<String>,
     next: Option<String>,
     csv: String,
@@ -175,6 +182,7 @@ async fn load(
     limit: i64,
 ) -> Result<(Vec<GridRow>, i64, std::sync::Arc<Protocol>, bool), AppError> {
     let (scope, role, ctx, query) = (auth.scope.clone(), auth.user.role(), auth.context(), query.clone());
+    let tr = auth.tr();
     // A read, unless contact details are searched: each person found is audited, so a write.
     let searches_contacts = Permission::ReadContacts.allows(role) && given(&query.q).is_some();
     let read = move |c: &mut crate::db::DbConn| {
@@ -211,10 +219,11 @@ async fn load(
                 site: r.participant.site,
                 status: crate::enrolment::enum_text(&r.status),
                 group: r.group.map(|g| g.1).unwrap_or_default(),
+                phase_shown: r.phase.as_deref().map_or_else(String::new, |p| phase_text(tr, p)),
                 phase: r.phase.unwrap_or_default().replace('_', " "),
                 language: r.participant.preferred_language,
                 cells: r.cells,
-                open_alerts: r.open_alerts,
+                open_alerts: r.open_alerts as i64,
             })
             .collect();
         Ok((rows, page.total, protocol, searched))
@@ -234,6 +243,7 @@ pub(super) async fn grid(
     let (rows, total, protocol, searched) =
         load(&state, &auth, &query, (page_no - 1) * PER_PAGE, PER_PAGE).await?;
     let role = auth.user.role();
+    let tr = auth.tr();
     let sight = Sight::of(&protocol, role);
     let scope = auth.scope.clone();
     let (sites, groups) = state
@@ -247,23 +257,25 @@ pub(super) async fn grid(
             Ok((sites, groups))
         })
         .await?;
-    let filters = filter_choices(&query, &protocol, sight, role, sites, groups);
+    let filters = filter_choices(tr, &query, &protocol, sight, role, sites, groups);
     let current = Sort::parse(&query.sort).unwrap_or_default();
     let sorts = Sort::ALL
         .iter()
-        .map(|(sort, name, label)| {
+        .map(|(sort, name, _)| {
             // A second click on the current order reverses it.
             let (dir, order) = match (*sort == current, query.dir == "desc") {
-                (true, false) => ("desc", "ascending"),
-                (true, true) => ("asc", "descending"),
-                (false, _) => ("asc", ""),
+                (true, false) => ("desc", tr.t("grid-ascending")),
+                (true, true) => ("asc", tr.t("grid-descending")),
+                (false, _) => ("asc", String::new()),
             };
-            (format!("?{}", query.link(1, Some((name, dir)))), (*label).to_owned(), order)
+            (format!("?{}", query.link(1, Some((name, dir)))), tr.t(sort.key()), order)
         })
         .collect();
     let first = if total == 0 { 0 } else { (page_no - 1) * PER_PAGE + 1 };
     let last = ((page_no - 1) * PER_PAGE + rows.len() as i64).min(total);
+    let showing = tr.args("grid-showing", &[("first", &first), ("last", &last), ("total", &total)]);
     let page = GridPage {
+        tr,
         role: role.to_string(),
         csrf_token: csrf_of(&auth),
         timepoints: protocol.assessments.iter().map(|t| t.label.clone()).collect(),
@@ -285,43 +297,48 @@ pub(super) async fn grid(
             .collect(),
         rows,
         total,
-        first,
-        last,
+        showing,
         searched_contacts: searched,
     };
     Ok(page.respond_to_html())
 }
 
 fn filter_choices(
+    tr: Tr,
     query: &GridQuery,
     protocol: &Protocol,
     sight: Sight,
     role: Role,
     sites: Vec<(String, String)>,
     groups: Vec<(String, String)>,
-) -> Vec<(&'static str, &'static str, Vec<Choice>)> {
-    let any = || (String::new(), "Any".to_owned());
+) -> Vec<(&'static str, String, Vec<Choice>)> {
+    let any = || (String::new(), tr.t("grid-filter-any"));
     let mut out = vec![(
         "need",
-        "Needs action",
+        tr.t("grid-filter-need"),
         choices(
             &query.need,
-            std::iter::once((String::new(), "No filter".to_owned()))
-                .chain(Need::ALL.iter().map(|(_, n, l)| ((*n).to_owned(), (*l).to_owned()))),
+            std::iter::once((String::new(), tr.t("grid-filter-no-filter")))
+                .chain(Need::ALL.iter().map(|(need, n, _)| ((*n).to_owned(), tr.t(need.key())))),
         ),
     )];
     if sites.len() > 1 {
-        out.push(("site", "Site", choices(&query.site, std::iter::once(any()).chain(sites))));
+        out.push((
+            "site",
+            tr.t("grid-filter-site"),
+            choices(&query.site, std::iter::once(any()).chain(sites)),
+        ));
     }
     let statuses = [Status::Enrolled, Status::Consented, Status::Randomised, Status::Withdrawn];
     out.push((
         "status",
-        "Status",
+        tr.t("grid-filter-status"),
         choices(
             &query.status,
             std::iter::once(any()).chain(statuses.iter().map(|s| {
                 let t = crate::enrolment::enum_text(s);
-                (t.clone(), t)
+                let label = tr.word("status", &t);
+                (t, label)
             })),
         ),
     ));
@@ -330,20 +347,41 @@ fn filter_choices(
             let code = a.code.get_ref().clone();
             (code.clone(), arm_text(protocol, sight, Some(a.id.get_ref())))
         });
-        out.push(("arm", "Arm", choices(&query.arm, std::iter::once(any()).chain(arms))));
+        out.push(("arm", tr.t("grid-filter-arm"), choices(&query.arm, std::iter::once(any()).chain(arms))));
     }
     let strata = protocol.stratification.iter().flat_map(|f| {
         f.levels.iter().map(move |l| {
-            (format!("{}:{}", f.id.get_ref(), l.get_ref()), format!("{}: {}", f.label, l.get_ref()))
+            // The protocol's wording of the factor and each level, in the page's language.
+            let level = f.level_label(l.get_ref(), tr.lang());
+            (format!("{}:{}", f.id.get_ref(), l.get_ref()), format!("{}: {level}", f.label_in(tr.lang())))
         })
     });
-    out.push(("stratum", "Stratum", choices(&query.stratum, std::iter::once(any()).chain(strata))));
-    let languages = study_languages(protocol);
-    out.push(("language", "Language", choices(&query.language, std::iter::once(any()).chain(languages))));
+    out.push((
+        "stratum",
+        tr.t("grid-filter-stratum"),
+        choices(&query.stratum, std::iter::once(any()).chain(strata)),
+    ));
+    let languages = study_languages(protocol)
+        .into_iter()
+        .map(|(code, name)| (code.clone(), tr.or(&format!("grid-language-{code}"), &name)));
+    out.push((
+        "language",
+        tr.t("grid-filter-language"),
+        choices(&query.language, std::iter::once(any()).chain(languages)),
+    ));
     if Permission::ReadGroups.allows(role) && !groups.is_empty() && sight.shows_process() {
-        out.push(("group", "Group", choices(&query.group, std::iter::once(any()).chain(groups))));
+        out.push((
+            "group",
+            tr.t("grid-filter-group"),
+            choices(&query.group, std::iter::once(any()).chain(groups)),
+        ));
     }
     out
+}
+
+/// A participant's phase (`in_group`) in the page's language.
+fn phase_text(tr: Tr, phase: &str) -> String {
+    tr.or(&format!("grid-phase-{phase}"), &phase.replace('_', " "))
 }
 
 /// A study language's name as staff read it.

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::auth::{Auth, Permission};
 use crate::enrolment::screening::{self, NewScreening, Outcome};
 use crate::error::AppError;
+use crate::i18n::Tr;
 use crate::protocol::{AnswerType, Protocol};
 use crate::state::AppState;
 use crate::web::page::{Problems, staff_or_return, study_time, with_status};
@@ -37,12 +38,13 @@ pub(super) struct Question {
     pub typed: String,
 }
 
-/// A protocol text in English (staff pages are in English), or its first language.
-fn english(text: &crate::protocol::LocalText) -> String {
-    text.get("en").or_else(|| text.values().next()).cloned().unwrap_or_default()
+/// A protocol text in the page's language, else English, else its first language.
+fn local(tr: Tr, text: &crate::protocol::LocalText) -> String {
+    let picked = tr.pick(text);
+    if picked.is_empty() { text.values().next().cloned().unwrap_or_default() } else { picked.to_owned() }
 }
 
-fn questions(protocol: &Protocol, typed: &BTreeMap<String, String>) -> Vec<Question> {
+fn questions(protocol: &Protocol, typed: &BTreeMap<String, String>, tr: Tr) -> Vec<Question> {
     protocol
         .eligibility
         .iter()
@@ -50,7 +52,7 @@ fn questions(protocol: &Protocol, typed: &BTreeMap<String, String>) -> Vec<Quest
             let id = c.id.get_ref().clone();
             let (kind, options) = match c.answer {
                 AnswerType::Boolean => {
-                    ("choice", vec![("yes".into(), "Yes".into()), ("no".into(), "No".into())])
+                    ("choice", vec![("yes".into(), tr.t("screen-yes")), ("no".into(), tr.t("screen-no"))])
                 }
                 AnswerType::Choice => (
                     "choice",
@@ -59,7 +61,7 @@ fn questions(protocol: &Protocol, typed: &BTreeMap<String, String>) -> Vec<Quest
                         .map(|o| {
                             o.get_ref()
                                 .iter()
-                                .map(|x| (x.get_ref().clone(), c.option_label(x.get_ref(), "en")))
+                                .map(|x| (x.get_ref().clone(), c.option_label(x.get_ref(), tr.lang())))
                                 .collect()
                         })
                         .unwrap_or_default(),
@@ -68,7 +70,7 @@ fn questions(protocol: &Protocol, typed: &BTreeMap<String, String>) -> Vec<Quest
             };
             Question {
                 typed: typed.get(&format!("c-{id}")).cloned().unwrap_or_default(),
-                text: english(c.question.get_ref()),
+                text: local(tr, c.question.get_ref()),
                 id,
                 kind,
                 options,
@@ -80,6 +82,7 @@ fn questions(protocol: &Protocol, typed: &BTreeMap<String, String>) -> Vec<Quest
 #[derive(Template)]
 #[template(path = "desk/screen.html")]
 struct ScreenPage {
+    tr: Tr,
     role: String,
     csrf_token: String,
     questions: Vec<Question>,
@@ -122,9 +125,10 @@ async fn screen_page(
         actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = ScreenPage {
+        tr: auth.tr(),
         role: auth.user.role().to_string(),
         csrf_token: csrf_of(auth),
-        questions: questions(&protocol, &typed),
+        questions: questions(&protocol, &typed, auth.tr()),
         sites,
         sources: SOURCES,
         problems,
@@ -149,6 +153,7 @@ fn read_answers(
     protocol: &Protocol,
     form: &BTreeMap<String, String>,
     problems: &mut Problems,
+    tr: Tr,
 ) -> BTreeMap<String, Value> {
     let mut answers = BTreeMap::new();
     for c in &protocol.eligibility {
@@ -156,7 +161,7 @@ fn read_answers(
         let field = format!("c-{id}");
         let raw = form.get(&field).map(|s| s.trim()).unwrap_or_default();
         if raw.is_empty() {
-            problems.add(field, "answer this question");
+            problems.add(field, tr.t("screen-problem-answer"));
             continue;
         }
         let value = match c.answer {
@@ -165,7 +170,7 @@ fn read_answers(
             AnswerType::Integer => match raw.parse::<i64>() {
                 Ok(n) => Value::from(n),
                 Err(_) => {
-                    problems.add(field, "write a whole number, such as 42");
+                    problems.add(field, tr.t("screen-problem-whole-number"));
                     continue;
                 }
             },
@@ -184,13 +189,14 @@ pub(super) async fn screen_sent(
     let auth = staff_or_return!(auth, Permission::Screen);
     let form = form.into_inner();
     auth.check_form_csrf(form.get("csrf_token").map_or("", String::as_str))?;
+    let tr = auth.tr();
     let protocol = state.run(|c| Ok(crate::protocol::store::current_parsed(c)?.0)).await?;
     let mut problems = Problems::default();
-    let answers = read_answers(&protocol, &form, &mut problems);
+    let answers = read_answers(&protocol, &form, &mut problems, tr);
     let field = |name: &str| form.get(name).map(|s| s.trim().to_owned()).unwrap_or_default();
     let source = field("referral_source");
     if source.is_empty() || source.len() > 100 {
-        problems.add("referral_source", "say where the caller heard of the study (up to 100 characters)");
+        problems.add("referral_source", tr.t("screen-problem-source"));
     }
     let declined = field("declined_at_screening") == "yes";
     if !problems.is_empty() {
@@ -209,21 +215,12 @@ pub(super) async fn screen_sent(
     match done {
         Ok(row) => Ok(redirect(&format!("/screenings/{}", row.id))),
         Err(e) => {
-            let (mut problems, _) = Problems::from_refusal(e)?;
+            let (refused, _) = Problems::from_refusal(e)?;
             // The service names answers `answers.<id>`; the form's fields are `c-<id>`.
-            let renamed: Vec<(String, String)> = problems
-                .all()
-                .into_iter()
-                .map(|(f, m)| {
-                    (
-                        f.strip_prefix("answers.").map_or_else(|| f.to_owned(), |id| format!("c-{id}")),
-                        m.to_owned(),
-                    )
-                })
-                .collect();
-            problems = Problems::default();
-            for (f, m) in renamed {
-                problems.add(f, m);
+            let mut problems = Problems::default();
+            for (f, m) in refused.all() {
+                problems
+                    .add(f.strip_prefix("answers.").map_or_else(|| f.to_owned(), |id| format!("c-{id}")), m);
             }
             screen_page(&state, &auth, problems, form, None).await
         }
@@ -233,6 +230,7 @@ pub(super) async fn screen_sent(
 #[derive(Template)]
 #[template(path = "desk/screening.html")]
 struct ResultPage {
+    tr: Tr,
     role: String,
     csrf_token: String,
     id: String,
@@ -276,10 +274,11 @@ pub(super) async fn screening_result(
                 .eligibility
                 .iter()
                 .find(|c| c.id.get_ref() == id)
-                .map_or_else(|| id.clone(), |c| english(c.question.get_ref()))
+                .map_or_else(|| id.clone(), |c| local(auth.tr(), c.question.get_ref()))
         })
         .collect();
     let page = ResultPage {
+        tr: auth.tr(),
         role: auth.user.role().to_string(),
         csrf_token: csrf_of(&auth),
         may_enrol: view.outcome == Outcome::Eligible && Permission::Enrol.allows(auth.user.role()),
@@ -318,11 +317,14 @@ pub(super) struct LogRow {
 #[derive(Template)]
 #[template(path = "desk/screenings.html")]
 struct LogPage {
+    tr: Tr,
     role: String,
     csrf_token: String,
     rows: Vec<LogRow>,
     outcome: String,
     outcomes: Vec<&'static str>,
+    /// How many rows, for the count's plural.
+    count: i64,
     zone: String,
 }
 
@@ -368,8 +370,10 @@ pub(super) async fn screening_log(
     let auth = staff_or_return!(auth, Permission::Screen);
     let (rows, zone) = log_rows(&state, &auth, outcome_of(&query)).await?;
     let page = LogPage {
+        tr: auth.tr(),
         role: auth.user.role().to_string(),
         csrf_token: csrf_of(&auth),
+        count: i64::try_from(rows.len()).unwrap_or(i64::MAX),
         rows,
         outcome: query.outcome.clone().unwrap_or_default(),
         outcomes: Outcome::ALL.iter().map(|o| o.as_str()).collect(),
@@ -453,13 +457,14 @@ pub(super) async fn correct_sent(
     if state.run(move |c| Ok(screening::find(c, &scope, &target)?)).await?.is_none() {
         return Ok(not_found_page(&auth, "screening", "/screenings", "Back to the screening log"));
     }
+    let tr = auth.tr();
     let protocol = state.run(|c| Ok(crate::protocol::store::current_parsed(c)?.0)).await?;
     let mut problems = Problems::default();
-    let answers = read_answers(&protocol, &form, &mut problems);
+    let answers = read_answers(&protocol, &form, &mut problems, tr);
     let field = |name: &str| form.get(name).map(|s| s.trim().to_owned()).unwrap_or_default();
     let source = field("referral_source");
     if source.is_empty() || source.chars().count() > 100 {
-        problems.add("referral_source", "say where the caller heard of the study (up to 100 characters)");
+        problems.add("referral_source", tr.t("screen-problem-source"));
     }
     let reason = crate::auth::routes::required_reason(&field("reason")).map_err(|e| {
         if let AppError::Validation { field, message } = e {

@@ -5,11 +5,12 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::record::{RecordPage, not_found_participant, visible};
+use super::record::{RecordPage, not_found_participant, reason_problems, visible};
 use crate::auth::routes::required_reason;
 use crate::auth::{Auth, Permission};
 use crate::enrolment::{consent, participants};
 use crate::error::AppError;
+use crate::i18n::Tr;
 use crate::state::AppState;
 use crate::web::page::{Problems, staff_or_return, with_status};
 use crate::web::{RespondHtml, csrf_of, redirect};
@@ -17,11 +18,12 @@ use crate::web::{RespondHtml, csrf_of, redirect};
 #[derive(Template)]
 #[template(path = "desk/withdraw.html")]
 struct WithdrawPage {
+    tr: Tr,
     role: String,
     csrf_token: String,
     study_id: String,
     /// Questionnaires not yet answered that will become "not applicable".
-    pending: usize,
+    pending: i64,
     problems: Problems,
     reason: String,
     keep_data: String,
@@ -54,10 +56,11 @@ async fn withdraw_page(
         actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = WithdrawPage {
+        tr: auth.tr(),
         role: auth.user.role().to_string(),
         csrf_token: csrf_of(auth),
         study_id: p.study_id,
-        pending,
+        pending: i64::try_from(pending).unwrap_or(i64::MAX),
         problems,
         reason: typed.0,
         keep_data: typed.1,
@@ -99,17 +102,19 @@ pub(super) async fn withdraw_sent(
     if !visible(&state, &auth, &id).await? {
         return Ok(not_found_participant(&auth));
     }
+    let tr = auth.tr();
     let mut problems = Problems::default();
+    // Its only refusal is the audit trail's rule for a reason.
     let reason = required_reason(&form.reason).map_err(|e| {
-        if let AppError::Validation { field, message } = e {
-            problems.add(field, message);
+        if let AppError::Validation { field, .. } = e {
+            problems.add(field, tr.t("record-problem-reason"));
         }
     });
     let keep = match form.keep_data.as_str() {
         "yes" => Some(true),
         "no" => Some(false),
         _ => {
-            problems.add("keep_data", "choose whether the data collected so far may be kept");
+            problems.add("keep_data", tr.t("withdraw-problem-keep-data"));
             None
         }
     };
@@ -262,7 +267,7 @@ pub(super) async fn link_revoked(
             let Some(mut page) = RecordPage::load(&state, &auth, study_id, false).await? else {
                 return Ok(not_found_participant(&auth));
             };
-            page.problems = problems;
+            page.problems = reason_problems(auth.tr(), &problems, "reason");
             Ok(with_status(page.respond_to_html(), status))
         }
         Err(AppError::NotFound(_)) => Ok(not_found_participant(&auth)),

@@ -11,12 +11,13 @@ use super::{participant_ctx, see_other, visitor};
 use crate::enrolment::consent::{self, Signing};
 use crate::enrolment::participants::Participant;
 use crate::error::AppError;
+use crate::i18n::Tr;
 use crate::instruments::local;
 use crate::protocol::{ConsentForm, Protocol};
 use crate::service_error::ServiceError;
 use crate::sites::Scope;
 use crate::state::AppState;
-use crate::survey::text::{Ui, ui};
+use crate::survey::text::ui;
 use crate::web::RespondHtml;
 
 /// The form the participant is asked to sign now: the one in force at their site, when it has
@@ -38,7 +39,7 @@ fn readable_form<'p>(protocol: &'p Protocol, p: &Participant) -> Option<&'p Cons
 #[derive(Template)]
 #[template(path = "survey/consent.html")]
 struct ConsentPage {
-    t: &'static Ui,
+    t: Tr,
     token: String,
     here: String,
     title: String,
@@ -55,22 +56,22 @@ struct ConsentPage {
 /// What the page shows for this participant: the form to sign, or that it is signed.
 fn page(
     c: &mut crate::db::DbConn,
-    t: &'static Ui,
+    t: Tr,
     token: &str,
     p: &Participant,
 ) -> Result<Option<ConsentPage>, ServiceError> {
     let (protocol, _) = crate::protocol::store::current_parsed(c)?;
     let Some(form) = readable_form(&protocol, p) else { return Ok(None) };
-    let text = form.text.as_ref().map(|x| local(x.get_ref(), t.lang).to_owned()).unwrap_or_default();
+    let text = form.text.as_ref().map(|x| local(x.get_ref(), t.lang()).to_owned()).unwrap_or_default();
     let signed = consent::standing(c, &p.id, form.version.get_ref())?.map(|k| {
         let day = k.signed_at.and_utc().with_timezone(&protocol.time_zone()).date_naive();
-        (crate::survey::text::long_date(t.lang, day), k.content_hash.is_some())
+        (crate::survey::text::long_date(t.lang(), day), k.content_hash.is_some())
     });
     Ok(Some(ConsentPage {
         t,
         token: token.to_owned(),
         here: format!("/s/{token}/consent"),
-        title: local(form.title.get_ref(), t.lang).to_owned(),
+        title: local(form.title.get_ref(), t.lang()).to_owned(),
         version: form.version.get_ref().clone(),
         paragraphs: text.split("\n\n").map(|x| x.trim().to_owned()).filter(|x| !x.is_empty()).collect(),
         typed: String::new(),

@@ -14,11 +14,12 @@ use crate::audit::{Actor, Context};
 use crate::db;
 use crate::enrolment::participants::Participant;
 use crate::error::AppError;
+use crate::i18n::{Lang, Tr};
 use crate::instruments::local;
 use crate::sites::Scope;
 use crate::state::AppState;
 use crate::survey::links::{self, Resolved, SurveyLink};
-use crate::survey::text::{self, Ui, ui};
+use crate::survey::text::{self, ui};
 use crate::survey::visit::Visit;
 use crate::web::RespondHtml;
 
@@ -60,14 +61,14 @@ fn refused_page(resolved: &Resolved) -> HttpResponse {
 #[derive(Template)]
 #[template(path = "survey/gone.html")]
 struct GonePage {
-    en: &'static Ui,
-    es: &'static Ui,
+    en: Tr,
+    es: Tr,
     expired: bool,
 }
 
 /// The page for a link that does not work: both languages, since we cannot know which.
 fn gone(status: StatusCode, expired: bool) -> HttpResponse {
-    let mut r = GonePage { en: &text::EN, es: &text::ES, expired }.respond_to_html();
+    let mut r = GonePage { en: Tr::new(Lang::En), es: Tr::new(Lang::Es), expired }.respond_to_html();
     *r.status_mut() = status;
     r
 }
@@ -88,7 +89,7 @@ struct OpenItem {
 #[derive(Template)]
 #[template(path = "survey/home.html")]
 struct HomePage {
-    t: &'static Ui,
+    t: Tr,
     token: String,
     here: String,
     study: String,
@@ -119,9 +120,9 @@ async fn home(state: web::Data<AppState>, path: web::Path<String>) -> Result<Htt
                 let v = Visit::of(c, &library, l.assessment)?;
                 let answered = v.answered_count();
                 open.push(OpenItem {
-                    label: assessments::participant_title(&protocol, &v.a.timepoint, t.lang),
+                    label: assessments::participant_title(&protocol, &v.a.timepoint, t.lang()),
                     due: assessments::last_day(&protocol, &v.a)
-                        .map(|d| text::long_date(t.lang, d))
+                        .map(|d| text::long_date(t.lang(), d))
                         .unwrap_or_default(),
                     answered,
                     total: v.asked().len(),
@@ -164,10 +165,10 @@ async fn switch_language(
 #[derive(Template)]
 #[template(path = "survey/help.html")]
 struct HelpPage {
-    t: &'static Ui,
+    t: Tr,
     token: String,
     here: String,
-    title: &'static str,
+    title: String,
     resources: String,
     next: Option<String>,
 }
@@ -193,11 +194,11 @@ async fn help(
     let resources = state
         .run(move |c| {
             let (protocol, _) = crate::protocol::store::current_parsed(c)?;
-            Ok(local(protocol.safety.crisis_resources.get_ref(), t.lang).to_owned())
+            Ok(local(protocol.safety.crisis_resources.get_ref(), t.lang()).to_owned())
         })
         .await?;
     let own = format!("/s/{token}/");
     let next = query.next.clone().filter(|n| n.starts_with(&own));
-    let title = if next.is_some() { t.support_title } else { t.help_title };
+    let title = t.t(if next.is_some() { "survey-support-title" } else { "survey-help-title" });
     Ok(HelpPage { t, here: format!("/s/{token}/help"), token, title, resources, next }.respond_to_html())
 }

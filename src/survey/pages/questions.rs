@@ -10,11 +10,12 @@ use crate::assessments;
 use crate::assessments::responses::{self, Submitted};
 use crate::db;
 use crate::error::AppError;
+use crate::i18n::Tr;
 use crate::instruments::local;
 use crate::service_error::ServiceError;
 use crate::state::AppState;
 use crate::survey::links::{self, Resolved, SurveyLink};
-use crate::survey::text::{Ui, ui};
+use crate::survey::text::ui;
 use crate::survey::visit::Visit;
 use crate::web::RespondHtml;
 
@@ -27,7 +28,7 @@ struct Choice {
 #[derive(Template)]
 #[template(path = "survey/question.html")]
 struct QuestionPage {
-    t: &'static Ui,
+    t: Tr,
     token: String,
     here: String,
     instrument: String,
@@ -66,26 +67,20 @@ async fn load_visit(
 #[derive(Template)]
 #[template(path = "survey/closed.html")]
 struct ClosedPage {
-    t: &'static Ui,
+    t: Tr,
     token: String,
     here: String,
 }
 
 /// The page for a questionnaire that cannot be answered: closed or sent (409), or not this
 /// participant's (404, the same page: another participant's assessment reveals nothing).
-fn closed(t: &'static Ui, token: &str, status: StatusCode) -> HttpResponse {
+fn closed(t: Tr, token: &str, status: StatusCode) -> HttpResponse {
     let mut r = ClosedPage { t, token: token.to_owned(), here: format!("/s/{token}") }.respond_to_html();
     *r.status_mut() = status;
     r
 }
 
-fn question_page(
-    t: &'static Ui,
-    token: &str,
-    v: &Visit,
-    n: usize,
-    error: bool,
-) -> Result<HttpResponse, AppError> {
+fn question_page(t: Tr, token: &str, v: &Visit, n: usize, error: bool) -> Result<HttpResponse, AppError> {
     let items = v.items();
     let (inst, item) = *items.get(n - 1).ok_or_else(|| AppError::NotFound("question".into()))?;
     let asked = v.asked();
@@ -96,7 +91,7 @@ fn question_page(
         .iter()
         .map(|o| Choice {
             value: *o.value.get_ref(),
-            label: local(o.label.get_ref(), t.lang).to_owned(),
+            label: local(o.label.get_ref(), t.lang()).to_owned(),
             checked: current == Some(*o.value.get_ref()),
         })
         .collect();
@@ -107,12 +102,9 @@ fn question_page(
         token: token.to_owned(),
         here: format!("{base}/q/{n}"),
         instrument: inst.short_name.clone(),
-        stem: local(inst.stem.get_ref(), t.lang).to_owned(),
-        text: local(item.text.get_ref(), t.lang).to_owned(),
-        progress: t
-            .question_of
-            .replace("{n}", &number.to_string())
-            .replace("{total}", &asked.len().to_string()),
+        stem: local(inst.stem.get_ref(), t.lang()).to_owned(),
+        text: local(item.text.get_ref(), t.lang()).to_owned(),
+        progress: t.a2("survey-question-of", &("n", number), &("total", asked.len())),
         number,
         count: asked.len(),
         choices,
@@ -220,7 +212,7 @@ struct ReviewRow {
 #[derive(Template)]
 #[template(path = "survey/review.html")]
 struct ReviewPage {
-    t: &'static Ui,
+    t: Tr,
     token: String,
     here: String,
     rows: Vec<ReviewRow>,
@@ -248,11 +240,11 @@ pub(super) async fn review(
                 inst.options_of(item)
                     .iter()
                     .find(|o| *o.value.get_ref() == val)
-                    .map(|o| local(o.label.get_ref(), t.lang).to_owned())
+                    .map(|o| local(o.label.get_ref(), t.lang()).to_owned())
             });
             ReviewRow {
                 instrument: inst.short_name.clone(),
-                text: local(item.text.get_ref(), t.lang).to_owned(),
+                text: local(item.text.get_ref(), t.lang()).to_owned(),
                 answer: chosen,
                 change: format!("/s/{token}/a/{}/q/{}", v.a.id, n + 1),
             }
@@ -297,7 +289,7 @@ pub(super) async fn send(
 #[derive(Template)]
 #[template(path = "survey/done.html")]
 struct DonePage {
-    t: &'static Ui,
+    t: Tr,
     token: String,
     here: String,
     crisis: Option<String>,
@@ -323,7 +315,7 @@ pub(super) async fn done(
             // Anyone whose answers raised an urgent alert sees the crisis resources again here.
             let urgent = crate::safety::urgent_for_assessment(c, &a.id)?;
             let (protocol, _) = crate::protocol::store::current_parsed(c)?;
-            Ok(Some(urgent.then(|| local(protocol.safety.crisis_resources.get_ref(), t.lang).to_owned())))
+            Ok(Some(urgent.then(|| local(protocol.safety.crisis_resources.get_ref(), t.lang()).to_owned())))
         })
         .await?;
     let Some(crisis) = crisis else { return Ok(closed(t, &token, StatusCode::NOT_FOUND)) };

@@ -1,0 +1,141 @@
+# The layout around every staff page: navigation, sign-in, account, error pages, overview.
+
+skip-to-content = Skip to content
+back-to-overview = Back to the overview
+
+nav-label = Account
+nav-overview = Overview
+nav-participants = Participants
+nav-screening = Screening
+nav-questionnaires = Questionnaires
+nav-alerts = Safety alerts
+nav-report = Trial report
+nav-api-docs = API docs
+nav-account = Account
+nav-sign-out = Sign out
+
+role-admin = admin
+role-coordinator = coordinator
+role-clinician = clinician
+role-moderator = moderator
+role-statistician_blinded = statistician (blinded)
+role-statistician_unblinded = statistician (unblinded)
+
+forbidden-title = Not available to your role
+forbidden-text = This page is for staff who may { $what }; the { $role } role may not. If your work needs it, ask an administrator.
+not-found-title = Not found
+not-found-text = There is no { $what } at this address, or it belongs to a site your account does not cover.
+
+# The overview (home page)
+home-study = Study { $code } · protocol version { $version }
+home-randomisation-started = randomisation started { $when }
+home-randomisation-not-started = randomisation not started
+home-attention = Needs attention
+home-recruitment = Recruitment
+home-arms = Arms
+home-arm-code-heading = Code
+home-arm-heading = Arm
+home-ratio-heading = Ratio
+home-blinding = Blinding
+home-targets = Targets
+home-enrolment-target = Enrolment target: { $n }
+home-diversity-target = { $label }: at least { $share }%
+home-groups = Groups of up to { $capacity }, { $sessions } sessions of { $minutes } minutes
+home-schedule = Schedule of assessments
+home-timepoint = { $label } (day { $day }, { $instruments })
+home-blind-roles = Kept blind to allocation: { $roles }.
+home-blind-process-shown = Process data (groups, sessions, attendance, messages) is shown to them: every arm is delivered alike.
+home-blind-process-withheld = Process data (groups, sessions, attendance, messages) is withheld from them: the arms differ in what or when they deliver, so it would name each arm.
+home-blind-you-codes = You are kept blind: you see arms by their codes only.
+home-blind-you-none = You are kept blind: you see no one's arm. In an emergency, a safety alert's page offers emergency unblinding of that participant: it is audited and every admin is told.
+home-attention-alerts = Safety alerts: { $open_n } not yet acknowledged ({ $overdue_n } overdue), { $acknowledged_n } acknowledged and not closed
+home-attention-queue = { $queue }: { $n }
+home-attention-questionnaires = Questionnaires: { $open_n } open ({ $overdue_n } past their target date), { $missed_n } missed
+home-recruit-screened = Screened { $screened_n }: { $eligible_n } eligible so far, { $ineligible_n } not meeting criteria, { $declined_n } declined
+home-recruit-enrolled = Enrolled { $enrolled_n }, randomised { $randomised_n } of the { $target } targeted ({ $share }%), withdrawn { $withdrawn_n }
+home-arm-code = Arm { $code }
+home-recruit-arm = { $arm }: { $n } randomised
+home-diversity-none-yet = no one enrolled yet
+home-diversity-share = { $share }% of enrolled
+home-diversity-met = met
+home-diversity-not-met = not yet met
+home-recruit-diversity = { $label }: { $now } (target at least { $target }%, { $state })
+home-site-no-target = no target
+home-site-target = target { $target }, { $share }%
+home-recruit-site = Site { $name } ({ $site }, { $status }): screened { $screened_n }, enrolled { $enrolled_n }, randomised { $randomised_n } ({ $target })
+site-status-open = open
+site-status-closed = closed
+
+# What a 404 page names, and its way back
+thing-participant-record = participant record
+thing-safety-alert = safety alert
+thing-screening = screening
+thing-work-queue = work queue
+way-back-to-the-overview = Back to the overview
+way-back-to-the-safety-alerts-queue = Back to the safety alerts queue
+way-back-to-the-screening-log = Back to the screening log
+way-back-to-the-participants = Back to the participants
+
+# What a 403 page says the role may not do
+permission-own-account = use their own account
+permission-read-protocol = read the protocol
+permission-amend-protocol = amend the protocol
+permission-manage-users = manage users
+permission-manage-sites = manage sites
+permission-read-audit-trail = read the audit trail
+permission-screen = screen
+permission-enrol = enrol
+permission-read-participants = read participants
+permission-read-contact-details = read contact details
+permission-randomise = randomise
+permission-emergency-unblinding = use emergency unblinding
+permission-read-notices = read notices
+permission-manage-groups = manage groups
+permission-read-groups = read groups
+permission-record-attendance = record attendance
+permission-read-outbox = read the outbox
+permission-read-assessments = read assessments
+permission-manage-assessments = manage assessments
+permission-handle-safety-alerts = handle safety alerts
+permission-configure-safety-contacts = configure safety contacts
+permission-export-analysis-data = export analysis data
+permission-read-trial-reports = read trial reports
+
+# Signing in
+login-title = Sign in
+login-email = E-mail
+login-password = Password
+login-submit = Sign in
+login-no-account = No account yet? An administrator creates one with
+login-wrong = the e-mail or password is wrong, or the account is disabled
+login-too-many = too many attempts; try again in { $seconds } seconds
+
+# One's own account
+account-title = Your account
+account-must-change = You signed in with a one-time password. Choose your own to continue.
+account-password-heading = Change your password
+account-current-password = Current password
+account-new-password = New password (at least 12 characters)
+account-change-password = Change password
+account-problem-current-wrong = The current password is wrong.
+account-problem-new-same = The new password must differ from the current password.
+account-problem-new-short = The new password must be at least 12 characters.
+account-problem-new-long = The new password must be at most 1024 bytes.
+account-language-heading = Language
+account-language-legend = The language of your pages
+account-language-save = Save language
+account-language-saved = Your pages now speak the language you chose.
+
+# Error pages
+error-400-title = The form could not be read
+error-400-text = Something in what was sent was not understood. Go back, check the form and send it again.
+error-403-title = The form had expired
+error-403-text = For your safety a form works only from the page it came from, for a limited time. Go back, reload the page and send it again.
+error-404-title = Not found
+error-404-text = There is nothing at this address. The link may be mistyped, or the page has moved.
+error-409-title = That cannot be done now
+error-409-text = The record changed since the page was shown. Go back and reload it to see where it stands.
+error-413-title = Too much was sent
+error-413-text = The form was larger than the server accepts.
+error-500-title = Something went wrong on our side
+error-500-text = Nothing you did caused this, and nothing half-done was kept. The fault has been logged; try again in a moment, and tell the study's administrator if it happens again.

@@ -1,0 +1,141 @@
+# El marco de cada página del personal: navegación, acceso, cuenta, páginas de error, resumen.
+
+skip-to-content = Ir al contenido
+back-to-overview = Volver al resumen
+
+nav-label = Cuenta
+nav-overview = Resumen
+nav-participants = Participantes
+nav-screening = Preselección
+nav-questionnaires = Cuestionarios
+nav-alerts = Alertas de seguridad
+nav-report = Informe del ensayo
+nav-api-docs = Documentación de la API
+nav-account = Cuenta
+nav-sign-out = Cerrar sesión
+
+role-admin = administrador
+role-coordinator = coordinador
+role-clinician = clínico
+role-moderator = moderador
+role-statistician_blinded = estadístico (enmascarado)
+role-statistician_unblinded = estadístico (no enmascarado)
+
+forbidden-title = No disponible para su función
+forbidden-text = Esta página es para el personal que puede { $what }; la función { $role } no puede. Si su trabajo lo necesita, pídalo a un administrador.
+not-found-title = No encontrado
+not-found-text = No hay ningún { $what } en esta dirección, o pertenece a un centro que su cuenta no cubre.
+
+# El resumen (página de inicio)
+home-study = Estudio { $code } · versión del protocolo { $version }
+home-randomisation-started = aleatorización iniciada el { $when }
+home-randomisation-not-started = aleatorización no iniciada
+home-attention = Requiere atención
+home-recruitment = Reclutamiento
+home-arms = Brazos
+home-arm-code-heading = Código
+home-arm-heading = Brazo
+home-ratio-heading = Proporción
+home-blinding = Enmascaramiento
+home-targets = Metas
+home-enrolment-target = Meta de inscripción: { $n }
+home-diversity-target = { $label }: al menos { $share } %
+home-groups = Grupos de hasta { $capacity }, { $sessions } sesiones de { $minutes } minutos
+home-schedule = Calendario de evaluaciones
+home-timepoint = { $label } (día { $day }, { $instruments })
+home-blind-roles = Enmascarados a la asignación: { $roles }.
+home-blind-process-shown = Los datos del proceso (grupos, sesiones, asistencia, mensajes) se les muestran: todos los brazos se imparten igual.
+home-blind-process-withheld = Los datos del proceso (grupos, sesiones, asistencia, mensajes) se les ocultan: los brazos difieren en qué o cuándo imparten, así que revelarían cada brazo.
+home-blind-you-codes = Usted está enmascarado: ve los brazos solo por sus códigos.
+home-blind-you-none = Usted está enmascarado: no ve el brazo de nadie. En una emergencia, la página de una alerta de seguridad ofrece desenmascarar a ese participante: queda auditado y se avisa a todos los administradores.
+home-attention-alerts = Alertas de seguridad: { $open_n } sin reconocer ({ $overdue_n } vencidas), { $acknowledged_n } reconocidas y sin cerrar
+home-attention-queue = { $queue }: { $n }
+home-attention-questionnaires = Cuestionarios: { $open_n } abiertos ({ $overdue_n } pasada su fecha objetivo), { $missed_n } perdidos
+home-recruit-screened = Preseleccionados { $screened_n }: { $eligible_n } elegibles hasta ahora, { $ineligible_n } no cumplen los criterios, { $declined_n } rechazaron
+home-recruit-enrolled = Inscritos { $enrolled_n }, aleatorizados { $randomised_n } de los { $target } previstos ({ $share } %), retirados { $withdrawn_n }
+home-arm-code = Brazo { $code }
+home-recruit-arm = { $arm }: { $n } aleatorizados
+home-diversity-none-yet = aún no hay inscritos
+home-diversity-share = { $share } % de los inscritos
+home-diversity-met = alcanzada
+home-diversity-not-met = aún no alcanzada
+home-recruit-diversity = { $label }: { $now } (meta de al menos { $target } %, { $state })
+home-site-no-target = sin meta
+home-site-target = meta { $target }, { $share } %
+home-recruit-site = Centro { $name } ({ $site }, { $status }): preseleccionados { $screened_n }, inscritos { $enrolled_n }, aleatorizados { $randomised_n } ({ $target })
+site-status-open = abierto
+site-status-closed = cerrado
+
+# Lo que nombra una página 404, y su camino de vuelta
+thing-participant-record = expediente de participante
+thing-safety-alert = alerta de seguridad
+thing-screening = preselección
+thing-work-queue = lista de trabajo
+way-back-to-the-overview = Volver al resumen
+way-back-to-the-safety-alerts-queue = Volver a la lista de alertas de seguridad
+way-back-to-the-screening-log = Volver al registro de preselección
+way-back-to-the-participants = Volver a los participantes
+
+# Lo que una página 403 dice que la función no puede hacer
+permission-own-account = usar su propia cuenta
+permission-read-protocol = leer el protocolo
+permission-amend-protocol = modificar el protocolo
+permission-manage-users = gestionar usuarios
+permission-manage-sites = gestionar centros
+permission-read-audit-trail = leer el registro de auditoría
+permission-screen = preseleccionar
+permission-enrol = inscribir
+permission-read-participants = ver participantes
+permission-read-contact-details = ver datos de contacto
+permission-randomise = aleatorizar
+permission-emergency-unblinding = usar el desenmascaramiento de emergencia
+permission-read-notices = leer avisos
+permission-manage-groups = gestionar grupos
+permission-read-groups = ver grupos
+permission-record-attendance = registrar asistencia
+permission-read-outbox = leer la bandeja de salida
+permission-read-assessments = ver evaluaciones
+permission-manage-assessments = gestionar evaluaciones
+permission-handle-safety-alerts = atender alertas de seguridad
+permission-configure-safety-contacts = configurar contactos de seguridad
+permission-export-analysis-data = exportar datos de análisis
+permission-read-trial-reports = leer informes del ensayo
+
+# Iniciar sesión
+login-title = Iniciar sesión
+login-email = Correo electrónico
+login-password = Contraseña
+login-submit = Iniciar sesión
+login-no-account = ¿Aún no tiene cuenta? Un administrador la crea con
+login-wrong = el correo electrónico o la contraseña son incorrectos, o la cuenta está desactivada
+login-too-many = demasiados intentos; vuelva a intentarlo en { $seconds } segundos
+
+# La cuenta propia
+account-title = Su cuenta
+account-must-change = Inició sesión con una contraseña de un solo uso. Elija la suya para continuar.
+account-password-heading = Cambiar su contraseña
+account-current-password = Contraseña actual
+account-new-password = Contraseña nueva (al menos 12 caracteres)
+account-change-password = Cambiar la contraseña
+account-problem-current-wrong = La contraseña actual es incorrecta.
+account-problem-new-same = La contraseña nueva debe ser distinta de la actual.
+account-problem-new-short = La contraseña nueva debe tener al menos 12 caracteres.
+account-problem-new-long = La contraseña nueva debe tener como máximo 1024 bytes.
+account-language-heading = Idioma
+account-language-legend = El idioma de sus páginas
+account-language-save = Guardar el idioma
+account-language-saved = Sus páginas ahora están en el idioma que eligió.
+
+# Páginas de error
+error-400-title = No se pudo leer el formulario
+error-400-text = No se entendió algo de lo enviado. Vuelva atrás, revise el formulario y envíelo de nuevo.
+error-403-title = El formulario había caducado
+error-403-text = Por su seguridad, un formulario solo funciona desde la página de la que vino y por un tiempo limitado. Vuelva atrás, recargue la página y envíelo de nuevo.
+error-404-title = No encontrado
+error-404-text = No hay nada en esta dirección. Puede que el enlace esté mal escrito o que la página se haya movido.
+error-409-title = Eso no se puede hacer ahora
+error-409-text = El expediente cambió desde que se mostró la página. Vuelva atrás y recárguela para ver cómo está.
+error-413-title = Se envió demasiado
+error-413-text = El formulario era más grande de lo que acepta el servidor.
+error-500-title = Algo salió mal de nuestro lado
+error-500-text = Nada de lo que usted hizo lo causó, y no se guardó nada a medias. El fallo quedó registrado; vuelva a intentarlo en un momento y avise al administrador del estudio si vuelve a ocurrir.
