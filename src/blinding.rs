@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 
 use crate::audit::Change;
 use crate::auth::Role;
+use crate::i18n::Tr;
 use crate::protocol::Protocol;
 
 /// How a reader sees arms.
@@ -141,12 +142,17 @@ impl Sight {
         }
     }
 
-    /// The arm as a report or page names it: `Arm A` when blinded, its label otherwise.
+    /// The arm as a report or export names it: `Arm A` when blinded, its label otherwise.
     pub fn arm_name(self, protocol: &Protocol, arm_id: &str) -> String {
+        self.arm_name_in(protocol, arm_id, Tr::default())
+    }
+
+    /// The arm as a page in `tr`'s language names it (the label is the protocol's).
+    pub fn arm_name_in(self, protocol: &Protocol, arm_id: &str, tr: Tr) -> String {
         match self.arm(protocol, arm_id) {
             Some(ArmView { label: Some(label), .. }) => label,
-            Some(view) => format!("Arm {}", view.code),
-            None => "Arm withheld (blinded)".to_owned(),
+            Some(view) => tr.a("arm-code", "code", view.code),
+            None => tr.t("arm-withheld"),
         }
     }
 

@@ -104,6 +104,7 @@ link-invite = E-mail a fresh invitation now
 link-new-heading = New personal link
 link-new-shown-once = Shown this once: it is not stored. Read it out, paste it into a message, or let the participant scan the code.
 link-copy = Copy the link
+link-copied = Copied
 link-qr-label = QR code of the new link, to scan with a phone's camera
 
 # Contact attempts
@@ -183,3 +184,12 @@ withdraw-keep-legend = May the data collected so far be kept and analysed?
 withdraw-keep-yes = Yes, keep it
 withdraw-keep-no = No, do not use it
 withdraw-problem-keep-data = choose whether the data collected so far may be kept
+
+# Timeline details (the API's timeline says the same in English)
+timeline-detail-screened = eligible, referred by { $source }
+timeline-detail-consented = form { $version } ({ $language })
+timeline-detail-consented-own-link = form { $version } ({ $language }, signed on their link)
+timeline-detail-voided = consent to form { $version } voided: { $reason }
+timeline-detail-unblinded = emergency unblinding by user { $account }
+timeline-detail-data-kept = data kept
+timeline-detail-data-not-used = data not to be used

@@ -146,3 +146,12 @@ edit-frozen-hint = (used by the allocation; cannot change)
 edit-record-reason = Why it changes
 edit-record-submit = Save the study record
 edit-problem-bad-choice = a choice was not one the form offers ({ $error })
+
+# Where callers heard of the study (stored ids; any other source is kept as typed)
+source-clinic = clinic
+source-national_ms_society = National MS Society
+source-social_media = social media
+source-community_organisation = community organisation
+source-word_of_mouth = word of mouth
+source-newsletter = newsletter
+source-other = other

@@ -139,3 +139,7 @@ error-413-title = Too much was sent
 error-413-text = The form was larger than the server accepts.
 error-500-title = Something went wrong on our side
 error-500-text = Nothing you did caused this, and nothing half-done was kept. The fault has been logged; try again in a moment, and tell the study's administrator if it happens again.
+
+# An arm as the blinding policy lets the reader see it
+arm-code = Arm { $code }
+arm-withheld = Arm withheld (blinded)

@@ -43,8 +43,6 @@ answers-problem-item = choose the question to correct
 answers-problem-value = choose the right answer
 answers-problem-not-an-answer = { $value } is not an answer to { $item }; allowed: { $allowed }
 answers-problem-reason = say why (1 to 1000 characters); it is kept in the audit trail
-answers-conflict-not-open = this questionnaire is no longer open
-answers-conflict-not-completed = only a submitted assessment is corrected; the participant can still change their answers
 
 # One safety alert (/alerts/{ $id })
 alert-title = Alert { $id }

@@ -1,22 +1,22 @@
-# El registro de un participante (/participants/{ $id }): sus acciones, consentimiento, cuestionarios, enlaces personales, intentos de contacto, alertas y cronología.
+# El expediente de un participante (/participants/{ $id }): sus acciones, consentimiento, cuestionarios, enlaces personales, intentos de contacto, alertas y cronología.
 
 record-all-participants = Todos los participantes
 record-back-to = Volver a { $id }
-record-not-found-what = registro de participante
+record-not-found-what = ningún expediente de participante
 record-back-to-participants = Volver a los participantes
-record-problem-reason = indique el motivo (de 1 a 1000 caracteres); se guarda en la pista de auditoría
+record-problem-reason = indique el motivo (de 1 a 1000 caracteres); se guarda en la registro de auditoría
 
 # Avisos después de un formulario (?done=…)
 record-done-consent = Consentimiento registrado.
-record-done-void = El consentimiento se anuló. Permanece en el registro, tachado, con el motivo.
+record-done-void = El consentimiento se anuló. Permanece en el expediente, tachado, con el motivo.
 record-done-invitation = Se está enviando al correo electrónico del participante una invitación con un enlace nuevo.
 record-done-withdrawal = Retiro registrado: se detuvieron los cuestionarios y los mensajes a este participante.
 record-done-attempt = Intento de contacto registrado.
-record-done-correction = El registro se corrigió.
+record-done-correction = El expediente se corrigió.
 record-done-revocation = El enlace se revocó: ya no abre nada.
 record-done-enrolment = Inscrito. Ahora registre el consentimiento.
 
-# Los datos del registro
+# Los datos del expediente
 record-status = Estado
 record-status-enrolled = inscrito
 record-status-consented = con consentimiento
@@ -43,7 +43,7 @@ record-withdrawn = Retirado
 record-withdrawn-data-not-used = no se deben usar los datos
 record-times-zone = Las horas están en la zona horaria del estudio, { $zone }.
 record-randomise = Aleatorizar
-record-correct = Corregir el registro
+record-correct = Corregir el expediente
 record-withdraw = Retirar del estudio
 
 # Datos de contacto
@@ -53,7 +53,7 @@ record-contact-phone = Teléfono
 record-contact-email = Correo electrónico
 record-contact-none = no hay ninguno registrado
 record-contact-show = Mostrar los datos de contacto
-record-contact-audited = (cada consulta queda en la pista de auditoría)
+record-contact-audited = (cada consulta queda en la registro de auditoría)
 
 # Consentimiento, registrado por el personal
 consent-heading = Consentimiento
@@ -71,7 +71,7 @@ consent-void-reason-label = Por qué se registró por error
 consent-void-button = Anular este consentimiento
 consent-record-before = Registrar el consentimiento al formulario
 consent-record-after = , con usted como testigo.
-consent-signature-label = Nombre que el participante escribió o firmó (como figura en su registro)
+consent-signature-label = Nombre que el participante escribió o firmó (como figura en su expediente)
 consent-language-label = Idioma en que se leyó el formulario
 consent-record-button = Registrar el consentimiento
 
@@ -104,6 +104,7 @@ link-invite = Enviar ahora una invitación nueva por correo electrónico
 link-new-heading = Enlace personal nuevo
 link-new-shown-once = Se muestra solo esta vez: no se guarda. Léalo en voz alta, péguelo en un mensaje o deje que el participante escanee el código.
 link-copy = Copiar el enlace
+link-copied = Copiado
 link-qr-label = Código QR del enlace nuevo, para escanear con la cámara de un teléfono
 
 # Intentos de contacto
@@ -148,7 +149,7 @@ randomise-method-simple = simple
 randomise-method-stratified_blocks = bloques estratificados
 randomise-method-minimisation = minimización
 randomise-wrong-before = Si algún valor es incorrecto, no aleatorice:
-randomise-wrong-link = corrija el registro
+randomise-wrong-link = corrija el expediente
 randomise-wrong-after = primero.
 randomise-now = Aleatorizar a { $id } ahora
 randomise-refused-withdrawn = { $id } se retiró del estudio.
@@ -176,10 +177,19 @@ withdraw-pending = { $n ->
 }
 withdraw-no-messages = no se le vuelve a enviar ninguna invitación, recordatorio ni otro mensaje;
 withdraw-no-links = sus enlaces personales ya no abren nada.
-withdraw-record-stays = Su registro se conserva, con el motivo, en la pista de auditoría.
+withdraw-record-stays = Su expediente se conserva, con el motivo, en la registro de auditoría.
 withdraw-not-recorded = El retiro no se registró:
 withdraw-reason-label = Motivo del retiro
 withdraw-keep-legend = ¿Se pueden conservar y analizar los datos recopilados hasta ahora?
 withdraw-keep-yes = Sí, conservarlos
 withdraw-keep-no = No, no usarlos
 withdraw-problem-keep-data = elija si se pueden conservar los datos recopilados hasta ahora
+
+# Detalles de la cronología (la cronología de la API dice lo mismo en inglés)
+timeline-detail-screened = elegible, referido por { $source }
+timeline-detail-consented = formulario { $version } ({ $language })
+timeline-detail-consented-own-link = formulario { $version } ({ $language }, firmado en su enlace)
+timeline-detail-voided = consentimiento al formulario { $version } anulado: { $reason }
+timeline-detail-unblinded = desenmascaramiento de emergencia por el usuario { $account }
+timeline-detail-data-kept = se conservan los datos
+timeline-detail-data-not-used = los datos no se usarán

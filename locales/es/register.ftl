@@ -65,7 +65,7 @@ cell-scheduled = programado
 cell-open = abierto
 cell-past-target = pasada la fecha objetivo
 cell-completed = completado
-cell-missed = perdido
+cell-missed = no completado
 cell-not-applicable = no aplica
 
 # Lo que requiere acción (el filtro de la cuadrícula, los títulos de las listas, el resumen)

@@ -146,3 +146,12 @@ edit-frozen-hint = (la asignación lo usó; no se puede cambiar)
 edit-record-reason = Motivo del cambio
 edit-record-submit = Guardar el expediente del estudio
 edit-problem-bad-choice = una opción no es de las que ofrece el formulario ({ $error })
+
+# Dónde supieron del estudio (identificadores guardados; cualquier otra fuente se guarda tal cual)
+source-clinic = clínica
+source-national_ms_society = National MS Society
+source-social_media = redes sociales
+source-community_organisation = organización comunitaria
+source-word_of_mouth = boca a boca
+source-newsletter = boletín
+source-other = otra

@@ -24,7 +24,7 @@ role-statistician_unblinded = estadístico (no enmascarado)
 forbidden-title = No disponible para su función
 forbidden-text = Esta página es para el personal que puede { $what }; la función { $role } no puede. Si su trabajo lo necesita, pídalo a un administrador.
 not-found-title = No encontrado
-not-found-text = No hay ningún { $what } en esta dirección, o pertenece a un centro que su cuenta no cubre.
+not-found-text = No hay { $what } en esta dirección, o pertenece a un centro que su cuenta no cubre.
 
 # El resumen (página de inicio)
 home-study = Estudio { $code } · versión del protocolo { $version }
@@ -50,8 +50,8 @@ home-blind-you-codes = Usted está enmascarado: ve los brazos solo por sus códi
 home-blind-you-none = Usted está enmascarado: no ve el brazo de nadie. En una emergencia, la página de una alerta de seguridad ofrece desenmascarar a ese participante: queda auditado y se avisa a todos los administradores.
 home-attention-alerts = Alertas de seguridad: { $open_n } sin reconocer ({ $overdue_n } vencidas), { $acknowledged_n } reconocidas y sin cerrar
 home-attention-queue = { $queue }: { $n }
-home-attention-questionnaires = Cuestionarios: { $open_n } abiertos ({ $overdue_n } pasada su fecha objetivo), { $missed_n } perdidos
-home-recruit-screened = Preseleccionados { $screened_n }: { $eligible_n } elegibles hasta ahora, { $ineligible_n } no cumplen los criterios, { $declined_n } rechazaron
+home-attention-questionnaires = Cuestionarios: { $open_n } abiertos ({ $overdue_n } con la fecha objetivo vencida), { $missed_n } no completados
+home-recruit-screened = Preseleccionados { $screened_n }: { $eligible_n } elegibles hasta ahora, { $ineligible_n } no cumplen los criterios, { $declined_n } no quisieron participar
 home-recruit-enrolled = Inscritos { $enrolled_n }, aleatorizados { $randomised_n } de los { $target } previstos ({ $share } %), retirados { $withdrawn_n }
 home-arm-code = Brazo { $code }
 home-recruit-arm = { $arm }: { $n } aleatorizados
@@ -67,10 +67,10 @@ site-status-open = abierto
 site-status-closed = cerrado
 
 # Lo que nombra una página 404, y su camino de vuelta
-thing-participant-record = expediente de participante
-thing-safety-alert = alerta de seguridad
-thing-screening = preselección
-thing-work-queue = lista de trabajo
+thing-participant-record = ningún expediente de participante
+thing-safety-alert = ninguna alerta de seguridad
+thing-screening = ninguna preselección
+thing-work-queue = ninguna lista de trabajo
 way-back-to-the-overview = Volver al resumen
 way-back-to-the-safety-alerts-queue = Volver a la lista de alertas de seguridad
 way-back-to-the-screening-log = Volver al registro de preselección
@@ -139,3 +139,7 @@ error-413-title = Se envió demasiado
 error-413-text = El formulario era más grande de lo que acepta el servidor.
 error-500-title = Algo salió mal de nuestro lado
 error-500-text = Nada de lo que usted hizo lo causó, y no se guardó nada a medias. El fallo quedó registrado; vuelva a intentarlo en un momento y avise al administrador del estudio si vuelve a ocurrir.
+
+# Un brazo tal como la política de enmascaramiento deja verlo
+arm-code = Brazo { $code }
+arm-withheld = Brazo oculto (enmascarado)

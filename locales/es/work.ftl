@@ -7,7 +7,7 @@ answers-state = Estado
 answers-state-scheduled = programado
 answers-state-open = abierto
 answers-state-completed = completado
-answers-state-missed = perdido
+answers-state-missed = no completado
 answers-state-not-applicable = no aplica
 answers-entered-by-staff = ingresado por el personal en nombre del participante
 answers-submitted = Enviado
@@ -43,8 +43,6 @@ answers-problem-item = elija la pregunta que va a corregir
 answers-problem-value = elija la respuesta correcta
 answers-problem-not-an-answer = { $value } no es una respuesta a { $item }; se permite: { $allowed }
 answers-problem-reason = indique el motivo (de 1 a 1000 caracteres); se guarda en el registro de auditoría
-answers-conflict-not-open = este cuestionario ya no está abierto
-answers-conflict-not-completed = solo se corrige un cuestionario ya enviado; el participante todavía puede cambiar sus respuestas
 
 # Una alerta de seguridad (/alerts/{ $id })
 alert-title = Alerta { $id }
@@ -106,7 +104,7 @@ assessments-title = Cuestionarios
 assessments-filters = Qué cuestionarios
 assessments-filter-overdue = Pasada su fecha objetivo
 assessments-filter-open = Todos los abiertos
-assessments-filter-missed = Perdidos
+assessments-filter-missed = No completados
 assessments-none = Ninguno.
 assessments-participant = Participante
 assessments-timepoint = Punto temporal
@@ -119,7 +117,7 @@ assessments-link-hint-after = (se muestra una sola vez, para enviarlo por mensaj
 assessments-status-scheduled = programado
 assessments-status-open = abierto
 assessments-status-completed = completado
-assessments-status-missed = perdido
+assessments-status-missed = no completado
 assessments-status-not-applicable = no aplica
 
 # Desenmascaramiento de emergencia (/unblinding/{ $id })

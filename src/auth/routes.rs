@@ -157,11 +157,15 @@ async fn logout(state: web::Data<AppState>, auth: Auth, session: Session) -> Res
 #[get("/auth/me")]
 async fn me(auth: Auth) -> Result<web::Json<SessionInfo>, AppError> {
     auth.require(Permission::OwnAccount)?;
-    let csrf_token = match &auth.via {
+    Ok(web::Json(SessionInfo { user: auth.user.view(&auth.scope), csrf_token: session_csrf(&auth.via) }))
+}
+
+/// The CSRF token a cookie session's writes need; none for a bearer token.
+fn session_csrf(via: &Via) -> Option<String> {
+    match via {
         Via::Session { csrf } => Some(csrf.clone()),
         Via::Token { .. } => None,
-    };
-    Ok(web::Json(SessionInfo { user: auth.user.view(&auth.scope), csrf_token }))
+    }
 }
 
 /// A password change.
@@ -235,13 +239,10 @@ async fn change_language(
     auth.require(Permission::OwnAccount)?;
     let lang = parse_language(&body.parse()?.language)?;
     let user = set_own_language(&state, &auth, lang).await?;
-    let csrf_token = match &auth.via {
-        Via::Session { csrf } => {
-            extract::remember_language(&session, &user)?;
-            Some(csrf.clone())
-        }
-        Via::Token { .. } => None,
-    };
+    let csrf_token = session_csrf(&auth.via);
+    if csrf_token.is_some() {
+        extract::remember_language(&session, &user)?;
+    }
     Ok(web::Json(SessionInfo { user: user.view(&auth.scope), csrf_token }))
 }
 

@@ -13,6 +13,7 @@ use crate::audit::{self, Entry, Filter};
 use crate::auth::Role;
 use crate::blinding::Sight;
 use crate::db::DbConn;
+use crate::i18n::Tr;
 use crate::protocol::store;
 use crate::service_error::ServiceError;
 use crate::sites::Scope;
@@ -35,8 +36,20 @@ pub struct Timeline {
     pub audit: Vec<Entry>,
 }
 
-/// The timeline of participant `id` (participant id or study id) as `role` may see it.
+/// The timeline of participant `id` (participant id or study id) as `role` may see it, its
+/// details in English (the API's).
 pub fn build(c: &mut DbConn, scope: &Scope, id: &str, role: Role) -> Result<Timeline, ServiceError> {
+    build_in(c, scope, id, role, Tr::default())
+}
+
+/// The timeline with its details worded in `tr`'s language (a staff page's).
+pub fn build_in(
+    c: &mut DbConn,
+    scope: &Scope,
+    id: &str,
+    role: Role,
+    tr: Tr,
+) -> Result<Timeline, ServiceError> {
     let (protocol, _) = store::current_parsed(c)?;
     let p = participants::find_or_404(c, scope, id)?;
     let mut events = Vec::new();
@@ -44,41 +57,56 @@ pub fn build(c: &mut DbConn, scope: &Scope, id: &str, role: Role) -> Result<Time
         events.push(TimelineEvent {
             at: s.screened_at,
             event: "screened".into(),
-            detail: format!("eligible, referred by {}", s.referral_source),
+            detail: tr.a("timeline-detail-screened", "source", tr.word("source", &s.referral_source)),
         });
     }
     events.push(TimelineEvent { at: p.enrolled_at, event: "enrolled".into(), detail: p.study_id.clone() });
     for consent in super::consent::list_for(c, &p.id)? {
-        let how = if consent.content_hash.is_some() { ", signed on their link" } else { "" };
+        let key = if consent.content_hash.is_some() {
+            "timeline-detail-consented-own-link"
+        } else {
+            "timeline-detail-consented"
+        };
         events.push(TimelineEvent {
             at: consent.signed_at,
             event: "consented".into(),
-            detail: format!("form {} ({}{how})", consent.form_version, consent.language),
+            detail: tr.a2(key, &("version", &consent.form_version), &("language", &consent.language)),
         });
         if let Some(at) = consent.voided_at {
             let why = consent.void_reason.unwrap_or_default();
-            let detail = format!("consent to form {} voided: {why}", consent.form_version);
+            let detail =
+                tr.a2("timeline-detail-voided", &("version", &consent.form_version), &("reason", why));
             events.push(TimelineEvent { at, event: "consent_voided".into(), detail });
         }
     }
     let sight = Sight::of(&protocol, role);
     let facts = participants::facts_of(c, &p.id)?;
     if let (Some(arm), Some(at)) = (&facts.arm_id, facts.randomised_at) {
-        events.push(TimelineEvent { at, event: "randomised".into(), detail: sight.arm_name(&protocol, arm) });
+        events.push(TimelineEvent {
+            at,
+            event: "randomised".into(),
+            detail: sight.arm_name_in(&protocol, arm, tr),
+        });
     }
     for mark in &facts.unblindings {
-        let detail = format!("emergency unblinding by user {}", mark.user_id);
+        let detail = tr.a("timeline-detail-unblinded", "account", &mark.user_id);
         events.push(TimelineEvent { at: mark.at, event: "unblinded".into(), detail });
     }
     if let Some(at) = p.withdrawn_at {
-        let keep = if p.withdrawal_keep_data == Some(true) { "data kept" } else { "data not to be used" };
-        events.push(TimelineEvent { at, event: "withdrawn".into(), detail: keep.into() });
+        let keep = if p.withdrawal_keep_data == Some(true) {
+            "timeline-detail-data-kept"
+        } else {
+            "timeline-detail-data-not-used"
+        };
+        events.push(TimelineEvent { at, event: "withdrawn".into(), detail: tr.t(keep) });
     }
     // Retention work is the study team's, not the analysts'.
     if crate::auth::Permission::ReadContacts.allows(role) {
         for a in super::attempts::list_for(c, &p.id)? {
             let note = a.note.map(|n| format!(" ({n})")).unwrap_or_default();
-            let detail = format!("{}: {}{note}", a.channel.label(), a.outcome.label());
+            let (channel, outcome) =
+                (tr.word("channel", a.channel.as_str()), tr.word("outcome", a.outcome.as_str()));
+            let detail = format!("{channel}: {outcome}{note}");
             events.push(TimelineEvent { at: a.attempted_at, event: "contact_attempt".into(), detail });
         }
     }

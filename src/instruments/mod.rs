@@ -157,6 +157,17 @@ pub struct Instrument {
 }
 
 impl Instrument {
+    /// A stored band (scores keep the band's English label) in `lang`, else as stored.
+    pub fn band_in(&self, stored: &str, lang: &str) -> String {
+        let band = self
+            .scoring
+            .bands
+            .get_ref()
+            .iter()
+            .find(|b| b.label.get_ref().get("en").is_some_and(|l| l == stored));
+        band.and_then(|b| b.label.get_ref().get(lang)).map_or_else(|| stored.replace('_', " "), String::clone)
+    }
+
     pub fn id(&self) -> &str {
         self.id.get_ref()
     }

@@ -85,7 +85,7 @@ pub(super) async fn home(
             .arms
             .iter()
             .map(|a| {
-                let label = sight.arm_name(&p, a.id.get_ref());
+                let label = sight.arm_name_in(&p, a.id.get_ref(), tr);
                 (a.code.get_ref().clone(), label, *a.ratio.get_ref())
             })
             .collect(),

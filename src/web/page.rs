@@ -8,6 +8,7 @@ use actix_web::http::StatusCode;
 use chrono::NaiveDateTime;
 
 use crate::error::AppError;
+use crate::i18n::{Lang, Tr};
 
 /// The page's signed-in user holding the permission, or return the page to show instead (sign
 /// in, choose a password, or 403).
@@ -51,18 +52,40 @@ impl Problems {
         self.0.iter().map(|(f, m)| (f.as_str(), m.as_str())).collect()
     }
 
-    /// A service's refusal as a problem of the form: a validation error beside its field, a
-    /// conflict at the top. Anything else is not the user's to fix and stays an error.
-    pub fn from_refusal(e: AppError) -> Result<(Problems, StatusCode), AppError> {
+    /// A service's refusal as a problem of the form, in the reader's language: a validation
+    /// error beside its field, a conflict at the top. Anything else is not the user's to fix and
+    /// stays an error.
+    pub fn from_refusal(tr: Tr, e: AppError) -> Result<(Problems, StatusCode), AppError> {
         let status = actix_web::ResponseError::status_code(&e);
         let mut p = Problems::default();
         match e {
-            AppError::Validation { field, message } => p.add(field, message),
-            AppError::Conflict { message, .. } => p.add(Self::FORM, message),
+            AppError::Validation { field, message } => {
+                let message = refusal_words(tr, &refusal_key(&field, &message), message);
+                p.add(field, message)
+            }
+            AppError::Conflict { code, message } => {
+                p.add(Self::FORM, refusal_words(tr, &format!("refusal-{code}"), message))
+            }
             other => return Err(other),
         }
         Ok((p, status))
     }
+}
+
+/// The key of a service's validation message: by field, and for the one field whose messages
+/// differ in kind (no contact at all, or an address that is not one), by that too.
+fn refusal_key(field: &str, message: &str) -> String {
+    if field == "email" && message.starts_with("give") {
+        return "refusal-contact".to_owned();
+    }
+    format!("refusal-{}", field.replace('_', "-"))
+}
+
+/// A service's refusal as the reader reads it. Services write English and name the record
+/// ("CON-0007 has withdrawn"), so English readers get those exact words; another language gets
+/// the phrase its locale has for the refusal (without the particulars), else the English.
+fn refusal_words(tr: Tr, key: &str, english: String) -> String {
+    if tr.language() == Lang::En { english } else { tr.or(key, &english) }
 }
 
 /// A rendered page with another status (a refused form: 422 or 409).

@@ -96,10 +96,11 @@ fn every_language_has_the_same_files_keys_and_placeholders_as_english() {
     }
 }
 
-/// The keys named as a literal first argument of a `Tr` lookup in `text`.
+/// The keys named as a literal first argument of a `Tr` lookup in `text` (`tr.t("…")`, and the
+/// participant pages' `t.t("…")`, `en.t("…")`).
 fn keys_named(text: &str) -> Vec<String> {
     let mut found = Vec::new();
-    for call in ["tr.t(\"", "tr.n(\"", "tr.a(\"", "tr.a2(\"", "tr.args(\""] {
+    for call in [".t(\"", ".n(\"", ".a(\"", ".a2(\"", ".args(\""] {
         for (at, _) in text.match_indices(call) {
             let rest = &text[at + call.len()..];
             let key: String = rest.chars().take_while(|c| *c != '"').collect();
@@ -140,4 +141,36 @@ fn every_key_the_templates_and_code_name_is_in_the_english_locale() {
     }
     assert!(named > 300, "only {named} lookups found: has the way pages name their words changed?");
     assert!(missing.is_empty(), "keys named but not in locales/en: {missing:#?}");
+}
+
+/// Every string literal of `text` shaped like a key (`word-word…`).
+fn key_shaped_literals(text: &str) -> Vec<String> {
+    text.split('"').skip(1).step_by(2).filter(|s| is_key(s) && s.contains('-')).map(str::to_owned).collect()
+}
+
+#[test]
+fn every_key_shaped_literal_in_the_code_is_a_key_or_the_prefix_of_some() {
+    // Keys chosen in code (`tr.t(if done { "a-b" } else { "a-c" })`, `tr.word("status", …)`)
+    // escape the test above; any literal that starts like a key family must be one, or lead to
+    // some (`site-status` for `site-status-open`).
+    let english: BTreeSet<String> =
+        messages(&languages()["en"]).into_values().flat_map(|keys| keys.into_keys()).collect();
+    let families: BTreeSet<&str> = english.iter().filter_map(|k| k.split('-').next()).collect();
+    let mut files = Vec::new();
+    files_under(&root().join("src"), "rs", &mut files);
+    let mut stray = Vec::new();
+    for path in files {
+        let text = fs::read_to_string(&path).expect("read");
+        for literal in key_shaped_literals(&text) {
+            let family = literal.split('-').next().unwrap_or_default();
+            let prefix = format!("{literal}-");
+            if families.contains(family)
+                && !english.contains(&literal)
+                && !english.iter().any(|k| k.starts_with(&prefix))
+            {
+                stray.push(format!("{}: {literal}", path.strip_prefix(root()).unwrap_or(&path).display()));
+            }
+        }
+    }
+    assert!(stray.is_empty(), "key-shaped literals that are no key of locales/en: {stray:#?}");
 }

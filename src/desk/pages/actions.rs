@@ -50,7 +50,7 @@ pub(super) async fn consent_sent(
         Ok(_) => Ok(redirect(&format!("/participants/{id}?done=consent"))),
         Err(AppError::NotFound(_)) => Ok(not_found_participant(&auth)),
         Err(e) => {
-            let (problems, status) = Problems::from_refusal(e)?;
+            let (problems, status) = Problems::from_refusal(auth.tr(), e)?;
             let Some(mut page) = RecordPage::load(&state, &auth, id, false).await? else {
                 return Ok(not_found_participant(&auth));
             };
@@ -92,12 +92,12 @@ pub(super) async fn consent_voided(
         Ok(_) => Ok(redirect(&format!("/participants/{id}?done=void#consent-h"))),
         Err(AppError::NotFound(_)) => Ok(not_found_participant(&auth)),
         Err(e) => {
-            let (found, status) = Problems::from_refusal(e)?;
+            let (found, status) = Problems::from_refusal(auth.tr(), e)?;
             let Some(mut page) = RecordPage::load(&state, &auth, id, false).await? else {
                 return Ok(not_found_participant(&auth));
             };
             // Shown under the consents, not beside a link's revocation (also a `reason`).
-            page.problems = reason_problems(auth.tr(), &found, "void_reason");
+            page.problems = reason_problems(&found, "void_reason", "void_reason");
             Ok(with_status(page.respond_to_html(), status))
         }
     }

@@ -179,15 +179,7 @@ fn page_of(
                     .band
                     .as_ref()
                     .map(|b| {
-                        let label = instrument
-                            .and_then(|i| {
-                                i.scoring
-                                    .bands
-                                    .get_ref()
-                                    .iter()
-                                    .find(|x| x.label.get_ref().get("en") == Some(b))
-                            })
-                            .map_or_else(|| b.clone(), |x| tr.pick(x.label.get_ref()).to_owned());
+                        let label = instrument.map_or_else(|| b.clone(), |i| i.band_in(b, tr.lang()));
                         format!(" ({label})")
                     })
                     .unwrap_or_default();
@@ -304,7 +296,7 @@ pub(super) async fn entered(
         }
         Ok(_) => Ok(redirect(&format!("/participants/{}/questionnaires/{}?done=entry", l.study_id, l.a.id))),
         Err(e) => {
-            let (problems, status) = refusal_problems(tr, e)?;
+            let (problems, status) = Problems::from_refusal(tr, e)?;
             refuse(problems, status)
         }
     }
@@ -390,7 +382,7 @@ pub(super) async fn corrected(
             Ok(redirect(&format!("/participants/{}/questionnaires/{}?done=correction", l.study_id, l.a.id)))
         }
         Err(e) => {
-            let (mut problems, status) = refusal_problems(tr, e)?;
+            let (mut problems, status) = Problems::from_refusal(tr, e)?;
             // The service names the item's field by the item; on this form it is `value`.
             if let Some(m) = problems
                 .all()
@@ -405,21 +397,5 @@ pub(super) async fn corrected(
             page.problems = problems;
             Ok(with_status(page.respond_to_html(), status))
         }
-    }
-}
-
-/// A service's refusal as the form's problems: its conflicts in the page's language by their code
-/// (`answers-conflict-…`, else the service's English), anything else as `Problems::from_refusal`.
-fn refusal_problems(tr: Tr, e: AppError) -> Result<(Problems, actix_web::http::StatusCode), AppError> {
-    match e {
-        AppError::Conflict { code, message } => {
-            let mut problems = Problems::default();
-            problems.add(
-                Problems::FORM,
-                tr.or(&format!("answers-conflict-{}", code.replace('_', "-")), &message),
-            );
-            Ok((problems, actix_web::http::StatusCode::CONFLICT))
-        }
-        other => Problems::from_refusal(other),
     }
 }

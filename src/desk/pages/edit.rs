@@ -115,7 +115,7 @@ async fn edit_page(
         study_id: p.study_id,
         contact_fields: contact_fields(tr),
         selects,
-        languages: super::register::study_languages(&protocol),
+        languages: super::register::study_languages(&protocol, tr),
         strata_frozen: randomised,
         contact: if form == "contact" { typed.clone() } else { stored_contact },
         record: if form == "record" { typed } else { stored_record },
@@ -164,7 +164,7 @@ where
     match done {
         Ok(p) => Ok(redirect(&format!("/participants/{}?done=correction", p.study_id))),
         Err(e) => {
-            let (problems, _) = Problems::from_refusal(e)?;
+            let (problems, _) = Problems::from_refusal(auth.tr(), e)?;
             edit_page(state, auth, id, (which, problems, form)).await
         }
     }

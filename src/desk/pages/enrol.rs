@@ -192,7 +192,7 @@ async fn enrol_page(
         role: auth.user.role().to_string(),
         csrf_token: csrf_of(auth),
         screening: typed.get("screening").cloned().unwrap_or_default(),
-        languages: super::register::study_languages(&protocol),
+        languages: super::register::study_languages(&protocol, auth.tr()),
         selects,
         problems,
         typed,
@@ -305,7 +305,7 @@ pub(super) async fn enrol_sent(
         Ok(study_id) => Ok(redirect(&format!("/participants/{study_id}?done=enrolment"))),
         Err((e, existing)) => {
             let duplicate = matches!(e, AppError::Conflict { code: "duplicate_person", .. });
-            let (problems, _) = Problems::from_refusal(e)?;
+            let (problems, _) = Problems::from_refusal(auth.tr(), e)?;
             enrol_page(&state, &auth, problems, form, existing.filter(|_| duplicate)).await
         }
     }

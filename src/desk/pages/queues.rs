@@ -284,7 +284,7 @@ pub(super) async fn attempt_sent(
         Ok(_) => Ok(redirect(&format!("{}?done=attempt", back_to(&form.back, &id)))),
         Err(AppError::NotFound(_)) => Ok(not_found_participant(&auth)),
         Err(e) => {
-            let (refused, _) = Problems::from_refusal(e)?;
+            let (refused, _) = Problems::from_refusal(auth.tr(), e)?;
             let mut problems = Problems::default();
             for (field, message) in refused.all() {
                 problems.add(field, refusal_text(tr, message));

@@ -128,7 +128,7 @@ impl RecordPage {
                 .into_iter()
                 .filter(|(a, _)| a.participant_id == p.id)
                 .collect();
-            let timeline = crate::enrolment::timeline::build(c, &scope, &p.id, role)?;
+            let timeline = crate::enrolment::timeline::build_in(c, &scope, &p.id, role, tr)?;
             let attempts = if Permission::ReadContacts.allows(role) {
                 crate::enrolment::attempts::list_for(c, &p.id)?
             } else {
@@ -343,15 +343,8 @@ fn schedule_row(
                 let band = s
                     .band
                     .map(|b| {
-                        let label = instrument
-                            .and_then(|i| {
-                                i.scoring
-                                    .bands
-                                    .get_ref()
-                                    .iter()
-                                    .find(|x| x.label.get_ref().get("en") == Some(&b))
-                            })
-                            .map_or_else(|| b.replace('_', " "), |x| tr.pick(x.label.get_ref()).to_owned());
+                        let label =
+                            instrument.map_or_else(|| b.replace('_', " "), |i| i.band_in(&b, tr.lang()));
                         format!(" ({label})")
                     })
                     .unwrap_or_default();
@@ -423,16 +416,13 @@ pub(super) fn not_found_participant(auth: &Auth) -> HttpResponse {
     )
 }
 
-/// A refused form's problems for the record's pages, with the audit trail's rule for a reason
-/// (always the same words) in the page's language, under `reason_field`.
-pub(super) fn reason_problems(tr: Tr, found: &Problems, reason_field: &str) -> Problems {
+/// A refused form's problems placed on the record page, where the form was: a missing reason
+/// under `reason_field`, anything else (a conflict) under `other_field`. `Problems::from_refusal`
+/// has already put them in the page's language.
+pub(super) fn reason_problems(found: &Problems, reason_field: &str, other_field: &str) -> Problems {
     let mut problems = Problems::default();
     for (field, message) in found.all() {
-        if field == "reason" {
-            problems.add(reason_field, tr.t("record-problem-reason"));
-        } else {
-            problems.add(field, message);
-        }
+        problems.add(if field == "reason" { reason_field } else { other_field }, message);
     }
     problems
 }

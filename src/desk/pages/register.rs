@@ -361,9 +361,7 @@ fn filter_choices(
         tr.t("grid-filter-stratum"),
         choices(&query.stratum, std::iter::once(any()).chain(strata)),
     ));
-    let languages = study_languages(protocol)
-        .into_iter()
-        .map(|(code, name)| (code.clone(), tr.or(&format!("grid-language-{code}"), &name)));
+    let languages = study_languages(protocol, tr);
     out.push((
         "language",
         tr.t("grid-filter-language"),
@@ -384,19 +382,10 @@ fn phase_text(tr: Tr, phase: &str) -> String {
     tr.or(&format!("grid-phase-{phase}"), &phase.replace('_', " "))
 }
 
-/// A study language's name as staff read it.
-pub(super) fn language_name(code: &str) -> &str {
-    match code {
-        "en" => "English",
-        "es" => "Spanish",
-        other => other,
-    }
-}
-
-/// The study's languages as `(code, name)`, for a form's language choice.
-pub(super) fn study_languages(protocol: &Protocol) -> Vec<(String, String)> {
+/// The study's languages as `(code, name in the page's language)`, for a form's language choice.
+pub(super) fn study_languages(protocol: &Protocol, tr: Tr) -> Vec<(String, String)> {
     let codes = protocol.study.languages.get_ref().iter().map(|l| l.get_ref());
-    codes.map(|code| (code.clone(), language_name(code).to_owned())).collect()
+    codes.map(|code| (code.clone(), tr.or(&format!("grid-language-{code}"), code))).collect()
 }
 
 /// The current view as CSV: every matching row, not just the page shown.

@@ -215,7 +215,7 @@ pub(super) async fn screen_sent(
     match done {
         Ok(row) => Ok(redirect(&format!("/screenings/{}", row.id))),
         Err(e) => {
-            let (refused, _) = Problems::from_refusal(e)?;
+            let (refused, _) = Problems::from_refusal(auth.tr(), e)?;
             // The service names answers `answers.<id>`; the form's fields are `c-<id>`.
             let mut problems = Problems::default();
             for (f, m) in refused.all() {
@@ -289,7 +289,9 @@ pub(super) async fn screening_result(
         failed,
         screened: study_time(protocol.time_zone(), view.screened_at),
         site: view.site,
-        source: view.referral_source.replace('_', " "),
+        source: auth
+            .tr()
+            .or(&format!("source-{}", view.referral_source), &view.referral_source.replace('_', " ")),
         reason: view.outcome_reason,
     };
     Ok(page.respond_to_html())
@@ -484,7 +486,7 @@ pub(super) async fn correct_sent(
     match done {
         Ok(_) => Ok(redirect(&format!("/screenings/{id}?done=correction"))),
         Err(e) => {
-            let (problems, _) = Problems::from_refusal(e)?;
+            let (problems, _) = Problems::from_refusal(auth.tr(), e)?;
             screen_page(&state, &auth, problems, form, Some(id)).await
         }
     }

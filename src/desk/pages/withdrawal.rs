@@ -132,7 +132,7 @@ pub(super) async fn withdraw_sent(
         Ok(p) => Ok(redirect(&format!("/participants/{}?done=withdrawal", p.study_id))),
         Err(AppError::NotFound(_)) => Ok(not_found_participant(&auth)),
         Err(e) => {
-            let (problems, _) = Problems::from_refusal(e)?;
+            let (problems, _) = Problems::from_refusal(auth.tr(), e)?;
             withdraw_page(&state, &auth, id, problems, typed).await
         }
     }
@@ -176,8 +176,11 @@ pub(super) async fn link_made(
             Ok(page.respond_to_html())
         }
         Err(e) => {
-            let (problems, status) = Problems::from_refusal(e)?;
-            page.problems = problems;
+            // Shown in the links section, where the button was.
+            let (found, status) = Problems::from_refusal(auth.tr(), e)?;
+            for (_, message) in found.all() {
+                page.problems.add("links", message);
+            }
             Ok(with_status(page.respond_to_html(), status))
         }
     }
@@ -210,12 +213,12 @@ pub(super) async fn invitation_sent(
         None => Ok(not_found_participant(&auth)),
         Some(Ok(_)) => Ok(redirect(&format!("/participants/{id}?done=invitation#links-h"))),
         Some(Err(e)) => {
-            let (found, status) = Problems::from_refusal(e)?;
+            let (found, status) = Problems::from_refusal(auth.tr(), e)?;
             let Some(mut page) = RecordPage::load(&state, &auth, id, false).await? else {
                 return Ok(not_found_participant(&auth));
             };
             for (_, message) in found.all() {
-                page.problems.add("invitation", message);
+                page.problems.add("links", message);
             }
             Ok(with_status(page.respond_to_html(), status))
         }
@@ -263,11 +266,11 @@ pub(super) async fn link_revoked(
     match done {
         Ok((study_id, Ok(_))) => Ok(redirect(&format!("/participants/{study_id}?done=revocation#links-h"))),
         Ok((study_id, Err(e))) => {
-            let (problems, status) = Problems::from_refusal(e)?;
+            let (problems, status) = Problems::from_refusal(auth.tr(), e)?;
             let Some(mut page) = RecordPage::load(&state, &auth, study_id, false).await? else {
                 return Ok(not_found_participant(&auth));
             };
-            page.problems = reason_problems(auth.tr(), &problems, "reason");
+            page.problems = reason_problems(&problems, "reason", "links");
             Ok(with_status(page.respond_to_html(), status))
         }
         Err(AppError::NotFound(_)) => Ok(not_found_participant(&auth)),

@@ -1,0 +1,41 @@
+# La negativa de un servicio en un formulario (web/page.rs, Problems::from_refusal). Quien lee en
+# inglés ve las palabras del propio servicio, que nombran el expediente; estas son para los demás
+# idiomas, así que dicen la regla sin los detalles. `refusal-<campo>` para el problema de un campo,
+# `refusal-<código>` para un conflicto (docs/errors.md).
+
+# Campos
+refusal-reason = indique el motivo (de 1 a 1000 caracteres); queda en el registro de auditoría
+refusal-full-name = debe tener de 1 a 200 caracteres
+refusal-contact = indique un correo electrónico, un número de teléfono o ambos
+refusal-email = debe ser un correo electrónico como nombre@ejemplo.org
+refusal-phone = debe ser un número de teléfono de 7 a 15 dígitos
+refusal-signature-name = debe ser el nombre completo del participante tal como figura en su expediente
+refusal-language = debe ser uno de los idiomas del estudio
+refusal-preferred-language = debe ser uno de los idiomas del estudio
+refusal-time-zone = debe ser el nombre de una zona horaria, como America/Chicago
+refusal-screening-id = no hay ninguna preselección con este identificador
+refusal-site = no hay ningún centro con ese código
+
+# Conflictos
+refusal-already_consented = el participante ya firmó esta versión del formulario de consentimiento
+refusal-consent_form_outdated = se aprobó un formulario de consentimiento más reciente desde que se mostró la página; recárguela
+refusal-already_voided = el consentimiento ya se anuló
+refusal-no_consent_text = el formulario vigente no tiene texto en ese idioma
+refusal-nothing_open = el participante no tiene ningún cuestionario abierto ahora
+refusal-no_email = el participante no tiene correo electrónico registrado: cree un enlace y léaselo
+refusal-no_consent_form_in_force = el protocolo no tiene ningún formulario de consentimiento aprobado para hoy
+refusal-already_enrolled = esta preselección ya se inscribió
+refusal-duplicate_person = esta persona ya está inscrita (mismo correo electrónico o teléfono)
+refusal-strata_frozen = los estratos de un participante aleatorizado no pueden cambiar: la asignación los usó
+refusal-screening_not_eligible = solo se puede inscribir una preselección elegible
+refusal-screening_closed = la preselección ya se cerró
+refusal-already_randomised = el participante ya está aleatorizado
+refusal-not_consented = la aleatorización requiere el consentimiento
+refusal-not_eligible = la aleatorización requiere una preselección elegible
+refusal-reconsent_required = el consentimiento vigente fue reemplazado y debe firmarse de nuevo
+refusal-strata_outdated = las respuestas de estratificación ya no coinciden con el protocolo: corríjalas primero
+refusal-withdrawn = el participante se retiró
+refusal-site_closed = el centro está cerrado a nuevas preselecciones e inscripciones
+refusal-not_open = este cuestionario ya no está abierto
+refusal-not_completed = solo se corrige un cuestionario ya enviado; el participante todavía puede cambiar sus respuestas
+refusal-already_revoked = el enlace ya se revocó
