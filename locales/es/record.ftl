@@ -4,7 +4,7 @@ record-all-participants = Todos los participantes
 record-back-to = Volver a { $id }
 record-not-found-what = ningún expediente de participante
 record-back-to-participants = Volver a los participantes
-record-problem-reason = indique el motivo (de 1 a 1000 caracteres); se guarda en la registro de auditoría
+record-problem-reason = indique el motivo (de 1 a 1000 caracteres); se guarda en el registro de auditoría
 
 # Avisos después de un formulario (?done=…)
 record-done-consent = Consentimiento registrado.
@@ -53,7 +53,7 @@ record-contact-phone = Teléfono
 record-contact-email = Correo electrónico
 record-contact-none = no hay ninguno registrado
 record-contact-show = Mostrar los datos de contacto
-record-contact-audited = (cada consulta queda en la registro de auditoría)
+record-contact-audited = (cada consulta queda en el registro de auditoría)
 
 # Consentimiento, registrado por el personal
 consent-heading = Consentimiento
@@ -177,7 +177,7 @@ withdraw-pending = { $n ->
 }
 withdraw-no-messages = no se le vuelve a enviar ninguna invitación, recordatorio ni otro mensaje;
 withdraw-no-links = sus enlaces personales ya no abren nada.
-withdraw-record-stays = Su expediente se conserva, con el motivo, en la registro de auditoría.
+withdraw-record-stays = Su expediente se conserva, con el motivo, en el registro de auditoría.
 withdraw-not-recorded = El retiro no se registró:
 withdraw-reason-label = Motivo del retiro
 withdraw-keep-legend = ¿Se pueden conservar y analizar los datos recopilados hasta ahora?

@@ -64,7 +64,7 @@ async fn list_page(
                 .map(|l| Row {
                     timepoint: protocol
                         .timepoint(&l.assessment.timepoint)
-                        .map_or_else(|| l.assessment.timepoint.clone(), |t| t.label.clone()),
+                        .map_or_else(|| l.assessment.timepoint.clone(), |t| t.label_in(tr.lang()).to_owned()),
                     target: l.assessment.target_date.clone().unwrap_or_default(),
                     last_day: assessments::last_day(&protocol, &l.assessment)
                         .map(|d| d.format("%Y-%m-%d").to_string())

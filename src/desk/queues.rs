@@ -35,7 +35,7 @@ pub fn waiting(
                 .select((assessments::participant_id, assessments::timepoint, assessments::target_date))
                 .load(conn)?;
             for (pid, tp, target) in rows {
-                let label = protocol.timepoint(&tp).map_or(tp.clone(), |t| t.label.clone());
+                let label = protocol.timepoint(&tp).map_or(tp.clone(), |t| t.label_in(tr.lang()).to_owned());
                 let line =
                     tr.a2("queue-due-target", &("label", label), &("date", target.unwrap_or_default()));
                 out.entry(pid).and_modify(|s| s.push_str(&format!("; {line}"))).or_insert(line);

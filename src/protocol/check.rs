@@ -390,6 +390,9 @@ impl Checker<'_> {
             p.study.languages.get_ref().iter().map(|l| l.get_ref().clone()).collect();
         for t in &p.assessments {
             self.identifier("time point id", &t.id);
+            if let Some(label) = &t.label_text {
+                self.local_text("time point label_text", label, &languages);
+            }
             if let Some(title) = &t.title {
                 self.local_text("time point title", title, &languages);
             }

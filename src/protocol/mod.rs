@@ -110,6 +110,13 @@ impl Criterion {
     }
 }
 
+impl TimePoint {
+    /// The staff-facing name in `lang` (else `label`).
+    pub fn label_in(&self, lang: &str) -> &str {
+        self.label_text.as_ref().and_then(|t| t.get_ref().get(lang)).unwrap_or(&self.label)
+    }
+}
+
 impl Factor {
     /// The factor's name in `lang` (else `label`).
     pub fn label_in(&self, lang: &str) -> &str {
@@ -251,8 +258,11 @@ text_enum! {
 #[serde(deny_unknown_fields)]
 pub struct TimePoint {
     pub id: Spanned<String>,
-    /// Staff-facing name.
+    /// Staff-facing name, as exports and reports give it.
     pub label: String,
+    /// The staff-facing name in each study language, for staff pages; `label` if absent.
+    #[serde(default)]
+    pub label_text: Option<Spanned<LocalText>>,
     /// What participants see (pages, invitations), in each study language; `label` if absent.
     pub title: Option<Spanned<LocalText>>,
     pub anchor: Anchor,

@@ -122,7 +122,7 @@ pub(super) async fn home(
                 tr.args(
                     "home-timepoint",
                     &[
-                        ("label", &t.label),
+                        ("label", &t.label_in(tr.lang())),
                         ("day", t.offset_days.get_ref()),
                         ("instruments", &instruments.join(", ")),
                     ],

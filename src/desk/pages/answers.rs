@@ -163,7 +163,7 @@ fn page_of(
         title: l
             .protocol
             .timepoint(&l.a.timepoint)
-            .map_or_else(|| l.a.timepoint.clone(), |t| t.label.clone()),
+            .map_or_else(|| l.a.timepoint.clone(), |t| t.label_in(tr.lang()).to_owned()),
         state: tr.or(&format!("answers-state-{}", status.replace('_', "-")), &status.replace('_', " ")),
         entered_by_staff: l.a.entered_by.is_some(),
         completed: l.a.completed_at.map(|t| study_time(tz, t)).unwrap_or_default(),

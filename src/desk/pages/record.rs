@@ -329,7 +329,9 @@ fn schedule_row(
         _ => tr.t("record-window-group"),
     };
     ScheduleRow {
-        label: protocol.timepoint(&a.timepoint).map_or_else(|| a.timepoint.clone(), |t| t.label.clone()),
+        label: protocol
+            .timepoint(&a.timepoint)
+            .map_or_else(|| a.timepoint.clone(), |t| t.label_in(tr.lang()).to_owned()),
         cell,
         target: a.target_date.clone().unwrap_or_default(),
         window,

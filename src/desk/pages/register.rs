@@ -278,7 +278,7 @@ pub(super) async fn grid(
         tr,
         role: role.to_string(),
         csrf_token: csrf_of(&auth),
-        timepoints: protocol.assessments.iter().map(|t| t.label.clone()).collect(),
+        timepoints: protocol.assessments.iter().map(|t| t.label_in(tr.lang()).to_owned()).collect(),
         shows_arm: protocol.arms.first().is_some_and(|a| sight.arm(&protocol, a.id.get_ref()).is_some()),
         may_search_contacts: Permission::ReadContacts.allows(role),
         may_enrol: Permission::Screen.allows(role),
