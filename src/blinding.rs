@@ -52,6 +52,16 @@ pub struct ArmView {
 }
 
 impl ArmView {
+    /// The same view with the label (if the reader sees it) in `lang`, as a staff page shows it.
+    pub fn in_language(mut self, protocol: &Protocol, lang: &str) -> Self {
+        if let (Some(_), Some(id)) = (&self.label, &self.id)
+            && let Some(arm) = protocol.arms.iter().find(|a| a.id.get_ref() == id)
+        {
+            self.label = Some(arm.label_in(lang).to_owned());
+        }
+        self
+    }
+
     /// The whole arm: id, code and label (unblinded readers, and an emergency unblinding).
     pub fn unblinded(protocol: &Protocol, arm_id: &str) -> Self {
         let arm = protocol.arms.iter().find(|a| a.id.get_ref() == arm_id);
@@ -149,7 +159,7 @@ impl Sight {
 
     /// The arm as a page in `tr`'s language names it (the label is the protocol's).
     pub fn arm_name_in(self, protocol: &Protocol, arm_id: &str, tr: Tr) -> String {
-        match self.arm(protocol, arm_id) {
+        match self.arm(protocol, arm_id).map(|a| a.in_language(protocol, tr.lang())) {
             Some(ArmView { label: Some(label), .. }) => label,
             Some(view) => tr.a("arm-code", "code", view.code),
             None => tr.t("arm-withheld"),

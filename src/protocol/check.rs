@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use chrono::{NaiveDate, NaiveTime};
 use toml::Spanned;
 
-use super::{Anchor, AnswerType, ArmKind, LocalText, Method, Protocol};
+use super::{Anchor, AnswerType, ArmKind, Method, Protocol};
 use crate::instruments::Library;
 use crate::toml_file::{FileError, locate};
 
@@ -37,6 +37,7 @@ pub fn check(text: &str, library: &Library) -> Result<Protocol, Vec<ProtocolErro
     checker.targets_and_groups(&protocol);
     checker.assessments(&protocol);
     checker.consent_forms(&protocol);
+    checker.staff_names(&protocol);
     checker.surveys_and_safety(&protocol);
     for (span, message) in super::blinding::problems(&protocol) {
         checker.errors.push(locate(text, &span, message));
@@ -49,6 +50,8 @@ pub fn check(text: &str, library: &Library) -> Result<Protocol, Vec<ProtocolErro
         Err(errors)
     }
 }
+
+mod text;
 
 struct Checker<'a> {
     text: &'a str,
@@ -87,42 +90,6 @@ impl Checker<'_> {
                 value,
                 format!("{what} `{v}` must be lower-case letters, digits and _, starting with a letter"),
             );
-        }
-    }
-
-    fn local_text(&mut self, what: &str, text: &Spanned<LocalText>, languages: &[String]) {
-        for lang in languages {
-            if text.get_ref().get(lang).is_none_or(|t| t.trim().is_empty()) {
-                self.err(text, format!("{what} has no `{lang}` text; every study language needs one"));
-            }
-        }
-    }
-
-    /// A table of labels: one for each value, in every language, and none for anything else.
-    fn labels(
-        &mut self,
-        what: &str,
-        labels: &Spanned<std::collections::BTreeMap<String, LocalText>>,
-        values: &[&str],
-        languages: &[String],
-    ) {
-        for v in values {
-            match labels.get_ref().get(*v) {
-                None => self.err(labels, format!("{what} `{v}` has no label")),
-                Some(text) => {
-                    for lang in languages {
-                        if text.get(lang).is_none_or(|t| t.trim().is_empty()) {
-                            self.err(
-                                labels,
-                                format!("{what} `{v}` has no `{lang}` label; every study language needs one"),
-                            );
-                        }
-                    }
-                }
-            }
-        }
-        for key in labels.get_ref().keys().filter(|k| !values.contains(&k.as_str())) {
-            self.err(labels, format!("`{key}` is labelled but is not one of the {what}s"));
         }
     }
 
@@ -205,9 +172,6 @@ impl Checker<'_> {
             }
             let languages: Vec<String> =
                 p.study.languages.get_ref().iter().map(|l| l.get_ref().clone()).collect();
-            if let Some(text) = &factor.label_text {
-                self.local_text("the factor's label_text", text, &languages);
-            }
             if let Some(labels) = &factor.level_labels {
                 let values: Vec<&str> = factor.levels.iter().map(|l| l.get_ref().as_str()).collect();
                 self.labels("level", labels, &values, &languages);
@@ -390,9 +354,6 @@ impl Checker<'_> {
             p.study.languages.get_ref().iter().map(|l| l.get_ref().clone()).collect();
         for t in &p.assessments {
             self.identifier("time point id", &t.id);
-            if let Some(label) = &t.label_text {
-                self.local_text("time point label_text", label, &languages);
-            }
             if let Some(title) = &t.title {
                 self.local_text("time point title", title, &languages);
             }

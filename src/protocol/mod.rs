@@ -74,7 +74,11 @@ pub struct Arm {
     pub id: Spanned<String>,
     /// The code blinded roles see instead of the label (A, B, ...).
     pub code: Spanned<String>,
+    /// The arm's name in exports, reports and CONSORT text.
     pub label: String,
+    /// The name on staff pages in each study language; `label` if absent.
+    #[serde(default)]
+    pub label_text: Option<Spanned<LocalText>>,
     pub kind: ArmKind,
     /// Relative allocation weight: 2 and 1 give a 2:1 ratio.
     pub ratio: Spanned<i64>,
@@ -107,6 +111,13 @@ impl Criterion {
     /// An option's wording in `lang` (else English, else the option id itself).
     pub fn option_label(&self, option: &str, lang: &str) -> String {
         wording(self.option_labels.as_ref(), option, lang)
+    }
+}
+
+impl Arm {
+    /// The arm's name in `lang` (else `label`).
+    pub fn label_in(&self, lang: &str) -> &str {
+        self.label_text.as_ref().and_then(|t| t.get_ref().get(lang)).unwrap_or(&self.label)
     }
 }
 

@@ -270,7 +270,10 @@ pub(super) async fn allocation(
         tr: auth.tr(),
         role: role.to_string(),
         csrf_token: csrf_of(&auth),
-        arm: v.arm.map(|a| a.label.map_or_else(|| a.code.clone(), |l| format!("{} ({l})", a.code))),
+        arm: v.arm.map(|a| a.in_language(&protocol, auth.tr().lang())).map(|a| {
+            let code = a.code;
+            a.label.map_or_else(|| code.clone(), |l| format!("{code} ({l})"))
+        }),
         at: crate::web::page::study_time(protocol.time_zone(), at),
         zone: protocol.study.time_zone.get_ref().clone(),
         study_id: v.study_id,

@@ -161,10 +161,10 @@ impl RecordPage {
             csrf_token: csrf_of(auth),
             zone: protocol.study.time_zone.get_ref().clone(),
             status: status_text,
-            arm: v
-                .arm
-                .as_ref()
-                .map(|a| a.label.clone().map_or_else(|| a.code.clone(), |l| format!("{} ({l})", a.code))),
+            arm: v.arm.clone().map(|a| a.in_language(&protocol, tr.lang())).map(|a| {
+                let code = a.code;
+                a.label.map_or_else(|| code.clone(), |l| format!("{code} ({l})"))
+            }),
             group: row
                 .as_ref()
                 .and_then(|r| r.group.clone())

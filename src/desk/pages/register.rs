@@ -156,8 +156,8 @@ struct GridPage {
     searched_contacts: bool,
 }
 
-fn arm_text(protocol: &Protocol, sight: Sight, arm_id: Option<&str>) -> String {
-    match arm_id.and_then(|a| sight.arm(protocol, a)) {
+fn arm_text(protocol: &Protocol, sight: Sight, arm_id: Option<&str>, tr: Tr) -> String {
+    match arm_id.and_then(|a| sight.arm(protocol, a)).map(|a| a.in_language(protocol, tr.lang())) {
         Some(a) => a.label.map_or_else(|| a.code.clone(), |l| format!("{} ({l})", a.code)),
         None if arm_id.is_some() => String::new(),
         None => "—".to_owned(),
@@ -293,6 +293,7 @@ pub(super) async fn grid(
             .arms
             .iter()
             .filter_map(|a| sight.arm(&protocol, a.id.get_ref()))
+            .map(|a| a.in_language(&protocol, tr.lang()))
             .map(|a| (a.code, a.label.unwrap_or_default()))
             .collect(),
         rows,
@@ -345,7 +346,7 @@ fn filter_choices(
     if protocol.arms.first().is_some_and(|a| sight.arm(protocol, a.id.get_ref()).is_some()) {
         let arms = protocol.arms.iter().map(|a| {
             let code = a.code.get_ref().clone();
-            (code.clone(), arm_text(protocol, sight, Some(a.id.get_ref())))
+            (code.clone(), arm_text(protocol, sight, Some(a.id.get_ref()), tr))
         });
         out.push(("arm", tr.t("grid-filter-arm"), choices(&query.arm, std::iter::once(any()).chain(arms))));
     }
