@@ -143,3 +143,28 @@ error-500-text = Nothing you did caused this, and nothing half-done was kept. Th
 # An arm as the blinding policy lets the reader see it
 arm-code = Arm { $code }
 arm-withheld = Arm withheld (blinded)
+
+# One's own API tokens
+account-tokens-heading = API tokens
+account-tokens-intro = A token lets a script or another program use the API as you, with your role and sites. Give each one a name that says where it is used, and revoke it when that ends.
+account-tokens-none = You have no API tokens.
+account-token-shown-once = Your new token is shown this once. Copy it now into the program that will use it: it cannot be shown again.
+account-token-copy = Copy the token
+account-token-copied = Copied
+account-token-name = Name
+account-token-created = Made
+account-token-expires = Expires
+account-token-last-used = Last used
+account-token-state = State
+account-token-never = never
+account-token-unused = not used yet
+account-token-expired = expired
+account-token-revoked-on = revoked { $when }
+account-token-revoke = Revoke
+account-token-revoke-label = Revoke the token { $name }
+account-token-revoked = The token was revoked: it no longer works.
+account-token-name-label = Name of a new token (where it will be used)
+account-token-days-label = Days until it expires (1 to 365; leave empty for never)
+account-token-make = Make a token
+account-token-problem-name = Give the token a name of 1 to 100 characters.
+account-token-problem-days = Give a whole number of days from 1 to 365, or leave it empty.

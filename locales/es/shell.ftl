@@ -143,3 +143,28 @@ error-500-text = Nada de lo que usted hizo lo causó, y no se guardó nada a med
 # Un brazo tal como la política de enmascaramiento deja verlo
 arm-code = Brazo { $code }
 arm-withheld = Brazo oculto (enmascarado)
+
+# Los tokens de API propios
+account-tokens-heading = Tokens de API
+account-tokens-intro = Un token permite que un script u otro programa use la API en su nombre, con su función y sus centros. Dé a cada uno un nombre que diga dónde se usa, y revóquelo cuando deje de usarse.
+account-tokens-none = No tiene tokens de API.
+account-token-shown-once = Su token nuevo se muestra solo esta vez. Cópielo ahora en el programa que lo usará: no se puede volver a mostrar.
+account-token-copy = Copiar el token
+account-token-copied = Copiado
+account-token-name = Nombre
+account-token-created = Creado
+account-token-expires = Vence
+account-token-last-used = Último uso
+account-token-state = Estado
+account-token-never = nunca
+account-token-unused = sin usar todavía
+account-token-expired = vencido
+account-token-revoked-on = revocado el { $when }
+account-token-revoke = Revocar
+account-token-revoke-label = Revocar el token { $name }
+account-token-revoked = El token se revocó: ya no funciona.
+account-token-name-label = Nombre de un token nuevo (dónde se usará)
+account-token-days-label = Días hasta que venza (de 1 a 365; déjelo vacío para que no venza)
+account-token-make = Crear un token
+account-token-problem-name = Dé al token un nombre de 1 a 100 caracteres.
+account-token-problem-days = Indique un número entero de días de 1 a 365, o déjelo vacío.

@@ -238,6 +238,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     page("POST", "/logout", Staff(OwnAccount)),
     page("GET", "/account", Staff(OwnAccount)),
     page("POST", "/account/language", Staff(OwnAccount)),
+    page("POST", "/account/tokens", Staff(OwnAccount)),
+    page("POST", "/account/tokens/{id}/revoke", Staff(OwnAccount)),
     page("GET", "/account/password", Staff(OwnAccount)),
     page("POST", "/account/password", Staff(OwnAccount)),
     page("GET", "/static/app.css", Public),

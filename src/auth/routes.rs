@@ -290,17 +290,23 @@ async fn create_token(
 ) -> Result<HttpResponse, AppError> {
     auth.require(Permission::OwnAccount)?;
     let body = body.parse()?;
-    let name = body.name.trim().to_owned();
-    if name.is_empty() || name.len() > 100 {
-        return Err(AppError::validation("name", "must be 1 to 100 characters"));
-    }
-    if body.valid_days.is_some_and(|d| !(1..=365).contains(&d)) {
-        return Err(AppError::validation("valid_days", "must be between 1 and 365"));
-    }
+    let name = token_name(&body.name, body.valid_days)?;
     let (ctx, id) = (auth.context(), auth.user.id.clone());
     let (token, token_secret) =
         state.write(move |c| Ok(tokens::create(c, &ctx, &id, &name, body.valid_days)?)).await?;
     Ok(HttpResponse::Created().json(CreatedToken { token, token_secret }))
+}
+
+/// A new token's name, trimmed, once it and its lifetime pass the rules (API and page alike).
+pub fn token_name(raw: &str, valid_days: Option<i64>) -> Result<String, AppError> {
+    let name = raw.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(AppError::validation("name", "must be 1 to 100 characters"));
+    }
+    if valid_days.is_some_and(|d| !(1..=365).contains(&d)) {
+        return Err(AppError::validation("valid_days", "must be between 1 and 365"));
+    }
+    Ok(name.to_owned())
 }
 
 /// Revoke one of one's own API tokens.

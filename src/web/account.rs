@@ -114,7 +114,7 @@ pub(super) async fn logout(
 
 #[derive(Template, WebTemplate)]
 #[template(path = "account.html")]
-struct AccountPage {
+pub(super) struct AccountPage {
     tr: Tr,
     role: String,
     csrf_token: String,
@@ -126,9 +126,28 @@ struct AccountPage {
     notice: Option<String>,
     /// A refused password change: the field and what is wrong with it.
     problem: Option<(String, String)>,
+    /// The account's API tokens, newest first.
+    pub(super) tokens: Vec<super::tokens::TokenRow>,
+    /// A token just made: its secret, shown this once.
+    pub(super) new_token: Option<String>,
+    /// A refused token: the field and what is wrong with it, and the name and days typed.
+    pub(super) token_problem: Option<(String, String)>,
+    pub(super) typed_token: (String, String),
 }
 
 impl AccountPage {
+    /// The page for the signed-in account, with its tokens.
+    pub(super) async fn load(
+        state: &AppState,
+        auth: &Auth,
+        notice: Option<String>,
+        problem: Option<(String, String)>,
+    ) -> Result<Self, AppError> {
+        let mut page = Self::for_user(auth, notice, problem);
+        page.tokens = super::tokens::rows(state, auth).await?;
+        Ok(page)
+    }
+
     fn for_user(auth: &Auth, notice: Option<String>, problem: Option<(String, String)>) -> Self {
         let tr = auth.tr();
         Self {
@@ -141,12 +160,21 @@ impl AccountPage {
             languages: Lang::ALL.iter().map(|l| (l.code(), l.endonym(), *l == tr.language())).collect(),
             notice,
             problem,
+            tokens: Vec::new(),
+            new_token: None,
+            token_problem: None,
+            typed_token: (String::new(), String::new()),
         }
     }
 
     /// The problem message beside `field`, if the refused change was about it.
     fn problem_of(&self, field: &str) -> Option<&str> {
         self.problem.as_ref().filter(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+
+    /// The problem beside a field of the token form.
+    fn token_problem_of(&self, field: &str) -> Option<&str> {
+        self.token_problem.as_ref().filter(|(f, _)| f == field).map(|(_, m)| m.as_str())
     }
 }
 
@@ -158,6 +186,7 @@ struct Done {
 
 #[get("/account")]
 pub(super) async fn account_page(
+    state: web::Data<AppState>,
     auth: Result<Auth, AppError>,
     query: web::Query<Done>,
 ) -> Result<HttpResponse, AppError> {
@@ -165,16 +194,20 @@ pub(super) async fn account_page(
     let tr = auth.tr();
     let notice = match query.done.as_deref() {
         Some("language") => Some(tr.t("account-language-saved")),
+        Some("token-revoked") => Some(tr.t("account-token-revoked")),
         _ => None,
     };
-    Ok(AccountPage::for_user(&auth, notice, None).respond_to_html())
+    Ok(AccountPage::load(&state, &auth, notice, None).await?.respond_to_html())
 }
 
 /// The first sign-in with a one-time password lands here; the page is the account page.
 #[get("/account/password")]
-pub(super) async fn password_form(auth: Result<Auth, AppError>) -> Result<HttpResponse, AppError> {
+pub(super) async fn password_form(
+    state: web::Data<AppState>,
+    auth: Result<Auth, AppError>,
+) -> Result<HttpResponse, AppError> {
     Ok(match signed_in(auth)? {
-        Some(a) => AccountPage::for_user(&a, None, None).respond_to_html(),
+        Some(a) => AccountPage::load(&state, &a, None, None).await?.respond_to_html(),
         None => redirect("/login"),
     })
 }
@@ -210,7 +243,7 @@ pub(super) async fn password_submit(
                 ("new_password", m) if m.starts_with("must be at most") => "account-problem-new-long",
                 _ => "account-problem-new-short",
             };
-            let page = AccountPage::for_user(&auth, None, Some((field, tr.t(key))));
+            let page = AccountPage::load(&state, &auth, None, Some((field, tr.t(key)))).await?;
             return Ok(with_status(page.respond_to_html(), StatusCode::UNPROCESSABLE_ENTITY));
         }
         Err(e) => return Err(e),

@@ -6,6 +6,7 @@ pub mod errors;
 pub mod health;
 mod home;
 pub mod page;
+mod tokens;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
@@ -27,6 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(account::password_form)
         .service(account::password_submit)
         .service(account::language_submit)
+        .service(tokens::token_made)
+        .service(tokens::token_revoked)
         .service(stylesheet)
         .service(copy_script)
         .configure(crate::desk::pages::routes)

@@ -4,6 +4,7 @@
 mod fixtures;
 mod helpers;
 
+mod account_page;
 mod accounts;
 mod attacker;
 mod audit_trail;
