@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Display;
+use std::sync::LazyLock;
 
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, static_loader};
@@ -63,8 +64,11 @@ impl Lang {
             .unwrap_or_default()
     }
 
-    fn id(self) -> LanguageIdentifier {
-        self.code().parse().expect("a valid language code")
+    /// The loader's identifier, parsed once: a grid page looks up hundreds of phrases.
+    fn id(self) -> &'static LanguageIdentifier {
+        static IDS: LazyLock<[LanguageIdentifier; 2]> =
+            LazyLock::new(|| Lang::ALL.map(|l| l.code().parse().expect("a valid language code")));
+        &IDS[self as usize]
     }
 }
 
@@ -164,7 +168,7 @@ impl Tr {
     /// The phrase `key` when the locales have it, else `fallback`: for words chosen at run time
     /// (an error code from a service, say) whose English the service already wrote.
     pub fn or(&self, key: &str, fallback: &str) -> String {
-        LOCALES.try_lookup(&self.lang.id(), key).unwrap_or_else(|| fallback.to_owned())
+        LOCALES.try_lookup(self.lang.id(), key).unwrap_or_else(|| fallback.to_owned())
     }
 
     /// The word for a stored value (`word("role", "coordinator")` looks up `role-coordinator`),
@@ -181,6 +185,6 @@ impl Tr {
     fn lookup(&self, key: &str, args: Option<&HashMap<Cow<'static, str>, FluentValue<'_>>>) -> String {
         // A key missing from every language shows itself rather than nothing, so the locales
         // test and a reader of the page both see it.
-        LOCALES.try_lookup_complete(&self.lang.id(), key, args).unwrap_or_else(|| key.to_owned())
+        LOCALES.try_lookup_complete(self.lang.id(), key, args).unwrap_or_else(|| key.to_owned())
     }
 }

@@ -14,6 +14,9 @@ refusal-language = must be one of the study's languages
 refusal-preferred-language = must be one of the study's languages
 refusal-time-zone = must be a time zone name such as America/Chicago
 refusal-screening-id = no screening has this id
+refusal-attempted-at-future = is in the future
+refusal-attempted-at-before-enrolment = is before the participant was enrolled
+refusal-note = must be at most 2000 characters
 refusal-site = no site has that code
 
 # Conflicts

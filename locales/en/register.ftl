@@ -128,9 +128,6 @@ attempt-submit = Record the attempt
 attempt-problem-when = give the date and time, such as 2026-12-03 14:30
 attempt-problem-channel = choose how you contacted them
 attempt-problem-outcome = choose what came of it
-attempt-refused-future = is in the future
-attempt-refused-before-enrolment = is before the participant was enrolled
-attempt-refused-note-long = must be at most 2000 characters
 
 # How a participant was contacted (stored words: `channel-<word>`)
 channel-call = Phone call

@@ -14,6 +14,9 @@ refusal-language = debe ser uno de los idiomas del estudio
 refusal-preferred-language = debe ser uno de los idiomas del estudio
 refusal-time-zone = debe ser el nombre de una zona horaria, como America/Chicago
 refusal-screening-id = no hay ninguna preselección con este identificador
+refusal-attempted-at-future = está en el futuro
+refusal-attempted-at-before-enrolment = es anterior a la inscripción del participante
+refusal-note = debe tener como máximo 2000 caracteres
 refusal-site = no hay ningún centro con ese código
 
 # Conflictos

@@ -128,9 +128,6 @@ attempt-submit = Registrar el intento
 attempt-problem-when = indique la fecha y la hora, por ejemplo 2026-12-03 14:30
 attempt-problem-channel = elija cómo se comunicó con la persona
 attempt-problem-outcome = elija qué resultado tuvo
-attempt-refused-future = está en el futuro
-attempt-refused-before-enrolment = es anterior a la inscripción del participante
-attempt-refused-note-long = debe tener como máximo 2000 caracteres
 
 # Cómo se contactó al participante (palabras guardadas: `channel-<palabra>`)
 channel-call = Llamada telefónica

@@ -72,13 +72,17 @@ impl Problems {
     }
 }
 
-/// The key of a service's validation message: by field, and for the one field whose messages
-/// differ in kind (no contact at all, or an address that is not one), by that too.
+/// The key of a service's validation message: by field, and for the fields whose messages differ
+/// in kind (no contact at all or an address that is not one; a time in the future or before
+/// enrolment), by that too.
 fn refusal_key(field: &str, message: &str) -> String {
-    if field == "email" && message.starts_with("give") {
-        return "refusal-contact".to_owned();
-    }
-    format!("refusal-{}", field.replace('_', "-"))
+    let kind = match (field, message) {
+        ("email", m) if m.starts_with("give") => return "refusal-contact".to_owned(),
+        ("attempted_at", m) if m.contains("future") => "-future",
+        ("attempted_at", _) => "-before-enrolment",
+        _ => "",
+    };
+    format!("refusal-{}{kind}", field.replace('_', "-"))
 }
 
 /// A service's refusal as the reader reads it. Services write English and name the record

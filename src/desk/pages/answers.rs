@@ -39,8 +39,7 @@ pub(super) struct Question {
 
 impl Question {
     /// The answer as the page shows it, in the page's language (the template passes `&Tr`).
-    pub fn answer_text(&self, tr: impl std::borrow::Borrow<Tr>) -> String {
-        let tr: &Tr = std::borrow::Borrow::<Tr>::borrow(&tr);
+    pub fn answer_text(&self, tr: &Tr) -> String {
         match self.answer {
             Some(Some(v)) => {
                 self.options.iter().find(|(o, _)| *o == v).map_or(v.to_string(), |(_, l)| format!("{v}: {l}"))

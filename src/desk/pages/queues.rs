@@ -284,23 +284,8 @@ pub(super) async fn attempt_sent(
         Ok(_) => Ok(redirect(&format!("{}?done=attempt", back_to(&form.back, &id)))),
         Err(AppError::NotFound(_)) => Ok(not_found_participant(&auth)),
         Err(e) => {
-            let (refused, _) = Problems::from_refusal(auth.tr(), e)?;
-            let mut problems = Problems::default();
-            for (field, message) in refused.all() {
-                problems.add(field, refusal_text(tr, message));
-            }
+            let (problems, _) = Problems::from_refusal(auth.tr(), e)?;
             attempt_page(&state, &auth, id, form, problems).await
         }
     }
-}
-
-/// A refusal of `attempts::record`, whose English the service wrote, in the page's language.
-fn refusal_text(tr: Tr, message: &str) -> String {
-    let key = match message {
-        "is in the future" => "attempt-refused-future",
-        "is before the participant was enrolled" => "attempt-refused-before-enrolment",
-        "must be at most 2000 characters" => "attempt-refused-note-long",
-        _ => "",
-    };
-    tr.or(key, message)
 }
