@@ -68,6 +68,25 @@ try {
       console.log(`${cfg.out}/${shot.name}.png`);
     }
   }
+  // A moderator's own pages, signed in as them in a context of their own.
+  if (cfg.moderator) {
+    const theirs = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    const mod = await theirs.newPage();
+    await mod.goto(`${cfg.base}/login`);
+    await signIn(mod, cfg.moderator.email, cfg.moderator.password);
+    if (mod.url().endsWith('/account/password')) {
+      await mod.fill('#current_password', cfg.moderator.password);
+      await mod.fill('#new_password', `${cfg.moderator.password}-screens-1`);
+      await Promise.all([mod.waitForNavigation(), mod.press('#new_password', 'Enter')]);
+    }
+    for (const shot of cfg.moderator.pages) {
+      const response = await mod.goto(`${cfg.base}${shot.path}`);
+      if (response.status() !== 200) throw new Error(`${shot.path} answered ${response.status()}`);
+      await mod.screenshot({ path: `${cfg.out}/${shot.name}.png`, fullPage: shot.full ?? false });
+      console.log(`${cfg.out}/${shot.name}.png`);
+    }
+    await theirs.close();
+  }
 } finally {
   await browser.close();
 }

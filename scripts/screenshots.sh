@@ -29,6 +29,21 @@ print(one(f"select p.study_id from participants p join assessments a on a.partic
       one("select id from screenings where outcome = 'ineligible' limit 1"))
 PY
 )
+# A moderator of their own, given a running demo group with a held session (the demo's
+# moderators' passwords are not printed; there is no page yet to hand a group to someone else).
+mod_password=$("$bin" user create --email moderator-screens@example.invalid --name "Marisol Vega" --role moderator --all-sites | awk '/one-time password/ {print $NF}')
+read -r group session < <(python3 - "$work/trial.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+me = c.execute("select id from users where email = 'moderator-screens@example.invalid'").fetchone()[0]
+g, s = c.execute("select g.id, s.id from support_groups g join group_sessions s on s.group_id = g.id "
+                 "where g.status = 'active' and s.status = 'scheduled' and s.starts_at <= datetime('now') "
+                 "order by s.starts_at desc limit 1").fetchone()
+c.execute("update support_groups set moderator_id = ? where id = ?", (me, g))
+c.commit()
+print(g, s)
+PY
+)
 mkdir -p docs/screens
 node scripts/screenshots.mjs "$(cat <<JSON
 {"base": "http://127.0.0.1:$port", "email": "screens@example.invalid", "password": "$password", "out": "docs/screens",
@@ -42,8 +57,14 @@ node scripts/screenshots.mjs "$(cat <<JSON
   {"name": "randomise", "path": "/participants/{new}/randomise"},
   {"name": "queue-overdue", "path": "/queues/overdue"},
   {"name": "alerts", "path": "/alerts"},
-  {"name": "account", "path": "/account"}
+  {"name": "account", "path": "/account"},
+  {"name": "groups", "path": "/groups"}
  ],
+ "moderator": {"email": "moderator-screens@example.invalid", "password": "$mod_password", "pages": [
+  {"name": "moderator-groups", "path": "/groups"},
+  {"name": "moderator-group", "path": "/groups/$group", "full": true},
+  {"name": "attendance", "path": "/sessions/$session/attendance", "full": true}
+ ]},
  "spanish": [
   {"name": "participants-es", "path": "/participants"},
   {"name": "record-es", "path": "/participants/$study_id"}

@@ -27,9 +27,10 @@ esac
 export TRIALDESK_TEST_BACKEND="$backend"
 
 # Python tools the tests use, in a private virtualenv: aiosmtpd is the real SMTP server the
-# outbox tests send to; openapi-spec-validator checks the API document.
+# outbox tests send to; openapi-spec-validator checks the API document; icalendar reads the
+# calendar feeds as a calendar app would.
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/trialdesk/test-venv"
-if [ ! -x "$venv/bin/openapi-spec-validator" ] || ! "$venv/bin/python" -c "import aiosmtpd" 2>/dev/null; then
+if [ ! -x "$venv/bin/openapi-spec-validator" ] || ! "$venv/bin/python" -c "import aiosmtpd, icalendar" 2>/dev/null; then
   if ! python3 -m venv "$venv" 2>/dev/null; then
     # A bare Debian has no python3-venv; install it when we may.
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -40,7 +41,7 @@ if [ ! -x "$venv/bin/openapi-spec-validator" ] || ! "$venv/bin/python" -c "impor
       exit 1
     fi
   fi
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==0.7.2" "aiosmtpd==1.4.6"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==0.7.2" "aiosmtpd==1.4.6" "icalendar==6.1.3"
 fi
 export TRIALDESK_TEST_PYTHON="$venv/bin/python"
 

@@ -42,3 +42,5 @@ refusal-site_closed = the site is closed to new screenings and enrolments
 refusal-not_open = this questionnaire is no longer open
 refusal-not_completed = only a submitted questionnaire is corrected; the participant can still change their answers
 refusal-already_revoked = the link was already revoked
+refusal-not_yet_held = attendance can be recorded once the session has started
+refusal-cancelled = the session was cancelled

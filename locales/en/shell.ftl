@@ -168,3 +168,18 @@ account-token-days-label = Days until it expires (1 to 365; leave empty for neve
 account-token-make = Make a token
 account-token-problem-name = Give the token a name of 1 to 100 characters.
 account-token-problem-days = Give a whole number of days from 1 to 365, or leave it empty.
+
+# One's personal calendar address
+account-calendar-heading = Calendar
+account-calendar-intro = Your sessions can appear in Google Calendar, Outlook or Apple Calendar, kept up to date when a session moves or is cancelled. Make your personal calendar address and subscribe to it in the app. It holds group names and times only, never a participant's name; still, anyone with the address can read it, so keep it to yourself.
+account-calendar-none = You have no calendar address yet.
+account-calendar-make = Make my calendar address
+account-calendar-shown-once = Your calendar address is shown this once. Subscribe to it now, or copy it: it cannot be shown again (you can always make a new one).
+account-calendar-open = Subscribe in my calendar app
+account-calendar-copy = Copy the address
+account-calendar-how = Google Calendar: Other calendars, +, From URL, and paste it. Outlook: Add calendar, Subscribe from web. Apple Calendar: File, New Calendar Subscription.
+account-calendar-unread = You made a calendar address on { $made }; no calendar app has read it yet.
+account-calendar-in-use = You made a calendar address on { $made }; a calendar app last read it on { $read }.
+account-calendar-replace = Make a new address (the old one stops working)
+account-calendar-revoke = Stop my calendar address
+account-calendar-revoked = Your calendar address was stopped: calendar apps can no longer read it.

@@ -42,3 +42,5 @@ refusal-site_closed = el centro está cerrado a nuevas preselecciones e inscripc
 refusal-not_open = este cuestionario ya no está abierto
 refusal-not_completed = solo se corrige un cuestionario ya enviado; el participante todavía puede cambiar sus respuestas
 refusal-already_revoked = el enlace ya se revocó
+refusal-not_yet_held = la asistencia se puede registrar una vez que la sesión haya empezado
+refusal-cancelled = la sesión se canceló

@@ -168,3 +168,18 @@ account-token-days-label = Días hasta que venza (de 1 a 365; déjelo vacío par
 account-token-make = Crear un token
 account-token-problem-name = Dé al token un nombre de 1 a 100 caracteres.
 account-token-problem-days = Indique un número entero de días de 1 a 365, o déjelo vacío.
+
+# La dirección de calendario personal
+account-calendar-heading = Calendario
+account-calendar-intro = Sus sesiones pueden aparecer en Google Calendar, Outlook o el Calendario de Apple, al día cuando una sesión se mueve o se cancela. Cree su dirección de calendario personal y suscríbase a ella en la aplicación. Solo contiene nombres de grupos y horarios, nunca el nombre de un participante; aun así, cualquiera que tenga la dirección puede leerla, así que no la comparta.
+account-calendar-none = Todavía no tiene una dirección de calendario.
+account-calendar-make = Crear mi dirección de calendario
+account-calendar-shown-once = Su dirección de calendario se muestra solo esta vez. Suscríbase ahora, o cópiela: no se puede volver a mostrar (siempre puede crear una nueva).
+account-calendar-open = Suscribirme en mi aplicación de calendario
+account-calendar-copy = Copiar la dirección
+account-calendar-how = Google Calendar: Otros calendarios, +, Desde URL, y péguela. Outlook: Agregar calendario, Suscribirse desde la web. Calendario de Apple: Archivo, Nueva suscripción a calendario.
+account-calendar-unread = Creó una dirección de calendario el { $made }; ninguna aplicación de calendario la ha leído todavía.
+account-calendar-in-use = Creó una dirección de calendario el { $made }; una aplicación de calendario la leyó por última vez el { $read }.
+account-calendar-replace = Crear una dirección nueva (la anterior deja de funcionar)
+account-calendar-revoke = Desactivar mi dirección de calendario
+account-calendar-revoked = Su dirección de calendario se desactivó: las aplicaciones de calendario ya no pueden leerla.

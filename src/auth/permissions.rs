@@ -119,6 +119,10 @@ pub enum Access {
     /// A participant's personal survey link: the token in the path is the key, and it opens
     /// that participant's own questionnaires only. Without a valid token: a clear page, 404 or 410.
     SurveyLink,
+    /// A staff member's personal calendar address: the secret in the path is the key (calendar
+    /// apps send no header), and it shows only the sessions that person's role may read. A wrong
+    /// or revoked address: 404.
+    CalendarAddress,
 }
 
 /// One row of the matrix.
@@ -140,7 +144,7 @@ const fn page(method: &'static str, path: &'static str, access: Access) -> Endpo
     Endpoint { method, path, access, page: true }
 }
 
-use Access::{Public, Staff, SurveyLink};
+use Access::{CalendarAddress, Public, Staff, SurveyLink};
 use Permission::*;
 
 /// Every endpoint the server has. A test fails if the OpenAPI document lists one not here.
@@ -240,10 +244,16 @@ pub const ENDPOINTS: &[Endpoint] = &[
     page("POST", "/account/language", Staff(OwnAccount)),
     page("POST", "/account/tokens", Staff(OwnAccount)),
     page("POST", "/account/tokens/{id}/revoke", Staff(OwnAccount)),
+    page("POST", "/account/calendar", Staff(ReadGroups)),
+    page("POST", "/account/calendar/revoke", Staff(ReadGroups)),
     page("GET", "/account/password", Staff(OwnAccount)),
     page("POST", "/account/password", Staff(OwnAccount)),
     page("GET", "/static/app.css", Public),
     page("GET", "/assessments", Staff(ReadAssessments)),
+    page("GET", "/groups", Staff(ReadGroups)),
+    page("GET", "/groups/{id}", Staff(ReadGroups)),
+    page("GET", "/sessions/{id}/attendance", Staff(ReadGroups)),
+    page("POST", "/sessions/{id}/attendance", Staff(RecordAttendance)),
     page("GET", "/alerts", Staff(HandleAlerts)),
     page("GET", "/alerts/{id}", Staff(HandleAlerts)),
     page("POST", "/alerts/{id}/{step}", Staff(HandleAlerts)),
@@ -281,6 +291,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     page("GET", "/screenings/{id}", Staff(Screen)),
     page("GET", "/screenings/{id}/correct", Staff(Screen)),
     page("POST", "/screenings/{id}/correct", Staff(Screen)),
+    page("GET", "/calendar/{secret}.ics", CalendarAddress),
     page("GET", "/s/{token}", SurveyLink),
     page("POST", "/s/{token}/language", SurveyLink),
     page("GET", "/s/{token}/help", SurveyLink),
@@ -306,19 +317,20 @@ pub fn markdown_table() -> String {
         let needs = match e.access {
             Public => "public",
             SurveyLink => "survey link",
+            CalendarAddress => "calendar address",
             Staff(p) => p.name(),
         };
         out.push_str(&format!("| {} | `{}` | {needs} |", e.method, e.path));
         for role in Role::ALL {
             let cell = match e.access {
-                Public | SurveyLink => "yes",
+                Public | SurveyLink | CalendarAddress => "yes",
                 Staff(p) if p.allows(role) => "yes",
                 Staff(_) => "403",
             };
             out.push_str(&format!(" {cell} |"));
         }
         let anon = match (e.access, e.page) {
-            (Public | SurveyLink, _) => "yes",
+            (Public | SurveyLink | CalendarAddress, _) => "yes",
             (Staff(_), true) => "303 → /login",
             (Staff(_), false) => "401",
         };

@@ -409,7 +409,19 @@ diesel::table! {
 
 diesel::joinable!(contact_attempts -> participants (participant_id));
 
+diesel::table! {
+    calendar_feeds (user_id) {
+        user_id -> Text,
+        secret_hash -> Text,
+        created_at -> Timestamp,
+        last_read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(calendar_feeds -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    calendar_feeds,
     contact_attempts,
     users,
     sites,

@@ -247,6 +247,17 @@ pub fn find_or_404(
     find(conn, scope, id_or_study_id)?.ok_or_else(|| ServiceError::NotFound("participant".into()))
 }
 
+/// Which of these participants have withdrawn.
+pub fn withdrawn_among(conn: &mut DbConn, ids: &[String]) -> QueryResult<std::collections::BTreeSet<String>> {
+    Ok(participants::table
+        .filter(participants::id.eq_any(ids))
+        .filter(participants::withdrawn_at.is_not_null())
+        .select(participants::id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// One participant by id or study id, if within `scope`: another site's participant is as good
 /// as missing.
 pub fn find(conn: &mut DbConn, scope: &Scope, id_or_study_id: &str) -> QueryResult<Option<Participant>> {

@@ -254,9 +254,11 @@ pub fn record(
     })
 }
 
-/// When every session is cancelled or has attendance for every member, the group has finished
-/// and its members enter follow-up the day after the last session.
-fn complete_if_done(c: &mut DbConn, ctx: &Context, group: &Group) -> QueryResult<()> {
+/// When every session is cancelled or has attendance for every member who owes one, the group
+/// has finished and its members enter follow-up the day after the last session. A member who
+/// withdrew owes none: otherwise one withdrawal would hold the group open for good, and its
+/// members would never reach follow-up.
+fn complete_if_done(c: &mut DbConn, ctx: &Context, group: &Group) -> QueryResult<bool> {
     let all = sessions(c, &group.id)?;
     let members = member_joins(c, group)?;
     let marked: Vec<(String, String)> = attendance::table
@@ -268,13 +270,13 @@ fn complete_if_done(c: &mut DbConn, ctx: &Context, group: &Group) -> QueryResult
         s.status == SessionStatus::Cancelled
             || members
                 .iter()
-                .filter(|m| m.counts(s))
+                .filter(|m| m.owes_mark(s))
                 .all(|m| marked.contains(&(s.id.clone(), m.participant_id.clone())))
     });
     let current: GroupStatus =
         support_groups::table.find(&group.id).select(support_groups::status).first(c)?;
     if !done || current == GroupStatus::Completed {
-        return Ok(());
+        return Ok(false);
     }
     let tz: chrono_tz::Tz = group.time_zone.parse().unwrap_or(chrono_tz::UTC);
     let last = all.iter().filter(|s| s.status != SessionStatus::Cancelled).map(|s| s.starts_at).max();
@@ -282,7 +284,8 @@ fn complete_if_done(c: &mut DbConn, ctx: &Context, group: &Group) -> QueryResult
         let day =
             chrono::DateTime::<Utc>::from_naive_utc_and_offset(last, Utc).with_timezone(&tz).date_naive()
                 + chrono::Duration::days(1);
-        for m in &members {
+        // Someone who withdrew has no follow-up to enter.
+        for m in members.iter().filter(|m| m.withdrawn_at.is_none()) {
             enter_phase(c, &m.participant_id, PhaseKind::FollowUp, day)?;
         }
     }
@@ -300,15 +303,34 @@ fn complete_if_done(c: &mut DbConn, ctx: &Context, group: &Group) -> QueryResult
             reason: None,
         },
     )?;
-    Ok(())
+    Ok(true)
 }
 
-/// A member and when they joined.
+/// Completes every running group that has all it needs: the scheduler's pass. Recording
+/// attendance and cancelling a session complete a group at once; this catches the rest, chiefly a
+/// member's withdrawal (withdrawal sits below groups, so it cannot call up here), after which the
+/// marks they lacked are no longer owed. Returns how many groups completed.
+pub fn settle(c: &mut DbConn, ctx: &Context) -> QueryResult<usize> {
+    let running: Vec<Group> = support_groups::table
+        .filter(support_groups::status.eq(GroupStatus::Active))
+        .select(Group::as_select())
+        .load(c)?;
+    let mut completed = 0;
+    for g in running {
+        if db::write_tx(c, |c| complete_if_done(c, ctx, &g))? {
+            completed += 1;
+        }
+    }
+    Ok(completed)
+}
+
+/// A member, when they joined, and when they withdrew from the study.
 struct Join {
     participant_id: String,
     study_id: String,
     joined_at: NaiveDateTime,
     founding: bool,
+    withdrawn_at: Option<NaiveDateTime>,
 }
 
 impl Join {
@@ -317,24 +339,38 @@ impl Join {
     fn counts(&self, s: &Session) -> bool {
         self.founding || s.starts_at >= self.joined_at
     }
+
+    /// Whether attendance must be recorded for this member at a session before the group can
+    /// complete: one of theirs, while they are in the study. Once someone withdraws, the marks
+    /// they lack stay missing (their dose counts them as not attended) but hold nothing up: a
+    /// person who stopped coming weeks before saying so is common.
+    fn owes_mark(&self, s: &Session) -> bool {
+        self.counts(s) && self.withdrawn_at.is_none()
+    }
 }
 
 fn member_joins(c: &mut DbConn, group: &Group) -> QueryResult<Vec<Join>> {
-    let rows: Vec<(String, String, NaiveDateTime)> = group_members::table
+    let rows: Vec<(String, String, NaiveDateTime, Option<NaiveDateTime>)> = group_members::table
         .inner_join(db::schema::participants::table)
         .filter(group_members::group_id.eq(&group.id))
-        .select((group_members::participant_id, db::schema::participants::study_id, group_members::joined_at))
+        .select((
+            group_members::participant_id,
+            db::schema::participants::study_id,
+            group_members::joined_at,
+            db::schema::participants::withdrawn_at,
+        ))
         .order(db::schema::participants::number.asc())
         .load(c)?;
     let launched: Option<NaiveDateTime> =
         support_groups::table.find(&group.id).select(support_groups::launched_at).first(c)?;
     Ok(rows
         .into_iter()
-        .map(|(participant_id, study_id, joined_at)| Join {
+        .map(|(participant_id, study_id, joined_at, withdrawn_at)| Join {
             founding: launched.is_none_or(|l| joined_at <= l),
             participant_id,
             study_id,
             joined_at,
+            withdrawn_at,
         })
         .collect())
 }
@@ -399,6 +435,56 @@ pub fn doses(conn: &mut DbConn, group_id: &str, adequate_dose: i64) -> QueryResu
                 dose: (n > 0).then(|| attended as f64 / n as f64),
                 adequate: attended >= adequate_dose,
             }
+        })
+        .collect())
+}
+
+/// A member as a session's attendance form lists them.
+#[derive(Debug, Clone)]
+pub struct RosterLine {
+    pub participant_id: String,
+    pub study_id: String,
+    pub withdrawn: bool,
+    /// The mark recorded, if any: presence and minutes.
+    pub mark: Option<(Presence, Option<i32>)>,
+}
+
+/// The members whose session this is (founding members, and those who joined before it), by
+/// study number, with the marks recorded.
+pub fn roster(c: &mut DbConn, group: &Group, session: &Session) -> QueryResult<Vec<RosterLine>> {
+    let marks: Vec<(String, Presence, Option<i32>)> = attendance::table
+        .filter(attendance::session_id.eq(&session.id))
+        .select((attendance::participant_id, attendance::status, attendance::minutes))
+        .load(c)?;
+    Ok(member_joins(c, group)?
+        .into_iter()
+        .filter(|m| m.counts(session))
+        .map(|m| RosterLine {
+            mark: marks.iter().find(|(p, _, _)| *p == m.participant_id).map(|(_, s, n)| (*s, *n)),
+            withdrawn: m.withdrawn_at.is_some(),
+            participant_id: m.participant_id,
+            study_id: m.study_id,
+        })
+        .collect())
+}
+
+/// For each session of the group, by id: the marks recorded, and how many members owe one.
+pub fn progress(
+    c: &mut DbConn,
+    group: &Group,
+) -> QueryResult<std::collections::BTreeMap<String, (usize, usize)>> {
+    let members = member_joins(c, group)?;
+    let marked: Vec<(String, String)> = attendance::table
+        .inner_join(group_sessions::table)
+        .filter(group_sessions::group_id.eq(&group.id))
+        .select((attendance::session_id, attendance::participant_id))
+        .load(c)?;
+    Ok(sessions(c, &group.id)?
+        .into_iter()
+        .map(|s| {
+            let done = marked.iter().filter(|(sid, _)| *sid == s.id).count();
+            let owed = members.iter().filter(|m| m.owes_mark(&s)).count();
+            (s.id, (done, owed))
         })
         .collect())
 }

@@ -2,7 +2,9 @@
 //! and launching groups, sessions, attendance and dose, and each participant's phase timeline.
 
 pub mod attendance;
+pub mod feed;
 pub mod formation;
+pub mod pages;
 pub mod routes;
 pub mod status;
 

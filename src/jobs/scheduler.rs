@@ -1,5 +1,6 @@
 //! Background work that depends on the clock rather than on a request: opening assessment
-//! windows, marking missed assessments, and escalating unacknowledged safety alerts. Each pass
+//! windows, marking missed assessments, escalating unacknowledged safety alerts, and completing
+//! groups that owe nothing more (after a member's withdrawal). Each pass
 //! is idempotent, so two servers on one database may both run it.
 
 use std::time::Duration;
@@ -27,10 +28,12 @@ pub fn spawn(pool: Pool, poll: Duration) {
 pub fn run_once(pool: &Pool) -> anyhow::Result<()> {
     let mut conn = pool.get()?;
     let now = db::now();
+    let system = crate::audit::Context { actor: crate::audit::Actor::system(), request_id: None };
     let swept = crate::assessments::sweep(&mut conn, now)?;
     let escalated = crate::safety::escalate_due(&mut conn, now)?;
-    if swept.opened + swept.missed + escalated > 0 {
-        tracing::info!(opened = swept.opened, missed = swept.missed, escalated, "scheduler pass");
+    let completed = crate::groups::attendance::settle(&mut conn, &system)?;
+    if swept.opened + swept.missed + escalated + completed > 0 {
+        tracing::info!(opened = swept.opened, missed = swept.missed, escalated, completed, "scheduler pass");
     }
     Ok(())
 }

@@ -133,6 +133,11 @@ pub(super) struct AccountPage {
     /// A refused token: the field and what is wrong with it, and the name and days typed.
     pub(super) token_problem: Option<(String, String)>,
     pub(super) typed_token: (String, String),
+    /// Whether the role may have a calendar address (it reads groups), and the one made, if any.
+    calendar_allowed: bool,
+    feed: Option<super::calendar::FeedRow>,
+    /// An address just made: its `webcal:` form and its `https:` form, shown this once.
+    pub(super) new_feed: Option<(String, String)>,
 }
 
 impl AccountPage {
@@ -145,6 +150,7 @@ impl AccountPage {
     ) -> Result<Self, AppError> {
         let mut page = Self::for_user(auth, notice, problem);
         page.tokens = super::tokens::rows(state, auth).await?;
+        page.feed = super::calendar::row(state, auth).await?;
         Ok(page)
     }
 
@@ -164,6 +170,9 @@ impl AccountPage {
             new_token: None,
             token_problem: None,
             typed_token: (String::new(), String::new()),
+            calendar_allowed: Permission::ReadGroups.allows(auth.user.role()),
+            feed: None,
+            new_feed: None,
         }
     }
 
@@ -195,6 +204,7 @@ pub(super) async fn account_page(
     let notice = match query.done.as_deref() {
         Some("language") => Some(tr.t("account-language-saved")),
         Some("token-revoked") => Some(tr.t("account-token-revoked")),
+        Some("calendar-revoked") => Some(tr.t("account-calendar-revoked")),
         _ => None,
     };
     Ok(AccountPage::load(&state, &auth, notice, None).await?.respond_to_html())

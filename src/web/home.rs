@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get, web};
 use askama::Template;
 use askama_web::WebTemplate;
 
-use super::{RespondHtml, csrf_of, page, staff_page};
+use super::{RespondHtml, csrf_of, page, redirect, staff_page};
 use crate::auth::{Auth, Permission, Role};
 use crate::blinding::Sight;
 use crate::enrolment::screening::Outcome;
@@ -52,6 +52,10 @@ pub(super) async fn home(
         Ok(a) => a,
         Err(page) => return Ok(page),
     };
+    // A moderator's home is their groups.
+    if auth.user.role() == Role::Moderator {
+        return Ok(redirect("/groups"));
+    }
     let (role, scope, tr) = (auth.user.role(), auth.scope.clone(), auth.tr());
     let (stored, started, summary, attention) = state
         .run(move |c| {

@@ -2,6 +2,7 @@
 //! pages, files), with the overview in `home` and sign-in and one's own account in `account`.
 
 mod account;
+mod calendar;
 pub mod errors;
 pub mod health;
 mod home;
@@ -30,9 +31,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(account::language_submit)
         .service(tokens::token_made)
         .service(tokens::token_revoked)
+        .service(calendar::feed_made)
+        .service(calendar::feed_revoked)
+        .service(crate::groups::routes::calendar::personal_feed)
         .service(stylesheet)
         .service(copy_script)
         .configure(crate::desk::pages::routes)
+        .configure(crate::groups::pages::routes)
         .configure(crate::safety::pages::routes)
         .configure(crate::assessments::pages::routes)
         .configure(crate::reports::pages::routes)

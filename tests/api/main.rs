@@ -20,6 +20,7 @@ mod errors;
 mod exports;
 mod groups;
 mod migrations;
+mod moderator;
 mod outbox;
 mod permissions;
 mod privacy;

@@ -14,6 +14,7 @@ fn concrete(path: &str) -> String {
     path.replace("{id}", "00000000-0000-7000-8000-000000000000")
         .replace("{version}", "1")
         .replace("{token}", "not-a-token")
+        .replace("{secret}", "not-a-secret")
         .replace("{assessment}", "00000000-0000-7000-8000-000000000000")
         .replace("{n}", "1")
         .replace("{step}", "acknowledge")
@@ -55,7 +56,7 @@ async fn every_role_gets_exactly_the_access_the_matrix_documents_on_every_endpoi
         let resp = call(&app, e, None).await;
         let status = resp.status();
         match (e.access, e.page) {
-            (Access::Public | Access::SurveyLink, _) => assert!(
+            (Access::Public | Access::SurveyLink | Access::CalendarAddress, _) => assert!(
                 status != StatusCode::FORBIDDEN
                     && (status != StatusCode::UNAUTHORIZED || e.path.contains("login")),
                 "anonymous {} {} → {status}",
@@ -75,7 +76,7 @@ async fn every_role_gets_exactly_the_access_the_matrix_documents_on_every_endpoi
             let resp = call(&app, e, Some(user)).await;
             let status = resp.status();
             let allowed = match e.access {
-                Access::Public | Access::SurveyLink => true,
+                Access::Public | Access::SurveyLink | Access::CalendarAddress => true,
                 Access::Staff(p) => p.allows(user.role),
             };
             if allowed {

@@ -31,6 +31,17 @@ async fn a_coordinator_who_chooses_spanish_reads_every_staff_page_in_spanish_wit
     let consented = enrolled(&app, &coord, 2, true).await;
     let consented = study_id(&app, &coord, &consented).await;
     let screening = screened(&app, &coord).await["id"].as_str().expect("screening id").to_owned();
+    let moderator = app.user(Role::Moderator);
+    let group: Value = app
+        .send_as(&coord, reqwest::Method::POST, "/api/v1/groups", json!({
+            "name": "Grupo del martes", "arm_id": "support_groups", "moderator_id": moderator.id, "language": "es",
+            "affinity_tags": ["newly_diagnosed"], "weekday": 1, "local_time": "18:30", "start_date": "2031-02-11"
+        }))
+        .await
+        .json()
+        .await
+        .expect("group");
+    let group = group["id"].as_str().expect("group id").to_owned();
 
     // The admin's language through the API; a language the pages do not speak is refused.
     let admin = app.user(Role::Admin);
@@ -68,6 +79,8 @@ async fn a_coordinator_who_chooses_spanish_reads_every_staff_page_in_spanish_wit
         format!("/alerts/{alert}"),
         "/reports",
         "/account",
+        "/groups",
+        format!("/groups/{group}"),
         "/participants/missing-0000",
     ]);
     let phone = json!(["/participants", format!("/participants/{answered}"), "/screenings/new"]);

@@ -10,58 +10,13 @@
 //
 // Prints {"ok": true, "study_id": …, "link": …, "pages_checked": …}. Run by tests/api
 // (coordinator.rs).
-import { axePath, checkPage, fail, launch, signIn } from './common.mjs';
+import { desk, fail, launch, onPhone, underPolicy } from './common.mjs';
 
 const cfg = JSON.parse(process.argv[2]);
-const DESKTOP = { viewport: { width: 1280, height: 900 } };
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
-const checked = [];
-const visited = new Set();
 
 const browser = await launch();
 try {
-  // The pages' CSP forbids injected scripts; it is bypassed only to load axe.
-  const context = await browser.newContext({ ...DESKTOP, bypassCSP: true });
-  await context.addInitScript({ path: axePath });
-  const page = await context.newPage();
-  await page.goto(`${cfg.base}/login`);
-  await signIn(page, cfg.email, cfg.password);
-
-  async function check(response, expected, what) {
-    await checkPage(page, response, expected, what, DESKTOP.viewport.width);
-    checked.push(`${what} (desktop)`);
-    // Pages reached by GET (a form's redirect included) are visited again on the phone.
-    if (response.request().method() === 'GET') visited.add(new URL(page.url()).pathname + new URL(page.url()).search);
-  }
-  async function open(path, expected = {}) {
-    await check(await page.goto(`${cfg.base}${path}`), expected, path);
-  }
-  /// Types into a field as a person would: focus it, clear it, type.
-  async function type(selector, text) {
-    await page.focus(selector);
-    await page.keyboard.press('Control+A');
-    await page.keyboard.press('Delete');
-    await page.keyboard.type(text);
-  }
-  /// A radio button chosen with the keyboard: focus it and press Space.
-  async function choose(name, value) {
-    await page.focus(`input[name="${name}"][value="${value}"]`);
-    await page.keyboard.press('Space');
-  }
-  /// A closed select set by typing the start of an option's label, as a keyboard user does.
-  async function pick(selector, label, value) {
-    await page.focus(selector);
-    await page.keyboard.type(label);
-    const got = await page.$eval(selector, (e) => e.value);
-    if (got !== value) fail(`typing “${label}” in ${selector} chose “${got}”, not “${value}”`);
-  }
-  /// Presses a button (or link) by its accessible name with Enter; checks the page that follows.
-  async function press(name, expected, role = 'button') {
-    const what = `${new URL(page.url()).pathname} after “${name}”`;
-    await page.getByRole(role, { name }).first().focus();
-    const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
-    await check(response, expected, what);
-  }
+  const { page, context, checked, visited, open, type, choose, pick, press } = await desk(browser, cfg);
   async function screening(answers) {
     await type('#c-age', String(answers.age));
     for (const id of ['has_ms', 'us_resident', 'video_access']) await choose(`c-${id}`, 'yes');
@@ -178,38 +133,19 @@ try {
   await context.close();
 
   // The same pages on a phone (pages that only answer a form are reached again by their address).
-  const phone = await browser.newContext({ ...PHONE, bypassCSP: true });
-  await phone.addInitScript({ path: axePath });
-  const small = await phone.newPage();
-  await small.goto(`${cfg.base}/login`);
-  await signIn(small, cfg.email, cfg.password);
-  for (const path of visited) {
-    const response = await small.goto(`${cfg.base}${path}`);
-    await checkPage(small, response, {}, `${path} (phone)`, PHONE.viewport.width);
-    checked.push(`${path} (phone)`);
-  }
-  await phone.close();
+  await onPhone(browser, cfg, visited, checked);
 
   // Under the policy as served: the copy button's script runs and nothing is refused.
-  const strict = await browser.newContext(DESKTOP);
-  const enforced = await strict.newPage();
-  const violations = [];
-  enforced.on('console', (m) => {
-    if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+  await underPolicy(browser, cfg, async (enforced) => {
+    await enforced.goto(`${cfg.base}/participants/${studyId}`);
+    await enforced.getByRole('button', { name: 'Make a new personal link' }).focus();
+    await Promise.all([enforced.waitForNavigation({ waitUntil: 'load' }), enforced.keyboard.press('Enter')]);
+    await enforced.waitForTimeout(200);
+    if (!(await enforced.isVisible('button[data-copy]'))) fail('the copy button did not appear: its script did not run under the policy');
+    for (const path of ['/participants', `/participants/${studyId}`, '/screenings/new']) {
+      await enforced.goto(`${cfg.base}${path}`);
+    }
   });
-  await enforced.goto(`${cfg.base}/login`);
-  await signIn(enforced, cfg.email, cfg.password);
-  await enforced.goto(`${cfg.base}/participants/${studyId}`);
-  await enforced.getByRole('button', { name: 'Make a new personal link' }).focus();
-  await Promise.all([enforced.waitForNavigation({ waitUntil: 'load' }), enforced.keyboard.press('Enter')]);
-  await enforced.waitForTimeout(200);
-  if (violations.length > 0) fail(`the Content-Security-Policy refused something:\n  ${violations.join('\n  ')}`);
-  if (!(await enforced.isVisible('button[data-copy]'))) fail('the copy button did not appear: its script did not run under the policy');
-  for (const path of ['/participants', `/participants/${studyId}`, '/screenings/new']) {
-    await enforced.goto(`${cfg.base}${path}`);
-  }
-  if (violations.length > 0) fail(`the Content-Security-Policy refused something:\n  ${violations.join('\n  ')}`);
-  await strict.close();
 
   console.log(JSON.stringify({ ok: true, study_id: studyId, link, pages_checked: checked.length, checked }));
 } finally {

@@ -1,10 +1,11 @@
 //! Groups, the queue, forming and launching, sessions, calendars and attendance over HTTP.
 
+pub mod calendar;
+
 use std::collections::BTreeSet;
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDateTime;
-use icalendar::{Calendar, Component, EventLike};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -33,8 +34,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
         .service(group_sessions)
         .service(reschedule)
         .service(cancel)
-        .service(calendar_json)
-        .service(calendar_ics)
+        .service(calendar::calendar_json)
+        .service(calendar::calendar_ics)
         .service(record_attendance)
         .service(group_attendance)
         .service(participant_dose);
@@ -327,71 +328,6 @@ async fn cancel(
     let reason = required_reason(&body.parse()?.reason)?;
     let (ctx, id) = (auth.context(), path.into_inner());
     Ok(web::Json(state.write(move |c| Ok(attendance::cancel(c, &ctx, &id, &reason)?)).await?))
-}
-
-/// A session in a calendar.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CalendarEntry {
-    #[serde(flatten)]
-    pub session: Session,
-    pub group_name: String,
-    pub time_zone: String,
-    /// The start on the group's wall clock, `YYYY-MM-DD HH:MM`.
-    pub local_start: String,
-}
-
-async fn calendar_entries(state: &AppState, auth: &Auth, role: Role) -> Result<Vec<CalendarEntry>, AppError> {
-    let me = (role == Role::Moderator).then(|| auth.user.id.clone());
-    let rows = state.run(move |c| Ok(attendance::calendar(c, me.as_deref())?)).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(s, g)| {
-            let tz: chrono_tz::Tz = g.time_zone.parse().unwrap_or(chrono_tz::UTC);
-            let local = chrono::DateTime::<chrono::Utc>::from_naive_utc_and_offset(s.starts_at, chrono::Utc)
-                .with_timezone(&tz);
-            CalendarEntry {
-                local_start: local.format("%Y-%m-%d %H:%M").to_string(),
-                group_name: g.name,
-                time_zone: g.time_zone,
-                session: s,
-            }
-        })
-        .collect())
-}
-
-/// Sessions of one's own groups (moderators) or of every group.
-#[utoipa::path(tag = "sessions", responses((status = 200, description = "Success", body = Vec<CalendarEntry>)))]
-#[get("/calendar")]
-async fn calendar_json(
-    state: web::Data<AppState>,
-    auth: Auth,
-) -> Result<web::Json<Vec<CalendarEntry>>, AppError> {
-    let role = auth.require(Permission::ReadGroups)?;
-    Ok(web::Json(calendar_entries(&state, &auth, role).await?))
-}
-
-/// The same calendar as an iCalendar feed (RFC 5545) for calendar apps.
-#[utoipa::path(tag = "sessions", responses((status = 200, description = "iCalendar", content_type = "text/calendar", body = String)))]
-#[get("/calendar.ics")]
-async fn calendar_ics(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, AppError> {
-    let role = auth.require(Permission::ReadGroups)?;
-    let mut cal = Calendar::new();
-    cal.name("trialdesk sessions");
-    for e in calendar_entries(&state, &auth, role).await? {
-        let start = e.session.starts_at.and_utc();
-        let name = e.group_name.replace(char::is_control, " "); // one stored before names were checked
-        let mut event = icalendar::Event::new();
-        event
-            .uid(&format!("{}@trialdesk", e.session.id))
-            .summary(&format!("{name} — session {}", e.session.number))
-            .starts(start)
-            .ends(start + chrono::Duration::minutes(i64::from(e.session.minutes)));
-        if e.session.status == super::SessionStatus::Cancelled {
-            event.status(icalendar::EventStatus::Cancelled);
-        }
-        cal.push(event.done());
-    }
-    Ok(HttpResponse::Ok().content_type("text/calendar; charset=utf-8").body(cal.done().to_string()))
 }
 
 /// Attendance to record.
