@@ -58,7 +58,10 @@ node scripts/screenshots.mjs "$(cat <<JSON
   {"name": "queue-overdue", "path": "/queues/overdue"},
   {"name": "alerts", "path": "/alerts"},
   {"name": "account", "path": "/account"},
-  {"name": "groups", "path": "/groups"}
+  {"name": "groups", "path": "/groups"},
+  {"name": "group-queue", "path": "/groups/queue"},
+  {"name": "group-new", "path": "/groups/new"},
+  {"name": "group-coordinator", "path": "/groups/$group"}
  ],
  "moderator": {"email": "moderator-screens@example.invalid", "password": "$mod_password", "pages": [
   {"name": "moderator-groups", "path": "/groups"},

@@ -134,6 +134,29 @@ impl Tr {
         self.lookup(key, Some(&args))
     }
 
+    /// The phrase `key` with the number `$n` (for the plural form) and one placeholder more.
+    pub fn n_a(&self, key: &str, n: impl Count, name: &'static str, value: impl Display) -> String {
+        let args = HashMap::from([
+            (Cow::Borrowed("n"), FluentValue::from(n.count())),
+            (Cow::Borrowed(name), FluentValue::from(value.to_string())),
+        ]);
+        self.lookup(key, Some(&args))
+    }
+
+    /// A date as people write it in this language ("February 11, 2031", "11 de febrero de 2031").
+    pub fn long_date(&self, d: chrono::NaiveDate) -> String {
+        use chrono::Datelike;
+        let month = self.t(&format!("month-{}", d.month()));
+        self.args("date-long", &[("month", &month), ("day", &d.day()), ("year", &d.year())])
+    }
+
+    /// The same with its weekday ("Tuesday, February 11, 2031", "martes 11 de febrero de 2031").
+    pub fn long_day(&self, d: chrono::NaiveDate) -> String {
+        use chrono::Datelike;
+        let weekday = self.word("weekday", &d.weekday().to_string().to_lowercase());
+        self.a2("date-long-day", &("weekday", weekday), &("date", self.long_date(d)))
+    }
+
     /// The phrase `key` with one placeholder. (Askama passes a template's arguments by
     /// reference, so the name is any `&str`.)
     pub fn a(&self, key: &str, name: &str, value: impl Display) -> String {

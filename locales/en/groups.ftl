@@ -28,25 +28,9 @@ groups-no-tags = none
 group-status-forming = forming
 group-status-active = running
 group-status-completed = completed
-language-en = English
-language-es = Spanish
 tag-newly_diagnosed = newly diagnosed
 tag-later_stage = later stage
 
-weekday-mon = Monday
-weekday-tue = Tuesday
-weekday-wed = Wednesday
-weekday-thu = Thursday
-weekday-fri = Friday
-weekday-sat = Saturday
-weekday-sun = Sunday
-weekdays-mon = Mondays
-weekdays-tue = Tuesdays
-weekdays-wed = Wednesdays
-weekdays-thu = Thursdays
-weekdays-fri = Fridays
-weekdays-sat = Saturdays
-weekdays-sun = Sundays
 
 group-back = Back to the groups
 group-schedule-label = Meets
@@ -101,3 +85,92 @@ attendance-problem-none = choose present, absent or excused for at least one mem
 presence-present = present
 presence-absent = absent
 presence-excused = excused
+
+group-form-new-title = New group
+group-form-new-intro = A group forms here, then takes people from the queue; it starts by itself when it reaches its minimum, or earlier when you launch it with a reason.
+group-form-change-title = Change { $name }
+group-form-not-made = The group was not made:
+group-form-not-changed = Nothing was changed:
+group-form-fixed = These can no longer change here (the language and affinity once a group has members, the weekly schedule once it runs; move single sessions from the group's page):
+group-form-name = Name (shown to members and in calendars)
+group-form-arm = Arm
+group-form-language = Language the group meets in
+group-form-tags = Affinity
+group-form-tags-hint = Only people who share every ticked affinity are placed in the group. Tick none for a general group.
+group-form-moderator = Moderator
+group-form-moderator-hint = A new moderator receives the rosters of the sessions to come.
+group-form-capacity = Places
+group-form-capacity-hint = From { $min } (the minimum to start) to 50; { $default } if left empty.
+group-form-meeting = Video meeting link
+group-form-meeting-hint = The address members open to join, such as https://meet.example.org/room. It is sent to them when the group is ready.
+group-form-weekday = Day of the week
+group-form-time = Start time (HH:MM, 24-hour clock)
+group-form-time-hint = On the clock of the time zone below, such as 18:30.
+group-form-zone = Time zone the group meets in
+group-form-start = First possible date (YYYY-MM-DD)
+group-form-start-hint = The first session is on the chosen day of the week on or after this date.
+group-form-reason = Reason for the change
+group-form-make = Make the group
+group-form-save = Save the changes
+group-form-problem-number = give a whole number
+group-made = The group was made. Place people from the queue next.
+group-changed = The group was changed.
+group-launched = The group has started: its sessions are scheduled, and each member is e-mailed its day, time and meeting link.
+group-removed = The member was taken out of the group and waits in the queue again.
+group-session-changed = The session was changed; its members are e-mailed the change.
+group-not-launched = The group did not start:
+group-meeting-label = Video meeting
+group-no-meeting = none yet
+group-launch-heading = Start the group
+group-launch-intro = The group starts by itself when it reaches its minimum. To start it earlier, say why.
+group-launch-reason = Reason to start below the minimum (needed only then)
+group-launch = Start { $name } now
+group-col-actions = Actions
+group-remove-link = Take { $id } out of the group
+group-session-change = Move or cancel session { $number }
+group-remove-heading = Take { $id } out of { $group }
+group-remove-intro = They leave the group and wait in the queue again, to be placed in another; their session reminders stop. Attendance already recorded stays.
+group-remove-not-done = Nothing was changed:
+group-remove-reason = Why they leave the group
+session-title = { $group }, session { $number }: move or cancel
+session-now = Now: { $at }.
+session-not-changed = The session was not changed:
+session-move-heading = Move it
+session-move-zone = The new day and time on the group's clock ({ $zone }).
+session-date = New date (YYYY-MM-DD)
+session-time = New start time (HH:MM)
+session-move-reason = Why it moves
+session-move = Move session { $number }
+session-cancel-heading = Cancel it
+session-cancel-intro = A cancelled session is not held and does not count in anyone's dose; its reminders stop.
+session-cancel-reason = Why it is cancelled
+session-cancel = Cancel session { $number }
+queue-title = Queue and proposal
+queue-waiting-heading = Waiting for a group
+queue-nobody = No one is waiting.
+queue-waited = waiting { $n ->
+    [one] 1 day
+   *[other] { $n } days
+} (since { $since })
+queue-proposal-heading = Proposal
+queue-proposal-intro = Each person is proposed for the group that fits them (same arm and language, every affinity of the group) and is closest to starting; the longest waiting first. Change where someone goes, or choose "not now", then place them. A group that reaches its minimum starts.
+queue-option = { $name } ({ $n } of { $capacity })
+queue-column-state = { $state }, { $n } of { $capacity } places; starts at { $min }
+queue-unplaced-heading = No group fits yet
+queue-unplaced-intro = These people need a group of their language and affinity:
+queue-place-label = Place { $id } in
+queue-not-now = not now
+queue-place = Place these people
+queue-placed = { $n ->
+    [one] 1 person was placed.
+   *[other] { $n } people were placed.
+}
+queue-started = { $n ->
+    [0] No group started yet.
+    [one] 1 group reached its minimum and started.
+   *[other] { $n } groups reached their minimum and started.
+}
+queue-not-placed = No one was placed:
+queue-problem-none = choose a group for at least one person
+groups-new = Make a new group
+groups-queue-link = Queue and proposal

@@ -46,3 +46,12 @@ survey-consent-name-wrong = This name does not match the one the study team has 
 survey-consent-sign = Sign the consent form
 survey-consent-signed = You signed the consent form. Thank you.
 survey-consent-copy-sent = A PDF copy of what you signed is on its way to your e-mail.
+
+# Their group, on the link's home page
+survey-group-heading = Your group: { $name }
+survey-group-meets = It meets { $when } by video call, for { $minutes } minutes.
+survey-group-moderator = Your moderator is { $name }.
+survey-group-next = Next sessions
+survey-group-over = Your group's sessions are over. Thank you for taking part.
+survey-group-join = Join the video call
+survey-group-no-link = The video call link will be sent to you before the first session.

@@ -28,25 +28,9 @@ groups-no-tags = ninguna
 group-status-forming = en formación
 group-status-active = en curso
 group-status-completed = terminado
-language-en = inglés
-language-es = español
 tag-newly_diagnosed = diagnóstico reciente
 tag-later_stage = etapa avanzada
 
-weekday-mon = lunes
-weekday-tue = martes
-weekday-wed = miércoles
-weekday-thu = jueves
-weekday-fri = viernes
-weekday-sat = sábado
-weekday-sun = domingo
-weekdays-mon = los lunes
-weekdays-tue = los martes
-weekdays-wed = los miércoles
-weekdays-thu = los jueves
-weekdays-fri = los viernes
-weekdays-sat = los sábados
-weekdays-sun = los domingos
 
 group-back = Volver a los grupos
 group-schedule-label = Se reúne
@@ -101,3 +85,92 @@ attendance-problem-none = elija presente, ausente o justificado para al menos un
 presence-present = presente
 presence-absent = ausente
 presence-excused = justificado
+
+group-form-new-title = Grupo nuevo
+group-form-new-intro = Aquí se forma un grupo, que luego recibe personas de la cola; empieza solo cuando llega a su mínimo, o antes si usted lo lanza con un motivo.
+group-form-change-title = Cambiar { $name }
+group-form-not-made = El grupo no se creó:
+group-form-not-changed = No se cambió nada:
+group-form-fixed = Esto ya no se puede cambiar aquí (el idioma y la afinidad cuando el grupo tiene miembros, el horario semanal cuando está en curso; mueva sesiones sueltas desde la página del grupo):
+group-form-name = Nombre (lo ven los miembros y los calendarios)
+group-form-arm = Brazo
+group-form-language = Idioma en que se reúne el grupo
+group-form-tags = Afinidad
+group-form-tags-hint = Solo se colocan en el grupo personas que comparten todas las afinidades marcadas. No marque ninguna para un grupo general.
+group-form-moderator = Moderador/a
+group-form-moderator-hint = Un moderador nuevo recibe las listas de las sesiones por venir.
+group-form-capacity = Plazas
+group-form-capacity-hint = De { $min } (el mínimo para empezar) a 50; { $default } si lo deja vacío.
+group-form-meeting = Enlace a la videollamada
+group-form-meeting-hint = La dirección que abren los miembros para unirse, como https://meet.example.org/sala. Se les envía cuando el grupo está listo.
+group-form-weekday = Día de la semana
+group-form-time = Hora de inicio (HH:MM, reloj de 24 horas)
+group-form-time-hint = En el reloj de la zona horaria de abajo, por ejemplo 18:30.
+group-form-zone = Zona horaria en que se reúne el grupo
+group-form-start = Primera fecha posible (AAAA-MM-DD)
+group-form-start-hint = La primera sesión es el día de la semana elegido en esta fecha o después.
+group-form-reason = Motivo del cambio
+group-form-make = Crear el grupo
+group-form-save = Guardar los cambios
+group-form-problem-number = indique un número entero
+group-made = El grupo se creó. Ahora coloque personas de la cola.
+group-changed = El grupo se cambió.
+group-launched = El grupo empezó: sus sesiones están programadas, y cada miembro recibe por correo el día, la hora y el enlace.
+group-removed = El miembro salió del grupo y vuelve a esperar en la cola.
+group-session-changed = La sesión se cambió; sus miembros reciben el cambio por correo.
+group-not-launched = El grupo no empezó:
+group-meeting-label = Videollamada
+group-no-meeting = todavía ninguna
+group-launch-heading = Empezar el grupo
+group-launch-intro = El grupo empieza solo cuando llega a su mínimo. Para empezarlo antes, diga por qué.
+group-launch-reason = Motivo para empezar por debajo del mínimo (solo hace falta entonces)
+group-launch = Empezar { $name } ahora
+group-col-actions = Acciones
+group-remove-link = Sacar a { $id } del grupo
+group-session-change = Mover o cancelar la sesión { $number }
+group-remove-heading = Sacar a { $id } de { $group }
+group-remove-intro = Sale del grupo y vuelve a esperar en la cola, para colocarse en otro; sus recordatorios de sesión se detienen. La asistencia ya registrada se conserva.
+group-remove-not-done = No se cambió nada:
+group-remove-reason = Por qué sale del grupo
+session-title = { $group }, sesión { $number }: mover o cancelar
+session-now = Ahora: { $at }.
+session-not-changed = La sesión no se cambió:
+session-move-heading = Moverla
+session-move-zone = El nuevo día y hora en el reloj del grupo ({ $zone }).
+session-date = Nueva fecha (AAAA-MM-DD)
+session-time = Nueva hora de inicio (HH:MM)
+session-move-reason = Por qué se mueve
+session-move = Mover la sesión { $number }
+session-cancel-heading = Cancelarla
+session-cancel-intro = Una sesión cancelada no se realiza y no cuenta en la dosis de nadie; sus recordatorios se detienen.
+session-cancel-reason = Por qué se cancela
+session-cancel = Cancelar la sesión { $number }
+queue-title = Cola y propuesta
+queue-waiting-heading = Esperando un grupo
+queue-nobody = Nadie está esperando.
+queue-waited = esperando { $n ->
+    [one] 1 día
+   *[other] { $n } días
+} (desde el { $since })
+queue-proposal-heading = Propuesta
+queue-proposal-intro = Cada persona se propone para el grupo que le corresponde (mismo brazo e idioma, todas las afinidades del grupo) y que está más cerca de empezar; primero quien lleva más tiempo esperando. Cambie a dónde va alguien, o elija «ahora no», y luego colóquelos. Un grupo que llega a su mínimo empieza.
+queue-option = { $name } ({ $n } de { $capacity })
+queue-column-state = { $state }, { $n } de { $capacity } plazas; empieza con { $min }
+queue-unplaced-heading = Todavía no hay grupo para ellos
+queue-unplaced-intro = Estas personas necesitan un grupo de su idioma y afinidad:
+queue-place-label = Colocar a { $id } en
+queue-not-now = ahora no
+queue-place = Colocar a estas personas
+queue-placed = { $n ->
+    [one] Se colocó a 1 persona.
+   *[other] Se colocó a { $n } personas.
+}
+queue-started = { $n ->
+    [0] Ningún grupo empezó todavía.
+    [one] 1 grupo llegó a su mínimo y empezó.
+   *[other] { $n } grupos llegaron a su mínimo y empezaron.
+}
+queue-not-placed = No se colocó a nadie:
+queue-problem-none = elija un grupo para al menos una persona
+groups-new = Crear un grupo nuevo
+groups-queue-link = Cola y propuesta

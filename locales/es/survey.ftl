@@ -46,3 +46,12 @@ survey-consent-name-wrong = Este nombre no coincide con el que tiene el equipo d
 survey-consent-sign = Firmar el consentimiento
 survey-consent-signed = Usted firmó el formulario de consentimiento. Gracias.
 survey-consent-copy-sent = Le enviamos por correo electrónico una copia en PDF de lo que firmó.
+
+# Su grupo, en la página de inicio del enlace
+survey-group-heading = Su grupo: { $name }
+survey-group-meets = Se reúne { $when } por videollamada, durante { $minutes } minutos.
+survey-group-moderator = Su moderador/a se llama { $name }.
+survey-group-next = Próximas sesiones
+survey-group-over = Las sesiones de su grupo terminaron. Gracias por participar.
+survey-group-join = Unirse a la videollamada
+survey-group-no-link = Le enviaremos el enlace de la videollamada antes de la primera sesión.

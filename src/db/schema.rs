@@ -252,6 +252,7 @@ diesel::table! {
         status -> Text,
         launched_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        meeting_url -> Nullable<Text>,
     }
 }
 

@@ -69,6 +69,7 @@ fn create(sim: &mut Sim, arm: &str, language: &str, today: NaiveDate) -> anyhow:
         time_zone: None,
         start_date: (today + Duration::days(7)).format("%Y-%m-%d").to_string(),
         capacity: None,
+        meeting_url: Some(format!("https://meet.example.org/connect-{}{}", code.to_lowercase(), n + 1)),
     };
     let protocol = sim.protocol.clone();
     groups::create(&mut sim.conn, &ctx, &protocol, new)

@@ -92,8 +92,9 @@ pub fn reschedule(
                 reason: Some(reason),
             },
         )?;
-        s.starts_at = starts_at;
+        let before = std::mem::replace(&mut s.starts_at, starts_at);
         s.status_reason = Some(reason.to_owned());
+        super::notices::session_changed(c, &s, &group, before)?;
         Ok(s)
     })
 }
@@ -128,6 +129,7 @@ pub fn cancel(conn: &mut DbConn, ctx: &Context, id: &str, reason: &str) -> Resul
         complete_if_done(c, ctx, &group)?;
         s.status = SessionStatus::Cancelled;
         s.status_reason = Some(reason.to_owned());
+        super::notices::session_changed(c, &s, &group, s.starts_at)?;
         Ok(s)
     })
 }

@@ -43,6 +43,9 @@ pub fn ics(rows: &[(Session, Group)], name: &str) -> String {
         if s.status == SessionStatus::Cancelled {
             event.status(icalendar::EventStatus::Cancelled);
         }
+        if let Some(link) = &g.meeting_url {
+            event.location(link).url(link);
+        }
         cal.push(event.done());
     }
     cal.done().to_string()

@@ -35,7 +35,7 @@ pub struct Proposal {
 }
 
 /// Why `participant` cannot join `group`, if they cannot.
-fn misfit(group: &Group, w: &Waiting, size: i32) -> Option<String> {
+pub fn misfit(group: &Group, w: &Waiting, size: i32) -> Option<String> {
     if group.status == GroupStatus::Completed {
         Some(format!("{} has finished", group.name))
     } else if group.arm_id != w.arm_id {
@@ -128,6 +128,7 @@ pub fn assign(
                     enter_phase(c, pid, PhaseKind::InGroup, day)?;
                 }
                 enqueue_session_messages(c, &group, &joined)?;
+                super::notices::group_ready(c, &group, &joined)?;
             }
         }
         Ok(launched)
@@ -226,6 +227,7 @@ pub fn move_member(
         )?;
         if group.status == GroupStatus::Active {
             enqueue_session_messages(c, &group, std::slice::from_ref(&p.id))?;
+            super::notices::group_ready(c, &group, std::slice::from_ref(&p.id))?;
             if let Some(day) = next_session_day(c, &group)? {
                 enter_phase(c, &p.id, PhaseKind::InGroup, day)?;
             }
@@ -327,6 +329,7 @@ fn launch_in_tx(
         .select(group_members::participant_id)
         .load(c)?;
     enqueue_session_messages(c, group, &members_now)?;
+    super::notices::group_ready(c, group, &members_now)?;
     let members: Vec<String> = group_members::table
         .filter(group_members::group_id.eq(&group.id))
         .select(group_members::participant_id)
@@ -414,6 +417,7 @@ pub fn record_allocation_phase(
 ) -> QueryResult<()> {
     let Some(queued_on) = queue_date(protocol, arm_id, today) else { return Ok(()) };
     if queued_on > today {
+        super::notices::waitlist_end(conn, participant_id, queued_on, protocol.time_zone())?;
         enter_phase(conn, participant_id, PhaseKind::Waiting, today)
     } else {
         enter_phase(conn, participant_id, PhaseKind::Queued, today)

@@ -2,8 +2,10 @@
 //! and launching groups, sessions, attendance and dose, and each participant's phase timeline.
 
 pub mod attendance;
+pub mod edit;
 pub mod feed;
 pub mod formation;
+pub mod notices;
 pub mod pages;
 pub mod routes;
 pub mod status;
@@ -46,6 +48,8 @@ pub struct Group {
     pub status: GroupStatus,
     pub launched_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// The video meeting's address.
+    pub meeting_url: Option<String>,
 }
 
 /// A group as the API shows it.
@@ -69,6 +73,8 @@ pub struct GroupView {
     #[schema(value_type = String)]
     pub status: GroupStatus,
     pub launched_at: Option<NaiveDateTime>,
+    /// The video meeting's address.
+    pub meeting_url: Option<String>,
     /// Study ids of the members.
     pub members: Vec<String>,
 }
@@ -96,6 +102,7 @@ impl Group {
             start_date: self.start_date.clone(),
             status: self.status,
             launched_at: self.launched_at,
+            meeting_url: self.meeting_url.clone(),
             members,
         }
     }
@@ -138,6 +145,8 @@ pub struct NewGroup {
     pub start_date: String,
     /// Defaults to the protocol's group capacity.
     pub capacity: Option<i32>,
+    /// The video meeting's address (`https://…`).
+    pub meeting_url: Option<String>,
 }
 
 /// Creates a forming group, checked against the protocol and the moderator's account.
@@ -147,18 +156,8 @@ pub fn create(
     protocol: &Protocol,
     new: NewGroup,
 ) -> Result<Group, ServiceError> {
-    let name = new.name.trim().to_owned();
-    if name.is_empty() || name.len() > 100 {
-        return Err(ServiceError::validation("name", "must be 1 to 100 characters"));
-    }
-    // The name goes into e-mails, pages and the iCalendar feed, where a line break starts a new
-    // property.
-    if name.chars().any(char::is_control) {
-        return Err(ServiceError::validation(
-            "name",
-            "must be one line, without tabs or other control characters",
-        ));
-    }
+    let name = edit::name(&new.name)?;
+    let meeting_url = new.meeting_url.as_deref().map(edit::meeting_url).transpose()?.flatten();
     let arm = protocol
         .arms
         .iter()
@@ -170,12 +169,7 @@ pub fn create(
     if !protocol.study.languages.get_ref().iter().any(|l| *l.get_ref() == new.language) {
         return Err(ServiceError::validation("language", "must be one of the study's languages"));
     }
-    if let Some(t) = new.affinity_tags.iter().find(|t| !AFFINITY_TAGS.contains(&t.as_str())) {
-        return Err(ServiceError::validation(
-            "affinity_tags",
-            format!("`{t}` is not one of {}", AFFINITY_TAGS.join(", ")),
-        ));
-    }
+    edit::tags(&new.affinity_tags)?;
     if calendar::weekday_from(new.weekday).is_none() {
         return Err(ServiceError::validation("weekday", "must be 0 (Monday) to 6 (Sunday)"));
     }
@@ -213,15 +207,10 @@ pub fn create(
         status: GroupStatus::Forming,
         launched_at: None,
         created_at: db::now(),
+        meeting_url,
     };
     db::write_tx(conn, |c| {
-        let moderator = crate::auth::users::find(c, &group.moderator_id)?;
-        if !moderator.is_some_and(|m| m.role() == Role::Moderator && !m.disabled) {
-            return Err(ServiceError::validation(
-                "moderator_id",
-                "must be the id of an active moderator account",
-            ));
-        }
+        edit::moderator(c, &group.moderator_id)?;
         if find_by_name(c, &group.name)?.is_some() {
             return Err(ServiceError::conflict("name_taken", "a group with this name exists"));
         }
@@ -255,7 +244,7 @@ pub fn create(
     })
 }
 
-fn find_by_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<Group>> {
+pub(crate) fn find_by_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<Group>> {
     support_groups::table
         .filter(support_groups::name.eq(name))
         .select(Group::as_select())

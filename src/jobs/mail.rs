@@ -99,11 +99,12 @@ pub fn deliver_due(pool: &Pool, mail: &MailSettings) -> anyhow::Result<usize> {
     Ok(sent)
 }
 
-/// A message ready to send: the address, the text, and a file to attach (a consent copy).
+/// A message ready to send: the address, the text, and a file to attach (a consent copy, a
+/// group's sessions as a calendar file): its name, bytes and content type.
 struct Outgoing {
     to: Mailbox,
     text: Text,
-    attachment: Option<(String, Vec<u8>)>,
+    attachment: Option<(String, Vec<u8>, &'static str)>,
 }
 
 fn send(smtp: &SmtpTransport, mail: &MailSettings, m: &Message, out: Outgoing) -> Result<(), Failure> {
@@ -117,12 +118,12 @@ fn send(smtp: &SmtpTransport, mail: &MailSettings, m: &Message, out: Outgoing) -
         .subject(out.text.subject);
     let built = match out.attachment {
         None => builder.header(ContentType::TEXT_PLAIN).body(out.text.body),
-        Some((name, bytes)) => {
-            let pdf = ContentType::parse("application/pdf").expect("a valid content type");
+        Some((name, bytes, kind)) => {
+            let kind = ContentType::parse(kind).expect("a valid content type");
             builder.multipart(
                 MultiPart::mixed()
                     .singlepart(SinglePart::plain(out.text.body))
-                    .singlepart(Attachment::new(name).body(bytes, pdf)),
+                    .singlepart(Attachment::new(name).body(bytes, kind)),
             )
         }
     };
@@ -231,7 +232,46 @@ fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Opti
             return skip(c, m, "consent voided or not signed on a link");
         };
         let name = format!("consent-{}.pdf", v.study_id);
-        attachment = Some((name, pdf));
+        attachment = Some((name, pdf, "application/pdf"));
+    }
+    if let (Some(p), Kind::GroupReady | Kind::SessionChanged) = (&recipient_participant, kind) {
+        // Their own clock and language; their group as it is now, not as it was when queued.
+        let tz = p.zone(&protocol);
+        let Some(about) = crate::groups::notices::about(c, &p.id, &m.language, tz)? else {
+            return skip(c, m, "not in a group with sessions");
+        };
+        let tr = crate::survey::text::ui(&m.language);
+        v.group_name = about.group.name.clone();
+        v.meeting_url = about.group.meeting_url.clone().unwrap_or_default();
+        v.moderator = about.moderator.clone();
+        if kind == Kind::GroupReady {
+            if payload["group_id"].as_str() != Some(about.group.id.as_str()) {
+                return skip(c, m, "moved to another group");
+            }
+            let Some(first) = about.upcoming.first() else { return skip(c, m, "no sessions to come") };
+            (v.weekly, v.local_start, v.minutes) = (about.weekly.clone(), first.clone(), about.minutes);
+            v.session_number = i32::try_from(about.sessions).unwrap_or(i32::MAX);
+            let rows: Vec<_> = about.to_come.iter().map(|s| (s.clone(), about.group.clone())).collect();
+            let ics = crate::groups::feed::ics(&rows, &about.group.name);
+            attachment = Some(("sessions.ics".to_owned(), ics.into_bytes(), "text/calendar; charset=utf-8"));
+        } else {
+            let (s, g) = session(c, payload["session_id"].as_str().unwrap_or_default())
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if g.id != about.group.id {
+                return skip(c, m, "moved to another group");
+            }
+            let cancelled = s.status == SessionStatus::Cancelled;
+            if !cancelled && payload["starts_at"].as_i64() != Some(s.starts_at.and_utc().timestamp()) {
+                return skip(c, m, "moved again since");
+            }
+            let before = chrono::DateTime::from_timestamp(payload["before"].as_i64().unwrap_or_default(), 0)
+                .map(|t| t.naive_utc())
+                .unwrap_or(s.starts_at);
+            v.session_number = s.number;
+            v.due = crate::groups::notices::when(tr, tz, before);
+            v.local_start =
+                if cancelled { String::new() } else { crate::groups::notices::when(tr, tz, s.starts_at) };
+        }
     }
     if kind == Kind::SafetyAlert {
         let id = payload["alert_id"].as_str().unwrap_or_default();
@@ -258,6 +298,9 @@ fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Opti
         Kind::SurveyReminder => templates::survey_invitation(&m.language, &v, true),
         Kind::SafetyAlert => templates::safety_alert(&v),
         Kind::ConsentCopy => templates::consent_copy(&m.language, &v),
+        Kind::GroupReady => templates::group_ready(&m.language, &v),
+        Kind::SessionChanged => templates::session_changed(&m.language, &v),
+        Kind::WaitlistEnded => templates::waitlist_ended(&m.language, &v),
     };
     let to = Mailbox::new(
         Some(v.name.clone()),

@@ -155,6 +155,19 @@ pub fn cancel(conn: &mut DbConn, prefix: &str, why: &str) -> QueryResult<usize> 
     .execute(conn)
 }
 
+/// Sends the pending messages whose key starts with `prefix` to another staff member instead (a
+/// group's new moderator gets the rosters of the sessions to come).
+pub fn readdress(conn: &mut DbConn, prefix: &str, user_id: &str) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::dedupe_key.like(format!("{prefix}%")))
+            .filter(outbox::status.eq(Status::Pending))
+            .filter(outbox::recipient_kind.eq(RecipientKind::User)),
+    )
+    .set(outbox::recipient_id.eq(user_id))
+    .execute(conn)
+}
+
 /// Cancels the pending messages with these keys, in one statement that finds them by the unique
 /// key. (Written as `IN (…) AND status = 'pending'`, SQLite's planner would pick the status
 /// index and read every pending message; here the status is tested per row instead.)

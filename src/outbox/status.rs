@@ -40,12 +40,28 @@ text_enum! {
         SafetyAlert = "safety_alert",
         /// To a participant who signed the consent form on their link: their PDF copy.
         ConsentCopy = "consent_copy",
+        /// To a participant whose group starts (or who joins a running one): its day and time,
+        /// meeting link and moderator, with the sessions as a calendar file.
+        GroupReady = "group_ready",
+        /// To a participant whose session was moved or cancelled.
+        SessionChanged = "session_changed",
+        /// To a waitlisted participant on the day their wait ends.
+        WaitlistEnded = "waitlist_ended",
     }
 }
 
 impl Kind {
     /// Messages to the participant themself (cancelled when they withdraw).
     pub fn is_to_participant(self) -> bool {
-        matches!(self, Kind::Welcome | Kind::SessionReminder | Kind::SurveyInvitation | Kind::SurveyReminder)
+        matches!(
+            self,
+            Kind::Welcome
+                | Kind::SessionReminder
+                | Kind::SurveyInvitation
+                | Kind::SurveyReminder
+                | Kind::GroupReady
+                | Kind::SessionChanged
+                | Kind::WaitlistEnded
+        )
     }
 }

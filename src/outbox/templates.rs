@@ -28,6 +28,10 @@ pub struct Values {
     /// The time point's name and the last day to answer.
     pub timepoint: String,
     pub due: String,
+    /// The group's video meeting, its moderator's first name, and its weekly day and time.
+    pub meeting_url: String,
+    pub moderator: String,
+    pub weekly: String,
 }
 
 /// The welcome a participant gets when randomised.
@@ -148,6 +152,126 @@ pub fn survey_invitation(lang: &str, v: &Values, reminder: bool) -> Text {
                  phone or computer:\n\n{}\n\nYour answers are saved as you go. Please complete them by {}.\n\
                  This link is personal: please do not share it.\n",
                 v.name, v.timepoint, v.link, v.due
+            ),
+        },
+    }
+}
+
+/// The meeting link's line, or what to expect when the group has none yet.
+fn meeting(lang: &str, v: &Values) -> String {
+    match (lang, v.meeting_url.is_empty()) {
+        ("es", false) => format!("Para unirse, abra este enlace a la hora de la sesión:\n{}", v.meeting_url),
+        ("es", true) => "Le enviaremos el enlace de la videollamada antes de la primera sesión.".to_owned(),
+        (_, false) => format!("To join, open this link at the time of the session:\n{}", v.meeting_url),
+        (_, true) => "We will send you the video meeting link before the first session.".to_owned(),
+    }
+}
+
+/// "Your group is ready": when it meets on the participant's clock, the first session, the link
+/// and the moderator; the sessions are attached as a calendar file.
+pub fn group_ready(lang: &str, v: &Values) -> Text {
+    match lang {
+        "es" => Text {
+            subject: format!("Su grupo de apoyo está listo: {}", v.group_name),
+            body: format!(
+                "Hola {},\n\nSu grupo de apoyo «{}» está listo. Se reúne {} por videollamada, {} minutos cada vez, \
+                 {} sesiones en total. La primera es el {}.\nSu moderador/a se llama {}.\n\n{}\n\n\
+                 Adjuntamos las sesiones en un archivo de calendario: ábralo para añadirlas a su calendario.\n\
+                 Si no puede asistir a una sesión, responda a este correo.\n",
+                v.name,
+                v.group_name,
+                v.weekly,
+                v.minutes,
+                v.session_number,
+                v.local_start,
+                v.moderator,
+                meeting(lang, v)
+            ),
+        },
+        _ => Text {
+            subject: format!("Your support group is ready: {}", v.group_name),
+            body: format!(
+                "Hello {},\n\nYour support group \"{}\" is ready. It meets {} by video call, {} minutes each time, \
+                 {} sessions in all. The first is on {}.\nYour moderator is {}.\n\n{}\n\n\
+                 The sessions are attached as a calendar file: open it to add them to your calendar.\n\
+                 If you cannot come to a session, reply to this e-mail.\n",
+                v.name,
+                v.group_name,
+                v.weekly,
+                v.minutes,
+                v.session_number,
+                v.local_start,
+                v.moderator,
+                meeting(lang, v)
+            ),
+        },
+    }
+}
+
+/// A session moved (`local_start` is its new time) or cancelled (`local_start` empty); `due` is
+/// when it was to be.
+pub fn session_changed(lang: &str, v: &Values) -> Text {
+    match (lang, v.local_start.is_empty()) {
+        ("es", true) => Text {
+            subject: format!("Sesión cancelada: {}", v.group_name),
+            body: format!(
+                "Hola {},\n\nLa sesión {} de su grupo «{}», prevista para el {}, se canceló. \
+                 Las demás sesiones siguen igual.\n",
+                v.name, v.session_number, v.group_name, v.due
+            ),
+        },
+        ("es", false) => Text {
+            subject: format!("Cambio de horario: {}", v.group_name),
+            body: format!(
+                "Hola {},\n\nLa sesión {} de su grupo «{}», prevista para el {}, se pasó al {}.\n\n{}\n",
+                v.name,
+                v.session_number,
+                v.group_name,
+                v.due,
+                v.local_start,
+                meeting(lang, v)
+            ),
+        },
+        (_, true) => Text {
+            subject: format!("Session cancelled: {}", v.group_name),
+            body: format!(
+                "Hello {},\n\nSession {} of your group \"{}\", planned for {}, is cancelled. \
+                 The other sessions stay as they were.\n",
+                v.name, v.session_number, v.group_name, v.due
+            ),
+        },
+        (_, false) => Text {
+            subject: format!("New time: {}", v.group_name),
+            body: format!(
+                "Hello {},\n\nSession {} of your group \"{}\", planned for {}, has moved to {}.\n\n{}\n",
+                v.name,
+                v.session_number,
+                v.group_name,
+                v.due,
+                v.local_start,
+                meeting(lang, v)
+            ),
+        },
+    }
+}
+
+/// To a waitlisted participant on the day their wait ends.
+pub fn waitlist_ended(lang: &str, v: &Values) -> Text {
+    match lang {
+        "es" => Text {
+            subject: format!("Su espera terminó: estudio {}", v.study_name),
+            body: format!(
+                "Hola {},\n\nSu tiempo de espera en el estudio {} terminó: ahora le buscamos un grupo de apoyo. \
+                 Le escribiremos cuando esté listo, con el día y la hora.\n",
+                v.name, v.study_name
+            ),
+        },
+        _ => Text {
+            subject: format!("Your wait is over: the {} study", v.study_name),
+            body: format!(
+                "Hello {},\n\nYour waiting period in the {} study is over: we are now finding you a support group. \
+                 We will write when it is ready, with its day and time.\n",
+                v.name, v.study_name
             ),
         },
     }

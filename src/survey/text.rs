@@ -11,41 +11,7 @@ pub fn ui(lang: &str) -> Tr {
 
 /// A date as people write it: "December 4, 2026" or "4 de diciembre de 2026".
 pub fn long_date(lang: &str, date: chrono::NaiveDate) -> String {
-    use chrono::Datelike;
-    const EN: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    const ES: [&str; 12] = [
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ];
-    let m = date.month0() as usize;
-    if lang == "es" {
-        format!("{} de {} de {}", date.day(), ES[m], date.year())
-    } else {
-        format!("{} {}, {}", EN[m], date.day(), date.year())
-    }
+    ui(lang).long_date(date)
 }
 
 #[cfg(test)]

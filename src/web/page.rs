@@ -9,6 +9,7 @@ use chrono::NaiveDateTime;
 
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
+use crate::protocol::Protocol;
 
 /// The page's signed-in user holding the permission, or return the page to show instead (sign
 /// in, choose a password, or 403).
@@ -106,4 +107,30 @@ pub fn study_time(tz: chrono_tz::Tz, t: NaiveDateTime) -> String {
 /// The day of a UTC time in the study's zone.
 pub fn study_day(tz: chrono_tz::Tz, t: NaiveDateTime) -> String {
     t.and_utc().with_timezone(&tz).format("%Y-%m-%d").to_string()
+}
+
+/// A select of the form: field name, label, options (value, label).
+pub struct Select {
+    pub name: String,
+    pub label: String,
+    pub options: Vec<(String, String)>,
+}
+
+/// The time zone choice: the study's first (stored as none), then the zones US participants
+/// live in. The API takes any IANA name.
+pub fn time_zone_select(protocol: &Protocol, tr: Tr) -> Select {
+    let zones = [
+        ("America/New_York", tr.t("enrol-zone-eastern")),
+        ("America/Chicago", tr.t("enrol-zone-central")),
+        ("America/Denver", tr.t("enrol-zone-mountain")),
+        ("America/Phoenix", tr.t("enrol-zone-arizona")),
+        ("America/Los_Angeles", tr.t("enrol-zone-pacific")),
+        ("America/Anchorage", tr.t("enrol-zone-alaska")),
+        ("Pacific/Honolulu", tr.t("enrol-zone-hawaii")),
+        ("America/Puerto_Rico", tr.t("enrol-zone-atlantic")),
+    ];
+    let study = protocol.study.time_zone.get_ref();
+    let mut options = vec![(String::new(), tr.a("enrol-zone-study", "zone", study))];
+    options.extend(zones.into_iter().filter(|(z, _)| z != study).map(|(z, l)| (z.to_owned(), l)));
+    Select { name: "time_zone".into(), label: tr.t("enrol-zone"), options }
 }

@@ -205,7 +205,8 @@ async fn forty_randomised_fill_groups_by_language_and_affinity_with_twelve_sessi
 }
 
 #[tokio::test]
-async fn a_waitlisted_participant_joins_the_queue_on_the_day_the_wait_ends_not_before() {
+async fn a_waitlisted_participant_joins_the_queue_on_the_day_the_wait_ends_not_before_and_is_told_that_morning()
+ {
     let app = spawn_app().await;
     let coord = app.user(Role::Coordinator);
     let people = randomised(&app, &coord, 6).await;
@@ -233,6 +234,17 @@ async fn a_waitlisted_participant_joins_the_queue_on_the_day_the_wait_ends_not_b
         .expect("phases");
     assert_eq!(phases["phases"][0]["phase"], "waiting");
     assert_eq!(phases["phases"][0]["started_on"], today.format("%Y-%m-%d").to_string());
+    // They are told when the wait ends: a message waits in the outbox for that morning.
+    let admin = app.user(Role::Admin);
+    let pending: Vec<Value> =
+        app.get_as(&admin, "/api/v1/outbox?status=pending").await.json().await.expect("outbox");
+    let told: Vec<&Value> = pending
+        .iter()
+        .filter(|m| m["kind"] == "waitlist_ended" && m["recipient_id"] == waiter.as_str())
+        .collect();
+    assert_eq!(told.len(), 1, "{pending:?}");
+    let end = (today + Duration::days(84)).format("%Y-%m-%d").to_string();
+    assert!(told[0]["due_at"].as_str().expect("due").starts_with(&end), "{:?}", told[0]);
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
-use super::enrol::{Select, contact_fields, demographics, strata_selects, time_zone_select};
+use super::enrol::{contact_fields, demographics, strata_selects};
 use super::record::{not_found_participant, visible};
 use crate::audit::Context;
 use crate::auth::{Auth, Permission};
@@ -20,6 +20,7 @@ use crate::service_error::ServiceError;
 use crate::sites::Scope;
 use crate::state::AppState;
 use crate::web::page::{Problems, staff_or_return, with_status};
+use crate::web::page::{Select, time_zone_select};
 use crate::web::{RespondHtml, csrf_of, redirect};
 
 #[derive(Template)]

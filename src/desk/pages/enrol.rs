@@ -14,15 +14,8 @@ use crate::error::AppError;
 use crate::i18n::Tr;
 use crate::protocol::Protocol;
 use crate::state::AppState;
-use crate::web::page::{Problems, staff_or_return, with_status};
+use crate::web::page::{Problems, Select, staff_or_return, time_zone_select, with_status};
 use crate::web::{RespondHtml, csrf_of, redirect};
-
-/// A select of the form: field name, label, options (value, label).
-pub(super) struct Select {
-    pub name: String,
-    pub label: String,
-    pub options: Vec<(String, String)>,
-}
 
 fn select(name: &str, label: String, options: Vec<(&str, String)>) -> Select {
     Select {
@@ -109,25 +102,6 @@ pub(super) fn demographics(tr: Tr) -> Vec<Select> {
             ],
         ),
     ]
-}
-
-/// The time zone choice: the study's first (stored as none), then the zones US participants
-/// live in. The API takes any IANA name.
-pub(super) fn time_zone_select(protocol: &Protocol, tr: Tr) -> Select {
-    let zones = [
-        ("America/New_York", tr.t("enrol-zone-eastern")),
-        ("America/Chicago", tr.t("enrol-zone-central")),
-        ("America/Denver", tr.t("enrol-zone-mountain")),
-        ("America/Phoenix", tr.t("enrol-zone-arizona")),
-        ("America/Los_Angeles", tr.t("enrol-zone-pacific")),
-        ("America/Anchorage", tr.t("enrol-zone-alaska")),
-        ("Pacific/Honolulu", tr.t("enrol-zone-hawaii")),
-        ("America/Puerto_Rico", tr.t("enrol-zone-atlantic")),
-    ];
-    let study = protocol.study.time_zone.get_ref();
-    let mut options = vec![(String::new(), tr.a("enrol-zone-study", "zone", study))];
-    options.extend(zones.into_iter().filter(|(z, _)| z != study).map(|(z, l)| (z.to_owned(), l)));
-    Select { name: "time_zone".into(), label: tr.t("enrol-zone"), options }
 }
 
 /// The protocol's stratification factors, their levels worded in the page's language (the

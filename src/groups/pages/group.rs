@@ -1,8 +1,10 @@
 //! One group: what it is, its roster with each member's dose, and its sessions with how far
 //! attendance has been recorded, each held session leading to its attendance form.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
+use serde::Deserialize;
 
 use super::{may_see, names, no_such_group, when, zone};
 use crate::auth::{Auth, Permission};
@@ -12,7 +14,7 @@ use crate::groups::attendance::{self, Dose};
 use crate::groups::{self, GroupStatus, SessionStatus};
 use crate::i18n::Tr;
 use crate::state::AppState;
-use crate::web::page::staff_or_return;
+use crate::web::page::{Problems, staff_or_return, with_status};
 use crate::web::{RespondHtml, csrf_of};
 
 /// A member as the roster shows them.
@@ -32,6 +34,7 @@ struct SessionRow {
     state: String,
     /// Held (started, not cancelled): attendance can be recorded.
     held: bool,
+    cancelled: bool,
     reason: Option<String>,
     marked: usize,
     owed: usize,
@@ -44,12 +47,13 @@ struct GroupPage {
     role: String,
     csrf_token: String,
     name: String,
-    status: GroupStatus,
+    group_status: GroupStatus,
     moderator: String,
     language: String,
     tags: Vec<String>,
     /// "Tuesdays at 18:30 (America/New_York), from 2031-02-11".
     schedule: String,
+    status: StatusCode,
     /// "8 of 10 places (starts at 6)".
     members_line: String,
     adequate_dose: i64,
@@ -58,6 +62,20 @@ struct GroupPage {
     /// Whether the reader may open a member's record (moderators may not).
     records: bool,
     may_mark: bool,
+    /// Coordinators and admins change the group, launch it, take members out, move sessions.
+    manage: bool,
+    id: String,
+    forming: bool,
+    meeting_url: Option<String>,
+    notice: Option<String>,
+    problems: Problems,
+    reason: String,
+}
+
+/// What `?done=` says after a change.
+#[derive(Debug, Deserialize)]
+struct Done {
+    done: Option<String>,
 }
 
 #[get("/groups/{id}")]
@@ -65,10 +83,31 @@ pub(super) async fn group(
     state: web::Data<AppState>,
     auth: Result<Auth, AppError>,
     path: web::Path<String>,
+    query: web::Query<Done>,
 ) -> Result<HttpResponse, AppError> {
     let auth = staff_or_return!(auth, Permission::ReadGroups);
+    let tr = auth.tr();
+    let notice = query.done.as_deref().and_then(|d| match d {
+        "made" => Some(tr.t("group-made")),
+        "changed" => Some(tr.t("group-changed")),
+        "launched" => Some(tr.t("group-launched")),
+        "removed" => Some(tr.t("group-removed")),
+        "session" => Some(tr.t("group-session-changed")),
+        _ => None,
+    });
+    render(&state, &auth, path.into_inner(), notice, Problems::default(), String::new()).await
+}
+
+/// The group page, with a notice after a change or the problems of a refused launch.
+pub(super) async fn render(
+    state: &AppState,
+    auth: &Auth,
+    id: String,
+    notice: Option<String>,
+    problems: Problems,
+    reason: String,
+) -> Result<HttpResponse, AppError> {
     let (tr, role, ctx, scope) = (auth.tr(), auth.user.role(), auth.context(), auth.scope.clone());
-    let id = path.into_inner();
     let viewer = auth.clone();
     // A write: showing the members' names is audited.
     let found = state
@@ -103,7 +142,7 @@ pub(super) async fn group(
         })
         .await?;
     let Some((g, all, roster, moderator, sessions, progress, adequate)) = found else {
-        return Ok(no_such_group(&auth));
+        return Ok(no_such_group(auth));
     };
     let (now, tz) = (db::now(), zone(&g));
     let weekday =
@@ -111,7 +150,7 @@ pub(super) async fn group(
     let page = GroupPage {
         tr,
         role: role.to_string(),
-        csrf_token: csrf_of(&auth),
+        csrf_token: csrf_of(auth),
         schedule: tr.args(
             "groups-schedule",
             &[
@@ -121,9 +160,9 @@ pub(super) async fn group(
                 ("from", &g.start_date),
             ],
         ),
-        status: g.status,
+        group_status: g.status,
         moderator,
-        language: tr.word("language", &g.language),
+        language: tr.word("grid-language", &g.language),
         tags: g.tags().into_iter().map(|t| tr.word("tag", &t)).collect(),
         members_line: tr.args(
             "group-members-value",
@@ -143,6 +182,7 @@ pub(super) async fn group(
                         SessionStatus::Scheduled => "groups-session-scheduled",
                     }),
                     held,
+                    cancelled: s.status == SessionStatus::Cancelled,
                     at: when(tr, tz, s.starts_at),
                     reason: s.status_reason,
                     id: s.id,
@@ -154,7 +194,20 @@ pub(super) async fn group(
             .collect(),
         records: Permission::ReadParticipants.allows(role),
         may_mark: Permission::RecordAttendance.allows(role),
+        manage: Permission::ManageGroups.allows(role),
+        forming: g.status == GroupStatus::Forming,
+        meeting_url: g.meeting_url,
+        id: g.id,
         name: g.name,
+        notice,
+        status: problems_status(&problems),
+        problems,
+        reason,
     };
-    Ok(page.respond_to_html())
+    Ok(with_status(page.respond_to_html(), page.status))
+}
+
+/// A refused launch is 422; a page without problems, 200.
+fn problems_status(p: &Problems) -> StatusCode {
+    if p.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }
 }

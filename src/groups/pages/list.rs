@@ -44,6 +44,8 @@ struct ListPage {
     rows: Vec<Row>,
     to_mark: Vec<SessionLine>,
     upcoming: Vec<SessionLine>,
+    /// Coordinators and admins form groups: links to the queue and a new group.
+    manage: bool,
     /// The zone the list's next sessions are in (the study's), for staff who are not moderators.
     zone: String,
 }
@@ -110,7 +112,7 @@ pub(super) async fn group_list(
             Row {
                 next: next.map(|s| when(tr, shown_zone, s.starts_at)),
                 tags: g.tags().into_iter().map(|t| tr.word("tag", &t)).collect(),
-                language: tr.word("language", &g.language),
+                language: tr.word("grid-language", &g.language),
                 members,
                 capacity: g.capacity,
                 moderator,
@@ -139,6 +141,7 @@ pub(super) async fn group_list(
             Vec::new()
         },
         zone: protocol.study.time_zone.get_ref().clone(),
+        manage: Permission::ManageGroups.allows(role),
     };
     Ok(page.respond_to_html())
 }

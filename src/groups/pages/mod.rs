@@ -2,9 +2,12 @@
 //! roster, each member's dose and its sessions, and the attendance form of a session, read back
 //! and corrected with a reason. Same services and rules as `groups::routes`.
 
+mod actions;
 mod attendance;
+mod form;
 mod group;
 mod list;
+mod queue;
 
 use actix_web::{HttpResponse, web};
 use chrono::{Datelike, NaiveDateTime};
@@ -15,8 +18,21 @@ use crate::auth::{Auth, Role};
 use crate::i18n::Tr;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    // `/groups/new` before `/groups/{id}`, so that it is not read as a group's id.
     cfg.service(list::group_list)
+        .service(queue::queue)
+        .service(queue::queue_placed)
+        .service(form::new_form)
+        .service(form::new_sent)
+        .service(form::edit_form)
+        .service(form::edit_sent)
         .service(group::group)
+        .service(actions::launch)
+        .service(actions::remove_form)
+        .service(actions::remove_sent)
+        .service(actions::session_form)
+        .service(actions::moved)
+        .service(actions::cancelled)
         .service(attendance::attendance_form)
         .service(attendance::attendance_sent);
 }

@@ -1,6 +1,7 @@
 //! Groups, the queue, forming and launching, sessions, calendars and attendance over HTTP.
 
 pub mod calendar;
+pub mod changes;
 
 use std::collections::BTreeSet;
 
@@ -29,6 +30,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
         .service(proposal)
         .service(assign)
         .service(get_group)
+        .service(changes::update_group)
+        .service(changes::remove_member)
         .service(launch)
         .service(move_member)
         .service(group_sessions)

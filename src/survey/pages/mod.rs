@@ -96,6 +96,8 @@ struct HomePage {
     open: Vec<OpenItem>,
     /// The consent form to read and sign first, when there is one.
     consent: Option<String>,
+    /// Their group, when it has sessions: its name, day and time, next sessions and meeting link.
+    group: Option<crate::groups::notices::About>,
 }
 
 #[get("/s/{token}")]
@@ -108,7 +110,7 @@ async fn home(state: web::Data<AppState>, path: web::Path<String>) -> Result<Htt
     let t = ui(&link.language);
     let tk = token.clone();
     let library = state.instruments.clone();
-    let (study, open, consent) = state
+    let (study, open, consent, group) = state
         .run(move |c| {
             let (protocol, _) = crate::protocol::store::current_parsed(c)?;
             let now = db::now();
@@ -131,10 +133,11 @@ async fn home(state: web::Data<AppState>, path: web::Path<String>) -> Result<Htt
                 });
             }
             let consent = consent::to_sign(c, &protocol, &p)?.map(|_| format!("/s/{tk}/consent"));
-            Ok((protocol.study.name.clone(), open, consent))
+            let group = crate::groups::notices::about(c, &p.id, t.lang(), p.zone(&protocol))?;
+            Ok((protocol.study.name.clone(), open, consent, group))
         })
         .await?;
-    Ok(HomePage { t, here: format!("/s/{token}"), token, study, open, consent }.respond_to_html())
+    Ok(HomePage { t, here: format!("/s/{token}"), token, study, open, consent, group }.respond_to_html())
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,1 @@
+ALTER TABLE support_groups DROP COLUMN meeting_url;
