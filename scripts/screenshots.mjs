@@ -68,18 +68,18 @@ try {
       console.log(`${cfg.out}/${shot.name}.png`);
     }
   }
-  // A moderator's own pages, signed in as them in a context of their own.
-  if (cfg.moderator) {
+  // Other roles' own pages (a moderator's, a statistician's), each signed in in a context of its own.
+  for (const who of cfg.others ?? []) {
     const theirs = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     const mod = await theirs.newPage();
     await mod.goto(`${cfg.base}/login`);
-    await signIn(mod, cfg.moderator.email, cfg.moderator.password);
+    await signIn(mod, who.email, who.password);
     if (mod.url().endsWith('/account/password')) {
-      await mod.fill('#current_password', cfg.moderator.password);
-      await mod.fill('#new_password', `${cfg.moderator.password}-screens-1`);
+      await mod.fill('#current_password', who.password);
+      await mod.fill('#new_password', `${who.password}-screens-1`);
       await Promise.all([mod.waitForNavigation(), mod.press('#new_password', 'Enter')]);
     }
-    for (const shot of cfg.moderator.pages) {
+    for (const shot of who.pages) {
       const response = await mod.goto(`${cfg.base}${shot.path}`);
       if (response.status() !== 200) throw new Error(`${shot.path} answered ${response.status()}`);
       await mod.screenshot({ path: `${cfg.out}/${shot.name}.png`, fullPage: shot.full ?? false });

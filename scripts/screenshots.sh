@@ -32,6 +32,8 @@ PY
 # A moderator of their own, given a running demo group with a held session (the demo's
 # moderators' passwords are not printed; there is no page yet to hand a group to someone else).
 mod_password=$("$bin" user create --email moderator-screens@example.invalid --name "Marisol Vega" --role moderator --all-sites | awk '/one-time password/ {print $NF}')
+admin_password=$("$bin" user create --email admin-screens@example.invalid --name "Alex Rivera" --role admin --all-sites | awk '/one-time password/ {print $NF}')
+stat_password=$("$bin" user create --email statistician-screens@example.invalid --name "Sam Okafor" --role statistician_unblinded --all-sites | awk '/one-time password/ {print $NF}')
 read -r group session < <(python3 - "$work/trial.db" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
@@ -63,11 +65,15 @@ node scripts/screenshots.mjs "$(cat <<JSON
   {"name": "group-new", "path": "/groups/new"},
   {"name": "group-coordinator", "path": "/groups/$group"}
  ],
- "moderator": {"email": "moderator-screens@example.invalid", "password": "$mod_password", "pages": [
+ "others": [{"email": "moderator-screens@example.invalid", "password": "$mod_password", "pages": [
   {"name": "moderator-groups", "path": "/groups"},
   {"name": "moderator-group", "path": "/groups/$group", "full": true},
   {"name": "attendance", "path": "/sessions/$session/attendance", "full": true}
- ]},
+ ]}, {"email": "statistician-screens@example.invalid", "password": "$stat_password", "pages": [
+  {"name": "exports", "path": "/exports"}
+ ]}, {"email": "admin-screens@example.invalid", "password": "$admin_password", "pages": [
+  {"name": "staff", "path": "/staff"}
+ ]}],
  "spanish": [
   {"name": "participants-es", "path": "/participants"},
   {"name": "record-es", "path": "/participants/$study_id"}

@@ -29,16 +29,27 @@ fn all_variables(spec: &Spec) -> Vec<(&'static str, Variable)> {
     out
 }
 
+/// The codebook's columns.
+pub const COLUMNS: [&str; 7] = ["variable", "file", "type", "label", "values", "instrument", "derivation"];
+
+/// The codebook's rows, as the CSV has them and the exports page shows them.
+pub fn rows(spec: &Spec) -> Vec<[String; 7]> {
+    all_variables(spec)
+        .into_iter()
+        .map(|(file, v)| {
+            let values =
+                v.values.iter().map(|(code, label)| format!("{code}={label}")).collect::<Vec<_>>().join("; ");
+            let instrument = v.instrument.clone().unwrap_or_default();
+            [v.name.clone(), file.to_owned(), kind(&v).to_owned(), v.label, values, instrument, v.derivation]
+        })
+        .collect()
+}
+
 pub fn csv(spec: &Spec, out: impl Write) -> Result<(), ServiceError> {
     let mut w = ::csv::Writer::from_writer(out);
-    w.write_record(["variable", "file", "type", "label", "values", "instrument", "derivation"])
-        .map_err(io)?;
-    for (file, v) in all_variables(spec) {
-        let values =
-            v.values.iter().map(|(code, label)| format!("{code}={label}")).collect::<Vec<_>>().join("; ");
-        let instrument = v.instrument.clone().unwrap_or_default();
-        let row = [v.name.as_str(), file, kind(&v), &v.label, &values, &instrument, &v.derivation];
-        w.write_record(row.map(|cell| crate::csv_cell::text(cell).into_owned())).map_err(io)?;
+    w.write_record(COLUMNS).map_err(io)?;
+    for row in rows(spec) {
+        w.write_record(row.map(|cell| crate::csv_cell::text(&cell).into_owned())).map_err(io)?;
     }
     w.flush().map_err(io)
 }

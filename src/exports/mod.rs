@@ -9,6 +9,7 @@
 
 pub mod codebook;
 mod long;
+pub mod pages;
 pub mod records;
 pub mod routes;
 mod spec;

@@ -94,7 +94,7 @@ pub fn reschedule(
         )?;
         let before = std::mem::replace(&mut s.starts_at, starts_at);
         s.status_reason = Some(reason.to_owned());
-        super::notices::session_changed(c, &s, &group, before)?;
+        tell(c, &s, &group, before)?;
         Ok(s)
     })
 }
@@ -129,9 +129,22 @@ pub fn cancel(conn: &mut DbConn, ctx: &Context, id: &str, reason: &str) -> Resul
         complete_if_done(c, ctx, &group)?;
         s.status = SessionStatus::Cancelled;
         s.status_reason = Some(reason.to_owned());
-        super::notices::session_changed(c, &s, &group, s.starts_at)?;
+        tell(c, &s, &group, s.starts_at)?;
         Ok(s)
     })
+}
+
+/// Tells the members whose session it is, still in the study, that it moved or was cancelled.
+fn tell(c: &mut DbConn, s: &Session, group: &Group, before: NaiveDateTime) -> QueryResult<()> {
+    let members: Vec<String> =
+        roster(c, group, s)?.into_iter().filter(|l| !l.withdrawn).map(|l| l.participant_id).collect();
+    let change = super::notices::Change {
+        session_id: &s.id,
+        starts_at: s.starts_at,
+        before,
+        cancelled: s.status == SessionStatus::Cancelled,
+    };
+    super::notices::session_changed(c, &change, &members)
 }
 
 /// One participant's attendance at a session.
@@ -327,9 +340,9 @@ pub fn settle(c: &mut DbConn, ctx: &Context) -> QueryResult<usize> {
 }
 
 /// A member, when they joined, and when they withdrew from the study.
-struct Join {
-    participant_id: String,
-    study_id: String,
+pub(super) struct Join {
+    pub(super) participant_id: String,
+    pub(super) study_id: String,
     joined_at: NaiveDateTime,
     founding: bool,
     withdrawn_at: Option<NaiveDateTime>,
@@ -338,7 +351,7 @@ struct Join {
 impl Join {
     /// Whether a session is one of this member's: founding members (placed before launch) have
     /// them all; someone who joined later, those that start after they joined.
-    fn counts(&self, s: &Session) -> bool {
+    pub(super) fn counts(&self, s: &Session) -> bool {
         self.founding || s.starts_at >= self.joined_at
     }
 
@@ -351,7 +364,7 @@ impl Join {
     }
 }
 
-fn member_joins(c: &mut DbConn, group: &Group) -> QueryResult<Vec<Join>> {
+pub(super) fn member_joins(c: &mut DbConn, group: &Group) -> QueryResult<Vec<Join>> {
     let rows: Vec<(String, String, NaiveDateTime, Option<NaiveDateTime>)> = group_members::table
         .inner_join(db::schema::participants::table)
         .filter(group_members::group_id.eq(&group.id))
@@ -373,70 +386,6 @@ fn member_joins(c: &mut DbConn, group: &Group) -> QueryResult<Vec<Join>> {
             study_id,
             joined_at,
             withdrawn_at,
-        })
-        .collect())
-}
-
-/// A participant's dose: sessions attended of those delivered.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Dose {
-    pub participant_id: String,
-    pub study_id: String,
-    pub group_id: Option<String>,
-    /// Sessions held so far (not cancelled, already started).
-    pub delivered: i64,
-    pub attended: i64,
-    pub excused: i64,
-    pub minutes_attended: i64,
-    /// attended / delivered, or null before any session was delivered.
-    pub dose: Option<f64>,
-    /// Attended at least the protocol's adequate dose.
-    pub adequate: bool,
-}
-
-/// Dose of every member of `group_id` (or of one participant's group).
-pub fn doses(conn: &mut DbConn, group_id: &str, adequate_dose: i64) -> QueryResult<Vec<Dose>> {
-    let now = db::now();
-    let Some(group) = super::find(conn, group_id)? else { return Ok(Vec::new()) };
-    let held: Vec<Session> = sessions(conn, group_id)?
-        .into_iter()
-        .filter(|s| s.status != SessionStatus::Cancelled && s.starts_at <= now)
-        .collect();
-    let marks: Vec<(String, String, Presence, Option<i32>)> = attendance::table
-        .inner_join(group_sessions::table)
-        .filter(group_sessions::group_id.eq(group_id))
-        .select((attendance::participant_id, attendance::session_id, attendance::status, attendance::minutes))
-        .load(conn)?;
-    Ok(member_joins(conn, &group)?
-        .into_iter()
-        .map(|m| {
-            let theirs: Vec<&Session> = held.iter().filter(|s| m.counts(s)).collect();
-            let (mut attended, mut excused, mut minutes) = (0, 0, 0);
-            for (_, _, status, mins) in marks
-                .iter()
-                .filter(|(pid, sid, _, _)| *pid == m.participant_id && theirs.iter().any(|s| s.id == *sid))
-            {
-                match status {
-                    Presence::Present => {
-                        attended += 1;
-                        minutes += i64::from(mins.unwrap_or(0));
-                    }
-                    Presence::Excused => excused += 1,
-                    Presence::Absent => {}
-                }
-            }
-            let n = theirs.len() as i64;
-            Dose {
-                participant_id: m.participant_id,
-                study_id: m.study_id,
-                group_id: Some(group_id.to_owned()),
-                delivered: n,
-                attended,
-                excused,
-                minutes_attended: minutes,
-                dose: (n > 0).then(|| attended as f64 / n as f64),
-                adequate: attended >= adequate_dose,
-            }
         })
         .collect())
 }

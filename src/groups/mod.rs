@@ -2,6 +2,7 @@
 //! and launching groups, sessions, attendance and dose, and each participant's phase timeline.
 
 pub mod attendance;
+pub mod dose;
 pub mod edit;
 pub mod feed;
 pub mod formation;

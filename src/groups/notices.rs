@@ -7,7 +7,6 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::attendance::{self, Session};
 use super::{Group, SessionStatus};
 use crate::db::{self, DbConn};
 use crate::enrolment::participants;
@@ -30,36 +29,33 @@ pub fn group_ready(c: &mut DbConn, group: &Group, members: &[String]) -> QueryRe
     Ok(())
 }
 
-/// Queues a notice to each member whose session this is that it moved (to its time now) or was
-/// cancelled. A session already past tells no one.
-pub fn session_changed(
-    c: &mut DbConn,
-    session: &Session,
-    group: &Group,
-    before: NaiveDateTime,
-) -> QueryResult<()> {
+/// A session that moved or was cancelled: its id, its start now, and its start before.
+pub struct Change<'a> {
+    pub session_id: &'a str,
+    pub starts_at: NaiveDateTime,
+    pub before: NaiveDateTime,
+    pub cancelled: bool,
+}
+
+/// Queues a notice to each of `members` (those whose session it is, still in the study) that it
+/// moved (to its time now) or was cancelled. A session already past tells no one.
+pub fn session_changed(c: &mut DbConn, change: &Change<'_>, members: &[String]) -> QueryResult<()> {
     let now = db::now();
-    if session.starts_at <= now && before <= now {
+    if change.starts_at <= now && change.before <= now {
         return Ok(());
     }
-    let cancelled = session.status == SessionStatus::Cancelled;
-    for line in attendance::roster(c, group, session)?.into_iter().filter(|l| !l.withdrawn) {
-        let lang = language_of(c, &line.participant_id)?;
+    let (sid, at) = (change.session_id, change.starts_at.and_utc().timestamp());
+    for pid in members {
+        let lang = language_of(c, pid)?;
         // One notice per move (a second move is a second notice), one per cancellation.
-        let key = if cancelled {
-            format!("cancelled:{}:{}", session.id, line.participant_id)
+        let key = if change.cancelled {
+            format!("cancelled:{sid}:{pid}")
         } else {
-            format!(
-                "moved:{}:{}:{}",
-                session.id,
-                line.participant_id,
-                session.starts_at.and_utc().timestamp()
-            )
+            format!("moved:{sid}:{pid}:{at}")
         };
-        let payload = json!({"session_id": session.id, "starts_at": session.starts_at.and_utc().timestamp(),
-            "before": before.and_utc().timestamp()});
-        let to = Recipient::Participant(line.participant_id.clone());
-        enqueue(c, &key, Kind::SessionChanged, &to, &lang, payload, now)?;
+        let payload =
+            json!({"session_id": sid, "starts_at": at, "before": change.before.and_utc().timestamp()});
+        enqueue(c, &key, Kind::SessionChanged, &Recipient::Participant(pid.clone()), &lang, payload, now)?;
     }
     Ok(())
 }
@@ -85,8 +81,6 @@ pub struct About {
     pub minutes: i32,
     /// The moderator's first name: how they introduce themselves in the group.
     pub moderator: String,
-    /// The sessions still to come, for a calendar file.
-    pub to_come: Vec<Session>,
 }
 
 /// A time as a participant reads it: "Tuesday, February 11, 2031 at 18:30 (EST)".
@@ -109,20 +103,29 @@ pub fn about(
         .first(c)
         .optional()?;
     let Some(group) = group_id.map(|g| super::find(c, &g)).transpose()?.flatten() else { return Ok(None) };
-    let all = attendance::sessions(c, &group.id)?;
+    use db::schema::group_sessions as gs;
+    let all: Vec<(NaiveDateTime, SessionStatus, i32)> = gs::table
+        .filter(gs::group_id.eq(&group.id))
+        .order(gs::number.asc())
+        .select((gs::starts_at, gs::status, gs::minutes))
+        .load(c)?;
     if all.is_empty() {
         return Ok(None);
     }
     let tr = Tr::new(Lang::parse(lang).unwrap_or_default());
     let now = db::now();
-    let to_come: Vec<Session> =
-        all.iter().filter(|s| s.status == SessionStatus::Scheduled && s.starts_at > now).cloned().collect();
+    let to_come: Vec<NaiveDateTime> = all
+        .iter()
+        .filter(|(t, s, _)| *s == SessionStatus::Scheduled && *t > now)
+        .map(|(t, _, _)| *t)
+        .collect();
+    let every: Vec<NaiveDateTime> = all.iter().map(|(t, _, _)| *t).collect();
     // The group's usual day and time on the reader's clock: the most common among its sessions
     // (one moved session is not the rule).
     // (one moved session is not the rule), named with the zone's abbreviation at its next one.
     let mut usual: std::collections::BTreeMap<(String, String), (usize, String)> = Default::default();
-    for s in if to_come.is_empty() { &all } else { &to_come } {
-        let local = s.starts_at.and_utc().with_timezone(&tz);
+    for t in if to_come.is_empty() { &every } else { &to_come } {
+        let local = t.and_utc().with_timezone(&tz);
         let day = chrono::Datelike::weekday(&local).to_string().to_lowercase();
         let seen = usual
             .entry((day, local.format("%H:%M").to_string()))
@@ -136,11 +139,10 @@ pub fn about(
         .unwrap_or_default();
     Ok(Some(About {
         weekly: tr.a2("notice-weekly", &("day", tr.word("weekdays", &day)), &("time", time)),
-        upcoming: to_come.iter().map(|s| when(tr, tz, s.starts_at)).collect(),
-        sessions: all.iter().filter(|s| s.status == SessionStatus::Scheduled).count(),
-        minutes: all[0].minutes,
+        upcoming: to_come.iter().map(|t| when(tr, tz, *t)).collect(),
+        sessions: all.iter().filter(|(_, s, _)| *s == SessionStatus::Scheduled).count(),
+        minutes: all[0].2,
         moderator,
-        to_come,
         group,
     }))
 }

@@ -251,7 +251,12 @@ fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Opti
             let Some(first) = about.upcoming.first() else { return skip(c, m, "no sessions to come") };
             (v.weekly, v.local_start, v.minutes) = (about.weekly.clone(), first.clone(), about.minutes);
             v.session_number = i32::try_from(about.sessions).unwrap_or(i32::MAX);
-            let rows: Vec<_> = about.to_come.iter().map(|s| (s.clone(), about.group.clone())).collect();
+            let now = db::now();
+            let rows: Vec<_> = crate::groups::attendance::sessions(c, &about.group.id)?
+                .into_iter()
+                .filter(|s| s.status == SessionStatus::Scheduled && s.starts_at > now)
+                .map(|s| (s, about.group.clone()))
+                .collect();
             let ics = crate::groups::feed::ics(&rows, &about.group.name);
             attachment = Some(("sessions.ics".to_owned(), ics.into_bytes(), "text/calendar; charset=utf-8"));
         } else {

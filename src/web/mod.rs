@@ -7,6 +7,7 @@ pub mod errors;
 pub mod health;
 mod home;
 pub mod page;
+mod staff;
 mod tokens;
 
 use actix_web::http::header;
@@ -29,6 +30,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(account::password_form)
         .service(account::password_submit)
         .service(account::language_submit)
+        .service(staff::staff_list)
+        .service(staff::staff_made)
+        .service(staff::staff_one)
+        .service(staff::staff_changed)
         .service(tokens::token_made)
         .service(tokens::token_revoked)
         .service(calendar::feed_made)
@@ -41,6 +46,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::safety::pages::routes)
         .configure(crate::assessments::pages::routes)
         .configure(crate::reports::pages::routes)
+        .configure(crate::exports::pages::routes)
         .configure(crate::randomisation::pages::routes);
 }
 

@@ -169,3 +169,25 @@ async fn the_report_page_shows_consort_counts_and_charts_to_a_signed_in_research
     let moderator = app.user(Role::Moderator);
     assert_eq!(app.get_as(&moderator, "/reports").await.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_blinded_statistician_downloads_every_export_and_runs_the_analysis_in_the_browser() {
+    let app = spawn_app().await;
+    trial(&app).await;
+    let stat = app.user(Role::StatisticianBlinded);
+    let config = serde_json::json!({"email": stat.email, "password": stat.password, "blind": true,
+        "expect_report": ["Analysis of the trial's long file"]});
+    let address = app.address.clone();
+    let result =
+        tokio::task::spawn_blocking(move || crate::browser::run_browser("statistician.mjs", address, config))
+            .await
+            .expect("join");
+    assert_eq!(result["ok"], true, "{result}");
+    assert_eq!(result["downloads"].as_object().expect("downloads").len(), 6, "{result}");
+    // Each download, and the analysis, is in the audit trail.
+    let admin = app.user(Role::Admin);
+    let trail: Vec<serde_json::Value> =
+        app.get_as(&admin, "/api/v1/audit?entity=dataset").await.json().await.expect("audit");
+    assert_eq!(trail.iter().filter(|e| e["action"] == "export").count(), 6, "{trail:?}");
+    assert!(trail.iter().any(|e| e["action"] == "analyse" && e["changes"][0]["new"] == true), "{trail:?}");
+}

@@ -32,4 +32,5 @@ mod safety;
 mod sessions;
 mod sites;
 mod spanish;
+mod staff_pages;
 mod surveys;

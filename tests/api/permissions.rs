@@ -16,6 +16,7 @@ fn concrete(path: &str) -> String {
         .replace("{token}", "not-a-token")
         .replace("{secret}", "not-a-secret")
         .replace("{member}", "CON-9999")
+        .replace("{what}", "disable")
         .replace("{assessment}", "00000000-0000-7000-8000-000000000000")
         .replace("{n}", "1")
         .replace("{step}", "acknowledge")

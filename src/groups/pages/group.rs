@@ -10,7 +10,8 @@ use super::{may_see, names, no_such_group, when, zone};
 use crate::auth::{Auth, Permission};
 use crate::db;
 use crate::error::AppError;
-use crate::groups::attendance::{self, Dose};
+use crate::groups::attendance;
+use crate::groups::dose::{self, Dose};
 use crate::groups::{self, GroupStatus, SessionStatus};
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -119,7 +120,7 @@ pub(super) async fn render(
             let (protocol, _) = crate::protocol::store::current_parsed(c)?;
             let adequate = *protocol.groups.adequate_dose.get_ref();
             let seen = groups::seen_by(c, &scope, role)?;
-            let mut doses = attendance::doses(c, &g.id, adequate)?;
+            let mut doses = dose::doses(c, &g.id, adequate)?;
             let all = doses.len();
             doses.retain(|d| seen.as_ref().is_none_or(|v| v.contains(&d.participant_id)));
             let ids: Vec<String> = doses.iter().map(|d| d.participant_id.clone()).collect();

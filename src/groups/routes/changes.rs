@@ -47,6 +47,7 @@ pub async fn update_group(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RemovalRequest {
+    #[serde(default)]
     pub reason: String,
 }
 
@@ -61,11 +62,13 @@ pub async fn remove_member(
     body: ApiJson<RemovalRequest>,
 ) -> Result<HttpResponse, AppError> {
     auth.require(Permission::ManageGroups)?;
-    let reason = required_reason(&body.parse()?.reason)?;
+    let raw = body.parse()?.reason;
     let (ctx, id, scope) = (auth.context(), path.into_inner(), auth.scope.clone());
     state
         .write(move |c| {
+            // Another site's participant is not found, before anything about the request is said.
             scope.participant(c, &id)?;
+            let reason = required_reason(&raw)?;
             Ok(edit::remove_member(c, &ctx, &id, &reason)?)
         })
         .await?;

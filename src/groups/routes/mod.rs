@@ -10,7 +10,8 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::attendance::{self, Dose, Mark, Session};
+use super::attendance::{self, Mark, Session};
+use super::dose::{self, Dose};
 use super::formation::{self, Assignment, Proposal};
 use super::{Group, GroupView, NewGroup, Phase, Waiting};
 use crate::auth::routes::required_reason;
@@ -388,7 +389,7 @@ async fn group_attendance(
             let (protocol, _) = store::current_parsed(c)?;
             let g = super::find(c, &id)?.ok_or_else(|| AppError::NotFound("group".into()))?;
             let seen = super::seen_by(c, &who.scope, role)?;
-            let mut d = attendance::doses(c, &g.id, *protocol.groups.adequate_dose.get_ref())?;
+            let mut d = dose::doses(c, &g.id, *protocol.groups.adequate_dose.get_ref())?;
             d.retain(|d| seen.as_ref().is_none_or(|v| v.contains(&d.participant_id)));
             Ok((g, d))
         })
@@ -427,7 +428,7 @@ async fn participant_dose(
                     .first(c)
                     .optional()?;
                 let dose = match group {
-                    Some(g) => attendance::doses(c, &g, *protocol.groups.adequate_dose.get_ref())?
+                    Some(g) => dose::doses(c, &g, *protocol.groups.adequate_dose.get_ref())?
                         .into_iter()
                         .find(|d| d.participant_id == p.id),
                     None => None,
