@@ -72,7 +72,9 @@ node scripts/screenshots.mjs "$(cat <<JSON
  ]}, {"email": "statistician-screens@example.invalid", "password": "$stat_password", "pages": [
   {"name": "exports", "path": "/exports"}
  ]}, {"email": "admin-screens@example.invalid", "password": "$admin_password", "pages": [
-  {"name": "staff", "path": "/staff"}
+  {"name": "staff", "path": "/staff"},
+  {"name": "safety-contacts", "path": "/safety-contacts"},
+  {"name": "audit-trail", "path": "/audit-trail"}
  ]}],
  "spanish": [
   {"name": "participants-es", "path": "/participants"},

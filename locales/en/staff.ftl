@@ -40,3 +40,18 @@ refusal-role = choose a role
 refusal-sites = choose the sites this account may use, or every site
 refusal-email_taken = another account uses that e-mail
 refusal-self_lockout = you cannot disable your own account or take away your own admin role
+nav-contacts = Safety contacts
+contacts-title = Safety contacts
+contacts-intro = Who hears of a suicide-risk alert, in order: the first at once, the next when it is not acknowledged in time, and so on. With nobody here, the admins are told.
+contacts-place = { $n ->
+    [1] First contact
+    [2] Second contact
+    [3] Third contact
+   *[other] Contact { $n }
+}
+contacts-nobody = nobody
+contacts-save = Save the safety contacts
+contacts-saved = The safety contacts were saved.
+contacts-not-saved = The safety contacts were not saved:
+contacts-problem-twice = the same person is chosen twice
+contacts-problem-inactive = someone chosen can no longer sign in

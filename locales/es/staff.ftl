@@ -40,3 +40,18 @@ refusal-role = elija una función
 refusal-sites = elija los centros que puede usar esta cuenta, o todos
 refusal-email_taken = otra cuenta usa ese correo
 refusal-self_lockout = no puede desactivar su propia cuenta ni quitarse la función de administrador
+nav-contacts = Contactos de seguridad
+contacts-title = Contactos de seguridad
+contacts-intro = Quién se entera de una alerta de riesgo de suicidio, en orden: el primero al instante, el siguiente si no se confirma a tiempo, y así. Si no hay nadie, se avisa a los administradores.
+contacts-place = { $n ->
+    [1] Primer contacto
+    [2] Segundo contacto
+    [3] Tercer contacto
+   *[other] Contacto { $n }
+}
+contacts-nobody = nadie
+contacts-save = Guardar los contactos de seguridad
+contacts-saved = Los contactos de seguridad se guardaron.
+contacts-not-saved = Los contactos de seguridad no se guardaron:
+contacts-problem-twice = la misma persona está elegida dos veces
+contacts-problem-inactive = alguien elegido ya no puede entrar

@@ -4,6 +4,7 @@
 //! reordering any entry breaks the chain from that point; `verify` names the first entry at fault.
 //! Appends happen inside `db::write_tx`, which locks `audit_head` first: one order, no gaps.
 
+pub mod pages;
 pub mod routes;
 
 use chrono::NaiveDateTime;
@@ -217,6 +218,15 @@ pub struct Filter {
     pub entity: Option<String>,
     pub entity_id: Option<String>,
     pub actor_id: Option<String>,
+    /// Only this action (`update`, `withdraw`, `record_attendance`, …).
+    pub action: Option<String>,
+    /// Only entries at or after this time (UTC, `2027-03-01T00:00:00`).
+    pub since: Option<NaiveDateTime>,
+    /// Only entries before this time (UTC).
+    pub until: Option<NaiveDateTime>,
+    /// The newest first (the default is the oldest first, for paging with `after_seq`).
+    #[serde(default)]
+    pub newest_first: bool,
     /// Only entries after this sequence number (for paging).
     pub after_seq: Option<i64>,
     /// At most this many entries (default 100, at most 1000).
@@ -225,7 +235,17 @@ pub struct Filter {
 
 /// Entries matching the filter, oldest first.
 pub fn list(conn: &mut DbConn, filter: &Filter) -> QueryResult<Vec<Entry>> {
-    let mut q = audit_log::table.select(Entry::as_select()).order(audit_log::seq.asc()).into_boxed();
+    let mut q = audit_log::table.select(Entry::as_select()).into_boxed();
+    q = if filter.newest_first { q.order(audit_log::seq.desc()) } else { q.order(audit_log::seq.asc()) };
+    if let Some(a) = &filter.action {
+        q = q.filter(audit_log::action.eq(a.clone()));
+    }
+    if let Some(t) = filter.since {
+        q = q.filter(audit_log::at.ge(t));
+    }
+    if let Some(t) = filter.until {
+        q = q.filter(audit_log::at.lt(t));
+    }
     if let Some(e) = &filter.entity {
         q = q.filter(audit_log::entity.eq(e.clone()));
     }

@@ -2,6 +2,7 @@
 //! with the participant's contact details, and the forms to acknowledge, record the action taken
 //! and close. The e-mail a safety contact receives links here.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
@@ -16,7 +17,7 @@ use crate::web::{RespondHtml, csrf_of, not_found_page, redirect, staff_page};
 use actix_web::ResponseError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(queue).service(one).service(act);
+    cfg.service(queue).service(one).service(act).service(contacts).service(contacts_saved);
 }
 
 struct Row {
@@ -239,4 +240,113 @@ async fn act(
 /// An alert that does not exist, or is about another site's participant.
 fn not_found_alert(auth: &Auth) -> HttpResponse {
     not_found_page(auth, "safety alert", "/alerts", "Back to the safety alerts queue")
+}
+
+/// How many places the contacts page offers: the first hears of every alert, the next when it is
+/// not acknowledged in time, and so on.
+const PLACES: usize = 4;
+
+#[derive(Template)]
+#[template(path = "safety/contacts.html")]
+struct ContactsPage {
+    tr: Tr,
+    role: String,
+    csrf_token: String,
+    /// Who may be a contact (active accounts that handle alerts): id and "name (role)".
+    people: Vec<(String, String)>,
+    /// The account chosen at each place, empty for none.
+    chosen: Vec<String>,
+    notice: Option<String>,
+    problems: crate::web::page::Problems,
+}
+
+async fn contacts_page(
+    state: &AppState,
+    auth: &Auth,
+    chosen: Option<Vec<String>>,
+    notice: Option<String>,
+    problems: crate::web::page::Problems,
+) -> Result<HttpResponse, AppError> {
+    let tr = auth.tr();
+    let (people, now) = state
+        .run(move |c| {
+            let people = crate::auth::users::list(c)?
+                .into_iter()
+                .filter(|u| !u.disabled && Permission::HandleAlerts.allows(u.role()))
+                .map(|u| {
+                    (u.id.clone(), format!("{} ({})", u.display_name, tr.word("role", u.role().as_str())))
+                })
+                .collect::<Vec<_>>();
+            Ok((people, safety::contacts(c, None)?))
+        })
+        .await?;
+    let mut chosen = chosen.unwrap_or(now);
+    chosen.resize(PLACES.max(chosen.len()), String::new());
+    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = ContactsPage {
+        tr,
+        role: auth.user.role().to_string(),
+        csrf_token: csrf_of(auth),
+        people,
+        chosen,
+        notice,
+        problems,
+    };
+    let mut response = page.respond_to_html();
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct Saved {
+    done: Option<String>,
+}
+
+#[get("/safety-contacts")]
+async fn contacts(
+    state: web::Data<AppState>,
+    auth: Result<Auth, AppError>,
+    query: web::Query<Saved>,
+) -> Result<HttpResponse, AppError> {
+    let auth = match staff_page(auth, Permission::ConfigureSafety)? {
+        Ok(a) => a,
+        Err(page) => return Ok(page),
+    };
+    let notice = query.done.as_ref().map(|_| auth.tr().t("contacts-saved"));
+    contacts_page(&state, &auth, None, notice, Default::default()).await
+}
+
+/// The places as sent: `place` repeated, in order; empty places are skipped.
+#[post("/safety-contacts")]
+async fn contacts_saved(
+    state: web::Data<AppState>,
+    auth: Result<Auth, AppError>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let auth = match staff_page(auth, Permission::ConfigureSafety)? {
+        Ok(a) => a,
+        Err(page) => return Ok(page),
+    };
+    let form = form.into_inner();
+    auth.check_form_csrf(form.iter().find(|(k, _)| k == "csrf_token").map_or("", |(_, v)| v.as_str()))?;
+    let chosen: Vec<String> = form.iter().filter(|(k, _)| k == "place").map(|(_, v)| v.clone()).collect();
+    let ids: Vec<String> = chosen.iter().filter(|v| !v.is_empty()).cloned().collect();
+    let ctx = auth.context();
+    let done =
+        state.write(move |c| Ok(safety::set_contacts(c, &ctx, None, &ids).map_err(AppError::from))).await?;
+    match done {
+        Ok(_) => Ok(redirect("/safety-contacts?done=saved")),
+        // Someone chosen twice, or no longer active: said at the top in the reader's words.
+        Err(AppError::Validation { message, .. }) => {
+            let key = if message.contains("twice") {
+                "contacts-problem-twice"
+            } else {
+                "contacts-problem-inactive"
+            };
+            let mut problems = crate::web::page::Problems::default();
+            problems.add(crate::web::page::Problems::FORM, auth.tr().t(key));
+            contacts_page(&state, &auth, Some(chosen), None, problems).await
+        }
+        Err(e) => Err(e),
+    }
 }

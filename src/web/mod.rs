@@ -47,6 +47,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::assessments::pages::routes)
         .configure(crate::reports::pages::routes)
         .configure(crate::exports::pages::routes)
+        .configure(crate::audit::pages::routes)
         .configure(crate::randomisation::pages::routes);
 }
 

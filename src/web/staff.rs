@@ -131,10 +131,13 @@ fn refused(tr: Tr, e: AppError) -> Result<Problems, AppError> {
 fn access(typed: &Typed) -> Result<Option<crate::sites::Scope>, AppError> {
     let all = value(typed, "all_sites") == "true";
     let ticked: Vec<String> = typed.iter().filter(|(k, _)| k == "sites").map(|(_, v)| v.clone()).collect();
-    Ok(users::requested_access(
-        Some(all).filter(|a| *a || ticked.is_empty()),
-        (!all && !ticked.is_empty()).then_some(ticked),
-    )?)
+    // Nothing ticked leaves the sites as they are (a new account: the only site, if there is one).
+    let (all, sites) = match (all, ticked.is_empty()) {
+        (true, _) => (Some(true), None),
+        (false, true) => (None, None),
+        (false, false) => (None, Some(ticked)),
+    };
+    Ok(users::requested_access(all, sites)?)
 }
 
 #[get("/staff")]

@@ -8,10 +8,14 @@ use trialdesk::auth::Role;
 use crate::helpers::spawn_app;
 
 #[tokio::test]
-async fn an_admin_makes_an_account_changes_its_role_disables_it_and_resets_its_password_in_the_browser() {
+async fn an_admin_manages_an_account_and_orders_the_safety_contacts_in_the_browser() {
     let app = spawn_app().await;
     let admin = app.user(Role::Admin);
-    let config = serde_json::json!({"email": admin.email, "password": admin.password});
+    let clinician = app.user(Role::Clinician);
+    // Every test account is "Test Person": the choice is typed by the start of its label.
+    let config = serde_json::json!({"email": admin.email, "password": admin.password,
+        "clinician": clinician.id, "clinician_label": "Test Person (clinician)",
+        "admin": admin.id, "admin_label": "Test Person (admin)"});
     let address = app.address.clone();
     let result =
         tokio::task::spawn_blocking(move || crate::browser::run_browser("admin.mjs", address, config))
@@ -36,6 +40,8 @@ async fn an_admin_makes_an_account_changes_its_role_disables_it_and_resets_its_p
     for reason in ["Moves to the safety team", "On leave until March", "Forgot it before the leave"] {
         assert!(reasons.contains(&reason), "{reason} is not in the trail: {trail:?}");
     }
+    let contacts: Value = app.get_as(&admin, "/api/v1/safety/contacts").await.json().await.expect("contacts");
+    assert_eq!(contacts["user_ids"], serde_json::json!([clinician.id, admin.id]), "{contacts}");
     // A disabled account cannot sign in with the password it was given.
     let resp = app
         .client

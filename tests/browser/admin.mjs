@@ -2,7 +2,8 @@
 // e-mail address refused first, the rest kept), reads its one-time password once, changes its
 // role (refused without a reason), disables it and resets its password, each with a reason.
 // axe-core checks every page; the pages reached are checked again on a phone, and once under the
-// Content-Security-Policy as served.
+// Content-Security-Policy as served. Then the safety contacts, in order, and the audit trail
+// filtered by account and action, and verified.
 //
 //   node tests/browser/admin.mjs '{"base": "…", "email": "…", "password": "…"}'
 //
@@ -40,9 +41,30 @@ try {
   const reset = (await page.innerText('#new-password')).trim();
   if (reset === first) fail('the reset made the same password');
 
+  // The safety contacts in order: the same person twice is refused; then a clinician first and
+  // this admin second.
+  await open('/safety-contacts', { says: ['Safety contacts', 'First contact', 'Second contact'] });
+  await pick('#place-1', cfg.clinician_label, cfg.clinician);
+  await pick('#place-2', cfg.clinician_label, cfg.clinician);
+  await press('Save the safety contacts', { status: 422, says: ['The safety contacts were not saved', 'the same person is chosen twice'] });
+  await pick('#place-2', cfg.admin_label, cfg.admin);
+  await press('Save the safety contacts', { says: ['The safety contacts were saved.'] });
+  if ((await page.inputValue('#place-1')) !== cfg.clinician || (await page.inputValue('#place-2')) !== cfg.admin) fail('the saved order is not read back');
+
+  // The audit trail: a date that is not one is refused; the account's changes are found by the
+  // account's e-mail; the chain verifies.
+  await open('/audit-trail', { says: ['Audit trail', 'Verify the chain'] });
+  await type('#from', 'yesterday');
+  await press('Show these entries', { status: 422, says: ['The entries were not shown', 'must be a date such as 2027-03-01'] });
+  await type('#from', '');
+  await type('#account', cfg.email);
+  await type('#action', 'update');
+  await press('Show these entries', { says: ['Moves to the safety team', 'On leave until March'], never: ['Forgot it before the leave'] });
+  await press('Verify the chain', { says: ['The chain is intact'] });
+
   await onPhone(browser, cfg, visited, checked);
   await underPolicy(browser, cfg, async (enforced) => {
-    for (const path of ['/staff', `/staff/${account}`]) await enforced.goto(`${cfg.base}${path}`);
+    for (const path of ['/staff', `/staff/${account}`, '/safety-contacts', '/audit-trail']) await enforced.goto(`${cfg.base}${path}`);
   });
   console.log(JSON.stringify({ ok: true, account, first, reset, pages_checked: checked.length, checked }));
 } finally {
