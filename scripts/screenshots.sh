@@ -74,7 +74,10 @@ node scripts/screenshots.mjs "$(cat <<JSON
  ]}, {"email": "admin-screens@example.invalid", "password": "$admin_password", "pages": [
   {"name": "staff", "path": "/staff"},
   {"name": "safety-contacts", "path": "/safety-contacts"},
-  {"name": "audit-trail", "path": "/audit-trail"}
+  {"name": "audit-trail", "path": "/audit-trail"},
+  {"name": "protocol", "path": "/protocol", "full": true},
+  {"name": "protocol-amend", "path": "/protocol/amend"},
+  {"name": "outbox", "path": "/outbox"}
  ]}],
  "spanish": [
   {"name": "participants-es", "path": "/participants"},

@@ -28,8 +28,6 @@ groups-no-tags = none
 group-status-forming = forming
 group-status-active = running
 group-status-completed = completed
-tag-newly_diagnosed = newly diagnosed
-tag-later_stage = later stage
 
 
 group-back = Back to the groups

@@ -58,3 +58,6 @@ refusal-has_members = a group's language and affinity are fixed once it has memb
 refusal-already_launched = the group has already started
 refusal-empty_group = the group has no members yet
 refusal-group_completed = the group has finished; its members stay as they were
+refusal-unchanged = this text is already the version in force
+refusal-amendment_invalidates_allocations = randomisation has started, so the arms, their codes, the strata and the method cannot change
+refusal-content = the protocol cannot be saved as it is

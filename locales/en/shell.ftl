@@ -94,6 +94,7 @@ permission-manage-groups = manage groups
 permission-read-groups = read groups
 permission-record-attendance = record attendance
 permission-read-outbox = read the outbox
+permission-retry-messages = send a failed message again
 permission-read-assessments = read assessments
 permission-manage-assessments = manage assessments
 permission-handle-safety-alerts = handle safety alerts

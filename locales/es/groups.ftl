@@ -28,8 +28,6 @@ groups-no-tags = ninguna
 group-status-forming = en formación
 group-status-active = en curso
 group-status-completed = terminado
-tag-newly_diagnosed = diagnóstico reciente
-tag-later_stage = etapa avanzada
 
 
 group-back = Volver a los grupos

@@ -58,3 +58,6 @@ refusal-has_members = el idioma y la afinidad de un grupo no cambian una vez que
 refusal-already_launched = el grupo ya empezó
 refusal-empty_group = el grupo todavía no tiene miembros
 refusal-group_completed = el grupo terminó; sus miembros quedan como estaban
+refusal-unchanged = este texto ya es la versión en vigor
+refusal-amendment_invalidates_allocations = la aleatorización ha empezado, así que los brazos, sus códigos, los estratos y el método no pueden cambiar
+refusal-content = el protocolo no puede guardarse así

@@ -94,6 +94,7 @@ permission-manage-groups = gestionar grupos
 permission-read-groups = ver grupos
 permission-record-attendance = registrar asistencia
 permission-read-outbox = leer la bandeja de salida
+permission-retry-messages = volver a enviar un mensaje fallido
 permission-read-assessments = ver evaluaciones
 permission-manage-assessments = gestionar evaluaciones
 permission-handle-safety-alerts = atender alertas de seguridad

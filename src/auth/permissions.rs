@@ -40,6 +40,8 @@ pub enum Permission {
     RecordAttendance,
     /// Read the message outbox.
     ReadOutbox,
+    /// Send a failed message again.
+    RetryMessages,
     /// Read schedules of assessment, answers and scores.
     ReadAssessments,
     /// Make and revoke participants' survey links; correct submitted answers (with a reason).
@@ -60,7 +62,7 @@ impl Permission {
         match self {
             OwnAccount | ReadProtocol => true,
             AmendProtocol | ManageUsers | ManageSites | ReadAudit | ReadNotices | ReadOutbox
-            | ConfigureSafety => role == Role::Admin,
+            | RetryMessages | ConfigureSafety => role == Role::Admin,
             // The clinician handles suicide-risk alerts; a protocol may keep them blind.
             Unblind => matches!(role, Role::Admin | Role::Clinician),
             Screen | Enrol | Randomise | ManageAssessments => {
@@ -99,6 +101,7 @@ impl Permission {
             ReadGroups => "read groups",
             RecordAttendance => "record attendance",
             ReadOutbox => "read outbox",
+            RetryMessages => "retry messages",
             ReadAssessments => "read assessments",
             ManageAssessments => "manage assessments",
             HandleAlerts => "handle safety alerts",
@@ -162,6 +165,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     api("GET", "/api/v1/users", Staff(ManageUsers)),
     api("POST", "/api/v1/users", Staff(ManageUsers)),
     api("GET", "/api/v1/users/{id}", Staff(ManageUsers)),
+    api("GET", "/api/v1/users/{id}/tokens", Staff(ManageUsers)),
+    api("DELETE", "/api/v1/users/{id}/tokens/{token}", Staff(ManageUsers)),
     api("PATCH", "/api/v1/users/{id}", Staff(ManageUsers)),
     api("POST", "/api/v1/users/{id}/password-reset", Staff(ManageUsers)),
     api("GET", "/api/v1/sites", Staff(ReadProtocol)),
@@ -216,6 +221,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     api("GET", "/api/v1/groups/{id}/attendance", Staff(ReadGroups)),
     api("GET", "/api/v1/participants/{id}/dose", Staff(ManageGroups)),
     api("GET", "/api/v1/outbox", Staff(ReadOutbox)),
+    api("POST", "/api/v1/outbox/{id}/retry", Staff(RetryMessages)),
     api("GET", "/api/v1/instruments", Staff(ReadProtocol)),
     api("GET", "/api/v1/instruments/{id}", Staff(ReadProtocol)),
     api("GET", "/api/v1/assessments", Staff(ReadAssessments)),
@@ -255,10 +261,19 @@ pub const ENDPOINTS: &[Endpoint] = &[
     page("GET", "/static/app.css", Public),
     page("GET", "/assessments", Staff(ReadAssessments)),
     page("GET", "/audit-trail", Staff(ReadAudit)),
+    page("GET", "/outbox", Staff(ReadOutbox)),
+    page("POST", "/outbox/{id}/retry", Staff(RetryMessages)),
+    page("GET", "/protocol", Staff(ReadProtocol)),
+    page("GET", "/protocol/versions/{version}", Staff(ReadProtocol)),
+    page("GET", "/protocol/versions/{version}/file", Staff(AmendProtocol)),
+    page("GET", "/protocol/changes", Staff(AmendProtocol)),
+    page("GET", "/protocol/amend", Staff(AmendProtocol)),
+    page("POST", "/protocol/amend", Staff(AmendProtocol)),
     page("GET", "/staff", Staff(ManageUsers)),
     page("POST", "/staff", Staff(ManageUsers)),
     page("GET", "/staff/{id}", Staff(ManageUsers)),
     page("POST", "/staff/{id}/{what}", Staff(ManageUsers)),
+    page("POST", "/staff/{id}/tokens/{token}/revoke", Staff(ManageUsers)),
     page("GET", "/groups", Staff(ReadGroups)),
     page("GET", "/groups/queue", Staff(ManageGroups)),
     page("POST", "/groups/queue", Staff(ManageGroups)),

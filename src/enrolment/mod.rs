@@ -99,3 +99,118 @@ pub fn enum_text<T: Serialize>(value: &T) -> String {
         _ => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{AgeBand, DiseaseCourse, Ethnicity, Race, Sex};
+
+    /// Every value of `T`, as serde writes it, from an exhaustive match: a new variant fails to
+    /// compile here until it is listed, and then fails the test until the protocol lists it too.
+    fn names<T: serde::Serialize>(all: &[T]) -> Vec<String> {
+        all.iter()
+            .map(|v| {
+                serde_json::to_value(v).ok().and_then(|j| j.as_str().map(str::to_owned)).unwrap_or_default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_values_an_affinity_tag_may_name_are_exactly_those_enrolment_records() {
+        use DiseaseCourse as D;
+        let course = |d: D| match d {
+            D::ClinicallyIsolated
+            | D::RelapsingRemitting
+            | D::SecondaryProgressive
+            | D::PrimaryProgressive
+            | D::Unknown => d,
+        };
+        let race = |r: Race| match r {
+            Race::AmericanIndianAlaskaNative
+            | Race::Asian
+            | Race::Black
+            | Race::NativeHawaiianPacificIslander
+            | Race::White
+            | Race::MoreThanOne
+            | Race::Other
+            | Race::PreferNotToSay => r,
+        };
+        let sex = |x: Sex| match x {
+            Sex::Female | Sex::Male | Sex::Intersex | Sex::PreferNotToSay => x,
+        };
+        use AgeBand as A;
+        let age = |a: A| match a {
+            A::From18To29
+            | A::From30To39
+            | A::From40To49
+            | A::From50To59
+            | A::From60To69
+            | A::From70To79
+            | A::From80To89
+            | A::From90 => a,
+        };
+        let ethnicity = |e: Ethnicity| match e {
+            Ethnicity::HispanicLatinx | Ethnicity::NotHispanicLatinx | Ethnicity::PreferNotToSay => e,
+        };
+        let expected: Vec<(&str, Vec<String>)> = vec![
+            ("newly_diagnosed", vec!["true".into(), "false".into()]),
+            (
+                "disease_course",
+                names(
+                    &[
+                        D::ClinicallyIsolated,
+                        D::RelapsingRemitting,
+                        D::SecondaryProgressive,
+                        D::PrimaryProgressive,
+                        D::Unknown,
+                    ]
+                    .map(course),
+                ),
+            ),
+            ("sex", names(&[Sex::Female, Sex::Male, Sex::Intersex, Sex::PreferNotToSay].map(sex))),
+            (
+                "age_band",
+                names(
+                    &[
+                        AgeBand::From18To29,
+                        AgeBand::From30To39,
+                        AgeBand::From40To49,
+                        AgeBand::From50To59,
+                        AgeBand::From60To69,
+                        AgeBand::From70To79,
+                        AgeBand::From80To89,
+                        AgeBand::From90,
+                    ]
+                    .map(age),
+                ),
+            ),
+            (
+                "race",
+                names(
+                    &[
+                        Race::AmericanIndianAlaskaNative,
+                        Race::Asian,
+                        Race::Black,
+                        Race::NativeHawaiianPacificIslander,
+                        Race::White,
+                        Race::MoreThanOne,
+                        Race::Other,
+                        Race::PreferNotToSay,
+                    ]
+                    .map(race),
+                ),
+            ),
+            (
+                "ethnicity",
+                names(
+                    &[Ethnicity::HispanicLatinx, Ethnicity::NotHispanicLatinx, Ethnicity::PreferNotToSay]
+                        .map(ethnicity),
+                ),
+            ),
+        ];
+        let listed: Vec<(&str, Vec<String>)> = crate::protocol::tags::FIELDS
+            .iter()
+            .map(|(f, values)| (*f, values.iter().map(|v| (*v).to_owned()).collect()))
+            .collect();
+        assert_eq!(listed, expected);
+    }
+}

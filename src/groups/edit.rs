@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{AFFINITY_TAGS, Group, GroupStatus, SessionStatus};
+use super::{Group, GroupStatus, SessionStatus};
 use crate::audit::{self, Change, Context, Event};
 use crate::auth::Role;
 use crate::db::schema::{group_members, support_groups};
@@ -51,13 +51,22 @@ pub fn meeting_url(raw: &str) -> Result<Option<String>, ServiceError> {
     }
 }
 
-/// Affinity tags a group may carry.
-pub fn tags(tags: &[String]) -> Result<(), ServiceError> {
-    match tags.iter().find(|t| !AFFINITY_TAGS.contains(&t.as_str())) {
-        Some(t) => Err(ServiceError::validation(
-            "affinity_tags",
-            format!("`{t}` is not one of {}", AFFINITY_TAGS.join(", ")),
-        )),
+/// Affinity tags a group may carry: the protocol's.
+pub fn tags(protocol: &Protocol, tags: &[String]) -> Result<(), ServiceError> {
+    match tags.iter().find(|t| protocol.groups.tag(t).is_none()) {
+        Some(t) => {
+            let known: Vec<&str> =
+                protocol.groups.affinity_tags.iter().map(|t| t.id.get_ref().as_str()).collect();
+            let known = if known.is_empty() {
+                "none: the protocol defines no affinity tags".to_owned()
+            } else {
+                known.join(", ")
+            };
+            Err(ServiceError::validation(
+                "affinity_tags",
+                format!("`{t}` is not one of the protocol's tags ({known})"),
+            ))
+        }
         None => Ok(()),
     }
 }
@@ -158,7 +167,7 @@ pub fn update(
             g.language = l.clone();
         }
         if let Some(t) = &change.affinity_tags {
-            tags(t)?;
+            tags(protocol, t)?;
             let set: BTreeSet<&String> = t.iter().collect();
             g.affinity_tags = serde_json::to_string(&set).unwrap_or_else(|_| "[]".into());
         }

@@ -203,6 +203,7 @@ pub fn move_member(
         let group = super::find(c, to_group)?
             .ok_or_else(|| ServiceError::validation("group_id", "no group has this id"))?;
         let arm: String = allocations::table.find(&p.id).select(allocations::arm_id).first(c)?;
+        let (protocol, _) = crate::protocol::store::current_parsed(c)?;
         let size: i64 =
             group_members::table.filter(group_members::group_id.eq(&group.id)).count().get_result(c)?;
         let w = Waiting {
@@ -210,7 +211,7 @@ pub fn move_member(
             study_id: p.study_id.clone(),
             arm_id: arm,
             language: p.preferred_language.clone(),
-            tags: super::participant_tags(&p).into_iter().collect(),
+            tags: super::participant_tags(&protocol, &p).into_iter().collect(),
             queued_on: db::now().date(),
         };
         if let Some(why) = misfit(&group, &w, size as i32) {

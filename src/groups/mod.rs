@@ -109,21 +109,30 @@ impl Group {
     }
 }
 
-/// Affinity tags a participant carries, derived from enrolment: `newly_diagnosed`, and
-/// `later_stage` for a progressive disease course. A group's tags must all be among them.
-pub fn participant_tags(p: &Participant) -> BTreeSet<String> {
-    let mut tags = BTreeSet::new();
-    if p.newly_diagnosed {
-        tags.insert("newly_diagnosed".to_owned());
-    }
-    if matches!(p.disease_course.as_str(), "secondary_progressive" | "primary_progressive") {
-        tags.insert("later_stage".to_owned());
-    }
-    tags
+/// The affinity tags a participant carries: those of the protocol whose enrolment field has one
+/// of the tag's values in their record. A group's tags must all be among them.
+pub fn participant_tags(protocol: &Protocol, p: &Participant) -> BTreeSet<String> {
+    let strata = p.strata_map();
+    let value = |field: &str| -> Option<String> {
+        Some(match field {
+            "newly_diagnosed" => p.newly_diagnosed.to_string(),
+            "disease_course" => p.disease_course.clone(),
+            "sex" => p.sex.clone(),
+            "age_band" => p.age_band.clone(),
+            "race" => p.race.clone(),
+            "ethnicity" => p.ethnicity.clone(),
+            "preferred_language" => p.preferred_language.clone(),
+            factor => strata.get(factor)?.clone(),
+        })
+    };
+    protocol
+        .groups
+        .affinity_tags
+        .iter()
+        .filter(|t| value(t.field.get_ref()).is_some_and(|v| t.given_by(&v)))
+        .map(|t| t.id.get_ref().clone())
+        .collect()
 }
-
-/// The tags groups may carry.
-pub const AFFINITY_TAGS: &[&str] = &["newly_diagnosed", "later_stage"];
 
 /// A new group.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -170,7 +179,7 @@ pub fn create(
     if !protocol.study.languages.get_ref().iter().any(|l| *l.get_ref() == new.language) {
         return Err(ServiceError::validation("language", "must be one of the study's languages"));
     }
-    edit::tags(&new.affinity_tags)?;
+    edit::tags(protocol, &new.affinity_tags)?;
     if calendar::weekday_from(new.weekday).is_none() {
         return Err(ServiceError::validation("weekday", "must be 0 (Monday) to 6 (Sunday)"));
     }
@@ -350,7 +359,7 @@ pub fn queue(conn: &mut DbConn, protocol: &Protocol, today: NaiveDate) -> QueryR
                 study_id: p.study_id.clone(),
                 arm_id: arm,
                 language: p.preferred_language.clone(),
-                tags: participant_tags(&p).into_iter().collect(),
+                tags: participant_tags(protocol, &p).into_iter().collect(),
                 queued_on,
             })
         })

@@ -9,6 +9,7 @@
 //!   who has withdrawn.
 //! - Failures are retried with exponential backoff, then recorded as failed.
 
+pub mod pages;
 pub mod routes;
 pub mod status;
 pub mod templates;
@@ -20,8 +21,11 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::audit::{self, Change, Context, Event};
 use crate::db::schema::outbox;
 use crate::db::{self, DbConn};
+use crate::service_error::ServiceError;
+use crate::sites::Scope;
 
 /// Who receives a message: an id, resolved to an address only when sending.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -318,6 +322,95 @@ pub fn list(conn: &mut DbConn, status: Option<&str>) -> QueryResult<Vec<Message>
         q = q.filter(outbox::status.eq(s.to_owned()));
     }
     q.load(conn)
+}
+
+/// The messages `me` may see under `scope`: a site-limited admin sees those to their sites'
+/// participants, and their own.
+pub fn list_visible(
+    conn: &mut DbConn,
+    scope: &Scope,
+    me: &str,
+    status: Option<&str>,
+) -> QueryResult<Vec<Message>> {
+    let all = list(conn, status)?;
+    let Some(visible) = scope.participant_ids(conn)? else { return Ok(all) };
+    Ok(all.into_iter().filter(|m| sees(&visible, me, m)).collect())
+}
+
+fn sees(visible: &std::collections::BTreeSet<String>, me: &str, m: &Message) -> bool {
+    match m.recipient_kind {
+        RecipientKind::Participant => visible.contains(&m.recipient_id),
+        RecipientKind::User => m.recipient_id == me,
+    }
+}
+
+/// How many of the messages `me` may see are in each state, for the page's filter.
+pub fn counts(conn: &mut DbConn, scope: &Scope, me: &str) -> QueryResult<Vec<(Status, i64)>> {
+    let Some(visible) = scope.participant_ids(conn)? else {
+        return outbox::table
+            .group_by(outbox::status)
+            .select((outbox::status, diesel::dsl::count_star()))
+            .load(conn);
+    };
+    let rows: Vec<Message> = outbox::table.select(Message::as_select()).load(conn)?;
+    let mut counts: Vec<(Status, i64)> = Vec::new();
+    for m in rows.iter().filter(|m| sees(&visible, me, m)) {
+        match counts.iter_mut().find(|(s, _)| *s == m.status) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((m.status, 1)),
+        }
+    }
+    Ok(counts)
+}
+
+/// Sends a failed message again: pending, due now, its attempts counted afresh (audited). Only a
+/// failed one: a cancelled message was cancelled for a reason (a withdrawal, a questionnaire
+/// already done) that still holds, and a pending one is already on its way.
+pub fn retry(conn: &mut DbConn, ctx: &Context, scope: &Scope, id: &str) -> Result<Message, ServiceError> {
+    db::write_tx(conn, |c| {
+        let mut m: Message = outbox::table
+            .find(id)
+            .select(Message::as_select())
+            .first(c)
+            .optional()?
+            .ok_or_else(|| ServiceError::NotFound("message".into()))?;
+        if let Some(visible) = scope.participant_ids(c)?
+            && !sees(&visible, ctx.actor.id.as_deref().unwrap_or_default(), &m)
+        {
+            return Err(ServiceError::NotFound("message".into()));
+        }
+        if m.status != Status::Failed {
+            return Err(ServiceError::conflict(
+                "not_failed",
+                format!("only a failed message is sent again; this one is {}", m.status.as_str()),
+            ));
+        }
+        let now = db::now();
+        diesel::update(outbox::table.find(id))
+            .set((
+                outbox::status.eq(Status::Pending),
+                outbox::due_at.eq(now),
+                outbox::claimed_at.eq(None::<NaiveDateTime>),
+                outbox::attempts.eq(0),
+            ))
+            .execute(c)?;
+        audit::append(
+            c,
+            ctx,
+            Event {
+                action: "retry",
+                entity: "outbox_message",
+                entity_id: id,
+                changes: vec![
+                    Change::update("status", Status::Failed.as_str(), Status::Pending.as_str()),
+                    Change::update("attempts", m.attempts, 0),
+                ],
+                reason: None,
+            },
+        )?;
+        (m.status, m.due_at, m.claimed_at, m.attempts) = (Status::Pending, now, None, 0);
+        Ok(m)
+    })
 }
 
 #[cfg(test)]

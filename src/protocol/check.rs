@@ -35,6 +35,7 @@ pub fn check(text: &str, library: &Library) -> Result<Protocol, Vec<ProtocolErro
     checker.strata_and_randomisation(&protocol);
     checker.eligibility(&protocol);
     checker.targets_and_groups(&protocol);
+    checker.affinity_tags(&protocol);
     checker.assessments(&protocol);
     checker.consent_forms(&protocol);
     checker.staff_names(&protocol);
@@ -51,6 +52,7 @@ pub fn check(text: &str, library: &Library) -> Result<Protocol, Vec<ProtocolErro
     }
 }
 
+mod tags;
 mod text;
 
 struct Checker<'a> {

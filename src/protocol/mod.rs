@@ -5,8 +5,10 @@
 
 pub mod blinding;
 pub mod check;
+pub mod pages;
 pub mod routes;
 pub mod store;
+pub mod tags;
 
 use crate::db::text_enum::text_enum;
 use chrono::NaiveDate;
@@ -15,6 +17,7 @@ use toml::Spanned;
 
 pub use blinding::{Blinding, ProcessData};
 pub use check::{ProtocolError, check, parse_checked};
+pub use tags::AffinityTag;
 
 /// The CONNECT-style protocol shipped with the binary and loaded into an empty database.
 pub const BUNDLED: &str = include_str!("../../docs/examples/connect.toml");
@@ -250,6 +253,9 @@ pub struct GroupSettings {
     pub interval_days: Spanned<i64>,
     /// Sessions attended that count as an adequate dose.
     pub adequate_dose: Spanned<i64>,
+    /// The kinds of group some participants are offered (`[[groups.affinity_tags]]`).
+    #[serde(default)]
+    pub affinity_tags: Vec<AffinityTag>,
 }
 
 fn weekly() -> Spanned<i64> {

@@ -149,7 +149,7 @@ impl AccountPage {
         problem: Option<(String, String)>,
     ) -> Result<Self, AppError> {
         let mut page = Self::for_user(auth, notice, problem);
-        page.tokens = super::tokens::rows(state, auth).await?;
+        page.tokens = super::tokens::rows(state, auth.user.id.clone(), auth.tr()).await?;
         page.feed = super::calendar::row(state, auth).await?;
         Ok(page)
     }

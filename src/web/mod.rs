@@ -33,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(staff::staff_list)
         .service(staff::staff_made)
         .service(staff::staff_one)
+        .service(staff::staff_token_revoked)
         .service(staff::staff_changed)
         .service(tokens::token_made)
         .service(tokens::token_revoked)
@@ -48,6 +49,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::reports::pages::routes)
         .configure(crate::exports::pages::routes)
         .configure(crate::audit::pages::routes)
+        .configure(crate::protocol::pages::routes)
+        .configure(crate::outbox::pages::routes)
         .configure(crate::randomisation::pages::routes);
 }
 

@@ -36,6 +36,8 @@ struct StaffPage {
     roles: Vec<(String, String)>,
     /// A one-time password just made: whose, and the password, shown this once.
     secret: Option<(String, String)>,
+    /// The account's API tokens, on its own page.
+    tokens: Vec<super::tokens::TokenRow>,
     notice: Option<String>,
     problems: Problems,
     typed: Typed,
@@ -95,6 +97,10 @@ async fn render(
         _ => typed,
     };
     let tz = protocol.time_zone();
+    let tokens = match &one {
+        Some(u) => super::tokens::rows(state, u.id.clone(), tr).await?,
+        None => Vec::new(),
+    };
     let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = StaffPage {
         role: auth.user.role().to_string(),
@@ -114,6 +120,7 @@ async fn render(
         sites,
         roles: Role::ALL.iter().map(|r| (r.as_str().to_owned(), tr.word("role", r.as_str()))).collect(),
         secret,
+        tokens,
         notice,
         problems,
         typed,
@@ -219,6 +226,7 @@ pub(super) async fn staff_one(
         Some("change") => Some(tr.t("staff-changed")),
         Some("disable") => Some(tr.t("staff-disabled")),
         Some("enable") => Some(tr.t("staff-enabled")),
+        Some("token") => Some(tr.t("staff-token-revoked")),
         _ => None,
     };
     render(&state, &auth, Some(path.into_inner()), (Vec::new(), Problems::default(), None, notice)).await
@@ -303,5 +311,27 @@ pub(super) async fn staff_changed(
             Ok(not_found_page(&auth, "staff account", "/staff", "Back to the staff accounts"))
         }
         Err(e) => render(&state, &auth, Some(id), (typed, refused(tr, e)?, None, None)).await,
+    }
+}
+
+/// An administrator revokes one of the account's API tokens (audited, as any revocation).
+#[post("/staff/{id}/tokens/{token}/revoke")]
+pub(super) async fn staff_token_revoked(
+    state: web::Data<AppState>,
+    auth: Result<Auth, AppError>,
+    path: web::Path<(String, String)>,
+    form: web::Form<Typed>,
+) -> Result<HttpResponse, AppError> {
+    let auth = staff_or_return!(auth, Permission::ManageUsers);
+    auth.check_form_csrf(value(&form, "csrf_token"))?;
+    let (id, token) = path.into_inner();
+    let (ctx, owner) = (auth.context(), id.clone());
+    let done = state.write(move |c| Ok(crate::auth::tokens::revoke(c, &ctx, &token, Some(&owner))?)).await;
+    match done {
+        Ok(_) => Ok(redirect(&format!("/staff/{id}?done=token"))),
+        Err(AppError::NotFound(_)) => {
+            Ok(not_found_page(&auth, "API token", &format!("/staff/{id}"), "Back to the staff account"))
+        }
+        Err(e) => Err(e),
     }
 }

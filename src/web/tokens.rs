@@ -24,9 +24,13 @@ pub(super) struct TokenRow {
     pub ended: Option<String>,
 }
 
-/// The account's tokens, newest first, times in the study's zone.
-pub(super) async fn rows(state: &AppState, auth: &Auth) -> Result<Vec<TokenRow>, AppError> {
-    let (id, tr) = (auth.user.id.clone(), auth.tr());
+/// An account's tokens, newest first, times in the study's zone (the reader's own on the account
+/// page; anyone's on an administrator's page for that account).
+pub(super) async fn rows(
+    state: &AppState,
+    id: String,
+    tr: crate::i18n::Tr,
+) -> Result<Vec<TokenRow>, AppError> {
     let (mut list, protocol) = state
         .run(move |c| Ok((tokens::list(c, Some(&id))?, crate::protocol::store::current_parsed(c)?.0)))
         .await?;

@@ -139,3 +139,37 @@ async fn nobody_can_revoke_another_users_token() {
     let resp = app.send_as(&other, Method::DELETE, &format!("/api/v1/tokens/{id}"), json!({})).await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn an_admin_lists_and_revokes_another_accounts_api_token_and_it_stops_working_at_once() {
+    let app = spawn_app().await;
+    let (admin, coord) = (app.user(Role::Admin), app.user(Role::Coordinator));
+    let path = format!("/api/v1/users/{}/tokens", coord.id);
+    let list: Vec<Value> = app.get_as(&admin, &path).await.json().await.expect("tokens");
+    assert_eq!(list.len(), 1, "the test account's own token: {list:?}");
+    let token = list[0]["id"].as_str().expect("id").to_owned();
+    assert!(list[0].get("token_secret").is_none() && !list[0].to_string().contains(&coord.token));
+    // Only administrators see or stop someone else's tokens.
+    assert_eq!(app.get_as(&coord, &path).await.status(), StatusCode::FORBIDDEN);
+    let other = format!("/api/v1/users/{}/tokens/{token}", admin.id);
+    assert_eq!(
+        app.send_as(&admin, Method::DELETE, &other, json!({})).await.status(),
+        StatusCode::NOT_FOUND,
+        "not the admin's"
+    );
+    assert_eq!(app.get_as(&admin, "/api/v1/users/no-such-user/tokens").await.status(), StatusCode::NOT_FOUND);
+
+    let resp = app.send_as(&admin, Method::DELETE, &format!("{path}/{token}"), json!({})).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let revoked: Value = resp.json().await.expect("token");
+    assert!(revoked["revoked_at"].is_string(), "{revoked}");
+    assert_eq!(app.get_as(&coord, "/api/v1/auth/me").await.status(), StatusCode::UNAUTHORIZED);
+    let trail: Vec<Value> = app
+        .get_as(&admin, &format!("/api/v1/audit?entity=api_token&entity_id={token}"))
+        .await
+        .json()
+        .await
+        .expect("audit");
+    let revoke = trail.iter().find(|e| e["action"] == "revoke").expect("audited");
+    assert_eq!(revoke["actor_id"], admin.id.as_str(), "{revoke}");
+}

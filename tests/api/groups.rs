@@ -357,3 +357,39 @@ async fn a_group_name_with_a_line_break_is_refused_so_it_never_reaches_a_calenda
     let groups: Vec<Value> = app.get_as(&coord, "/api/v1/groups").await.json().await.expect("groups");
     assert!(groups.is_empty(), "nothing was created");
 }
+
+#[tokio::test]
+async fn a_group_takes_only_the_affinity_tags_the_protocol_defines_and_an_amendment_adds_one() {
+    let app = spawn_app().await;
+    let (admin, coord, moderator) =
+        (app.user(Role::Admin), app.user(Role::Coordinator), app.user(Role::Moderator));
+    let body = |tags: &[&str]| {
+        json!({
+            "name": "Martes en español", "arm_id": "support_groups", "moderator_id": moderator.id, "language": "es",
+            "affinity_tags": tags, "weekday": 1, "local_time": "18:30", "start_date": "2031-02-11"
+        })
+    };
+    let resp = app.send_as(&coord, Method::POST, "/api/v1/groups", body(&["hablantes"])).await;
+    let (code, field) = error_of(resp).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("validation_failed", Some("affinity_tags")));
+    // The protocol names a new tag, given by the preferred language: groups may carry it now.
+    let amended = format!(
+        "{}\n[[groups.affinity_tags]]\nid = \"hablantes\"\nlabel = {{ en = \"Spanish speakers\", es = \"Hispanohablantes\" }}\nfield = \"preferred_language\"\nvalues = [\"es\"]\n",
+        trialdesk::protocol::BUNDLED
+    );
+    let resp = app
+        .send_as(
+            &admin,
+            Method::POST,
+            "/api/v1/protocol/versions",
+            json!({"content": amended, "reason": "A group for Spanish speakers"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let resp = app.send_as(&coord, Method::POST, "/api/v1/groups", body(&["hablantes"])).await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let id = resp.json::<Value>().await.expect("group")["id"].as_str().expect("id").to_owned();
+    let page = app.get_as(&coord, "/groups").await.text().await.expect("page");
+    assert!(page.contains("Spanish speakers"), "the tag's label from the protocol: {page}");
+    assert!(app.get_as(&coord, &format!("/groups/{id}")).await.status().is_success());
+}

@@ -451,8 +451,12 @@ pub fn free_port() -> u16 {
 impl SmtpSink {
     /// Starts the sink and waits until it accepts connections.
     pub fn start() -> Self {
+        Self::start_on(free_port())
+    }
+
+    /// The same on a given port (a server that was down comes up).
+    pub fn start_on(port: u16) -> Self {
         let python = std::env::var("TRIALDESK_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-        let port = free_port();
         let maildir = tempfile::tempdir().expect("maildir");
         let child = std::process::Command::new(&python)
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])

@@ -26,6 +26,7 @@ mod outbox;
 mod permissions;
 mod privacy;
 mod protocol;
+mod protocol_pages;
 mod randomisation;
 mod register;
 mod safety;

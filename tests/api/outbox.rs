@@ -267,6 +267,51 @@ async fn a_failing_smtp_server_is_retried_then_the_failure_is_recorded_without_s
 }
 
 #[tokio::test]
+async fn an_admin_sends_a_failed_message_again_once_the_server_is_back_and_only_a_failed_one() {
+    let port = free_port();
+    let app = spawn_app_with(|s| s.mail = Some(test_mail(port))).await;
+    let (admin, coord) = (app.user(Role::Admin), app.user(Role::Coordinator));
+    let id = enrolled(&app, &admin, 1, true).await;
+    app.send_as(&admin, Method::POST, &format!("/api/v1/participants/{id}/randomisation"), json!({})).await;
+    let mut failed = Value::Null;
+    for _ in 0..100 {
+        let list: Vec<Value> =
+            app.get_as(&admin, "/api/v1/outbox?status=failed").await.json().await.expect("outbox");
+        if let Some(m) = list.into_iter().find(|m| m["kind"] == "welcome") {
+            failed = m;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let message = failed["id"].as_str().expect("a failed welcome").to_owned();
+    // The outbox page says why, in the system's words, with the button to send it again.
+    let page = app.get_as(&admin, "/outbox?status=failed").await.text().await.expect("page");
+    assert!(page.contains("could not connect to the SMTP server") && page.contains("Send again"), "{page}");
+    let retry = format!("/api/v1/outbox/{message}/retry");
+    assert_eq!(app.send_as(&coord, Method::POST, &retry, json!({})).await.status(), StatusCode::FORBIDDEN);
+
+    let sink = SmtpSink::start_on(port);
+    let resp = app.send_as(&admin, Method::POST, &retry, json!({})).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let again: Value = resp.json().await.expect("message");
+    assert_eq!((again["status"].as_str(), again["attempts"].as_i64()), (Some("pending"), Some(0)), "{again}");
+    let welcomes = sink.wait_for_where(1, |m| m.subject.starts_with("Welcome")).await;
+    assert_eq!(welcomes.len(), 1, "the welcome goes out once the server answers");
+    // Sent now: sending it again is refused, and so is a message that does not exist.
+    let resp = app.send_as(&admin, Method::POST, &retry, json!({})).await;
+    assert_eq!(crate::helpers::error_of(resp).await.0, "not_failed");
+    let resp = app.send_as(&admin, Method::POST, "/api/v1/outbox/no-such-message/retry", json!({})).await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let trail: Vec<Value> = app
+        .get_as(&admin, &format!("/api/v1/audit?entity=outbox_message&entity_id={message}"))
+        .await
+        .json()
+        .await
+        .expect("audit");
+    assert_eq!(trail.iter().filter(|e| e["action"] == "retry").count(), 1, "{trail:?}");
+}
+
+#[tokio::test]
 async fn the_worker_reads_the_participant_at_send_time_and_sends_nothing_once_they_have_withdrawn() {
     let sink = SmtpSink::start();
     let app = spawn_app_with(|_| {}).await; // no SMTP: the test delivers by hand below

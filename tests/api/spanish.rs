@@ -81,12 +81,13 @@ async fn a_coordinator_who_chooses_spanish_reads_every_staff_page_in_spanish_wit
         "/account",
         "/groups",
         format!("/groups/{group}"),
+        "/protocol",
         "/participants/missing-0000",
     ]);
     let phone = json!(["/participants", format!("/participants/{answered}"), "/screenings/new"]);
     let config = json!({"email": coord.email, "password": coord.password, "pages": pages, "phone": phone,
         "refused": "/screenings/new",
-        "admin": {"email": admin.email, "password": admin.password, "pages": [format!("/unblinding/{answered}?alert={alert}"), "/staff", format!("/staff/{}", admin.id), "/safety-contacts", "/audit-trail"]}});
+        "admin": {"email": admin.email, "password": admin.password, "pages": [format!("/unblinding/{answered}?alert={alert}"), "/staff", format!("/staff/{}", admin.id), "/safety-contacts", "/audit-trail", "/protocol", "/outbox"]}});
     let address = app.address.clone();
     let result =
         tokio::task::spawn_blocking(move || crate::browser::run_browser("spanish.mjs", address, config))

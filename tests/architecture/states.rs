@@ -56,6 +56,8 @@ const NOT_STATES: &[(&str, &str)] = &[
     ("blinding.rs", "emergency_unblinding"),
     // The enrolment form's race choices (NIH categories), not a screening's outcome.
     ("desk/pages/enrol.rs", "other"),
+    // The race values an affinity tag may name (the same NIH categories).
+    ("protocol/tags.rs", "other"),
     // Suggested referral sources, not a screening's outcome.
     ("desk/pages/screening.rs", "other"),
 ];

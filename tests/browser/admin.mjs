@@ -3,7 +3,9 @@
 // role (refused without a reason), disables it and resets its password, each with a reason.
 // axe-core checks every page; the pages reached are checked again on a phone, and once under the
 // Content-Security-Policy as served. Then the safety contacts, in order, and the audit trail
-// filtered by account and action, and verified.
+// filtered by account and action, and verified; the protocol read, and an amendment uploaded as a
+// file with a mistake (its line and column shown, nothing saved), then corrected; a failed message
+// sent again from the outbox; and another account's API token revoked.
 //
 //   node tests/browser/admin.mjs '{"base": "…", "email": "…", "password": "…"}'
 //
@@ -17,6 +19,12 @@ const NAME = 'Rosa Delgado';
 const browser = await launch();
 try {
   const { page, checked, visited, open, type, pick, press } = await desk(browser, cfg);
+  /// A file chosen as a keyboard user does: focus the field, Space opens the chooser.
+  async function upload(selector, path) {
+    await page.focus(selector);
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+    await chooser.setFiles(path);
+  }
   await open('/staff', { says: ['Staff accounts', 'New account', cfg.email] });
   await type('#email', 'rosa.delgado');
   await type('#display_name', NAME);
@@ -62,9 +70,29 @@ try {
   await press('Show these entries', { says: ['Moves to the safety team', 'On leave until March'], never: ['Forgot it before the leave'] });
   await press('Verify the chain', { says: ['The chain is intact'] });
 
+  // The protocol: the version in force read; an amendment with a mistake is refused with the
+  // problem's line and column; the corrected file becomes version 2, and what changed is shown.
+  await open('/protocol', { says: ['Version 1 is in force', 'Arms', 'Eligibility', 'Schedule of questionnaires', 'History'] });
+  await press('Amend the protocol', { says: ['Amend the protocol', 'Check and save as version 2'] }, 'link');
+  await upload('#file', cfg.protocol_bad);
+  await type('#reason', 'Larger sample, IRB ref 2027-114');
+  await press('Check and save as version 2', { status: 422, says: ['The amendment was not saved', 'Problems in connect-v2.toml', cfg.bad_at, '"gad-7"'] });
+  if ((await page.inputValue('#reason')) !== 'Larger sample, IRB ref 2027-114') fail('the refused amendment lost its reason');
+  await upload('#file', cfg.protocol_good);
+  await press('Check and save as version 2', { says: ['Version 2 is now in force.', 'What changed between two versions', '- target = 80', '+ target = 96'] });
+  await open('/protocol', { says: ['Version 2 is in force', 'Larger sample, IRB ref 2027-114', '96'] });
+
+  // The outbox: the message the mail server refused, why, and sent again.
+  await open('/outbox?status=failed', { says: ['Outbox', 'could not connect to the SMTP server', cfg.failed_to] });
+  await press(`Send again: welcome to ${cfg.failed_to}`, { says: ['The message is waiting to be sent again'] });
+
+  // Another account's API token, seen and revoked.
+  await open(`/staff/${cfg.coordinator}`, { says: ['API tokens', cfg.token_name] });
+  await press(`Revoke the token ${cfg.token_name}`, { says: ['The token is revoked; it no longer works.'] });
+
   await onPhone(browser, cfg, visited, checked);
   await underPolicy(browser, cfg, async (enforced) => {
-    for (const path of ['/staff', `/staff/${account}`, '/safety-contacts', '/audit-trail']) await enforced.goto(`${cfg.base}${path}`);
+    for (const path of ['/staff', `/staff/${account}`, '/safety-contacts', '/audit-trail', '/protocol', '/protocol/amend', '/protocol/changes', '/outbox']) await enforced.goto(`${cfg.base}${path}`);
   });
   console.log(JSON.stringify({ ok: true, account, first, reset, pages_checked: checked.length, checked }));
 } finally {

@@ -11,7 +11,7 @@ use super::no_such_group;
 use crate::auth::{Auth, Permission, Role};
 use crate::error::AppError;
 use crate::groups::edit::{self, GroupChange};
-use crate::groups::{self, AFFINITY_TAGS, Group, GroupStatus, NewGroup};
+use crate::groups::{self, Group, GroupStatus, NewGroup};
 use crate::i18n::Tr;
 use crate::protocol::Protocol;
 use crate::state::AppState;
@@ -116,8 +116,12 @@ fn fields(
         .iter()
         .map(|l| (l.get_ref().clone(), tr.word("grid-language", l.get_ref())))
         .collect();
-    let tags: Vec<(String, String)> =
-        AFFINITY_TAGS.iter().map(|t| (t.to_string(), tr.word("tag", t))).collect();
+    let tags: Vec<(String, String)> = protocol
+        .groups
+        .affinity_tags
+        .iter()
+        .map(|t| (t.id.get_ref().clone(), t.label_in(tr.lang()).to_owned()))
+        .collect();
     if membership {
         out.push(field("language", "group-form-language", "select", languages));
         let mut t = field("affinity_tags", "group-form-tags", "checks", tags);
@@ -125,7 +129,7 @@ fn fields(
         out.push(t);
     } else if let Some((g, _)) = group {
         fixed.push((tr.t("group-language-label"), tr.word("grid-language", &g.language)));
-        let words: Vec<String> = g.tags().iter().map(|t| tr.word("tag", t)).collect();
+        let words: Vec<String> = g.tags().iter().map(|t| protocol.groups.tag_label(t, tr.lang())).collect();
         fixed.push((
             tr.t("group-tags-label"),
             if words.is_empty() { tr.t("groups-no-tags") } else { words.join(", ") },

@@ -139,12 +139,13 @@ pub(super) async fn render(
                     dose: Some(d),
                 })
                 .collect::<Vec<_>>();
-            Ok(Some((g, all, roster, moderator, sessions, progress, adequate)))
+            Ok(Some((g, all, roster, moderator, sessions, progress, protocol)))
         })
         .await?;
-    let Some((g, all, roster, moderator, sessions, progress, adequate)) = found else {
+    let Some((g, all, roster, moderator, sessions, progress, protocol)) = found else {
         return Ok(no_such_group(auth));
     };
+    let adequate = *protocol.groups.adequate_dose.get_ref();
     let (now, tz) = (db::now(), zone(&g));
     let weekday =
         crate::calendar::weekday_from(g.weekday).map(|d| d.to_string().to_lowercase()).unwrap_or_default();
@@ -164,7 +165,7 @@ pub(super) async fn render(
         group_status: g.status,
         moderator,
         language: tr.word("grid-language", &g.language),
-        tags: g.tags().into_iter().map(|t| tr.word("tag", &t)).collect(),
+        tags: g.tags().iter().map(|t| protocol.groups.tag_label(t, tr.lang())).collect(),
         members_line: tr.args(
             "group-members-value",
             &[("members", &all), ("capacity", &g.capacity), ("min", &g.min_size)],

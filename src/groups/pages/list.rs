@@ -111,7 +111,7 @@ pub(super) async fn group_list(
         rows.push((
             Row {
                 next: next.map(|s| when(tr, shown_zone, s.starts_at)),
-                tags: g.tags().into_iter().map(|t| tr.word("tag", &t)).collect(),
+                tags: g.tags().iter().map(|t| protocol.groups.tag_label(t, tr.lang())).collect(),
                 language: tr.word("grid-language", &g.language),
                 members,
                 capacity: g.capacity,

@@ -61,9 +61,9 @@ struct Placed {
     started: Option<usize>,
 }
 
-fn describe(tr: Tr, w: &Waiting, today: chrono::NaiveDate) -> String {
+fn describe(tr: Tr, protocol: &crate::protocol::Protocol, w: &Waiting, today: chrono::NaiveDate) -> String {
     let mut parts = vec![tr.word("grid-language", &w.language)];
-    parts.extend(w.tags.iter().map(|t| tr.word("tag", t)));
+    parts.extend(w.tags.iter().map(|t| protocol.groups.tag_label(t, tr.lang())));
     let days = (today - w.queued_on).num_days();
     parts.push(tr.n_a("queue-waited", days, "since", w.queued_on));
     parts.join(" · ")
@@ -110,7 +110,7 @@ async fn queue_page(
         Person {
             participant_id: w.participant_id.clone(),
             study_id: w.study_id.clone(),
-            why: describe(tr, w, today),
+            why: describe(tr, &protocol, w, today),
             options,
             chosen: placed.get(w.participant_id.as_str()).map(|g| (*g).to_owned()).unwrap_or_default(),
         }

@@ -1,12 +1,15 @@
 //! Sign-in, one's own account and tokens, and staff account management.
 
+mod api_tokens;
+
+pub use api_tokens::{CreatedToken, NewToken, token_name};
+
 use actix_session::Session;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::{self, Auth, Via};
-use super::tokens::{self, ApiToken};
 use super::users::{self, UserView};
 use super::{Permission, Role};
 use crate::audit::{self, Actor, Context, Event};
@@ -22,14 +25,16 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
         .service(me)
         .service(change_password)
         .service(change_language)
-        .service(list_tokens)
-        .service(create_token)
-        .service(revoke_token)
+        .service(api_tokens::list_tokens)
+        .service(api_tokens::create_token)
+        .service(api_tokens::revoke_token)
         .service(list_users)
         .service(create_user)
         .service(get_user)
         .service(update_user)
-        .service(reset_password);
+        .service(reset_password)
+        .service(api_tokens::list_user_tokens)
+        .service(api_tokens::revoke_user_token);
 }
 
 /// Sign-in credentials.
@@ -251,76 +256,6 @@ pub async fn set_own_language(state: &AppState, auth: &Auth, lang: Lang) -> Resu
     let (ctx, id) = (auth.context(), auth.user.id.clone());
     let update = users::Update { language: Some(lang), ..users::Update::default() };
     state.write(move |c| Ok(users::update(c, &ctx, &id, &update, "chose the language of their pages")?)).await
-}
-
-/// One's own API tokens (the secrets are never shown again).
-#[utoipa::path(tag = "tokens", responses((status = 200, description = "Success", body = Vec<ApiToken>)))]
-#[get("/tokens")]
-async fn list_tokens(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<Vec<ApiToken>>, AppError> {
-    auth.require(Permission::OwnAccount)?;
-    let id = auth.user.id.clone();
-    Ok(web::Json(state.run(move |c| Ok(tokens::list(c, Some(&id))?)).await?))
-}
-
-/// A new token's name and lifetime.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewToken {
-    pub name: String,
-    /// Days until it expires (1 to 365); none for no expiry.
-    pub valid_days: Option<i64>,
-}
-
-/// A new token; `token` is shown this once.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CreatedToken {
-    #[serde(flatten)]
-    pub token: ApiToken,
-    pub token_secret: String,
-}
-
-/// Create an API token for oneself.
-#[utoipa::path(tag = "tokens", request_body = NewToken,
-    responses((status = 201, description = "Created", body = CreatedToken), (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)))]
-#[post("/tokens")]
-async fn create_token(
-    state: web::Data<AppState>,
-    auth: Auth,
-    body: ApiJson<NewToken>,
-) -> Result<HttpResponse, AppError> {
-    auth.require(Permission::OwnAccount)?;
-    let body = body.parse()?;
-    let name = token_name(&body.name, body.valid_days)?;
-    let (ctx, id) = (auth.context(), auth.user.id.clone());
-    let (token, token_secret) =
-        state.write(move |c| Ok(tokens::create(c, &ctx, &id, &name, body.valid_days)?)).await?;
-    Ok(HttpResponse::Created().json(CreatedToken { token, token_secret }))
-}
-
-/// A new token's name, trimmed, once it and its lifetime pass the rules (API and page alike).
-pub fn token_name(raw: &str, valid_days: Option<i64>) -> Result<String, AppError> {
-    let name = raw.trim();
-    if name.is_empty() || name.len() > 100 {
-        return Err(AppError::validation("name", "must be 1 to 100 characters"));
-    }
-    if valid_days.is_some_and(|d| !(1..=365).contains(&d)) {
-        return Err(AppError::validation("valid_days", "must be between 1 and 365"));
-    }
-    Ok(name.to_owned())
-}
-
-/// Revoke one of one's own API tokens.
-#[utoipa::path(tag = "tokens", params(("id" = String, Path, description = "token id")),
-    responses((status = 200, description = "Success", body = ApiToken), (status = 404, description = "Not found", body = ErrorBody)))]
-#[delete("/tokens/{id}")]
-async fn revoke_token(
-    state: web::Data<AppState>,
-    auth: Auth,
-    path: web::Path<String>,
-) -> Result<web::Json<ApiToken>, AppError> {
-    auth.require(Permission::OwnAccount)?;
-    let (ctx, owner, id) = (auth.context(), auth.user.id.clone(), path.into_inner());
-    Ok(web::Json(state.write(move |c| Ok(tokens::revoke(c, &ctx, &id, Some(&owner))?)).await?))
 }
 
 /// Every staff account.
