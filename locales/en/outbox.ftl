@@ -40,3 +40,5 @@ outbox-filter-pending = Waiting
 outbox-filter-failed = Failed
 outbox-filter-sent = Sent
 outbox-filter-cancelled = Cancelled
+thing-message = message
+way-back-to-the-outbox = Back to the outbox

@@ -40,3 +40,5 @@ outbox-filter-pending = En espera
 outbox-filter-failed = Fallidos
 outbox-filter-sent = Enviados
 outbox-filter-cancelled = Cancelados
+thing-message = mensaje
+way-back-to-the-outbox = Volver a la bandeja de salida

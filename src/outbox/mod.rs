@@ -332,9 +332,25 @@ pub fn list_visible(
     me: &str,
     status: Option<&str>,
 ) -> QueryResult<Vec<Message>> {
-    let all = list(conn, status)?;
-    let Some(visible) = scope.participant_ids(conn)? else { return Ok(all) };
-    Ok(all.into_iter().filter(|m| sees(&visible, me, m)).collect())
+    let Some(visible) = scope.participant_ids(conn)? else { return list(conn, status) };
+    // Filtered before the limit, so that other sites' messages do not crowd the newest out.
+    let mut q = outbox::table
+        .select(Message::as_select())
+        .filter(
+            outbox::recipient_kind
+                .eq(RecipientKind::Participant)
+                .and(outbox::recipient_id.eq_any(visible))
+                .or(outbox::recipient_kind
+                    .eq(RecipientKind::User)
+                    .and(outbox::recipient_id.eq(me.to_owned()))),
+        )
+        .order(outbox::created_at.desc())
+        .limit(500)
+        .into_boxed();
+    if let Some(s) = status {
+        q = q.filter(outbox::status.eq(s.to_owned()));
+    }
+    q.load(conn)
 }
 
 fn sees(visible: &std::collections::BTreeSet<String>, me: &str, m: &Message) -> bool {
@@ -392,6 +408,8 @@ pub fn retry(conn: &mut DbConn, ctx: &Context, scope: &Scope, id: &str) -> Resul
                 outbox::due_at.eq(now),
                 outbox::claimed_at.eq(None::<NaiveDateTime>),
                 outbox::attempts.eq(0),
+                // The audit entry keeps why it failed; the page shows why it fails now, if it does.
+                outbox::last_error.eq(None::<String>),
             ))
             .execute(c)?;
         audit::append(
@@ -404,11 +422,12 @@ pub fn retry(conn: &mut DbConn, ctx: &Context, scope: &Scope, id: &str) -> Resul
                 changes: vec![
                     Change::update("status", Status::Failed.as_str(), Status::Pending.as_str()),
                     Change::update("attempts", m.attempts, 0),
+                    Change::update("last_error", m.last_error.as_deref(), None::<&str>),
                 ],
                 reason: None,
             },
         )?;
-        (m.status, m.due_at, m.claimed_at, m.attempts) = (Status::Pending, now, None, 0);
+        (m.status, m.due_at, m.claimed_at, m.attempts, m.last_error) = (Status::Pending, now, None, 0, None);
         Ok(m)
     })
 }

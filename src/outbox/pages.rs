@@ -177,6 +177,9 @@ async fn retry(
             let (problems, _) = Problems::from_refusal(auth.tr(), e)?;
             render(&state, &auth, shown.to_owned(), None, problems).await
         }
+        Err(AppError::NotFound(_)) => {
+            Ok(crate::web::not_found_page(&auth, "message", "/outbox", "Back to the outbox"))
+        }
         Err(e) => Err(e),
     }
 }

@@ -59,6 +59,10 @@ async fn an_uploaded_amendment_with_a_mistake_is_shown_by_line_and_column_and_a_
     let resp = upload(&app, &admin, &BUNDLED.replace("target = 80", "target = 96"), " ").await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(resp.text().await.expect("page").contains("Say why the protocol is amended."));
+    // The text in force with Windows line endings (a textarea sends them) is the same text.
+    let resp = upload(&app, &admin, &BUNDLED.replace('\n', "\r\n"), "Nothing changed").await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert!(resp.text().await.expect("page").contains("this text is already version 1"));
     let versions: Vec<Value> = app.get_as(&admin, "/api/v1/protocol/versions").await.json().await.expect("v");
     assert_eq!(versions.len(), 1, "nothing was saved");
 

@@ -73,22 +73,36 @@ pub(super) async fn amend_submit(
 ) -> Result<HttpResponse, AppError> {
     // Who is asking comes first: a refused role hears so, whatever it sent.
     let auth = staff_or_return!(auth, Permission::AmendProtocol);
-    let form = form
-        .map_err(|e| AppError::validation("content", format!("the form could not be read: {e}")))?
-        .into_inner();
-    auth.check_form_csrf(&form.csrf_token)?;
     let tr = auth.tr();
     let mut problems = Problems::default();
+    let Ok(form) = form else {
+        // Too large, or not a form a browser sends: nothing of it can be shown again.
+        problems.add("file", tr.t("amend-unreadable"));
+        let current = state.run(|c| Ok(store::current(c)?)).await?.map(|v| v.content).unwrap_or_default();
+        return page(&state, &auth, current, String::new(), None, Vec::new(), problems).await;
+    };
+    let form = form.into_inner();
+    auth.check_form_csrf(&form.csrf_token)?;
     let reason = form.reason.map(|r| r.into_inner()).unwrap_or_default();
-    let chosen = form.file.filter(|f| !f.data.is_empty());
+    let typed = form.content.map(|c| c.into_inner()).unwrap_or_default();
+    // A file field left empty sends a part with no name and no data; a chosen file has a name.
+    let chosen =
+        form.file.filter(|f| !f.data.is_empty() || f.file_name.as_deref().is_some_and(|n| !n.is_empty()));
     let file_name = chosen.as_ref().and_then(|f| f.file_name.clone());
     let content = match chosen {
+        Some(file) if file.data.is_empty() => {
+            problems.add("file", tr.t("amend-file-empty"));
+            typed
+        }
         Some(file) => String::from_utf8(file.data.to_vec()).unwrap_or_else(|_| {
             problems.add("file", tr.t("amend-not-text"));
-            String::new()
+            typed
         }),
-        None => form.content.map(|c| c.into_inner()).unwrap_or_default(),
+        None => typed,
     };
+    // Browsers send a textarea's lines ended by CR LF, and Windows editors save files so: one
+    // text is one text, whatever ended its lines (else an unchanged text is a new version).
+    let content = content.replace("\r\n", "\n");
     if content.trim().is_empty() && problems.is_empty() {
         problems.add("content", tr.t("amend-empty"));
     }

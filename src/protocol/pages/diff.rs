@@ -62,19 +62,19 @@ pub(super) async fn compare(
     let newest = read.versions.last().map_or(1, |v| v.version);
     let mut problems = Problems::default();
     // Unless asked otherwise: the latest amendment, against the version before it.
-    let mut pick = |field: &str, raw: &Option<String>, default: i32| {
+    let mut pick = |field: &str, key: &str, raw: &Option<String>, default: i32| {
         let wanted = match raw.as_deref().map(str::trim) {
             None | Some("") => Some(default),
             Some(text) => text.parse::<i32>().ok(),
         };
         let found = wanted.and_then(|n| read.versions.iter().find(|v| v.version == n));
         if found.is_none() {
-            problems.add(field, tr.t("protocol-changes-no-such"));
+            problems.add(field, tr.a(key, "n", raw.as_deref().unwrap_or_default().trim()));
         }
         found
     };
-    let from = pick("from", &query.from, (newest - 1).max(1));
-    let to = pick("to", &query.to, newest);
+    let from = pick("from", "protocol-changes-no-from", &query.from, (newest - 1).max(1));
+    let to = pick("to", "protocol-changes-no-to", &query.to, newest);
     let (mut hunks, mut removed, mut added) = (Vec::new(), 0, 0);
     if problems.is_empty()
         && let (Some(a), Some(b)) = (from, to)
