@@ -148,7 +148,7 @@ enum TokenCmd {
         email: String,
         #[arg(long)]
         name: String,
-        /// Days until it expires.
+        /// Days until it expires (1 to 365; 90 if not given).
         #[arg(long)]
         valid_days: Option<i64>,
     },

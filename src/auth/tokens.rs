@@ -28,7 +28,12 @@ pub struct ApiToken {
     pub revoked_at: Option<NaiveDateTime>,
 }
 
-/// Creates a token for `user_id`; returns the stored row and the secret, which is never stored.
+/// How long a token works when its maker does not say: a script's token that is forgotten stops
+/// by itself. Nobody gets a token that never expires.
+pub const DEFAULT_VALID_DAYS: i64 = 90;
+
+/// Creates a token for `user_id`, valid `valid_days` (else `DEFAULT_VALID_DAYS`); returns the
+/// stored row and the secret, which is never stored.
 pub fn create(
     conn: &mut DbConn,
     ctx: &Context,
@@ -44,7 +49,7 @@ pub fn create(
         name: name.to_owned(),
         token_hash: super::sha256_hex(&secret),
         created_at: now,
-        expires_at: valid_days.map(|d| now + Duration::days(d)),
+        expires_at: Some(now + Duration::days(valid_days.unwrap_or(DEFAULT_VALID_DAYS))),
         last_used_at: None,
         revoked_at: None,
     };

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Role;
 use crate::audit::{self, Change, Context, Event};
-use crate::db::schema::{user_sites, users};
+use crate::db::schema::{api_tokens, user_sites, users};
 use crate::db::{self, DbConn};
 use crate::i18n::Lang;
 use crate::service_error::ServiceError;
@@ -254,7 +254,9 @@ pub fn update(
     })
 }
 
-/// Sets a new password hash; `must_change` marks it one-time. Ends the user's other sessions.
+/// Sets a new password hash; `must_change` marks it one-time. Ends the user's other sessions; a
+/// reset (`must_change`) also revokes the account's API tokens: whoever had the old password may
+/// have made them, and a script's owner makes new ones once they hold their own password again.
 pub fn set_password(
     conn: &mut DbConn,
     ctx: &Context,
@@ -274,6 +276,29 @@ pub fn set_password(
                 users::updated_at.eq(now),
             ))
             .execute(c)?;
+        if must_change {
+            let open: Vec<String> = api_tokens::table
+                .filter(api_tokens::user_id.eq(id))
+                .filter(api_tokens::revoked_at.is_null())
+                .select(api_tokens::id)
+                .load(c)?;
+            diesel::update(api_tokens::table.filter(api_tokens::id.eq_any(&open)))
+                .set(api_tokens::revoked_at.eq(now))
+                .execute(c)?;
+            for token in &open {
+                audit::append(
+                    c,
+                    ctx,
+                    Event {
+                        action: "revoke",
+                        entity: "api_token",
+                        entity_id: token,
+                        changes: vec![Change::update("revoked_at", None::<NaiveDateTime>, now)],
+                        reason: Some("the account's password was reset"),
+                    },
+                )?;
+            }
+        }
         audit::append(
             c,
             ctx,

@@ -212,11 +212,15 @@ fn prepare(c: &mut DbConn, m: &Message, public_url: &str) -> anyhow::Result<Opti
         if !a.status.is_pending() {
             return skip(c, m, &format!("assessment {}", a.status));
         }
-        // A fresh link for each message: the token exists only in this e-mail.
+        // A fresh link for each message (the token exists only in this e-mail), which replaces
+        // the links earlier e-mails carried.
         let days = *protocol.surveys.link_valid_days.get_ref();
-        let (_, token) =
-            db::write_tx(c, |c| crate::survey::links::issue(c, &a.participant_id, &m.language, days, None))
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (_, token) = db::write_tx(c, |c| {
+            let (link, token) = crate::survey::links::issue(c, &a.participant_id, &m.language, days, None)?;
+            crate::survey::links::supersede(c, &a.participant_id, &link.id)?;
+            Ok::<_, crate::service_error::ServiceError>((link, token))
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
         v.link = format!("{public_url}/s/{token}");
         v.timepoint = crate::assessments::participant_title(&protocol, &a.timepoint, &m.language);
         v.due = crate::assessments::last_day(&protocol, &a)

@@ -57,6 +57,28 @@ pub fn issue(
     Ok((link, token))
 }
 
+/// Revokes the participant's earlier links that e-mails carried (made by no one), now that a new
+/// one, `keep`, goes out: only the newest e-mail's link works, so an old message found later, or
+/// forwarded, opens nothing. A link used in the last hour stays: someone may be answering on it.
+pub fn supersede(conn: &mut DbConn, participant_id: &str, keep: &str) -> QueryResult<usize> {
+    let now = db::now();
+    diesel::update(
+        survey_links::table
+            .filter(survey_links::participant_id.eq(participant_id))
+            .filter(survey_links::id.ne(keep))
+            .filter(survey_links::created_by.is_null())
+            .filter(survey_links::revoked_at.is_null())
+            .filter(survey_links::expires_at.gt(now))
+            .filter(
+                survey_links::last_used_at
+                    .is_null()
+                    .or(survey_links::last_used_at.lt(now - Duration::hours(1))),
+            ),
+    )
+    .set(survey_links::revoked_at.eq(now))
+    .execute(conn)
+}
+
 /// What a token leads to.
 pub enum Resolved {
     Valid(Box<(SurveyLink, Participant)>),

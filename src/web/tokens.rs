@@ -73,6 +73,9 @@ pub(super) async fn token_made(
     let Some(auth) = signed_in(auth)? else { return Ok(redirect("/login")) };
     auth.check_form_csrf(&form.csrf_token)?;
     auth.require(Permission::OwnAccount)?;
+    if auth.user.must_change_password {
+        return Ok(redirect("/account/password"));
+    }
     let tr = auth.tr();
     let TokenForm { name, valid_days, .. } = form.into_inner();
     let days = match valid_days.trim() {

@@ -173,3 +173,97 @@ async fn an_admin_lists_and_revokes_another_accounts_api_token_and_it_stops_work
     let revoke = trail.iter().find(|e| e["action"] == "revoke").expect("audited");
     assert_eq!(revoke["actor_id"], admin.id.as_str(), "{revoke}");
 }
+
+#[tokio::test]
+async fn a_password_reset_revokes_the_accounts_tokens_for_good_and_no_token_is_made_before_a_new_password() {
+    let app = spawn_app().await;
+    let (admin, coord) = (app.user(Role::Admin), app.user(Role::Coordinator));
+    assert_eq!(app.get_as(&coord, "/api/v1/auth/me").await.status(), StatusCode::OK);
+    let reset: Value = app
+        .send_as(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/users/{}/password-reset", coord.id),
+            json!({"reason": "Laptop stolen"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("reset");
+    let otp = reset["one_time_password"].as_str().expect("otp").to_owned();
+    // With the one-time password: no token can be made, and the old one does not work.
+    let csrf = app.login(&coord.email, &otp).await;
+    let resp = app
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .header("X-CSRF-Token", &csrf)
+        .json(&json!({"name": "made with someone else's password"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(error_of(resp).await.0, "password_change_required");
+    let resp = app
+        .client
+        .post(app.url("/api/v1/auth/password"))
+        .header("X-CSRF-Token", &csrf)
+        .json(&json!({"current_password": otp, "new_password": "my own long password"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::OK);
+    // Once the account has its own password again, the token from before the reset stays dead.
+    assert_eq!(app.get_as(&coord, "/api/v1/auth/me").await.status(), StatusCode::UNAUTHORIZED);
+    let tokens: Vec<Value> =
+        app.get_as(&admin, &format!("/api/v1/users/{}/tokens", coord.id)).await.json().await.expect("tokens");
+    assert!(tokens.iter().all(|t| t["revoked_at"].is_string()), "{tokens:?}");
+    let trail: Vec<Value> = app
+        .get_as(
+            &admin,
+            &format!("/api/v1/audit?entity=api_token&entity_id={}", tokens[0]["id"].as_str().expect("id")),
+        )
+        .await
+        .json()
+        .await
+        .expect("audit");
+    assert!(
+        trail.iter().any(|e| e["action"] == "revoke" && e["reason"] == "the account's password was reset"),
+        "{trail:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_token_made_without_a_lifetime_expires_in_ninety_days() {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    let made: Value = app
+        .send_as(&coord, Method::POST, "/api/v1/tokens", json!({"name": "report script"}))
+        .await
+        .json()
+        .await
+        .expect("token");
+    let at = |field: &str| {
+        chrono::NaiveDateTime::parse_from_str(made[field].as_str().expect("time"), "%Y-%m-%dT%H:%M:%S%.f")
+            .expect("time")
+    };
+    assert_eq!((at("expires_at") - at("created_at")).num_days(), 90, "{made}");
+}
+
+#[tokio::test]
+async fn guessing_the_current_password_through_a_session_is_throttled_like_sign_in() {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    let csrf = app.login(&coord.email, &coord.password).await;
+    let mut statuses = Vec::new();
+    for n in 0..6 {
+        let resp = app
+            .client
+            .post(app.url("/api/v1/auth/password"))
+            .header("X-CSRF-Token", &csrf)
+            .json(&json!({"current_password": format!("guess number {n}"), "new_password": "a new long password"}))
+            .send()
+            .await
+            .expect("post");
+        statuses.push(resp.status().as_u16());
+    }
+    assert_eq!(statuses, [422, 422, 422, 422, 422, 429], "five guesses a minute, then 429");
+}

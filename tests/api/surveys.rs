@@ -150,6 +150,17 @@ async fn invitations_and_reminders_arrive_in_the_participants_language_and_stop_
         .await;
     assert_eq!(reminders.len(), 2, "two reminders to the Spanish speaker: {reminders:?}");
     assert!(reminders.iter().all(|m| m.to.contains("person0@") && m.subject.starts_with("Recordatorio")));
+    // Each e-mail's link replaces the earlier ones: of the invitation's and the two reminders'
+    // links, only the one sent last still opens.
+    let link_of = |m: &crate::helpers::Mail| {
+        m.body.split("/s/").nth(1).expect("link").chars().take(64).collect::<String>()
+    };
+    let mut working = 0;
+    for token in std::iter::once(link_of(to(0))).chain(reminders.iter().map(link_of)) {
+        let resp = app.client.get(app.url(&format!("/s/{token}"))).send().await.expect("home");
+        working += usize::from(resp.status().is_success());
+    }
+    assert_eq!(working, 1, "only the newest e-mail's link works");
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     assert!(
         sink.messages().iter().all(|m| !(m.to.contains("person1@") && m.subject.starts_with("Reminder")))

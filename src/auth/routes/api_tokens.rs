@@ -29,7 +29,7 @@ pub(super) async fn list_tokens(
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     pub name: String,
-    /// Days until it expires (1 to 365); none for no expiry.
+    /// Days until it expires (1 to 365; 90 when not given): no token works for ever.
     pub valid_days: Option<i64>,
 }
 
@@ -51,6 +51,13 @@ pub(super) async fn create_token(
     body: ApiJson<NewToken>,
 ) -> Result<HttpResponse, AppError> {
     auth.require(Permission::OwnAccount)?;
+    if auth.user.must_change_password {
+        // A one-time password is someone else's knowledge: nothing lasting is made with it.
+        return Err(AppError::forbidden(
+            "password_change_required",
+            "choose your own password first (POST /api/v1/auth/password)",
+        ));
+    }
     let body = body.parse()?;
     let name = token_name(&body.name, body.valid_days)?;
     let (ctx, id) = (auth.context(), auth.user.id.clone());

@@ -214,6 +214,8 @@ pub async fn change_own_password(
     if new == current {
         return Err(AppError::validation("new_password", "must differ from the current password"));
     }
+    // Guessing the current password through a stolen session is throttled as sign-in is.
+    state.throttle.check(&format!("password change {}", auth.user.id), None)?;
     let stored = auth.user.password_hash.clone();
     if !web::block(move || super::verify_password(&current, &stored)).await? {
         return Err(AppError::validation("current_password", "is wrong"));
