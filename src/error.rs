@@ -35,6 +35,8 @@ pub enum AppError {
     Validation { field: String, message: String },
     #[error("{message}")]
     BadRequest { field: Option<String>, message: String },
+    #[error("this address does not take that method; it takes {}", allow.join(", "))]
+    MethodNotAllowed { allow: Vec<&'static str> },
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("the database is busy; try again shortly")]
@@ -83,6 +85,7 @@ impl AppError {
             Self::NotFound(_) => "not_found",
             Self::Validation { .. } => "validation_failed",
             Self::BadRequest { .. } => "bad_request",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Unavailable => "unavailable",
             Self::Internal(_) => "internal",
@@ -108,6 +111,7 @@ impl ResponseError for AppError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -124,6 +128,11 @@ impl ResponseError for AppError {
             && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
         {
             resp.insert_header((header::RETRY_AFTER, v));
+        }
+        if let Self::MethodNotAllowed { allow } = self
+            && let Ok(v) = HeaderValue::from_str(&allow.join(", "))
+        {
+            resp.insert_header((header::ALLOW, v));
         }
         if matches!(self, Self::Unauthenticated) {
             resp.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));

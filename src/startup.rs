@@ -202,8 +202,15 @@ pub fn prepare_database(conn: &mut DbConn, settings: &Settings, library: &Librar
     Ok(users::count(conn)? == 0)
 }
 
-async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound("page".into()))
+/// No route took the request: a path that exists with other methods answers 405 with `Allow`
+/// (RFC 9110), any other 404.
+async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, AppError> {
+    let allow = crate::auth::permissions::methods_of(req.path());
+    if allow.is_empty() {
+        Err(AppError::NotFound("page".into()))
+    } else {
+        Err(AppError::MethodNotAllowed { allow })
+    }
 }
 
 /// The session cookie's name. A secure cookie takes the `__Host-` prefix: browsers then accept it

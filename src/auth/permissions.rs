@@ -151,6 +151,33 @@ use Access::{CalendarAddress, Public, Staff, SurveyLink};
 use Permission::*;
 
 /// Every endpoint the server has. A test fails if the OpenAPI document lists one not here.
+/// The methods the matrix lists for a concrete path (`/api/v1/users/abc` is `/api/v1/users/{id}`),
+/// for a 405's `Allow`. A parameter matches one non-empty segment, with any literal around it
+/// (`{secret}.ics`).
+pub fn methods_of(path: &str) -> Vec<&'static str> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let fits = |pattern: &str, segment: &str| match (pattern.find('{'), pattern.rfind('}')) {
+        (Some(open), Some(close)) => {
+            let (prefix, suffix) = (&pattern[..open], &pattern[close + 1..]);
+            segment.len() > prefix.len() + suffix.len()
+                && segment.starts_with(prefix)
+                && segment.ends_with(suffix)
+        }
+        _ => pattern == segment,
+    };
+    let mut methods: Vec<&'static str> = ENDPOINTS
+        .iter()
+        .filter(|e| {
+            let pattern: Vec<&str> = e.path.split('/').collect();
+            pattern.len() == segments.len() && pattern.iter().zip(&segments).all(|(p, s)| fits(p, s))
+        })
+        .map(|e| e.method)
+        .collect();
+    methods.sort_unstable();
+    methods.dedup();
+    methods
+}
+
 pub const ENDPOINTS: &[Endpoint] = &[
     api("GET", "/healthz", Public),
     api("GET", "/api/v1/openapi.json", Public),

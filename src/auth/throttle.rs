@@ -1,4 +1,7 @@
-//! Login throttling: a few attempts a minute per account, more per client address.
+//! Login throttling: a few attempts a minute per account from one client address, more per
+//! address. The account's limit is per address so that nobody can lock a known account out (the
+//! on-call clinician, during an alert) by failing to sign in as them from elsewhere; the address's
+//! own limit still caps guessing from any one place.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -38,7 +41,11 @@ impl LoginThrottle {
             self.shrink();
         }
         let now = DefaultClock::default().now();
-        let mut refused = self.per_account.check_key(&email.to_owned()).err();
+        let account = match address {
+            Some(addr) => format!("{email} from {addr}"),
+            None => email.to_owned(),
+        };
+        let mut refused = self.per_account.check_key(&account).err();
         if let Some(addr) = address {
             refused = refused.or(self.per_address.check_key(&addr).err());
         }
@@ -69,5 +76,16 @@ mod tests {
         }
         assert!(matches!(t.check("a@example.org", None), Err(ServiceError::TooManyRequests { .. })));
         assert!(t.check("b@example.org", None).is_ok());
+    }
+
+    #[test]
+    fn failing_as_an_account_from_one_address_does_not_lock_it_out_from_another() {
+        let t = LoginThrottle::new(5);
+        let (attacker, clinician) = ("203.0.113.9".parse().ok(), "198.51.100.7".parse().ok());
+        for _ in 0..5 {
+            assert!(t.check("oncall@example.org", attacker).is_ok());
+        }
+        assert!(t.check("oncall@example.org", attacker).is_err());
+        assert!(t.check("oncall@example.org", clinician).is_ok(), "the clinician still signs in");
     }
 }

@@ -105,3 +105,25 @@ async fn the_openapi_document_is_openapi_3_and_the_docs_page_is_served() {
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.expect("html").contains("swagger"));
 }
+
+#[tokio::test]
+async fn a_method_a_path_does_not_take_gets_405_with_the_methods_it_does() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin);
+    let resp = app.send_as(&admin, reqwest::Method::DELETE, "/api/v1/protocol", serde_json::json!({})).await;
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(resp.headers()["allow"], "GET");
+    assert_eq!(error_of(resp).await.0, "method_not_allowed");
+    let resp =
+        app.send_as(&admin, reqwest::Method::PUT, "/api/v1/users/some-id", serde_json::json!({})).await;
+    assert_eq!(resp.headers()["allow"], "GET, PATCH", "a parameter matches any id");
+    let resp = app.client.delete(app.url("/calendar/abc.ics")).send().await.expect("delete");
+    assert_eq!(
+        (resp.status(), resp.headers()["allow"].to_str().ok()),
+        (StatusCode::METHOD_NOT_ALLOWED, Some("GET"))
+    );
+    // A path that does not exist with any method is still a 404.
+    let resp =
+        app.send_as(&admin, reqwest::Method::DELETE, "/api/v1/no-such-thing", serde_json::json!({})).await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}

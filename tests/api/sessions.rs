@@ -339,3 +339,26 @@ async fn signing_out_makes_a_copied_session_cookie_useless() {
     assert_eq!(out.status(), StatusCode::NO_CONTENT);
     assert_eq!(me(&copy).await.expect("get").status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn failing_to_sign_in_as_the_on_call_clinician_from_elsewhere_does_not_lock_them_out() {
+    let app = spawn_app_with(|s| s.trust_proxy_headers = true).await;
+    let clinician = app.user(Role::Clinician);
+    let attempt = |password: &str, from: &str| {
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .header("X-Forwarded-For", from.to_owned())
+            .json(&json!({"email": clinician.email, "password": password}))
+            .send()
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            attempt("wrong password!!", "203.0.113.9").await.expect("post").status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let refused = attempt("wrong password!!", "203.0.113.9").await.expect("post");
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS, "the guesser is stopped");
+    let resp = attempt(&clinician.password, "198.51.100.7").await.expect("post");
+    assert_eq!(resp.status(), StatusCode::OK, "the clinician, elsewhere, still signs in");
+}

@@ -12,12 +12,13 @@ fn root() -> &'static Path {
 }
 
 /// Codes every error kind carries whatever the service (`AppError::code` and its status).
-const FIXED: [(&str, u16); 10] = [
+const FIXED: [(&str, u16); 11] = [
     ("unauthenticated", 401),
     ("invalid_credentials", 401),
     ("bad_request", 400),
     ("forbidden", 403),
     ("not_found", 404),
+    ("method_not_allowed", 405),
     ("payload_too_large", 413),
     ("validation_failed", 422),
     ("too_many_requests", 429),
