@@ -362,3 +362,32 @@ async fn failing_to_sign_in_as_the_on_call_clinician_from_elsewhere_does_not_loc
     let resp = attempt(&clinician.password, "198.51.100.7").await.expect("post");
     assert_eq!(resp.status(), StatusCode::OK, "the clinician, elsewhere, still signs in");
 }
+
+#[tokio::test]
+async fn a_failed_sign_in_is_audited_after_the_answer_which_is_the_same_for_known_and_unknown_emails() {
+    let app = spawn_app().await;
+    let (admin, coord) = (app.user(Role::Admin), app.user(Role::Coordinator));
+    let mut answers = Vec::new();
+    for email in [coord.email.as_str(), "nobody@example.org"] {
+        let resp = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": email, "password": "wrong password!!"}))
+            .send()
+            .await
+            .expect("post");
+        answers.push((resp.status(), resp.text().await.expect("body")));
+    }
+    assert_eq!(answers[0], answers[1], "the answer does not say which e-mail has an account");
+    let path = format!("/api/v1/audit?entity=user&entity_id={}", coord.id);
+    let mut recorded = false;
+    for _ in 0..50 {
+        let trail: Vec<Value> = app.get_as(&admin, &path).await.json().await.expect("audit");
+        if trail.iter().any(|e| e["action"] == "login_failed") {
+            recorded = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(recorded, "the failed sign-in is in the audit trail");
+}

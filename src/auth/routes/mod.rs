@@ -75,18 +75,32 @@ pub async fn check_credentials(
         (false, _) => (Actor::system(), "login_failed"),
     };
     let id = user.id.clone();
-    state
-        .write(move |c| {
-            let ctx = Context { actor, request_id };
-            audit::record(
-                c,
-                &ctx,
-                Event { action, entity: "user", entity_id: &id, changes: vec![], reason: None },
-            )?;
-            Ok(())
-        })
-        .await?;
-    if action == "login" { Ok(user) } else { Err(invalid_credentials()) }
+    let record = {
+        let state = state.clone();
+        async move {
+            state
+                .write(move |c| {
+                    let ctx = Context { actor, request_id };
+                    let event =
+                        Event { action, entity: "user", entity_id: &id, changes: vec![], reason: None };
+                    audit::record(c, &ctx, event)?;
+                    Ok(())
+                })
+                .await
+        }
+    };
+    if action == "login" {
+        record.await?;
+        return Ok(user);
+    }
+    // A failure for a known account is recorded after the answer, not before it: an unknown
+    // e-mail writes nothing, so waiting for the write would tell a guesser which accounts exist.
+    actix_web::rt::spawn(async move {
+        if let Err(e) = record.await {
+            tracing::error!(error.kind = "audit", error.detail = %e, "a failed sign-in was not recorded");
+        }
+    });
+    Err(invalid_credentials())
 }
 
 /// The client's address, for the per-address sign-in limit. Behind a proxy every request comes
