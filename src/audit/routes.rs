@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, get, web};
 use super::{Entry, Filter, Verification};
 use crate::auth::{Auth, Permission};
 use crate::error::{AppError, ErrorBody};
+use crate::exports::write::ChannelWriter;
 use crate::state::AppState;
 
 /// Registers this module's API routes.
@@ -26,23 +27,35 @@ async fn list(
     Ok(web::Json(state.run(move |c| Ok(super::list(c, &filter)?)).await?))
 }
 
-/// The whole trail as CSV.
+/// The whole trail as CSV, streamed as it is read (a page of entries at a time), so a long trail
+/// never sits whole in memory.
 #[utoipa::path(tag = "audit", responses((status = 200, description = "Success", content_type = "text/csv", body = String), (status = 403, description = "The role may not do this", body = ErrorBody)))]
 #[get("/audit/export")]
 async fn export(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, AppError> {
     auth.require(Permission::ReadAudit)?;
     auth.require_all_sites("the audit trail")?;
-    let csv = state
-        .run(|c| {
-            let mut out = Vec::new();
-            super::export_csv(c, &mut out)?;
-            Ok(out)
-        })
-        .await?;
+    let (sender, receiver) = tokio::sync::mpsc::channel(4);
+    let pool = state.pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut out = ChannelWriter::new(sender);
+        let result = pool
+            .get()
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .and_then(|mut conn| super::export_csv(&mut conn, &mut out))
+            .and_then(|()| std::io::Write::flush(&mut out).map_err(Into::into));
+        if let Err(e) = result {
+            // The client sees the download end in an error rather than a file cut short.
+            tracing::error!(error.kind = "audit_export", error.detail = %e, "the audit export failed while streaming");
+            out.fail(e.to_string());
+        }
+    });
+    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    });
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", "attachment; filename=\"audit-trail.csv\""))
-        .body(csv))
+        .streaming(body))
 }
 
 /// Checks the hash chain and names the first changed, deleted or reordered entry.
