@@ -23,6 +23,7 @@ struct Raw {
     session_max_hours: u64,
     cookie_secure: bool,
     login_attempts_per_minute: u32,
+    one_time_password_hours: u32,
     trust_proxy_headers: bool,
     pool_size: u32,
     log_format: String,
@@ -54,6 +55,9 @@ pub struct Settings {
     /// Mark cookies `Secure` (on whenever the server is reached over HTTPS).
     pub cookie_secure: bool,
     pub login_attempts_per_minute: u32,
+    /// A one-time password (a new account's, or a reset's) stops working this long after it was
+    /// issued: one found in an old e-mail or chat opens nothing.
+    pub one_time_password_valid: chrono::Duration,
     /// Behind a reverse proxy: take the client address from the last `X-Forwarded-For` entry,
     /// the one the proxy appends (only then, since a client could send the header itself).
     pub trust_proxy_headers: bool,
@@ -80,6 +84,7 @@ impl Settings {
             .set_default("session_max_hours", 12)?
             .set_default("cookie_secure", false)?
             .set_default("login_attempts_per_minute", 5)?
+            .set_default("one_time_password_hours", 72)?
             .set_default("trust_proxy_headers", false)?
             .set_default("pool_size", 8)?
             .set_default("log_format", "text")?
@@ -158,6 +163,7 @@ impl Settings {
             session_max: Duration::from_secs(raw.session_max_hours * 3600),
             cookie_secure: raw.cookie_secure,
             login_attempts_per_minute: raw.login_attempts_per_minute,
+            one_time_password_valid: chrono::Duration::hours(i64::from(raw.one_time_password_hours.max(1))),
             trust_proxy_headers: raw.trust_proxy_headers,
             pool_size: raw.pool_size.max(1),
             json_logs,

@@ -88,6 +88,7 @@ impl Application {
             session_idle: settings.session_idle,
             session_max: settings.session_max,
             throttle: LoginThrottle::new(settings.login_attempts_per_minute),
+            one_time_password_valid: settings.one_time_password_valid,
             trust_proxy_headers: settings.trust_proxy_headers,
             study_key: StudyKey::derive(&secret),
             public_url: settings.public_url.clone(),

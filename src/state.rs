@@ -22,6 +22,8 @@ pub struct AppState {
     /// A session ends this long after sign-in, used or not.
     pub session_max: Duration,
     pub throttle: LoginThrottle,
+    /// How long a one-time password signs in after it was issued.
+    pub one_time_password_valid: chrono::Duration,
     /// Take client addresses from proxy headers (see `Settings::trust_proxy_headers`).
     pub trust_proxy_headers: bool,
     /// Seeds the randomisation sequence; derived from the secret outside the database.

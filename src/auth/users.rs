@@ -30,6 +30,16 @@ pub struct User {
     pub all_sites: bool,
     /// The language of the account's pages (`i18n::Lang` code).
     pub language: String,
+    /// When the password was last set; a one-time password expires some hours after it.
+    pub password_set_at: Option<NaiveDateTime>,
+}
+
+impl User {
+    /// Whether the account holds a one-time password older than `valid_for`: it no longer signs
+    /// in, and an admin issues another. (Rows from before `password_set_at`: `updated_at`.)
+    pub fn one_time_password_expired(&self, valid_for: chrono::Duration, now: NaiveDateTime) -> bool {
+        self.must_change_password && now - self.password_set_at.unwrap_or(self.updated_at) > valid_for
+    }
 }
 
 /// What the API shows of an account (never the hash).
@@ -139,6 +149,7 @@ pub fn create(
         updated_at: now,
         all_sites: !access.is_limited(),
         language: Lang::default().code().to_owned(),
+        password_set_at: Some(now),
     };
     db::write_tx(conn, |c| {
         if find_by_email(c, email)?.is_some() {
@@ -274,6 +285,7 @@ pub fn set_password(
                 users::must_change_password.eq(must_change),
                 users::sessions_valid_after.eq(now),
                 users::updated_at.eq(now),
+                users::password_set_at.eq(now),
             ))
             .execute(c)?;
         if must_change {
@@ -317,6 +329,7 @@ pub fn set_password(
         user.must_change_password = must_change;
         user.sessions_valid_after = now;
         user.updated_at = now;
+        user.password_set_at = Some(now);
         Ok(user)
     })
 }

@@ -14,6 +14,7 @@ diesel::table! {
         updated_at -> Timestamp,
         all_sites -> Bool,
         language -> Text,
+        password_set_at -> Nullable<Timestamp>,
     }
 }
 

@@ -391,3 +391,49 @@ async fn a_failed_sign_in_is_audited_after_the_answer_which_is_the_same_for_know
     }
     assert!(recorded, "the failed sign-in is in the audit trail");
 }
+
+#[tokio::test]
+async fn a_one_time_password_stops_signing_in_once_its_hours_are_up_and_a_new_reset_works() {
+    let app = spawn_app_with(|s| s.one_time_password_valid = chrono::Duration::milliseconds(800)).await;
+    let admin = app.user(Role::Admin);
+    let created: Value = app
+        .send_as(
+            &admin,
+            reqwest::Method::POST,
+            "/api/v1/users",
+            json!({"email": "late@example.org", "display_name": "Late Starter", "role": "moderator"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let otp = created["one_time_password"].as_str().expect("otp").to_owned();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let login = |password: String| {
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": "late@example.org", "password": password}))
+            .send()
+    };
+    let resp = login(otp).await.expect("post");
+    assert_eq!(
+        error_of(resp).await.0,
+        "invalid_credentials",
+        "an expired one-time password answers as a wrong one"
+    );
+    // The admin issues another, which works while it is fresh.
+    let id = created["user"]["id"].as_str().expect("id");
+    let reset: Value = app
+        .send_as(
+            &admin,
+            reqwest::Method::POST,
+            &format!("/api/v1/users/{id}/password-reset"),
+            json!({"reason": "The first one expired"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("reset");
+    let resp = login(reset["one_time_password"].as_str().expect("otp").to_owned()).await.expect("post");
+    assert_eq!(resp.status(), StatusCode::OK);
+}

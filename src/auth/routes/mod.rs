@@ -69,10 +69,12 @@ pub async fn check_credentials(
     let hash = user.as_ref().map_or_else(|| super::dummy_hash().to_owned(), |u| u.password_hash.clone());
     let ok = web::block(move || super::verify_password(&password, &hash)).await?;
     let Some(user) = user else { return Err(invalid_credentials()) };
-    let (actor, action) = match (ok, user.disabled) {
-        (true, false) => (Actor::user(&user.id, user.role().as_str()), "login"),
-        (true, true) => (Actor::system(), "login_refused_disabled"),
-        (false, _) => (Actor::system(), "login_failed"),
+    let expired = user.one_time_password_expired(state.one_time_password_valid, crate::db::now());
+    let (actor, action) = match (ok, user.disabled, expired) {
+        (true, false, false) => (Actor::user(&user.id, user.role().as_str()), "login"),
+        (true, true, _) => (Actor::system(), "login_refused_disabled"),
+        (true, false, true) => (Actor::system(), "login_refused_expired_password"),
+        (false, _, _) => (Actor::system(), "login_failed"),
     };
     let id = user.id.clone();
     let record = {
