@@ -18,6 +18,8 @@ struct Raw {
     bind: String,
     secret_key: Option<String>,
     secret_key_file: PathBuf,
+    session_key: Option<String>,
+    session_key_file: Option<PathBuf>,
     protocol_file: Option<PathBuf>,
     session_idle_minutes: u64,
     session_max_hours: u64,
@@ -48,6 +50,11 @@ pub struct Settings {
     pub bind: String,
     secret_key: Option<SecretString>,
     pub secret_key_file: PathBuf,
+    /// The key that signs session cookies: apart from the secret (which seeds randomisation), so
+    /// that it can be replaced after a leak (every session ends) without touching allocation.
+    session_key: Option<SecretString>,
+    /// Where the session key lives; beside the secret key file when not given.
+    pub session_key_file: Option<PathBuf>,
     /// A protocol file to load into an empty database instead of the bundled one.
     pub protocol_file: Option<PathBuf>,
     pub session_idle: Duration,
@@ -158,6 +165,11 @@ impl Settings {
             bind: raw.bind,
             secret_key,
             secret_key_file: raw.secret_key_file,
+            session_key: match raw.session_key {
+                Some(k) if k.len() < 32 => anyhow::bail!("session_key must be at least 32 characters"),
+                k => k.map(SecretString::from),
+            },
+            session_key_file: raw.session_key_file,
             protocol_file: raw.protocol_file,
             session_idle: Duration::from_secs(raw.session_idle_minutes * 60),
             session_max: Duration::from_secs(raw.session_max_hours * 3600),
@@ -182,39 +194,63 @@ impl Settings {
         self
     }
 
+    /// Sets the session key directly (tests, and deployments that inject it).
+    pub fn with_session_key(mut self, key: String) -> Self {
+        self.session_key = Some(SecretString::from(key));
+        self
+    }
+
     /// The server's secret: from settings, or the key file, created with fresh randomness (mode
-    /// 0600) when `create` is set and it does not exist yet. It signs sessions and, later, seeds
-    /// randomisation, so it lives outside the database.
+    /// 0600) when `create` is set and it does not exist yet. It seeds randomisation (and the audit
+    /// chain's key), so it lives outside the database.
     pub fn secret_key(&self, create: bool) -> anyhow::Result<SecretString> {
-        if let Some(k) = &self.secret_key {
-            return Ok(k.clone());
-        }
-        let path = &self.secret_key_file;
-        #[cfg(unix)]
-        if let Ok(meta) = std::fs::metadata(path) {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = meta.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                anyhow::bail!(
-                    "the secret key file {} can be read by other users (mode {mode:o}): make it private \
+        read_key(self.secret_key.as_ref(), &self.secret_key_file, "secret key", create)
+    }
+
+    /// The key that signs session cookies: from settings, or its file, made when missing (a new
+    /// one only ends the sessions signed with the old). Replacing it ends every session.
+    pub fn session_key(&self) -> anyhow::Result<SecretString> {
+        let beside = || self.secret_key_file.with_file_name("trialdesk-session.key");
+        let path = self.session_key_file.clone().unwrap_or_else(beside);
+        read_key(self.session_key.as_ref(), &path, "session key", true)
+    }
+}
+
+/// A key given inline, or read from `path` (refused when other users can read it, or shorter than
+/// 32 characters), or made there with fresh randomness (mode 0600) when `create` allows.
+fn read_key(
+    inline: Option<&SecretString>,
+    path: &Path,
+    what: &str,
+    create: bool,
+) -> anyhow::Result<SecretString> {
+    if let Some(k) = inline {
+        return Ok(k.clone());
+    }
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(path) {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            anyhow::bail!(
+                "the {what} file {} can be read by other users (mode {mode:o}): make it private \
                      with `chmod 600 {}`",
-                    path.display(),
-                    path.display()
-                );
-            }
+                path.display(),
+                path.display()
+            );
         }
-        match std::fs::read_to_string(path) {
-            Ok(text) if text.trim().len() >= 32 => Ok(SecretString::from(text.trim().to_owned())),
-            Ok(_) => anyhow::bail!("the secret key file {} holds fewer than 32 characters", path.display()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
-                let key = crate::auth::random_hex(64)?;
-                write_private(path, &key)
-                    .with_context(|| format!("creating the secret key file {}", path.display()))?;
-                tracing::warn!(path = %path.display(), "created a new secret key file; back it up with the database");
-                Ok(SecretString::from(key))
-            }
-            Err(e) => Err(e).with_context(|| format!("reading the secret key file {}", path.display())),
+    }
+    match std::fs::read_to_string(path) {
+        Ok(text) if text.trim().len() >= 32 => Ok(SecretString::from(text.trim().to_owned())),
+        Ok(_) => anyhow::bail!("the {what} file {} holds fewer than 32 characters", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+            let key = crate::auth::random_hex(64)?;
+            write_private(path, &key)
+                .with_context(|| format!("creating the {what} file {}", path.display()))?;
+            tracing::warn!(path = %path.display(), key = what, "created a new key file (back the secret key up with the database; a new session key only ends sessions)");
+            Ok(SecretString::from(key))
         }
+        Err(e) => Err(e).with_context(|| format!("reading the {what} file {}", path.display())),
     }
 }
 

@@ -70,7 +70,10 @@ impl Application {
                 e
             }
         })?;
-        let key = actix_web::cookie::Key::derive_from(secret.expose_secret().as_bytes());
+        // Sessions have a key of their own: replacing it after a leaked cookie ends every session
+        // and leaves the allocation sequence, which comes from the secret, as it was.
+        let session_key = settings.session_key()?;
+        let key = actix_web::cookie::Key::derive_from(session_key.expose_secret().as_bytes());
         let listener =
             TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();

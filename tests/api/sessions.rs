@@ -437,3 +437,31 @@ async fn a_one_time_password_stops_signing_in_once_its_hours_are_up_and_a_new_re
     let resp = login(reset["one_time_password"].as_str().expect("otp").to_owned()).await.expect("post");
     assert_eq!(resp.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_new_session_key_ends_every_cookie_session_and_leaves_api_tokens_working() {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    app.login(&coord.email, &coord.password).await;
+    assert_eq!(app.client.get(app.url("/api/v1/auth/me")).send().await.expect("me").status(), StatusCode::OK);
+    // The same database and the same secret, with the session key replaced (after a leak).
+    let settings = crate::helpers::test_settings(&app.db)
+        .with_session_key("a new session key after a leaked cookie: 0123456789".into());
+    assert!(settings.session_key_file.is_none(), "the key is given inline here");
+    let rotated = trialdesk::startup::Application::build(settings).await.expect("server");
+    let port = rotated.port();
+    tokio::spawn(rotated.run_until_stopped());
+    let resp = app.client.get(format!("http://127.0.0.1:{port}/api/v1/auth/me")).send().await.expect("me");
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "the old cookie no longer signs in");
+    // Bearer tokens are not cookies: they keep working.
+    let resp = app
+        .client
+        .get(format!("http://127.0.0.1:{port}/api/v1/auth/me"))
+        .bearer_auth(&coord.token)
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(resp.status(), StatusCode::OK);
+    // The session key sits beside the secret key file, not in the working directory.
+    assert!(app.db.dir.path().join("trialdesk-session.key").exists());
+}
