@@ -202,20 +202,23 @@ async fn a_coordinator_emails_a_fresh_invitation_now_only_when_something_is_open
         let sent: Value = resp.json().await.expect("json");
         assert_eq!(sent["timepoint"], "baseline");
     }
-    let got = sink.wait_for_where(scheduled + 2, Mail::is_survey).await;
+    sink.wait_for_where(scheduled + 2, Mail::is_survey).await;
+    // The scheduled invitation may still be on its way: let the outbox settle, then read them all.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let got = sink.messages_where(Mail::is_survey);
     let links: BTreeSet<String> = got
         .iter()
         .filter_map(|m| m.body.split_whitespace().find(|w| w.contains("/s/")).map(str::to_owned))
         .collect();
-    assert!(
-        got.len() >= 2 && links.len() == got.len(),
-        "each invitation carries its own fresh link: {got:?}"
-    );
-    for link in links {
+    assert!(got.len() >= 2 && links.len() == got.len(), "each invitation carries a fresh link: {got:?}");
+    // Each e-mail's link replaces those sent before it: only the newest opens.
+    let mut working = 0;
+    for link in &links {
         let token = link.rsplit('/').next().expect("token");
         let home = app.client.get(app.url(&format!("/s/{token}"))).send().await.expect("home");
-        assert_eq!(home.status(), StatusCode::OK, "{link}");
+        working += usize::from(home.status() == StatusCode::OK);
     }
+    assert_eq!(working, 1, "only the newest invitation's link works: {links:?}");
 }
 
 #[tokio::test]
