@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 
-use crate::audit::{self, Actor, Context};
+use crate::audit::{Actor, Context};
 use crate::auth::{self, Role, tokens, users};
 use crate::db;
 use crate::protocol::{self, store};
@@ -55,7 +55,7 @@ enum Command {
     Site(crate::commands::SiteCmd),
     /// Verify or export the audit trail.
     #[command(subcommand)]
-    Audit(AuditCmd),
+    Audit(crate::commands::AuditCmd),
     /// Replay or describe the randomisation.
     #[command(subcommand)]
     Randomisation(RandomisationCmd),
@@ -168,18 +168,6 @@ enum RandomisationCmd {
     },
 }
 
-#[derive(Debug, Subcommand)]
-enum AuditCmd {
-    /// Check the hash chain; names the first changed, deleted or reordered entry.
-    Verify,
-    /// Write the audit trail as CSV.
-    Export {
-        /// File to write (standard output if omitted).
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
-}
-
 /// Runs the parsed command; errors are printed by `main`.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut settings = Settings::load(cli.config.as_deref())?;
@@ -215,7 +203,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(cmd) => blocking(move || user_cmd(&settings, cmd)).await,
         Command::Token(cmd) => blocking(move || token_cmd(&settings, cmd)).await,
         Command::Site(cmd) => blocking(move || crate::commands::site(&settings, &cli_context(), cmd)).await,
-        Command::Audit(cmd) => blocking(move || audit_cmd(&settings, cmd)).await,
+        Command::Audit(cmd) => blocking(move || crate::commands::audit_cmd(&settings, cmd)).await,
         Command::Randomisation(cmd) => blocking(move || randomisation_cmd(&settings, cmd)).await,
         Command::Demo { seed, out, screened } => {
             let options = crate::demo::Options { seed, out, screened };
@@ -462,38 +450,6 @@ fn randomisation_cmd(settings: &Settings, cmd: RandomisationCmd) -> anyhow::Resu
                 );
                 Ok(ExitCode::FAILURE)
             }
-        }
-    }
-}
-
-fn audit_cmd(settings: &Settings, cmd: AuditCmd) -> anyhow::Result<ExitCode> {
-    let mut conn = startup::open(settings)?;
-    match cmd {
-        AuditCmd::Verify => {
-            let result = audit::verify(&mut conn)?;
-            match result.problem {
-                None => {
-                    println!("audit trail intact: {} entries verified", result.entries_checked);
-                    Ok(ExitCode::SUCCESS)
-                }
-                Some(p) => {
-                    eprintln!("audit trail broken at entry {}: {}", p.seq, p.message);
-                    eprintln!("({} entries before it verified)", result.entries_checked);
-                    Ok(ExitCode::FAILURE)
-                }
-            }
-        }
-        AuditCmd::Export { out } => {
-            match out {
-                Some(path) => {
-                    let file = std::fs::File::create(&path)
-                        .with_context(|| format!("creating {}", path.display()))?;
-                    audit::export_csv(&mut conn, std::io::BufWriter::new(file))?;
-                    println!("wrote {}", path.display());
-                }
-                None => audit::export_csv(&mut conn, std::io::stdout().lock())?,
-            }
-            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -1,16 +1,18 @@
 //! The data commands: `analyze` a file made elsewhere, `export` the trial's datasets and write
-//! its `report`.
+//! its `report`; check, anchor and export the `audit` trail.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::Args;
+use clap::{Args, Subcommand};
 use trialdesk_analysis::{Options, analyze_file_timed};
 
+use crate::audit;
 use crate::exports::{ExportOptions, Spec, write::File};
 use crate::settings::Settings;
 use crate::sites;
+use crate::startup;
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
@@ -88,10 +90,10 @@ pub struct ExportArgs {
 }
 
 pub fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<ExitCode> {
-    let mut conn = crate::startup::open(settings)?;
+    let mut conn = startup::open(settings)?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let options = ExportOptions { blinded: args.blinded, dates: args.dates };
-    let spec = Spec::load(&mut conn, &crate::startup::instruments(settings)?, options, sites::Scope::All)
+    let spec = Spec::load(&mut conn, &startup::instruments(settings)?, options, sites::Scope::All)
         .map_err(|e| anyhow::anyhow!("reading the study: {e}"))?;
     for file in File::ALL {
         let path = args.out.join(file.name());
@@ -116,13 +118,10 @@ pub struct ReportArgs {
 }
 
 pub fn report(settings: &Settings, args: ReportArgs) -> anyhow::Result<ExitCode> {
-    let mut conn = crate::startup::open(settings)?;
-    for written in crate::reports::write_report(
-        &mut conn,
-        &crate::startup::instruments(settings)?,
-        &args.out,
-        args.blinded,
-    )? {
+    let mut conn = startup::open(settings)?;
+    for written in
+        crate::reports::write_report(&mut conn, &startup::instruments(settings)?, &args.out, args.blinded)?
+    {
         println!("wrote {written}");
     }
     Ok(ExitCode::SUCCESS)
@@ -167,8 +166,8 @@ pub enum SiteCmd {
 }
 
 /// Runs a `site` command as the command line's actor.
-pub fn site(settings: &Settings, ctx: &crate::audit::Context, cmd: SiteCmd) -> anyhow::Result<ExitCode> {
-    let mut conn = crate::startup::open(settings)?;
+pub fn site(settings: &Settings, ctx: &audit::Context, cmd: SiteCmd) -> anyhow::Result<ExitCode> {
+    let mut conn = startup::open(settings)?;
     match cmd {
         SiteCmd::Create { code, name, target } => {
             let new = sites::NewSite { code, name, recruitment_target: target };
@@ -219,5 +218,80 @@ pub fn user_access(
         None => crate::auth::users::default_access(conn).map_err(|_| {
             anyhow::anyhow!("this study has several sites: give --site CODE (repeatable) or --all-sites")
         }),
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Check the hash chain; names the first changed, deleted or reordered entry.
+    Verify {
+        /// A head recorded earlier with `audit head` (`SEQ:HASH`): the trail up to that entry
+        /// must be the one recorded, so a chain rewritten before it is found even with the key.
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect_head: Option<String>,
+    },
+    /// Print the chain's head (`SEQ:HASH`), to record outside the database and check later with
+    /// `audit verify --expect-head`.
+    Head,
+    /// Write the audit trail as CSV.
+    Export {
+        /// File to write (standard output if omitted).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+pub fn audit_cmd(settings: &Settings, cmd: AuditCmd) -> anyhow::Result<ExitCode> {
+    let mut conn = startup::open(settings)?;
+    match cmd {
+        AuditCmd::Head => {
+            let (seq, hash) = audit::chain::head(&mut conn)?;
+            println!("{seq}:{hash}");
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCmd::Verify { expect_head } => {
+            let anchor = match expect_head.as_deref().map(|h| h.split_once(':')) {
+                None => None,
+                Some(Some((seq, hash))) if seq.parse::<i64>().is_ok() && hash.len() == 64 => {
+                    Some((seq.parse::<i64>().unwrap_or_default(), hash.to_owned()))
+                }
+                Some(_) => anyhow::bail!("--expect-head takes SEQ:HASH as `trialdesk audit head` prints it"),
+            };
+            let result = audit::verify(&mut conn)?;
+            if let Some(from) = result.keyed_from_seq.filter(|from| *from > 1) {
+                println!("entries 1 to {} were written before the chain was keyed (plain hashes)", from - 1);
+            }
+            match result.problem {
+                None => {
+                    if let Some((seq, hash)) = anchor
+                        && audit::entry_hash(&mut conn, seq)?.as_deref() != Some(hash.as_str())
+                    {
+                        eprintln!(
+                            "audit trail rewritten: entry {seq} is not the one recorded ({hash}); the trail up to it was changed"
+                        );
+                        return Ok(ExitCode::FAILURE);
+                    }
+                    println!("audit trail intact: {} entries verified", result.entries_checked);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(p) => {
+                    eprintln!("audit trail broken at entry {}: {}", p.seq, p.message);
+                    eprintln!("({} entries before it verified)", result.entries_checked);
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        AuditCmd::Export { out } => {
+            match out {
+                Some(path) => {
+                    let file = std::fs::File::create(&path)
+                        .with_context(|| format!("creating {}", path.display()))?;
+                    audit::export_csv(&mut conn, std::io::BufWriter::new(file))?;
+                    println!("wrote {}", path.display());
+                }
+                None => audit::export_csv(&mut conn, std::io::stdout().lock())?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

@@ -187,6 +187,14 @@ pub fn prepare_database(conn: &mut DbConn, settings: &Settings, library: &Librar
             }
         }
     }
+    // The audit chain's key comes from the secret, outside the database. Without the key file (a
+    // command run where it is missing once anyone is randomised) nothing here writes the trail,
+    // and `serve` stops with its own message below.
+    let randomised = store::randomisation_started(conn)?.is_some();
+    if let Ok(secret) = settings.secret_key(!randomised) {
+        crate::audit::chain::load_key(secret.expose_secret());
+        crate::audit::chain::start_keying(conn)?;
+    }
     let (text, source) = match &settings.protocol_file {
         Some(path) => (
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,

@@ -2,8 +2,11 @@
 //!
 //! Every entry's hash covers its content and the previous entry's hash, so changing, deleting or
 //! reordering any entry breaks the chain from that point; `verify` names the first entry at fault.
+//! The hashes are keyed with a key outside the database (`chain`), so they cannot be recomputed
+//! by whoever can write to it.
 //! Appends happen inside `db::write_tx`, which locks `audit_head` first: one order, no gaps.
 
+pub mod chain;
 pub mod pages;
 pub mod routes;
 
@@ -11,7 +14,6 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::db::schema::{audit_head, audit_log};
 use crate::db::text_enum::text_enum;
@@ -162,8 +164,9 @@ fn changes_as_json<S: serde::Serializer>(changes: &str, s: S) -> Result<S::Ok, S
 }
 
 impl Entry {
-    /// The hash this entry should carry, from its content and `prev_hash`.
-    pub fn compute_hash(&self) -> String {
+    /// The hash this entry should carry, from its content and `prev_hash`: keyed (an HMAC with
+    /// the chain key), or plain SHA-256 for entries written before the chain was keyed.
+    pub fn compute_hash(&self, keyed: bool) -> QueryResult<String> {
         // A JSON array gives an unambiguous, order-fixed encoding of the fields.
         let canonical = serde_json::json!([
             self.seq,
@@ -179,15 +182,15 @@ impl Entry {
             self.request_id,
             self.prev_hash,
         ]);
-        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+        chain::digest(&canonical.to_string(), keyed)
     }
 }
 
 /// Appends one entry. Must run inside `db::write_tx`, which has already locked the chain head.
 pub fn append(conn: &mut DbConn, ctx: &Context, event: Event<'_>) -> QueryResult<i64> {
-    let (last_seq, last_hash): (i64, String) = audit_head::table
+    let (last_seq, last_hash, keyed_from): (i64, String, Option<i64>) = audit_head::table
         .filter(audit_head::id.eq(1))
-        .select((audit_head::last_seq, audit_head::last_hash))
+        .select((audit_head::last_seq, audit_head::last_hash, audit_head::keyed_from_seq))
         .first(conn)?;
     let mut entry = Entry {
         seq: last_seq + 1,
@@ -204,7 +207,7 @@ pub fn append(conn: &mut DbConn, ctx: &Context, event: Event<'_>) -> QueryResult
         prev_hash: last_hash,
         hash: String::new(),
     };
-    entry.hash = entry.compute_hash();
+    entry.hash = entry.compute_hash(chain::is_keyed(entry.seq, keyed_from))?;
     diesel::insert_into(audit_log::table).values(&entry).execute(conn)?;
     diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
         .set((audit_head::last_seq.eq(entry.seq), audit_head::last_hash.eq(&entry.hash)))
@@ -274,6 +277,14 @@ pub struct Problem {
 pub struct Verification {
     pub entries_checked: i64,
     pub problem: Option<Problem>,
+    /// The first entry with a keyed hash; those before it were written before the chain was
+    /// keyed (and could be recomputed by whoever can write to the database).
+    pub keyed_from_seq: Option<i64>,
+}
+
+/// The hash recorded for entry `seq`, if there is one.
+pub fn entry_hash(conn: &mut DbConn, seq: i64) -> QueryResult<Option<String>> {
+    audit_log::table.filter(audit_log::seq.eq(seq)).select(audit_log::hash).first(conn).optional()
 }
 
 /// Walks the whole chain in pages and reports the first changed, deleted or reordered entry.
@@ -282,6 +293,7 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<Verification> {
     let mut expected_seq = 1;
     let mut prev_hash = "0".repeat(64);
     let mut checked = 0;
+    let keyed_from: Option<i64> = audit_head::table.find(1).select(audit_head::keyed_from_seq).first(conn)?;
     loop {
         let page: Vec<Entry> = audit_log::table
             .select(Entry::as_select())
@@ -299,7 +311,7 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<Verification> {
                     entry.seq,
                     entry.seq - 1
                 ))
-            } else if entry.compute_hash() != entry.hash {
+            } else if entry.compute_hash(chain::is_keyed(entry.seq, keyed_from))? != entry.hash {
                 Some(format!(
                     "entry {} was changed after it was written (its content no longer matches its hash)",
                     entry.seq
@@ -311,6 +323,7 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<Verification> {
                 return Ok(Verification {
                     entries_checked: checked,
                     problem: Some(Problem { seq: expected_seq, message }),
+                    keyed_from_seq: keyed_from,
                 });
             }
             checked += 1;
@@ -330,7 +343,7 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<Verification> {
             expected_seq - 1
         ),
     });
-    Ok(Verification { entries_checked: checked, problem })
+    Ok(Verification { entries_checked: checked, problem, keyed_from_seq: keyed_from })
 }
 
 /// Writes the entries matching `filter` (all when unlimited) as CSV, a page at a time.

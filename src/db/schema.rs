@@ -99,6 +99,7 @@ diesel::table! {
         id -> Integer,
         last_seq -> BigInt,
         last_hash -> Text,
+        keyed_from_seq -> Nullable<BigInt>,
     }
 }
 

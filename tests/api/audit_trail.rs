@@ -118,3 +118,50 @@ async fn a_reason_written_as_a_formula_stays_text_when_the_audit_csv_is_opened_i
     let audit: Value = app.get_as(&admin, "/api/v1/audit?entity=user").await.json().await.expect("audit");
     assert!(audit.as_array().expect("entries").iter().any(|e| e["reason"] == formula));
 }
+
+#[tokio::test]
+async fn an_entry_rewritten_with_every_later_hash_recomputed_without_the_key_is_found() {
+    use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
+    use trialdesk::audit::Entry;
+    use trialdesk::db::schema::{audit_head, audit_log};
+
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin);
+    for i in 0..4 {
+        let resp =
+            app.send_as(&admin, Method::POST, "/api/v1/tokens", json!({"name": format!("t{i}")})).await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+    }
+    let before: Value = app.get_as(&admin, "/api/v1/audit/verify").await.json().await.expect("json");
+    assert!(before["problem"].is_null(), "{before}");
+    let keyed_from = before["keyed_from_seq"].as_i64().expect("the chain is keyed");
+    // Whoever can write to the database changes an entry and recomputes the chain after it, as
+    // they can: with plain SHA-256 (the key is not in the database).
+    let mut conn = app.db.conn();
+    let mut entries: Vec<Entry> = audit_log::table
+        .filter(audit_log::seq.ge(keyed_from + 1))
+        .order(audit_log::seq.asc())
+        .select(Entry::as_select())
+        .load(&mut conn)
+        .expect("entries");
+    let target = entries[0].seq;
+    entries[0].entity_id = "someone else".into();
+    let mut prev = entries[0].prev_hash.clone();
+    for e in &mut entries {
+        e.prev_hash = prev.clone();
+        e.hash = e.compute_hash(false).expect("hash");
+        prev = e.hash.clone();
+        diesel::update(audit_log::table.filter(audit_log::seq.eq(e.seq)))
+            .set((
+                audit_log::entity_id.eq(&e.entity_id),
+                audit_log::prev_hash.eq(&e.prev_hash),
+                audit_log::hash.eq(&e.hash),
+            ))
+            .execute(&mut conn)
+            .expect("rewrite");
+    }
+    diesel::update(audit_head::table).set(audit_head::last_hash.eq(&prev)).execute(&mut conn).expect("head");
+    let after: Value = app.get_as(&admin, "/api/v1/audit/verify").await.json().await.expect("json");
+    assert_eq!(after["problem"]["seq"].as_i64(), Some(target), "{after}");
+    assert!(after["problem"]["message"].as_str().expect("message").contains("changed"), "{after}");
+}

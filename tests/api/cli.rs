@@ -234,3 +234,43 @@ async fn serve_refuses_a_missing_key_once_anyone_is_randomised_and_a_key_others_
     let err = serve_must_refuse(db);
     assert!(err.contains("can be read by other users (mode 644)") && err.contains("chmod 600"), "{err}");
 }
+
+#[test]
+fn audit_head_anchors_the_trail_so_a_history_made_anew_with_the_key_is_still_found() {
+    let db = TestDb::empty();
+    assert!(db.cli(&["migrate"]).status.success());
+    for email in ["a@example.org", "b@example.org"] {
+        assert!(db.cli(&["user", "create", "--email", email, "--role", "coordinator"]).status.success());
+    }
+    let head = text(&db.cli(&["audit", "head"]).stdout).trim().to_owned();
+    let (seq, hash) = head.split_once(':').expect("SEQ:HASH");
+    assert!(seq.parse::<i64>().is_ok() && hash.len() == 64, "{head}");
+    let ok = db.cli(&["audit", "verify", "--expect-head", &head]);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+
+    // Someone with the database and the key writes another history from the start: the chain is
+    // whole and keyed, yet it is not the one recorded.
+    let mut conn = db.conn();
+    diesel::sql_query("DELETE FROM audit_log").execute(&mut conn).expect("wipe");
+    diesel::sql_query("DELETE FROM user_sites").execute(&mut conn).expect("wipe");
+    diesel::sql_query("DELETE FROM users").execute(&mut conn).expect("wipe");
+    diesel::sql_query(format!(
+        "UPDATE audit_head SET last_seq = 0, last_hash = '{}', keyed_from_seq = 1",
+        "0".repeat(64)
+    ))
+    .execute(&mut conn)
+    .expect("reset");
+    for email in ["c@example.org", "d@example.org", "e@example.org"] {
+        assert!(db.cli(&["user", "create", "--email", email, "--role", "coordinator"]).status.success());
+    }
+    assert!(db.cli(&["audit", "verify"]).status.success(), "the new chain is whole in itself");
+    let out = db.cli(&["audit", "verify", "--expect-head", &head]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains(&format!("entry {seq} is not the one recorded")),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = db.cli(&["audit", "verify", "--expect-head", "yesterday"]);
+    assert!(!out.status.success() && text(&out.stderr).contains("SEQ:HASH"), "{}", text(&out.stderr));
+}
