@@ -68,6 +68,20 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     })
 }
 
+/// A stored UTC time as JSON: RFC 3339 with `Z` (`2026-12-03T13:48:13.750361Z`). Times are kept
+/// in UTC without an offset; written bare, a JavaScript client reads them as its local time.
+pub fn utc<S: serde::Serializer>(t: &chrono::NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+}
+
+/// The same for a time that may be absent (`null`).
+pub fn utc_opt<S: serde::Serializer>(t: &Option<chrono::NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => utc(t, s),
+        None => s.serialize_none(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,12 +42,16 @@ pub struct Assessment {
     /// The target day in the study's zone, `YYYY-MM-DD`; null until the anchor is known.
     pub target_date: Option<String>,
     /// When the window opens and closes (UTC): local midnight in the study's zone.
+    #[serde(serialize_with = "crate::json::utc_opt")]
     pub opens_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::json::utc_opt")]
     pub closes_at: Option<NaiveDateTime>,
     /// `scheduled`, `open`, `completed`, `missed` or `not_applicable`.
     #[schema(value_type = String)]
     pub status: Status,
+    #[serde(serialize_with = "crate::json::utc_opt")]
     pub completed_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::json::utc")]
     pub created_at: NaiveDateTime,
     /// The staff member who entered the answers on the participant's behalf (a phone call);
     /// null when the participant answered on their own link.

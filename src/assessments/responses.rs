@@ -29,6 +29,7 @@ pub struct StoredScore {
     pub prorated: bool,
     pub answered: i32,
     pub band: Option<String>,
+    #[serde(serialize_with = "crate::json::utc")]
     pub scored_at: chrono::NaiveDateTime,
 }
 

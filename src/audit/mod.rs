@@ -138,6 +138,7 @@ pub struct Event<'a> {
 #[diesel(table_name = audit_log)]
 pub struct Entry {
     pub seq: i64,
+    #[serde(serialize_with = "crate::json::utc")]
     pub at: NaiveDateTime,
     pub actor_kind: String,
     pub actor_id: Option<String>,

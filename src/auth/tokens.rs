@@ -22,9 +22,13 @@ pub struct ApiToken {
     pub name: String,
     #[serde(skip)]
     pub token_hash: String,
+    #[serde(serialize_with = "crate::json::utc")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::json::utc_opt")]
     pub expires_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::json::utc_opt")]
     pub last_used_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::json::utc_opt")]
     pub revoked_at: Option<NaiveDateTime>,
 }
 

@@ -66,12 +66,14 @@ pub struct Attempt {
     pub id: String,
     #[serde(skip)]
     pub participant_id: String,
+    #[serde(serialize_with = "crate::json::utc")]
     pub attempted_at: NaiveDateTime,
     pub channel: Channel,
     pub outcome: AttemptOutcome,
     /// Free text: what was said or agreed (never logged).
     pub note: Option<String>,
     pub recorded_by: Option<String>,
+    #[serde(serialize_with = "crate::json::utc")]
     pub created_at: NaiveDateTime,
 }
 

@@ -25,11 +25,13 @@ pub struct Consent {
     /// The typed full name; identifying, so never shown outside this record.
     #[serde(skip)]
     pub signature_name: String,
+    #[serde(serialize_with = "crate::json::utc")]
     pub signed_at: NaiveDateTime,
     /// The staff member who witnessed it, when staff entered it.
     pub witness_user_id: Option<String>,
     pub language: String,
     /// Set when the consent was recorded in error: it then counts for nothing, but stays.
+    #[serde(serialize_with = "crate::json::utc_opt")]
     pub voided_at: Option<NaiveDateTime>,
     pub voided_by: Option<String>,
     pub void_reason: Option<String>,

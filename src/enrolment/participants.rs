@@ -284,6 +284,7 @@ pub struct ParticipantView {
     pub newly_diagnosed: bool,
     pub disease_course: String,
     pub preferred_language: String,
+    #[serde(serialize_with = "crate::json::utc")]
     pub enrolled_at: NaiveDateTime,
     /// The consent form version last signed.
     pub consent_form_version: Option<String>,
@@ -291,7 +292,9 @@ pub struct ParticipantView {
     pub needs_reconsent: bool,
     /// Absent before randomisation, and for blinded roles that see no arms.
     pub arm: Option<ArmView>,
+    #[serde(serialize_with = "crate::json::utc_opt")]
     pub randomised_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::json::utc_opt")]
     pub withdrawn_at: Option<NaiveDateTime>,
     pub withdrawal_keep_data: Option<bool>,
     pub site: String,
@@ -305,6 +308,7 @@ pub struct ParticipantView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UnblindingMark {
     pub user_id: String,
+    #[serde(serialize_with = "crate::json::utc")]
     pub at: NaiveDateTime,
 }
 

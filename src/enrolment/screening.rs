@@ -67,6 +67,7 @@ pub struct Screening {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ScreeningView {
     pub id: String,
+    #[serde(serialize_with = "crate::json::utc")]
     pub screened_at: NaiveDateTime,
     pub referral_source: String,
     /// Answers keyed by criterion id.

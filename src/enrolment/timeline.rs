@@ -21,6 +21,7 @@ use crate::sites::Scope;
 /// One event in a participant's history.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineEvent {
+    #[serde(serialize_with = "crate::json::utc")]
     pub at: NaiveDateTime,
     /// `screened`, `enrolled`, `consented`, `consent_voided`, `randomised`, `unblinded`, `withdrawn`,
     /// `contact_attempt`.

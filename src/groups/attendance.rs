@@ -20,6 +20,7 @@ pub struct Session {
     pub group_id: String,
     pub number: i32,
     /// Start, UTC.
+    #[serde(serialize_with = "crate::json::utc")]
     pub starts_at: NaiveDateTime,
     pub minutes: i32,
     /// `scheduled` or `cancelled`.

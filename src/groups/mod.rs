@@ -73,6 +73,7 @@ pub struct GroupView {
     /// `forming`, `active` or `completed`.
     #[schema(value_type = String)]
     pub status: GroupStatus,
+    #[serde(serialize_with = "crate::json::utc_opt")]
     pub launched_at: Option<NaiveDateTime>,
     /// The video meeting's address.
     pub meeting_url: Option<String>,

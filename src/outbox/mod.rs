@@ -51,11 +51,15 @@ pub struct Message {
     /// `pending`, `sent`, `failed` or `cancelled`.
     #[schema(value_type = String)]
     pub status: Status,
+    #[serde(serialize_with = "crate::json::utc")]
     pub due_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::json::utc_opt")]
     pub claimed_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::json::utc_opt")]
     pub sent_at: Option<NaiveDateTime>,
     pub attempts: i32,
     pub last_error: Option<String>,
+    #[serde(serialize_with = "crate::json::utc")]
     pub created_at: NaiveDateTime,
 }
 

@@ -26,6 +26,7 @@ pub struct ProtocolView {
     #[schema(value_type = Object)]
     pub parsed: serde_json::Value,
     /// When randomisation started; from then on arms, strata and method are frozen.
+    #[serde(serialize_with = "crate::json::utc_opt")]
     pub randomisation_started_at: Option<chrono::NaiveDateTime>,
 }
 

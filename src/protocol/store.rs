@@ -23,6 +23,7 @@ pub struct StoredProtocol {
     /// The TOML text exactly as submitted (empty for blinded roles: it names the arms).
     pub content: String,
     pub content_sha256: String,
+    #[serde(serialize_with = "crate::json::utc")]
     pub created_at: NaiveDateTime,
     pub created_by: Option<String>,
     pub reason: String,

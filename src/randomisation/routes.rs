@@ -25,6 +25,7 @@ pub struct Randomised {
     pub study_id: String,
     /// The arm (roles that randomise are never blinded, so it is always present).
     pub arm: Option<ArmView>,
+    #[serde(serialize_with = "crate::json::utc")]
     pub randomised_at: NaiveDateTime,
 }
 

@@ -27,6 +27,7 @@ text_enum! {
 #[diesel(table_name = notices)]
 pub struct Notice {
     pub id: String,
+    #[serde(serialize_with = "crate::json::utc")]
     pub created_at: NaiveDateTime,
     pub audience: String,
     pub kind: String,

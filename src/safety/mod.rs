@@ -36,19 +36,24 @@ pub struct Alert {
     #[schema(value_type = String)]
     pub severity: Severity,
     pub meaning: String,
+    #[serde(serialize_with = "crate::json::utc")]
     pub created_at: NaiveDateTime,
     /// Acknowledge by then, or it escalates.
+    #[serde(serialize_with = "crate::json::utc")]
     pub due_at: NaiveDateTime,
     /// Which safety contact it has reached: 1 is the first.
     pub level: i32,
     /// `open`, `acknowledged` or `closed`.
     #[schema(value_type = String)]
     pub status: AlertStatus,
+    #[serde(serialize_with = "crate::json::utc_opt")]
     pub acknowledged_at: Option<NaiveDateTime>,
     pub acknowledged_by: Option<String>,
     pub action_taken: Option<String>,
+    #[serde(serialize_with = "crate::json::utc_opt")]
     pub action_at: Option<NaiveDateTime>,
     pub action_by: Option<String>,
+    #[serde(serialize_with = "crate::json::utc_opt")]
     pub closed_at: Option<NaiveDateTime>,
     pub closed_by: Option<String>,
     pub closing_note: Option<String>,

@@ -42,7 +42,9 @@ pub struct Site {
     pub status: SiteStatus,
     /// How many participants the site is meant to enrol, if it has a target.
     pub recruitment_target: Option<i32>,
+    #[serde(serialize_with = "crate::json::utc")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::json::utc_opt")]
     pub closed_at: Option<NaiveDateTime>,
 }
 

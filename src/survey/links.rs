@@ -23,11 +23,15 @@ pub struct SurveyLink {
     pub token_hash: String,
     /// The language pages open in; the participant can switch.
     pub language: String,
+    #[serde(serialize_with = "crate::json::utc")]
     pub created_at: NaiveDateTime,
     /// The staff member who made it; null when made for an invitation.
     pub created_by: Option<String>,
+    #[serde(serialize_with = "crate::json::utc")]
     pub expires_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::json::utc_opt")]
     pub revoked_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::json::utc_opt")]
     pub last_used_at: Option<NaiveDateTime>,
 }
 

@@ -242,7 +242,7 @@ async fn a_token_made_without_a_lifetime_expires_in_ninety_days() {
         .await
         .expect("token");
     let at = |field: &str| {
-        chrono::NaiveDateTime::parse_from_str(made[field].as_str().expect("time"), "%Y-%m-%dT%H:%M:%S%.f")
+        chrono::NaiveDateTime::parse_from_str(made[field].as_str().expect("time"), "%Y-%m-%dT%H:%M:%S%.fZ")
             .expect("time")
     };
     assert_eq!((at("expires_at") - at("created_at")).num_days(), 90, "{made}");

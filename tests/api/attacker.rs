@@ -89,7 +89,7 @@ impl Dossier {
 }
 
 fn timestamp(s: &str) -> Option<chrono::NaiveDateTime> {
-    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok()
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.fZ").ok()
 }
 
 /// The dossier as a numeric matrix: numbers standardised (missing: 0 and a flag), categories

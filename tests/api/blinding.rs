@@ -30,7 +30,7 @@ async fn text_of(app: &TestApp, user: &crate::helpers::TestUser, path: &str) -> 
 }
 
 fn at(v: &Value) -> Option<NaiveDateTime> {
-    NaiveDateTime::parse_from_str(v.as_str()?, "%Y-%m-%dT%H:%M:%S%.f").ok()
+    NaiveDateTime::parse_from_str(v.as_str()?, "%Y-%m-%dT%H:%M:%S%.fZ").ok()
 }
 
 /// Each randomised participant's arm code, as the test (not the attacker) knows it.

@@ -53,7 +53,7 @@ async fn a_coordinator_makes_a_group_places_the_queue_starts_it_and_changes_it_i
     let ny: chrono_tz::Tz = "America/New_York".parse().expect("zone");
     let moved = chrono::NaiveDateTime::parse_from_str(
         sessions[1]["starts_at"].as_str().expect("t"),
-        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%.fZ",
     )
     .expect("time")
     .and_utc()

@@ -132,9 +132,10 @@ async fn forty_randomised_fill_groups_by_language_and_affinity_with_twelve_sessi
         assert_eq!(sessions.len(), 12);
         let mut offsets = std::collections::BTreeSet::new();
         for s in &sessions {
-            let utc = NaiveDateTime::parse_from_str(s["starts_at"].as_str().expect("t"), "%Y-%m-%dT%H:%M:%S")
-                .expect("time")
-                .and_utc();
+            let utc =
+                NaiveDateTime::parse_from_str(s["starts_at"].as_str().expect("t"), "%Y-%m-%dT%H:%M:%S%.fZ")
+                    .expect("time")
+                    .and_utc();
             let local = utc.with_timezone(&ny);
             assert_eq!((local.weekday(), local.hour(), local.minute()), (chrono::Weekday::Tue, 18, 30));
             offsets.insert(utc.hour());

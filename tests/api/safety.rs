@@ -68,9 +68,11 @@ async fn an_item_9_answer_alerts_the_clinician_escalates_when_unacknowledged_and
 
     // Nobody acknowledges within the hour: the second contact is told.
     let mut conn = app.db.conn();
-    let due =
-        chrono::NaiveDateTime::parse_from_str(alert["due_at"].as_str().expect("due"), "%Y-%m-%dT%H:%M:%S%.f")
-            .expect("due");
+    let due = chrono::NaiveDateTime::parse_from_str(
+        alert["due_at"].as_str().expect("due"),
+        "%Y-%m-%dT%H:%M:%S%.fZ",
+    )
+    .expect("due");
     assert_eq!(trialdesk::safety::escalate_due(&mut conn, due - Duration::seconds(1)).expect("escalate"), 0);
     assert_eq!(trialdesk::safety::escalate_due(&mut conn, due).expect("escalate"), 1);
     let mails = sink.wait_for_where(2, |m| m.subject.contains("URGENT")).await;

@@ -17,7 +17,7 @@ use crate::helpers::{SmtpSink, TestApp, error_of, spawn_app, spawn_app_with, tes
 const NY: chrono_tz::Tz = chrono_tz::America::New_York;
 
 fn at(v: &Value) -> NaiveDateTime {
-    NaiveDateTime::parse_from_str(v.as_str().expect("instant"), "%Y-%m-%dT%H:%M:%S%.f").expect("instant")
+    NaiveDateTime::parse_from_str(v.as_str().expect("instant"), "%Y-%m-%dT%H:%M:%S%.fZ").expect("instant")
 }
 
 fn local_midnight_utc(day: NaiveDate) -> NaiveDateTime {

@@ -8,3 +8,4 @@ mod locales;
 mod rules;
 mod source;
 mod states;
+mod timestamps;
