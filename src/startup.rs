@@ -10,7 +10,7 @@ use actix_web::cookie::SameSite;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
 use anyhow::Context as _;
 use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
@@ -241,7 +241,12 @@ async fn security_headers(
     let docs = req.path().starts_with("/api/docs");
     // Served over HTTPS: browsers are told to use nothing else for a year.
     let https = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.public_url.starts_with("https://"));
+    // The id the request is logged under, so that whoever reports an error can quote it.
+    let request_id = req.extensions().get::<tracing_actix_web::RequestId>().map(ToString::to_string);
     let mut res = next.call(req).await?;
+    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        res.headers_mut().insert(header::HeaderName::from_static("x-request-id"), id);
+    }
     let csp = if docs {
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
     } else {

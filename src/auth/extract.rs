@@ -212,7 +212,15 @@ pub fn refuse_cross_site(req: &HttpRequest) -> Result<(), AppError> {
         return Err(AppError::forbidden("cross_site", "requests from other sites are refused"));
     }
     if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = req.connection_info().host().to_owned();
+        // The host the browser addressed: the request's own `Host`, or, behind a proxy we were
+        // told to trust, what it forwards (`connection_info` reads `X-Forwarded-Host` and
+        // `Forwarded` whoever sent them).
+        let trusted = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.trust_proxy_headers);
+        let host = if trusted {
+            req.connection_info().host().to_owned()
+        } else {
+            req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default().to_owned()
+        };
         let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
         // `null` is what a sandboxed frame or a data: page sends, and also what Chromium sends
         // for our own forms under `Referrer-Policy: no-referrer`: it passes only when the browser

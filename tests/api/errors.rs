@@ -127,3 +127,19 @@ async fn a_method_a_path_does_not_take_gets_405_with_the_methods_it_does() {
         app.send_as(&admin, reqwest::Method::DELETE, "/api/v1/no-such-thing", serde_json::json!({})).await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn every_answer_carries_the_request_id_it_was_logged_under() {
+    let app = spawn_app().await;
+    let resp = app.client.get(app.url("/api/v1/no-such-thing")).send().await.expect("get");
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let id =
+        resp.headers().get("x-request-id").and_then(|v| v.to_str().ok()).expect("an X-Request-Id header");
+    assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
+    let other = app.client.get(app.url("/healthz")).send().await.expect("get");
+    assert_ne!(
+        other.headers().get("x-request-id").and_then(|v| v.to_str().ok()),
+        Some(id),
+        "one id per request"
+    );
+}

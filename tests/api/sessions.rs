@@ -84,6 +84,19 @@ async fn cookie_writes_without_the_csrf_token_or_from_another_site_are_refused()
         .expect("post");
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert_eq!(error_of(resp).await.0, "cross_site");
+    // The host a forwarding header names counts only behind a proxy we were told to trust.
+    let resp = app
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .header("X-CSRF-Token", &csrf)
+        .header("Origin", "https://evil.example")
+        .header("X-Forwarded-Host", "evil.example")
+        .header("Forwarded", "host=evil.example")
+        .json(&body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(error_of(resp).await.0, "cross_site");
 
     // `Origin: null` (a sandboxed frame, a data: page) is another site unless the browser says
     // the request is same-origin, as Chromium does for our own forms under no-referrer.
