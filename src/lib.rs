@@ -23,6 +23,7 @@ pub mod instruments;
 pub mod jobs;
 pub mod json;
 pub mod outbox;
+pub mod paging;
 pub mod protocol;
 pub mod randomisation;
 pub mod reports;

@@ -3,7 +3,7 @@
 // handler, where an item-level allow does not reach.
 #![allow(unused_qualifications)]
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -37,30 +37,33 @@ pub struct AssessmentFilter {
     pub status: Option<String>,
 }
 
-/// The coordinator's list: what is open, overdue (open and past its target date) or missed.
-#[utoipa::path(tag = "assessments", params(AssessmentFilter),
-    responses((status = 200, description = "Success", body = Vec<Listed>), (status = 400, description = "Unknown status", body = ErrorBody)))]
+/// The coordinator's list: what is open, overdue (open and past its target date) or missed; a
+/// page at a time (`X-Total-Count`, and `Link` to the next page).
+#[utoipa::path(tag = "assessments", params(AssessmentFilter, crate::paging::Page),
+    responses((status = 200, description = "Success", body = Vec<Listed>), (status = 400, description = "Unknown status", body = ErrorBody), (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)))]
 #[get("/assessments")]
 async fn list_assessments(
     state: web::Data<AppState>,
     auth: Auth,
+    req: HttpRequest,
     query: web::Query<AssessmentFilter>,
-) -> Result<web::Json<Vec<Listed>>, AppError> {
+    page: web::Query<crate::paging::Page>,
+) -> Result<HttpResponse, AppError> {
     auth.require(Permission::ReadAssessments)?;
+    page.parse()?;
     let raw = query.into_inner().status.unwrap_or_else(|| Filter::Open.as_str().into());
     let filter = Filter::parse(&raw).ok_or_else(|| AppError::BadRequest {
         field: Some("status".into()),
         message: format!("`{raw}` is not one of open, overdue, missed, scheduled, completed, all"),
     })?;
     let scope = auth.scope.clone();
-    Ok(web::Json(
-        state
-            .run(move |c| {
-                let (protocol, _) = store::current_parsed(c)?;
-                Ok(super::list(c, &protocol, &scope, filter, None)?)
-            })
-            .await?,
-    ))
+    let listed = state
+        .run(move |c| {
+            let (protocol, _) = store::current_parsed(c)?;
+            Ok(super::list(c, &protocol, &scope, filter, None)?)
+        })
+        .await?;
+    crate::paging::answer(&req, listed, &page)
 }
 
 /// A participant's whole schedule.

@@ -3,7 +3,7 @@
 // handler, where an item-level allow does not reach.
 #![allow(unused_qualifications)]
 
-use actix_web::{get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -43,28 +43,32 @@ pub struct AlertFilter {
     pub all: Option<bool>,
 }
 
-/// The alerts queue: open ones first, most overdue first.
-#[utoipa::path(tag = "safety", params(AlertFilter), responses((status = 200, description = "Success", body = Vec<AlertView>)))]
+/// The alerts queue: open ones first, most overdue first; a page at a time (`X-Total-Count`, and
+/// `Link` to the next page).
+#[utoipa::path(tag = "safety", params(AlertFilter, crate::paging::Page), responses((status = 200, description = "Success", body = Vec<AlertView>), (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)))]
 #[get("/alerts")]
 async fn list_alerts(
     state: web::Data<AppState>,
     auth: Auth,
+    req: HttpRequest,
     query: web::Query<AlertFilter>,
-) -> Result<web::Json<Vec<AlertView>>, AppError> {
+    page: web::Query<crate::paging::Page>,
+) -> Result<HttpResponse, AppError> {
     auth.require(Permission::HandleAlerts)?;
+    page.parse()?;
     let all = query.all.unwrap_or(false);
     let now = crate::db::now();
     let scope = auth.scope.clone();
     let rows = state.run(move |c| Ok(super::list(c, &scope, !all)?)).await?;
-    Ok(web::Json(
-        rows.into_iter()
-            .map(|(alert, study_id)| AlertView {
-                overdue: alert.status.is_overdue(alert.due_at, now),
-                alert,
-                study_id,
-            })
-            .collect(),
-    ))
+    let views: Vec<AlertView> = rows
+        .into_iter()
+        .map(|(alert, study_id)| AlertView {
+            overdue: alert.status.is_overdue(alert.due_at, now),
+            alert,
+            study_id,
+        })
+        .collect();
+    crate::paging::answer(&req, views, &page)
 }
 
 /// An alert with what the clinician needs to reach the participant.

@@ -310,3 +310,35 @@ async fn recruitment_counts_the_funnel_per_arm_and_against_the_diversity_target(
         assert_eq!(keys, ["code"], "blinded roles see arm codes only: {a}");
     }
 }
+
+#[tokio::test]
+async fn long_lists_come_a_page_at_a_time_with_the_total_and_a_link_to_the_next_page() {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    for n in 0..5 {
+        enrolled(&app, &coord, n, true).await;
+    }
+    let resp = app.get_as(&coord, "/api/v1/participants?status=consented&limit=2").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["x-total-count"], "5");
+    let link = resp.headers()["link"].to_str().expect("link").to_owned();
+    assert_eq!(
+        link, "</api/v1/participants?status=consented&limit=2&offset=2>; rel=\"next\"",
+        "the filter stays"
+    );
+    let first: Vec<Value> = resp.json().await.expect("page");
+    let resp = app.get_as(&coord, "/api/v1/participants?status=consented&limit=2&offset=4").await;
+    assert!(resp.headers().get("link").is_none(), "the last page links nowhere");
+    let last: Vec<Value> = resp.json().await.expect("page");
+    assert_eq!((first.len(), last.len()), (2, 1));
+    assert_ne!(first[0]["study_id"], last[0]["study_id"]);
+    for (path, field) in [
+        ("/api/v1/participants?limit=0", "limit"),
+        ("/api/v1/alerts?limit=1001", "limit"),
+        ("/api/v1/assessments?status=all&offset=-1", "offset"),
+    ] {
+        let who = if path.contains("alerts") { app.user(Role::Clinician) } else { coord.clone() };
+        let (code, named) = error_of(app.get_as(&who, path).await).await;
+        assert_eq!((code.as_str(), named.as_deref()), ("validation_failed", Some(field)), "{path}");
+    }
+}

@@ -28,7 +28,7 @@ pub struct Reexport {
 /// Edge files: they turn HTTP, HTML and the command line into service calls and back, and may
 /// use anything (`docs/ARCHITECTURE.md`, "Edge and services").
 pub fn is_edge(relative: &str) -> bool {
-    const TOP: [&str; 9] = [
+    const TOP: [&str; 10] = [
         "main.rs",
         "lib.rs",
         "cli.rs",
@@ -38,6 +38,7 @@ pub fn is_edge(relative: &str) -> bool {
         "api.rs",
         "error.rs",
         "json.rs",
+        "paging.rs",
     ];
     TOP.contains(&relative)
         || relative == "telemetry.rs"

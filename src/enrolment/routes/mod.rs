@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 use serde_json::Value;
@@ -197,15 +197,19 @@ pub struct ParticipantFilter {
     pub site: Option<String>,
 }
 
-/// Participants, by study id; blinded roles see arm codes only.
-#[utoipa::path(tag = "participants", params(ParticipantFilter), responses((status = 200, description = "Success", body = Vec<ParticipantView>)))]
+/// Participants, by study id, a page at a time (`X-Total-Count`, and `Link` to the next page);
+/// blinded roles see arm codes only.
+#[utoipa::path(tag = "participants", params(ParticipantFilter, crate::paging::Page), responses((status = 200, description = "Success", body = Vec<ParticipantView>), (status = 422, description = "Validation failed; `field` names the culprit", body = ErrorBody)))]
 #[get("/participants")]
 async fn list_participants(
     state: web::Data<AppState>,
     auth: Auth,
+    req: HttpRequest,
     filter: web::Query<ParticipantFilter>,
-) -> Result<web::Json<Vec<ParticipantView>>, AppError> {
+    page: web::Query<crate::paging::Page>,
+) -> Result<HttpResponse, AppError> {
     let role = auth.require(Permission::ReadParticipants)?;
+    page.parse()?;
     let filter = filter.into_inner();
     let stratum = match filter.stratum.as_deref().map(|s| s.split_once(':')) {
         Some(None) => return Err(AppError::validation("stratum", "write it as factor:level")),
@@ -233,10 +237,10 @@ async fn list_participants(
                         .as_ref()
                         .is_none_or(|(f, l)| v.strata.get(f).and_then(Value::as_str) == Some(l.as_str()))
                 })
-                .collect())
+                .collect::<Vec<_>>())
         })
         .await?;
-    Ok(web::Json(views))
+    crate::paging::answer(&req, views, &page)
 }
 
 /// One participant.
