@@ -121,7 +121,6 @@ pub fn about(
         .collect();
     let every: Vec<NaiveDateTime> = all.iter().map(|(t, _, _)| *t).collect();
     // The group's usual day and time on the reader's clock: the most common among its sessions
-    // (one moved session is not the rule).
     // (one moved session is not the rule), named with the zone's abbreviation at its next one.
     let mut usual: std::collections::BTreeMap<(String, String), (usize, String)> = Default::default();
     for t in if to_come.is_empty() { &every } else { &to_come } {

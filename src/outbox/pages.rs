@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::{Message, RecipientKind, Status};
 use crate::auth::{Auth, Permission};
-use crate::db::schema::participants;
+use crate::db::schema::{participants, users};
 use crate::error::AppError;
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -99,8 +99,17 @@ async fn render(
                 .load(c)?
                 .into_iter()
                 .collect();
-            let names: HashMap<String, String> =
-                crate::auth::users::list(c)?.into_iter().map(|u| (u.id, u.display_name)).collect();
+            let staff: Vec<&String> = messages
+                .iter()
+                .filter(|m| m.recipient_kind == RecipientKind::User)
+                .map(|m| &m.recipient_id)
+                .collect();
+            let names: HashMap<String, String> = users::table
+                .filter(users::id.eq_any(staff))
+                .select((users::id, users::display_name))
+                .load(c)?
+                .into_iter()
+                .collect();
             let tz = crate::protocol::store::current_parsed(c)?.0.time_zone();
             Ok((messages, super::counts(c, &scope, &me)?, study_ids, names, tz))
         })

@@ -37,17 +37,23 @@ impl StoredProtocol {
         if let Some(protocol) = cached(&self.content_sha256) {
             return Ok(protocol);
         }
-        let protocol = Arc::new(parse_checked(&self.content).map_err(|errors| {
+        let protocol = Arc::new(self.parse_uncached()?);
+        if let Ok(mut last) = LAST_PARSED.lock() {
+            *last = Some((self.content_sha256.clone(), protocol.clone()));
+        }
+        Ok(protocol)
+    }
+
+    /// The same without touching the cache: for reading an older version, which would otherwise
+    /// push the version in force out of it and make the next request parse that again.
+    pub fn parse_uncached(&self) -> Result<Protocol, ServiceError> {
+        parse_checked(&self.content).map_err(|errors| {
             ServiceError::Internal(anyhow::anyhow!(
                 "stored protocol version {} no longer parses: {}",
                 self.version,
                 errors[0]
             ))
-        })?);
-        if let Ok(mut last) = LAST_PARSED.lock() {
-            *last = Some((self.content_sha256.clone(), protocol.clone()));
-        }
-        Ok(protocol)
+        })
     }
 }
 

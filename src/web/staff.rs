@@ -9,7 +9,7 @@ use askama::Template;
 
 use super::page::{Problems, staff_or_return, study_time, with_status};
 use super::{RespondHtml, csrf_of, not_found_page, redirect};
-use crate::auth::routes::required_reason;
+use crate::auth::routes::{hash_password_off_thread, required_reason};
 use crate::auth::users::{self, UserView};
 use crate::auth::{Auth, Permission, Role};
 use crate::error::AppError;
@@ -69,11 +69,13 @@ async fn render(
     let (tr, wanted) = (auth.tr(), id.clone());
     let (accounts, one, sites, protocol) = state
         .run(move |c| {
-            let mut all = Vec::new();
-            for u in users::list(c)? {
-                all.push(users::view(c, &u)?);
-            }
-            let one = wanted.and_then(|id| all.iter().find(|u| u.id == id).cloned());
+            // One account's page needs that account; only the list needs them all.
+            let (all, one) = match wanted {
+                Some(id) => (Vec::new(), users::find(c, &id)?.map(|u| users::view(c, &u)).transpose()?),
+                None => {
+                    (users::list(c)?.iter().map(|u| users::view(c, u)).collect::<Result<Vec<_>, _>>()?, None)
+                }
+            };
             let sites = crate::sites::list(c)?.into_iter().map(|s| (s.code, s.name)).collect::<Vec<_>>();
             Ok((all, one, sites, crate::protocol::store::current_parsed(c)?.0))
         })
@@ -181,10 +183,7 @@ pub(super) async fn staff_made(
         Err(e) => return render(&state, &auth, None, (typed, refused(tr, e)?, None, None)).await,
     };
     let password = crate::auth::one_time_password()?;
-    let hash = {
-        let p = password.clone();
-        web::block(move || crate::auth::hash_password(&p)).await??
-    };
+    let hash = hash_password_off_thread(password.clone()).await?;
     let (ctx, shown) = (auth.context(), email.clone());
     let made = state
         .write(move |c| {
@@ -257,10 +256,7 @@ pub(super) async fn staff_changed(
     let ctx = auth.context();
     if what == "password" {
         let password = crate::auth::one_time_password()?;
-        let hash = {
-            let p = password.clone();
-            web::block(move || crate::auth::hash_password(&p)).await??
-        };
+        let hash = hash_password_off_thread(password.clone()).await?;
         let target = id.clone();
         let done = state
             .write(move |c| {

@@ -448,6 +448,6 @@ pub fn required_reason(raw: &str) -> Result<String, AppError> {
 }
 
 /// `hash_password` on the blocking pool: Argon2 must not stall the async executor.
-async fn hash_password_off_thread(password: String) -> Result<String, AppError> {
+pub async fn hash_password_off_thread(password: String) -> Result<String, AppError> {
     Ok(web::block(move || super::hash_password(&password)).await??)
 }

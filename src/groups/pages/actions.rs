@@ -26,11 +26,6 @@ struct ReasonForm {
     reason: String,
 }
 
-/// A service's refusal on the page, in the reader's language; a missing reason beside its field.
-fn refusal(tr: Tr, e: AppError) -> Result<(Problems, StatusCode), AppError> {
-    Problems::from_refusal(tr, e)
-}
-
 #[post("/groups/{id}/launch")]
 pub(super) async fn launch(
     state: web::Data<AppState>,
@@ -58,7 +53,7 @@ pub(super) async fn launch(
         Ok(_) => Ok(redirect(&format!("/groups/{id}?done=launched"))),
         Err(AppError::NotFound(_)) => Ok(no_such_group(&auth)),
         Err(e) => {
-            let (problems, _) = refusal(auth.tr(), e)?;
+            let (problems, _) = Problems::from_refusal(auth.tr(), e)?;
             render(&state, &auth, id, None, problems, typed).await
         }
     }
@@ -147,7 +142,7 @@ pub(super) async fn remove_sent(
         Ok(_) => Ok(redirect(&format!("/groups/{group_id}?done=removed"))),
         Err(AppError::NotFound(_)) => Ok(no_such_group(&auth)),
         Err(e) => {
-            let (problems, _) = refusal(auth.tr(), e)?;
+            let (problems, _) = Problems::from_refusal(auth.tr(), e)?;
             remove_page(&state, &auth, (group_id, member), problems, form.reason.clone()).await
         }
     }
@@ -265,7 +260,7 @@ pub(super) async fn moved(
         Ok(Ok(group)) => Ok(redirect(&format!("/groups/{group}?done=session"))),
         Err(AppError::NotFound(_)) | Ok(Err(AppError::NotFound(_))) => Ok(no_such_group(&auth)),
         Ok(Err(e)) => {
-            let (problems, _) = refusal(tr, e)?;
+            let (problems, _) = Problems::from_refusal(tr, e)?;
             session_page(&state, &auth, id, problems, Some(typed)).await
         }
         Err(e) => Err(e),

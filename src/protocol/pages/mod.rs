@@ -136,7 +136,10 @@ async fn show(
     };
     // Whatever version is read, the protocol in force decides what the reader may see of it.
     let sight = Sight::of(&read.in_force, auth.user.role());
-    let tables = summary::tables(&*stored.parsed()?, sight, &state.instruments, tr);
+    // The version in force is already parsed; an older one is parsed aside, leaving the cache be.
+    let parsed =
+        if stored.version == in_force { read.in_force.clone() } else { Arc::new(stored.parse_uncached()?) };
+    let tables = summary::tables(&parsed, sight, &state.instruments, tr);
     let tz = read.in_force.time_zone();
     let page = ProtocolPage {
         shown: read.version(stored, tr),
