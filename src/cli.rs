@@ -120,6 +120,14 @@ enum UserCmd {
         #[arg(long)]
         reason: String,
     },
+    /// Reset an account's two-step sign-in, for an owner who lost their phone and their recovery
+    /// codes (an admin can do this in the app too; the only admin cannot reset their own there).
+    ResetTwoFactor {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -361,6 +369,11 @@ fn user_cmd(settings: &Settings, cmd: UserCmd) -> anyhow::Result<ExitCode> {
             println!("created {} ({}) with id {}", user.email, role, user.id);
             println!("one-time password: {password}");
             println!("It must be changed at first sign-in.");
+            if settings.two_factor_roles.contains(&role) {
+                println!(
+                    "Then the account sets up two-step sign-in with an authenticator app (two_factor_roles)."
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         UserCmd::List => {
@@ -385,6 +398,17 @@ fn user_cmd(settings: &Settings, cmd: UserCmd) -> anyhow::Result<ExitCode> {
             users::update(&mut conn, &cli_context(), &user.id, &update, &reason)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("disabled {email}");
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCmd::ResetTwoFactor { email, reason } => {
+            let reason =
+                auth::routes::required_reason(&reason).map_err(|e| anyhow::anyhow!("--reason: {e}"))?;
+            let email = users::parse_email(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let user = users::find_by_email(&mut conn, &email)?
+                .with_context(|| format!("no account with e-mail {email}"))?;
+            auth::two_factor::reset(&mut conn, &cli_context(), &user.id, &reason)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("reset two-step sign-in for {email}; they set it up again at their next sign-in");
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -23,6 +23,10 @@ pub enum AppError {
     Unauthenticated,
     #[error("the e-mail or password is wrong, or the account is disabled")]
     InvalidCredentials,
+    #[error("this account signs in with a code from its authenticator app too: send it as `code`")]
+    CodeRequired,
+    #[error("the code is wrong, or was used already; wait for the next one or use a recovery code")]
+    InvalidCode,
     #[error("the request body is too large")]
     TooLarge,
     #[error("{message}")]
@@ -80,6 +84,8 @@ impl AppError {
         match self {
             Self::Unauthenticated => "unauthenticated",
             Self::InvalidCredentials => "invalid_credentials",
+            Self::CodeRequired => "two_factor_code_required",
+            Self::InvalidCode => "invalid_code",
             Self::TooLarge => "payload_too_large",
             Self::Forbidden { code, .. } | Self::Conflict { code, .. } => code,
             Self::NotFound(_) => "not_found",
@@ -104,7 +110,9 @@ impl AppError {
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated | Self::InvalidCredentials | Self::CodeRequired | Self::InvalidCode => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,

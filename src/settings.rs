@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use crate::auth::Role;
 use crate::db::DatabaseUrl;
 
 /// Settings as written in the file or the environment, before checking. Unknown keys are
@@ -26,6 +27,7 @@ struct Raw {
     cookie_secure: bool,
     login_attempts_per_minute: u32,
     one_time_password_hours: u32,
+    two_factor_roles: RoleList,
     trust_proxy_headers: bool,
     pool_size: u32,
     log_format: String,
@@ -41,6 +43,34 @@ struct Raw {
     public_url: String,
     instruments_dir: Option<PathBuf>,
     scheduler_poll_ms: u64,
+}
+
+/// A list of role names: a TOML array, or one string with commas (as environment variables give
+/// it: `TRIALDESK_TWO_FACTOR_ROLES=admin,clinician`; empty for none).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RoleList {
+    Text(String),
+    List(Vec<String>),
+}
+
+impl RoleList {
+    fn parse(self, key: &str) -> anyhow::Result<Vec<Role>> {
+        let names = match self {
+            RoleList::Text(s) => {
+                s.split(',').map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned).collect()
+            }
+            RoleList::List(v) => v,
+        };
+        names
+            .iter()
+            .map(|n| {
+                Role::parse(n).with_context(|| {
+                    format!("{key}: `{n}` is not a role (roles: {})", crate::auth::role_names())
+                })
+            })
+            .collect()
+    }
 }
 
 /// Checked settings.
@@ -65,6 +95,10 @@ pub struct Settings {
     /// A one-time password (a new account's, or a reset's) stops working this long after it was
     /// issued: one found in an old e-mail or chat opens nothing.
     pub one_time_password_valid: chrono::Duration,
+    /// The roles whose accounts must sign in with a code from an authenticator app as well as
+    /// their password: by default those who read contact details, handle suicide-risk alerts or
+    /// manage accounts. An account of such a role without two-factor can only set it up.
+    pub two_factor_roles: Vec<Role>,
     /// Behind a reverse proxy: take the client address from the last `X-Forwarded-For` entry,
     /// the one the proxy appends (only then, since a client could send the header itself).
     pub trust_proxy_headers: bool,
@@ -92,6 +126,7 @@ impl Settings {
             .set_default("cookie_secure", false)?
             .set_default("login_attempts_per_minute", 5)?
             .set_default("one_time_password_hours", 72)?
+            .set_default("two_factor_roles", "admin,coordinator,clinician")?
             .set_default("trust_proxy_headers", false)?
             .set_default("pool_size", 8)?
             .set_default("log_format", "text")?
@@ -176,6 +211,7 @@ impl Settings {
             cookie_secure: raw.cookie_secure,
             login_attempts_per_minute: raw.login_attempts_per_minute,
             one_time_password_valid: chrono::Duration::hours(i64::from(raw.one_time_password_hours.max(1))),
+            two_factor_roles: raw.two_factor_roles.parse("two_factor_roles")?,
             trust_proxy_headers: raw.trust_proxy_headers,
             pool_size: raw.pool_size.max(1),
             json_logs,

@@ -93,6 +93,7 @@ impl Application {
             throttle: LoginThrottle::new(settings.login_attempts_per_minute),
             one_time_password_valid: settings.one_time_password_valid,
             trust_proxy_headers: settings.trust_proxy_headers,
+            two_factor_roles: settings.two_factor_roles.clone(),
             study_key: StudyKey::derive(&secret),
             public_url: settings.public_url.clone(),
             instruments,
@@ -193,6 +194,7 @@ pub fn prepare_database(conn: &mut DbConn, settings: &Settings, library: &Librar
     let randomised = store::randomisation_started(conn)?.is_some();
     if let Ok(secret) = settings.secret_key(!randomised) {
         crate::audit::chain::load_key(secret.expose_secret());
+        crate::auth::two_factor::load_key(secret.expose_secret());
         crate::audit::chain::start_keying(conn)?;
     }
     let (text, source) = match &settings.protocol_file {

@@ -24,6 +24,8 @@ pub struct AppState {
     pub throttle: LoginThrottle,
     /// How long a one-time password signs in after it was issued.
     pub one_time_password_valid: chrono::Duration,
+    /// Roles that must sign in with two factors (see `Settings::two_factor_roles`).
+    pub two_factor_roles: Vec<crate::auth::Role>,
     /// Take client addresses from proxy headers (see `Settings::trust_proxy_headers`).
     pub trust_proxy_headers: bool,
     /// Seeds the randomisation sequence; derived from the secret outside the database.

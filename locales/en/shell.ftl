@@ -184,3 +184,44 @@ account-calendar-in-use = You made a calendar address on { $made }; a calendar a
 account-calendar-replace = Make a new address (the old one stops working)
 account-calendar-revoke = Stop my calendar address
 account-calendar-revoked = Your calendar address was stopped: calendar apps can no longer read it.
+
+# Two-step sign-in
+login-code-title = Enter your sign-in code
+login-code-label = Code
+login-code-hint = The 6-digit code your authenticator app shows for trialdesk now, or one of your recovery codes.
+login-code-submit = Sign in
+login-code-start-again = Start again with your e-mail and password
+login-code-wrong = That code is wrong or was used already. Wait for the next code in your app, or use a recovery code.
+login-code-missing = Enter the code your authenticator app shows.
+account-two-factor-heading = Two-step sign-in
+account-two-factor-on = On: you sign in with your password and a code from your authenticator app.
+account-two-factor-off = Off: you sign in with your password alone.
+account-two-factor-manage = Manage two-step sign-in
+two-factor-title = Two-step sign-in
+two-factor-back = Back to your account
+two-factor-required = Your role signs in with two steps: your password and a code from an authenticator app on your phone. Set it up to continue.
+two-factor-intro = After your password, you will type a 6-digit code from an authenticator app (such as Google Authenticator, Microsoft Authenticator, FreeOTP or a password manager). Someone who learns your password still cannot sign in as you.
+two-factor-start = Set up two-step sign-in
+two-factor-step-scan = Open your authenticator app, add an account, and scan this code.
+two-factor-qr-label = QR code for your authenticator app
+two-factor-step-type = Or type this key into the app instead of scanning:
+two-factor-step-code = The 6-digit code the app now shows
+two-factor-confirm = Turn on two-step sign-in
+two-factor-problem-code = That is not the code the app shows now. Check that the app has the key above and that your phone's clock is right.
+two-factor-now-on = Two-step sign-in is on.
+two-factor-codes-heading = Your recovery codes
+two-factor-codes-once = Each code signs you in once if you lose your phone. They are shown only now: print them or keep them in a password manager.
+two-factor-codes-copy = Copy the codes
+two-factor-on = Two-step sign-in is on: you sign in with your password and a code from your authenticator app.
+two-factor-codes-left = { $n ->
+    [one] You have 1 unused recovery code.
+   *[other] You have { $n } unused recovery codes.
+}
+two-factor-renew-heading = New recovery codes
+two-factor-renew-intro = Makes ten new codes; the ones you have now stop working.
+two-factor-renew = Make new recovery codes
+two-factor-off-heading = Turn two-step sign-in off
+two-factor-off-intro = You will sign in with your password alone.
+two-factor-off-required = Your role needs two-step sign-in, so you will be asked to set it up again straight away: do this to move to a new phone or app.
+two-factor-off = Turn off two-step sign-in
+two-factor-turned-off = Two-step sign-in is off.

@@ -184,3 +184,44 @@ account-calendar-in-use = Creó una dirección de calendario el { $made }; una a
 account-calendar-replace = Crear una dirección nueva (la anterior deja de funcionar)
 account-calendar-revoke = Desactivar mi dirección de calendario
 account-calendar-revoked = Su dirección de calendario se desactivó: las aplicaciones de calendario ya no pueden leerla.
+
+# Inicio de sesión en dos pasos
+login-code-title = Escriba su código de acceso
+login-code-label = Código
+login-code-hint = El código de 6 cifras que su aplicación de autenticación muestra ahora para trialdesk, o uno de sus códigos de recuperación.
+login-code-submit = Iniciar sesión
+login-code-start-again = Empezar de nuevo con su correo electrónico y contraseña
+login-code-wrong = Ese código es incorrecto o ya se usó. Espere al siguiente código de su aplicación o use un código de recuperación.
+login-code-missing = Escriba el código que muestra su aplicación de autenticación.
+account-two-factor-heading = Inicio de sesión en dos pasos
+account-two-factor-on = Activado: inicia sesión con su contraseña y un código de su aplicación de autenticación.
+account-two-factor-off = Desactivado: inicia sesión solo con su contraseña.
+account-two-factor-manage = Gestionar el inicio de sesión en dos pasos
+two-factor-title = Inicio de sesión en dos pasos
+two-factor-back = Volver a su cuenta
+two-factor-required = Su función inicia sesión en dos pasos: su contraseña y un código de una aplicación de autenticación en su teléfono. Configúrelo para continuar.
+two-factor-intro = Después de su contraseña, escribirá un código de 6 cifras de una aplicación de autenticación (como Google Authenticator, Microsoft Authenticator, FreeOTP o un gestor de contraseñas). Quien conozca su contraseña seguirá sin poder entrar como usted.
+two-factor-start = Configurar el inicio de sesión en dos pasos
+two-factor-step-scan = Abra su aplicación de autenticación, añada una cuenta y escanee este código.
+two-factor-qr-label = Código QR para su aplicación de autenticación
+two-factor-step-type = O escriba esta clave en la aplicación en lugar de escanear:
+two-factor-step-code = El código de 6 cifras que muestra ahora la aplicación
+two-factor-confirm = Activar el inicio de sesión en dos pasos
+two-factor-problem-code = Ese no es el código que muestra ahora la aplicación. Compruebe que la aplicación tiene la clave de arriba y que la hora de su teléfono es correcta.
+two-factor-now-on = El inicio de sesión en dos pasos está activado.
+two-factor-codes-heading = Sus códigos de recuperación
+two-factor-codes-once = Cada código le permite entrar una vez si pierde su teléfono. Solo se muestran ahora: imprímalos o guárdelos en un gestor de contraseñas.
+two-factor-codes-copy = Copiar los códigos
+two-factor-on = El inicio de sesión en dos pasos está activado: entra con su contraseña y un código de su aplicación de autenticación.
+two-factor-codes-left = { $n ->
+    [one] Le queda 1 código de recuperación sin usar.
+   *[other] Le quedan { $n } códigos de recuperación sin usar.
+}
+two-factor-renew-heading = Códigos de recuperación nuevos
+two-factor-renew-intro = Crea diez códigos nuevos; los que tiene ahora dejan de funcionar.
+two-factor-renew = Crear códigos de recuperación nuevos
+two-factor-off-heading = Desactivar el inicio de sesión en dos pasos
+two-factor-off-intro = Iniciará sesión solo con su contraseña.
+two-factor-off-required = Su función necesita el inicio de sesión en dos pasos, así que se le pedirá configurarlo de nuevo enseguida: hágalo para pasar a un teléfono o aplicación nuevos.
+two-factor-off = Desactivar el inicio de sesión en dos pasos
+two-factor-turned-off = El inicio de sesión en dos pasos está desactivado.

@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq;
 use tracing_actix_web::RequestId;
 
 use super::users::{self, User};
-use super::{Permission, Role, tokens};
+use super::{Permission, Role, tokens, two_factor};
 use crate::audit::{Actor, Context};
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
@@ -32,6 +32,12 @@ pub const SESSION_ISSUED: &str = "iat_ms";
 pub const SESSION_SEEN: &str = "seen";
 /// The account's page language (`i18n::Lang` code).
 pub const SESSION_LANGUAGE: &str = "lang";
+/// A sign-in whose password was right, waiting for its second step: the account and when
+/// (milliseconds). Not a session: nothing but `/login/code` reads it.
+pub const SESSION_PENDING_USER: &str = "pending_uid";
+pub const SESSION_PENDING_AT: &str = "pending_ms";
+/// How long the second step may take after the password.
+const SECOND_STEP_MS: i64 = 5 * 60 * 1000;
 /// The header browser clients send the CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -51,15 +57,31 @@ pub struct Auth {
     pub scope: Scope,
     pub via: Via,
     pub request_id: Option<String>,
+    /// The account signs in with an authenticator app's code as well as its password.
+    pub two_factor_on: bool,
+    /// The account's role must sign in with two factors (`Settings::two_factor_roles`).
+    pub two_factor_required: bool,
 }
 
 impl Auth {
     /// The caller's role if it holds `permission`; a 403 naming the rule otherwise.
+    /// The account's role must use two-factor sign-in and the account has not set it up: it may
+    /// do nothing but that, and the rest of its own account.
+    pub fn two_factor_missing(&self) -> bool {
+        self.two_factor_required && !self.two_factor_on
+    }
+
     pub fn require(&self, permission: Permission) -> Result<Role, AppError> {
         if self.user.must_change_password && permission != Permission::OwnAccount {
             return Err(AppError::forbidden(
                 "password_change_required",
                 "change your one-time password first (POST /api/v1/auth/password)",
+            ));
+        }
+        if self.two_factor_missing() && permission != Permission::OwnAccount {
+            return Err(AppError::forbidden(
+                "two_factor_required",
+                "your role signs in with two factors: set up an authenticator app first (POST /api/v1/auth/two-factor)",
             ));
         }
         let role = self.user.role();
@@ -129,16 +151,20 @@ async fn authenticate(req: &HttpRequest) -> Result<Auth, AppError> {
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?
         .clone();
     let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
+    let roles = state.two_factor_roles.clone();
     if let Some(secret) = bearer(req) {
         let found = state
             .run(move |c| {
                 let Some((token, user)) = tokens::authenticate(c, &secret)? else { return Ok(None) };
                 let scope = user.scope(c)?;
-                Ok(Some((token, user, scope)))
+                let on = two_factor::enabled(c, &user.id)?;
+                Ok(Some((token, user, scope, on)))
             })
             .await?;
-        let (token, user, scope) = found.ok_or(AppError::Unauthenticated)?;
-        return Ok(Auth { user, scope, via: Via::Token { token_id: token.id }, request_id });
+        let (token, user, scope, two_factor_on) = found.ok_or(AppError::Unauthenticated)?;
+        let via = Via::Token { token_id: token.id };
+        let two_factor_required = roles.contains(&user.role());
+        return Ok(Auth { user, scope, via, request_id, two_factor_on, two_factor_required });
     }
     let session = req.get_session();
     let user_id: String = session.get(SESSION_USER).ok().flatten().ok_or(AppError::Unauthenticated)?;
@@ -156,11 +182,12 @@ async fn authenticate(req: &HttpRequest) -> Result<Auth, AppError> {
         .run(move |c| {
             let Some(user) = users::find(c, &user_id)? else { return Ok(None) };
             let scope = user.scope(c)?;
-            Ok(Some((user, scope)))
+            let on = two_factor::enabled(c, &user.id)?;
+            Ok(Some((user, scope, on)))
         })
         .await?;
-    let (user, scope) = match found {
-        Some((u, scope)) if !u.disabled && issued >= valid_after(&u) => (u, scope),
+    let (user, scope, two_factor_on) = match found {
+        Some((u, scope, on)) if !u.disabled && issued >= valid_after(&u) => (u, scope, on),
         _ => {
             session.purge();
             return Err(AppError::Unauthenticated);
@@ -178,7 +205,8 @@ async fn authenticate(req: &HttpRequest) -> Result<Auth, AppError> {
         // Sliding idle expiry; rewriting the cookie on every request would be wasted work.
         let _ = session.insert(SESSION_SEEN, now);
     }
-    Ok(Auth { user, scope, via: Via::Session { csrf }, request_id })
+    let two_factor_required = roles.contains(&user.role());
+    Ok(Auth { user, scope, via: Via::Session { csrf }, request_id, two_factor_on, two_factor_required })
 }
 
 fn valid_after(user: &User) -> i64 {
@@ -242,12 +270,36 @@ pub fn start_session(session: &Session, user: &User) -> Result<String, AppError>
     let insert = |k: &str, v: serde_json::Value| {
         session.insert(k, v).map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))
     };
+    session.remove(SESSION_PENDING_USER);
+    session.remove(SESSION_PENDING_AT);
     insert(SESSION_USER, user.id.clone().into())?;
     insert(SESSION_CSRF, csrf.clone().into())?;
     insert(SESSION_ISSUED, Utc::now().timestamp_millis().into())?;
     insert(SESSION_SEEN, now.into())?;
     remember_language(session, user)?;
     Ok(csrf)
+}
+
+/// Remembers a sign-in whose password was right until its second step (`/login/code`), in a new
+/// cookie that signs nobody in.
+pub fn begin_second_step(session: &Session, user: &User) -> Result<(), AppError> {
+    session.clear();
+    session.renew();
+    let insert = |k: &str, v: serde_json::Value| {
+        session.insert(k, v).map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))
+    };
+    insert(SESSION_PENDING_USER, user.id.clone().into())?;
+    insert(SESSION_PENDING_AT, Utc::now().timestamp_millis().into())?;
+    remember_language(session, user)
+}
+
+/// The account waiting for its second sign-in step, if the password was given lately enough.
+pub fn pending_second_step(session: &Session) -> Option<String> {
+    let at: i64 = session.get(SESSION_PENDING_AT).ok().flatten()?;
+    if Utc::now().timestamp_millis() - at > SECOND_STEP_MS {
+        return None;
+    }
+    session.get(SESSION_PENDING_USER).ok().flatten()
 }
 
 /// Keeps the account's page language in the session too, for the pages drawn where the account

@@ -5,6 +5,7 @@ pub mod permissions;
 pub mod routes;
 pub mod throttle;
 pub mod tokens;
+pub mod two_factor;
 pub mod users;
 
 use argon2::Argon2;

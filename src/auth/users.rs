@@ -61,6 +61,8 @@ pub struct UserView {
     pub sites: Vec<String>,
     /// The language of the account's pages: `en` or `es`.
     pub language: String,
+    /// Signs in with a code from an authenticator app as well as the password.
+    pub two_factor: bool,
 }
 
 impl User {
@@ -69,8 +71,9 @@ impl User {
         Role::parse(&self.role).unwrap_or(Role::StatisticianBlinded)
     }
 
-    /// The account as the API shows it, with the sites it reaches.
-    pub fn view(&self, scope: &Scope) -> UserView {
+    /// The account as the API shows it, with the sites it reaches and whether it uses two-factor
+    /// sign-in.
+    pub fn view(&self, scope: &Scope, two_factor: bool) -> UserView {
         UserView {
             id: self.id.clone(),
             email: self.email.clone(),
@@ -83,6 +86,7 @@ impl User {
             all_sites: !scope.is_limited(),
             sites: scope.codes().unwrap_or_default(),
             language: self.language.clone(),
+            two_factor,
         }
     }
 
@@ -409,5 +413,5 @@ pub fn requested_access(
 
 /// The account as the API shows it, with its sites read from the database.
 pub fn view(conn: &mut DbConn, user: &User) -> QueryResult<UserView> {
-    Ok(user.view(&user.scope(conn)?))
+    Ok(user.view(&user.scope(conn)?, super::two_factor::enabled(conn, &user.id)?))
 }

@@ -423,6 +423,29 @@ diesel::table! {
 
 diesel::joinable!(calendar_feeds -> users (user_id));
 
+diesel::table! {
+    two_factor (user_id) {
+        user_id -> Text,
+        secret -> Text,
+        created_at -> Timestamp,
+        enabled_at -> Nullable<Timestamp>,
+        last_step -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Text,
+        user_id -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(two_factor -> users (user_id));
+diesel::joinable!(recovery_codes -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     calendar_feeds,
     contact_attempts,
@@ -454,4 +477,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     survey_links,
     safety_contacts,
     safety_alerts,
+    two_factor,
+    recovery_codes,
 );

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::page::with_status;
 use super::{RespondHtml, csrf_of, redirect, signed_in};
 use crate::auth::extract;
-use crate::auth::routes::{change_own_password, check_credentials, set_own_language};
+use crate::auth::routes::{change_own_password, check_credentials, finish_sign_in, set_own_language};
 use crate::auth::{Auth, Permission};
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
@@ -67,6 +67,13 @@ pub(super) async fn login_submit(
     let LoginForm { email, password } = form.into_inner();
     match check_credentials(&state, &req, &email, password).await {
         Ok(user) => {
+            let id = user.id.clone();
+            if state.run(move |c| Ok(crate::auth::two_factor::enabled(c, &id)?)).await? {
+                // The password was right; the code from the app comes on a page of its own.
+                extract::begin_second_step(&session, &user)?;
+                return Ok(redirect("/login/code"));
+            }
+            let user = finish_sign_in(&state, &req, user, None).await?;
             extract::start_session(&session, &user)?;
             Ok(redirect(if user.must_change_password { "/account/password" } else { "/" }))
         }
@@ -121,6 +128,8 @@ pub(super) struct AccountPage {
     name: String,
     email: String,
     must_change: bool,
+    /// Signs in with a code from an authenticator app too.
+    two_factor: bool,
     /// Each language the pages speak: code, name in itself, chosen.
     languages: Vec<(&'static str, &'static str, bool)>,
     notice: Option<String>,
@@ -163,6 +172,7 @@ impl AccountPage {
             name: auth.user.display_name.clone(),
             email: auth.user.email.clone(),
             must_change: auth.user.must_change_password,
+            two_factor: auth.two_factor_on,
             languages: Lang::ALL.iter().map(|l| (l.code(), l.endonym(), *l == tr.language())).collect(),
             notice,
             problem,

@@ -9,6 +9,7 @@ mod home;
 pub mod page;
 mod staff;
 mod tokens;
+mod two_factor;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
@@ -30,6 +31,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(account::password_form)
         .service(account::password_submit)
         .service(account::language_submit)
+        .service(two_factor::code_form)
+        .service(two_factor::code_submit)
+        .service(two_factor::setup_page)
+        .service(two_factor::setup_begun)
+        .service(two_factor::setup_confirmed)
+        .service(two_factor::changed)
         .service(staff::staff_list)
         .service(staff::staff_made)
         .service(staff::staff_one)
@@ -76,6 +83,9 @@ pub(crate) fn staff_page(
     let Some(auth) = signed_in(auth)? else { return Ok(Err(redirect("/login"))) };
     if auth.user.must_change_password {
         return Ok(Err(redirect("/account/password")));
+    }
+    if auth.two_factor_missing() {
+        return Ok(Err(redirect("/account/two-factor")));
     }
     if !permission.allows(auth.user.role()) {
         // A person who followed a link gets a page in the shell, not the API's JSON body.

@@ -1,5 +1,6 @@
 //! What every staff page handler shares: the sign-in gate as one line, the problems of a refused
-//! form kept beside their fields, statuses on rendered pages, and times in the study's zone.
+//! form kept beside their fields, statuses on rendered pages, times in the study's zone, and QR
+//! codes.
 
 use std::collections::BTreeMap;
 
@@ -133,4 +134,10 @@ pub fn time_zone_select(protocol: &Protocol, tr: Tr) -> Select {
     let mut options = vec![(String::new(), tr.a("enrol-zone-study", "zone", study))];
     options.extend(zones.into_iter().filter(|(z, _)| z != study).map(|(z, l)| (z.to_owned(), l)));
     Select { name: "time_zone".into(), label: tr.t("enrol-zone"), options }
+}
+
+/// A QR code as inline SVG: crisp at any size, nothing for the page to fetch.
+pub(crate) fn qr_svg(text: &str) -> Result<String, AppError> {
+    let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    Ok(code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build())
 }

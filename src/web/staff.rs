@@ -226,13 +226,14 @@ pub(super) async fn staff_one(
         Some("disable") => Some(tr.t("staff-disabled")),
         Some("enable") => Some(tr.t("staff-enabled")),
         Some("token") => Some(tr.t("staff-token-revoked")),
+        Some("two-factor") => Some(tr.t("staff-two-factor-was-reset")),
         _ => None,
     };
     render(&state, &auth, Some(path.into_inner()), (Vec::new(), Problems::default(), None, notice)).await
 }
 
-/// A change to an account: `what` is `change` (name, role, sites), `disable`, `enable` or
-/// `password` (a reset); each with a reason.
+/// A change to an account: `what` is `change` (name, role, sites), `disable`, `enable`,
+/// `password` (a reset) or `two-factor` (a reset); each with a reason.
 #[post("/staff/{id}/{what}")]
 pub(super) async fn staff_changed(
     state: web::Data<AppState>,
@@ -272,6 +273,21 @@ pub(super) async fn staff_changed(
                     (Vec::new(), Problems::default(), Some((u.email, password)), None),
                 )
                 .await
+            }
+            Err(e) => render(&state, &auth, Some(id), (typed, refused(tr, e)?, None, None)).await,
+        };
+    }
+    if what == "two-factor" {
+        let target = id.clone();
+        let done = state
+            .write(move |c| {
+                Ok(crate::auth::two_factor::reset(c, &ctx, &target, &reason).map_err(AppError::from))
+            })
+            .await?;
+        return match done {
+            Ok(()) => Ok(redirect(&format!("/staff/{id}?done=two-factor"))),
+            Err(AppError::NotFound(_)) => {
+                Ok(not_found_page(&auth, "staff account", "/staff", "Back to the staff accounts"))
             }
             Err(e) => render(&state, &auth, Some(id), (typed, refused(tr, e)?, None, None)).await,
         };

@@ -76,6 +76,9 @@ pub(super) async fn token_made(
     if auth.user.must_change_password {
         return Ok(redirect("/account/password"));
     }
+    if auth.two_factor_missing() {
+        return Ok(redirect("/account/two-factor"));
+    }
     let tr = auth.tr();
     let TokenForm { name, valid_days, .. } = form.into_inner();
     let days = match valid_days.trim() {

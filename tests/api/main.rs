@@ -35,3 +35,4 @@ mod sites;
 mod spanish;
 mod staff_pages;
 mod surveys;
+mod two_factor;

@@ -1,5 +1,6 @@
 //! Identifying data stays where it belongs: never in the server's logs, the audit trail,
-//! statisticians' responses or the audit export; survey tokens and answers never in the logs.
+//! statisticians' responses or the audit export; survey tokens, answers and two-step sign-in
+//! secrets never in the logs.
 //! Runs the real binary and reads what it logs.
 
 use std::io::{BufRead, BufReader, Read};
@@ -79,8 +80,10 @@ fn run_cli(env: &[(String, String)], dir: &std::path::Path, args: &[&str]) -> (b
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// An account made at the command line, signed in with its own password; returns a token.
-async fn staff_token(server: &Server, email: &str, role: &str, name: &str) -> String {
+/// An account made at the command line, signed in with its own password and, where the role
+/// needs it (the default `two_factor_roles`), two-step sign-in set up; returns a token and the
+/// two-step secrets (the seed and the recovery codes) that must never be logged.
+async fn staff_token(server: &Server, email: &str, role: &str, name: &str) -> (String, Vec<String>) {
     let (ok, out) = server.cli(&["user", "create", "--email", email, "--role", role, "--name", name]);
     assert!(ok);
     let otp = out.lines().find_map(|l| l.strip_prefix("one-time password: ")).expect("otp").to_owned();
@@ -106,6 +109,33 @@ async fn staff_token(server: &Server, email: &str, role: &str, name: &str) -> St
         .await
         .expect("json");
     let csrf = changed["csrf_token"].as_str().expect("csrf").to_owned();
+    let mut secrets = Vec::new();
+    if matches!(role, "admin" | "coordinator" | "clinician") {
+        let send = |path: &str, body: Value| {
+            client.post(server.url(path)).header("X-CSRF-Token", &csrf).json(&body).send()
+        };
+        let setup: Value =
+            send("/api/v1/auth/two-factor", json!({})).await.expect("setup").json().await.expect("json");
+        let seed = setup["secret"].as_str().expect("seed").to_owned();
+        let bytes = totp_rs::Secret::Encoded(seed.clone()).to_bytes().expect("base32");
+        let totp =
+            totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 0, 30, bytes, None, String::new());
+        let code = totp.generate_current().expect("clock");
+        let codes: Value = send("/api/v1/auth/two-factor/confirm", json!({"code": code}))
+            .await
+            .expect("confirm")
+            .json()
+            .await
+            .expect("json");
+        secrets.push(seed);
+        secrets.extend(
+            codes["recovery_codes"]
+                .as_array()
+                .expect("codes")
+                .iter()
+                .map(|c| c.as_str().expect("code").to_owned()),
+        );
+    }
     let token: Value = client
         .post(server.url("/api/v1/tokens"))
         .header("X-CSRF-Token", &csrf)
@@ -116,17 +146,19 @@ async fn staff_token(server: &Server, email: &str, role: &str, name: &str) -> St
         .json()
         .await
         .expect("json");
-    token["token_secret"].as_str().expect("secret").to_owned()
+    (token["token_secret"].as_str().expect("secret").to_owned(), secrets)
 }
 
 #[tokio::test]
 async fn names_emails_phones_passwords_tokens_and_answers_never_reach_logs_audit_values_or_statisticians() {
     let db = TestDb::empty();
     let server = Server::start(&db);
-    let admin = staff_token(&server, "adaeze.okonkwo@example.org", "admin", "Adaeze Okonkwo").await;
-    let stats =
+    let (admin, two_step) =
+        staff_token(&server, "adaeze.okonkwo@example.org", "admin", "Adaeze Okonkwo").await;
+    assert_eq!(two_step.len(), 11, "an admin sets up two-step sign-in by default");
+    let (stats, _) =
         staff_token(&server, "stat.person@example.org", "statistician_unblinded", "Stat Person").await;
-    let blinded =
+    let (blinded, _) =
         staff_token(&server, "blind.person@example.org", "statistician_blinded", "Blind Person").await;
     let client = reqwest::Client::new();
     let post = |path: &str, body: Value| client.post(server.url(path)).bearer_auth(&admin).json(&body).send();
@@ -262,5 +294,12 @@ async fn names_emails_phones_passwords_tokens_and_answers_never_reach_logs_audit
             "the audit trail contains `{value}`"
         );
         assert!(!seen.contains(value), "a statistician's response contains `{value}`");
+    }
+    for secret in &two_step {
+        assert!(!logs.contains(secret.as_str()), "the server log contains a two-step secret");
+        assert!(
+            !audit_csv.contains(secret.as_str()) && !cli_export.contains(secret.as_str()),
+            "the trail does"
+        );
     }
 }

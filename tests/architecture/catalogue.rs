@@ -12,9 +12,11 @@ fn root() -> &'static Path {
 }
 
 /// Codes every error kind carries whatever the service (`AppError::code` and its status).
-const FIXED: [(&str, u16); 11] = [
+const FIXED: [(&str, u16); 13] = [
     ("unauthenticated", 401),
     ("invalid_credentials", 401),
+    ("two_factor_code_required", 401),
+    ("invalid_code", 401),
     ("bad_request", 400),
     ("forbidden", 403),
     ("not_found", 404),

@@ -58,6 +58,13 @@ pub(super) async fn create_token(
             "choose your own password first (POST /api/v1/auth/password)",
         ));
     }
+    if auth.two_factor_missing() {
+        // A token skips the second factor later, so it is made only by one who passed it.
+        return Err(AppError::forbidden(
+            "two_factor_required",
+            "your role signs in with two factors: set up an authenticator app first (POST /api/v1/auth/two-factor)",
+        ));
+    }
     let body = body.parse()?;
     let name = token_name(&body.name, body.valid_days)?;
     let (ctx, id) = (auth.context(), auth.user.id.clone());

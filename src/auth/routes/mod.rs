@@ -1,18 +1,21 @@
 //! Sign-in, one's own account and tokens, and staff account management.
 
 mod api_tokens;
+mod sign_in;
+mod two_factor;
 
 pub use api_tokens::{CreatedToken, NewToken, token_name};
+pub use sign_in::{LoginRequest, SessionInfo, check_credentials, finish_sign_in};
 
 use actix_session::Session;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
+use actix_web::{HttpResponse, get, patch, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::{self, Auth, Via};
 use super::users::{self, UserView};
 use super::{Permission, Role};
-use crate::audit::{self, Actor, Context, Event};
+use crate::audit;
 use crate::error::{AppError, ErrorBody};
 use crate::i18n::Lang;
 use crate::json::ApiJson;
@@ -20,10 +23,14 @@ use crate::state::AppState;
 
 /// Registers this module's API routes.
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
-    cfg.service(login)
+    cfg.service(sign_in::login)
         .service(logout)
         .service(me)
         .service(change_password)
+        .service(two_factor::begin)
+        .service(two_factor::confirm)
+        .service(two_factor::renew_codes)
+        .service(two_factor::disable)
         .service(change_language)
         .service(api_tokens::list_tokens)
         .service(api_tokens::create_token)
@@ -34,132 +41,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
         .service(update_user)
         .service(reset_password)
         .service(api_tokens::list_user_tokens)
-        .service(api_tokens::revoke_user_token);
-}
-
-/// Sign-in credentials.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LoginRequest {
-    pub email: String,
-    pub password: String,
-}
-
-/// The signed-in account and the CSRF token to send with cookie-authenticated writes.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SessionInfo {
-    pub user: UserView,
-    /// Send as `X-CSRF-Token` on POST/PATCH/DELETE when using the session cookie.
-    pub csrf_token: Option<String>,
-}
-
-/// Checks credentials, throttled per account and per address; every failure looks the same.
-pub async fn check_credentials(
-    state: &web::Data<AppState>,
-    req: &HttpRequest,
-    email: &str,
-    password: String,
-) -> Result<users::User, AppError> {
-    let email = email.trim().to_lowercase();
-    state.throttle.check(&email, client_address(req, state.trust_proxy_headers))?;
-    let request_id = req.extensions_ref_request_id();
-    let user = state.run(move |c| Ok(users::find_by_email(c, &email)?)).await?;
-    // Hash even for unknown e-mails so response time does not reveal which exist. Argon2 takes
-    // tens of milliseconds: off the executor, and outside the SQLite writer's lock.
-    let hash = user.as_ref().map_or_else(|| super::dummy_hash().to_owned(), |u| u.password_hash.clone());
-    let ok = web::block(move || super::verify_password(&password, &hash)).await?;
-    let Some(user) = user else { return Err(invalid_credentials()) };
-    let expired = user.one_time_password_expired(state.one_time_password_valid, crate::db::now());
-    let (actor, action) = match (ok, user.disabled, expired) {
-        (true, false, false) => (Actor::user(&user.id, user.role().as_str()), "login"),
-        (true, true, _) => (Actor::system(), "login_refused_disabled"),
-        (true, false, true) => (Actor::system(), "login_refused_expired_password"),
-        (false, _, _) => (Actor::system(), "login_failed"),
-    };
-    let id = user.id.clone();
-    let record = {
-        let state = state.clone();
-        async move {
-            state
-                .write(move |c| {
-                    let ctx = Context { actor, request_id };
-                    let event =
-                        Event { action, entity: "user", entity_id: &id, changes: vec![], reason: None };
-                    audit::record(c, &ctx, event)?;
-                    Ok(())
-                })
-                .await
-        }
-    };
-    if action == "login" {
-        record.await?;
-        return Ok(user);
-    }
-    // A failure for a known account is recorded after the answer, not before it: an unknown
-    // e-mail writes nothing, so waiting for the write would tell a guesser which accounts exist.
-    actix_web::rt::spawn(async move {
-        if let Err(e) = record.await {
-            tracing::error!(error.kind = "audit", error.detail = %e, "a failed sign-in was not recorded");
-        }
-    });
-    Err(invalid_credentials())
-}
-
-/// The client's address, for the per-address sign-in limit. Behind a proxy every request comes
-/// from the proxy, so with `trust_proxy_headers` it is the last `X-Forwarded-For` entry: the one
-/// our proxy appended. Everything left of it, and `Forwarded`, came from the client and could say
-/// anything. No usable entry: the peer's address, never none (that would skip the limit).
-fn client_address(req: &HttpRequest, trust_proxy_headers: bool) -> Option<std::net::IpAddr> {
-    let peer = req.peer_addr().map(|a| a.ip());
-    if !trust_proxy_headers {
-        return peer;
-    }
-    let appended = req
-        .headers()
-        .get_all("x-forwarded-for")
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .last()
-        .map(str::trim);
-    let parsed = appended.and_then(|a| {
-        a.parse::<std::net::IpAddr>().ok().or_else(|| a.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
-    });
-    parsed.or(peer)
-}
-
-fn invalid_credentials() -> AppError {
-    AppError::InvalidCredentials
-}
-
-/// A small extension so handlers can pass the request id into blocking closures.
-trait RequestIdExt {
-    fn extensions_ref_request_id(&self) -> Option<String>;
-}
-
-impl RequestIdExt for HttpRequest {
-    fn extensions_ref_request_id(&self) -> Option<String> {
-        use actix_web::HttpMessage;
-        self.extensions().get::<tracing_actix_web::RequestId>().map(ToString::to_string)
-    }
-}
-
-/// Sign in with e-mail and password; sets the session cookie.
-#[utoipa::path(tag = "auth", request_body = LoginRequest,
-    responses((status = 200, description = "Success", body = SessionInfo), (status = 401, description = "wrong credentials", body = ErrorBody),
-        (status = 429, description = "too many attempts", body = ErrorBody)))]
-#[post("/auth/login")]
-async fn login(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    session: Session,
-    body: ApiJson<LoginRequest>,
-) -> Result<web::Json<SessionInfo>, AppError> {
-    extract::refuse_cross_site(&req)?;
-    let body = body.parse()?;
-    let user = check_credentials(&state, &req, &body.email, body.password).await?;
-    let csrf = extract::start_session(&session, &user)?;
-    let view = state.run(move |c| Ok(users::view(c, &user)?)).await?;
-    Ok(web::Json(SessionInfo { user: view, csrf_token: Some(csrf) }))
+        .service(api_tokens::revoke_user_token)
+        .service(two_factor::reset);
 }
 
 /// Sign out: ends every session of the account (a copied cookie stops working too).
@@ -178,7 +61,10 @@ async fn logout(state: web::Data<AppState>, auth: Auth, session: Session) -> Res
 #[get("/auth/me")]
 async fn me(auth: Auth) -> Result<web::Json<SessionInfo>, AppError> {
     auth.require(Permission::OwnAccount)?;
-    Ok(web::Json(SessionInfo { user: auth.user.view(&auth.scope), csrf_token: session_csrf(&auth.via) }))
+    Ok(web::Json(SessionInfo {
+        user: auth.user.view(&auth.scope, auth.two_factor_on),
+        csrf_token: session_csrf(&auth.via),
+    }))
 }
 
 /// The CSRF token a cookie session's writes need; none for a bearer token.
@@ -215,7 +101,7 @@ async fn change_password(
         Via::Session { .. } => Some(extract::start_session(&session, &user)?),
         Via::Token { .. } => None,
     };
-    Ok(web::Json(SessionInfo { user: user.view(&auth.scope), csrf_token }))
+    Ok(web::Json(SessionInfo { user: user.view(&auth.scope, auth.two_factor_on), csrf_token }))
 }
 
 /// Changes the caller's own password (API and page alike). Problems come back as 422s naming
@@ -230,15 +116,22 @@ pub async fn change_own_password(
     if new == current {
         return Err(AppError::validation("new_password", "must differ from the current password"));
     }
+    check_current_password(state, auth, current).await?;
+    let hash = hash_password_off_thread(new).await?;
+    let (ctx, id) = (auth.context(), auth.user.id.clone());
+    state.write(move |c| Ok(users::set_password(c, &ctx, &id, hash, false, "changed by the user")?)).await
+}
+
+/// Checks the caller's own password again before a change that needs it (a new password, new
+/// recovery codes, turning two-factor off): a 422 naming `current_password` when it is wrong.
+pub async fn check_current_password(state: &AppState, auth: &Auth, current: String) -> Result<(), AppError> {
     // Guessing the current password through a stolen session is throttled as sign-in is.
     state.throttle.check(&format!("password change {}", auth.user.id), None)?;
     let stored = auth.user.password_hash.clone();
     if !web::block(move || super::verify_password(&current, &stored)).await? {
         return Err(AppError::validation("current_password", "is wrong"));
     }
-    let hash = hash_password_off_thread(new).await?;
-    let (ctx, id) = (auth.context(), auth.user.id.clone());
-    state.write(move |c| Ok(users::set_password(c, &ctx, &id, hash, false, "changed by the user")?)).await
+    Ok(())
 }
 
 /// The language of one's own pages.
@@ -266,7 +159,7 @@ async fn change_language(
     if csrf_token.is_some() {
         extract::remember_language(&session, &user)?;
     }
-    Ok(web::Json(SessionInfo { user: user.view(&auth.scope), csrf_token }))
+    Ok(web::Json(SessionInfo { user: user.view(&auth.scope, auth.two_factor_on), csrf_token }))
 }
 
 /// Sets the caller's own page language (API and page alike), audited like any account change.

@@ -12,7 +12,7 @@ use crate::enrolment::{consent, participants};
 use crate::error::AppError;
 use crate::i18n::Tr;
 use crate::state::AppState;
-use crate::web::page::{Problems, staff_or_return, with_status};
+use crate::web::page::{Problems, qr_svg, staff_or_return, with_status};
 use crate::web::{RespondHtml, csrf_of, redirect};
 
 #[derive(Template)]
@@ -223,12 +223,6 @@ pub(super) async fn invitation_sent(
             Ok(with_status(page.respond_to_html(), status))
         }
     }
-}
-
-/// A QR code as inline SVG: crisp at any size, nothing for the page to fetch.
-fn qr_svg(text: &str) -> Result<String, AppError> {
-    let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
-    Ok(code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build())
 }
 
 #[derive(Debug, Deserialize)]
