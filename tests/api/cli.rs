@@ -62,6 +62,43 @@ fn user_create_prints_a_one_time_password_and_refuses_an_unknown_role() {
 }
 
 #[test]
+fn the_only_admin_who_lost_their_phone_is_reset_from_the_command_line_with_a_reason() {
+    use trialdesk::audit::{Actor, Context};
+    use trialdesk::auth::{two_factor, users};
+    let db = TestDb::empty();
+    assert!(db.cli(&["migrate"]).status.success());
+    assert!(db.cli(&["user", "create", "--email", "pi@example.org", "--role", "admin"]).status.success());
+    let mut conn = db.conn();
+    let user = users::find_by_email(&mut conn, "pi@example.org").expect("query").expect("the admin");
+    // The same secret every test server seals with: the key is one per process.
+    two_factor::load_key(crate::helpers::TEST_SECRET);
+    let ctx = Context { actor: Actor::system(), request_id: None };
+    let setup = two_factor::begin(&mut conn, &ctx, &user.id, &user.email).expect("begin");
+    let bytes = totp_rs::Secret::Encoded(setup.secret).to_bytes().expect("base32");
+    let code = totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 0, 30, bytes, None, String::new())
+        .generate(two_factor::unix_now());
+    two_factor::confirm(&mut conn, &ctx, (&user.id, &user.email), &code, two_factor::unix_now())
+        .expect("confirm");
+    assert!(two_factor::enabled(&mut conn, &user.id).expect("query"));
+
+    let out = db.cli(&["user", "reset-two-factor", "--email", "pi@example.org", "--reason", " "]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("--reason"), "{}", text(&out.stderr));
+    let out = db.cli(&["user", "reset-two-factor", "--email", "nobody@example.org", "--reason", "x"]);
+    assert!(text(&out.stderr).contains("no account with e-mail nobody@example.org"));
+    let out = db.cli(&[
+        "user",
+        "reset-two-factor",
+        "--email",
+        "pi@example.org",
+        "--reason",
+        "Lost phone and codes; identity checked by the sponsor",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!two_factor::enabled(&mut conn, &user.id).expect("query"));
+}
+
+#[test]
 fn audit_verify_fails_and_names_the_entry_edited_directly_in_the_database() {
     let db = TestDb::empty();
     assert!(db.cli(&["migrate"]).status.success());
