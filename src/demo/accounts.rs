@@ -42,6 +42,27 @@ impl Staff {
     }
 }
 
+impl Staff {
+    /// Gives every account the one-time password the demo prints, issued now (the wall clock):
+    /// one-time passwords expire some hours after they are issued, so the ones made with the
+    /// accounts at the replay's start, months back, would no longer sign in.
+    pub fn issue_passwords(&mut self, conn: &mut DbConn) -> anyhow::Result<()> {
+        let mut everyone =
+            vec![&mut self.admin, &mut self.coordinator, &mut self.site_coordinator, &mut self.clinician];
+        everyone.extend(self.moderators.iter_mut());
+        everyone.extend(self.others.iter_mut());
+        for account in everyone {
+            let password = auth::one_time_password()?;
+            let hash = auth::hash_password(&password)?;
+            let reason = "the demo's printed one-time password, issued when the replay ended";
+            users::set_password(conn, &Sim::as_demo(), &account.id, hash, true, reason)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", account.email))?;
+            account.password = password;
+        }
+        Ok(())
+    }
+}
+
 fn account(conn: &mut DbConn, email: &str, name: &str, role: Role) -> anyhow::Result<Account> {
     account_at(conn, email, name, role, &Scope::All)
 }

@@ -230,6 +230,7 @@ pub fn run(settings: &Settings, options: &Options) -> anyhow::Result<ExitCode> {
     crate::safety::escalate_due(&mut sim.conn, now)?;
     let cancelled = wrapup::retire_past_messages(&mut sim.conn)?;
     sim.clock.reset().map_err(|e| anyhow::anyhow!("{e}"))?;
+    sim.staff.issue_passwords(&mut sim.conn)?;
     let out = &options.out;
     // The simulation's own connection: the database is prepared already.
     for written in crate::reports::write_report(&mut sim.conn, &sim.library, out, false)? {

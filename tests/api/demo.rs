@@ -26,6 +26,23 @@ fn the_demo_fills_an_empty_database_through_the_service_layer_and_refuses_a_seco
     assert!(stdout.contains("demo-admin@example.invalid") && stdout.contains("serve"), "{stdout}");
 
     let mut c = db.conn();
+    // The printed password signs in now, though the replay began months ago: it was issued at
+    // the end, and one-time passwords expire after `one_time_password_hours` (72 by default).
+    let printed = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("with the one-time password "))
+        .expect("the admin's password is printed");
+    let admin = trialdesk::auth::users::find_by_email(&mut c, "demo-admin@example.invalid")
+        .expect("query")
+        .expect("the demo admin");
+    assert!(
+        trialdesk::auth::verify_password(printed, &admin.password_hash),
+        "the printed password is the admin's"
+    );
+    assert!(
+        !admin.one_time_password_expired(chrono::Duration::hours(72), chrono::Utc::now().naive_utc()),
+        "the printed password has expired before anyone could use it"
+    );
     let screened: i64 = screenings::table.count().get_result(&mut c).expect("count");
     assert_eq!(screened, 70);
     let enrolled: i64 = participants::table.count().get_result(&mut c).expect("count");
