@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command (README): the whole Rust suite on one database backend (browser tests included),
-# then a check of the OpenAPI document with openapi-spec-validator. What the tests need beyond
+# The test command (README): the whole Rust suite on one database backend (browser tests and a
+# schemathesis run against the OpenAPI document included), then a check of the document with
+# openapi-spec-validator. What the tests need beyond
 # Rust (Python tools, Chromium, two npm packages) is installed on first use.
 #
 #   scripts/test.sh                                  # SQLite (temp files; needs no PostgreSQL)
@@ -28,9 +29,10 @@ export TRIALDESK_TEST_BACKEND="$backend"
 
 # Python tools the tests use, in a private virtualenv: aiosmtpd is the real SMTP server the
 # outbox tests send to; openapi-spec-validator checks the API document; icalendar reads the
-# calendar feeds as a calendar app would.
+# calendar feeds as a calendar app would; schemathesis fuzzes the API against its document.
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/trialdesk/test-venv"
-if [ ! -x "$venv/bin/openapi-spec-validator" ] || ! "$venv/bin/python" -c "import aiosmtpd, icalendar" 2>/dev/null; then
+if [ ! -x "$venv/bin/openapi-spec-validator" ] || ! "$venv/bin/python" -c "import aiosmtpd, icalendar" 2>/dev/null \
+  || [ "$("$venv/bin/st" --version 2>/dev/null)" != "st, version 4.32.5" ]; then
   if ! python3 -m venv "$venv" 2>/dev/null; then
     # A bare Debian has no python3-venv; install it when we may.
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -41,9 +43,9 @@ if [ ! -x "$venv/bin/openapi-spec-validator" ] || ! "$venv/bin/python" -c "impor
       exit 1
     fi
   fi
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==0.7.2" "aiosmtpd==1.4.6" "icalendar==6.1.3"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==0.7.2" "aiosmtpd==1.4.6" "icalendar==6.1.3" "schemathesis==4.32.5"
 fi
-export TRIALDESK_TEST_PYTHON="$venv/bin/python"
+export TRIALDESK_TEST_PYTHON="$venv/bin/python" TRIALDESK_TEST_SCHEMATHESIS="$venv/bin/st"
 
 # Browser tests: Debian's Chromium, driven by playwright-core, with axe-core checking each page;
 # the two npm packages go into a private folder, pinned by tests/browser/package-lock.json.

@@ -53,8 +53,10 @@ impl<T: 'static> FromRequest for ApiJson<T> {
 
 /// Parses JSON, turning serde's error into a 400 that names the field.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| AppError::BadRequest { field: None, message: format!("the body is not JSON: {e}") })?;
+    whole_numbers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let message = inner.to_string();
@@ -66,6 +68,52 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         let field = missing.or_else(|| (path != ".").then_some(path));
         AppError::BadRequest { field, message }
     })
+}
+
+/// Writes every number with no fractional part (`3.0`) as the integer it is: JSON has one number
+/// type, and JSON Schema's `integer` (what the API document says) includes `3.0`, which serde
+/// would refuse for an integer field.
+fn whole_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // Exactly representable range only: beyond 2^53 a float is no longer a whole count.
+            if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
+                *value = serde_json::Value::from(f as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
+        _ => {}
+    }
+}
+
+/// A time sent to the API, for `#[serde(deserialize_with)]`: RFC 3339 with an offset, as the
+/// document's `date-time` says (`2026-12-03T13:48:13Z`, `…-05:00`), kept in UTC; a time without
+/// an offset is taken as UTC, as earlier clients sent it.
+pub fn utc_in<'de, D: serde::Deserializer<'de>>(d: D) -> Result<chrono::NaiveDateTime, D::Error> {
+    let raw = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+    parse_utc(&raw).ok_or_else(|| {
+        serde::de::Error::custom(format!("`{raw}` is not a date-time like 2026-12-03T13:48:13Z"))
+    })
+}
+
+/// The same for a time that may be absent.
+pub fn utc_in_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<chrono::NaiveDateTime>, D::Error> {
+    let raw = <Option<std::borrow::Cow<'de, str>> as serde::Deserialize>::deserialize(d)?;
+    raw.map(|raw| {
+        parse_utc(&raw).ok_or_else(|| {
+            serde::de::Error::custom(format!("`{raw}` is not a date-time like 2026-12-03T13:48:13Z"))
+        })
+    })
+    .transpose()
+}
+
+fn parse_utc(raw: &str) -> Option<chrono::NaiveDateTime> {
+    chrono::DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.naive_utc())
+        .ok()
+        .or_else(|| raw.parse::<chrono::NaiveDateTime>().ok())
 }
 
 /// A stored UTC time as JSON: RFC 3339 with `Z` (`2026-12-03T13:48:13.750361Z`). Times are kept
@@ -103,6 +151,22 @@ mod tests {
     #[test]
     fn a_missing_field_is_named() {
         assert_eq!(field_of(r#"{"email": "a@b.org"}"#).as_deref(), Some("count"));
+    }
+
+    #[test]
+    fn a_whole_number_written_with_a_point_is_an_integer() {
+        let body: Body = parse(br#"{"email": "a@b.org", "count": 3.0}"#).expect("3.0 is 3");
+        assert_eq!(body.count, 3);
+        assert_eq!(field_of(r#"{"email": "a@b.org", "count": 3.5}"#).as_deref(), Some("count"));
+    }
+
+    #[test]
+    fn times_with_an_offset_are_kept_in_utc_and_bare_ones_taken_as_utc() {
+        let at = |raw: &str| parse_utc(raw).map(|t| t.to_string());
+        assert_eq!(at("2026-12-03T13:48:13Z").as_deref(), Some("2026-12-03 13:48:13"));
+        assert_eq!(at("2026-12-03T08:48:13-05:00").as_deref(), Some("2026-12-03 13:48:13"));
+        assert_eq!(at("2026-12-03T13:48:13").as_deref(), Some("2026-12-03 13:48:13"));
+        assert_eq!(at("yesterday"), None);
     }
 
     #[test]

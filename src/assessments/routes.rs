@@ -34,6 +34,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct AssessmentFilter {
     /// `open` (default), `overdue`, `missed`, `scheduled`, `completed` or `all`.
+    #[param(pattern = r"^(open|overdue|missed|scheduled|completed|all)$")]
     pub status: Option<String>,
 }
 
@@ -146,10 +147,13 @@ fn detail(c: &mut crate::db::DbConn, id: &str) -> Result<AssessmentDetail, AppEr
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Correction {
+    #[schema(min_length = 1)]
     pub instrument: String,
+    #[schema(min_length = 1)]
     pub item: String,
     /// The corrected answer; null records the item as unanswered.
     pub value: Option<i32>,
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -266,6 +270,7 @@ async fn invite_now(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Revocation {
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
 }
 

@@ -224,9 +224,11 @@ pub struct Filter {
     pub actor_id: Option<String>,
     /// Only this action (`update`, `withdraw`, `record_attendance`, …).
     pub action: Option<String>,
-    /// Only entries at or after this time (UTC, `2027-03-01T00:00:00`).
+    /// Only entries at or after this time (`2027-03-01T00:00:00Z`, or with another offset).
+    #[serde(default, deserialize_with = "crate::json::utc_in_opt")]
     pub since: Option<NaiveDateTime>,
-    /// Only entries before this time (UTC).
+    /// Only entries before this time (the same form).
+    #[serde(default, deserialize_with = "crate::json::utc_in_opt")]
     pub until: Option<NaiveDateTime>,
     /// The newest first (the default is the oldest first, for paging with `after_seq`).
     #[serde(default)]

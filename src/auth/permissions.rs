@@ -165,14 +165,19 @@ pub fn methods_of(path: &str) -> Vec<&'static str> {
         }
         _ => pattern == segment,
     };
-    let mut methods: Vec<&'static str> = ENDPOINTS
+    let matching: Vec<&Endpoint> = ENDPOINTS
         .iter()
         .filter(|e| {
             let pattern: Vec<&str> = e.path.split('/').collect();
             pattern.len() == segments.len() && pattern.iter().zip(&segments).all(|(p, s)| fits(p, s))
         })
-        .map(|e| e.method)
         .collect();
+    // A path a literal route names (`/groups/queue`) is that route's, not also a parameter's
+    // (`/groups/{id}`): the routes with the most literal segments, earliest first, are the path's.
+    let literal = |e: &Endpoint| -> Vec<bool> { e.path.split('/').map(|p| !p.contains('{')).collect() };
+    let best = matching.iter().map(|e| literal(e)).max();
+    let mut methods: Vec<&'static str> =
+        matching.iter().filter(|e| Some(literal(e)) == best).map(|e| e.method).collect();
     methods.sort_unstable();
     methods.dedup();
     methods

@@ -21,10 +21,14 @@ use crate::sites::Scope;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactChange {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub full_name: String,
+    #[schema(max_length = 254, pattern = r"^$|^[^\s@]+@[^\s@.][^\s@]*\.[^\s@]*[^\s@.]$")]
     pub email: Option<String>,
+    #[schema(pattern = r"^$|^[ +\-().]*([0-9][ +\-().]*){7,15}$")]
     pub phone: Option<String>,
     /// Kept in the audit trail.
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -108,6 +112,7 @@ pub struct DetailsChange {
     #[serde(default)]
     pub time_zone: Option<String>,
     /// Kept in the audit trail.
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
 }
 

@@ -52,9 +52,13 @@ pub struct Participant {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewParticipant {
+    #[schema(min_length = 1)]
     pub screening_id: String,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub full_name: String,
+    #[schema(max_length = 254, pattern = r"^$|^[^\s@]+@[^\s@.][^\s@]*\.[^\s@]*[^\s@.]$")]
     pub email: Option<String>,
+    #[schema(pattern = r"^$|^[ +\-().]*([0-9][ +\-().]*){7,15}$")]
     pub phone: Option<String>,
     /// The level of every stratification factor of the protocol.
     pub strata: BTreeMap<String, String>,

@@ -152,9 +152,11 @@ fn tell(c: &mut DbConn, s: &Session, group: &Group, before: NaiveDateTime) -> Qu
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Mark {
+    #[schema(min_length = 1)]
     pub participant_id: String,
     pub status: Presence,
     /// Minutes attended (present only; at most the session's length).
+    #[schema(minimum = 0)]
     pub minutes: Option<i32>,
 }
 

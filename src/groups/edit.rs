@@ -85,10 +85,13 @@ pub fn moderator(c: &mut DbConn, id: &str) -> Result<(), ServiceError> {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupChange {
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: Option<String>,
     /// Another active moderator: the rosters of the sessions to come go to them.
+    #[schema(min_length = 1)]
     pub moderator_id: Option<String>,
     /// At least the minimum to launch and the members it has; at most 50.
+    #[schema(minimum = 1, maximum = 50)]
     pub capacity: Option<i32>,
     /// The video meeting's address; empty removes it.
     pub meeting_url: Option<String>,
@@ -97,15 +100,21 @@ pub struct GroupChange {
     /// While the group has no members.
     pub affinity_tags: Option<Vec<String>>,
     /// While the group is forming: Monday = 0 … Sunday = 6.
+    #[schema(minimum = 0, maximum = 6)]
     pub weekday: Option<i32>,
     /// While the group is forming: `HH:MM`.
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub local_time: Option<String>,
     /// While the group is forming: an IANA zone.
     pub time_zone: Option<String>,
     /// While the group is forming: `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub start_date: Option<String>,
     /// Why (kept in the audit trail).
+    // Absent reads as empty, which the service refuses naming the field (422), as it refuses a
+    // blank one; the document still says the field is required.
     #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
 }
 

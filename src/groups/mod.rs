@@ -139,22 +139,29 @@ pub fn participant_tags(protocol: &Protocol, p: &Participant) -> BTreeSet<String
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewGroup {
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
+    #[schema(min_length = 1)]
     pub arm_id: String,
     /// A moderator account's id.
+    #[schema(min_length = 1)]
     pub moderator_id: String,
     pub language: String,
     #[serde(default)]
     pub affinity_tags: Vec<String>,
     /// Monday = 0 … Sunday = 6.
+    #[schema(minimum = 0, maximum = 6)]
     pub weekday: i32,
     /// `HH:MM`, wall clock in `time_zone`.
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub local_time: String,
     /// IANA zone; the study's zone if omitted.
     pub time_zone: Option<String>,
     /// `YYYY-MM-DD`: the first session is on the first `weekday` on or after it.
+    #[schema(format = Date)]
     pub start_date: String,
     /// Defaults to the protocol's group capacity.
+    #[schema(minimum = 1, maximum = 50)]
     pub capacity: Option<i32>,
     /// The video meeting's address (`https://…`).
     pub meeting_url: Option<String>,

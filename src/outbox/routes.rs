@@ -22,6 +22,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct OutboxFilter {
     /// `pending`, `sent`, `failed` or `cancelled`.
+    #[param(pattern = r"^(pending|sent|failed|cancelled)$")]
     pub status: Option<String>,
 }
 

@@ -89,7 +89,10 @@ async fn version(
     path: web::Path<String>,
 ) -> Result<web::Json<ProtocolView>, AppError> {
     let role = auth.require(Permission::ReadProtocol)?;
-    let number: i32 = path.parse().map_err(|_| AppError::validation("version", "must be a whole number"))?;
+    // Anything but a version number names no version: 404, as an unknown number does.
+    let Ok(number) = path.parse::<i32>() else {
+        return Err(AppError::NotFound(format!("protocol version {path}")));
+    };
     let (stored, started, sight) = state
         .run(move |c| Ok((store::get(c, number)?, store::randomisation_started(c)?, sight_now(c, role)?)))
         .await?;
@@ -101,7 +104,9 @@ async fn version(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Amendment {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub content: String,
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
 }
 

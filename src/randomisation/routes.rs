@@ -61,6 +61,7 @@ async fn randomise(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnblindRequest {
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
 }
 

@@ -113,6 +113,7 @@ fn detail(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepText {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub text: String,
 }
 

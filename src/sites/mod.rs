@@ -53,9 +53,12 @@ pub struct Site {
 #[serde(deny_unknown_fields)]
 pub struct NewSite {
     /// 1 to 32 characters: lowercase letters, digits, `-` and `_`, starting with a letter.
+    #[schema(pattern = r"^[a-z][a-z0-9_-]{0,31}$")]
     pub code: String,
     /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
+    #[schema(minimum = 1)]
     pub recruitment_target: Option<i32>,
 }
 
@@ -200,10 +203,13 @@ pub fn choose(conn: &mut DbConn, scope: &Scope, requested: Option<&str>, field: 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SiteChange {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Option<String>,
     /// A new target (at least 1).
+    #[schema(minimum = 1)]
     pub recruitment_target: Option<i32>,
     /// Why (kept in the audit trail).
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
 }
 

@@ -46,6 +46,7 @@ async fn create_site(
 #[serde(deny_unknown_fields)]
 pub struct Closure {
     /// Kept in the audit trail.
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
 }
 

@@ -117,6 +117,14 @@ async fn a_method_a_path_does_not_take_gets_405_with_the_methods_it_does() {
     let resp =
         app.send_as(&admin, reqwest::Method::PUT, "/api/v1/users/some-id", serde_json::json!({})).await;
     assert_eq!(resp.headers()["allow"], "GET, PATCH", "a parameter matches any id");
+    // A literal route's path is its own, though a parameter (`/groups/{id}`) would match it too.
+    let resp = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/api/v1/groups/queue"))
+        .send()
+        .await
+        .expect("options");
+    assert_eq!(resp.headers()["allow"], "GET", "the queue takes GET only; PATCH is a group's");
     let resp = app.client.delete(app.url("/calendar/abc.ics")).send().await.expect("delete");
     assert_eq!(
         (resp.status(), resp.headers()["allow"].to_str().ok()),

@@ -18,6 +18,7 @@ mod econsent;
 mod enrolment;
 mod errors;
 mod exports;
+mod fuzz;
 mod group_pages;
 mod groups;
 mod migrations;

@@ -28,8 +28,10 @@ pub(super) async fn list_tokens(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
     /// Days until it expires (1 to 365; 90 when not given): no token works for ever.
+    #[schema(minimum = 1, maximum = 365)]
     pub valid_days: Option<i64>,
 }
 

@@ -139,6 +139,7 @@ pub async fn check_current_password(state: &AppState, auth: &Auth, current: Stri
 #[serde(deny_unknown_fields)]
 pub struct LanguageChoice {
     /// `en` or `es`.
+    #[schema(pattern = r"^(en|es)$")]
     pub language: String,
 }
 
@@ -184,7 +185,9 @@ async fn list_users(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    #[schema(max_length = 254, pattern = r"^[^\s@]+@[^\s@.][^\s@]*\.[^\s@]*[^\s@.]$")]
     pub email: String,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub display_name: String,
     pub role: Role,
     /// The sites the account may use; an empty list gives it none. Give this or `all_sites`
@@ -255,14 +258,17 @@ async fn get_user(
 pub struct UserChange {
     pub role: Option<Role>,
     pub disabled: Option<bool>,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub display_name: Option<String>,
     /// Replaces the sites the account may use (an empty list: none).
     pub sites: Option<Vec<String>>,
     /// `true`: every site, present and future.
     pub all_sites: Option<bool>,
     /// The language of the account's pages: `en` or `es`.
+    #[schema(pattern = r"^(en|es)$")]
     pub language: Option<String>,
     /// Why the change is made (kept in the audit trail).
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -303,6 +309,7 @@ async fn update_user(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reason {
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
 }
 

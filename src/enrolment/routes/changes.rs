@@ -33,10 +33,12 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttemptRequest {
-    /// When (UTC); now if omitted.
+    /// When (`2027-03-16T15:00:00Z`, or with another offset); now if omitted.
+    #[serde(default, deserialize_with = "crate::json::utc_in_opt")]
     pub attempted_at: Option<NaiveDateTime>,
     pub channel: crate::enrolment::attempts::Channel,
     pub outcome: crate::enrolment::attempts::AttemptOutcome,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -154,11 +156,13 @@ where
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScreeningCorrection {
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub referral_source: String,
     /// Answers keyed by the protocol's criterion ids, all of them.
     #[schema(value_type = Object)]
     pub answers: std::collections::BTreeMap<String, serde_json::Value>,
     /// Kept in the audit trail.
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -193,6 +197,7 @@ async fn correct_screening(
 #[serde(deny_unknown_fields)]
 pub struct VoidRequest {
     /// Kept in the audit trail: what the error was.
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
 }
 

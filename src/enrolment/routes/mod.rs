@@ -50,8 +50,10 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
 #[serde(deny_unknown_fields)]
 pub struct ScreeningRequest {
     /// Where the person heard of the study (e.g. `national_ms_society`, `clinic`, `social_media`).
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub referral_source: String,
-    /// When they were screened (UTC); now if omitted.
+    /// When they were screened (`2027-03-16T15:00:00Z`, or with another offset); now if omitted.
+    #[serde(default, deserialize_with = "crate::json::utc_in_opt")]
     pub screened_at: Option<NaiveDateTime>,
     /// Answers keyed by the protocol's criterion ids.
     #[schema(value_type = Object)]
@@ -61,6 +63,7 @@ pub struct ScreeningRequest {
     pub declined: bool,
     pub decline_reason: Option<String>,
     /// The site screening (a site code); optional when the caller has one open site to use.
+    #[schema(pattern = r"^[a-z][a-z0-9_-]{0,31}$")]
     pub site: Option<String>,
 }
 
@@ -135,7 +138,9 @@ async fn get_screening(
 #[serde(deny_unknown_fields)]
 pub struct CloseScreening {
     /// `declined` or `other`.
+    #[schema(value_type = String, pattern = r"^(declined|other)$")]
     pub outcome: Outcome,
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -191,7 +196,8 @@ pub struct ParticipantFilter {
     pub status: Option<Status>,
     /// Arm code (`A`), or arm id for unblinded roles.
     pub arm: Option<String>,
-    /// `factor:level`, e.g. `race_ethnicity:black`.
+    /// `factor:level`, e.g. `race_ethnicity:black` (the protocol's factors and levels).
+    #[param(pattern = r"^[^:]+:[^:]+$")]
     pub stratum: Option<String>,
     /// A site code: only that site's participants.
     pub site: Option<String>,
@@ -323,10 +329,12 @@ async fn recruitment(
 #[serde(deny_unknown_fields)]
 pub struct ConsentRequest {
     /// The participant's full name, typed as their signature.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub signature_name: String,
     /// The form version consented to; must be the one in force (checked when given).
     pub form_version: Option<String>,
     /// The language the form was read in.
+    #[schema(pattern = r"^(en|es)$")]
     pub language: String,
 }
 
@@ -364,6 +372,7 @@ async fn consent_route(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawalRequest {
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
     /// Whether data collected so far may be kept and analysed.
     pub keep_data: bool,
@@ -397,8 +406,10 @@ async fn withdraw(
 #[serde(deny_unknown_fields)]
 pub struct TransferRequest {
     /// The code of the site the participant moves to.
+    #[schema(pattern = r"^[a-z][a-z0-9_-]{0,31}$")]
     pub site: String,
     /// Kept in the audit trail.
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
 }
 

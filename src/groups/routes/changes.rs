@@ -47,7 +47,10 @@ pub async fn update_group(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RemovalRequest {
+    // Absent reads as empty, which the service refuses naming the field (422), as it refuses a
+    // blank one; the document still says the field is required.
     #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
 }
 

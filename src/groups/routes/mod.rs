@@ -202,6 +202,7 @@ async fn get_group(
 #[serde(deny_unknown_fields)]
 pub struct LaunchRequest {
     /// Required when the group has fewer members than its minimum.
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: Option<String>,
 }
 
@@ -234,7 +235,9 @@ async fn launch(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveRequest {
+    #[schema(min_length = 1)]
     pub group_id: String,
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -287,8 +290,10 @@ async fn group_sessions(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleRequest {
-    /// New start, UTC (`2027-03-16T22:30:00`).
+    /// New start (`2027-03-16T22:30:00Z`, or with another offset).
+    #[serde(deserialize_with = "crate::json::utc_in")]
     pub starts_at: NaiveDateTime,
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -315,6 +320,7 @@ async fn reschedule(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelRequest {
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -340,6 +346,7 @@ async fn cancel(
 pub struct AttendanceRequest {
     pub marks: Vec<Mark>,
     /// Required to change a mark already recorded.
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub reason: Option<String>,
 }
 
