@@ -82,8 +82,9 @@ pub fn openapi() -> OpenApi {
 /// Adds to each operation the refusals any route of its kind can give, where the handler's own
 /// list does not name them already: a client (or a fuzzer such as schemathesis) then finds every
 /// status it can receive in the document. Which apply follows from how the operation is called:
-/// a body can be unreadable (400), too large (413) or refused by a rule (422); a query string can
-/// be unreadable (400) or name a value the study does not have (422); a path names something that
+/// any request can carry the NUL character, refused everywhere (400, `web::nul`); a body can be
+/// unreadable (400), too large (413) or refused by a rule (422); a query string can be unreadable
+/// (400) or name a value the study does not have (422); a path names something that
 /// may not exist (404); a signed-in operation can be refused to the anonymous (401) and to a role
 /// (403), and a change can meet a state that forbids it (409); any operation that reads the
 /// database can find it busy (503).
@@ -116,7 +117,11 @@ fn document_common_answers(doc: &mut OpenApi) {
             let (in_query, in_path) = (located(ParameterIn::Query), located(ParameterIn::Path));
             let body = operation.request_body.is_some();
             let answers = [
-                (body || in_query, "400", "The body or query string cannot be read; `field` names where"),
+                (
+                    true,
+                    "400",
+                    "The body or query string cannot be read, or the request holds the NUL character; `field` names where",
+                ),
                 (
                     secured,
                     "401",

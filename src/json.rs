@@ -56,6 +56,12 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let mut value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| AppError::BadRequest { field: None, message: format!("the body is not JSON: {e}") })?;
     whole_numbers(&mut value);
+    if let Some(field) = nul_at(&value, ".") {
+        return Err(AppError::BadRequest {
+            field: Some(field),
+            message: "contains the NUL character (\\u0000), which nothing here can store".into(),
+        });
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
@@ -85,6 +91,23 @@ fn whole_numbers(value: &mut serde_json::Value) {
         serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers),
         serde_json::Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
         _ => {}
+    }
+}
+
+/// Where a string or a key holds the NUL character, as a path (`answers.age`, `marks[2].status`):
+/// PostgreSQL cannot store it in text, and both backends must answer alike.
+fn nul_at(value: &serde_json::Value, path: &str) -> Option<String> {
+    let join = |key: &str| if path == "." { key.to_owned() } else { format!("{path}.{key}") };
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => Some(path.to_owned()),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_at(v, &format!("{}[{i}]", path.trim_start_matches('.')))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(k, v)| {
+            if k.contains('\0') { Some(join(&k.replace('\0', "\\u0000"))) } else { nul_at(v, &join(k)) }
+        }),
+        _ => None,
     }
 }
 
@@ -158,6 +181,14 @@ mod tests {
         let body: Body = parse(br#"{"email": "a@b.org", "count": 3.0}"#).expect("3.0 is 3");
         assert_eq!(body.count, 3);
         assert_eq!(field_of(r#"{"email": "a@b.org", "count": 3.5}"#).as_deref(), Some("count"));
+    }
+
+    #[test]
+    fn the_nul_character_is_refused_naming_where_it_is() {
+        assert_eq!(field_of(r#"{"email": "a\u0000b@c.org", "count": 1}"#).as_deref(), Some("email"));
+        let value: serde_json::Value =
+            serde_json::from_str(r#"{"marks": [{"s": "ok"}, {"s": "x\u0000"}]}"#).expect("json");
+        assert_eq!(nul_at(&value, ".").as_deref(), Some("marks[1].s"));
     }
 
     #[test]

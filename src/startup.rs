@@ -137,6 +137,7 @@ impl Application {
                 .configure(crate::web::routes)
                 .configure(crate::survey::pages::routes)
                 .default_service(web::to(not_found))
+                .wrap(from_fn(crate::web::nul::refuse_nul))
                 .wrap(crate::web::errors::pages())
                 .wrap(sessions)
                 .wrap(from_fn(security_headers))

@@ -113,7 +113,8 @@ impl Change {
 /// A reason for the audit trail, trimmed: 1 to 1000 characters, or a refusal naming `reason`.
 pub fn reason(raw: &str) -> Result<String, crate::service_error::ServiceError> {
     let reason = raw.trim();
-    if reason.is_empty() || reason.chars().count() > 1000 {
+    // NUL: PostgreSQL cannot store it (uploads reach here without the request-wide check).
+    if reason.is_empty() || reason.chars().count() > 1000 || reason.contains('\0') {
         return Err(crate::service_error::ServiceError::validation(
             "reason",
             "say why (1 to 1000 characters); it is kept in the audit trail",

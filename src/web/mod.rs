@@ -6,6 +6,7 @@ mod calendar;
 pub mod errors;
 pub mod health;
 mod home;
+pub mod nul;
 pub mod page;
 mod staff;
 mod tokens;

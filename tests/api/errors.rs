@@ -151,3 +151,31 @@ async fn every_answer_carries_the_request_id_it_was_logged_under() {
         "one id per request"
     );
 }
+
+#[tokio::test]
+async fn the_nul_character_is_refused_with_400_in_a_body_an_address_or_a_form_on_both_backends() {
+    let app = spawn_app().await;
+    let coordinator = app.user(Role::Coordinator);
+    // PostgreSQL cannot store NUL in text: without the check these were 500s there.
+    let body = serde_json::json!({"referral_source": "clinic\u{0}", "answers": {"age": 44}});
+    let resp = app.send_as(&coordinator, reqwest::Method::POST, "/api/v1/screenings", body).await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let (code, field) = error_of(resp).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("bad_request", Some("referral_source")));
+    for path in ["/api/v1/participants/ab%00c", "/api/v1/assessments?status=open%00"] {
+        let resp = app.get_as(&coordinator, path).await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{path}");
+    }
+    let resp = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("email", "a\u{0}@example.org"), ("password", "x")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "a page's form");
+    // Nothing was written.
+    let log: Vec<Value> =
+        app.get_as(&coordinator, "/api/v1/screenings").await.json().await.expect("screenings");
+    assert!(log.is_empty(), "{log:?}");
+}
