@@ -128,6 +128,8 @@ pub fn summary(sim: &mut Sim, cancelled: usize, took: Duration, out: &std::path:
     println!("  cargo run --release -- serve");
     println!("  sign in at http://127.0.0.1:8080/login as {}", sim.staff.admin.email);
     println!("      with the one-time password {}", sim.staff.admin.password);
+    println!("  choose your own password; admins, coordinators and clinicians then set up two-step");
+    println!("      sign-in with an authenticator app (the `two_factor_roles` setting)");
     println!("  then open /reports, /assessments and /alerts");
     Ok(())
 }
