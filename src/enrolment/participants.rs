@@ -121,7 +121,7 @@ pub fn enrol(
     new: NewParticipant,
 ) -> Result<Participant, ServiceError> {
     let full_name = new.full_name.trim().to_owned();
-    if full_name.is_empty() || full_name.len() > 200 {
+    if full_name.is_empty() || full_name.chars().count() > 200 {
         return Err(ServiceError::validation("full_name", "must be 1 to 200 characters"));
     }
     let time_zone = parse_time_zone(new.time_zone.as_deref())?;

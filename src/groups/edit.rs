@@ -22,7 +22,7 @@ use crate::sites::Scope;
 /// new property), 1 to 100 characters.
 pub fn name(raw: &str) -> Result<String, ServiceError> {
     let name = raw.trim().to_owned();
-    if name.is_empty() || name.len() > 100 {
+    if name.is_empty() || name.chars().count() > 100 {
         return Err(ServiceError::validation("name", "must be 1 to 100 characters"));
     }
     if name.chars().any(char::is_control) {

@@ -171,7 +171,7 @@ pub(super) async fn staff_made(
     let name = value(&typed, "display_name").to_owned();
     let checked = (|| -> Result<_, AppError> {
         let email = users::parse_email(value(&typed, "email"))?;
-        if name.is_empty() || name.len() > 200 {
+        if name.is_empty() || name.chars().count() > 200 {
             return Err(AppError::validation("display_name", "must be 1 to 200 characters"));
         }
         let role = Role::parse(value(&typed, "role"))
@@ -297,7 +297,7 @@ pub(super) async fn staff_changed(
         "change" => {
             let role = Role::parse(value(&typed, "role"));
             let name = value(&typed, "display_name");
-            if name.is_empty() || name.len() > 200 {
+            if name.is_empty() || name.chars().count() > 200 {
                 let mut p = Problems::default();
                 p.add("display_name", tr.t("staff-problem-name"));
                 return render(&state, &auth, Some(id), (typed, p, None, None)).await;

@@ -208,6 +208,7 @@ struct CodeConfirmForm {
 pub(super) async fn setup_confirmed(
     state: web::Data<AppState>,
     auth: Result<Auth, AppError>,
+    session: Session,
     form: web::Form<CodeConfirmForm>,
 ) -> Result<HttpResponse, AppError> {
     let auth = match own(auth)? {
@@ -233,6 +234,8 @@ pub(super) async fn setup_confirmed(
     let tr = page.tr;
     match confirmed {
         Ok(codes) => {
+            // Every session begun before ends (a phished one too); this browser's starts anew.
+            page.csrf_token = extract::start_session(&session, &auth.user)?;
             page.new_codes = Some(codes);
             page.notice = Some(tr.t("two-factor-now-on"));
             // Shown on this answer only, not behind a redirect: the codes must not sit in a URL.

@@ -182,8 +182,29 @@ async fn an_admins_reset_is_audited_ends_the_sessions_and_asks_for_set_up_again(
     let app = spawn_app_with(|s| s.two_factor_roles = vec![Role::Coordinator]).await;
     let (admin, coordinator) = (app.user(Role::Admin), app.user(Role::Coordinator));
     let (secret, at, _) = set_up(&app, &coordinator).await;
-    assert_eq!(login(&app, &coordinator, Some(&code_at(&secret, at + 30))).await.status(), StatusCode::OK);
+    let resp = login(&app, &coordinator, Some(&code_at(&secret, at + 30))).await;
+    let csrf = resp.json::<Value>().await.expect("session")["csrf_token"].as_str().expect("csrf").to_owned();
     assert_eq!(app.client.get(app.url("/api/v1/auth/me")).send().await.expect("me").status(), StatusCode::OK);
+    // A calendar address, made while two-step sign-in was on.
+    let html = app
+        .client
+        .post(app.url("/account/calendar"))
+        .form(&[("csrf_token", &csrf)])
+        .send()
+        .await
+        .expect("post")
+        .text()
+        .await
+        .expect("page");
+    let start = html.find(r#"id="new-calendar">"#).expect("an address") + r#"id="new-calendar">"#.len();
+    let feed = html[start..].split('<').next().expect("address").trim().to_owned();
+    let feed = app.url(&feed[feed.find("/calendar/").expect("path")..]);
+    assert_eq!(reqwest::get(&feed).await.expect("feed").status(), StatusCode::OK);
+
+    // Nobody resets their own with a reason alone: that takes the password.
+    let own = format!("/api/v1/users/{}/two-factor/reset", admin.id);
+    let resp = app.send_as(&admin, Method::POST, &own, json!({"reason": "mine"})).await;
+    assert_eq!(error_of(resp).await.0, "own_two_factor");
 
     let path = format!("/api/v1/users/{}/two-factor/reset", coordinator.id);
     let resp = app.send_as(&coordinator, Method::POST, &path, json!({"reason": "lost my phone"})).await;
@@ -209,6 +230,8 @@ async fn an_admins_reset_is_audited_ends_the_sessions_and_asks_for_set_up_again(
     assert_eq!(login(&app, &coordinator, None).await.status(), StatusCode::OK);
     let resp = app.client.get(app.url("/api/v1/participants")).send().await.expect("list");
     assert_eq!(error_of(resp).await.0, "two_factor_required");
+    // Its calendar address reaches nothing either until it sets up again.
+    assert_eq!(reqwest::get(&feed).await.expect("feed").status(), StatusCode::NOT_FOUND);
     let user: Value =
         app.get_as(&admin, &format!("/api/v1/users/{}", coordinator.id)).await.json().await.expect("user");
     assert_eq!(user["two_factor"], false);
@@ -227,7 +250,11 @@ async fn an_admins_reset_is_audited_ends_the_sessions_and_asks_for_set_up_again(
 async fn turning_two_steps_off_takes_the_password_and_then_the_password_alone_signs_in() {
     let app = spawn_app_with(|s| s.two_factor_roles = Vec::new()).await;
     let moderator = app.user(Role::Moderator);
+    // A session begun with the password alone ends when two-step sign-in is turned on.
+    app.login(&moderator.email, &moderator.password).await;
     let (_, _, _) = set_up(&app, &moderator).await;
+    let me = app.client.get(app.url("/api/v1/auth/me")).send().await.expect("me");
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED, "the earlier session outlived the second factor");
     assert_eq!(error_of(login(&app, &moderator, None).await).await.0, "two_factor_code_required");
     let path = "/api/v1/auth/two-factor/disable";
     let resp = app.send_as(&moderator, Method::POST, path, json!({"current_password": "not it"})).await;

@@ -78,7 +78,7 @@ pub(super) async fn create_token(
 /// A new token's name, trimmed, once it and its lifetime pass the rules (API and page alike).
 pub fn token_name(raw: &str, valid_days: Option<i64>) -> Result<String, AppError> {
     let name = raw.trim();
-    if name.is_empty() || name.len() > 100 {
+    if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::validation("name", "must be 1 to 100 characters"));
     }
     if valid_days.is_some_and(|d| !(1..=365).contains(&d)) {

@@ -217,7 +217,7 @@ async fn create_user(
     let body = body.parse()?;
     let email = users::parse_email(&body.email)?;
     let name = body.display_name.trim().to_owned();
-    if name.is_empty() || name.len() > 200 {
+    if name.is_empty() || name.chars().count() > 200 {
         return Err(AppError::validation("display_name", "must be 1 to 200 characters"));
     }
     let password = super::one_time_password()?;
@@ -285,7 +285,7 @@ async fn update_user(
     auth.require(Permission::ManageUsers)?;
     let body = body.parse()?;
     let reason = required_reason(&body.reason)?;
-    if body.display_name.as_ref().is_some_and(|n| n.trim().is_empty() || n.len() > 200) {
+    if body.display_name.as_ref().is_some_and(|n| n.trim().is_empty() || n.chars().count() > 200) {
         return Err(AppError::validation("display_name", "must be 1 to 200 characters"));
     }
     let update = users::Update {

@@ -78,8 +78,11 @@ pub async fn finish_sign_in(
     let mut reason = None;
     if on {
         let Some(code) = code.filter(|c| !c.trim().is_empty()) else { return Err(AppError::CodeRequired) };
+        // Codes are guessed only after the password; per address, and for the account from any
+        // address: a six-digit space must not be shared out across many machines.
         let address = client_address(req, state.trust_proxy_headers);
         state.throttle.check(&format!("second factor {}", user.id), address)?;
+        state.throttle.check(&format!("second factor {} from anywhere", user.id), None)?;
         let (id, email) = (user.id.clone(), user.email.clone());
         let now = two_factor::unix_now();
         let proof = state.write(move |c| Ok(two_factor::verify(c, (&id, &email), &code, now)?)).await?;

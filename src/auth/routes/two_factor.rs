@@ -1,11 +1,13 @@
 //! Two-factor sign-in over the API: one's own set-up, recovery codes and turning it off, and an
 //! admin's reset of someone else's (`auth::two_factor` holds the rules).
 
+use actix_session::Session;
 use actix_web::{HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{Reason, required_reason};
+use crate::auth::extract::{self, Via};
 use crate::auth::{Auth, Permission, two_factor};
 use crate::error::{AppError, ErrorBody};
 use crate::json::ApiJson;
@@ -42,6 +44,10 @@ pub struct PasswordConfirmation {
 pub struct RecoveryCodes {
     /// Shown this once and stored only as hashes: print them, or keep them in a password manager.
     pub recovery_codes: Vec<String>,
+    /// Turning two-step sign-in on ends every session begun before it; a caller signed in with
+    /// the session cookie gets a new session, and this is its CSRF token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
 }
 
 /// Refuses set-up to an account still on a one-time password: that password is someone else's
@@ -78,11 +84,13 @@ pub(super) async fn begin(state: web::Data<AppState>, auth: Auth) -> Result<Http
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "A one-time password must be changed first", body = ErrorBody),
         (status = 409, description = "No set-up was started (`two_factor_not_started`)", body = ErrorBody),
-        (status = 422, description = "The code is not the app's current one; `field` is `code`", body = ErrorBody)))]
+        (status = 422, description = "The code is not the app's current one; `field` is `code`", body = ErrorBody),
+        (status = 429, description = "Too many attempts", body = ErrorBody)))]
 #[post("/auth/two-factor/confirm")]
 pub(super) async fn confirm(
     state: web::Data<AppState>,
     auth: Auth,
+    session: Session,
     body: ApiJson<CodeConfirmation>,
 ) -> Result<web::Json<RecoveryCodes>, AppError> {
     own_password_first(&auth)?;
@@ -93,7 +101,11 @@ pub(super) async fn confirm(
     let now = two_factor::unix_now();
     let recovery_codes =
         state.write(move |c| Ok(two_factor::confirm(c, &ctx, (&id, &email), &code, now)?)).await?;
-    Ok(web::Json(RecoveryCodes { recovery_codes }))
+    let csrf_token = match auth.via {
+        Via::Session { .. } => Some(extract::start_session(&session, &auth.user)?),
+        Via::Token { .. } => None,
+    };
+    Ok(web::Json(RecoveryCodes { recovery_codes, csrf_token }))
 }
 
 /// New recovery codes (the old ones stop working), after the password again.
@@ -113,7 +125,7 @@ pub(super) async fn renew_codes(
     super::check_current_password(&state, &auth, body.parse()?.current_password).await?;
     let (ctx, id) = (auth.context(), auth.user.id.clone());
     let recovery_codes = state.write(move |c| Ok(two_factor::renew_recovery_codes(c, &ctx, &id)?)).await?;
-    Ok(web::Json(RecoveryCodes { recovery_codes }))
+    Ok(web::Json(RecoveryCodes { recovery_codes, csrf_token: None }))
 }
 
 /// Turn one's own two-factor sign-in off, after the password again (to move to another app, set

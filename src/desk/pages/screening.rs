@@ -195,7 +195,7 @@ pub(super) async fn screen_sent(
     let answers = read_answers(&protocol, &form, &mut problems, tr);
     let field = |name: &str| form.get(name).map(|s| s.trim().to_owned()).unwrap_or_default();
     let source = field("referral_source");
-    if source.is_empty() || source.len() > 100 {
+    if source.is_empty() || source.chars().count() > 100 {
         problems.add("referral_source", tr.t("screen-problem-source"));
     }
     let declined = field("declined_at_screening") == "yes";

@@ -79,7 +79,7 @@ async fn create_screening(
     auth.require(Permission::Screen)?;
     let body = body.parse()?;
     let source = body.referral_source.trim().to_owned();
-    if source.is_empty() || source.len() > 100 {
+    if source.is_empty() || source.chars().count() > 100 {
         return Err(AppError::validation("referral_source", "must be 1 to 100 characters"));
     }
     let (ctx, scope) = (auth.context(), auth.scope.clone());

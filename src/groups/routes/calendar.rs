@@ -76,9 +76,15 @@ pub async fn personal_feed(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let secret = path.into_inner();
+    let roles = state.two_factor_roles.clone();
     let rows = state
         .run(move |c| {
             let Some(user) = owner(c, &secret)? else { return Ok(None) };
+            // An account whose role needs two-step sign-in reaches nothing but its own account
+            // until it has set it up (after an admin's reset, say): its calendar neither.
+            if roles.contains(&user.role()) && !crate::auth::two_factor::enabled(c, &user.id)? {
+                return Ok(None);
+            }
             Ok(Some(sessions_for(c, &user)?))
         })
         .await?;
