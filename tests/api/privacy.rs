@@ -108,7 +108,7 @@ async fn staff_token(server: &Server, email: &str, role: &str, name: &str) -> (S
         .json()
         .await
         .expect("json");
-    let csrf = changed["csrf_token"].as_str().expect("csrf").to_owned();
+    let mut csrf = changed["csrf_token"].as_str().expect("csrf").to_owned();
     let mut secrets = Vec::new();
     if matches!(role, "admin" | "coordinator" | "clinician") {
         let send = |path: &str, body: Value| {
@@ -127,6 +127,8 @@ async fn staff_token(server: &Server, email: &str, role: &str, name: &str) -> (S
             .json()
             .await
             .expect("json");
+        // Turning two-step sign-in on starts the session afresh, with a new CSRF token.
+        csrf = codes["csrf_token"].as_str().expect("the new session's csrf token").to_owned();
         secrets.push(seed);
         secrets.extend(
             codes["recovery_codes"]
