@@ -67,13 +67,15 @@ pub(super) async fn login_submit(
     let LoginForm { email, password } = form.into_inner();
     match check_credentials(&state, &req, &email, password).await {
         Ok(user) => {
-            let id = user.id.clone();
-            if state.run(move |c| Ok(crate::auth::two_factor::enabled(c, &id)?)).await? {
-                // The password was right; the code from the app comes on a page of its own.
-                extract::begin_second_step(&session, &user)?;
-                return Ok(redirect("/login/code"));
-            }
-            let user = finish_sign_in(&state, &req, user, None).await?;
+            let user = match finish_sign_in(&state, &req, user.clone(), None).await {
+                Ok(user) => user,
+                Err(AppError::CodeRequired) => {
+                    // The password was right; the code from the app comes on a page of its own.
+                    extract::begin_second_step(&session, &user)?;
+                    return Ok(redirect("/login/code"));
+                }
+                Err(e) => return Err(e),
+            };
             extract::start_session(&session, &user)?;
             Ok(redirect(if user.must_change_password { "/account/password" } else { "/" }))
         }

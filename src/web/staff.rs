@@ -84,8 +84,10 @@ async fn render(
         return Ok(not_found_page(auth, "staff account", "/staff", "Back to the staff accounts"));
     }
     // An account's own page starts from what it is now.
-    let typed = match (&one, typed.is_empty()) {
-        (Some(u), true) => {
+    // A refused reset or disable sends only its reason: the change form still shows the account.
+    let sent_change = typed.iter().any(|(k, _)| k == "display_name");
+    let typed = match (&one, sent_change) {
+        (Some(u), false) => {
             let mut t = vec![
                 ("display_name".to_owned(), u.display_name.clone()),
                 ("role".to_owned(), u.role.as_str().to_owned()),

@@ -4,7 +4,6 @@
 //! the password again.
 
 use actix_session::Session;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -13,7 +12,7 @@ use serde::Deserialize;
 use super::account::visitor_language;
 use super::page::{qr_svg, with_status};
 use super::{RespondHtml, csrf_of, redirect, signed_in};
-use crate::auth::routes::{check_current_password, finish_sign_in};
+use crate::auth::routes::{check_current_password, confirm_own, finish_sign_in};
 use crate::auth::{Auth, Permission, extract, two_factor, users};
 use crate::error::AppError;
 use crate::i18n::Tr;
@@ -216,20 +215,7 @@ pub(super) async fn setup_confirmed(
         Err(page) => return Ok(page),
     };
     auth.check_form_csrf(&form.csrf_token)?;
-    let code = form.into_inner().code;
-    let (ctx, id, email) = (auth.context(), auth.user.id.clone(), auth.user.email.clone());
-    let throttled = state.throttle.check(&format!("second factor {id}"), None);
-    let now = two_factor::unix_now();
-    let confirmed = match throttled {
-        Ok(()) => {
-            state
-                .write(move |c| {
-                    Ok(two_factor::confirm(c, &ctx, (&id, &email), &code, now).map_err(AppError::from))
-                })
-                .await?
-        }
-        Err(e) => Err(e.into()),
-    };
+    let confirmed = confirm_own(&state, &auth, form.into_inner().code).await;
     let mut page = load(&state, &auth).await?;
     let tr = page.tr;
     match confirmed {
@@ -304,5 +290,5 @@ pub(super) async fn changed(
     let codes = state.write(move |c| Ok(two_factor::renew_recovery_codes(c, &ctx, &id)?)).await?;
     let mut page = load(&state, &auth).await?;
     page.new_codes = Some(codes);
-    Ok(with_status(page.respond_to_html(), StatusCode::OK))
+    Ok(page.respond_to_html())
 }

@@ -389,6 +389,26 @@ impl TestApp {
         body["csrf_token"].as_str().expect("csrf token").to_owned()
     }
 
+    /// Makes a personal calendar address on the account page for the account signed in with the
+    /// cookie client (`csrf` from `login`); returns it as this test server serves it (the page
+    /// shows it under the configured public address, which the test server does not listen on).
+    pub async fn new_calendar_address(&self, csrf: &str) -> String {
+        let html = self
+            .client
+            .post(self.url("/account/calendar"))
+            .form(&[("csrf_token", csrf)])
+            .send()
+            .await
+            .expect("post")
+            .text()
+            .await
+            .expect("page");
+        let start = html.find(r#"id="new-calendar">"#).expect("an address") + r#"id="new-calendar">"#.len();
+        let shown = html[start..].split('<').next().expect("address").trim();
+        let (_, path) = shown.split_once("/calendar/").expect("a calendar address");
+        self.url(&format!("/calendar/{path}"))
+    }
+
     /// A GET with a bearer token.
     pub async fn get_as(&self, user: &TestUser, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).bearer_auth(&user.token).send().await.expect("request")

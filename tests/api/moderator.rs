@@ -223,18 +223,7 @@ async fn a_moderator_records_and_corrects_attendance_in_the_browser_and_subscrib
     }
     // Another moderator's address shows none of this group's sessions.
     let csrf = app.login(&other.email, &other.password).await;
-    let html = app
-        .client
-        .post(app.url("/account/calendar"))
-        .form(&[("csrf_token", &csrf)])
-        .send()
-        .await
-        .expect("post")
-        .text()
-        .await
-        .expect("page");
-    let start = html.find(r#"id="new-calendar">"#).expect("an address") + r#"id="new-calendar">"#.len();
-    let theirs = at_test_server(html[start..].split('<').next().expect("address").trim());
+    let theirs = app.new_calendar_address(&csrf).await;
     let ics = bare.get(&theirs).send().await.expect("feed").text().await.expect("ics");
     assert_eq!(parse_ics(&ics)["events"].as_array().expect("events").len(), 0, "{ics}");
     // Revoked from the account page: the address is gone.

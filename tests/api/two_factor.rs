@@ -186,19 +186,7 @@ async fn an_admins_reset_is_audited_ends_the_sessions_and_asks_for_set_up_again(
     let csrf = resp.json::<Value>().await.expect("session")["csrf_token"].as_str().expect("csrf").to_owned();
     assert_eq!(app.client.get(app.url("/api/v1/auth/me")).send().await.expect("me").status(), StatusCode::OK);
     // A calendar address, made while two-step sign-in was on.
-    let html = app
-        .client
-        .post(app.url("/account/calendar"))
-        .form(&[("csrf_token", &csrf)])
-        .send()
-        .await
-        .expect("post")
-        .text()
-        .await
-        .expect("page");
-    let start = html.find(r#"id="new-calendar">"#).expect("an address") + r#"id="new-calendar">"#.len();
-    let feed = html[start..].split('<').next().expect("address").trim().to_owned();
-    let feed = app.url(&feed[feed.find("/calendar/").expect("path")..]);
+    let feed = app.new_calendar_address(&csrf).await;
     assert_eq!(reqwest::get(&feed).await.expect("feed").status(), StatusCode::OK);
 
     // Nobody resets their own with a reason alone: that takes the password.
@@ -306,21 +294,12 @@ async fn an_admin_resets_someones_two_steps_from_their_staff_page_with_a_reason(
     let html = page.text().await.expect("html");
     assert!(html.contains("Reset two-step sign-in for"), "the page offers the reset");
     let url = app.url(&format!("/staff/{}/two-factor", clinician.id));
-    let resp = app
-        .client
-        .post(&url)
-        .form(&[("csrf_token", csrf.as_str()), ("reason", "")])
-        .send()
-        .await
-        .expect("post");
+    let reset = |reason: &'static str| {
+        app.client.post(&url).form(&[("csrf_token", csrf.as_str()), ("reason", reason)]).send()
+    };
+    let resp = reset("").await.expect("post");
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "no reason, no reset");
-    let resp = app
-        .client
-        .post(&url)
-        .form(&[("csrf_token", csrf.as_str()), ("reason", "New phone; old one wiped")])
-        .send()
-        .await
-        .expect("post");
+    let resp = reset("New phone; old one wiped").await.expect("post");
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let user: Value =
         app.get_as(&admin, &format!("/api/v1/users/{}", clinician.id)).await.json().await.expect("user");

@@ -6,6 +6,7 @@ mod two_factor;
 
 pub use api_tokens::{CreatedToken, NewToken, token_name};
 pub use sign_in::{LoginRequest, SessionInfo, check_credentials, finish_sign_in};
+pub use two_factor::confirm_own;
 
 use actix_session::Session;
 use actix_web::{HttpResponse, get, patch, post, put, web};

@@ -94,18 +94,22 @@ pub(super) async fn confirm(
     body: ApiJson<CodeConfirmation>,
 ) -> Result<web::Json<RecoveryCodes>, AppError> {
     own_password_first(&auth)?;
-    let code = body.parse()?.code;
-    let (ctx, id, email) = (auth.context(), auth.user.id.clone(), auth.user.email.clone());
-    // Guessing codes through a stolen session is throttled as sign-in is.
-    state.throttle.check(&format!("second factor {id}"), None)?;
-    let now = two_factor::unix_now();
-    let recovery_codes =
-        state.write(move |c| Ok(two_factor::confirm(c, &ctx, (&id, &email), &code, now)?)).await?;
+    let recovery_codes = confirm_own(&state, &auth, body.parse()?.code).await?;
     let csrf_token = match auth.via {
         Via::Session { .. } => Some(extract::start_session(&session, &auth.user)?),
         Via::Token { .. } => None,
     };
     Ok(web::Json(RecoveryCodes { recovery_codes, csrf_token }))
+}
+
+/// Confirms the caller's own set-up with `code` (API and page alike): its recovery codes, or a
+/// 422 naming `code`, 409 when no set-up waits, 429 when guessed too often.
+pub async fn confirm_own(state: &AppState, auth: &Auth, code: String) -> Result<Vec<String>, AppError> {
+    let (ctx, id, email) = (auth.context(), auth.user.id.clone(), auth.user.email.clone());
+    // Guessing codes through a stolen session is throttled as sign-in is.
+    state.throttle.check(&format!("second factor {id}"), None)?;
+    let now = two_factor::unix_now();
+    state.write(move |c| Ok(two_factor::confirm(c, &ctx, (&id, &email), &code, now)?)).await
 }
 
 /// New recovery codes (the old ones stop working), after the password again.
