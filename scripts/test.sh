@@ -68,9 +68,11 @@ if ! cmp -s tests/browser/package-lock.json "$modules/package-lock.json" || [ ! 
 fi
 export TRIALDESK_BROWSER_MODULES="$modules" TRIALDESK_TEST_CHROMIUM="$chromium"
 
-# R, to prove exports open there with their load script (Debian's r-base-core).
+# R, to prove exports open there with their load script (Debian's r-base-core), and to check the
+# MMRM against nlme::gls and emmeans (Debian's r-cran-nlme, r-cran-emmeans).
 rscript="${TRIALDESK_TEST_RSCRIPT:-/usr/bin/Rscript}"
 [ -x "$rscript" ] || as_root_apt r-base-core
+"$rscript" -e 'library(nlme); library(emmeans)' >/dev/null 2>&1 || as_root_apt r-cran-nlme r-cran-emmeans
 export TRIALDESK_TEST_RSCRIPT="$rscript"
 
 # pdftotext (Debian's poppler-utils) reads the text back out of a participant's PDF consent copy.

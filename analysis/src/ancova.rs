@@ -5,6 +5,7 @@ use nalgebra::DVector;
 use crate::design::{DesignBuilder, ModelRows};
 use crate::error::AnalysisError;
 use crate::ols;
+use crate::rank::{Rank, dropped_note};
 use crate::summary::{ArmEffect, Coefficient};
 
 /// Each non-reference arm's adjusted difference, and every coefficient, per week.
@@ -23,6 +24,9 @@ pub fn ancova(
         let arms = rows.arm.present(&subset);
         let Some(reference) = rows.arm.code_of(reference).filter(|r| arms.len() >= 2 && arms.contains(r))
         else {
+            notes.push(format!(
+                "ANCOVA at week {week}: only one arm has scores, so there is nothing to compare"
+            ));
             continue;
         };
         let mut design = DesignBuilder::new(&subset);
@@ -31,8 +35,14 @@ pub fn ancova(
         design.column("baseline".into(), |r| rows.baseline[r]);
         design.covariates(&rows.covariates);
         let design = design.finish();
+        let rank = Rank::of_cross_product(&design.x.tr_mul(&design.x));
+        if let Some(why) = dropped_note(&design.names, &rank) {
+            notes.push(format!("ANCOVA at week {week}: {why}"));
+        }
+        let x = design.x.select_columns(&rank.kept);
+        let names: Vec<&String> = rank.kept.iter().map(|&j| &design.names[j]).collect();
         let y = DVector::from_iterator(subset.len(), subset.iter().map(|&i| rows.score[i]));
-        let fit = match ols::fit(&design.x, &y) {
+        let fit = match ols::fit(&x, &y) {
             Ok(fit) => fit,
             Err(AnalysisError::Model(why)) => {
                 notes.push(format!("ANCOVA at week {week}: {why}"));
@@ -41,7 +51,7 @@ pub fn ancova(
             Err(e) => return Err(e),
         };
         let t = fit.t_975();
-        for (i, term) in design.names.iter().enumerate() {
+        for (i, term) in names.into_iter().enumerate() {
             let (estimate, se) = (fit.beta[i], fit.se[i]);
             coefficients.push(Coefficient {
                 week,

@@ -15,7 +15,9 @@ pub mod error;
 pub mod input;
 mod long;
 mod mixed;
+mod mmrm;
 mod ols;
+mod rank;
 pub mod summary;
 pub mod table;
 
@@ -41,7 +43,7 @@ pub struct Timings {
     pub read: Duration,
     /// Descriptives, change from baseline, ANCOVA, effect sizes and completion.
     pub descriptive: Duration,
-    /// The mixed models.
+    /// The mixed models: random intercept and MMRM.
     pub mixed: Duration,
 }
 
@@ -105,11 +107,22 @@ fn analyze_timed(
         .collect::<Result<_, _>>()?;
     timings.descriptive = start.elapsed();
     let fitting = Instant::now();
-    let fits: Vec<_> =
-        figures.par_iter().map(|f| mixed::fit(&f.model_rows, &reference, options.group_effect)).collect();
+    let fits: Vec<_> = figures
+        .par_iter()
+        .map(|f| {
+            let mut notes = Vec::new();
+            let mixed = mixed::fit(&f.model_rows, &reference, options.group_effect, &mut notes);
+            let mmrm = mmrm::fit(&f.model_rows, &reference, &mut notes);
+            (mixed, mmrm, notes)
+        })
+        .collect();
     timings.mixed = fitting.elapsed();
     let mut instruments = BTreeMap::new();
-    for ((name, Figures { mut summary, .. }), fitted) in chosen.into_iter().zip(figures).zip(fits) {
+    for ((name, Figures { mut summary, .. }), (fitted, mmrm, notes)) in
+        chosen.into_iter().zip(figures).zip(fits)
+    {
+        summary.mmrm = mmrm;
+        summary.notes.extend(notes);
         summary.mixed_model = match fitted {
             Err(AnalysisError::Model(why)) => {
                 summary.notes.push(why);
@@ -145,6 +158,7 @@ fn figures(
         ancova,
         ancova_coefficients,
         mixed_model: None,
+        mmrm: None,
         notes,
         effect_sizes: describe::effect_sizes(&descriptives, reference, options.baseline_week),
         completion: describe::completion(data, &descriptives, randomised),

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use argmin::core::{CostFunction, Error as ArgminError, Executor, State};
+use argmin::core::{CostFunction, Error as ArgminError, Executor, State, TerminationReason};
 use argmin::solver::brent::BrentOpt;
 use argmin::solver::neldermead::NelderMead;
 use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
@@ -20,6 +20,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 use crate::describe::z_975;
 use crate::design::{DesignBuilder, ModelRows};
 use crate::error::AnalysisError;
+use crate::rank::{Rank, dropped_note};
 use crate::summary::{MixedModel, VarianceComponents, WaldEffect};
 
 /// log λ is kept within these bounds: below, a variance is zero for every practical purpose.
@@ -157,6 +158,7 @@ fn search(reduced: &Reduced, with_groups: bool) -> Result<(f64, f64), AnalysisEr
         .configure(|s| s.max_iters(500))
         .run()
         .map_err(optimiser)?;
+    converged(result.state())?;
     let participant = result.state().get_best_param().copied().unwrap_or(0.0);
     if !with_groups {
         return Ok((participant, LOG_LAMBDA_MIN));
@@ -168,8 +170,30 @@ fn search(reduced: &Reduced, with_groups: bool) -> Result<(f64, f64), AnalysisEr
         .configure(|s| s.max_iters(2000))
         .run()
         .map_err(optimiser)?;
+    converged(result.state())?;
     let best = result.state().get_best_param().cloned().unwrap_or_else(|| vec![participant, LOG_LAMBDA_MIN]);
     Ok((best[0].clamp(LOG_LAMBDA_MIN, LOG_LAMBDA_MAX), best[1].clamp(LOG_LAMBDA_MIN, LOG_LAMBDA_MAX)))
+}
+
+/// An error, to be noted, unless the search stopped because it converged at a finite likelihood.
+fn converged<S: State>(state: &S) -> Result<(), AnalysisError>
+where
+    S::Float: Into<f64>,
+{
+    let stopped = |why: String| {
+        AnalysisError::Model(format!("mixed model: the REML search {why}; no figures are reported from it"))
+    };
+    match state.get_termination_reason() {
+        Some(TerminationReason::SolverConverged) => {}
+        Some(TerminationReason::MaxItersReached) => {
+            return Err(stopped(format!("stopped after {} iterations without converging", state.get_iter())));
+        }
+        other => return Err(stopped(format!("stopped without converging ({other:?})"))),
+    }
+    if !state.get_best_cost().into().is_finite() {
+        return Err(stopped("found no covariance at which the likelihood is finite".into()));
+    }
+    Ok(())
 }
 
 /// β̂ and −ℓ at log variance ratios `theta` (participant, then group).
@@ -223,24 +247,31 @@ fn covariance(reduced: &Reduced, theta: &[f64], fit: &Evaluation) -> DMatrix<f64
     }
 }
 
-/// Fits the model to every post-baseline row; `None` when the data cannot support it (one arm,
-/// fewer rows than coefficients).
+/// Fits the model to every post-baseline row; `None`, with the reason in `notes`, when the data
+/// cannot support it (one arm, fewer rows than coefficients, a search that does not converge).
 pub fn fit(
     rows: &ModelRows,
     reference: &str,
     group_effect: bool,
+    notes: &mut Vec<String>,
 ) -> Result<Option<MixedModel>, AnalysisError> {
     let all: Vec<usize> = (0..rows.len()).collect();
     let arms = rows.arm.present(&all);
     let mut weeks = rows.week.clone();
     weeks.sort_unstable();
     weeks.dedup();
-    let Some(reference) = rows.arm.code_of(reference).filter(|r| arms.len() >= 2 && arms.contains(r)) else {
-        return Ok(None);
-    };
     if weeks.is_empty() {
+        notes.push(
+            "mixed model: no participant has a baseline and a post-baseline score, so it is not fitted"
+                .into(),
+        );
         return Ok(None);
     }
+    let Some(reference) = rows.arm.code_of(reference).filter(|r| arms.len() >= 2 && arms.contains(r)) else {
+        notes
+            .push("mixed model: only one arm has post-baseline scores, so there is no arm to compare".into());
+        return Ok(None);
+    };
     let others: Vec<u32> = arms.iter().copied().filter(|&a| a != reference).collect();
     let mut design = DesignBuilder::new(&all);
     design.column("intercept".into(), |_| 1.0);
@@ -270,7 +301,18 @@ pub fn fit(
         }
     }
     let design = design.finish();
-    if rows.len() <= design.x.ncols() {
+    let rank = Rank::of_cross_product(&design.x.tr_mul(&design.x));
+    if let Some(why) = dropped_note(&design.names, &rank) {
+        notes.push(format!("mixed model: {why}"));
+    }
+    let full_p = design.x.ncols();
+    let x = design.x.select_columns(&rank.kept);
+    if rows.len() <= x.ncols() {
+        notes.push(format!(
+            "mixed model: {} scores cannot estimate {} fixed effects and two variances, so it is not fitted",
+            rows.len(),
+            x.ncols()
+        ));
         return Ok(None);
     }
 
@@ -303,9 +345,15 @@ pub fn fit(
         .collect();
     let with_groups = group_effect && n_groups > 0;
 
-    let p = design.x.ncols();
-    let reduced = Reduced::new(design.x, &rows.score, &participant_rows, &clusters);
-    let (log_p, log_g) = search(&reduced, with_groups)?;
+    let reduced = Reduced::new(x, &rows.score, &participant_rows, &clusters);
+    let (log_p, log_g) = match search(&reduced, with_groups) {
+        Ok(found) => found,
+        Err(AnalysisError::Model(why)) => {
+            notes.push(why);
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
     let (lambda_p, lambda_g) = (log_p.exp(), if with_groups { log_g.exp() } else { 0.0 });
     let fit = reduced
         .evaluate(lambda_p, lambda_g)
@@ -317,11 +365,16 @@ pub fn fit(
     let mut effects = Vec::with_capacity(contrasts.len());
     for (arm, week, main, interaction) in contrasts {
         let Some(main) = main else { continue };
-        let mut c = DVector::zeros(p);
+        let mut c = DVector::zeros(full_p);
         c[main] = 1.0;
         if let Some(i) = interaction {
             c[i] = 1.0;
         }
+        if !rank.estimable(&c) {
+            notes.push(format!("mixed model: the effect of `{arm}` at week {week} is not estimable (an arm has no score there)"));
+            continue;
+        }
+        let c = rank.restrict(&c);
         let estimate = c.dot(&fit.beta);
         let se = (c.transpose() * &cov * &c)[(0, 0)].sqrt();
         effects.push(WaldEffect {

@@ -40,6 +40,9 @@ pub struct InstrumentSummary {
     pub ancova_coefficients: Vec<Coefficient>,
     /// Absent when too few participants have a baseline and a later score to fit it.
     pub mixed_model: Option<MixedModel>,
+    /// The mixed model for repeated measures; absent, with a note, when it cannot be fitted.
+    #[serde(default)]
+    pub mmrm: Option<Mmrm>,
     pub effect_sizes: Vec<EffectSize>,
     pub completion: Vec<Completion>,
     /// Why a model is missing or partial (too few participants, a collinear design).
@@ -111,6 +114,62 @@ pub struct WaldEffect {
     pub ci_low: f64,
     pub ci_high: f64,
     pub p_value: f64,
+}
+
+/// The mixed model for repeated measures: score ~ week + arm × week + baseline × week +
+/// covariates, with an unstructured covariance over the post-baseline weeks, fitted by REML.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mmrm {
+    pub n_obs: u64,
+    pub n_participants: u64,
+    /// The post-baseline weeks: the rows and columns of `covariance`.
+    pub weeks: Vec<i64>,
+    /// Each arm's difference from the reference arm at each week (the difference of their
+    /// adjusted means).
+    pub arm_effect_by_week: Vec<TEffect>,
+    /// Adjusted means per arm and week, as emmeans gives them with `weights = "proportional"`:
+    /// at the mean baseline, numeric covariates at their means and categorical ones in the
+    /// proportions of the rows fitted.
+    pub lsmeans: Vec<AdjustedMean>,
+    /// The estimated covariance of the scores over `weeks`.
+    pub covariance: Vec<Vec<f64>>,
+    /// How the degrees of freedom are found: `satterthwaite`.
+    pub df_method: String,
+    /// Whether the REML search converged. When it did not, `notes` say why, and no estimate,
+    /// covariance or likelihood is reported.
+    pub converged: bool,
+    /// −2ℓ_R / −2 without the constant ½log|X'X| (statsmodels' and lme4's convention).
+    pub reml_log_likelihood: Option<f64>,
+    /// Terms of the model dropped because the data cannot tell them from the others.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliased: Vec<String>,
+}
+
+/// An arm's difference from the reference arm at one week, with a t-based 95% CI and test on
+/// `df` degrees of freedom (the normal distribution when `df` is absent: a contrast whose
+/// variance does not depend on the covariance parameters).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TEffect {
+    pub week: i64,
+    pub arm: String,
+    pub estimate: f64,
+    pub se: f64,
+    pub df: Option<f64>,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub p_value: f64,
+}
+
+/// An arm's adjusted mean at one week, with a t-based 95% CI on `df` degrees of freedom.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdjustedMean {
+    pub week: i64,
+    pub arm: String,
+    pub estimate: f64,
+    pub se: f64,
+    pub df: Option<f64>,
+    pub ci_low: f64,
+    pub ci_high: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

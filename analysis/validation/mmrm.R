@@ -1,0 +1,82 @@
+# The MMRM as R fits it, for the analysis crate's tests (analysis/tests/r_validation.rs):
+# nlme::gls with an unstructured covariance over the post-baseline weeks (corSymm + varIdent),
+# by REML, and emmeans for adjusted means and arm contrasts with Satterthwaite degrees of freedom.
+#
+#   Rscript mmrm.R DATA.csv BASELINE_WEEK REFERENCE_ARM COVARIATES OUT.csv
+#
+# COVARIATES is a comma-separated list (or "-" for none). A covariate is categorical when any
+# value is not a number, with its levels in code-point order, as the crate reads it. OUT.csv has
+# one row per figure: instrument, kind (lsmean, effect, covariance, loglik), week, arm (for
+# covariance: the column's week), estimate, se, df.
+suppressPackageStartupMessages({
+  library(nlme)
+  library(emmeans)
+})
+args <- commandArgs(trailingOnly = TRUE)
+stopifnot(length(args) == 5)
+data_file <- args[1]
+baseline_week <- as.numeric(args[2])
+reference <- args[3]
+covariates <- if (args[4] == "-") character(0) else strsplit(args[4], ",")[[1]]
+out_file <- args[5]
+
+raw <- read.csv(data_file, colClasses = "character", na.strings = "")
+as_factor <- function(x) factor(x, levels = sort(unique(x[!is.na(x)]), method = "radix"))
+out <- list()
+for (instrument in sort(unique(raw$instrument), method = "radix")) {
+  d <- raw[raw$instrument == instrument, ]
+  d$week <- as.numeric(d$week)
+  d$score <- as.numeric(d$total_score)
+  base <- d[d$week == baseline_week & !is.na(d$score), c("participant_id", "score")]
+  names(base)[2] <- "baseline"
+  d <- merge(d[d$week != baseline_week & !is.na(d$score), ], base, by = "participant_id")
+  for (name in covariates) {
+    value <- d[[name]]
+    numbers <- suppressWarnings(as.numeric(value))
+    d[[name]] <- if (all(is.na(value) | !is.na(numbers))) numbers else value
+    d <- d[!is.na(d[[name]]), ]
+    if (is.character(d[[name]])) d[[name]] <- as_factor(d[[name]])
+  }
+  d$arm <- relevel(as_factor(d$arm), ref = reference)
+  weeks <- sort(unique(d$week))
+  d$visit <- match(d$week, weeks)
+  d$week <- factor(d$week, levels = weeks)
+  d$participant_id <- factor(d$participant_id)
+  d <- d[order(d$participant_id, d$visit), ]
+  terms <- c("arm * week", "baseline * week", covariates)
+  formula <- as.formula(paste("score ~", paste(terms, collapse = " + ")))
+  # The formula goes into the call itself: emmeans re-evaluates `call$model` for its
+  # Satterthwaite gradient. natural = FALSE makes gls' apVar (the covariance of the variance
+  # parameters that the degrees of freedom rest on) use the parameters it optimises, which
+  # emmeans' analytical gradient requires. apVar is a finite-difference Hessian whose step is
+  # relative to each parameter; at the defaults a variance ratio near 1 (log ratio near 0) gets a
+  # step so small that rounding moves the degrees of freedom by several per cent, so the step is
+  # set here to 1e-4 of a parameter, and never below 1e-4.
+  fit <- eval(bquote(gls(.(formula), data = d, method = "REML",
+    correlation = corSymm(form = ~ visit | participant_id),
+    weights = varIdent(form = ~ 1 | week),
+    control = glsControl(maxIter = 500, msMaxIter = 500, tolerance = 1e-10, msTol = 1e-12,
+                         natural = FALSE, minAbsParApVar = 1, .relStep = 1e-4))))
+  # With weights = "proportional" emmeans counts each row with gls' variance weight (varIdent's
+  # ratio of standard deviations) as if it were a case weight, so its categorical covariates'
+  # shares differ from the rows' shares that the crate uses by a few in 10,000; adjusted means
+  # move by about 1e-5 of their value, and contrasts not at all.
+  emm <- emmeans(fit, ~ arm | week, weights = "proportional", mode = "satterthwaite", data = d)
+  means <- as.data.frame(summary(emm))
+  out[[length(out) + 1]] <- data.frame(instrument, kind = "lsmean", week = means$week,
+    arm = means$arm, estimate = means$emmean, se = means$SE, df = means$df)
+  effects <- as.data.frame(summary(contrast(emm, "trt.vs.ctrl", ref = 1, adjust = "none")))
+  effects$arm <- sub(" - .*$", "", effects$contrast)
+  out[[length(out) + 1]] <- data.frame(instrument, kind = "effect", week = effects$week,
+    arm = effects$arm, estimate = effects$estimate, se = effects$SE, df = effects$df)
+  # Sigma as the covariance of a participant with every week.
+  complete <- names(which(table(d$participant_id) == length(weeks)))[1]
+  sigma <- getVarCov(fit, individual = complete)
+  for (i in seq_along(weeks)) for (j in seq_along(weeks)) {
+    out[[length(out) + 1]] <- data.frame(instrument, kind = "covariance", week = weeks[i],
+      arm = as.character(weeks[j]), estimate = sigma[i, j], se = NA, df = NA)
+  }
+  out[[length(out) + 1]] <- data.frame(instrument, kind = "loglik", week = NA, arm = NA,
+    estimate = as.numeric(logLik(fit)), se = NA, df = NA)
+}
+write.csv(do.call(rbind, out), out_file, row.names = FALSE)
