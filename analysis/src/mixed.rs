@@ -165,7 +165,7 @@ fn search(reduced: &Reduced, with_groups: bool) -> Result<(f64, f64), AnalysisEr
     }
     let start = participant.max(-3.0);
     let simplex = vec![vec![start, -2.0], vec![start + 1.0, -2.0], vec![start, 0.0]];
-    let nelder_mead = NelderMead::new(simplex).with_sd_tolerance(1e-13).map_err(optimiser)?;
+    let nelder_mead = NelderMead::new(simplex).with_sd_tolerance(1e-10).map_err(optimiser)?;
     let result = Executor::new(WithGroups(reduced), nelder_mead)
         .configure(|s| s.max_iters(2000))
         .run()

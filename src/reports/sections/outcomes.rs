@@ -1,7 +1,7 @@
 //! One section per outcome instrument: mean scores and change from baseline over time, with
-//! the descriptives, ANCOVA, mixed model and standardised differences behind them.
+//! the descriptives, ANCOVA, MMRM, mixed model and standardised differences behind them.
 
-use trialdesk_analysis::{Descriptive, mean_ci};
+use trialdesk_analysis::{Descriptive, Mmrm, mean_ci};
 use trialdesk_charts as c;
 
 use super::{Figure, Section, Table, num, p_value};
@@ -108,6 +108,11 @@ pub(super) fn sections(report: &Report) -> Vec<Section> {
                 .collect(),
         });
         let mut notes = result.notes.clone();
+        if let Some(model) = result.mmrm.as_ref().filter(|m| m.converged) {
+            let (more, note) = mmrm_tables(&name, model, &arm, &arm(&summary.reference_arm));
+            tables.extend(more);
+            notes.push(note);
+        }
         if let Some(model) = &result.mixed_model {
             tables.push(Table {
                 caption: format!(
@@ -181,4 +186,68 @@ pub(super) fn sections(report: &Report) -> Vec<Section> {
         });
     }
     sections
+}
+
+/// The MMRM's arm effects and adjusted means, and a note on its fit.
+fn mmrm_tables(
+    name: &str,
+    model: &Mmrm,
+    arm: &dyn Fn(&str) -> String,
+    reference: &str,
+) -> (Vec<Table>, String) {
+    let df = |df: Option<f64>| df.map_or_else(|| "∞".to_string(), |d| num(Some(d), 1));
+    let ci = |low: f64, high: f64| format!("{} to {}", num(Some(low), 2), num(Some(high), 2));
+    let effects = Table {
+        caption: format!(
+            "{name}: MMRM (unstructured covariance over the weeks, REML), arm effect at each week, difference from {reference}"
+        ),
+        headers: ["Week", "Arm", "Estimate", "SE", "df", "95% CI", "p"].map(String::from).to_vec(),
+        rows: model
+            .arm_effect_by_week
+            .iter()
+            .map(|e| {
+                vec![
+                    e.week.to_string(),
+                    arm(&e.arm),
+                    num(Some(e.estimate), 2),
+                    num(Some(e.se), 3),
+                    df(e.df),
+                    ci(e.ci_low, e.ci_high),
+                    p_value(e.p_value),
+                ]
+            })
+            .collect(),
+    };
+    let means = Table {
+        caption: format!("{name}: MMRM adjusted means (at the mean baseline and covariates)"),
+        headers: ["Week", "Arm", "Mean", "SE", "df", "95% CI"].map(String::from).to_vec(),
+        rows: model
+            .lsmeans
+            .iter()
+            .map(|m| {
+                vec![
+                    m.week.to_string(),
+                    arm(&m.arm),
+                    num(Some(m.estimate), 2),
+                    num(Some(m.se), 3),
+                    df(m.df),
+                    ci(m.ci_low, m.ci_high),
+                ]
+            })
+            .collect(),
+    };
+    let sds: Vec<String> = model
+        .weeks
+        .iter()
+        .zip(&model.covariance)
+        .enumerate()
+        .map(|(i, (week, row))| format!("week {week} {}", num(Some(row[i].sqrt()), 2)))
+        .collect();
+    let note = format!(
+        "MMRM: {} observations from {} participants; t-based intervals and tests on Satterthwaite degrees of freedom; estimated SD by week: {}.",
+        model.n_obs,
+        model.n_participants,
+        sds.join(", ")
+    );
+    (vec![effects, means], note)
 }
