@@ -69,10 +69,12 @@ fi
 export TRIALDESK_BROWSER_MODULES="$modules" TRIALDESK_TEST_CHROMIUM="$chromium"
 
 # R, to prove exports open there with their load script (Debian's r-base-core), and to check the
-# MMRM against nlme::gls and emmeans (Debian's r-cran-nlme, r-cran-emmeans).
+# mixed models' small-sample inference against nlme::gls with emmeans, lmerTest and pbkrtest
+# (Debian's r-cran-nlme, r-cran-emmeans, r-cran-lmertest, r-cran-pbkrtest).
 rscript="${TRIALDESK_TEST_RSCRIPT:-/usr/bin/Rscript}"
 [ -x "$rscript" ] || as_root_apt r-base-core
-"$rscript" -e 'library(nlme); library(emmeans)' >/dev/null 2>&1 || as_root_apt r-cran-nlme r-cran-emmeans
+"$rscript" -e 'library(nlme); library(emmeans); library(lmerTest); library(pbkrtest)' >/dev/null 2>&1 \
+  || as_root_apt r-cran-nlme r-cran-emmeans r-cran-lmertest r-cran-pbkrtest
 export TRIALDESK_TEST_RSCRIPT="$rscript"
 
 # pdftotext (Debian's poppler-utils) reads the text back out of a participant's PDF consent copy.

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::{Args, Subcommand};
-use trialdesk_analysis::{Options, analyze_file_timed};
+use clap::{Args, Subcommand, ValueEnum};
+use trialdesk_analysis::{DfMethod, Options, analyze_file_timed};
 
 use crate::audit;
 use crate::exports::{ExportOptions, Spec, write::File};
@@ -38,13 +38,29 @@ pub struct AnalyzeArgs {
     /// Add a random effect for `group_id` in the non-reference arms (partially nested design).
     #[arg(long)]
     pub group_effect: bool,
+    /// Degrees of freedom of the random-intercept mixed model's tests (the MMRM always uses
+    /// Satterthwaite's).
+    #[arg(long = "df", value_enum, default_value_t = Df::Satterthwaite)]
+    pub df: Df,
     /// Print how long each part took (reading, descriptive figures, mixed models, report) to stderr.
     #[arg(long)]
     pub timings: bool,
 }
 
+/// Small-sample degrees of freedom, as the command line names them.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Df {
+    Satterthwaite,
+    /// With Kenward and Roger's adjusted standard errors.
+    KenwardRoger,
+}
+
 pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let options = Options {
+        mixed_df: match args.df {
+            Df::Satterthwaite => DfMethod::Satterthwaite,
+            Df::KenwardRoger => DfMethod::KenwardRoger,
+        },
         baseline_week: args.baseline_week,
         primary_week: args.primary_week,
         reference_arm: args.reference_arm,

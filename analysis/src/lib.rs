@@ -16,6 +16,7 @@ pub mod input;
 mod long;
 mod mixed;
 mod mmrm;
+mod numeric;
 mod ols;
 mod rank;
 pub mod summary;
@@ -111,7 +112,8 @@ fn analyze_timed(
         .par_iter()
         .map(|f| {
             let mut notes = Vec::new();
-            let mixed = mixed::fit(&f.model_rows, &reference, options.group_effect, &mut notes);
+            let mixed =
+                mixed::fit(&f.model_rows, &reference, options.group_effect, options.mixed_df, &mut notes);
             let mmrm = mmrm::fit(&f.model_rows, &reference, &mut notes);
             (mixed, mmrm, notes)
         })

@@ -17,9 +17,32 @@ pub struct Options {
     pub covariates: Vec<String>,
     /// A random effect for support group, for participants outside the reference arm who have one.
     pub group_effect: bool,
+    /// How the random-intercept model's tests find their degrees of freedom.
+    #[serde(default)]
+    pub mixed_df: DfMethod,
     /// Instruments to analyse; every instrument in the data when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instruments: Vec<String>,
+}
+
+/// Small-sample degrees of freedom for a mixed model's tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DfMethod {
+    /// Satterthwaite's approximation, as lmerTest and emmeans compute it.
+    #[default]
+    Satterthwaite,
+    /// Kenward and Roger's, with their adjusted covariance of the fixed effects (pbkrtest).
+    KenwardRoger,
+}
+
+impl DfMethod {
+    pub fn name(self) -> &'static str {
+        match self {
+            DfMethod::Satterthwaite => "satterthwaite",
+            DfMethod::KenwardRoger => "kenward-roger",
+        }
+    }
 }
 
 /// Everything the analysis found, per instrument.
@@ -97,23 +120,13 @@ pub struct MixedModel {
     pub n_obs: u64,
     pub n_participants: u64,
     pub n_groups: Option<u64>,
-    pub arm_effect_by_week: Vec<WaldEffect>,
+    /// Standard errors as statsmodels reports them with Satterthwaite's degrees of freedom; the
+    /// Kenward–Roger adjusted ones with theirs.
+    pub arm_effect_by_week: Vec<TEffect>,
     pub variance_components: VarianceComponents,
     /// The share of variance between participants.
     pub icc: f64,
     pub reml_log_likelihood: f64,
-}
-
-/// An arm's difference from the reference arm at one week with a Wald (normal) 95% CI.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WaldEffect {
-    pub week: i64,
-    pub arm: String,
-    pub estimate: f64,
-    pub se: f64,
-    pub ci_low: f64,
-    pub ci_high: f64,
-    pub p_value: f64,
 }
 
 /// The mixed model for repeated measures: score ~ week + arm × week + baseline × week +
@@ -155,6 +168,8 @@ pub struct TEffect {
     pub estimate: f64,
     pub se: f64,
     pub df: Option<f64>,
+    /// `satterthwaite` or `kenward-roger`.
+    pub df_method: String,
     pub ci_low: f64,
     pub ci_high: f64,
     pub p_value: f64,

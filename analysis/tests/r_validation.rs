@@ -1,16 +1,21 @@
-//! The MMRM against R, run live: `analysis/validation/mmrm.R` fits `nlme::gls` with an
-//! unstructured covariance (`corSymm` + `varIdent`, REML) and asks emmeans for the adjusted means
-//! and arm contrasts with Satterthwaite degrees of freedom. Estimates, standard errors and the
-//! covariance agree to 1e-4 (relative), degrees of freedom to 1% (emmeans differentiates
-//! numerically).
+//! The mixed models' small-sample inference against R, run live.
+//! - The MMRM: `analysis/validation/mmrm.R` fits `nlme::gls` with an unstructured covariance
+//!   (`corSymm` + `varIdent`, REML) and asks emmeans for the adjusted means and arm contrasts with
+//!   Satterthwaite degrees of freedom. Estimates, standard errors and the covariance agree to 1e-4
+//!   (relative), degrees of freedom to 1% (emmeans differentiates numerically).
+//! - The random-intercept model: `analysis/validation/mixed_df.R` fits `lme4::lmer` and asks
+//!   lmerTest for each arm effect's Satterthwaite degrees of freedom, and pbkrtest (through
+//!   lmerTest) for Kenward–Roger's adjusted standard error and degrees of freedom: estimates to
+//!   1e-4, degrees of freedom and adjusted standard errors to 1%.
 //!
-//! R and its packages come from Debian (`r-base-core`, `r-cran-nlme`, `r-cran-emmeans`), which
-//! `scripts/test.sh` installs; `TRIALDESK_TEST_RSCRIPT` names the Rscript to run.
+//! R and its packages come from Debian (`r-base-core`, `r-cran-nlme`, `r-cran-emmeans`,
+//! `r-cran-lmertest`, `r-cran-pbkrtest`), which `scripts/test.sh` installs;
+//! `TRIALDESK_TEST_RSCRIPT` names the Rscript to run.
 
 use std::path::PathBuf;
 use std::process::Command;
 
-use trialdesk_analysis::{Mmrm, Options, analyze_file};
+use trialdesk_analysis::{DfMethod, Mmrm, Options, analyze_file};
 
 const ESTIMATE: f64 = 1e-4;
 const DF: f64 = 1e-2;
@@ -22,17 +27,22 @@ fn path(relative: &str) -> PathBuf {
 /// R's figures: (instrument, kind, week, arm) → (estimate, se, df).
 type RFigures = Vec<(String, String, String, String, f64, f64, f64)>;
 
-fn run_r(data: &str, options: &Options) -> RFigures {
+fn run_r(script: &str, data: &str, options: &Options) -> RFigures {
     let rscript = std::env::var("TRIALDESK_TEST_RSCRIPT").unwrap_or_else(|_| "/usr/bin/Rscript".into());
     let out = tempfile::Builder::new().suffix(".csv").tempfile().expect("temp file");
     let covariates =
         if options.covariates.is_empty() { "-".to_string() } else { options.covariates.join(",") };
-    let run = Command::new(&rscript)
-        .arg(path("validation/mmrm.R"))
+    let mut command = Command::new(&rscript);
+    command
+        .arg(path(script))
         .arg(path(data))
         .arg(options.baseline_week.to_string())
         .arg(options.reference_arm.as_deref().expect("a reference arm"))
-        .arg(covariates)
+        .arg(covariates);
+    if script.ends_with("mixed_df.R") {
+        command.arg(if options.group_effect { "groups" } else { "-" });
+    }
+    let run = command
         .arg(out.path())
         .output()
         .unwrap_or_else(|e| panic!("cannot run {rscript} (scripts/test.sh installs R): {e}"));
@@ -63,7 +73,7 @@ fn close(ours: f64, theirs: f64, relative: f64, at: &str) {
 
 fn compare(data: &str, options: Options) {
     let summary = analyze_file(&path(data), &options).expect("analysis runs");
-    let figures = run_r(data, &options);
+    let figures = run_r("validation/mmrm.R", data, &options);
     assert!(!figures.is_empty());
     let mut compared = 0;
     for (instrument, kind, week, arm, estimate, se, df) in figures {
@@ -128,6 +138,74 @@ fn mmrm_with_three_arms_and_two_weeks_matches_nlme_gls_and_emmeans() {
             baseline_week: 0,
             reference_arm: Some("a_control".into()),
             covariates: vec!["stratum".into()],
+            ..Options::default()
+        },
+    );
+}
+
+/// The random-intercept model's arm effects against lmerTest, and against pbkrtest with
+/// Kenward–Roger (R gives those for the model without a group effect).
+fn compare_random_intercept(data: &str, options: Options) {
+    let satterthwaite = analyze_file(&path(data), &options).expect("analysis runs");
+    let kr_options = Options { mixed_df: DfMethod::KenwardRoger, ..options.clone() };
+    let kenward_roger = analyze_file(&path(data), &kr_options).expect("analysis runs");
+    let figures = run_r("validation/mixed_df.R", data, &options);
+    let mut compared = 0;
+    for (instrument, method, week, arm, estimate, se, df) in figures {
+        let at = format!("{data} {instrument} {method} week {week} {arm}");
+        let summary = if method == "kenward-roger" { &kenward_roger } else { &satterthwaite };
+        let result = &summary.instruments[&instrument];
+        let model =
+            result.mixed_model.as_ref().unwrap_or_else(|| panic!("{at}: no model ({:?})", result.notes));
+        let week: i64 = week.parse().expect("a week");
+        let effect = model.arm_effect_by_week.iter().find(|e| e.week == week && e.arm == arm);
+        let effect = effect.unwrap_or_else(|| panic!("{at}: no effect"));
+        assert_eq!(effect.df_method, method, "{at}");
+        close(effect.estimate, estimate, ESTIMATE, &format!("{at} estimate"));
+        close(effect.df.expect("df"), df, DF, &format!("{at} df"));
+        if method == "kenward-roger" {
+            close(effect.se, se, DF, &format!("{at} adjusted se"));
+        }
+        compared += 1;
+    }
+    assert!(compared >= 4, "only {compared} effects compared");
+}
+
+#[test]
+fn random_intercept_satterthwaite_and_kenward_roger_df_match_lmertest_and_pbkrtest() {
+    compare_random_intercept(
+        "tests/data/two_arm.csv",
+        Options {
+            baseline_week: 0,
+            reference_arm: Some("control".into()),
+            covariates: vec!["site".into(), "age".into()],
+            ..Options::default()
+        },
+    );
+}
+
+#[test]
+fn random_intercept_df_with_three_arms_match_lmertest_and_pbkrtest() {
+    compare_random_intercept(
+        "tests/data/three_arm.csv",
+        Options {
+            baseline_week: 0,
+            reference_arm: Some("a_control".into()),
+            covariates: vec!["stratum".into()],
+            ..Options::default()
+        },
+    );
+}
+
+#[test]
+fn partially_nested_satterthwaite_df_match_lmertest() {
+    compare_random_intercept(
+        "tests/data/two_arm.csv",
+        Options {
+            baseline_week: 0,
+            reference_arm: Some("control".into()),
+            covariates: vec!["age".into()],
+            group_effect: true,
             ..Options::default()
         },
     );

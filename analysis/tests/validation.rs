@@ -1,10 +1,12 @@
 //! Every figure of the analysis against statsmodels on the data sets built by
 //! `analysis/validation/make_expected.py` (its output is committed in `tests/data`).
-//! Tolerances: 1e-6 for descriptives, OLS and effect sizes; 1e-4 for the REML mixed model.
+//! Tolerances: 1e-6 for descriptives, OLS and effect sizes; 1e-4 for the REML mixed model, whose
+//! t-based intervals (on Satterthwaite's df) are checked against R in `r_validation.rs`.
 
 use std::path::PathBuf;
 
 use serde_json::Value;
+use statrs::distribution::{ContinuousCDF, StudentsT};
 use trialdesk_analysis::{Options, Summary, analyze_file};
 
 const EXACT: f64 = 1e-6;
@@ -52,6 +54,32 @@ fn compare_rows(ours: &Value, theirs: &Value, keys: &[&str], tolerance: f64, at:
     }
 }
 
+/// statsmodels' estimates and standard errors; its intervals and p-values are normal-based,
+/// while ours are on t with Satterthwaite's degrees of freedom (checked against lmerTest in
+/// `r_validation.rs`), so here they are checked to follow from the estimate, SE and df.
+fn compare_mixed_effects(ours: &Value, theirs: &Value, at: &str) {
+    let rows = ours.as_array().expect("rows");
+    assert_eq!(rows.len(), theirs.as_array().expect("rows").len(), "{at}: row count");
+    for expected in theirs.as_array().expect("rows") {
+        let row = rows
+            .iter()
+            .find(|r| r["week"] == expected["week"] && r["arm"] == expected["arm"])
+            .unwrap_or_else(|| panic!("{at}: no row for {expected}"));
+        let key = format!("{at} week {} {}", expected["week"], expected["arm"]);
+        close(&row["estimate"], &expected["estimate"], MIXED, &format!("{key} estimate"));
+        close(&row["se"], &expected["se"], MIXED, &format!("{key} se"));
+        let number =
+            |field: &str| row[field].as_f64().unwrap_or_else(|| panic!("{key}: {field} is a number"));
+        let (estimate, se, df) = (number("estimate"), number("se"), number("df"));
+        assert_eq!(row["df_method"], "satterthwaite", "{key}");
+        let t = StudentsT::new(0.0, 1.0, df).expect("df > 0");
+        let quantile = t.inverse_cdf(0.975);
+        assert!((number("ci_high") - (estimate + quantile * se)).abs() < 1e-9, "{key} ci_high");
+        assert!((number("ci_low") - (estimate - quantile * se)).abs() < 1e-9, "{key} ci_low");
+        assert!((number("p_value") - 2.0 * t.sf((estimate / se).abs())).abs() < 1e-12, "{key} p");
+    }
+}
+
 fn compare(expected_file: &str) {
     let (ours, expected) = run(expected_file);
     let instruments = expected["instruments"].as_object().expect("instruments");
@@ -90,11 +118,9 @@ fn compare(expected_file: &str) {
         );
         compare_rows(&mine["completion"], &theirs["completion"], &["arm", "week"], EXACT, &at("completion"));
         let (model, expected_model) = (&mine["mixed_model"], &theirs["mixed_model"]);
-        compare_rows(
+        compare_mixed_effects(
             &model["arm_effect_by_week"],
             &expected_model["arm_effect_by_week"],
-            &["week", "arm"],
-            MIXED,
             &at("mixed model"),
         );
         for part in ["n_obs", "n_participants", "n_groups", "icc", "reml_log_likelihood"] {

@@ -174,6 +174,7 @@ async fn analysis(
         covariates: all("covariate"),
         group_effect: flag(&typed, "group_effect"),
         instruments: all("instrument"),
+        mixed_df: trialdesk_analysis::DfMethod::default(),
     };
     if !problems.is_empty() {
         return page(&state, &auth, typed, problems).await;

@@ -143,6 +143,7 @@ pub fn build(
             covariates: covariates.clone(),
             group_effect: has_groups,
             instruments: Vec::new(),
+            mixed_df: trialdesk_analysis::DfMethod::default(),
         };
         match table::long_data(page, &covariates)
             .and_then(|data| trialdesk_analysis::analyze(&data, &options))

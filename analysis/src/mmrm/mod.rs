@@ -12,11 +12,11 @@ mod reml;
 mod search;
 
 use nalgebra::{DMatrix, DVector};
-use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 use crate::design::{DesignBuilder, ModelRows};
+use crate::numeric;
 use crate::rank::{Rank, dropped_note};
-use crate::summary::{AdjustedMean, Mmrm, TEffect};
+use crate::summary::{AdjustedMean, DfMethod, Mmrm, TEffect};
 use reml::Reduced;
 use search::{NotConverged, Optimum};
 
@@ -85,7 +85,7 @@ fn fit_with(rows: &ModelRows, reference_arm: &str, notes: &mut Vec<String>, max_
         arm_effect_by_week: Vec::new(),
         lsmeans: Vec::new(),
         covariance: Vec::new(),
-        df_method: "satterthwaite".into(),
+        df_method: DfMethod::Satterthwaite.name().into(),
         converged: false,
         reml_log_likelihood: None,
         aliased,
@@ -136,6 +136,7 @@ fn fit_with(rows: &ModelRows, reference_arm: &str, notes: &mut Vec<String>, max_
                 estimate: t.estimate,
                 se: t.se,
                 df: t.df,
+                df_method: DfMethod::Satterthwaite.name().into(),
                 ci_low: t.ci.0,
                 ci_high: t.ci.1,
                 p_value: t.p_value,
@@ -290,14 +291,8 @@ impl<'a> Inference<'a> {
         let df = 2.0 * variance * variance / g.dot(&(&self.theta_cov * &g));
         let df = (df.is_finite() && df > 0.0).then_some(df);
         let se = variance.sqrt();
-        let (quantile, p_value) = match df.and_then(|df| StudentsT::new(0.0, 1.0, df).ok()) {
-            Some(t) => (t.inverse_cdf(0.975), 2.0 * t.sf((estimate / se).abs())),
-            None => {
-                let normal = Normal::standard();
-                (normal.inverse_cdf(0.975), 2.0 * normal.sf((estimate / se).abs()))
-            }
-        };
-        Test { estimate, se, df, ci: (estimate - quantile * se, estimate + quantile * se), p_value }
+        let (low, high, p_value) = numeric::t_interval(estimate, se, df);
+        Test { estimate, se, df, ci: (low, high), p_value }
     }
 }
 

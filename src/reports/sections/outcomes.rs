@@ -119,7 +119,7 @@ pub(super) fn sections(report: &Report) -> Vec<Section> {
                     "{name}: mixed model (REML), arm effect at each week, difference from {}",
                     arm(&summary.reference_arm)
                 ),
-                headers: ["Week", "Arm", "Estimate", "SE", "95% CI", "p"].map(String::from).to_vec(),
+                headers: ["Week", "Arm", "Estimate", "SE", "df", "95% CI", "p"].map(String::from).to_vec(),
                 rows: model
                     .arm_effect_by_week
                     .iter()
@@ -129,6 +129,7 @@ pub(super) fn sections(report: &Report) -> Vec<Section> {
                             arm(&e.arm),
                             num(Some(e.estimate), 2),
                             num(Some(e.se), 3),
+                            df(e.df),
                             format!("{} to {}", num(Some(e.ci_low), 2), num(Some(e.ci_high), 2)),
                             p_value(e.p_value),
                         ]
@@ -137,7 +138,7 @@ pub(super) fn sections(report: &Report) -> Vec<Section> {
             });
             let v = &model.variance_components;
             notes.push(format!(
-                "Mixed model: {} observations from {} participants{}; variance between participants {}, {}residual {}; ICC {}.",
+                "Mixed model: {} observations from {} participants{}; variance between participants {}, {}residual {}; ICC {}; t-based intervals and tests on Satterthwaite degrees of freedom.",
                 model.n_obs,
                 model.n_participants,
                 model.n_groups.map_or(String::new(), |g| format!(" in {g} groups")),
@@ -189,13 +190,17 @@ pub(super) fn sections(report: &Report) -> Vec<Section> {
 }
 
 /// The MMRM's arm effects and adjusted means, and a note on its fit.
+/// Degrees of freedom as a table shows them: ∞ where a test is on the normal distribution.
+fn df(df: Option<f64>) -> String {
+    df.map_or_else(|| "∞".to_string(), |d| num(Some(d), 1))
+}
+
 fn mmrm_tables(
     name: &str,
     model: &Mmrm,
     arm: &dyn Fn(&str) -> String,
     reference: &str,
 ) -> (Vec<Table>, String) {
-    let df = |df: Option<f64>| df.map_or_else(|| "∞".to_string(), |d| num(Some(d), 1));
     let ci = |low: f64, high: f64| format!("{} to {}", num(Some(low), 2), num(Some(high), 2));
     let effects = Table {
         caption: format!(

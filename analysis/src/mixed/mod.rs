@@ -15,13 +15,15 @@ use argmin::core::{CostFunction, Error as ArgminError, Executor, State, Terminat
 use argmin::solver::brent::BrentOpt;
 use argmin::solver::neldermead::NelderMead;
 use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
-use statrs::distribution::{ContinuousCDF, Normal};
 
-use crate::describe::z_975;
 use crate::design::{DesignBuilder, ModelRows};
 use crate::error::AnalysisError;
+use crate::numeric;
 use crate::rank::{Rank, dropped_note};
-use crate::summary::{MixedModel, VarianceComponents, WaldEffect};
+use crate::summary::{DfMethod, MixedModel, TEffect, VarianceComponents};
+use small_sample::{KenwardRoger, Satterthwaite};
+
+mod small_sample;
 
 /// log λ is kept within these bounds: below, a variance is zero for every practical purpose.
 const LOG_LAMBDA_MIN: f64 = -25.0;
@@ -50,6 +52,11 @@ struct Evaluation {
 }
 
 impl Reduced {
+    /// n − p: the denominator of σ̂².
+    fn residual_df(&self) -> f64 {
+        (self.n_obs - (self.q - 1)) as f64
+    }
+
     fn new(x: DMatrix<f64>, y: &[f64], participant_rows: &[Vec<usize>], clusters: &[Option<usize>]) -> Self {
         let (n_obs, p) = x.shape();
         let q = p + 1;
@@ -210,40 +217,19 @@ fn at(reduced: &Reduced, theta: &[f64]) -> Option<(DVector<f64>, f64)> {
 /// at its boundary).
 fn covariance(reduced: &Reduced, theta: &[f64], fit: &Evaluation) -> DMatrix<f64> {
     let gls = fit.chol.inverse() * fit.sigma2;
-    let k = theta.len();
     let h = 1e-3;
-    let shifted = |steps: &[(usize, f64)]| {
-        let mut t = theta.to_vec();
-        for &(i, s) in steps {
-            t[i] += s * h;
-        }
-        at(reduced, &t)
+    let beta = |t: &[f64]| {
+        at(reduced, t).map(|(beta, _)| DMatrix::from_column_slice(beta.len(), 1, beta.as_slice()))
     };
-    let p = fit.beta.len();
-    let mut jacobian = DMatrix::zeros(p, k);
-    let mut information = DMatrix::zeros(k, k);
-    for i in 0..k {
-        let points: Option<Vec<_>> = [-2.0, -1.0, 1.0, 2.0].iter().map(|&s| shifted(&[(i, s)])).collect();
-        let Some(points) = points else { return gls };
-        let (m2, m1, p1, p2) = (&points[0], &points[1], &points[2], &points[3]);
-        let d_beta = (&m2.0 - &p2.0 + (&p1.0 - &m1.0) * 8.0) / (12.0 * h);
-        jacobian.set_column(i, &d_beta);
-        let f0 = 0.5 * fit.minus_two_ll;
-        information[(i, i)] = (-p2.1 + 16.0 * p1.1 - 30.0 * f0 + 16.0 * m1.1 - m2.1) / (12.0 * h * h);
-        for j in 0..i {
-            let corners: Option<Vec<f64>> = [(1.0, 1.0), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0)]
-                .iter()
-                .map(|&(a, b)| shifted(&[(i, a), (j, b)]).map(|r| r.1))
-                .collect();
-            let Some(c) = corners else { return gls };
-            let mixed = (c[0] - c[1] - c[2] + c[3]) / (4.0 * h * h);
-            information[(i, j)] = mixed;
-            information[(j, i)] = mixed;
+    let jacobian: Option<Vec<DMatrix<f64>>> =
+        (0..theta.len()).map(|k| numeric::derivative(beta, theta, k, h)).collect();
+    let information = numeric::hessian(|t| at(reduced, t).map(|(_, half)| half), theta, h);
+    match (jacobian, information.and_then(|i| i.cholesky())) {
+        (Some(columns), Some(chol)) => {
+            let jacobian = DMatrix::from_columns(&columns.iter().map(|c| c.column(0)).collect::<Vec<_>>());
+            gls + &jacobian * chol.inverse() * jacobian.transpose()
         }
-    }
-    match information.cholesky() {
-        Some(chol) => gls + &jacobian * chol.inverse() * jacobian.transpose(),
-        None => gls,
+        _ => gls,
     }
 }
 
@@ -253,6 +239,7 @@ pub fn fit(
     rows: &ModelRows,
     reference: &str,
     group_effect: bool,
+    df_method: DfMethod,
     notes: &mut Vec<String>,
 ) -> Result<Option<MixedModel>, AnalysisError> {
     let all: Vec<usize> = (0..rows.len()).collect();
@@ -359,9 +346,25 @@ pub fn fit(
         .evaluate(lambda_p, lambda_g)
         .ok_or_else(|| AnalysisError::Model("mixed model: the design is collinear or fits exactly".into()))?;
     let theta: Vec<f64> = if with_groups { vec![log_p, log_g] } else { vec![log_p] };
-    let cov = covariance(&reduced, &theta, &fit);
-
-    let (z, normal) = (z_975(), Normal::standard());
+    // Kenward–Roger replaces the covariance; Satterthwaite keeps statsmodels' and adds only df.
+    let kenward_roger = match df_method {
+        DfMethod::KenwardRoger if with_groups => {
+            notes.push(
+                "mixed model: Kenward–Roger is computed for the model without a group effect; these tests use Satterthwaite's degrees of freedom".into(),
+            );
+            None
+        }
+        DfMethod::KenwardRoger => KenwardRoger::new(&reduced, lambda_p, &fit),
+        DfMethod::Satterthwaite => None,
+    };
+    let satterthwaite = kenward_roger.is_none().then(|| Satterthwaite::new(&reduced, &theta, &fit)).flatten();
+    let (cov, used) = match &kenward_roger {
+        Some(kr) => (kr.adjusted.clone(), DfMethod::KenwardRoger),
+        None => (covariance(&reduced, &theta, &fit), DfMethod::Satterthwaite),
+    };
+    if kenward_roger.is_none() && satterthwaite.is_none() {
+        notes.push("mixed model: a variance is at its boundary, so there are no small-sample degrees of freedom; its intervals and tests use the normal distribution".into());
+    }
     let mut effects = Vec::with_capacity(contrasts.len());
     for (arm, week, main, interaction) in contrasts {
         let Some(main) = main else { continue };
@@ -377,14 +380,22 @@ pub fn fit(
         let c = rank.restrict(&c);
         let estimate = c.dot(&fit.beta);
         let se = (c.transpose() * &cov * &c)[(0, 0)].sqrt();
-        effects.push(WaldEffect {
+        let df = match (&kenward_roger, &satterthwaite) {
+            (Some(kr), _) => kr.df(&c),
+            (None, Some(s)) => s.df(&c),
+            (None, None) => None,
+        };
+        let (ci_low, ci_high, p_value) = numeric::t_interval(estimate, se, df);
+        effects.push(TEffect {
             week,
             arm,
             estimate,
             se,
-            ci_low: estimate - z * se,
-            ci_high: estimate + z * se,
-            p_value: 2.0 * normal.sf((estimate / se).abs()),
+            df,
+            df_method: used.name().into(),
+            ci_low,
+            ci_high,
+            p_value,
         });
     }
     effects.sort_by(|a, b| (a.week, &a.arm).cmp(&(b.week, &b.arm)));
