@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
-use trialdesk_analysis::{DfMethod, Options, analyze_file_timed};
+use trialdesk_analysis::{DfMethod, Options, PrimaryModel, analyze_file_timed};
 
 use crate::audit;
 use crate::exports::{ExportOptions, Spec, write::File};
@@ -38,6 +38,11 @@ pub struct AnalyzeArgs {
     /// Add a random effect for `group_id` in the non-reference arms (partially nested design).
     #[arg(long)]
     pub group_effect: bool,
+    /// The model whose arm effects are the primary analysis, shown first in the report: the MMRM
+    /// by default, or the mixed model with --group-effect (its group term is what a partially
+    /// nested design needs).
+    #[arg(long, value_enum)]
+    pub primary_model: Option<Primary>,
     /// Degrees of freedom of the random-intercept mixed model's tests (the MMRM always uses
     /// Satterthwaite's).
     #[arg(long = "df", value_enum, default_value_t = Df::Satterthwaite)]
@@ -45,6 +50,14 @@ pub struct AnalyzeArgs {
     /// Print how long each part took (reading, descriptive figures, mixed models, report) to stderr.
     #[arg(long)]
     pub timings: bool,
+}
+
+/// The primary model, as the command line names it.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Primary {
+    Mmrm,
+    Mixed,
+    Ancova,
 }
 
 /// Small-sample degrees of freedom, as the command line names them.
@@ -57,6 +70,11 @@ pub enum Df {
 
 pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let options = Options {
+        primary_model: args.primary_model.map(|p| match p {
+            Primary::Mmrm => PrimaryModel::Mmrm,
+            Primary::Mixed => PrimaryModel::Mixed,
+            Primary::Ancova => PrimaryModel::Ancova,
+        }),
         mixed_df: match args.df {
             Df::Satterthwaite => DfMethod::Satterthwaite,
             Df::KenwardRoger => DfMethod::KenwardRoger,

@@ -134,7 +134,13 @@ fn analyze_timed(
         };
         instruments.insert(name, summary);
     }
-    Ok(Summary { options: options.clone(), reference_arm: reference, arms, instruments })
+    Ok(Summary {
+        options: options.clone(),
+        reference_arm: reference,
+        primary_model: PrimaryModel::for_options(options),
+        arms,
+        instruments,
+    })
 }
 
 /// One instrument's figures but the mixed model, and the rows that model is fitted to.

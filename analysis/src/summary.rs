@@ -17,12 +17,41 @@ pub struct Options {
     pub covariates: Vec<String>,
     /// A random effect for support group, for participants outside the reference arm who have one.
     pub group_effect: bool,
+    /// The model whose arm effects are the primary analysis; by default the MMRM, or the mixed
+    /// model when a group effect is asked for (its group term is what a partially nested design
+    /// needs, and the MMRM does not have it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_model: Option<PrimaryModel>,
     /// How the random-intercept model's tests find their degrees of freedom.
     #[serde(default)]
     pub mixed_df: DfMethod,
     /// Instruments to analyse; every instrument in the data when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instruments: Vec<String>,
+}
+
+/// The models an instrument's arm effects come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrimaryModel {
+    /// The mixed model for repeated measures.
+    #[default]
+    Mmrm,
+    /// The random-intercept mixed model (with its group term under `group_effect`).
+    Mixed,
+    /// ANCOVA at each week.
+    Ancova,
+}
+
+impl PrimaryModel {
+    /// The model a set of options makes primary.
+    pub fn for_options(options: &Options) -> Self {
+        options.primary_model.unwrap_or(if options.group_effect {
+            PrimaryModel::Mixed
+        } else {
+            PrimaryModel::Mmrm
+        })
+    }
 }
 
 /// Small-sample degrees of freedom for a mixed model's tests.
@@ -51,6 +80,9 @@ pub struct Summary {
     pub options: Options,
     /// The reference arm actually used.
     pub reference_arm: String,
+    /// The model whose arm effects are the primary analysis; the others are sensitivity analyses.
+    #[serde(default)]
+    pub primary_model: PrimaryModel,
     pub arms: Vec<String>,
     pub instruments: BTreeMap<String, InstrumentSummary>,
 }

@@ -143,6 +143,21 @@ fn mmrm_with_three_arms_and_two_weeks_matches_nlme_gls_and_emmeans() {
     );
 }
 
+/// 26 participants from a small demo trial, few of them at week 24: the likelihood's curvature
+/// is indefinite at the start, where a line search gives up.
+#[test]
+fn mmrm_of_a_small_trial_with_a_sparse_last_week_matches_nlme_gls_and_emmeans() {
+    compare(
+        "tests/data/small_gad7.csv",
+        Options {
+            baseline_week: 0,
+            reference_arm: Some("support_groups".into()),
+            covariates: vec!["site".into()],
+            ..Options::default()
+        },
+    );
+}
+
 /// The random-intercept model's arm effects against lmerTest, and against pbkrtest with
 /// Kenward–Roger (R gives those for the model without a group effect).
 fn compare_random_intercept(data: &str, options: Options) {

@@ -57,11 +57,19 @@ for (instrument in sort(unique(raw$instrument), method = "radix")) {
     weights = varIdent(form = ~ 1 | week),
     control = glsControl(maxIter = 500, msMaxIter = 500, tolerance = 1e-10, msTol = 1e-12,
                          natural = FALSE, minAbsParApVar = 1, .relStep = 1e-4))))
-  # With weights = "proportional" emmeans counts each row with gls' variance weight (varIdent's
-  # ratio of standard deviations) as if it were a case weight, so its categorical covariates'
-  # shares differ from the rows' shares that the crate uses by a few in 10,000; adjusted means
-  # move by about 1e-5 of their value, and contrasts not at all.
-  emm <- emmeans(fit, ~ arm | week, weights = "proportional", mode = "satterthwaite", data = d)
+  # With weights = "proportional" emmeans counts each row of a gls fit with the fit's variance
+  # weight (varIdent's ratio of standard deviations) as if it were a case weight, so with unequal
+  # variances its categorical covariates' shares are not the rows' shares. The reference grid's
+  # counts are set here to the rows' counts, which "proportional" means and the crate uses.
+  rg <- ref_grid(fit, data = d, mode = "satterthwaite")
+  grid <- rg@grid
+  factors <- Filter(function(n) n %in% names(d) && is.factor(d[[n]]), names(grid))
+  key <- function(x) do.call(paste, c(lapply(factors, function(f) as.character(x[[f]])), sep = "\r"))
+  counts <- table(key(d))
+  grid$.wgt. <- as.numeric(counts[key(grid)])
+  grid$.wgt.[is.na(grid$.wgt.)] <- 0
+  rg@grid <- grid
+  emm <- emmeans(rg, ~ arm | week, weights = "proportional")
   means <- as.data.frame(summary(emm))
   out[[length(out) + 1]] <- data.frame(instrument, kind = "lsmean", week = means$week,
     arm = means$arm, estimate = means$emmean, se = means$SE, df = means$df)

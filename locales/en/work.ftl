@@ -138,4 +138,22 @@ report-study = Study { $code }
 report-generated = Generated { $at }
 report-blinded = Blinded report: arms are shown by code only (Arm A, Arm B).
 report-methods = Methods
-report-methods-text = Descriptives: n, mean, SD (n−1), median and quartiles by linear interpolation (R type 7). ANCOVA: OLS of the week's score on arm, baseline score and the stratification factors (treatment contrasts), t-based 95% CIs. Mixed model: score ~ arm × week + baseline + strata with a random intercept per participant (and per support group in group arms where groups exist), fitted by REML; standard errors as statsmodels reports them, with t-based 95% CIs and p-values on Satterthwaite degrees of freedom (as lmerTest computes them). MMRM: score ~ week + arm × week + baseline × week + strata with an unstructured covariance over the post-baseline weeks, fitted by REML (participants with any post-baseline score contribute, missing at random); adjusted means at the mean baseline; t-based 95% CIs and p-values on Satterthwaite degrees of freedom, validated against R's nlme and emmeans. Effect sizes: Cohen's d on the pooled SD and Hedges' g with its small-sample correction. Every figure is validated against statsmodels in trialdesk's test suite.
+report-methods-descriptives = Descriptives: n, mean, SD (n−1), median and quartiles by linear interpolation (R type 7).
+report-methods-ancova = ANCOVA at each week: OLS of the score on arm and baseline score{ $covariates } (treatment contrasts), with t-based 95% CIs.
+report-methods-mmrm = MMRM: score ~ week + arm × week + baseline × week{ $covariates }, with an unstructured covariance over the post-baseline weeks, fitted by REML; every participant with a baseline and any later score contributes (missing at random); adjusted means at the mean baseline; t-based 95% CIs and p-values on Satterthwaite degrees of freedom.
+report-methods-mixed = Mixed model: score ~ arm × week + baseline{ $covariates } with a random intercept per participant{ $groups ->
+        [yes] {" "}and a random effect for support group among participants in group arms (a partially nested design)
+       *[no] {""}
+    }, fitted by REML; { $df ->
+        [kenward-roger] Kenward–Roger adjusted standard errors and degrees of freedom.
+       *[satterthwaite] standard errors as statsmodels reports them, with t-based 95% CIs and p-values on Satterthwaite degrees of freedom.
+    }
+report-methods-effect-sizes = Effect sizes: Cohen's d on the pooled SD and Hedges' g with its small-sample correction.
+report-methods-primary-mmrm = The primary analysis is the MMRM, as trial guidance asks of a repeated continuous outcome; ANCOVA and the random-intercept model are sensitivity analyses.
+report-methods-primary-groups = The primary analysis is the mixed model with its support-group term: participants in the same group share its moderator and members, so their outcomes are correlated (a partially nested design), which the MMRM does not model; the MMRM and ANCOVA are sensitivity analyses.
+report-methods-primary-chosen = The primary analysis is { $model ->
+        [mmrm] the MMRM
+        [mixed] the random-intercept mixed model
+       *[ancova] the ANCOVA at each week
+    }, as chosen for this analysis; the other models are sensitivity analyses.
+report-methods-software = Computed by trialdesk { $version }, written in Rust (nalgebra, argmin and statrs); its test suite checks every figure against statsmodels and R (nlme, emmeans, lmerTest and pbkrtest).

@@ -138,4 +138,22 @@ report-study = Estudio { $code }
 report-generated = Generado el { $at }
 report-blinded = Informe enmascarado: los brazos se muestran solo por su código (Arm A, Arm B).
 report-methods = Métodos
-report-methods-text = Estadística descriptiva: n, media, DE (n−1), mediana y cuartiles por interpolación lineal (tipo 7 de R). ANCOVA: MCO de la puntuación de la semana sobre el brazo, la puntuación basal y los factores de estratificación (contrastes de tratamiento), IC del 95 % basados en la t. Modelo mixto: puntuación ~ brazo × semana + basal + estratos, con un intercepto aleatorio por participante (y por grupo de apoyo en los brazos grupales donde haya grupos), ajustado por REML; errores estándar tal como los informa statsmodels, con IC del 95 % y valores p basados en la t con los grados de libertad de Satterthwaite (como los calcula lmerTest). MMRM: puntuación ~ semana + brazo × semana + basal × semana + estratos con una covarianza no estructurada entre las semanas posteriores a la basal, ajustado por REML (contribuye quien tenga alguna puntuación posterior a la basal, con datos faltantes al azar); medias ajustadas a la basal media; IC del 95 % y valores p basados en la t con los grados de libertad de Satterthwaite, validados frente a nlme y emmeans de R. Tamaños del efecto: d de Cohen sobre la DE combinada y g de Hedges con su corrección para muestras pequeñas. Cada cifra se valida frente a statsmodels en el conjunto de pruebas de trialdesk.
+report-methods-descriptives = Estadística descriptiva: n, media, DE (n−1), mediana y cuartiles por interpolación lineal (tipo 7 de R).
+report-methods-ancova = ANCOVA en cada semana: MCO de la puntuación sobre el brazo y la puntuación basal{ $covariates } (contrastes de tratamiento), con IC del 95 % basados en la t.
+report-methods-mmrm = MMRM: puntuación ~ semana + brazo × semana + basal × semana{ $covariates }, con una covarianza no estructurada entre las semanas posteriores a la basal, ajustado por REML; contribuye cada participante con puntuación basal y alguna posterior (datos faltantes al azar); medias ajustadas a la basal media; IC del 95 % y valores p basados en la t con los grados de libertad de Satterthwaite.
+report-methods-mixed = Modelo mixto: puntuación ~ brazo × semana + basal{ $covariates } con un intercepto aleatorio por participante{ $groups ->
+        [yes] {" "}y un efecto aleatorio por grupo de apoyo entre los participantes de los brazos grupales (un diseño parcialmente anidado)
+       *[no] {""}
+    }, ajustado por REML; { $df ->
+        [kenward-roger] errores estándar y grados de libertad ajustados de Kenward–Roger.
+       *[satterthwaite] errores estándar tal como los informa statsmodels, con IC del 95 % y valores p basados en la t con los grados de libertad de Satterthwaite.
+    }
+report-methods-effect-sizes = Tamaños del efecto: d de Cohen sobre la DE combinada y g de Hedges con su corrección para muestras pequeñas.
+report-methods-primary-mmrm = El análisis principal es el MMRM, como piden las guías de ensayos para un resultado continuo repetido; el ANCOVA y el modelo de intercepto aleatorio son análisis de sensibilidad.
+report-methods-primary-groups = El análisis principal es el modelo mixto con su término de grupo de apoyo: quienes están en el mismo grupo comparten moderador y compañeros, así que sus resultados están correlacionados (un diseño parcialmente anidado), lo que el MMRM no modela; el MMRM y el ANCOVA son análisis de sensibilidad.
+report-methods-primary-chosen = El análisis principal es { $model ->
+        [mmrm] el MMRM
+        [mixed] el modelo mixto de intercepto aleatorio
+       *[ancova] el ANCOVA en cada semana
+    }, según se eligió para este análisis; los demás modelos son análisis de sensibilidad.
+report-methods-software = Calculado con trialdesk { $version }, escrito en Rust (nalgebra, argmin y statrs); su conjunto de pruebas comprueba cada cifra frente a statsmodels y R (nlme, emmeans, lmerTest y pbkrtest).

@@ -175,6 +175,7 @@ async fn analysis(
         group_effect: flag(&typed, "group_effect"),
         instruments: all("instrument"),
         mixed_df: trialdesk_analysis::DfMethod::default(),
+        primary_model: None,
     };
     if !problems.is_empty() {
         return page(&state, &auth, typed, problems).await;

@@ -85,6 +85,18 @@ pub struct Scoring {
     /// sum scaled to all items (rounded half up); with more, there is no total.
     pub max_missing: Spanned<i32>,
     pub bands: Spanned<Vec<Band>>,
+    /// Which direction of the total is better for the participant; the trial report says so
+    /// beside the instrument's outcomes. Absent: the report says nothing about direction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub better: Option<Better>,
+}
+
+/// The direction of a total that is better for the participant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Better {
+    Lower,
+    Higher,
 }
 
 /// What an alert rule tests.

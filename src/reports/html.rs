@@ -17,6 +17,7 @@ struct Page<'a> {
     report: &'a Report,
     in_app: bool,
     sections: &'a [Section],
+    methods: Vec<String>,
 }
 
 /// Renders the page from the report's sections, in English (the file `trialdesk report` writes);
@@ -32,5 +33,6 @@ pub fn render_in(
     sections: &[Section],
     in_app: bool,
 ) -> Result<String, askama::Error> {
-    Page { tr, report, in_app, sections }.render()
+    let methods = super::methods::sentences(&tr, report);
+    Page { tr, report, in_app, sections, methods }.render()
 }

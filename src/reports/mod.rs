@@ -4,6 +4,7 @@
 //! `trialdesk demo`, and served to researchers at `/reports`.
 
 pub mod html;
+mod methods;
 pub mod pages;
 pub mod routes;
 pub mod sections;
@@ -35,6 +36,8 @@ pub struct Report {
     pub arm_names: BTreeMap<String, String>,
     /// Instrument id → short name.
     pub instrument_names: BTreeMap<String, String>,
+    /// Instrument id → which direction of its total is better, as its file says.
+    pub instrument_better: BTreeMap<String, crate::instruments::Better>,
     pub primary_week: Option<i64>,
     pub consort: Option<study::ConsortCounts>,
     pub recruitment: Option<study::RecruitmentCurve>,
@@ -144,6 +147,7 @@ pub fn build(
             group_effect: has_groups,
             instruments: Vec::new(),
             mixed_df: trialdesk_analysis::DfMethod::default(),
+            primary_model: None,
         };
         match table::long_data(page, &covariates)
             .and_then(|data| trialdesk_analysis::analyze(&data, &options))
@@ -180,6 +184,11 @@ pub fn build(
             .iter()
             .map(|i| (i.id().to_string(), i.short_name.clone()))
             .collect(),
+        instrument_better: spec
+            .instruments
+            .iter()
+            .filter_map(|i| i.scoring.better.map(|b| (i.id().to_string(), b)))
+            .collect(),
         primary_week,
         consort: Some(study::consort(conn, &protocol, scope, sight, &analysed)?),
         recruitment: Some(study::recruitment(conn, &protocol, scope, spec.zone)?),
@@ -213,6 +222,7 @@ pub fn from_summary(summary: Summary, source: &str) -> Report {
         blinded: false,
         arm_names: summary.arms.iter().map(|a| (a.clone(), a.clone())).collect(),
         instrument_names: summary.instruments.keys().map(|k| (k.clone(), k.clone())).collect(),
+        instrument_better: BTreeMap::new(),
         primary_week: summary.options.primary_week,
         consort: None,
         recruitment: None,

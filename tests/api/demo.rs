@@ -126,6 +126,54 @@ fn the_demo_runs_on_a_database_prepared_with_the_migrate_command() {
     assert!(analysed.status.success(), "{}", String::from_utf8_lossy(&analysed.stderr));
     let summary = std::fs::read_to_string(db.dir.path().join("analysis/summary.json")).expect("summary");
     assert!(summary.contains("\"site\""), "the analysis names its covariate");
+    // Without a group effect the MMRM is primary, and the report shows it first.
+    let first_model = |dir: &str| {
+        let report = std::fs::read_to_string(db.dir.path().join(dir).join("report.html")).expect("report");
+        let caption =
+            report.split("<caption>").nth(1).and_then(|c| c.split("</caption>").next()).map(str::to_owned);
+        (caption.unwrap_or_default(), report)
+    };
+    let json = |text: &str| serde_json::from_str::<serde_json::Value>(text).expect("summary.json is JSON");
+    assert_eq!(json(&summary)["outcomes"]["primary_model"], "mmrm");
+    let (caption, report) = first_model("analysis");
+    let notes = &json(&summary)["outcomes"]["instruments"]["gad7"]["notes"];
+    assert!(caption.starts_with("Primary analysis.") && caption.contains("MMRM"), "{caption}: {notes}");
+    assert!(
+        report.contains("The primary analysis is the MMRM, as trial guidance asks"),
+        "methods name the primary model"
+    );
+
+    // Asked for, ANCOVA is primary and the mixed model's tests use Kenward–Roger.
+    let chosen = db.cli(&[
+        "analyze",
+        "--input",
+        "export/long.csv",
+        "--out",
+        "chosen",
+        "--primary-model",
+        "ancova",
+        "--df",
+        "kenward-roger",
+    ]);
+    assert!(chosen.status.success(), "{}", String::from_utf8_lossy(&chosen.stderr));
+    let summary = std::fs::read_to_string(db.dir.path().join("chosen/summary.json")).expect("summary");
+    let outcomes = &json(&summary)["outcomes"];
+    assert_eq!(outcomes["primary_model"], "ancova");
+    assert_eq!(
+        outcomes["instruments"]["phq9"]["mixed_model"]["arm_effect_by_week"][0]["df_method"],
+        "kenward-roger"
+    );
+    let (caption, report) = first_model("chosen");
+    assert!(caption.starts_with("Primary analysis.") && caption.contains("ANCOVA"), "{caption}");
+    assert!(
+        report.contains("the ANCOVA at each week, as chosen for this analysis"),
+        "methods say it was chosen"
+    );
+    assert!(report.contains("Kenward–Roger adjusted standard errors"), "methods name the df method");
+
+    let refused = db.cli(&["analyze", "--input", "export/long.csv", "--out", "x", "--primary-model", "cox"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("mmrm"), "the choices are named");
 }
 
 /// The register's columns on each participant row (`allocated_arm`, `current_phase`) against the

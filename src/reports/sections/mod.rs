@@ -2,6 +2,7 @@
 //! tables from the same figures, so a chart and the table beside it cannot drift apart.
 
 mod flow;
+mod models;
 mod outcomes;
 mod recruitment;
 mod retention;

@@ -1,10 +1,11 @@
 //! One section per outcome instrument: mean scores and change from baseline over time, with
 //! the descriptives, ANCOVA, MMRM, mixed model and standardised differences behind them.
 
-use trialdesk_analysis::{Descriptive, Mmrm, mean_ci};
+use trialdesk_analysis::{Descriptive, PrimaryModel, Summary, mean_ci};
 use trialdesk_charts as c;
 
-use super::{Figure, Section, Table, num, p_value};
+use super::{Figure, Section, Table, models, num};
+use crate::instruments::Better;
 use crate::reports::Report;
 
 pub(super) fn sections(report: &Report) -> Vec<Section> {
@@ -82,72 +83,13 @@ pub(super) fn sections(report: &Report) -> Vec<Section> {
                 })
                 .collect(),
         };
-        let mut tables = vec![
-            describe(&result.descriptives, format!("{name}: scores per arm and week")),
-            describe(&result.change_from_baseline, format!("{name}: change from baseline")),
-        ];
-        tables.push(Table {
-            caption: format!(
-                "{name}: ANCOVA at each week (adjusted for baseline and strata), difference from {}",
-                arm(&summary.reference_arm)
-            ),
-            headers: ["Week", "Arm", "n", "Estimate", "95% CI", "p"].map(String::from).to_vec(),
-            rows: result
-                .ancova
-                .iter()
-                .map(|e| {
-                    vec![
-                        e.week.to_string(),
-                        arm(&e.arm),
-                        e.n.to_string(),
-                        num(Some(e.estimate), 2),
-                        format!("{} to {}", num(Some(e.ci_low), 2), num(Some(e.ci_high), 2)),
-                        p_value(e.p_value),
-                    ]
-                })
-                .collect(),
-        });
+        let reference = arm(&summary.reference_arm);
+        let (mut tables, model_notes) =
+            models::ordered(&name, result, summary.primary_model, &arm, &reference);
         let mut notes = result.notes.clone();
-        if let Some(model) = result.mmrm.as_ref().filter(|m| m.converged) {
-            let (more, note) = mmrm_tables(&name, model, &arm, &arm(&summary.reference_arm));
-            tables.extend(more);
-            notes.push(note);
-        }
-        if let Some(model) = &result.mixed_model {
-            tables.push(Table {
-                caption: format!(
-                    "{name}: mixed model (REML), arm effect at each week, difference from {}",
-                    arm(&summary.reference_arm)
-                ),
-                headers: ["Week", "Arm", "Estimate", "SE", "df", "95% CI", "p"].map(String::from).to_vec(),
-                rows: model
-                    .arm_effect_by_week
-                    .iter()
-                    .map(|e| {
-                        vec![
-                            e.week.to_string(),
-                            arm(&e.arm),
-                            num(Some(e.estimate), 2),
-                            num(Some(e.se), 3),
-                            df(e.df),
-                            format!("{} to {}", num(Some(e.ci_low), 2), num(Some(e.ci_high), 2)),
-                            p_value(e.p_value),
-                        ]
-                    })
-                    .collect(),
-            });
-            let v = &model.variance_components;
-            notes.push(format!(
-                "Mixed model: {} observations from {} participants{}; variance between participants {}, {}residual {}; ICC {}; t-based intervals and tests on Satterthwaite degrees of freedom.",
-                model.n_obs,
-                model.n_participants,
-                model.n_groups.map_or(String::new(), |g| format!(" in {g} groups")),
-                num(Some(v.participant), 2),
-                v.group.map_or(String::new(), |g| format!("between groups {}, ", num(Some(g), 2))),
-                num(Some(v.residual), 2),
-                num(Some(model.icc), 2)
-            ));
-        }
+        notes.extend(model_notes);
+        tables.push(describe(&result.descriptives, format!("{name}: scores per arm and week")));
+        tables.push(describe(&result.change_from_baseline, format!("{name}: change from baseline")));
         tables.push(Table {
             caption: format!("{name}: standardised differences from {}", arm(&summary.reference_arm)),
             headers: ["Week", "Arm", "Cohen's d (95% CI)", "Hedges' g (95% CI)"].map(String::from).to_vec(),
@@ -174,13 +116,18 @@ pub(super) fn sections(report: &Report) -> Vec<Section> {
                 })
                 .collect(),
         });
+        let direction = match report.instrument_better.get(id) {
+            Some(Better::Lower) => format!("Lower {name} scores are better. "),
+            Some(Better::Higher) => format!("Higher {name} scores are better. "),
+            None => String::new(),
+        };
         let primary = summary
             .options
             .primary_week
             .map_or(String::new(), |w| format!(" The primary time point is week {w}."));
         sections.push(Section {
             title: format!("Outcome: {name}"),
-            intro: format!("Lower scores are better for depression, anxiety and loneliness scales.{primary}"),
+            intro: format!("{direction}{}{primary}", primary_model(summary)),
             figures,
             tables,
             notes,
@@ -189,70 +136,23 @@ pub(super) fn sections(report: &Report) -> Vec<Section> {
     sections
 }
 
-/// The MMRM's arm effects and adjusted means, and a note on its fit.
-/// Degrees of freedom as a table shows them: ∞ where a test is on the normal distribution.
-fn df(df: Option<f64>) -> String {
-    df.map_or_else(|| "∞".to_string(), |d| num(Some(d), 1))
-}
-
-fn mmrm_tables(
-    name: &str,
-    model: &Mmrm,
-    arm: &dyn Fn(&str) -> String,
-    reference: &str,
-) -> (Vec<Table>, String) {
-    let ci = |low: f64, high: f64| format!("{} to {}", num(Some(low), 2), num(Some(high), 2));
-    let effects = Table {
-        caption: format!(
-            "{name}: MMRM (unstructured covariance over the weeks, REML), arm effect at each week, difference from {reference}"
-        ),
-        headers: ["Week", "Arm", "Estimate", "SE", "df", "95% CI", "p"].map(String::from).to_vec(),
-        rows: model
-            .arm_effect_by_week
-            .iter()
-            .map(|e| {
-                vec![
-                    e.week.to_string(),
-                    arm(&e.arm),
-                    num(Some(e.estimate), 2),
-                    num(Some(e.se), 3),
-                    df(e.df),
-                    ci(e.ci_low, e.ci_high),
-                    p_value(e.p_value),
-                ]
-            })
-            .collect(),
-    };
-    let means = Table {
-        caption: format!("{name}: MMRM adjusted means (at the mean baseline and covariates)"),
-        headers: ["Week", "Arm", "Mean", "SE", "df", "95% CI"].map(String::from).to_vec(),
-        rows: model
-            .lsmeans
-            .iter()
-            .map(|m| {
-                vec![
-                    m.week.to_string(),
-                    arm(&m.arm),
-                    num(Some(m.estimate), 2),
-                    num(Some(m.se), 3),
-                    df(m.df),
-                    ci(m.ci_low, m.ci_high),
-                ]
-            })
-            .collect(),
-    };
-    let sds: Vec<String> = model
-        .weeks
-        .iter()
-        .zip(&model.covariance)
-        .enumerate()
-        .map(|(i, (week, row))| format!("week {week} {}", num(Some(row[i].sqrt()), 2)))
-        .collect();
-    let note = format!(
-        "MMRM: {} observations from {} participants; t-based intervals and tests on Satterthwaite degrees of freedom; estimated SD by week: {}.",
-        model.n_obs,
-        model.n_participants,
-        sds.join(", ")
-    );
-    (vec![effects, means], note)
+/// Which model is primary, and why.
+fn primary_model(summary: &Summary) -> &'static str {
+    match (summary.primary_model, summary.options.primary_model.is_some(), summary.options.group_effect) {
+        (PrimaryModel::Mmrm, false, _) => {
+            "The primary analysis is the MMRM (an unstructured covariance over the weeks, as trial guidance asks of a repeated outcome); ANCOVA and the random-intercept model are sensitivity analyses."
+        }
+        (PrimaryModel::Mixed, false, true) => {
+            "The primary analysis is the mixed model with a random effect for support group: participants in the same group share its moderator and members, so their outcomes are correlated (a partially nested design), which the MMRM does not model. The MMRM and ANCOVA are sensitivity analyses."
+        }
+        (PrimaryModel::Mmrm, true, _) => {
+            "The primary analysis is the MMRM, as chosen for this analysis; the other models are sensitivity analyses."
+        }
+        (PrimaryModel::Mixed, _, _) => {
+            "The primary analysis is the random-intercept mixed model, as chosen for this analysis; the other models are sensitivity analyses."
+        }
+        (PrimaryModel::Ancova, _, _) => {
+            "The primary analysis is the ANCOVA at each week, as chosen for this analysis; the mixed models are sensitivity analyses."
+        }
+    }
 }
