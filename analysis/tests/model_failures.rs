@@ -161,3 +161,22 @@ fn too_few_rows_for_a_model_give_a_note_not_a_figure() {
     assert!(noted(&result, "mixed model", "cannot estimate"), "{:?}", result.notes);
     assert!(noted(&result, "MMRM", "cannot estimate"), "{:?}", result.notes);
 }
+
+/// 27 participants of a small demo trial with three scores per arm at week 24: REML rises toward a
+/// covariance with perfectly correlated weeks and has no maximum (R's gls stops with "false
+/// convergence" on the same data). The MMRM says so and reports nothing; the other models stand.
+#[test]
+fn an_unstructured_covariance_the_data_cannot_support_is_noted_and_no_mmrm_figure_is_reported() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/singular_gad7.csv");
+    let options =
+        Options { baseline_week: 0, reference_arm: Some("support_groups".into()), ..Options::default() };
+    let summary = analyze_file(std::path::Path::new(path), &options).expect("analysis runs");
+    let result = &summary.instruments["gad7"];
+    let mmrm = result.mmrm.as_ref().expect("the MMRM was tried");
+    assert!(!mmrm.converged);
+    assert!(
+        mmrm.arm_effect_by_week.is_empty() && mmrm.lsmeans.is_empty() && mmrm.reml_log_likelihood.is_none()
+    );
+    assert!(noted(result, "MMRM", "perfectly correlated"), "{:?}", result.notes);
+    assert!(!result.ancova.is_empty() && result.mixed_model.is_some());
+}

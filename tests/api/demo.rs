@@ -126,18 +126,17 @@ fn the_demo_runs_on_a_database_prepared_with_the_migrate_command() {
     assert!(analysed.status.success(), "{}", String::from_utf8_lossy(&analysed.stderr));
     let summary = std::fs::read_to_string(db.dir.path().join("analysis/summary.json")).expect("summary");
     assert!(summary.contains("\"site\""), "the analysis names its covariate");
-    // Without a group effect the MMRM is primary, and the report shows it first.
+    // Without a group effect the MMRM is primary (whether or not this small trial can support it:
+    // `analyze_shows_the_primary_model_first` checks the tables on data that can).
+    let json = |text: &str| serde_json::from_str::<serde_json::Value>(text).expect("summary.json is JSON");
+    assert_eq!(json(&summary)["outcomes"]["primary_model"], "mmrm");
     let first_model = |dir: &str| {
         let report = std::fs::read_to_string(db.dir.path().join(dir).join("report.html")).expect("report");
         let caption =
             report.split("<caption>").nth(1).and_then(|c| c.split("</caption>").next()).map(str::to_owned);
         (caption.unwrap_or_default(), report)
     };
-    let json = |text: &str| serde_json::from_str::<serde_json::Value>(text).expect("summary.json is JSON");
-    assert_eq!(json(&summary)["outcomes"]["primary_model"], "mmrm");
-    let (caption, report) = first_model("analysis");
-    let notes = &json(&summary)["outcomes"]["instruments"]["gad7"]["notes"];
-    assert!(caption.starts_with("Primary analysis.") && caption.contains("MMRM"), "{caption}: {notes}");
+    let (_, report) = first_model("analysis");
     assert!(
         report.contains("The primary analysis is the MMRM, as trial guidance asks"),
         "methods name the primary model"
@@ -239,4 +238,33 @@ fn the_registers_columns_agree_with_allocations_and_phases_when_kept_and_when_ba
         .expect("forget the migration");
     trialdesk::db::migrate(&mut c).expect("up again");
     assert_eq!(register_columns_disagreements(&mut c), Vec::<String>::new(), "backfilled");
+}
+
+/// The analysis plan's order in the report: the primary model's tables first, then the others as
+/// sensitivity analyses, on data every model fits (the analysis crate's validation set).
+#[test]
+fn analyze_shows_the_primary_model_first_and_the_others_as_sensitivity_analyses() {
+    let db = TestDb::empty();
+    let input = concat!(env!("CARGO_MANIFEST_DIR"), "/analysis/tests/data/two_arm.csv");
+    let captions = |args: &[&str], out: &str| {
+        let mut all = vec!["analyze", "--input", input, "--out", out, "--reference-arm", "control"];
+        all.extend_from_slice(args);
+        let run = db.cli(&all);
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        let report = std::fs::read_to_string(db.dir.path().join(out).join("report.html")).expect("report");
+        report
+            .split("<caption>")
+            .skip(1)
+            .filter_map(|c| c.split("</caption>").next())
+            .filter(|c| c.contains("phq9"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let default = captions(&[], "default");
+    assert!(default[0].starts_with("Primary analysis. phq9: MMRM"), "{default:?}");
+    assert!(default.iter().any(|c| c.starts_with("Sensitivity analysis. phq9: mixed model")), "{default:?}");
+    assert!(default.iter().any(|c| c.starts_with("Sensitivity analysis. phq9: ANCOVA")), "{default:?}");
+    let grouped = captions(&["--group-effect"], "grouped");
+    assert!(grouped[0].starts_with("Primary analysis. phq9: mixed model"), "{grouped:?}");
+    assert!(grouped.iter().any(|c| c.starts_with("Sensitivity analysis. phq9: MMRM")), "{grouped:?}");
 }

@@ -103,6 +103,20 @@ fn hessian(reduced: &Reduced, theta: &[f64]) -> Option<DMatrix<f64>> {
     Some((&h + h.transpose()) * 0.5)
 }
 
+/// Why a search may not end: REML rising toward a covariance whose correlation matrix is singular
+/// (weeks' scores perfectly correlated), which has no maximum inside the covariances.
+fn toward_singular(reduced: &Reduced, theta: &[f64]) -> &'static str {
+    let l = reduced.factor(theta);
+    let sigma = &l * l.transpose();
+    let sd = sigma.diagonal().map(f64::sqrt);
+    let correlation = DMatrix::from_fn(sigma.nrows(), sigma.ncols(), |i, j| sigma[(i, j)] / (sd[i] * sd[j]));
+    if correlation.symmetric_eigenvalues().min() < 1e-3 {
+        ": the likelihood keeps rising toward a covariance in which the weeks' scores are perfectly correlated, so these data (few scores at some weeks) cannot support an unstructured covariance"
+    } else {
+        ""
+    }
+}
+
 /// Trust-region iterations per round: argmin's trust region has no stopping rule of its own, so
 /// it runs in short rounds and the Newton decrement decides between them.
 const ROUND: u64 = 5;
@@ -124,7 +138,8 @@ pub fn optimise(reduced: &Reduced, max_iters: u64) -> Result<Optimum, NotConverg
         }
         if used >= max_iters {
             return Err(NotConverged(format!(
-                "the REML search stopped after {used} iterations without converging"
+                "the REML search stopped after {used} iterations without converging{}",
+                toward_singular(reduced, &theta)
             )));
         }
         let iters = ROUND.min(max_iters - used);
