@@ -56,9 +56,9 @@ enum Command {
     /// Verify or export the audit trail.
     #[command(subcommand)]
     Audit(crate::commands::AuditCmd),
-    /// Replay or describe the randomisation.
+    /// Replay, describe or simulate the randomisation.
     #[command(subcommand)]
-    Randomisation(RandomisationCmd),
+    Randomisation(randomisation::command::RandomisationCmd),
     /// Fill an empty database with a simulated six-month trial (staff, participants, groups,
     /// questionnaires, safety alerts) through the service layer, then write the report.
     Demo {
@@ -164,18 +164,6 @@ enum TokenCmd {
     Revoke { id: String },
 }
 
-#[derive(Debug, Subcommand)]
-enum RandomisationCmd {
-    /// Re-derive every allocation from the secret key and report any that differ (exit 1).
-    Replay,
-    /// Print CONSORT items 8–10: sequence generation, type, concealment, implementation.
-    Describe {
-        /// Describe this protocol file instead of the protocol in force.
-        #[arg(long)]
-        file: Option<PathBuf>,
-    },
-}
-
 /// Runs the parsed command; errors are printed by `main`.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut settings = Settings::load(cli.config.as_deref())?;
@@ -212,7 +200,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(cmd) => blocking(move || token_cmd(&settings, cmd)).await,
         Command::Site(cmd) => blocking(move || crate::commands::site(&settings, &cli_context(), cmd)).await,
         Command::Audit(cmd) => blocking(move || crate::commands::audit_cmd(&settings, cmd)).await,
-        Command::Randomisation(cmd) => blocking(move || randomisation_cmd(&settings, cmd)).await,
+        Command::Randomisation(cmd) => blocking(move || randomisation::command::run(&settings, cmd)).await,
         Command::Demo { seed, out, screened } => {
             let options = crate::demo::Options { seed, out, screened };
             blocking(move || crate::demo::run(&settings, &options)).await
@@ -435,45 +423,6 @@ fn token_cmd(settings: &Settings, cmd: TokenCmd) -> anyhow::Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("token {id}: {e}"))?;
             println!("revoked token {id}");
             Ok(ExitCode::SUCCESS)
-        }
-    }
-}
-
-fn randomisation_cmd(settings: &Settings, cmd: RandomisationCmd) -> anyhow::Result<ExitCode> {
-    match cmd {
-        RandomisationCmd::Describe { file: Some(file) } => {
-            let text =
-                std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-            let protocol = protocol::check(&text, &startup::instruments(settings)?)
-                .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e[0]))?;
-            print!("{}", randomisation::describe(&protocol));
-            Ok(ExitCode::SUCCESS)
-        }
-        RandomisationCmd::Describe { file: None } => {
-            let mut conn = startup::open(settings)?;
-            let stored = store::current(&mut conn)?.context("no protocol is stored yet")?;
-            let protocol = stored.parsed().map_err(|e| anyhow::anyhow!("{e}"))?;
-            print!("{}", randomisation::describe(&protocol));
-            Ok(ExitCode::SUCCESS)
-        }
-        RandomisationCmd::Replay => {
-            let mut conn = startup::open(settings)?;
-            let key = randomisation::StudyKey::derive(&settings.secret_key(false)?);
-            let report = randomisation::replay(&mut conn, &key)?;
-            if report.mismatches.is_empty() {
-                println!("all {} allocations reproduced from the key", report.allocations_checked);
-                Ok(ExitCode::SUCCESS)
-            } else {
-                for m in &report.mismatches {
-                    eprintln!("{m}");
-                }
-                eprintln!(
-                    "{} of {} allocations checked do not match",
-                    report.mismatches.len(),
-                    report.allocations_checked
-                );
-                Ok(ExitCode::FAILURE)
-            }
         }
     }
 }

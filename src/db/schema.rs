@@ -66,6 +66,7 @@ diesel::table! {
         created_at -> Timestamp,
         created_by -> Nullable<Text>,
         reason -> Text,
+        randomisation_algorithm -> Text,
     }
 }
 
@@ -207,6 +208,7 @@ diesel::table! {
         allocated_at -> Timestamp,
         allocated_by -> Nullable<Text>,
         site -> Text,
+        slot -> Nullable<Integer>,
     }
 }
 

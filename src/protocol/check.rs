@@ -207,12 +207,34 @@ impl Checker<'_> {
                         "minimisation needs at least one stratification factor (or stratify_by_site)",
                     );
                 }
+                // Below 1 / slots the coin would favour the other arms; at 1 the next arm is
+                // known to anyone who knows the counts. (Stored versions are not checked again.)
+                let slots: i64 = p.arms.iter().map(|a| (*a.ratio.get_ref()).max(1)).sum();
                 match &r.probability {
                     None => self.err(&r.method, "minimisation needs probability (e.g. 0.8)"),
-                    Some(pr) if !(*pr.get_ref() > 0.5 && *pr.get_ref() <= 1.0) => {
-                        self.err(pr, "probability must be above 0.5 and at most 1");
+                    Some(pr) if !(*pr.get_ref() > 1.0 / slots as f64 && *pr.get_ref() < 1.0) => {
+                        self.err(
+                            pr,
+                            format!(
+                                "probability must be above 1/{slots} (one arm slot in {slots}) and below 1: at 1 the next arm can be worked out from the counts"
+                            ),
+                        );
                     }
                     Some(_) => {}
+                }
+                if let Some(weights) = &r.weights {
+                    for (factor, weight) in weights.get_ref() {
+                        let known = p.stratification.iter().any(|f| f.id.get_ref() == factor)
+                            || (r.stratify_by_site && factor == super::SITE_FACTOR);
+                        if !known {
+                            self.err(
+                                weight,
+                                format!("weights names `{factor}`, which is not a stratification factor"),
+                            );
+                        } else if !(weight.get_ref().is_finite() && *weight.get_ref() > 0.0) {
+                            self.err(weight, format!("the weight of `{factor}` must be a number above 0"));
+                        }
+                    }
                 }
                 if r.imbalance.is_none() {
                     self.err(&r.method, "minimisation needs imbalance = \"range\" or \"variance\"");
@@ -232,6 +254,11 @@ impl Checker<'_> {
             && let Some(pr) = &r.probability
         {
             self.err(pr, "probability applies to minimisation only");
+        }
+        if *r.method.get_ref() != Method::Minimisation
+            && let Some(weights) = &r.weights
+        {
+            self.err(weights, "weights apply to minimisation only");
         }
     }
 

@@ -184,10 +184,20 @@ pub struct Randomisation {
     pub imbalance: Option<Imbalance>,
     /// Minimisation: probability of assigning the arm that minimises imbalance (biased coin).
     pub probability: Option<Spanned<f64>>,
+    /// Minimisation: how much each factor's imbalance counts (factor id → weight above 0; `site`
+    /// under `stratify_by_site`); 1 for a factor not named.
+    pub weights: Option<Spanned<std::collections::BTreeMap<String, Spanned<f64>>>>,
     /// The participant's site (at randomisation) is one more stratum factor: blocks run per
     /// site within each stratum, and minimisation balances over sites too.
     #[serde(default)]
     pub stratify_by_site: bool,
+}
+
+impl Randomisation {
+    /// A factor's minimisation weight.
+    pub fn weight(&self, factor: &str) -> f64 {
+        self.weights.as_ref().and_then(|w| w.get_ref().get(factor)).map_or(1.0, |w| *w.get_ref())
+    }
 }
 
 /// The stratum factor `stratify_by_site` adds; no protocol factor may take its id.
@@ -421,78 +431,11 @@ impl Protocol {
             "imbalance": r.imbalance,
             "probability": r.probability.as_ref().map(|p| *p.get_ref()),
             "stratify_by_site": r.stratify_by_site,
+            "weights": r.weights.as_ref().map(|w| w.get_ref().iter().map(|(k, v)| (k.clone(), *v.get_ref())).collect::<std::collections::BTreeMap<_, _>>()),
         })
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use chrono::NaiveDate;
-
-    use super::{BUNDLED, check::check};
-
-    fn day(text: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("a date")
-    }
-
-    #[test]
-    fn a_consent_form_is_in_force_from_its_approval_day_until_a_later_one_is() {
-        let amended = format!(
-            "{BUNDLED}\n[[consent_forms]]\nversion = \"2.0\"\napproved_on = \"2027-01-10\"\ntitle = {{ en = \"v2\", es = \"v2\" }}\n"
-        );
-        let protocol =
-            check(&amended, &crate::instruments::Library::bundled()).expect("the amended protocol is valid");
-        let in_force =
-            |on: &str| protocol.consent_form_in_force("main", day(on)).map(|f| f.version.get_ref().as_str());
-        assert_eq!(in_force("2026-03-01"), None);
-        assert_eq!(in_force("2026-03-02"), Some("1.0"));
-        assert_eq!(in_force("2027-01-09"), Some("1.0"));
-        assert_eq!(in_force("2027-01-10"), Some("2.0"));
-    }
-
-    #[test]
-    fn a_site_with_its_own_approved_form_uses_it_and_other_sites_keep_the_studys() {
-        let amended = format!(
-            "{BUNDLED}\n[[consent_forms]]\nversion = \"boston-1\"\napproved_on = \"2026-06-01\"\nsite = \"boston\"\ntitle = {{ en = \"Boston\", es = \"Boston\" }}\n\n[[consent_forms]]\nversion = \"2.0\"\napproved_on = \"2027-01-10\"\ntitle = {{ en = \"v2\", es = \"v2\" }}\n"
-        );
-        let protocol =
-            check(&amended, &crate::instruments::Library::bundled()).expect("the amended protocol is valid");
-        let at = |site: &str, on: &str| {
-            protocol.consent_form_in_force(site, day(on)).map(|f| f.version.get_ref().as_str())
-        };
-        // Before the site's own approval, the study's form; from it on, the site's, even after
-        // the study approves a newer one; another site follows the study's.
-        assert_eq!(at("boston", "2026-05-31"), Some("1.0"));
-        assert_eq!(at("boston", "2026-06-01"), Some("boston-1"));
-        assert_eq!(at("boston", "2027-02-01"), Some("boston-1"));
-        assert_eq!(at("main", "2027-02-01"), Some("2.0"));
-    }
-
-    /// The errors `protocol check` reports for a text, joined.
-    fn problems(text: &str) -> String {
-        match check(text, &crate::instruments::Library::bundled()) {
-            Ok(_) => String::new(),
-            Err(errors) => errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"),
-        }
-    }
-
-    #[test]
-    fn choice_options_and_strata_levels_need_a_label_in_every_study_language_and_only_for_real_values() {
-        assert_eq!(problems(BUNDLED), "", "the bundled protocol labels everything");
-        let unlabelled =
-            BUNDLED.replace("unsure = { en = \"Not sure yet\", es = \"Todavía no estoy seguro/a\" }\n", "");
-        assert!(problems(&unlabelled).contains("option `unsure` has no label"), "{}", problems(&unlabelled));
-        let english_only = BUNDLED.replace(
-            "latinx = { en = \"Hispanic or Latinx\", es = \"Hispano(a) o latino(a)\" }",
-            "latinx = { en = \"Hispanic or Latinx\" }",
-        );
-        let found = problems(&english_only);
-        assert!(found.contains("level `latinx` has no `es` label") && found.contains(':'), "{found}");
-        let stray = BUNDLED.replace("no = { en = \"No\", es = \"No\" }\n\n[randomisation]", "no = { en = \"No\", es = \"No\" }\nmaybe = { en = \"Maybe\", es = \"Quizás\" }\n\n[randomisation]");
-        assert!(
-            problems(&stray).contains("`maybe` is labelled but is not one of the levels"),
-            "{}",
-            problems(&stray)
-        );
-    }
-}
+#[path = "protocol_tests.rs"]
+mod tests;

@@ -12,6 +12,7 @@ use crate::auth::sha256_hex;
 use crate::db::schema::{protocol_versions, study_state};
 use crate::db::{self, DbConn};
 use crate::instruments::Library;
+use crate::randomisation::engine::ALGORITHM;
 use crate::service_error::ServiceError;
 
 /// A stored protocol version.
@@ -27,6 +28,10 @@ pub struct StoredProtocol {
     pub created_at: NaiveDateTime,
     pub created_by: Option<String>,
     pub reason: String,
+    /// The allocation algorithm this version randomises with (`randomisation::engine`): the
+    /// current one for a new study or an amendment before randomisation starts; after that, the
+    /// one allocations were already made with.
+    pub randomisation_algorithm: String,
 }
 
 impl StoredProtocol {
@@ -63,6 +68,11 @@ static LAST_PARSED: Mutex<Option<(String, Arc<Protocol>)>> = Mutex::new(None);
 fn cached(sha256: &str) -> Option<Arc<Protocol>> {
     let last = LAST_PARSED.lock().ok()?;
     last.as_ref().filter(|(hash, _)| hash == sha256).map(|(_, p)| p.clone())
+}
+
+/// The allocation algorithm of a stored version.
+pub fn algorithm_of(conn: &mut DbConn, version: i32) -> QueryResult<String> {
+    protocol_versions::table.find(version).select(protocol_versions::randomisation_algorithm).first(conn)
 }
 
 /// The protocol in force, parsed, and its version; reads the text only when it has changed.
@@ -152,7 +162,8 @@ pub fn install_initial(
         if let Some(existing) = current(c)? {
             return Ok(existing);
         }
-        insert_version(c, ctx, 1, &protocol, text, reason, Vec::new())
+        let draft = Draft { version: 1, protocol: &protocol, text, reason, algorithm: ALGORITHM };
+        insert_version(c, ctx, draft, Vec::new())
     })
 }
 
@@ -185,7 +196,10 @@ pub fn amend(
                 ),
             ));
         }
-        if randomisation_started(c)?.is_some() {
+        // Allocations already made keep their algorithm: an amendment changes none of them.
+        let started = randomisation_started(c)?.is_some();
+        let algorithm = if started { old_row.randomisation_algorithm.clone() } else { ALGORITHM.to_owned() };
+        if started {
             // Blinded staff know the arms by their codes: moving a code to another arm would
             // relabel every allocation under them.
             for arm in &new.arms {
@@ -226,7 +240,9 @@ pub fn amend(
                 new.blinded_see_process(),
             ));
         }
-        insert_version(c, ctx, old_row.version + 1, &new, text, reason, changes)
+        let draft =
+            Draft { version: old_row.version + 1, protocol: &new, text, reason, algorithm: &algorithm };
+        insert_version(c, ctx, draft, changes)
     })
 }
 
@@ -240,7 +256,7 @@ pub fn changed_allocation_parts(old: &Protocol, new: &Protocol) -> Vec<&'static 
     if a["stratification"] != b["stratification"] {
         changed.push("stratification factors");
     }
-    for key in ["method", "block_sizes", "imbalance", "probability", "stratify_by_site"] {
+    for key in ["method", "block_sizes", "imbalance", "probability", "stratify_by_site", "weights"] {
         if a[key] != b[key] {
             changed.push("the randomisation method and its parameters");
             break;
@@ -249,15 +265,22 @@ pub fn changed_allocation_parts(old: &Protocol, new: &Protocol) -> Vec<&'static 
     changed
 }
 
+/// A version about to be stored.
+struct Draft<'a> {
+    version: i32,
+    protocol: &'a Protocol,
+    text: &'a str,
+    reason: &'a str,
+    algorithm: &'a str,
+}
+
 fn insert_version(
     conn: &mut DbConn,
     ctx: &Context,
-    version: i32,
-    protocol: &Protocol,
-    text: &str,
-    reason: &str,
+    draft: Draft<'_>,
     changes: Vec<Change>,
 ) -> Result<StoredProtocol, ServiceError> {
+    let Draft { version, protocol, text, reason, algorithm } = draft;
     let row = StoredProtocol {
         version,
         study_code: protocol.study.code.get_ref().clone(),
@@ -266,6 +289,7 @@ fn insert_version(
         created_at: db::now(),
         created_by: ctx.actor.id.clone(),
         reason: reason.to_owned(),
+        randomisation_algorithm: algorithm.to_owned(),
     };
     diesel::insert_into(protocol_versions::table).values(&row).execute(conn)?;
     audit::append(

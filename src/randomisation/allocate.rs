@@ -9,7 +9,7 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
-use super::engine::{self, ALGORITHM, BlockSequence, Imbalance};
+use super::engine::{self, ALGORITHM_V1, BlockSequence, Imbalance};
 use crate::audit::{self, Change, Context, Event};
 use crate::db::schema::{allocations, participants as participants_table, screenings};
 use crate::db::{self, DbConn};
@@ -49,6 +49,15 @@ pub struct Allocation {
     pub allocated_by: Option<String>,
     /// The participant's site when randomised (a stratum factor under `stratify_by_site`).
     pub site: String,
+    /// Minimisation (v2): the slot taken, one of an arm's `ratio` slots (engine::minimise_slots).
+    pub slot: Option<i32>,
+}
+
+/// An earlier allocation, as minimisation counts it.
+pub(super) struct Earlier {
+    pub strata: BTreeMap<String, String>,
+    pub arm: usize,
+    pub slot: Option<usize>,
 }
 
 /// The levels randomisation works with: the participant's strata and, when the protocol
@@ -91,7 +100,7 @@ pub(super) fn ratios(protocol: &Protocol) -> Vec<u32> {
 /// `stratify_by_site`) the sites seen so far and the current participant's, in code order.
 fn factors(
     protocol: &Protocol,
-    history: &[(BTreeMap<String, String>, usize)],
+    history: &[Earlier],
     current: &BTreeMap<String, String>,
 ) -> Vec<(String, Vec<String>)> {
     let mut out: Vec<(String, Vec<String>)> = protocol
@@ -102,7 +111,7 @@ fn factors(
     if protocol.randomisation.stratify_by_site {
         let sites: std::collections::BTreeSet<String> = history
             .iter()
-            .map(|h| &h.0)
+            .map(|h| &h.strata)
             .chain([current])
             .filter_map(|s| s.get(SITE_FACTOR).cloned())
             .collect();
@@ -111,26 +120,25 @@ fn factors(
     out
 }
 
-/// Marginal counts for minimisation: factor → level → arm, over `history`.
+/// Marginal counts for minimisation: factor → level → column, over `history`, where `column`
+/// says how an earlier allocation counts (its arm for v1, its slot or its arm's slots for v2).
 fn marginal_counts(
-    protocol: &Protocol,
     factors: &[(String, Vec<String>)],
-    history: &[(BTreeMap<String, String>, usize)],
-) -> Vec<Vec<Vec<u32>>> {
-    let arms = protocol.arms.len();
+    history: &[Earlier],
+    columns: usize,
+    column: impl Fn(&Earlier, &mut [f64]),
+) -> Vec<Vec<Vec<f64>>> {
     factors
         .iter()
         .map(|(id, levels)| {
             levels
                 .iter()
                 .map(|level| {
-                    let mut per_arm = vec![0u32; arms];
-                    for (strata, arm) in history {
-                        if strata.get(id) == Some(level) {
-                            per_arm[*arm] += 1;
-                        }
+                    let mut per_column = vec![0.0; columns];
+                    for earlier in history.iter().filter(|e| e.strata.get(id) == Some(level)) {
+                        column(earlier, &mut per_column);
                     }
-                    per_arm
+                    per_column
                 })
                 .collect()
         })
@@ -144,16 +152,19 @@ fn levels_of(factors: &[(String, Vec<String>)], strata: &BTreeMap<String, String
         .collect()
 }
 
-/// The arm index the algorithm gives: `history` is every earlier allocation (minimisation only).
+/// The arm index the algorithm gives, and the slot it took under v2 minimisation: `history` is
+/// every earlier allocation (minimisation only); `algorithm` is the protocol version's.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn compute_arm(
     key: &StudyKey,
     protocol: &Protocol,
+    algorithm: &str,
     seq: i64,
     stratum: &str,
     stratum_index: usize,
     strata: &BTreeMap<String, String>,
-    history: &[(BTreeMap<String, String>, usize)],
-) -> usize {
+    history: &[Earlier],
+) -> (usize, Option<usize>) {
     let r = &protocol.randomisation;
     match r.method.get_ref() {
         Method::StratifiedBlocks => {
@@ -162,9 +173,9 @@ pub(super) fn compute_arm(
                 .as_ref()
                 .map(|s| s.get_ref().iter().map(|v| u32::try_from(*v.get_ref()).unwrap_or(2)).collect())
                 .unwrap_or_else(|| vec![2]);
-            BlockSequence::new(&key.0, stratum, &ratios(protocol), &sizes).arm_at(stratum_index)
+            (BlockSequence::new(&key.0, stratum, &ratios(protocol), &sizes).arm_at(stratum_index), None)
         }
-        Method::Simple => engine::simple(&key.0, seq, &ratios(protocol)),
+        Method::Simple => (engine::simple(&key.0, seq, &ratios(protocol)), None),
         Method::Minimisation => {
             let imbalance = match r.imbalance {
                 Some(crate::protocol::Imbalance::Variance) => Imbalance::Variance,
@@ -172,34 +183,50 @@ pub(super) fn compute_arm(
             };
             let probability = r.probability.as_ref().map_or(0.8, |p| *p.get_ref());
             let factors = factors(protocol, history, strata);
-            engine::minimise(
-                &key.0,
-                seq,
-                &marginal_counts(protocol, &factors, history),
-                &levels_of(&factors, strata),
-                &ratios(protocol),
-                imbalance,
-                probability,
-            )
+            let ratios = ratios(protocol);
+            let levels = levels_of(&factors, strata);
+            if algorithm == ALGORITHM_V1 {
+                let counts = marginal_counts(&factors, history, ratios.len(), |e, c| c[e.arm] += 1.0);
+                let counts: Vec<Vec<Vec<u32>>> = counts
+                    .iter()
+                    .map(|f| f.iter().map(|l| l.iter().map(|&n| n as u32).collect()).collect())
+                    .collect();
+                let arm = engine::minimise(&key.0, seq, &counts, &levels, &ratios, imbalance, probability);
+                return (arm, None);
+            }
+            // An allocation made before slots were recorded counts in equal parts on its arm's slots.
+            let first_slot: Vec<usize> =
+                ratios.iter().scan(0, |next, r| Some(std::mem::replace(next, *next + *r as usize))).collect();
+            let slots = ratios.iter().sum::<u32>() as usize;
+            let counts = marginal_counts(&factors, history, slots, |e, c| match e.slot {
+                Some(slot) => c[slot] += 1.0,
+                None => {
+                    let share = f64::from(ratios[e.arm].max(1));
+                    let own = first_slot[e.arm]..first_slot[e.arm] + ratios[e.arm] as usize;
+                    c[own].iter_mut().for_each(|n| *n += 1.0 / share);
+                }
+            });
+            let weights: Vec<f64> = factors.iter().map(|(id, _)| r.weight(id)).collect();
+            let slot =
+                engine::minimise_slots(&key.0, seq, &counts, &levels, &weights, imbalance, probability);
+            (engine::slot_arm(&ratios, slot), Some(slot))
         }
     }
 }
 
-/// Earlier allocations as (strata, arm index), in allocation order: what minimisation balances.
-pub(super) fn history(
-    conn: &mut DbConn,
-    protocol: &Protocol,
-) -> QueryResult<Vec<(BTreeMap<String, String>, usize)>> {
-    let rows: Vec<(String, String, String)> = allocations::table
+/// Earlier allocations in allocation order: what minimisation balances.
+pub(super) fn history(conn: &mut DbConn, protocol: &Protocol) -> QueryResult<Vec<Earlier>> {
+    let rows: Vec<(String, String, String, Option<i32>)> = allocations::table
         .inner_join(participants_table::table)
-        .select((participants_table::strata, allocations::site, allocations::arm_id))
+        .select((participants_table::strata, allocations::site, allocations::arm_id, allocations::slot))
         .order(allocations::seq.asc())
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(strata, site, arm)| {
-            let idx = protocol.arms.iter().position(|a| *a.id.get_ref() == arm).unwrap_or(0);
-            (allocation_strata(protocol, &strata, &site), idx)
+        .map(|(strata, site, arm, slot)| Earlier {
+            strata: allocation_strata(protocol, &strata, &site),
+            arm: protocol.arms.iter().position(|a| *a.id.get_ref() == arm).unwrap_or(0),
+            slot: slot.and_then(|s| usize::try_from(s).ok()),
         })
         .collect())
 }
@@ -290,7 +317,9 @@ pub fn randomise(
         } else {
             Vec::new()
         };
-        let arm = compute_arm(key, &protocol, seq, &stratum, stratum_index as usize, &strata, &past);
+        let algorithm = store::algorithm_of(c, protocol_version)?;
+        let (arm, slot) =
+            compute_arm(key, &protocol, &algorithm, seq, &stratum, stratum_index as usize, &strata, &past);
         let row = Allocation {
             participant_id: participant.id.clone(),
             seq,
@@ -298,11 +327,12 @@ pub fn randomise(
             stratum,
             stratum_index: stratum_index as i32,
             method: protocol.randomisation.method.get_ref().as_str().into(),
-            algorithm: ALGORITHM.into(),
+            algorithm,
             protocol_version,
             allocated_at: db::now(),
             allocated_by: ctx.actor.id.clone(),
             site: participant.site.clone(),
+            slot: slot.map(|s| s as i32),
         };
         diesel::insert_into(allocations::table).values(&row).execute(c)?;
         // The register filters on the row (docs/benchmarks.md); the allocation stays the record.

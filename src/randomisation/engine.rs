@@ -12,7 +12,12 @@ use rand_chacha::rand_core::{Rng, SeedableRng};
 use sha2::Sha256;
 
 /// Stored with each allocation; bump it if anything here changes how draws are made.
-pub const ALGORITHM: &str = "chacha20-hmac-sha256-v1";
+/// v2 changed minimisation only (slots and factor weights, [`minimise_slots`]); with equal
+/// ratios and no weights it makes the same draws as v1, and blocks and simple randomisation are
+/// the same in both.
+pub const ALGORITHM: &str = "chacha20-hmac-sha256-v2";
+/// The algorithm of protocol versions stored before v2, which their allocations replay with.
+pub const ALGORITHM_V1: &str = "chacha20-hmac-sha256-v1";
 
 /// A deterministic random stream for one purpose.
 pub struct Stream(ChaCha20Rng);
@@ -168,7 +173,69 @@ pub fn minimise(
     }
 }
 
-fn spread(values: &[f64], imbalance: Imbalance) -> f64 {
+/// The arm a slot belongs to: arm `a` has `ratios[a]` slots, numbered arm after arm.
+pub fn slot_arm(ratios: &[u32], slot: usize) -> usize {
+    let mut end = 0;
+    for (arm, ratio) in ratios.iter().enumerate() {
+        end += *ratio as usize;
+        if slot < end {
+            return arm;
+        }
+    }
+    ratios.len().saturating_sub(1)
+}
+
+/// Allocation-ratio-preserving minimisation with factor weights (Kuznetsova & Tymofyeyev,
+/// Statist. Med. 2012;31:701–723): each arm gets one slot per unit of its ratio (2:1 gives slots
+/// A, A, B), and Pocock–Simon minimisation with a biased coin runs over the slots as over arms
+/// with equal allocation. Every rule is the same for every slot, so at every allocation, not only
+/// in the long run, each slot is chosen with probability 1 / slots unconditionally and each arm
+/// with its ratio's share; v1's counts scaled by the ratio drifted from it early on (0.80, 0.60,
+/// 0.57 for the larger arm of 2:1 at the first allocations).
+///
+/// `counts[f][l][s]` is how many participants with level `l` of factor `f` took slot `s`
+/// (fractional for allocations made before slots were recorded: their arm's count spread over its
+/// slots); `weights[f]` multiplies factor `f`'s imbalance. Returns the slot. With one slot per arm
+/// and unit weights it makes v1's draws exactly.
+pub fn minimise_slots(
+    key: &[u8; 32],
+    allocation_seq: i64,
+    counts: &[Vec<Vec<f64>>],
+    levels: &[usize],
+    weights: &[f64],
+    imbalance: Imbalance,
+    probability: f64,
+) -> usize {
+    let slots = counts.first().and_then(|f| f.first()).map_or(1, Vec::len);
+    let totals: Vec<f64> = (0..slots)
+        .map(|candidate| {
+            counts
+                .iter()
+                .zip(levels)
+                .zip(weights)
+                .map(|((factor, &level), weight)| {
+                    let with: Vec<f64> =
+                        (0..slots).map(|s| factor[level][s] + f64::from(u8::from(s == candidate))).collect();
+                    weight * spread(&with, imbalance)
+                })
+                .sum()
+        })
+        .collect();
+    let least = totals.iter().copied().fold(f64::INFINITY, f64::min);
+    let best: Vec<usize> = (0..slots).filter(|&s| (totals[s] - least).abs() < 1e-9).collect();
+    let mut stream = Stream::new(key, &format!("minimisation:{allocation_seq}"));
+    let preferred = best[stream.below(best.len() as u64) as usize];
+    let coin = stream.unit();
+    let others: Vec<usize> = (0..slots).filter(|&s| s != preferred).collect();
+    let other = others.get(stream.below(others.len().max(1) as u64) as usize).copied();
+    match other {
+        Some(o) if coin >= probability => o,
+        _ => preferred,
+    }
+}
+
+/// How far apart `values` are: their range or their variance.
+pub fn spread(values: &[f64], imbalance: Imbalance) -> f64 {
     match imbalance {
         Imbalance::Range => {
             let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);

@@ -2,11 +2,13 @@
 //! consented and not withdrawn; replayable from the secret key; emergency unblinding.
 
 mod allocate;
+pub mod command;
 mod consort;
 pub mod engine;
 pub mod pages;
 mod replay;
 pub mod routes;
+mod simulate;
 mod unblinding;
 
 pub use allocate::*;

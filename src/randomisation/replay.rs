@@ -7,8 +7,8 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::allocate::{Allocation, StudyKey, allocation_strata, compute_arm, stratum_key};
-use super::engine::ALGORITHM;
+use super::allocate::{Allocation, Earlier, StudyKey, allocation_strata, compute_arm, stratum_key};
+use super::engine::{ALGORITHM, ALGORITHM_V1};
 use crate::db::DbConn;
 use crate::db::schema::{allocations, participants as participants_table};
 use crate::protocol::{Protocol, store};
@@ -30,7 +30,7 @@ pub fn replay(conn: &mut DbConn, key: &StudyKey) -> anyhow::Result<ReplayReport>
         .load(conn)?;
     let mut protocols: HashMap<i32, Arc<Protocol>> = HashMap::new();
     let mut next_index: HashMap<String, i32> = HashMap::new();
-    let mut past: Vec<(BTreeMap<String, String>, usize)> = Vec::new();
+    let mut past: Vec<Earlier> = Vec::new();
     let mut mismatches = Vec::new();
     for (expected_seq, (a, strata_text, study_id)) in (1i64..).zip(&rows) {
         if let std::collections::hash_map::Entry::Vacant(slot) = protocols.entry(a.protocol_version) {
@@ -55,20 +55,25 @@ pub fn replay(conn: &mut DbConn, key: &StudyKey) -> anyhow::Result<ReplayReport>
                 a.stratum, a.stratum_index
             ));
         }
-        if a.algorithm != ALGORITHM {
+        if a.algorithm != ALGORITHM && a.algorithm != ALGORITHM_V1 {
             mismatches.push(format!(
-                "{study_id}: made with algorithm {}, this build replays {ALGORITHM}",
+                "{study_id}: made with algorithm {}, this build replays {ALGORITHM_V1} and {ALGORITHM}",
                 a.algorithm
             ));
         }
-        let arm = compute_arm(key, protocol, a.seq, &stratum, *index as usize, &strata, &past);
+        let (arm, slot) =
+            compute_arm(key, protocol, &a.algorithm, a.seq, &stratum, *index as usize, &strata, &past);
         let expected_arm = protocol.arms[arm].id.get_ref();
         if *expected_arm != a.arm_id {
             mismatches.push(format!("{study_id}: allocated {} but the key gives {expected_arm}", a.arm_id));
         }
+        let stored_slot = a.slot.and_then(|s| usize::try_from(s).ok());
+        if slot != stored_slot {
+            mismatches.push(format!("{study_id}: took slot {stored_slot:?} but the key gives {slot:?}"));
+        }
         *index += 1;
         let stored_arm = protocol.arms.iter().position(|x| *x.id.get_ref() == a.arm_id).unwrap_or(arm);
-        past.push((strata, stored_arm));
+        past.push(Earlier { strata, arm: stored_arm, slot: stored_slot });
     }
     Ok(ReplayReport { allocations_checked: rows.len(), mismatches })
 }

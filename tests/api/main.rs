@@ -22,6 +22,7 @@ mod fuzz;
 mod group_pages;
 mod groups;
 mod migrations;
+mod minimisation;
 mod moderator;
 mod outbox;
 mod permissions;
