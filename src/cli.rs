@@ -10,7 +10,6 @@ use crate::audit::{Actor, Context};
 use crate::auth::{self, Role, tokens, users};
 use crate::db;
 use crate::protocol::{self, store};
-use crate::randomisation;
 use crate::settings::Settings;
 use crate::startup::{self, Application};
 
@@ -58,7 +57,7 @@ enum Command {
     Audit(crate::commands::AuditCmd),
     /// Replay, describe or simulate the randomisation.
     #[command(subcommand)]
-    Randomisation(randomisation::command::RandomisationCmd),
+    Randomisation(crate::commands::RandomisationCmd),
     /// Fill an empty database with a simulated six-month trial (staff, participants, groups,
     /// questionnaires, safety alerts) through the service layer, then write the report.
     Demo {
@@ -200,7 +199,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(cmd) => blocking(move || token_cmd(&settings, cmd)).await,
         Command::Site(cmd) => blocking(move || crate::commands::site(&settings, &cli_context(), cmd)).await,
         Command::Audit(cmd) => blocking(move || crate::commands::audit_cmd(&settings, cmd)).await,
-        Command::Randomisation(cmd) => blocking(move || randomisation::command::run(&settings, cmd)).await,
+        Command::Randomisation(cmd) => blocking(move || crate::commands::randomisation(&settings, cmd)).await,
         Command::Demo { seed, out, screened } => {
             let options = crate::demo::Options { seed, out, screened };
             blocking(move || crate::demo::run(&settings, &options)).await

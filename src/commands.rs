@@ -1,8 +1,10 @@
 //! The data commands: `analyze` a file made elsewhere, `export` the trial's datasets and write
-//! its `report`; check, anchor and export the `audit` trail.
+//! its `report`; check, anchor and export the `audit` trail; replay, describe (CONSORT 8–10) and
+//! simulate the `randomisation`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
@@ -10,6 +12,8 @@ use trialdesk_analysis::{DfMethod, Options, PrimaryModel, analyze_file_timed};
 
 use crate::audit;
 use crate::exports::{ExportOptions, Spec, write::File};
+use crate::protocol::{self, Protocol, store};
+use crate::randomisation;
 use crate::settings::Settings;
 use crate::sites;
 use crate::startup;
@@ -47,7 +51,7 @@ pub struct AnalyzeArgs {
     /// Satterthwaite's).
     #[arg(long = "df", value_enum, default_value_t = Df::Satterthwaite)]
     pub df: Df,
-    /// Print how long each part took (reading, descriptive figures, mixed models, report) to stderr.
+    /// Print how long each part took (reading, descriptive figures, mixed models, MMRM, report) to stderr.
     #[arg(long)]
     pub timings: bool,
 }
@@ -100,10 +104,11 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     }
     if args.timings {
         eprintln!(
-            "timings: read and check {:.3} s, descriptives/change/ANCOVA/effect sizes/completion {:.3} s, mixed models {:.3} s, report and charts {:.3} s",
+            "timings: read and check {:.3} s, descriptives/change/ANCOVA/effect sizes/completion {:.3} s, mixed models {:.3} s, MMRM {:.3} s, report and charts {:.3} s",
             timings.read.as_secs_f64(),
             timings.descriptive.as_secs_f64(),
             timings.mixed.as_secs_f64(),
+            timings.mmrm.as_secs_f64(),
             start.elapsed().as_secs_f64()
         );
     }
@@ -326,6 +331,94 @@ pub fn audit_cmd(settings: &Settings, cmd: AuditCmd) -> anyhow::Result<ExitCode>
                 None => audit::export_csv(&mut conn, std::io::stdout().lock())?,
             }
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RandomisationCmd {
+    /// Re-derive every allocation from the secret key and report any that differ (exit 1).
+    Replay,
+    /// Print CONSORT items 8–10: sequence generation, type, concealment, implementation.
+    Describe {
+        /// Describe this protocol file instead of the protocol in force.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Run the randomisation many times over simulated participants: the spread of the final
+    /// split, the largest imbalances, and how often guessing the arm that is behind is right.
+    Simulate {
+        /// Simulate this protocol file instead of the protocol in force.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Participants per run (default: the protocol's enrolment target).
+        #[arg(long)]
+        participants: Option<usize>,
+        /// Runs, each with its own key.
+        #[arg(long, default_value_t = 1000)]
+        runs: usize,
+        /// Sites to spread participants over, when the protocol stratifies by site.
+        #[arg(long, default_value_t = 3)]
+        sites: usize,
+    },
+}
+
+/// A protocol file, checked as a new version would be.
+fn read_file(settings: &Settings, file: &Path) -> anyhow::Result<Protocol> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    protocol::check(&text, &startup::instruments(settings)?)
+        .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e[0]))
+}
+
+/// The protocol in force and the algorithm it randomises with.
+fn in_force(settings: &Settings) -> anyhow::Result<(Arc<Protocol>, String)> {
+    let mut conn = startup::open(settings)?;
+    let stored = store::current(&mut conn)?.context("no protocol is stored yet")?;
+    let protocol = stored.parsed().map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((protocol, stored.randomisation_algorithm))
+}
+
+pub fn randomisation(settings: &Settings, cmd: RandomisationCmd) -> anyhow::Result<ExitCode> {
+    match cmd {
+        RandomisationCmd::Describe { file: Some(file) } => {
+            let protocol = read_file(settings, &file)?;
+            print!("{}", randomisation::describe(&protocol, protocol::ALGORITHM));
+            Ok(ExitCode::SUCCESS)
+        }
+        RandomisationCmd::Describe { file: None } => {
+            let (protocol, algorithm) = in_force(settings)?;
+            print!("{}", randomisation::describe(&protocol, &algorithm));
+            Ok(ExitCode::SUCCESS)
+        }
+        RandomisationCmd::Simulate { file, participants, runs, sites } => {
+            let (protocol, algorithm) = match file {
+                Some(file) => (Arc::new(read_file(settings, &file)?), protocol::ALGORITHM.to_owned()),
+                None => in_force(settings)?,
+            };
+            let participants = participants
+                .unwrap_or_else(|| protocol.enrolment.target.get_ref().max(&1).to_owned() as usize);
+            let plan = randomisation::Plan { participants, runs, sites };
+            print!("{}", randomisation::simulate(&protocol, &algorithm, &plan));
+            Ok(ExitCode::SUCCESS)
+        }
+        RandomisationCmd::Replay => {
+            let mut conn = startup::open(settings)?;
+            let key = randomisation::StudyKey::derive(&settings.secret_key(false)?);
+            let report = randomisation::replay(&mut conn, &key)?;
+            if report.mismatches.is_empty() {
+                println!("all {} allocations reproduced from the key", report.allocations_checked);
+                Ok(ExitCode::SUCCESS)
+            } else {
+                for m in &report.mismatches {
+                    eprintln!("{m}");
+                }
+                eprintln!(
+                    "{} of {} allocations checked do not match",
+                    report.mismatches.len(),
+                    report.allocations_checked
+                );
+                Ok(ExitCode::FAILURE)
+            }
         }
     }
 }

@@ -44,8 +44,10 @@ pub struct Timings {
     pub read: Duration,
     /// Descriptives, change from baseline, ANCOVA, effect sizes and completion.
     pub descriptive: Duration,
-    /// The mixed models: random intercept and MMRM.
+    /// The random-intercept mixed models.
     pub mixed: Duration,
+    /// The MMRMs.
+    pub mmrm: Duration,
 }
 
 /// Reads and checks a long-format CSV or Parquet file, then analyses it.
@@ -112,19 +114,27 @@ fn analyze_timed(
         .par_iter()
         .map(|f| {
             let mut notes = Vec::new();
-            let mixed =
-                mixed::fit(&f.model_rows, &reference, options.group_effect, options.mixed_df, &mut notes);
-            let mmrm = mmrm::fit(&f.model_rows, &reference, &mut notes);
-            (mixed, mmrm, notes)
+            (mixed::fit(&f.model_rows, &reference, options.group_effect, options.mixed_df, &mut notes), notes)
         })
         .collect();
     timings.mixed = fitting.elapsed();
+    let fitting = Instant::now();
+    let mmrms: Vec<_> = figures
+        .par_iter()
+        .map(|f| {
+            let mut notes = Vec::new();
+            (mmrm::fit(&f.model_rows, &reference, &mut notes), notes)
+        })
+        .collect();
+    timings.mmrm = fitting.elapsed();
     let mut instruments = BTreeMap::new();
-    for ((name, Figures { mut summary, .. }), (fitted, mmrm, notes)) in
-        chosen.into_iter().zip(figures).zip(fits)
+    let models = fits.into_iter().zip(mmrms);
+    for ((name, Figures { mut summary, .. }), ((fitted, mixed_notes), (mmrm, mmrm_notes))) in
+        chosen.into_iter().zip(figures).zip(models)
     {
         summary.mmrm = mmrm;
-        summary.notes.extend(notes);
+        summary.notes.extend(mixed_notes);
+        summary.notes.extend(mmrm_notes);
         summary.mixed_model = match fitted {
             Err(AnalysisError::Model(why)) => {
                 summary.notes.push(why);

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
+use trialdesk_analysis::{DfMethod, PrimaryModel};
 
 use super::write::{File, write};
 use super::{ExportOptions, Spec, codebook};
@@ -174,8 +175,25 @@ async fn analysis(
         covariates: all("covariate"),
         group_effect: flag(&typed, "group_effect"),
         instruments: all("instrument"),
-        mixed_df: trialdesk_analysis::DfMethod::default(),
-        primary_model: None,
+        mixed_df: match typed.iter().find(|(k, _)| k == "mixed_df").map_or("", |(_, v)| v.as_str()) {
+            "" | "satterthwaite" => DfMethod::Satterthwaite,
+            "kenward-roger" => DfMethod::KenwardRoger,
+            _ => {
+                problems.add("mixed_df", tr.t("analysis-problem-choice"));
+                DfMethod::Satterthwaite
+            }
+        },
+        primary_model: match typed.iter().find(|(k, _)| k == "primary_model").map_or("", |(_, v)| v.as_str())
+        {
+            "" => None,
+            "mmrm" => Some(PrimaryModel::Mmrm),
+            "mixed" => Some(PrimaryModel::Mixed),
+            "ancova" => Some(PrimaryModel::Ancova),
+            _ => {
+                problems.add("primary_model", tr.t("analysis-problem-choice"));
+                None
+            }
+        },
     };
     if !problems.is_empty() {
         return page(&state, &auth, typed, problems).await;

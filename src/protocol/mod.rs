@@ -200,6 +200,11 @@ impl Randomisation {
     }
 }
 
+/// The randomisation algorithm a new protocol version records (`randomisation::engine`).
+pub const ALGORITHM: &str = "chacha20-hmac-sha256-v2";
+/// The algorithm of versions stored before v2, which their allocations keep.
+pub const ALGORITHM_V1: &str = "chacha20-hmac-sha256-v1";
+
 /// The stratum factor `stratify_by_site` adds; no protocol factor may take its id.
 pub const SITE_FACTOR: &str = "site";
 

@@ -6,13 +6,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::{Protocol, check, parse_checked};
+use super::{ALGORITHM, Protocol, check, parse_checked};
 use crate::audit::{self, Change, Context, Event};
 use crate::auth::sha256_hex;
 use crate::db::schema::{protocol_versions, study_state};
 use crate::db::{self, DbConn};
 use crate::instruments::Library;
-use crate::randomisation::engine::ALGORITHM;
 use crate::service_error::ServiceError;
 
 /// A stored protocol version.

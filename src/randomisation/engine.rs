@@ -11,13 +11,12 @@ use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use sha2::Sha256;
 
-/// Stored with each allocation; bump it if anything here changes how draws are made.
-/// v2 changed minimisation only (slots and factor weights, [`minimise_slots`]); with equal
-/// ratios and no weights it makes the same draws as v1, and blocks and simple randomisation are
-/// the same in both.
-pub const ALGORITHM: &str = "chacha20-hmac-sha256-v2";
-/// The algorithm of protocol versions stored before v2, which their allocations replay with.
-pub const ALGORITHM_V1: &str = "chacha20-hmac-sha256-v1";
+/// The algorithm names, stored with each protocol version and each allocation; bump the current
+/// one if anything here changes how draws are made. v2 changed minimisation only (slots and factor
+/// weights, [`minimise_slots`]); with equal ratios and no weights it makes the same draws as v1,
+/// and blocks and simple randomisation are the same in both. (They are defined with the protocol,
+/// whose versions record them.)
+pub use crate::protocol::{ALGORITHM, ALGORITHM_V1};
 
 /// A deterministic random stream for one purpose.
 pub struct Stream(ChaCha20Rng);

@@ -2,7 +2,6 @@
 //! consented and not withdrawn; replayable from the secret key; emergency unblinding.
 
 mod allocate;
-pub mod command;
 mod consort;
 pub mod engine;
 pub mod pages;
@@ -14,4 +13,5 @@ mod unblinding;
 pub use allocate::*;
 pub use consort::*;
 pub use replay::*;
+pub use simulate::{Plan, simulate};
 pub use unblinding::*;

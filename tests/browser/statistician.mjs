@@ -1,7 +1,7 @@
 // A statistician in headless Chromium, by keyboard: opens the exports page, downloads every file
 // (each must arrive whole: CSV with its header, Parquet with its magic bytes, the scripts), reads
 // the codebook table, sends the analysis form with a week that is not a number (refused beside
-// the field), then runs the analysis and reads its report. axe-core checks every page; the
+// the field), then runs the analysis with ANCOVA chosen as primary and reads its report. axe-core checks every page; the
 // exports page is checked again on a phone and under the Content-Security-Policy as served.
 //
 //   node tests/browser/statistician.mjs '{"base": "…", "email": "…", "password": "…", "blind": true}'
@@ -36,7 +36,11 @@ try {
   await type('#primary_week', 'twelve');
   await press('Run the analysis', { status: 422, says: ['The analysis did not run', 'give a whole number of weeks'] });
   await type('#primary_week', '0');
-  await press('Run the analysis', { says: cfg.expect_report });
+  // ANCOVA as the primary analysis, chosen from the list by typing its name.
+  await page.focus('#primary_model');
+  await page.keyboard.type('ANCOVA');
+  if ((await page.inputValue('#primary_model')) !== 'ancova') fail('typing ANCOVA did not choose it');
+  await press('Run the analysis', { says: [...cfg.expect_report, 'Primary analysis.', 'the ANCOVA at each week, as chosen for this analysis'] });
 
   await onPhone(browser, cfg, visited, checked);
   await underPolicy(browser, cfg, async (enforced) => {

@@ -159,10 +159,19 @@ fn optimiser(e: ArgminError) -> AnalysisError {
 }
 
 /// The REML estimates of log λp (and log λg with groups).
-fn search(reduced: &Reduced, with_groups: bool) -> Result<(f64, f64), AnalysisError> {
+/// Iterations each search may take before it counts as not converged.
+#[derive(Clone, Copy)]
+struct Limits {
+    brent: u64,
+    nelder_mead: u64,
+}
+
+const LIMITS: Limits = Limits { brent: 500, nelder_mead: 2000 };
+
+fn search(reduced: &Reduced, with_groups: bool, limits: Limits) -> Result<(f64, f64), AnalysisError> {
     let brent = BrentOpt::new(LOG_LAMBDA_MIN, LOG_LAMBDA_MAX).set_tolerance(1e-12, 1e-12);
     let result = Executor::new(ParticipantOnly(reduced), brent)
-        .configure(|s| s.max_iters(500))
+        .configure(|s| s.max_iters(limits.brent))
         .run()
         .map_err(optimiser)?;
     converged(result.state())?;
@@ -174,7 +183,7 @@ fn search(reduced: &Reduced, with_groups: bool) -> Result<(f64, f64), AnalysisEr
     let simplex = vec![vec![start, -2.0], vec![start + 1.0, -2.0], vec![start, 0.0]];
     let nelder_mead = NelderMead::new(simplex).with_sd_tolerance(1e-10).map_err(optimiser)?;
     let result = Executor::new(WithGroups(reduced), nelder_mead)
-        .configure(|s| s.max_iters(2000))
+        .configure(|s| s.max_iters(limits.nelder_mead))
         .run()
         .map_err(optimiser)?;
     converged(result.state())?;
@@ -241,6 +250,17 @@ pub fn fit(
     group_effect: bool,
     df_method: DfMethod,
     notes: &mut Vec<String>,
+) -> Result<Option<MixedModel>, AnalysisError> {
+    fit_limited(rows, reference, group_effect, df_method, notes, LIMITS)
+}
+
+fn fit_limited(
+    rows: &ModelRows,
+    reference: &str,
+    group_effect: bool,
+    df_method: DfMethod,
+    notes: &mut Vec<String>,
+    limits: Limits,
 ) -> Result<Option<MixedModel>, AnalysisError> {
     let all: Vec<usize> = (0..rows.len()).collect();
     let arms = rows.arm.present(&all);
@@ -333,7 +353,7 @@ pub fn fit(
     let with_groups = group_effect && n_groups > 0;
 
     let reduced = Reduced::new(x, &rows.score, &participant_rows, &clusters);
-    let (log_p, log_g) = match search(&reduced, with_groups) {
+    let (log_p, log_g) = match search(&reduced, with_groups, limits) {
         Ok(found) => found,
         Err(AnalysisError::Model(why)) => {
             notes.push(why);
@@ -410,4 +430,46 @@ pub fn fit(
         variance_components: VarianceComponents { participant, group, residual: fit.sigma2 },
         reml_log_likelihood: -0.5 * fit.minus_two_ll,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::{design, input};
+
+    fn phq9_rows() -> ModelRows {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/two_arm.csv");
+        let data = input::load(&path, &["age".into()], true).unwrap_or_else(|e| panic!("{e}"));
+        let code = data.instrument.code_of("phq9").unwrap_or_else(|| panic!("phq9 is in the file"));
+        ModelRows::build(&data, &design::paired(&data, &data.rows_by_instrument[code as usize], 0))
+    }
+
+    #[test]
+    fn a_search_stopped_early_is_noted_and_gives_no_model() {
+        for (group_effect, limits) in
+            [(false, Limits { brent: 2, ..LIMITS }), (true, Limits { nelder_mead: 3, ..LIMITS })]
+        {
+            let mut notes = Vec::new();
+            let model = fit_limited(
+                &phq9_rows(),
+                "control",
+                group_effect,
+                DfMethod::Satterthwaite,
+                &mut notes,
+                limits,
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+            assert!(model.is_none(), "groups {group_effect}");
+            assert!(
+                notes.iter().any(|n| n.contains("without converging")),
+                "groups {group_effect}: {notes:?}"
+            );
+        }
+        let mut notes = Vec::new();
+        let model = fit_limited(&phq9_rows(), "control", true, DfMethod::Satterthwaite, &mut notes, LIMITS)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(model.is_some() && notes.is_empty(), "{notes:?}");
+    }
 }
