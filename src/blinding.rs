@@ -10,8 +10,8 @@
 //!   blinded readers unless the protocol shows it, which it may only do when every arm delivers
 //!   the same thing at the same time (`Protocol::blinded_see_process`); in a waitlist trial the
 //!   date someone joins a group names their arm;
-//! - **allocation parameters** (block sizes, the biased coin's probability, the protocol's text):
-//!   never shown to blinded readers, since they help predict allocations.
+//! - **allocation parameters** (block sizes, the biased coin's probability and factor weights, the
+//!   protocol's text): never shown to blinded readers, since they help predict allocations.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -35,8 +35,8 @@ enum Arms {
 pub struct Sight {
     arms: Arms,
     process: bool,
-    /// Block sizes and the minimisation probability. Concealed from whoever randomises without
-    /// writing the protocol (coordinators): knowing that blocks are of 2 and 4, a recruiter who
+    /// Block sizes, the minimisation probability and weights. Concealed from whoever randomises
+    /// without writing the protocol (coordinators): knowing that blocks are of 2 and 4, a recruiter who
     /// has seen three allocations of a block can tell the fourth, and choose whom to enrol next.
     allocation: bool,
 }
@@ -198,6 +198,7 @@ impl Sight {
         if !self.shows_allocation_parameters() {
             protocol.randomisation.block_sizes = None;
             protocol.randomisation.probability = None;
+            protocol.randomisation.weights = None;
         }
         let mut parsed = serde_json::to_value(&protocol)?;
         if self.is_blinded()

@@ -65,6 +65,15 @@ async fn two_to_one_minimisation_records_each_slot_replays_from_the_key_and_says
         "the weighted factor is one of the bundled protocol's"
     );
     amend(&app, &admin, &two_to_one_minimisation(), "2:1 minimisation").await;
+    // The coin's probability and the weights help predict the next arm: whoever randomises
+    // without writing the protocol does not see them.
+    let seen: serde_json::Value =
+        app.get_as(&coord, "/api/v1/protocol").await.json().await.expect("protocol");
+    let r = &seen["parsed"]["randomisation"];
+    assert!(r["weights"].is_null() && r["probability"].is_null(), "{r}");
+    let full: serde_json::Value =
+        app.get_as(&admin, "/api/v1/protocol").await.json().await.expect("protocol");
+    assert_eq!(full["parsed"]["randomisation"]["weights"]["race_ethnicity"], 2.0);
     for n in 0..24 {
         randomised(&app, &coord, n).await;
     }
