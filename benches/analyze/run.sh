@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: `trialdesk analyze` against pandas + statsmodels.
+# Side-by-side benchmark: `trialdesk analyze` against pandas + statsmodels, and its MMRM against
+# R's nlme::gls on a subsample.
 #
 #   bash benches/analyze/run.sh                       # Python side only
 #   bash benches/analyze/run.sh target/release/trialdesk
@@ -11,7 +12,7 @@
 #   BENCH_DIR           where outputs and logs go (default /tmp/trialdesk-bench)
 #   BENCH_VENV          Python venv (default $HOME/.cache/trialdesk/bench-venv)
 #   BENCH_R_PARTICIPANTS  participants in the subsample R's nlme::gls fits beside trialdesk's
-#                       MMRM (default 2000; skipped without Rscript)
+#                       MMRM (default 20000, about a minute; skipped without Rscript)
 #
 # Prints a markdown table, one row per tool: wall seconds (with the in-process
 # phases for Python), CPU seconds and peak RSS, all from /usr/bin/time -v.
@@ -97,7 +98,7 @@ if [[ -n "$trialdesk" ]]; then
 fi
 
 # The MMRM beside R's nlme::gls, on a subsample gls finishes in reasonable time (R is optional).
-r_n="${BENCH_R_PARTICIPANTS:-2000}"
+r_n="${BENCH_R_PARTICIPANTS:-20000}"
 if [[ -n "$trialdesk" ]] && command -v Rscript >/dev/null; then
     sub="$dir/analyze-sub-$r_n.csv"
     "$py" - "$data" "$sub" "$r_n" <<'EOF_PY'
