@@ -129,3 +129,14 @@ impl<'a> DesignBuilder<'a> {
         Design { names: self.names, x }
     }
 }
+
+/// One instrument's model rows from the validation data set `tests/data/two_arm.csv`, for unit
+/// tests of the models.
+#[cfg(test)]
+pub fn validation_rows(instrument: &str, covariates: &[&str], groups: bool) -> ModelRows {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/two_arm.csv");
+    let covariates: Vec<String> = covariates.iter().map(|c| c.to_string()).collect();
+    let data = crate::input::load(&path, &covariates, groups).unwrap_or_else(|e| panic!("{e}"));
+    let code = data.instrument.code_of(instrument).unwrap_or_else(|| panic!("{instrument} is in the file"));
+    ModelRows::build(&data, &paired(&data, &data.rows_by_instrument[code as usize], 0))
+}

@@ -10,6 +10,11 @@
 suppressPackageStartupMessages({
   library(lmerTest)
 })
+# The data preparation both scripts share, from prepare.R beside this script.
+source(file.path((function() {
+  file <- sub("^--file=", "", grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE))
+  dirname(normalizePath(file))
+})(), "prepare.R"))
 args <- commandArgs(trailingOnly = TRUE)
 stopifnot(length(args) == 6)
 data_file <- args[1]
@@ -20,25 +25,10 @@ groups <- args[5] == "groups"
 out_file <- args[6]
 
 raw <- read.csv(data_file, colClasses = "character", na.strings = "")
-as_factor <- function(x) factor(x, levels = sort(unique(x[!is.na(x)]), method = "radix"))
 out <- list()
 for (instrument in sort(unique(raw$instrument), method = "radix")) {
-  d <- raw[raw$instrument == instrument, ]
-  d$week <- as.numeric(d$week)
-  d$score <- as.numeric(d$total_score)
-  base <- d[d$week == baseline_week & !is.na(d$score), c("participant_id", "score")]
-  names(base)[2] <- "baseline"
-  d <- merge(d[d$week != baseline_week & !is.na(d$score), ], base, by = "participant_id")
-  for (name in covariates) {
-    value <- d[[name]]
-    numbers <- suppressWarnings(as.numeric(value))
-    d[[name]] <- if (all(is.na(value) | !is.na(numbers))) numbers else value
-    d <- d[!is.na(d[[name]]), ]
-    if (is.character(d[[name]])) d[[name]] <- as_factor(d[[name]])
-  }
-  d$arm <- relevel(as_factor(d$arm), ref = reference)
-  weeks <- sort(unique(d$week))
-  d$week <- factor(d$week, levels = weeks)
+  d <- prepare(raw, instrument, baseline_week, reference, covariates)
+  weeks <- levels(d$week)
   terms <- c("arm * week", "baseline", covariates, "(1 | participant_id)")
   if (groups) {
     # The partially nested design: a group effect only for rows of participants outside the

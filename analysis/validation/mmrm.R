@@ -12,6 +12,11 @@ suppressPackageStartupMessages({
   library(nlme)
   library(emmeans)
 })
+# The data preparation both scripts share, from prepare.R beside this script.
+source(file.path((function() {
+  file <- sub("^--file=", "", grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE))
+  dirname(normalizePath(file))
+})(), "prepare.R"))
 args <- commandArgs(trailingOnly = TRUE)
 stopifnot(length(args) == 5)
 data_file <- args[1]
@@ -21,28 +26,10 @@ covariates <- if (args[4] == "-") character(0) else strsplit(args[4], ",")[[1]]
 out_file <- args[5]
 
 raw <- read.csv(data_file, colClasses = "character", na.strings = "")
-as_factor <- function(x) factor(x, levels = sort(unique(x[!is.na(x)]), method = "radix"))
 out <- list()
 for (instrument in sort(unique(raw$instrument), method = "radix")) {
-  d <- raw[raw$instrument == instrument, ]
-  d$week <- as.numeric(d$week)
-  d$score <- as.numeric(d$total_score)
-  base <- d[d$week == baseline_week & !is.na(d$score), c("participant_id", "score")]
-  names(base)[2] <- "baseline"
-  d <- merge(d[d$week != baseline_week & !is.na(d$score), ], base, by = "participant_id")
-  for (name in covariates) {
-    value <- d[[name]]
-    numbers <- suppressWarnings(as.numeric(value))
-    d[[name]] <- if (all(is.na(value) | !is.na(numbers))) numbers else value
-    d <- d[!is.na(d[[name]]), ]
-    if (is.character(d[[name]])) d[[name]] <- as_factor(d[[name]])
-  }
-  d$arm <- relevel(as_factor(d$arm), ref = reference)
-  weeks <- sort(unique(d$week))
-  d$visit <- match(d$week, weeks)
-  d$week <- factor(d$week, levels = weeks)
-  d$participant_id <- factor(d$participant_id)
-  d <- d[order(d$participant_id, d$visit), ]
+  d <- prepare(raw, instrument, baseline_week, reference, covariates)
+  weeks <- levels(d$week)
   terms <- c("arm * week", "baseline * week", covariates)
   formula <- as.formula(paste("score ~", paste(terms, collapse = " + ")))
   # The formula goes into the call itself: emmeans re-evaluates `call$model` for its

@@ -125,13 +125,14 @@ pub enum Imbalance {
     Variance,
 }
 
-/// Pocock–Simon minimisation over the marginal counts.
+/// Pocock–Simon minimisation over the marginal counts (algorithm v1, kept for the trials that
+/// started with it; new protocol versions use [`minimise_slots`]).
 ///
 /// `counts[f][l][a]` is how many participants with level `l` of factor `f` are in arm `a`;
 /// `levels[f]` is the new participant's level of factor `f`. Counts are divided by the arm's ratio
 /// so unequal allocation is balanced to the ratio, not to equality. The arm with the least total
-/// imbalance (ties broken at random) is chosen with `probability`, another arm otherwise.
-/// Every call makes exactly three draws, so replay is exact.
+/// imbalance (ties broken at random) is chosen with `probability`, another arm otherwise
+/// ([`biased_coin`]).
 pub fn minimise(
     key: &[u8; 32],
     allocation_seq: i64,
@@ -159,12 +160,20 @@ pub fn minimise(
                 .sum()
         })
         .collect();
+    biased_coin(key, allocation_seq, &totals, probability)
+}
+
+/// The candidate with the least total imbalance (ties broken at random) with `probability`,
+/// another candidate otherwise. Exactly three draws from the allocation's stream, in this order,
+/// in every version: replay depends on it.
+fn biased_coin(key: &[u8; 32], allocation_seq: i64, totals: &[f64], probability: f64) -> usize {
+    let candidates = totals.len();
     let least = totals.iter().copied().fold(f64::INFINITY, f64::min);
-    let best: Vec<usize> = (0..arms).filter(|&a| (totals[a] - least).abs() < 1e-9).collect();
+    let best: Vec<usize> = (0..candidates).filter(|&c| (totals[c] - least).abs() < 1e-9).collect();
     let mut stream = Stream::new(key, &format!("minimisation:{allocation_seq}"));
     let preferred = best[stream.below(best.len() as u64) as usize];
     let coin = stream.unit();
-    let others: Vec<usize> = (0..arms).filter(|&a| a != preferred).collect();
+    let others: Vec<usize> = (0..candidates).filter(|&c| c != preferred).collect();
     let other = others.get(stream.below(others.len().max(1) as u64) as usize).copied();
     match other {
         Some(o) if coin >= probability => o,
@@ -220,17 +229,7 @@ pub fn minimise_slots(
                 .sum()
         })
         .collect();
-    let least = totals.iter().copied().fold(f64::INFINITY, f64::min);
-    let best: Vec<usize> = (0..slots).filter(|&s| (totals[s] - least).abs() < 1e-9).collect();
-    let mut stream = Stream::new(key, &format!("minimisation:{allocation_seq}"));
-    let preferred = best[stream.below(best.len() as u64) as usize];
-    let coin = stream.unit();
-    let others: Vec<usize> = (0..slots).filter(|&s| s != preferred).collect();
-    let other = others.get(stream.below(others.len().max(1) as u64) as usize).copied();
-    match other {
-        Some(o) if coin >= probability => o,
-        _ => preferred,
-    }
+    biased_coin(key, allocation_seq, &totals, probability)
 }
 
 /// How far apart `values` are: their range or their variance.

@@ -434,16 +434,11 @@ fn fit_limited(
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
-    use crate::{design, input};
+    use crate::design;
 
     fn phq9_rows() -> ModelRows {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/two_arm.csv");
-        let data = input::load(&path, &["age".into()], true).unwrap_or_else(|e| panic!("{e}"));
-        let code = data.instrument.code_of("phq9").unwrap_or_else(|| panic!("phq9 is in the file"));
-        ModelRows::build(&data, &design::paired(&data, &data.rows_by_instrument[code as usize], 0))
+        design::validation_rows("phq9", &["age"], true)
     }
 
     #[test]

@@ -298,17 +298,11 @@ impl<'a> Inference<'a> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
-    use crate::{design, input};
+    use crate::design;
 
     fn phq9_rows() -> ModelRows {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/two_arm.csv");
-        let data = input::load(&path, &["age".into()], false).unwrap_or_else(|e| panic!("{e}"));
-        let code = data.instrument.code_of("phq9").unwrap_or_else(|| panic!("phq9 is in the file"));
-        let rows = &data.rows_by_instrument[code as usize];
-        ModelRows::build(&data, &design::paired(&data, rows, 0))
+        design::validation_rows("phq9", &["age"], false)
     }
 
     #[test]
