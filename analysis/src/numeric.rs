@@ -2,7 +2,7 @@
 //! five-point stencils, whose error is O(h⁴), so a step of 1e-3 on a log scale leaves both the
 //! truncation and the rounding error far below what the figures are reported to.
 
-use nalgebra::DMatrix;
+use nalgebra::{DMatrix, DVector};
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// ∂f/∂x_k for a matrix-valued f.
@@ -45,6 +45,20 @@ pub fn hessian(f: impl Fn(&[f64]) -> Option<f64>, x: &[f64], h: f64) -> Option<D
         }
     }
     Some(hessian)
+}
+
+/// Satterthwaite's degrees of freedom for c'β: 2(c'Φc)² / (g'Ag), with g_k = c'(∂Φ/∂θ_k)c and A
+/// the covariance of θ̂; `None` where that is not a positive number (a variance at its boundary).
+pub fn satterthwaite_df(
+    c: &DVector<f64>,
+    phi: &DMatrix<f64>,
+    derivatives: &[DMatrix<f64>],
+    theta_cov: &DMatrix<f64>,
+) -> Option<f64> {
+    let variance = c.dot(&(phi * c));
+    let g = DVector::from_iterator(derivatives.len(), derivatives.iter().map(|d| c.dot(&(d * c))));
+    let df = 2.0 * variance * variance / g.dot(&(theta_cov * &g));
+    (df.is_finite() && df > 0.0).then_some(df)
 }
 
 /// A two-sided test and 95% CI of an estimate on t(df), or on the normal distribution when there

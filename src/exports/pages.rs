@@ -156,8 +156,9 @@ async fn analysis(
     let typed = query.into_inner();
     let tr = auth.tr();
     let mut problems = Problems::default();
+    let one = |name: &str| typed.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.trim());
     let week = |name: &str, problems: &mut Problems| -> Option<i64> {
-        let raw = typed.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.trim());
+        let raw = one(name);
         if raw.is_empty() {
             return None;
         }
@@ -175,7 +176,7 @@ async fn analysis(
         covariates: all("covariate"),
         group_effect: flag(&typed, "group_effect"),
         instruments: all("instrument"),
-        mixed_df: match typed.iter().find(|(k, _)| k == "mixed_df").map_or("", |(_, v)| v.as_str()) {
+        mixed_df: match one("mixed_df") {
             "" | "satterthwaite" => DfMethod::Satterthwaite,
             "kenward-roger" => DfMethod::KenwardRoger,
             _ => {
@@ -183,8 +184,7 @@ async fn analysis(
                 DfMethod::Satterthwaite
             }
         },
-        primary_model: match typed.iter().find(|(k, _)| k == "primary_model").map_or("", |(_, v)| v.as_str())
-        {
+        primary_model: match one("primary_model") {
             "" => None,
             "mmrm" => Some(PrimaryModel::Mmrm),
             "mixed" => Some(PrimaryModel::Mixed),

@@ -35,11 +35,7 @@ impl Satterthwaite {
     }
 
     pub fn df(&self, c: &DVector<f64>) -> Option<f64> {
-        let variance = c.dot(&(&self.phi * c));
-        let g =
-            DVector::from_iterator(self.derivatives.len(), self.derivatives.iter().map(|d| c.dot(&(d * c))));
-        let df = 2.0 * variance * variance / g.dot(&(&self.a * &g));
-        (df.is_finite() && df > 0.0).then_some(df)
+        numeric::satterthwaite_df(c, &self.phi, &self.derivatives, &self.a)
     }
 }
 

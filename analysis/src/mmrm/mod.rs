@@ -281,16 +281,12 @@ impl<'a> Inference<'a> {
         }
     }
 
-    /// Satterthwaite: df = 2 (c'Cc)² / (g'Ag), with g_k = c'(∂C/∂θ_k)c and A = Cov(θ̂).
+    /// With Satterthwaite's degrees of freedom (C = (X'V⁻¹X)⁻¹, A = Cov(θ̂)).
     fn test(&self, c: &DVector<f64>) -> Test {
         let fit = &self.optimum.fit;
         let estimate = c.dot(&fit.beta);
-        let variance = c.dot(&(&fit.cov_beta * c));
-        let g =
-            DVector::from_iterator(self.derivatives.len(), self.derivatives.iter().map(|d| c.dot(&(d * c))));
-        let df = 2.0 * variance * variance / g.dot(&(&self.theta_cov * &g));
-        let df = (df.is_finite() && df > 0.0).then_some(df);
-        let se = variance.sqrt();
+        let df = numeric::satterthwaite_df(c, &fit.cov_beta, &self.derivatives, &self.theta_cov);
+        let se = c.dot(&(&fit.cov_beta * c)).sqrt();
         let (low, high, p_value) = numeric::t_interval(estimate, se, df);
         Test { estimate, se, df, ci: (low, high), p_value }
     }
