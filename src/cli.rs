@@ -58,6 +58,9 @@ enum Command {
     /// Replay, describe or simulate the randomisation.
     #[command(subcommand)]
     Randomisation(crate::commands::RandomisationCmd),
+    /// Copy a whole trial into an empty database (SQLite to PostgreSQL and back), audit chain
+    /// and allocations unchanged; the server should be stopped first (docs/deploy.md).
+    Copy(crate::commands::CopyArgs),
     /// Fill an empty database with a simulated six-month trial (staff, participants, groups,
     /// questionnaires, safety alerts) through the service layer, then write the report.
     Demo {
@@ -204,6 +207,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let options = crate::demo::Options { seed, out, screened };
             blocking(move || crate::demo::run(&settings, &options)).await
         }
+        Command::Copy(args) => blocking(move || crate::commands::copy(args)).await,
         Command::Analyze(args) => blocking(move || crate::commands::analyze(args)).await,
         Command::Export(args) => blocking(move || crate::commands::export(&settings, args)).await,
         Command::Report(args) => blocking(move || crate::commands::report(&settings, args)).await,

@@ -1,6 +1,6 @@
 //! The data commands: `analyze` a file made elsewhere, `export` the trial's datasets and write
 //! its `report`; check, anchor and export the `audit` trail; replay, describe (CONSORT 8–10) and
-//! simulate the `randomisation`.
+//! simulate the `randomisation`; `copy` a trial into another database.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,6 +11,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use trialdesk_analysis::{DfMethod, Options, PrimaryModel, analyze_file_timed};
 
 use crate::audit;
+use crate::db;
 use crate::exports::{ExportOptions, Spec, write::File};
 use crate::protocol::{self, Protocol, store};
 use crate::randomisation;
@@ -245,7 +246,7 @@ pub fn site(settings: &Settings, ctx: &audit::Context, cmd: SiteCmd) -> anyhow::
 /// The site access `user create` asks for: `--all-sites`, the `--site` codes, or (neither) the
 /// study's default, which needs an explicit choice once there are several sites.
 pub fn user_access(
-    conn: &mut crate::db::DbConn,
+    conn: &mut db::DbConn,
     all_sites: bool,
     sites: Vec<String>,
 ) -> anyhow::Result<sites::Scope> {
@@ -421,4 +422,45 @@ pub fn randomisation(settings: &Settings, cmd: RandomisationCmd) -> anyhow::Resu
             }
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// The database to copy from (sqlite://PATH or postgres://…); it is only read.
+    #[arg(long)]
+    pub from: String,
+    /// An empty database to copy into; migrated first if it has no tables yet.
+    #[arg(long)]
+    pub to: String,
+}
+
+/// `trialdesk copy`: the whole trial into another database, then both audit heads side by side.
+pub fn copy(args: CopyArgs) -> anyhow::Result<ExitCode> {
+    let from = db::DatabaseUrl::parse(&args.from).map_err(|e| anyhow::anyhow!("--from: {e}"))?;
+    let to = db::DatabaseUrl::parse(&args.to).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
+    if from == to {
+        anyhow::bail!("--from and --to name the same database");
+    }
+    // SQLite would create an empty file for a mistyped path, and then copy nothing.
+    if from.backend() == db::Backend::Sqlite && !Path::new(from.target()).is_file() {
+        anyhow::bail!("--from: no SQLite database at {}", from.target());
+    }
+    let mut source = db::connect(&from).with_context(|| format!("connecting to {from}"))?;
+    let mut target = db::connect(&to).with_context(|| format!("connecting to {to}"))?;
+    db::migrate(&mut target).with_context(|| format!("migrating {to}"))?;
+    let copied = db::copy::copy(&mut source, &mut target).map_err(|e| anyhow::anyhow!("{e}"))?;
+    for (table, rows) in &copied.rows {
+        println!("{table:>22}  {rows}");
+    }
+    println!("copied {} rows in {} tables from {from} to {to}", copied.total(), copied.rows.len());
+    let heads = (audit::chain::head(&mut source)?, audit::chain::head(&mut target)?);
+    println!("audit head: {}:{} (source), {}:{} (copy)", heads.0.0, heads.0.1, heads.1.0, heads.1.1);
+    if heads.0 != heads.1 {
+        eprintln!("the copy's audit head differs from the source's: do not use the copy");
+        return Ok(ExitCode::FAILURE);
+    }
+    println!(
+        "Next: with the same secret key file, `trialdesk audit verify` and `trialdesk randomisation replay` on {to}"
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,6 @@
 //! Storage: one diesel code path over SQLite and PostgreSQL, chosen from the database URL.
 
+pub mod copy;
 pub mod schema;
 pub mod text_enum;
 pub mod writer;
@@ -188,6 +189,24 @@ pub fn revert_all(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
     }
     .map_err(|e| anyhow::anyhow!("revert failed: {e}"))?;
     Ok(reverted.iter().map(ToString::to_string).collect())
+}
+
+/// The migrations this build knows and those the database has applied, by version.
+pub fn migration_versions(conn: &mut DbConn) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+    use diesel::migration::MigrationSource;
+    fn names<DB: diesel::backend::Backend>(source: &EmbeddedMigrations) -> anyhow::Result<Vec<String>>
+    where
+        EmbeddedMigrations: MigrationSource<DB>,
+    {
+        let all = MigrationSource::<DB>::migrations(source).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(all.iter().map(|m| m.name().version().to_string()).collect())
+    }
+    let (known, applied) = match conn {
+        DbConn::Sqlite(c) => (names::<diesel::sqlite::Sqlite>(&SQLITE_MIGRATIONS)?, c.applied_migrations()),
+        DbConn::Postgres(c) => (names::<diesel::pg::Pg>(&POSTGRES_MIGRATIONS)?, c.applied_migrations()),
+    };
+    let applied = applied.map_err(|e| anyhow::anyhow!("could not read migration state: {e}"))?;
+    Ok((known, applied.iter().map(ToString::to_string).collect()))
 }
 
 /// True when migrations exist that the database has not applied yet.

@@ -236,6 +236,11 @@ impl TestDb {
         Self { url: postgres_url(&name), dir, pg_name: Some(name) }
     }
 
+    /// A database the test made itself at `url` (and removes itself, if it must).
+    pub fn at(url: String) -> Self {
+        Self { url, dir: tempfile::tempdir().expect("temp dir"), pg_name: None }
+    }
+
     /// The built `trialdesk` binary run on this database, as a user would run it (in the
     /// database's folder, with a key file there).
     pub fn cli(&self, args: &[&str]) -> std::process::Output {

@@ -12,6 +12,7 @@ mod blinding;
 mod browser;
 mod cli;
 mod coordinator;
+mod copy;
 mod corrections;
 mod demo;
 mod econsent;
