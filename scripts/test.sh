@@ -80,8 +80,55 @@ export TRIALDESK_TEST_RSCRIPT="$rscript"
 # pdftotext (Debian's poppler-utils) reads the text back out of a participant's PDF consent copy.
 command -v pdftotext >/dev/null || as_root_apt poppler-utils
 
+# PostgreSQL pass: a primary and a streaming replica of our own, on other ports, for the read
+# replica tests (tests/api/replica.rs). The machine's own server refuses replication connections,
+# so a new cluster is made with initdb (as the postgres user: PostgreSQL refuses to run as root),
+# copied with `pg_basebackup -R`, and both are stopped and removed when the tests end.
+replication_dir=""
+stop_replication() {
+  [ -n "$replication_dir" ] || return 0
+  for node in replica primary; do
+    [ -f "$replication_dir/$node/postmaster.pid" ] && as_pg "$pgbin/pg_ctl" -D "$replication_dir/$node" -m immediate -w stop >/dev/null 2>&1 || true
+  done
+  rm -rf "$replication_dir"
+}
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+free_port() {
+  local port
+  for port in $(seq "$1" $(( $1 + 200 ))); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+  echo "error: no free port from $1" >&2; exit 1
+}
+start_replication() {
+  pgbin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  if [ ! -x "$pgbin/initdb" ] || [ ! -x "$pgbin/pg_basebackup" ]; then
+    echo "error: the replica tests need PostgreSQL's server programs (initdb, pg_ctl, pg_basebackup) under /usr/lib/postgresql" >&2
+    exit 1
+  fi
+  replication_dir="$(mktemp -d /tmp/trialdesk-replication.XXXXXX)"
+  chmod 755 "$replication_dir"
+  [ "$(id -u)" = 0 ] && chown postgres "$replication_dir"
+  local primary_port replica_port options
+  primary_port="$(free_port 55432)"
+  as_pg "$pgbin/initdb" -D "$replication_dir/primary" -U postgres -A trust --no-sync >"$replication_dir/initdb.log" 2>&1 \
+    || { cat "$replication_dir/initdb.log" >&2; exit 1; }
+  echo "host replication postgres 127.0.0.1/32 trust" >> "$replication_dir/primary/pg_hba.conf"
+  options="-c listen_addresses=127.0.0.1 -c unix_socket_directories=$replication_dir -c wal_level=replica -c max_wal_senders=4 -c hot_standby=on -c fsync=off -c synchronous_commit=off"
+  as_pg "$pgbin/pg_ctl" -D "$replication_dir/primary" -o "-p $primary_port $options" -l "$replication_dir/primary.log" -w start >/dev/null
+  as_pg "$pgbin/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U postgres -D "$replication_dir/replica" -R -X stream
+  replica_port="$(free_port $(( primary_port + 1 )))"
+  as_pg "$pgbin/pg_ctl" -D "$replication_dir/replica" -o "-p $replica_port $options" -l "$replication_dir/replica.log" -w start >/dev/null
+  export TRIALDESK_TEST_PRIMARY_URL="postgres://postgres@127.0.0.1:$primary_port/postgres?sslmode=disable"
+  export TRIALDESK_TEST_REPLICA_URL="postgres://postgres@127.0.0.1:$replica_port/postgres?sslmode=disable"
+  echo "== PostgreSQL primary on port $primary_port, streaming replica on port $replica_port (for tests/api/replica.rs)"
+}
+
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log"; stop_replication' EXIT
+[ "$backend" = postgres ] && start_replication
 echo "== Rust test suite on $label"
 cargo test --workspace --color never 2>&1 | tee "$log"
 passed=$(awk '/^test result:/ {for (i = 1; i <= NF; i++) if ($(i+1) ~ /^passed/) s += $i} END {print s + 0}' "$log")

@@ -16,6 +16,7 @@ use crate::db::DatabaseUrl;
 #[derive(Debug, Deserialize)]
 struct Raw {
     database_url: String,
+    database_read_url: Option<String>,
     bind: String,
     secret_key: Option<String>,
     secret_key_file: PathBuf,
@@ -77,6 +78,9 @@ impl RoleList {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: DatabaseUrl,
+    /// A PostgreSQL streaming replica of `database_url`: exports, the trial report and the
+    /// analysis read from it; everything that may follow a write reads from the primary.
+    pub database_read_url: Option<DatabaseUrl>,
     pub bind: String,
     secret_key: Option<SecretString>,
     pub secret_key_file: PathBuf,
@@ -191,12 +195,18 @@ impl Settings {
             retry_base: chrono::Duration::milliseconds(raw.outbox_retry_ms),
             public_url: public_url.clone(),
         });
+        let database_url = DatabaseUrl::parse(&raw.database_url)?;
+        let database_read_url = match raw.database_read_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => Some(read_replica(&database_url, raw)?),
+        };
         Ok(Self {
             mail,
+            database_read_url,
             public_url,
             instruments_dir: raw.instruments_dir,
             scheduler_poll: Duration::from_millis(raw.scheduler_poll_ms),
-            database_url: DatabaseUrl::parse(&raw.database_url)?,
+            database_url,
             bind: raw.bind,
             secret_key,
             secret_key_file: raw.secret_key_file,
@@ -218,9 +228,18 @@ impl Settings {
         })
     }
 
+    /// Sets the read replica's URL (tests; deployments set `database_read_url`).
+    pub fn with_database_read_url(mut self, raw: &str) -> anyhow::Result<Self> {
+        self.database_read_url = Some(read_replica(&self.database_url, raw)?);
+        Ok(self)
+    }
+
     /// Replaces the database URL (the `--database-url` flag).
     pub fn with_database_url(mut self, raw: &str) -> anyhow::Result<Self> {
         self.database_url = DatabaseUrl::parse(raw)?;
+        if let Some(replica) = &self.database_read_url {
+            self.database_read_url = Some(read_replica(&self.database_url, replica.target())?);
+        }
         Ok(self)
     }
 
@@ -299,4 +318,15 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     let mut file = options.open(path)?;
     file.write_all(contents.as_bytes())?;
     file.write_all(b"\n")
+}
+
+/// A replica is a PostgreSQL standby of a PostgreSQL primary: SQLite has no replicas.
+fn read_replica(primary: &DatabaseUrl, raw: &str) -> anyhow::Result<DatabaseUrl> {
+    let url = DatabaseUrl::parse(raw).context("database_read_url")?;
+    if url.backend() != crate::db::Backend::Postgres || primary.backend() != crate::db::Backend::Postgres {
+        anyhow::bail!(
+            "database_read_url must be a postgres:// URL of a streaming replica of a PostgreSQL database_url"
+        );
+    }
+    Ok(url)
 }

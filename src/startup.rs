@@ -85,8 +85,10 @@ impl Application {
             ),
             Backend::Postgres => None,
         };
+        let read_pool = settings.database_read_url.as_ref().map(|url| db::read_pool(url, settings.pool_size));
         let state = web::Data::new(AppState {
             pool,
+            read_pool,
             writer,
             session_idle: settings.session_idle,
             session_max: settings.session_max,

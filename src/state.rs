@@ -15,6 +15,8 @@ use std::sync::Arc;
 /// Shared state: the pool, session rules and the login throttle.
 pub struct AppState {
     pub pool: Pool,
+    /// Connections to the PostgreSQL streaming replica (`database_read_url`), when there is one.
+    pub read_pool: Option<Pool>,
     /// SQLite only: the writer thread writes go through (see `write`).
     pub writer: Option<Writer>,
     /// A session unused for this long ends.
@@ -52,6 +54,24 @@ impl AppState {
         .await?
     }
 
+    /// Runs blocking database work that reads a large part of the trial and never follows a write
+    /// of the same person (exports, the trial report, the analysis): on the read replica when there
+    /// is one, which may lag the primary by a moment. Everything else uses `run`.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let reader = self.reader();
+        web::block(move || f(&mut *reader.get()?)).await?
+    }
+
+    /// Where reads of the kind `read` runs get their connections, for work that outlives a request
+    /// handler's closure (a streamed export).
+    pub fn reader(&self) -> Reader {
+        Reader { replica: self.read_pool.clone(), primary: self.pool.clone() }
+    }
+
     /// Runs blocking database work that writes. On SQLite it goes to the one writer thread, which
     /// commits the writes queued together as one batch (see `db::writer`); the result comes back
     /// once that batch is on disk. On PostgreSQL it runs on a pooled connection.
@@ -74,5 +94,26 @@ impl AppState {
             return Err(AppError::Internal(anyhow::anyhow!("the SQLite writer has stopped")));
         }
         rx.await.map_err(|_| AppError::Internal(anyhow::anyhow!("the SQLite writer dropped a request")))?
+    }
+}
+
+/// Connections for reads that may go to the replica.
+#[derive(Clone)]
+pub struct Reader {
+    replica: Option<Pool>,
+    primary: Pool,
+}
+
+impl Reader {
+    /// A replica connection; the primary's when there is no replica or it cannot be reached (a
+    /// replica down must not take exports down).
+    pub fn get(&self) -> Result<crate::db::PooledConn, AppError> {
+        if let Some(replica) = &self.replica {
+            match replica.get() {
+                Ok(conn) => return Ok(conn),
+                Err(e) => tracing::warn!(error = %e, "read replica unreachable; reading from the primary"),
+            }
+        }
+        Ok(self.primary.get()?)
     }
 }

@@ -171,6 +171,16 @@ pub fn pool(url: &DatabaseUrl, max_size: u32) -> Pool {
         .build_unchecked(Manager { url: url.clone() })
 }
 
+/// The pool for a read replica: a replica that cannot be reached is given up on after two seconds,
+/// and its reads go to the primary (`AppState::reader`).
+pub fn read_pool(url: &DatabaseUrl, max_size: u32) -> Pool {
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(2))
+        .test_on_check_out(true)
+        .build_unchecked(Manager { url: url.clone() })
+}
+
 /// Applies every pending migration of the connection's backend; returns the versions applied.
 pub fn migrate(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
     let applied = match conn {

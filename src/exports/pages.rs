@@ -70,7 +70,7 @@ async fn spec_for(state: &AppState, auth: &Auth, typed: &Typed) -> Result<Spec, 
     let (role, asked, dates) = (auth.user.role(), flag(typed, "blinded"), flag(typed, "dates"));
     let (library, scope) = (state.instruments.clone(), auth.scope.clone());
     state
-        .run(move |c| {
+        .read(move |c| {
             let (protocol, _) = store::current_parsed(c)?;
             let blinded = Sight::for_output(&protocol, role, asked).is_blinded();
             Ok(Spec::load(c, &library, ExportOptions { blinded, dates }, scope)?)
@@ -214,14 +214,13 @@ async fn analysis(
             Ok(audit::record(c, &ctx, event)?)
         })
         .await?;
-    let pool = state.pool.clone();
+    let reader = state.reader();
     let done = web::block(move || -> Result<Result<String, String>, AppError> {
         let file = tempfile::Builder::new()
             .suffix(".parquet")
             .tempfile()
             .map_err(|e| AppError::Internal(e.into()))?;
-        let mut conn = pool.get()?;
-        write(&mut conn, &spec, File::LongParquet, file.as_file())?;
+        write(&mut *reader.get()?, &spec, File::LongParquet, file.as_file())?;
         let summary = match trialdesk_analysis::analyze_file(file.path(), &options) {
             Ok(s) => s,
             Err(e) => return Ok(Err(e.to_string())),

@@ -89,15 +89,12 @@ async fn download_export(
         })
         .await?;
     let (library, scope) = (state.instruments.clone(), auth.scope.clone());
-    let spec = state.run(move |c| Ok(Spec::load(c, &library, options, scope)?)).await?;
+    let spec = state.read(move |c| Ok(Spec::load(c, &library, options, scope)?)).await?;
     let (sender, receiver) = mpsc::channel(4);
-    let pool = state.pool.clone();
+    let reader = state.reader();
     tokio::task::spawn_blocking(move || {
         let mut out = ChannelWriter::new(sender);
-        let result = pool
-            .get()
-            .map_err(AppError::from)
-            .and_then(|mut conn| Ok(write(&mut conn, &spec, file, &mut out)?));
+        let result = reader.get().and_then(|mut conn| Ok(write(&mut conn, &spec, file, &mut out)?));
         match result.and_then(|()| std::io::Write::flush(&mut out).map_err(|e| AppError::Internal(e.into())))
         {
             Ok(()) => {}

@@ -31,7 +31,7 @@ async fn report_for(
     };
     let (role, asked) = (auth.user.role(), query.blinded);
     let (library, scope) = (state.instruments.clone(), auth.scope.clone());
-    Ok(Ok(state.run(move |c| Ok(build_for(c, &library, role, asked, &scope)?)).await?))
+    Ok(Ok(state.read(move |c| Ok(build_for(c, &library, role, asked, &scope)?)).await?))
 }
 
 #[get("/reports")]

@@ -53,5 +53,5 @@ async fn report_summary(
 ) -> Result<web::Json<super::Report>, AppError> {
     let role = auth.require(Permission::ReadReports)?;
     let (library, scope, asked) = (state.instruments.clone(), auth.scope.clone(), query.blinded);
-    Ok(web::Json(state.run(move |c| Ok(build_for(c, &library, role, asked, &scope)?)).await?))
+    Ok(web::Json(state.read(move |c| Ok(build_for(c, &library, role, asked, &scope)?)).await?))
 }

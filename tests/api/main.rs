@@ -32,6 +32,7 @@ mod protocol;
 mod protocol_pages;
 mod randomisation;
 mod register;
+mod replica;
 mod safety;
 mod sessions;
 mod sites;
