@@ -19,8 +19,8 @@ use diesel::query_builder::BoxedSqlQuery;
 use diesel::row::NamedRow;
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp};
 
+use super::DbConn;
 use super::schema;
-use super::{Backend, DbConn};
 
 /// The SQL types the schema uses; `Nullable<_>` of each is read and written as an `Option`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,8 +99,13 @@ columns_for_tuples!(
 pub struct TableSpec {
     pub name: &'static str,
     pub columns: Vec<ColumnSpec>,
-    read: fn(&mut DbConn, &TableSpec) -> QueryResult<Vec<Vec<Value>>>,
+    read: ReadRows,
 }
+
+/// What each row read goes to.
+type EachRow<'a> = &'a mut dyn FnMut(Vec<Value>) -> QueryResult<()>;
+/// Reads a table's rows, in order, into a callback.
+type ReadRows = fn(&mut DbConn, &TableSpec, EachRow<'_>) -> QueryResult<()>;
 
 /// One value of one column.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,14 +140,22 @@ impl<C: Columns> QueryableByName<super::MultiBackend> for Row<C> {
     }
 }
 
-fn read_rows<C: Columns + 'static>(conn: &mut DbConn, table: &TableSpec) -> QueryResult<Vec<Vec<Value>>> {
+/// Reads `table` row by row into `each` (SQLite streams them; PostgreSQL's driver holds the
+/// result), so a copy's memory does not grow with the table.
+fn read_rows<C: Columns + 'static>(
+    conn: &mut DbConn,
+    table: &TableSpec,
+    each: EachRow<'_>,
+) -> QueryResult<()> {
     let names: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
     // Ordered by every column (the primary key makes rows distinct): the same order on both
     // backends, so a copy is written in the order the source would list it.
     let order: Vec<String> = (1..=names.len()).map(|i| i.to_string()).collect();
     let sql = format!("SELECT {} FROM {} ORDER BY {}", names.join(", "), table.name, order.join(", "));
-    let rows: Vec<Row<C>> = diesel::sql_query(sql).load(conn)?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
+    for row in diesel::sql_query(sql).load_iter::<Row<C>, diesel::connection::DefaultLoadingMode>(conn)? {
+        each(row?.0)?;
+    }
+    Ok(())
 }
 
 macro_rules! tables {
@@ -245,9 +258,18 @@ pub fn copy(from: &mut DbConn, to: &mut DbConn) -> Result<Copied, CopyError> {
             }
             let mut copied = Vec::with_capacity(tables.len());
             for table in &tables {
-                let rows = (table.read)(from, table)?;
-                insert(to, table, &rows)?;
-                copied.push((table.name, rows.len()));
+                let chunk_rows = (MAX_BINDS / table.columns.len()).max(1);
+                let (mut chunk, mut rows) = (Vec::with_capacity(chunk_rows), 0);
+                (table.read)(from, table, &mut |row| {
+                    chunk.push(row);
+                    rows += 1;
+                    if chunk.len() == chunk_rows {
+                        insert(to, table, &mut chunk)?;
+                    }
+                    Ok(())
+                })?;
+                insert(to, table, &mut chunk)?;
+                copied.push((table.name, rows));
             }
             Ok(Copied { rows: copied })
         })
@@ -332,40 +354,34 @@ fn known_tables(conn: &mut DbConn, tables: &[TableSpec]) -> Result<(), CopyError
 /// Bind parameters per statement: under SQLite's limit (32,766) and PostgreSQL's (65,535).
 const MAX_BINDS: usize = 30_000;
 
-/// Writes `rows` with multi-row INSERTs, each value bound with its column's type.
-fn insert(conn: &mut DbConn, table: &TableSpec, rows: &[Vec<Value>]) -> QueryResult<()> {
-    let width = table.columns.len();
-    let names: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
-    let backend = match conn {
-        DbConn::Sqlite(_) => Backend::Sqlite,
-        DbConn::Postgres(_) => Backend::Postgres,
-    };
-    for chunk in rows.chunks((MAX_BINDS / width).max(1)) {
-        let mut sql = format!("INSERT INTO {} ({}) VALUES ", table.name, names.join(", "));
-        let mut n = 0;
-        for (i, _) in chunk.iter().enumerate() {
-            sql.push_str(if i == 0 { "(" } else { ", (" });
-            for c in 0..width {
-                if c > 0 {
-                    sql.push_str(", ");
-                }
-                n += 1;
-                match backend {
-                    Backend::Sqlite => sql.push('?'),
-                    Backend::Postgres => sql.push_str(&format!("${n}")),
-                }
-            }
-            sql.push(')');
-        }
-        let mut query: BoxedSqlQuery<'_, super::MultiBackend, _> = diesel::sql_query(sql).into_boxed();
-        for row in chunk {
-            for value in row {
-                query = bind(query, value.clone());
-            }
-        }
-        query.execute(conn)?;
+/// Writes `rows` (at most `MAX_BINDS` values) with one multi-row INSERT, each value bound with
+/// its column's type; leaves `rows` empty.
+fn insert(conn: &mut DbConn, table: &TableSpec, rows: &mut Vec<Vec<Value>>) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let names: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
+    let mut sql = format!("INSERT INTO {} ({}) VALUES ", table.name, names.join(", "));
+    let mut n = 0;
+    for i in 0..rows.len() {
+        sql.push_str(if i == 0 { "(" } else { ", (" });
+        for c in 0..names.len() {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            n += 1;
+            match conn {
+                DbConn::Sqlite(_) => sql.push('?'),
+                DbConn::Postgres(_) => sql.push_str(&format!("${n}")),
+            }
+        }
+        sql.push(')');
+    }
+    let mut query: BoxedSqlQuery<'_, super::MultiBackend, _> = diesel::sql_query(sql).into_boxed();
+    for value in rows.drain(..).flatten() {
+        query = bind(query, value);
+    }
+    query.execute(conn).map(|_| ())
 }
 
 fn bind<'f, Q>(
