@@ -83,16 +83,16 @@ pub fn window(protocol: &Protocol, tp: &TimePoint, target: NaiveDate) -> (NaiveD
     )
 }
 
-/// Creates a newly randomised participant's schedule (in the randomisation's transaction) and
-/// queues the invitations and reminders of each dated time point.
-pub fn generate(
-    conn: &mut DbConn,
+/// A newly randomised participant's schedule and the invitations and reminders of each dated time
+/// point, not yet stored: the randomisation writes them with its other rows, one multi-row
+/// INSERT per table (on PostgreSQL each statement is a round trip made under the write lock).
+pub fn plan(
     protocol: &Protocol,
     participant_id: &str,
     arm_id: &str,
     randomised_on: NaiveDate,
     language: &str,
-) -> QueryResult<Vec<Assessment>> {
+) -> (Vec<Assessment>, Vec<outbox::Message>) {
     let arm = protocol.arms.iter().find(|a| a.id.get_ref() == arm_id);
     let has_groups = arm.is_some_and(|a| a.delivers_groups);
     let now = db::now();
@@ -128,19 +128,20 @@ pub fn generate(
         }
         rows.push(a);
     }
-    // The rows and messages are new: no look-ups first. On PostgreSQL every statement is a round
-    // trip made while holding the audit lock. (diesel's multi-row insert is not available
-    // through a `MultiConnection`.)
-    for a in &rows {
-        diesel::insert_into(assessments::table).values(a).execute(conn)?;
-    }
     let messages: Vec<outbox::Message> = rows
         .iter()
         .filter(|a| a.target_date.is_some())
         .flat_map(|a| invitations(protocol, a, language))
         .collect();
-    outbox::enqueue_fresh(conn, &messages)?;
-    Ok(rows)
+    (rows, messages)
+}
+
+/// Stores a planned schedule in one statement (its ids are new: no look-ups first).
+pub fn insert_planned(conn: &mut DbConn, rows: &[Assessment]) -> QueryResult<()> {
+    if !rows.is_empty() {
+        db::insert_many!(conn, assessments::table, rows)?;
+    }
+    Ok(())
 }
 
 /// Sets a time point's dates from its anchor day.

@@ -166,26 +166,56 @@ pub enum Submitted {
     Already,
 }
 
-/// The participant's baseline total of an instrument: the protocol's first time point.
-fn baseline_total(
+/// The participant's baseline totals by instrument (the protocol's first time point), in one
+/// query; none when `a` is the baseline.
+fn baseline_totals(
     c: &mut DbConn,
     protocol: &Protocol,
     a: &Assessment,
-    instrument: &str,
-) -> QueryResult<Option<i32>> {
-    let Some(first) = protocol.assessments.first().map(|t| t.id.get_ref().clone()) else { return Ok(None) };
+) -> QueryResult<BTreeMap<String, i32>> {
+    let Some(first) = protocol.assessments.first().map(|t| t.id.get_ref().clone()) else {
+        return Ok(BTreeMap::new());
+    };
     if first == a.timepoint {
-        return Ok(None);
+        return Ok(BTreeMap::new());
     }
-    let total: Option<Option<i32>> = scores::table
+    let totals: Vec<(String, Option<i32>)> = scores::table
         .inner_join(assessments::table)
         .filter(assessments::participant_id.eq(&a.participant_id))
         .filter(assessments::timepoint.eq(first))
-        .filter(scores::instrument.eq(instrument))
-        .select(scores::total)
-        .first(c)
-        .optional()?;
-    Ok(total.flatten())
+        .select((scores::instrument, scores::total))
+        .load(c)?;
+    Ok(totals.into_iter().filter_map(|(i, t)| Some((i, t?))).collect())
+}
+
+/// A score as stored, made now.
+fn stored(a: &Assessment, inst: &Instrument, s: &scoring::Score) -> StoredScore {
+    StoredScore {
+        assessment_id: a.id.clone(),
+        instrument: inst.id().to_owned(),
+        total: s.total,
+        prorated: s.prorated,
+        answered: s.answered,
+        band: s.band.clone(),
+        scored_at: db::now(),
+    }
+}
+
+/// Raises the alerts the rules of `inst` call for; true when one shows crisis resources.
+fn alert(
+    c: &mut DbConn,
+    ctx: &Context,
+    protocol: &Protocol,
+    a: &Assessment,
+    (inst, given, s): (&Instrument, &Answers, &scoring::Score),
+    baseline: Option<i32>,
+) -> Result<bool, ServiceError> {
+    let mut crisis = false;
+    for rule in scoring::triggered(inst, given, s, baseline) {
+        safety::raise(c, ctx, protocol, answered(a), inst.id(), rule)?;
+        crisis |= rule.crisis_resources;
+    }
+    Ok(crisis)
 }
 
 /// Scores one instrument, stores the score (replacing the earlier one when `rescore`, for a
@@ -206,23 +236,9 @@ fn score_and_alert(
         )
         .execute(c)?;
     }
-    diesel::insert_into(scores::table)
-        .values(&StoredScore {
-            assessment_id: a.id.clone(),
-            instrument: inst.id().to_owned(),
-            total: s.total,
-            prorated: s.prorated,
-            answered: s.answered,
-            band: s.band.clone(),
-            scored_at: db::now(),
-        })
-        .execute(c)?;
-    let baseline = baseline_total(c, protocol, a, inst.id())?;
-    let mut crisis = false;
-    for rule in scoring::triggered(inst, given, &s, baseline) {
-        safety::raise(c, ctx, protocol, answered(a), inst.id(), rule)?;
-        crisis |= rule.crisis_resources;
-    }
+    diesel::insert_into(scores::table).values(&stored(a, inst, &s)).execute(c)?;
+    let baseline = baseline_totals(c, protocol, a)?.get(inst.id()).copied();
+    let crisis = alert(c, ctx, protocol, a, (inst, given, &s), baseline)?;
     Ok((s, crisis))
 }
 
@@ -257,13 +273,24 @@ fn submit_in(
     }
     let (protocol, _) = crate::protocol::store::current_parsed(c)?;
     let given = answers(c, &a.id)?;
+    let empty = Answers::new();
+    let instruments = instruments_of(library, &a)?;
+    // Every instrument scored first and stored in one statement (each statement is a round trip
+    // under the write lock on PostgreSQL); then the alerts, against the baseline read once.
+    let scored: Vec<(&Arc<Instrument>, &Answers, scoring::Score)> = instruments
+        .iter()
+        .map(|inst| {
+            let answers = given.get(inst.id()).unwrap_or(&empty);
+            (inst, answers, scoring::score(inst, answers))
+        })
+        .collect();
+    let rows: Vec<StoredScore> = scored.iter().map(|(inst, _, s)| stored(&a, inst, s)).collect();
+    db::insert_many!(c, scores::table, &rows)?;
+    let baselines = baseline_totals(c, &protocol, &a)?;
     let mut changes = Vec::new();
     let mut crisis = false;
-    for inst in instruments_of(library, &a)? {
-        let empty = Answers::new();
-        let answers = given.get(inst.id()).unwrap_or(&empty);
-        let (s, raised_crisis) = score_and_alert(c, ctx, &protocol, &a, &inst, answers, false)?;
-        crisis |= raised_crisis;
+    for (inst, answers, s) in scored {
+        crisis |= alert(c, ctx, &protocol, &a, (inst, answers, &s), baselines.get(inst.id()).copied())?;
         for item in inst.items.get_ref() {
             let v = answers.get(item.id.get_ref()).copied().flatten();
             changes.push(Change::set(item.id.get_ref(), v));

@@ -62,6 +62,8 @@ pub fn start_keying(conn: &mut DbConn) -> QueryResult<()> {
             diesel::update(audit_head::table.find(1))
                 .set(audit_head::keyed_from_seq.eq(last_seq + 1))
                 .execute(c)?;
+            // The head the lock read no longer says where keying began: read it again if needed.
+            db::chain_head::set(None);
             if last_seq > 0 {
                 tracing::info!(keyed_from = last_seq + 1, "the audit chain is keyed from this entry on");
             }

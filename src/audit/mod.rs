@@ -190,10 +190,13 @@ impl Entry {
 
 /// Appends one entry. Must run inside `db::write_tx`, which has already locked the chain head.
 pub fn append(conn: &mut DbConn, ctx: &Context, event: Event<'_>) -> QueryResult<i64> {
-    let (last_seq, last_hash, keyed_from): (i64, String, Option<i64>) = audit_head::table
-        .filter(audit_head::id.eq(1))
-        .select((audit_head::last_seq, audit_head::last_hash, audit_head::keyed_from_seq))
-        .first(conn)?;
+    let (last_seq, last_hash, keyed_from) = match db::chain_head::get() {
+        Some(h) => (h.last_seq, h.last_hash, h.keyed_from),
+        None => audit_head::table
+            .filter(audit_head::id.eq(1))
+            .select((audit_head::last_seq, audit_head::last_hash, audit_head::keyed_from_seq))
+            .first(conn)?,
+    };
     let mut entry = Entry {
         seq: last_seq + 1,
         at: db::now(),
@@ -214,6 +217,13 @@ pub fn append(conn: &mut DbConn, ctx: &Context, event: Event<'_>) -> QueryResult
     diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
         .set((audit_head::last_seq.eq(entry.seq), audit_head::last_hash.eq(&entry.hash)))
         .execute(conn)?;
+    if db::chain_head::get().is_some() {
+        db::chain_head::set(Some(db::chain_head::Head {
+            last_seq: entry.seq,
+            last_hash: entry.hash.clone(),
+            keyed_from,
+        }));
+    }
     Ok(entry.seq)
 }
 

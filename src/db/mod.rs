@@ -1,5 +1,7 @@
 //! Storage: one diesel code path over SQLite and PostgreSQL, chosen from the database URL.
 
+pub mod chain_head;
+pub mod clock;
 pub mod copy;
 pub mod schema;
 pub mod text_enum;
@@ -23,6 +25,22 @@ pub enum DbConn {
     Postgres(PgConnection),
     Sqlite(SqliteConnection),
 }
+
+/// Inserts `rows` (a slice of `Insertable` structs) into `table` with diesel's multi-row INSERT:
+/// one statement on PostgreSQL, where every statement is a round trip made under the write lock.
+/// diesel 2.3 does not offer it through a `MultiConnection` (its backend's default-keyword dialect
+/// is not the one batch inserts need), so each backend's own connection runs it, inside the
+/// caller's transaction (on SQLite, with `Option` fields, diesel writes one row at a time).
+macro_rules! insert_many {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        use diesel::RunQueryDsl as _;
+        match $conn {
+            $crate::db::DbConn::Postgres(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    }};
+}
+pub(crate) use insert_many;
 
 /// The connection pool shared by the web server's workers.
 pub type Pool = r2d2::Pool<Manager>;
@@ -249,14 +267,16 @@ where
         .ok()
         .flatten();
     if depth.is_some() {
-        return conn.transaction(f);
+        // A savepoint that rolls back takes its audit entries with it, and the head they moved.
+        let head = chain_head::get();
+        return conn.transaction(f).inspect_err(|_| chain_head::set(head));
     }
     let _queued = match conn {
         DbConn::Sqlite(_) => Some(sqlite_write_lock(conn)?),
         DbConn::Postgres(_) => None,
     };
     conn.transaction(|conn| {
-        lock_audit_head(conn)?;
+        let _head = lock_audit_head(conn)?;
         f(conn)
     })
 }
@@ -292,10 +312,25 @@ fn sqlite_file(conn: &mut DbConn) -> QueryResult<String> {
     Ok(attached.into_iter().find(|a| a.name == "main").map(|a| a.file).unwrap_or_default())
 }
 
-/// Takes the database's write lock at the start of a transaction.
-fn lock_audit_head(conn: &mut DbConn) -> QueryResult<()> {
+/// Takes the database's write lock at the start of a transaction. On PostgreSQL the lock is a row
+/// lock that also reads the chain's head, which the transaction's audit entries then start from
+/// without reading it again (one round trip fewer under the lock); the guard forgets it.
+fn lock_audit_head(conn: &mut DbConn) -> QueryResult<chain_head::Forget> {
     use schema::audit_head::dsl::*;
-    diesel::update(audit_head.filter(id.eq(1))).set(last_seq.eq(last_seq)).execute(conn).map(|_| ())
+    match conn {
+        DbConn::Postgres(pg) => {
+            let (seq, hash, keyed): (i64, String, Option<i64>) = audit_head
+                .filter(id.eq(1))
+                .select((last_seq, last_hash, keyed_from_seq))
+                .for_update()
+                .first(pg)?;
+            chain_head::set(Some(chain_head::Head { last_seq: seq, last_hash: hash, keyed_from: keyed }));
+        }
+        DbConn::Sqlite(_) => {
+            diesel::update(audit_head.filter(id.eq(1))).set(last_seq.eq(last_seq)).execute(conn)?;
+        }
+    }
+    Ok(chain_head::Forget)
 }
 
 /// The current UTC time at the precision both backends store (microseconds), so a value read
@@ -303,110 +338,6 @@ fn lock_audit_head(conn: &mut DbConn) -> QueryResult<()> {
 /// the wall clock, unless the calling thread entered a clock of its own (`trialdesk demo`).
 pub fn now() -> NaiveDateTime {
     clock::now()
-}
-
-/// The clock the service layer reads.
-///
-/// `trialdesk demo` replays six months of a trial in seconds through the same functions the HTTP
-/// handlers call, and those read the time through `db::now()` (timestamps, windows opening,
-/// sessions held, the study's "today"). The demo makes a `Clock` of its own, set in the past, and
-/// enters it on the thread that runs the simulation: `db::now()` on that thread reads it, every
-/// other thread (and every other server in the process) reads the wall clock. Nothing about time
-/// is process-wide. A clock only moves forward (`travel_to` refuses to go back), so audit
-/// timestamps stay in order; the demo ends at the real present.
-pub mod clock {
-    use std::cell::RefCell;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicI64, Ordering};
-
-    use chrono::{Duration, NaiveDateTime, SubsecRound, Utc};
-
-    /// A clock: the wall clock plus an offset (zero unless a simulation moved it).
-    #[derive(Debug, Clone, Default)]
-    pub struct Clock {
-        /// Microseconds added to the wall clock (negative: the simulated present lies in the past).
-        offset_micros: Arc<AtomicI64>,
-    }
-
-    thread_local! {
-        /// The clock `now()` reads on this thread, when one was entered.
-        static ENTERED: RefCell<Option<Clock>> = const { RefCell::new(None) };
-    }
-
-    /// The current UTC time on this thread's clock, truncated to microseconds.
-    pub fn now() -> NaiveDateTime {
-        ENTERED.with(|c| c.borrow().as_ref().map_or_else(wall, Clock::now))
-    }
-
-    fn wall() -> NaiveDateTime {
-        Utc::now().naive_utc().trunc_subsecs(6)
-    }
-
-    /// Why the clock was not moved.
-    #[derive(Debug, thiserror::Error)]
-    #[error("the clock only moves forward: it reads {now}, so it cannot be set to {wanted}")]
-    pub struct Backwards {
-        pub now: NaiveDateTime,
-        pub wanted: NaiveDateTime,
-    }
-
-    /// While it lives, `now()` on this thread reads the entered clock.
-    #[must_use = "the clock is entered only while the guard lives"]
-    pub struct Entered {
-        previous: Option<Clock>,
-    }
-
-    impl Drop for Entered {
-        fn drop(&mut self) {
-            let previous = self.previous.take();
-            ENTERED.with(|c| *c.borrow_mut() = previous);
-        }
-    }
-
-    impl Clock {
-        /// What this clock reads now.
-        pub fn now(&self) -> NaiveDateTime {
-            let offset = Duration::microseconds(self.offset_micros.load(Ordering::SeqCst));
-            (Utc::now().naive_utc() + offset).trunc_subsecs(6)
-        }
-
-        /// Makes this the clock `db::now()` reads on the current thread until the guard drops.
-        pub fn enter(&self) -> Entered {
-            let previous = ENTERED.with(|c| c.borrow_mut().replace(self.clone()));
-            Entered { previous }
-        }
-
-        /// Puts the clock at `t`, in the past, to replay history from there. The caller must have
-        /// made sure nothing is recorded after `t` (the demo refuses a database whose audit trail
-        /// goes past it); from then on the clock only moves forward.
-        pub fn start_simulation_at(&self, t: NaiveDateTime) {
-            let offset = t - Utc::now().naive_utc();
-            self.offset_micros.store(offset.num_microseconds().unwrap_or(0), Ordering::SeqCst);
-        }
-
-        /// Moves the clock so that it reads `t` now and runs on from there.
-        pub fn travel_to(&self, t: NaiveDateTime) -> Result<(), Backwards> {
-            let now = self.now();
-            if t < now {
-                return Err(Backwards { now, wanted: t });
-            }
-            let offset = t - Utc::now().naive_utc();
-            self.offset_micros.store(offset.num_microseconds().unwrap_or(0), Ordering::SeqCst);
-            Ok(())
-        }
-
-        /// Moves the clock back to the wall clock; refused if that would move it backwards (the
-        /// simulated present lies ahead of the real one).
-        pub fn reset(&self) -> Result<(), Backwards> {
-            let now = self.now();
-            let real = wall();
-            if real < now {
-                return Err(Backwards { now, wanted: real });
-            }
-            self.offset_micros.store(0, Ordering::SeqCst);
-            Ok(())
-        }
-    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Group, Waiting, enter_phase, queue, queue_date};
+use super::{Group, Phase, Waiting, enter_phase, queue, queue_date};
 use super::{GroupStatus, PhaseKind, SessionStatus};
 use crate::audit::{self, Change, Context, Event};
 use crate::calendar;
@@ -408,19 +408,29 @@ pub fn enqueue_session_messages(
     Ok(())
 }
 
-/// Records the first phase of a newly allocated participant: waitlist arms wait, others queue.
-pub fn record_allocation_phase(
-    conn: &mut DbConn,
+/// The first phase of a newly allocated participant (who has none yet): waitlist arms wait, with
+/// the message for the end of their wait; others queue. Not stored: the randomisation writes it
+/// with its other rows. `None` for an arm without groups.
+pub fn allocation_phase(
     protocol: &Protocol,
     participant_id: &str,
     arm_id: &str,
     today: NaiveDate,
-) -> QueryResult<()> {
-    let Some(queued_on) = queue_date(protocol, arm_id, today) else { return Ok(()) };
-    if queued_on > today {
-        super::notices::waitlist_end(conn, participant_id, queued_on, protocol.time_zone())?;
-        enter_phase(conn, participant_id, PhaseKind::Waiting, today)
+    language: &str,
+) -> Option<(Phase, Option<crate::outbox::Message>)> {
+    let queued_on = queue_date(protocol, arm_id, today)?;
+    let (phase, message) = if queued_on > today {
+        let message =
+            super::notices::waitlist_end_message(participant_id, queued_on, protocol.time_zone(), language);
+        (PhaseKind::Waiting, Some(message))
     } else {
-        enter_phase(conn, participant_id, PhaseKind::Queued, today)
-    }
+        (PhaseKind::Queued, None)
+    };
+    let row = Phase {
+        participant_id: participant_id.to_owned(),
+        phase,
+        started_on: today.format("%Y-%m-%d").to_string(),
+        ended_on: None,
+    };
+    Some((row, message))
 }

@@ -11,7 +11,7 @@ use super::{Group, SessionStatus};
 use crate::db::{self, DbConn};
 use crate::enrolment::participants;
 use crate::i18n::{Lang, Tr};
-use crate::outbox::{Kind, Recipient, enqueue};
+use crate::outbox::{Kind, Message, Recipient, enqueue};
 use crate::sites::Scope;
 
 fn language_of(c: &mut DbConn, pid: &str) -> QueryResult<String> {
@@ -60,13 +60,12 @@ pub fn session_changed(c: &mut DbConn, change: &Change<'_>, members: &[String]) 
     Ok(())
 }
 
-/// Queues the notice that a waitlisted participant's wait is over, for 9:00 on that day in the
-/// study's zone.
-pub fn waitlist_end(c: &mut DbConn, pid: &str, day: NaiveDate, tz: chrono_tz::Tz) -> QueryResult<()> {
-    let lang = language_of(c, pid)?;
+/// The notice that a waitlisted participant's wait is over, for 9:00 on that day in the study's
+/// zone (their key is new at allocation: it is queued with the allocation's other messages).
+pub fn waitlist_end_message(pid: &str, day: NaiveDate, tz: chrono_tz::Tz, language: &str) -> Message {
     let due = crate::calendar::local_to_utc(day, NaiveTime::MIN + chrono::Duration::hours(9), tz).naive_utc();
     let to = Recipient::Participant(pid.to_owned());
-    enqueue(c, &format!("waitlist:{pid}"), Kind::WaitlistEnded, &to, &lang, json!({}), due)
+    Message::new(&format!("waitlist:{pid}"), Kind::WaitlistEnded, &to, language, &json!({}), due)
 }
 
 /// A participant's group as they read it, in their language and on their clock.

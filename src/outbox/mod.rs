@@ -100,10 +100,10 @@ pub fn enqueue(
 }
 
 /// Queues messages whose keys are new (made from an id created in this transaction): no look-up
-/// for an earlier copy is needed, which halves the statements.
+/// for an earlier copy is needed, and all go in one statement.
 pub fn enqueue_fresh(conn: &mut DbConn, messages: &[Message]) -> QueryResult<()> {
-    for m in messages {
-        diesel::insert_into(outbox::table).values(m).execute(conn)?;
+    if !messages.is_empty() {
+        crate::db::insert_many!(conn, outbox::table, messages)?;
     }
     Ok(())
 }

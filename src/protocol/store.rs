@@ -69,24 +69,29 @@ fn cached(sha256: &str) -> Option<Arc<Protocol>> {
     last.as_ref().filter(|(hash, _)| hash == sha256).map(|(_, p)| p.clone())
 }
 
-/// The allocation algorithm of a stored version.
-pub fn algorithm_of(conn: &mut DbConn, version: i32) -> QueryResult<String> {
-    protocol_versions::table.find(version).select(protocol_versions::randomisation_algorithm).first(conn)
-}
-
 /// The protocol in force, parsed, and its version; reads the text only when it has changed.
 pub fn current_parsed(conn: &mut DbConn) -> Result<(Arc<Protocol>, i32), ServiceError> {
-    let (version, sha256): (i32, String) = protocol_versions::table
-        .select((protocol_versions::version, protocol_versions::content_sha256))
+    current_with_algorithm(conn).map(|(protocol, version, _)| (protocol, version))
+}
+
+/// The protocol in force, its version and the randomisation algorithm that version records, in
+/// one query (randomising reads all three while it holds the write lock).
+pub fn current_with_algorithm(conn: &mut DbConn) -> Result<(Arc<Protocol>, i32, String), ServiceError> {
+    let (version, sha256, algorithm): (i32, String, String) = protocol_versions::table
+        .select((
+            protocol_versions::version,
+            protocol_versions::content_sha256,
+            protocol_versions::randomisation_algorithm,
+        ))
         .order(protocol_versions::version.desc())
         .first(conn)
         .optional()?
         .ok_or_else(|| ServiceError::NotFound("protocol".into()))?;
     if let Some(protocol) = cached(&sha256) {
-        return Ok((protocol, version));
+        return Ok((protocol, version, algorithm));
     }
     let stored = get(conn, version)?.ok_or_else(|| ServiceError::NotFound("protocol".into()))?;
-    Ok((stored.parsed()?, version))
+    Ok((stored.parsed()?, version, algorithm))
 }
 
 /// The version in force: the highest.

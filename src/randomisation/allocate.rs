@@ -11,10 +11,14 @@ use sha2::Sha256;
 
 use super::engine::{self, ALGORITHM_V1, BlockSequence, Imbalance};
 use crate::audit::{self, Change, Context, Event};
-use crate::db::schema::{allocations, participants as participants_table, screenings};
+use crate::db::schema::{
+    allocations, consents, participant_phases, participants as participants_table, screenings,
+};
 use crate::db::{self, DbConn};
 use crate::enrolment::participants::{self, Participant};
 use crate::enrolment::screening::{self, Screening};
+use crate::groups::formation::allocation_phase;
+use crate::outbox::{Kind, Message, Recipient};
 use crate::protocol::{Method, Protocol, SITE_FACTOR, store};
 use crate::service_error::ServiceError;
 
@@ -231,29 +235,48 @@ pub(super) fn history(conn: &mut DbConn, protocol: &Protocol) -> QueryResult<Vec
         .collect())
 }
 
-/// The participant with what decides whether they may be randomised, read in one query.
-fn load_candidate(
-    conn: &mut DbConn,
-    id: &str,
-) -> Result<(Participant, Screening, Option<i64>), ServiceError> {
+/// What decides whether a participant may be randomised: the participant, their screening, an
+/// allocation they already have and the consent form they last signed (not voided).
+struct Candidate {
+    participant: Participant,
+    screening: Screening,
+    allocation_seq: Option<i64>,
+    consent_version: Option<String>,
+}
+
+/// The candidate, read in one query (every statement is a round trip under the write lock).
+fn load_candidate(conn: &mut DbConn, id: &str) -> Result<Candidate, ServiceError> {
+    let consent_version = consents::table
+        .filter(consents::participant_id.eq(participants_table::id))
+        .filter(consents::voided_at.is_null())
+        .order(consents::signed_at.desc())
+        .select(consents::form_version)
+        .limit(1)
+        .single_value();
     participants_table::table
         .inner_join(screenings::table)
         .left_join(allocations::table)
         .filter(participants_table::id.eq(id).or(participants_table::study_id.eq(id)))
-        .select((Participant::as_select(), Screening::as_select(), allocations::seq.nullable()))
+        .select((
+            Participant::as_select(),
+            Screening::as_select(),
+            allocations::seq.nullable(),
+            consent_version,
+        ))
         .first(conn)
+        .map(|(participant, screening, allocation_seq, consent_version)| Candidate {
+            participant,
+            screening,
+            allocation_seq,
+            consent_version,
+        })
         .optional()?
         .ok_or_else(|| ServiceError::NotFound("participant".into()))
 }
 
 /// Why a participant cannot be randomised, if they cannot: the 409 names the reason.
-fn check_allowed(
-    conn: &mut DbConn,
-    protocol: &Protocol,
-    participant: &Participant,
-    screening: &Screening,
-    allocation_seq: Option<i64>,
-) -> Result<(), ServiceError> {
+fn check_allowed(protocol: &Protocol, candidate: &Candidate) -> Result<(), ServiceError> {
+    let Candidate { participant, screening, allocation_seq, consent_version } = candidate;
     let sid = &participant.study_id;
     if participant.withdrawn_at.is_some() {
         return Err(ServiceError::conflict("withdrawn", format!("{sid} has withdrawn from the study")));
@@ -281,9 +304,9 @@ fn check_allowed(
         ));
     }
     let current = protocol.consent_form_today(&participant.site).map(|f| f.version.get_ref().clone());
-    match participants::latest_consent_version(conn, &participant.id)? {
+    match consent_version {
         None => Err(ServiceError::conflict("not_consented", format!("{sid} has not consented"))),
-        Some(v) if Some(&v) != current.as_ref() => Err(ServiceError::conflict(
+        Some(v) if Some(v) != current.as_ref() => Err(ServiceError::conflict(
             "reconsent_required",
             format!("{sid} consented to form {v}, but form {} is in force", current.unwrap_or_default()),
         )),
@@ -300,24 +323,24 @@ pub fn randomise(
     participant_id: &str,
 ) -> Result<(Allocation, Participant, Arc<Protocol>), ServiceError> {
     db::write_tx(conn, |c| {
-        let (protocol, protocol_version) = store::current_parsed(c)?;
-        let (participant, screening, allocation_seq) = load_candidate(c, participant_id)?;
-        check_allowed(c, &protocol, &participant, &screening, allocation_seq)?;
+        let (protocol, protocol_version, algorithm) = store::current_with_algorithm(c)?;
+        let candidate = load_candidate(c, participant_id)?;
+        check_allowed(&protocol, &candidate)?;
+        let participant = candidate.participant;
         let strata = allocation_strata(&protocol, &participant.strata, &participant.site);
         let stratum = stratum_key(&protocol, &strata);
-        let seq = allocations::table
-            .select(diesel::dsl::max(allocations::seq))
-            .first::<Option<i64>>(c)?
-            .unwrap_or(0)
-            + 1;
-        let stratum_index: i64 =
-            allocations::table.filter(allocations::stratum.eq(&stratum)).count().get_result(c)?;
+        // The next number overall and the next place in the stratum, in one query.
+        let (last_seq, stratum_index): (Option<i64>, Option<i64>) = diesel::select((
+            allocations::table.select(diesel::dsl::max(allocations::seq)).single_value(),
+            allocations::table.filter(allocations::stratum.eq(&stratum)).count().single_value(),
+        ))
+        .get_result(c)?;
+        let (seq, stratum_index) = (last_seq.unwrap_or(0) + 1, stratum_index.unwrap_or(0));
         let past = if *protocol.randomisation.method.get_ref() == Method::Minimisation {
             history(c, &protocol)?
         } else {
             Vec::new()
         };
-        let algorithm = store::algorithm_of(c, protocol_version)?;
         let (arm, slot) =
             compute_arm(key, &protocol, &algorithm, seq, &stratum, stratum_index as usize, &strata, &past);
         let row = Allocation {
@@ -335,32 +358,38 @@ pub fn randomise(
             slot: slot.map(|s| s as i32),
         };
         diesel::insert_into(allocations::table).values(&row).execute(c)?;
-        // The register filters on the row (docs/benchmarks.md); the allocation stays the record.
-        diesel::update(participants_table::table.find(&participant.id))
-            .set(participants_table::allocated_arm.eq(&row.arm_id))
-            .execute(c)?;
         if seq == 1 {
             store::mark_randomisation_started(c, ctx)?;
         }
-        crate::outbox::enqueue(
-            c,
+        // What the allocation starts, each table's rows in one statement: every statement is a
+        // round trip under the write lock on PostgreSQL (docs/benchmarks.md). The keys and ids
+        // are new (one allocation per participant), so nothing is looked up first.
+        let (today, language) = (protocol.today(), &participant.preferred_language);
+        let welcome = Message::new(
             &format!("welcome:{}", participant.id),
-            crate::outbox::Kind::Welcome,
-            &crate::outbox::Recipient::Participant(participant.id.clone()),
-            &participant.preferred_language,
-            serde_json::json!({}),
+            Kind::Welcome,
+            &Recipient::Participant(participant.id.clone()),
+            language,
+            &serde_json::json!({}),
             db::now(),
-        )?;
-        let today = protocol.today();
-        crate::groups::formation::record_allocation_phase(c, &protocol, &participant.id, &row.arm_id, today)?;
-        let schedule = crate::assessments::generate(
-            c,
-            &protocol,
-            &participant.id,
-            &row.arm_id,
-            today,
-            &participant.preferred_language,
-        )?;
+        );
+        let phase = allocation_phase(&protocol, &participant.id, &row.arm_id, today, language);
+        let (schedule, invitations) =
+            crate::assessments::plan(&protocol, &participant.id, &row.arm_id, today, language);
+        // The register filters on these columns (docs/benchmarks.md); allocation and phases stay the record.
+        diesel::update(participants_table::table.find(&participant.id))
+            .set((
+                participants_table::allocated_arm.eq(&row.arm_id),
+                participants_table::current_phase.eq(phase.as_ref().map(|(p, _)| p.phase.as_str())),
+            ))
+            .execute(c)?;
+        if let Some((phase, _)) = &phase {
+            diesel::insert_into(participant_phases::table).values(phase).execute(c)?;
+        }
+        crate::assessments::insert_planned(c, &schedule)?;
+        let waitlist = phase.and_then(|(_, message)| message);
+        let messages: Vec<Message> = [welcome].into_iter().chain(waitlist).chain(invitations).collect();
+        crate::outbox::enqueue_fresh(c, &messages)?;
         audit::append(
             c,
             ctx,
