@@ -12,7 +12,8 @@ use trialdesk_analysis::{DfMethod, Options, PrimaryModel, analyze_file_timed};
 
 use crate::audit;
 use crate::db;
-use crate::exports::{ExportOptions, Spec, write::File};
+use crate::exports::write::{File, Outputs};
+use crate::exports::{ExportOptions, Spec};
 use crate::protocol::{self, Protocol, store};
 use crate::randomisation;
 use crate::settings::Settings;
@@ -135,14 +136,17 @@ pub fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<ExitCode>
     let options = ExportOptions { blinded: args.blinded, dates: args.dates };
     let spec = Spec::load(&mut conn, &startup::instruments(settings)?, options, sites::Scope::All)
         .map_err(|e| anyhow::anyhow!("reading the study: {e}"))?;
-    for file in File::ALL {
+    // One pass over the trial writes every file (docs/benchmarks.md).
+    let mut outputs = Outputs::open(|file| {
         let path = args.out.join(file.name());
-        let out = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-        let mut out = std::io::BufWriter::new(out);
-        crate::exports::write::write(&mut conn, &spec, file, &mut out)
-            .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
-        std::io::Write::flush(&mut out)?;
-        println!("wrote {}", path.display());
+        std::fs::File::create(&path)
+            .map(std::io::BufWriter::new)
+            .with_context(|| format!("creating {}", path.display()))
+    })?;
+    crate::exports::write::write_all(&mut conn, &spec, &mut outputs)
+        .map_err(|e| anyhow::anyhow!("writing the export to {}: {e}", args.out.display()))?;
+    for file in File::ALL {
+        println!("wrote {}", args.out.join(file.name()).display());
     }
     Ok(ExitCode::SUCCESS)
 }

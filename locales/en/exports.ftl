@@ -19,6 +19,7 @@ export-file-long-parquet = the long file as Parquet
 export-file-codebook-csv = the codebook: every variable, its type, label, values and derivation
 export-file-load-R = loads the files into R with their labels
 export-file-load-do = loads the long file into Stata with its labels
+export-file-all-zip = all six files above in one zip, read from the trial in one pass
 exports-codebook-heading = Codebook
 exports-codebook-intro = Every variable of the long and wide files (the codebook is written in English).
 analysis-heading = Analysis

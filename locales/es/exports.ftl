@@ -19,6 +19,7 @@ export-file-long-parquet = el archivo largo en Parquet
 export-file-codebook-csv = el libro de códigos: cada variable, su tipo, etiqueta, valores y derivación
 export-file-load-R = carga los archivos en R con sus etiquetas
 export-file-load-do = carga el archivo largo en Stata con sus etiquetas
+export-file-all-zip = los seis archivos anteriores en un zip, leídos del ensayo de una sola vez
 exports-codebook-heading = Libro de códigos
 exports-codebook-intro = Todas las variables de los archivos largo y ancho (el libro de códigos está escrito en inglés).
 analysis-heading = Análisis

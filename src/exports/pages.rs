@@ -111,6 +111,11 @@ async fn page(
                     tr.or(&key, f.description()),
                 )
             })
+            .chain([(
+                super::routes::ALL_ZIP.to_owned(),
+                format!("/api/v1/exports/{}{query}", super::routes::ALL_ZIP),
+                tr.t("export-file-all-zip"),
+            )])
             .collect(),
         codebook: codebook::rows(&spec),
         instruments: spec

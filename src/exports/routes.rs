@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use utoipa::{IntoParams, ToSchema};
 
-use super::write::{ChannelWriter, File, write};
+use super::write::{ChannelWriter, File, write, zip_all};
 use super::{ExportOptions, Spec};
 use crate::audit::{self, Change, Event};
 use crate::auth::{Auth, Permission};
@@ -56,12 +56,22 @@ async fn list_exports(auth: Auth) -> Result<web::Json<Vec<ExportFile>>, AppError
                 description: f.description(),
                 url: format!("/api/v1/exports/{}", f.name()),
             })
+            .chain([ExportFile {
+                name: ALL_ZIP,
+                media_type: "application/zip",
+                description: "Every file above in one zip, read from the trial in one pass",
+                url: format!("/api/v1/exports/{ALL_ZIP}"),
+            }])
             .collect(),
     ))
 }
 
-/// One export file, de-identified, streamed as it is read from the database.
-#[utoipa::path(tag = "exports", params(("file" = String, Path, description = "long.csv, wide.csv, long.parquet, codebook.csv, load.R or load.do"), ExportQuery),
+/// The name that asks for every file at once, as one zip.
+pub const ALL_ZIP: &str = "all.zip";
+
+/// One export file, de-identified, streamed as it is read from the database; or `all.zip`, every
+/// file in one zip, read from the database in one pass.
+#[utoipa::path(tag = "exports", params(("file" = String, Path, description = "long.csv, wide.csv, long.parquet, codebook.csv, load.R, load.do, or all.zip for all six"), ExportQuery),
     responses((status = 200, description = "The file", content_type = "application/octet-stream", body = String), (status = 403, description = "The role may not do this", body = ErrorBody), (status = 404, description = "No such export file", body = ErrorBody)))]
 #[get("/exports/{file}")]
 async fn download_export(
@@ -71,7 +81,11 @@ async fn download_export(
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let role = auth.require(Permission::ExportData)?;
-    let file = File::parse(&file).ok_or_else(|| AppError::NotFound(format!("export file `{file}`")))?;
+    let file = match file.as_str() {
+        ALL_ZIP => None,
+        name => Some(File::parse(name).ok_or_else(|| AppError::NotFound(format!("export file `{name}`")))?),
+    };
+    let name = file.map_or(ALL_ZIP, File::name);
     let (asked, dates) = (query.blinded, query.dates);
     let ctx = auth.context();
     // Who took which data out, and in what form, belongs in the audit trail: a write, so through
@@ -82,8 +96,7 @@ async fn download_export(
             let blinded = Sight::for_output(&protocol, role, asked).is_blinded();
             let options = ExportOptions { blinded, dates };
             let changes = vec![Change::set("blinded", options.blinded), Change::set("dates", options.dates)];
-            let event =
-                Event { action: "export", entity: "dataset", entity_id: file.name(), changes, reason: None };
+            let event = Event { action: "export", entity: "dataset", entity_id: name, changes, reason: None };
             audit::record(c, &ctx, event)?;
             Ok(options)
         })
@@ -94,12 +107,15 @@ async fn download_export(
     let reader = state.reader();
     tokio::task::spawn_blocking(move || {
         let mut out = ChannelWriter::new(sender);
-        let result = reader.get().and_then(|mut conn| Ok(write(&mut conn, &spec, file, &mut out)?));
+        let result = reader.get().and_then(|mut conn| match file {
+            Some(file) => Ok(write(&mut conn, &spec, file, &mut out)?),
+            None => Ok(zip_all(&mut conn, &spec, &mut out)?),
+        });
         match result.and_then(|()| std::io::Write::flush(&mut out).map_err(|e| AppError::Internal(e.into())))
         {
             Ok(()) => {}
             Err(e) => {
-                tracing::error!(error = %e, file = file.name(), "export failed while streaming");
+                tracing::error!(error = %e, file = name, "export failed while streaming");
                 out.fail(e.to_string());
             }
         }
@@ -108,7 +124,7 @@ async fn download_export(
         receiver.recv().await.map(|chunk| (chunk, receiver))
     });
     Ok(HttpResponse::Ok()
-        .content_type(file.media_type())
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{}\"", file.name())))
+        .content_type(file.map_or("application/zip", File::media_type))
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}\"")))
         .streaming(body))
 }

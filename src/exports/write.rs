@@ -74,6 +74,111 @@ pub fn write(conn: &mut DbConn, spec: &Spec, file: File, out: impl Write) -> Res
     }
 }
 
+/// Where each file of a whole export goes.
+pub struct Outputs<W> {
+    pub long_csv: W,
+    pub wide_csv: W,
+    pub long_parquet: W,
+    pub codebook: W,
+    pub r_script: W,
+    pub stata_script: W,
+}
+
+impl<W: Write> Outputs<W> {
+    /// Flushes every file, so that a full disk is an error, not a short file.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        for w in [
+            &mut self.long_csv,
+            &mut self.wide_csv,
+            &mut self.long_parquet,
+            &mut self.codebook,
+            &mut self.r_script,
+            &mut self.stata_script,
+        ] {
+            w.flush()?;
+        }
+        Ok(())
+    }
+}
+
+impl<W> Outputs<W> {
+    /// Opens each file's output with `open(file)`.
+    pub fn open<E>(mut open: impl FnMut(File) -> Result<W, E>) -> Result<Self, E> {
+        Ok(Outputs {
+            long_csv: open(File::LongCsv)?,
+            wide_csv: open(File::WideCsv)?,
+            long_parquet: open(File::LongParquet)?,
+            codebook: open(File::Codebook)?,
+            r_script: open(File::RScript)?,
+            stata_script: open(File::StataScript)?,
+        })
+    }
+}
+
+/// Writes all six files in one pass over the trial: each page of participants, read once, feeds
+/// the long CSV, the wide CSV and the Parquet file.
+pub fn write_all<W: Write>(conn: &mut DbConn, spec: &Spec, out: &mut Outputs<W>) -> Result<(), ServiceError> {
+    let (long_variables, wide_variables) = (spec.long_variables(), spec.wide_variables());
+    let mut long = ::csv::Writer::from_writer(&mut out.long_csv);
+    long.write_record(long_variables.iter().map(|v| v.name.as_str())).map_err(io)?;
+    let mut wide = ::csv::Writer::from_writer(&mut out.wide_csv);
+    wide.write_record(wide_variables.iter().map(|v| v.name.as_str())).map_err(io)?;
+    let schema: Vec<(String, bool)> =
+        long_variables.iter().map(|v| (v.name.clone(), v.kind == Kind::Integer)).collect();
+    let mut parquet = ParquetSink::new(&mut out.long_parquet, &schema).map_err(io)?;
+    let mut rows = Vec::new();
+    for_each_page(conn, spec, |page| {
+        rows.clear();
+        for record in page {
+            spec.long_rows(record, &mut rows);
+            wide.write_record(spec.wide_row(record).iter().map(cell_text)).map_err(io)?;
+        }
+        for row in &rows {
+            long.write_record(row.iter().map(cell_text)).map_err(io)?;
+        }
+        parquet.write(columns(&long_variables, &rows)).map_err(io)
+    })?;
+    long.flush().map_err(io)?;
+    wide.flush().map_err(io)?;
+    parquet.finish().map_err(io)?;
+    drop((long, wide));
+    codebook::csv(spec, &mut out.codebook)?;
+    codebook::r_script(spec, &mut out.r_script)?;
+    codebook::stata_script(spec, &mut out.stata_script)?;
+    out.flush().map_err(io)
+}
+
+/// The whole export as one zip file, written to `out` as it goes (`out` need not seek). The three
+/// data files are written side by side in one pass over the trial, so they wait in temporary
+/// files (on disk: a large trial's long file does not fit comfortably in memory) until the zip
+/// takes them in turn.
+pub fn zip_all(conn: &mut DbConn, spec: &Spec, out: impl Write) -> Result<(), ServiceError> {
+    use std::io::{Seek, SeekFrom};
+    use zip::write::SimpleFileOptions;
+    let mut files = Outputs::open(|_| tempfile::tempfile().map(std::io::BufWriter::new)).map_err(io)?;
+    write_all(conn, spec, &mut files)?;
+    // Level 1: most of what deflate saves on CSV, at a fraction of the time of the default.
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1));
+    let mut zip = zip::ZipWriter::new_stream(out);
+    let Outputs { long_csv, wide_csv, long_parquet, codebook, r_script, stata_script } = files;
+    for (file, written) in [
+        (File::LongCsv, long_csv),
+        (File::WideCsv, wide_csv),
+        (File::LongParquet, long_parquet),
+        (File::Codebook, codebook),
+        (File::RScript, r_script),
+        (File::StataScript, stata_script),
+    ] {
+        let mut written = written.into_inner().map_err(io)?;
+        written.seek(SeekFrom::Start(0)).map_err(io)?;
+        zip.start_file(file.name(), options).map_err(io)?;
+        std::io::copy(&mut written, &mut zip).map_err(io)?;
+    }
+    zip.finish().map_err(io)?.flush().map_err(io)
+}
+
 fn csv<W: Write>(
     conn: &mut DbConn,
     spec: &Spec,

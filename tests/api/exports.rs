@@ -191,3 +191,31 @@ async fn a_blinded_statistician_downloads_every_export_and_runs_the_analysis_in_
     assert_eq!(trail.iter().filter(|e| e["action"] == "export").count(), 6, "{trail:?}");
     assert!(trail.iter().any(|e| e["action"] == "analyse" && e["changes"][0]["new"] == true), "{trail:?}");
 }
+
+/// `all.zip`: the six files, read from the trial in one pass, each the same as its own download;
+/// taking it is audited like a single file.
+#[tokio::test]
+async fn the_whole_export_as_one_zip_holds_the_six_files_as_they_download_one_by_one() {
+    let app = spawn_app().await;
+    trial(&app).await;
+    let statistician = app.user(Role::StatisticianUnblinded);
+    let resp = app.get_as(&statistician, "/api/v1/exports/all.zip").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/zip"));
+    let bytes = resp.bytes().await.expect("zip").to_vec();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip file");
+    let mut names: Vec<String> = zip.file_names().map(|n| n.expect("a name").into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["codebook.csv", "load.R", "load.do", "long.csv", "long.parquet", "wide.csv"]);
+    for name in names {
+        let mut inside = Vec::new();
+        std::io::Read::read_to_end(&mut zip.by_name(&name).expect("entry"), &mut inside).expect("read");
+        assert!(inside == download(&app, &statistician, &name).await, "{name} differs from its own download");
+    }
+    let listed: serde_json::Value =
+        app.get_as(&statistician, "/api/v1/exports").await.json().await.expect("list");
+    assert!(listed.as_array().is_some_and(|l| l.iter().any(|f| f["name"] == "all.zip")), "{listed}");
+    let audited = app.get_as(&app.user(Role::Admin), "/api/v1/audit?action=export&entity_id=all.zip").await;
+    let entries: serde_json::Value = audited.json().await.expect("audit");
+    assert_eq!(entries.as_array().map(Vec::len), Some(1), "{entries}");
+}
