@@ -99,6 +99,7 @@ impl Application {
             study_key: StudyKey::derive(&secret),
             public_url: settings.public_url.clone(),
             instruments,
+            reports: Default::default(),
         });
         crate::jobs::scheduler::spawn(state.pool.clone(), settings.scheduler_poll);
         if let Some(mail) = settings.mail.clone() {

@@ -37,6 +37,8 @@ pub struct AppState {
     /// The questionnaires this server knows: the bundled ones and the study's `instruments_dir`,
     /// loaded at start-up (each server its own: nothing about them is process-wide).
     pub instruments: Arc<Library>,
+    /// The trial report, built once per change of the data (`reports::cache`).
+    pub reports: Arc<crate::reports::cache::ReportCache>,
 }
 
 impl AppState {

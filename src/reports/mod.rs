@@ -3,6 +3,7 @@
 //! `summary.json`. The same report is written by `trialdesk report`, at the end of
 //! `trialdesk demo`, and served to researchers at `/reports`.
 
+pub mod cache;
 pub mod html;
 mod methods;
 pub mod pages;

@@ -24,14 +24,15 @@ async fn report_for(
     state: &AppState,
     auth: Result<Auth, AppError>,
     query: &ReportQuery,
-) -> Result<Result<reports::Report, HttpResponse>, AppError> {
+) -> Result<Result<std::sync::Arc<reports::Report>, HttpResponse>, AppError> {
     let auth = match staff_page(auth, Permission::ReadReports)? {
         Ok(a) => a,
         Err(page) => return Ok(Err(page)),
     };
     let (role, asked) = (auth.user.role(), query.blinded);
     let (library, scope) = (state.instruments.clone(), auth.scope.clone());
-    Ok(Ok(state.read(move |c| Ok(build_for(c, &library, role, asked, &scope)?)).await?))
+    let cache = state.reports.clone();
+    Ok(Ok(state.read(move |c| Ok(build_for(c, &cache, &library, role, asked, &scope)?)).await?))
 }
 
 #[get("/reports")]
@@ -71,5 +72,5 @@ async fn report_json(
     };
     Ok(HttpResponse::Ok()
         .insert_header(("Content-Disposition", "attachment; filename=\"summary.json\""))
-        .json(report))
+        .json(&*report))
 }

@@ -3,6 +3,8 @@
 // handler, where an item-level allow does not reach.
 #![allow(unused_qualifications)]
 
+use std::sync::Arc;
+
 use actix_web::{get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -12,6 +14,7 @@ use crate::blinding::Sight;
 use crate::db::DbConn;
 use crate::error::{AppError, ErrorBody};
 use crate::instruments::Library;
+use crate::reports::cache::ReportCache;
 use crate::service_error::ServiceError;
 use crate::sites::Scope;
 use crate::state::AppState;
@@ -32,14 +35,15 @@ pub struct ReportQuery {
 /// The report `role` may read, blinded when they ask or when the protocol keeps them blind.
 pub fn build_for(
     conn: &mut DbConn,
+    cache: &ReportCache,
     library: &Library,
     role: Role,
     asked_blinded: bool,
     scope: &Scope,
-) -> Result<super::Report, ServiceError> {
+) -> Result<Arc<super::Report>, ServiceError> {
     let (protocol, _) = crate::protocol::store::current_parsed(conn)?;
     let blinded = Sight::for_output(&protocol, role, asked_blinded).is_blinded();
-    super::build(conn, library, blinded, scope)
+    cache.get_or_build(conn, library, blinded, scope)
 }
 
 /// The report's figures (`summary.json`): CONSORT counts, recruitment, diversity, retention,
@@ -53,5 +57,7 @@ async fn report_summary(
 ) -> Result<web::Json<super::Report>, AppError> {
     let role = auth.require(Permission::ReadReports)?;
     let (library, scope, asked) = (state.instruments.clone(), auth.scope.clone(), query.blinded);
-    Ok(web::Json(state.read(move |c| Ok(build_for(c, &library, role, asked, &scope)?)).await?))
+    let cache = state.reports.clone();
+    let report = state.read(move |c| Ok(build_for(c, &cache, &library, role, asked, &scope)?)).await?;
+    Ok(web::Json(super::Report::clone(&report)))
 }
