@@ -219,3 +219,30 @@ async fn the_whole_export_as_one_zip_holds_the_six_files_as_they_download_one_by
     let entries: serde_json::Value = audited.json().await.expect("audit");
     assert_eq!(entries.as_array().map(Vec::len), Some(1), "{entries}");
 }
+
+/// The report of unchanged data is the one already built; any audited change builds it anew.
+/// (polars, inside the analysis, blocks only on a multi-threaded runtime.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_is_built_once_per_change_of_the_data_and_per_view() {
+    use trialdesk::reports::cache::ReportCache;
+    use trialdesk::sites::Scope;
+    let app = spawn_app().await;
+    let coord = trial(&app).await;
+    let (cache, library) = (
+        ReportCache::default(),
+        trialdesk::startup::instruments(&crate::helpers::test_settings(&app.db)).expect("instruments"),
+    );
+    let mut conn = app.db.conn();
+    let first = cache.get_or_build(&mut conn, &library, false, &Scope::All).expect("report");
+    let again = cache.get_or_build(&mut conn, &library, false, &Scope::All).expect("report");
+    assert!(std::sync::Arc::ptr_eq(&first, &again), "nothing changed: the same report");
+    let blinded = cache.get_or_build(&mut conn, &library, true, &Scope::All).expect("report");
+    assert!(!std::sync::Arc::ptr_eq(&first, &blinded), "another view is built for itself");
+
+    crate::fixtures::randomised(&app, &coord, 9).await;
+    let after = cache.get_or_build(&mut conn, &library, false, &Scope::All).expect("report");
+    assert!(!std::sync::Arc::ptr_eq(&first, &after), "a change builds it again");
+    let randomised =
+        |r: &trialdesk::reports::Report| serde_json::to_value(r).expect("json")["consort"].to_string();
+    assert_ne!(randomised(&first), randomised(&after), "and it shows the change");
+}
