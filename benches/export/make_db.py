@@ -20,16 +20,19 @@ STAMP = "2026-01-05 15:00:00"
 con = sqlite3.connect(db)
 con.execute("PRAGMA synchronous = OFF")
 con.execute("PRAGMA journal_mode = WAL")
-people, allocations, visits, scores, answers = [], [], [], [], []
+screenings, people, allocations, visits, scores, answers = [], [], [], [], [], []
 
 
 def flush():
+    # Every participant has the screening that enrolled them (trialdesk enforces the foreign
+    # key; `trialdesk copy` to PostgreSQL checks it).
+    con.executemany("INSERT INTO screenings (id, screened_at, referral_source, answers, eligible, failed_criteria, outcome, protocol_version, created_at) VALUES (?,?,?,?,?,?,?,?,?)", screenings)
     con.executemany("INSERT INTO participants (id, study_id, number, screening_id, strata, race, ethnicity, sex, age_band, newly_diagnosed, disease_course, preferred_language, enrolled_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", people)
     con.executemany("INSERT INTO allocations (participant_id, seq, arm_id, stratum, stratum_index, method, algorithm, protocol_version, allocated_at) VALUES (?,?,?,?,?,?,?,?,?)", allocations)
     con.executemany("INSERT INTO assessments (id, participant_id, timepoint, instruments, anchor, target_date, status, completed_at, created_at) VALUES (?,?,?,?,?,?,?,?,?)", visits)
     con.executemany("INSERT INTO scores (assessment_id, instrument, total, prorated, answered, band, scored_at) VALUES (?,?,?,?,?,?,?)", scores)
     con.executemany("INSERT INTO responses (assessment_id, instrument, item, value, answered_at) VALUES (?,?,?,?,?)", answers)
-    for rows in (people, allocations, visits, scores, answers):
+    for rows in (screenings, people, allocations, visits, scores, answers):
         rows.clear()
 
 
@@ -38,7 +41,9 @@ for number in range(1, n + 1):
     arm = "support_groups" if number % 2 else "waitlist"
     race = rng.choice(["black", "white", "asian", "other"])
     eth = rng.choice(["hispanic_latinx", "not_hispanic_latinx"])
-    people.append((pid, f"CON-{number:06d}", number, str(uuid.uuid4()),
+    screening = str(uuid.uuid4())
+    screenings.append((screening, STAMP, "clinic", "{}", 1, "[]", "enrolled", 1, STAMP))
+    people.append((pid, f"CON-{number:06d}", number, screening,
                    '{"race_ethnicity":"black","newly_diagnosed":"no"}', race, eth, "female", "40-49", 0,
                    "relapsing_remitting", "en", STAMP))
     allocations.append((pid, number, arm, "black|no", number, "stratified_blocks", "chacha20", 1, STAMP))
