@@ -245,9 +245,10 @@ pub fn copy(from: &mut DbConn, to: &mut DbConn) -> Result<Copied, CopyError> {
     known_tables(from, &tables)?;
     read_snapshot(from, |from| {
         to.transaction(|to| {
+            let has_audit_entries = count(to, "audit_log")? > 0;
             for table in &tables {
                 let rows = count(to, table.name)?;
-                let seeded_only = SEEDED.contains(&table.name) && rows <= 1 && !has_audit_entries(to)?;
+                let seeded_only = SEEDED.contains(&table.name) && rows <= 1 && !has_audit_entries;
                 if rows > 0 && !seeded_only {
                     return Err(CopyError::TargetNotEmpty { table: table.name.to_owned(), rows });
                 }
@@ -299,10 +300,6 @@ fn count(conn: &mut DbConn, table: &str) -> QueryResult<i64> {
     }
     let c: Count = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).get_result(conn)?;
     Ok(c.n)
-}
-
-fn has_audit_entries(conn: &mut DbConn) -> QueryResult<bool> {
-    Ok(count(conn, "audit_log")? > 0)
 }
 
 /// Both databases must have exactly this build's migrations: the copy carries this schema's columns.

@@ -181,9 +181,14 @@ impl r2d2::ManageConnection for Manager {
 
 /// Builds the pool; connections are opened lazily so start-up errors come from `migrate` or `ping`.
 pub fn pool(url: &DatabaseUrl, max_size: u32) -> Pool {
+    pool_waiting(url, max_size, Duration::from_secs(10))
+}
+
+/// A pool whose checkout gives up after `wait`.
+fn pool_waiting(url: &DatabaseUrl, max_size: u32, wait: Duration) -> Pool {
     r2d2::Pool::builder()
         .max_size(max_size)
-        .connection_timeout(Duration::from_secs(10))
+        .connection_timeout(wait)
         // A SQLite file cannot drop a connection; testing each checkout would cost a query.
         .test_on_check_out(url.backend == Backend::Postgres)
         .build_unchecked(Manager { url: url.clone() })
@@ -192,11 +197,7 @@ pub fn pool(url: &DatabaseUrl, max_size: u32) -> Pool {
 /// The pool for a read replica: a replica that cannot be reached is given up on after two seconds,
 /// and its reads go to the primary (`AppState::reader`).
 pub fn read_pool(url: &DatabaseUrl, max_size: u32) -> Pool {
-    r2d2::Pool::builder()
-        .max_size(max_size)
-        .connection_timeout(Duration::from_secs(2))
-        .test_on_check_out(true)
-        .build_unchecked(Manager { url: url.clone() })
+    pool_waiting(url, max_size, Duration::from_secs(2))
 }
 
 /// Applies every pending migration of the connection's backend; returns the versions applied.

@@ -65,13 +65,65 @@ impl File {
 /// Writes one file of the export to `out`.
 pub fn write(conn: &mut DbConn, spec: &Spec, file: File, out: impl Write) -> Result<(), ServiceError> {
     match file {
-        File::LongCsv => csv(conn, spec, &spec.long_variables(), out, |s, r, rows| s.long_rows(r, rows)),
-        File::WideCsv => csv(conn, spec, &spec.wide_variables(), out, |s, r, rows| rows.push(s.wide_row(r))),
-        File::LongParquet => parquet(conn, spec, out),
+        File::LongCsv => pass(conn, spec, Some(out), None, None),
+        File::WideCsv => pass(conn, spec, None, Some(out), None),
+        File::LongParquet => pass(conn, spec, None, None, Some(out)),
         File::Codebook => codebook::csv(spec, out),
         File::RScript => codebook::r_script(spec, out),
         File::StataScript => codebook::stata_script(spec, out),
     }
+}
+
+/// One pass over the trial feeding whichever data files are asked for: each page of
+/// participants, read once, goes to the long CSV, the wide CSV and the Parquet file.
+fn pass<W: Write>(
+    conn: &mut DbConn,
+    spec: &Spec,
+    long_csv: Option<W>,
+    wide_csv: Option<W>,
+    long_parquet: Option<W>,
+) -> Result<(), ServiceError> {
+    let (long_variables, wide_variables) = (spec.long_variables(), spec.wide_variables());
+    let mut long = long_csv.map(|out| csv_with_header(out, &long_variables)).transpose()?;
+    let mut wide = wide_csv.map(|out| csv_with_header(out, &wide_variables)).transpose()?;
+    let schema: Vec<(String, bool)> =
+        long_variables.iter().map(|v| (v.name.clone(), v.kind == Kind::Integer)).collect();
+    let mut parquet = long_parquet.map(|out| ParquetSink::new(out, &schema).map_err(io)).transpose()?;
+    let needs_long_rows = long.is_some() || parquet.is_some();
+    let mut rows = Vec::new();
+    for_each_page(conn, spec, |page| {
+        rows.clear();
+        for record in page {
+            if needs_long_rows {
+                spec.long_rows(record, &mut rows);
+            }
+            if let Some(wide) = &mut wide {
+                wide.write_record(spec.wide_row(record).iter().map(cell_text)).map_err(io)?;
+            }
+        }
+        if let Some(long) = &mut long {
+            for row in &rows {
+                long.write_record(row.iter().map(cell_text)).map_err(io)?;
+            }
+        }
+        match &mut parquet {
+            Some(sink) => sink.write(columns(&long_variables, &rows)).map_err(io),
+            None => Ok(()),
+        }
+    })?;
+    for csv in [long.as_mut(), wide.as_mut()].into_iter().flatten() {
+        csv.flush().map_err(io)?;
+    }
+    match parquet {
+        Some(sink) => sink.finish().map_err(io),
+        None => Ok(()),
+    }
+}
+
+fn csv_with_header<W: Write>(out: W, variables: &[Variable]) -> Result<::csv::Writer<W>, ServiceError> {
+    let mut writer = ::csv::Writer::from_writer(out);
+    writer.write_record(variables.iter().map(|v| v.name.as_str())).map_err(io)?;
+    Ok(writer)
 }
 
 /// Where each file of a whole export goes.
@@ -115,33 +167,9 @@ impl<W> Outputs<W> {
     }
 }
 
-/// Writes all six files in one pass over the trial: each page of participants, read once, feeds
-/// the long CSV, the wide CSV and the Parquet file.
+/// Writes all six files, the three data files in one pass over the trial.
 pub fn write_all<W: Write>(conn: &mut DbConn, spec: &Spec, out: &mut Outputs<W>) -> Result<(), ServiceError> {
-    let (long_variables, wide_variables) = (spec.long_variables(), spec.wide_variables());
-    let mut long = ::csv::Writer::from_writer(&mut out.long_csv);
-    long.write_record(long_variables.iter().map(|v| v.name.as_str())).map_err(io)?;
-    let mut wide = ::csv::Writer::from_writer(&mut out.wide_csv);
-    wide.write_record(wide_variables.iter().map(|v| v.name.as_str())).map_err(io)?;
-    let schema: Vec<(String, bool)> =
-        long_variables.iter().map(|v| (v.name.clone(), v.kind == Kind::Integer)).collect();
-    let mut parquet = ParquetSink::new(&mut out.long_parquet, &schema).map_err(io)?;
-    let mut rows = Vec::new();
-    for_each_page(conn, spec, |page| {
-        rows.clear();
-        for record in page {
-            spec.long_rows(record, &mut rows);
-            wide.write_record(spec.wide_row(record).iter().map(cell_text)).map_err(io)?;
-        }
-        for row in &rows {
-            long.write_record(row.iter().map(cell_text)).map_err(io)?;
-        }
-        parquet.write(columns(&long_variables, &rows)).map_err(io)
-    })?;
-    long.flush().map_err(io)?;
-    wide.flush().map_err(io)?;
-    parquet.finish().map_err(io)?;
-    drop((long, wide));
+    pass(conn, spec, Some(&mut out.long_csv), Some(&mut out.wide_csv), Some(&mut out.long_parquet))?;
     codebook::csv(spec, &mut out.codebook)?;
     codebook::r_script(spec, &mut out.r_script)?;
     codebook::stata_script(spec, &mut out.stata_script)?;
@@ -179,29 +207,6 @@ pub fn zip_all(conn: &mut DbConn, spec: &Spec, out: impl Write) -> Result<(), Se
     zip.finish().map_err(io)?.flush().map_err(io)
 }
 
-fn csv<W: Write>(
-    conn: &mut DbConn,
-    spec: &Spec,
-    variables: &[Variable],
-    out: W,
-    rows_of: impl Fn(&Spec, &super::records::Record, &mut Vec<Vec<Cell>>),
-) -> Result<(), ServiceError> {
-    let mut writer = ::csv::Writer::from_writer(out);
-    writer.write_record(variables.iter().map(|v| v.name.as_str())).map_err(io)?;
-    let mut rows = Vec::new();
-    for_each_page(conn, spec, |page| {
-        for record in page {
-            rows.clear();
-            rows_of(spec, record, &mut rows);
-            for row in &rows {
-                writer.write_record(row.iter().map(cell_text)).map_err(io)?;
-            }
-        }
-        Ok(())
-    })?;
-    writer.flush().map_err(io)
-}
-
 fn cell_text(cell: &Cell) -> String {
     match cell {
         Cell::Empty => String::new(),
@@ -229,22 +234,6 @@ pub fn columns(variables: &[Variable], rows: &[Vec<Cell>]) -> Vec<(String, Value
             (v.name.clone(), values)
         })
         .collect()
-}
-
-fn parquet(conn: &mut DbConn, spec: &Spec, out: impl Write) -> Result<(), ServiceError> {
-    let variables = spec.long_variables();
-    let schema: Vec<(String, bool)> =
-        variables.iter().map(|v| (v.name.clone(), v.kind == Kind::Integer)).collect();
-    let mut sink = ParquetSink::new(out, &schema).map_err(io)?;
-    let mut rows = Vec::new();
-    for_each_page(conn, spec, |page| {
-        rows.clear();
-        for record in page {
-            spec.long_rows(record, &mut rows);
-        }
-        sink.write(columns(&variables, &rows)).map_err(io)
-    })?;
-    sink.finish().map_err(io)
 }
 
 /// A writer whose bytes go, in chunks, to an HTTP response body being sent.

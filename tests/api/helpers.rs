@@ -50,7 +50,12 @@ pub fn postgres_admin_url() -> String {
 
 /// The URL of database `name` on the admin URL's server, with the admin URL's parameters.
 fn postgres_url(name: &str) -> String {
-    let admin = postgres_admin_url();
+    database_on(&postgres_admin_url(), name)
+}
+
+/// The URL of database `name` on the server of `admin` (a URL naming some database), with its
+/// parameters.
+pub fn database_on(admin: &str, name: &str) -> String {
     let (base, db_and_query) = admin.rsplit_once('/').expect("a database name in the URL");
     let query = db_and_query.split_once('?').map_or(String::new(), |(_, q)| format!("?{q}"));
     format!("{base}/{name}{query}")

@@ -13,7 +13,7 @@ use trialdesk::auth::Role;
 use trialdesk::db;
 
 use crate::fixtures::randomised;
-use crate::helpers::{Backend, TestApp, TestDb, backend, spawn_app_on, spawn_app_with};
+use crate::helpers::{Backend, TestApp, TestDb, backend, database_on, spawn_app_on, spawn_app_with};
 
 /// The primary and replica servers' admin URLs, in the PostgreSQL pass (where they must exist).
 fn pair() -> Option<(String, String)> {
@@ -25,12 +25,6 @@ fn pair() -> Option<(String, String)> {
         ),
         _ => None,
     }
-}
-
-fn on_database(admin_url: &str, name: &str) -> String {
-    let (base, rest) = admin_url.rsplit_once('/').expect("a database in the URL");
-    let query = rest.split_once('?').map_or(String::new(), |(_, q)| format!("?{q}"));
-    format!("{base}/{name}{query}")
 }
 
 async fn health(app: &TestApp) -> Value {
@@ -67,7 +61,7 @@ async fn with_a_replica_exports_and_the_report_read_it_while_lists_after_a_write
     let name = format!("td_replica_{}", uuid::Uuid::now_v7().simple());
     let mut admin = PgConnection::establish(&primary).expect("primary");
     admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create database");
-    let (primary_db, replica_db) = (on_database(&primary, &name), on_database(&replica, &name));
+    let (primary_db, replica_db) = (database_on(&primary, &name), database_on(&replica, &name));
     db::migrate(&mut db::connect(&db::DatabaseUrl::parse(&primary_db).expect("url")).expect("connect"))
         .expect("migrate");
     let read_url = replica_db.clone();
