@@ -183,12 +183,12 @@ async fn a_blinded_statistician_downloads_every_export_and_runs_the_analysis_in_
             .await
             .expect("join");
     assert_eq!(result["ok"], true, "{result}");
-    assert_eq!(result["downloads"].as_object().expect("downloads").len(), 6, "{result}");
+    assert_eq!(result["downloads"].as_object().expect("downloads").len(), 7, "{result}");
     // Each download, and the analysis, is in the audit trail.
     let admin = app.user(Role::Admin);
     let trail: Vec<serde_json::Value> =
         app.get_as(&admin, "/api/v1/audit?entity=dataset").await.json().await.expect("audit");
-    assert_eq!(trail.iter().filter(|e| e["action"] == "export").count(), 6, "{trail:?}");
+    assert_eq!(trail.iter().filter(|e| e["action"] == "export").count(), 7, "{trail:?}");
     assert!(trail.iter().any(|e| e["action"] == "analyse" && e["changes"][0]["new"] == true), "{trail:?}");
 }
 

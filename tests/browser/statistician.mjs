@@ -1,5 +1,5 @@
 // A statistician in headless Chromium, by keyboard: opens the exports page, downloads every file
-// (each must arrive whole: CSV with its header, Parquet with its magic bytes, the scripts), reads
+// (each must arrive whole: CSV with its header, Parquet and the zip of all six with their magic bytes, the scripts), reads
 // the codebook table, sends the analysis form with a week that is not a number (refused beside
 // the field), then runs the analysis with ANCOVA chosen as primary and reads its report. axe-core checks every page; the
 // exports page is checked again on a phone and under the Content-Security-Policy as served.
@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { desk, fail, launch, onPhone, underPolicy } from './common.mjs';
 
 const cfg = JSON.parse(process.argv[2]);
-const FILES = ['long.csv', 'wide.csv', 'long.parquet', 'codebook.csv', 'load.R', 'load.do'];
+const FILES = ['long.csv', 'wide.csv', 'long.parquet', 'codebook.csv', 'load.R', 'load.do', 'all.zip'];
 
 const browser = await launch();
 try {
@@ -28,6 +28,7 @@ try {
     const head = bytes.subarray(0, 16).toString('latin1');
     if (name.endsWith('.csv') && !head.startsWith(name === 'codebook.csv' ? 'variable' : 'participant_id')) fail(`${name} starts “${head}”`);
     if (name.endsWith('.parquet') && !head.startsWith('PAR1')) fail(`${name} is not Parquet`);
+    if (name.endsWith('.zip') && !head.startsWith('PK')) fail(`${name} is not a zip`);
     if (cfg.blind && name === 'long.csv' && /support_groups|waitlist/.test(bytes.toString('utf8'))) fail('the blinded long file names an arm');
     downloads[name] = bytes.length;
   }
