@@ -72,9 +72,13 @@ struct Lsn {
     lsn: String,
 }
 
-/// Where the primary's write-ahead log ends now.
+/// Where the primary's write-ahead log ends now: its insert position, which includes what an
+/// asynchronous commit has not written out yet (the write position would call a replica caught
+/// up that has not yet received such a commit).
 fn current_lsn(conn: &mut DbConn) -> QueryResult<String> {
-    diesel::sql_query("SELECT pg_current_wal_lsn()::text AS lsn").get_result::<Lsn>(conn).map(|l| l.lsn)
+    diesel::sql_query("SELECT pg_current_wal_insert_lsn()::text AS lsn")
+        .get_result::<Lsn>(conn)
+        .map(|l| l.lsn)
 }
 
 #[derive(QueryableByName)]
