@@ -10,17 +10,18 @@ use crate::error::AnalysisError;
 use crate::input;
 use crate::long::LongData;
 
-/// One column's values on a page.
+/// One column's values on a page; text is borrowed from the rows it came from (a million-row
+/// export would otherwise copy every string once more on its way to polars).
 #[derive(Debug, Clone)]
-pub enum Values {
-    Text(Vec<Option<String>>),
+pub enum Values<'a> {
+    Text(Vec<Option<&'a str>>),
     Integer(Vec<Option<i64>>),
 }
 
 /// Named columns of equal length.
-pub type Page = Vec<(String, Values)>;
+pub type Page<'a> = Vec<(String, Values<'a>)>;
 
-pub fn frame(page: Page) -> Result<DataFrame, AnalysisError> {
+pub fn frame(page: Page<'_>) -> Result<DataFrame, AnalysisError> {
     let height = page.first().map_or(0, |(_, v)| match v {
         Values::Text(t) => t.len(),
         Values::Integer(i) => i.len(),
@@ -36,7 +37,7 @@ pub fn frame(page: Page) -> Result<DataFrame, AnalysisError> {
 }
 
 /// Long data built in memory, checked like a file would be.
-pub fn long_data(page: Page, covariates: &[String]) -> Result<LongData, AnalysisError> {
+pub fn long_data(page: Page<'_>, covariates: &[String]) -> Result<LongData, AnalysisError> {
     // Typed columns pass the same checks a file's text does; the conversions are then no-ops.
     input::prepare(frame(page)?.lazy(), Source::Frame, covariates, true)
 }
@@ -59,7 +60,7 @@ impl<W: Write> ParquetSink<W> {
         Ok(ParquetSink { writer: ParquetWriter::new(out).batched(&schema)? })
     }
 
-    pub fn write(&mut self, page: Page) -> Result<(), AnalysisError> {
+    pub fn write(&mut self, page: Page<'_>) -> Result<(), AnalysisError> {
         self.writer.write_batch(&frame(page)?)?;
         Ok(())
     }

@@ -191,7 +191,7 @@ impl Spec {
             let instruments = visit.map_or(&point.instruments, |v| &v.instruments);
             for id in instruments {
                 let mut row = base.clone();
-                let score = visit.and_then(|v| v.scores.get(id));
+                let score = visit.and_then(|v| v.score(id));
                 row.extend([
                     Cell::text(&point.id),
                     Cell::Int(point.week),
@@ -200,15 +200,13 @@ impl Spec {
                     day(visit.and_then(|v| v.completed_on)),
                     Cell::text(id),
                     Cell::int(score.and_then(|s| s.total)),
-                    score.and_then(|s| s.band.clone()).map_or(Cell::Empty, Cell::Text),
+                    score.and_then(|s| s.band.as_deref()).map_or(Cell::Empty, Cell::text),
                     Cell::int(score.map(|s| i64::from(s.prorated))),
                     Cell::int(score.map(|s| s.answered)),
                 ]);
                 let items = self.instrument(id).map(|i| i.items.get_ref().as_slice()).unwrap_or_default();
                 for slot in 0..self.item_slots {
-                    let answer = items
-                        .get(slot)
-                        .and_then(|item| visit?.answers.get(item.id.get_ref()).copied().flatten());
+                    let answer = items.get(slot).and_then(|item| visit?.answer(item.id.get_ref()));
                     row.push(Cell::int(answer));
                 }
                 if self.options.dates {

@@ -39,9 +39,21 @@ pub struct Visit {
     pub completed_on: Option<NaiveDate>,
     pub instruments: Vec<String>,
     /// Per instrument: the stored score.
-    pub scores: HashMap<String, Score>,
-    /// Per item id: the answer (None = skipped).
-    pub answers: HashMap<String, Option<i32>>,
+    pub scores: Vec<(String, Score)>,
+    /// Per item id, sorted by it: the answer (None = skipped).
+    pub answers: Vec<(String, Option<i32>)>,
+}
+
+impl Visit {
+    pub fn score(&self, instrument: &str) -> Option<&Score> {
+        self.scores.iter().find(|(id, _)| id == instrument).map(|(_, score)| score)
+    }
+
+    /// The answer to an item; `None` when it was skipped or never asked.
+    pub fn answer(&self, item: &str) -> Option<i32> {
+        let found = self.answers.binary_search_by(|(id, _)| id.as_str().cmp(item)).ok()?;
+        self.answers[found].1
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -152,14 +164,18 @@ pub fn page(
             assessments::completed_at,
         ))
         .load(conn)?;
-    let visit_ids: Vec<String> = visits.iter().map(|v| v.0.clone()).collect();
-    let mut scored: HashMap<String, HashMap<String, Score>> = HashMap::new();
-    let mut answered: HashMap<String, HashMap<String, Option<i32>>> = HashMap::new();
+    // Scores and answers come ordered by visit, so each visit's id is looked up once, not once
+    // per answer: a million-row export reads seven million answers.
+    let visit_at: HashMap<&str, usize> = visits.iter().enumerate().map(|(i, v)| (v.0.as_str(), i)).collect();
+    let mut scored: Vec<Vec<(String, Score)>> = vec![Vec::new(); visits.len()];
+    let mut answered: Vec<Vec<(String, Option<i32>)>> = vec![Vec::new(); visits.len()];
+    let visit_ids: Vec<&str> = visits.iter().map(|v| v.0.as_str()).collect();
     // Bounded batches keep every statement under the backends' parameter limits.
     for chunk in visit_ids.chunks(2000) {
         type ScoreRow = (String, String, Option<i32>, bool, i32, Option<String>);
         let rows: Vec<ScoreRow> = scores::table
             .filter(scores::assessment_id.eq_any(chunk))
+            .order(scores::assessment_id)
             .select((
                 scores::assessment_id,
                 scores::instrument,
@@ -169,31 +185,42 @@ pub fn page(
                 scores::band,
             ))
             .load(conn)?;
+        let mut at = Grouped::default();
         for (visit, instrument, total, prorated, answered_items, band) in rows {
             let score = Score { total, prorated, answered: answered_items, band };
-            scored.entry(visit).or_default().insert(instrument, score);
+            if let Some(i) = at.index(&visit, &visit_at) {
+                scored[i].push((instrument, score));
+            }
         }
         let rows: Vec<(String, String, Option<i32>)> = responses::table
             .filter(responses::assessment_id.eq_any(chunk))
+            .order(responses::assessment_id)
             .select((responses::assessment_id, responses::item, responses::value))
             .load(conn)?;
+        let mut at = Grouped::default();
         for (visit, item, value) in rows {
-            answered.entry(visit).or_default().insert(item, value);
+            if let Some(i) = at.index(&visit, &visit_at) {
+                answered[i].push((item, value));
+            }
         }
     }
     let mut records = records;
     let position: HashMap<String, usize> =
         records.iter().enumerate().map(|(i, r)| (r.participant.id.clone(), i)).collect();
-    for (id, participant, timepoint, status, instruments, target, completed) in visits {
+    let filled = scored.into_iter().zip(answered);
+    for ((_, participant, timepoint, status, instruments, target, completed), (scores, mut answers)) in
+        visits.into_iter().zip(filled)
+    {
         let Some(&i) = position.get(&participant) else { continue };
+        answers.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         records[i].visits.push(Visit {
             timepoint,
             status,
             target_date: target.and_then(|d| d.parse().ok()),
             completed_on: completed.map(local),
             instruments: instruments.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
-            scores: scored.remove(&id).unwrap_or_default(),
-            answers: answered.remove(&id).unwrap_or_default(),
+            scores,
+            answers,
         });
     }
     for record in &mut records {
@@ -201,4 +228,21 @@ pub fn page(
         record.sessions_attended = attended.get(&record.participant.id).copied().unwrap_or(0);
     }
     Ok(records)
+}
+
+/// The visit a run of rows ordered by visit belongs to, looked up when the visit changes.
+#[derive(Default)]
+struct Grouped {
+    visit: String,
+    index: Option<usize>,
+}
+
+impl Grouped {
+    fn index(&mut self, visit: &str, visit_at: &HashMap<&str, usize>) -> Option<usize> {
+        if self.visit != visit {
+            visit.clone_into(&mut self.visit);
+            self.index = visit_at.get(visit).copied();
+        }
+        self.index
+    }
 }

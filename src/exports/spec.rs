@@ -75,17 +75,17 @@ impl Variable {
     }
 }
 
-/// One value of a row.
+/// One value of a row. Text is shared: a participant's cells start each of their long rows.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Empty,
-    Text(String),
+    Text(Arc<str>),
     Int(i64),
 }
 
 impl Cell {
-    pub(super) fn text(s: impl Into<String>) -> Self {
-        Cell::Text(s.into())
+    pub(super) fn text(s: impl AsRef<str>) -> Self {
+        Cell::Text(Arc::from(s.as_ref()))
     }
 
     pub(super) fn int(v: Option<impl Into<i64>>) -> Self {
@@ -93,7 +93,7 @@ impl Cell {
     }
 
     pub(super) fn date(d: Option<NaiveDate>) -> Self {
-        d.map_or(Cell::Empty, |d| Cell::Text(d.to_string()))
+        d.map_or(Cell::Empty, |d| Cell::text(d.to_string()))
     }
 }
 
@@ -195,18 +195,43 @@ pub(super) fn visit_statuses() -> Vec<(String, String)> {
 }
 
 /// Calls `f` with each page of records until there are no more.
+///
+/// The next page is read on a thread of its own while `f` handles this one: reading is the
+/// database's work (and, on PostgreSQL, the server's), handling it is formatting and
+/// compressing, so the two overlap on two cores instead of taking turns. One page waits at most.
 pub fn for_each_page(
     conn: &mut DbConn,
     spec: &Spec,
     mut f: impl FnMut(&[Record]) -> Result<(), ServiceError>,
 ) -> Result<(), ServiceError> {
-    let mut after = 0;
-    loop {
-        let page = records::page(conn, &spec.scope, spec.zone, after, PAGE)?;
-        let Some(last) = page.last() else { return Ok(()) };
-        after = last.participant.number;
-        f(&page)?;
-    }
+    let (scope, zone) = (&spec.scope, spec.zone);
+    let (pages, next) = std::sync::mpsc::sync_channel::<diesel::QueryResult<Vec<Record>>>(1);
+    std::thread::scope(|threads| {
+        threads.spawn(move || {
+            let mut after = 0;
+            loop {
+                let page = records::page(conn, scope, zone, after, PAGE);
+                let last = page.as_ref().ok().and_then(|p| p.last()).map(|r| r.participant.number);
+                // Stops at the end, after an error, or when the handler has stopped listening.
+                if pages.send(page).is_err() {
+                    return;
+                }
+                match last {
+                    Some(number) => after = number,
+                    None => return,
+                }
+            }
+        });
+        // Returning early drops `next`, which stops the reader at its next page.
+        for page in next {
+            let page = page?;
+            if page.is_empty() {
+                break;
+            }
+            f(&page)?;
+        }
+        Ok(())
+    })
 }
 
 /// An export that could not be written (a full disk, a closed connection): our fault, not the caller's.

@@ -109,13 +109,11 @@ impl Spec {
             row.push(day(visit.and_then(|v| v.completed_on)));
             for id in &point.instruments {
                 let Some(instrument) = self.instrument(id) else { continue };
-                let score = visit.and_then(|v| v.scores.get(id));
+                let score = visit.and_then(|v| v.score(id));
                 row.push(Cell::int(score.and_then(|s| s.total)));
-                row.push(score.and_then(|s| s.band.clone()).map_or(Cell::Empty, Cell::Text));
+                row.push(score.and_then(|s| s.band.as_deref()).map_or(Cell::Empty, Cell::text));
                 for item in instrument.items.get_ref() {
-                    row.push(Cell::int(
-                        visit.and_then(|v| v.answers.get(item.id.get_ref()).copied().flatten()),
-                    ));
+                    row.push(Cell::int(visit.and_then(|v| v.answer(item.id.get_ref()))));
                 }
             }
         }

@@ -98,12 +98,12 @@ fn pass<W: Write>(
                 spec.long_rows(record, &mut rows);
             }
             if let Some(wide) = &mut wide {
-                wide.write_record(spec.wide_row(record).iter().map(cell_text)).map_err(io)?;
+                write_row(wide, &spec.wide_row(record))?;
             }
         }
         if let Some(long) = &mut long {
             for row in &rows {
-                long.write_record(row.iter().map(cell_text)).map_err(io)?;
+                write_row(long, row)?;
             }
         }
         match &mut parquet {
@@ -207,16 +207,23 @@ pub fn zip_all(conn: &mut DbConn, spec: &Spec, out: impl Write) -> Result<(), Se
     zip.finish().map_err(io)?.flush().map_err(io)
 }
 
-fn cell_text(cell: &Cell) -> String {
-    match cell {
-        Cell::Empty => String::new(),
-        Cell::Text(s) => crate::csv_cell::text(s).into_owned(),
-        Cell::Int(v) => v.to_string(),
+/// One row of cells as a CSV record. A million-row export writes tens of millions of cells, so
+/// each is written from where it lies: no string is made for a cell on its way to the file.
+fn write_row<W: Write>(csv: &mut ::csv::Writer<W>, row: &[Cell]) -> Result<(), ServiceError> {
+    let mut number = itoa::Buffer::new();
+    for cell in row {
+        match cell {
+            Cell::Empty => csv.write_field(b""),
+            Cell::Text(s) => csv.write_field(crate::csv_cell::text(s).as_bytes()),
+            Cell::Int(v) => csv.write_field(number.format(*v)),
+        }
+        .map_err(io)?;
     }
+    csv.write_record(None::<&[u8]>).map_err(io)
 }
 
 /// Rows turned into columns for one Parquet row group.
-pub fn columns(variables: &[Variable], rows: &[Vec<Cell>]) -> Vec<(String, Values)> {
+pub fn columns<'a>(variables: &[Variable], rows: &'a [Vec<Cell>]) -> Vec<(String, Values<'a>)> {
     variables
         .iter()
         .enumerate()
@@ -226,9 +233,7 @@ pub fn columns(variables: &[Variable], rows: &[Vec<Cell>]) -> Vec<(String, Value
                     rows.iter().map(|r| if let Cell::Int(x) = r[i] { Some(x) } else { None }).collect(),
                 ),
                 Kind::Text => Values::Text(
-                    rows.iter()
-                        .map(|r| if let Cell::Text(s) = &r[i] { Some(s.clone()) } else { None })
-                        .collect(),
+                    rows.iter().map(|r| if let Cell::Text(s) = &r[i] { Some(&**s) } else { None }).collect(),
                 ),
             };
             (v.name.clone(), values)
