@@ -135,11 +135,12 @@ pub fn build(
                 .to_string(),
         );
     }
-    let outcomes = if rows.is_empty() {
-        notes.push("No participant has been randomised yet.".to_string());
-        None
-    } else {
-        let page: table::Page = columns(&variables, &rows);
+    // The outcome models are arithmetic alone and the rest of the report is queries alone: the
+    // two run side by side, each on its own core.
+    let analysis = || {
+        if rows.is_empty() {
+            return Err("No participant has been randomised yet.".to_string());
+        }
         let options = Options {
             baseline_week: 0,
             primary_week,
@@ -150,29 +151,27 @@ pub fn build(
             mixed_df: trialdesk_analysis::DfMethod::default(),
             primary_model: None,
         };
-        match table::long_data(page, &covariates)
+        table::long_data(columns(&variables, &rows), &covariates)
             .and_then(|data| trialdesk_analysis::analyze(&data, &options))
-        {
-            Ok(summary) => Some(summary),
-            Err(e) => {
-                notes.push(format!("The outcome analysis could not run: {e}"));
-                None
-            }
-        }
+            .map_err(|e| format!("The outcome analysis could not run: {e}"))
     };
+    let (outcomes, queried) = std::thread::scope(|threads| {
+        let outcomes = threads.spawn(analysis);
+        let queried = study_figures(conn, &protocol, scope, sight, &spec);
+        (outcomes.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), queried)
+    });
+    let outcomes = outcomes.map_err(|note| notes.push(note)).ok();
+    let Figures { mut consort, recruitment, diversity, sites, attendance, emergency_unblindings } = queried?;
     // Analysed (CONSORT): in the primary week's ANCOVA of the first instrument, per arm.
-    let mut analysed: BTreeMap<String, u64> = BTreeMap::new();
     if let (Some(summary), Some(week)) = (&outcomes, primary_week)
         && let Some(first) = spec.instruments.first()
         && let Some(result) = summary.instruments.get(first.id())
     {
-        for d in result.change_from_baseline.iter().filter(|d| d.week == week) {
-            let id = protocol
-                .arms
-                .iter()
-                .find(|a| spec.arm(a.id.get_ref()) == d.arm)
-                .map_or(d.arm.clone(), |a| a.id.get_ref().clone());
-            analysed.insert(id, d.n);
+        for (arm, counts) in protocol.arms.iter().zip(&mut consort.arms) {
+            let code = spec.arm(arm.id.get_ref());
+            let analysed = result.change_from_baseline.iter().find(|d| d.week == week && d.arm == code);
+            counts.analysed = analysed.map_or(0, |d| d.n);
+            counts.excluded_from_analysis = counts.allocated.saturating_sub(counts.analysed);
         }
     }
     Ok(Report {
@@ -191,10 +190,10 @@ pub fn build(
             .filter_map(|i| i.scoring.better.map(|b| (i.id().to_string(), b)))
             .collect(),
         primary_week,
-        consort: Some(study::consort(conn, &protocol, scope, sight, &analysed)?),
-        recruitment: Some(study::recruitment(conn, &protocol, scope, spec.zone)?),
-        diversity: Some(study::diversity(conn, &protocol, scope)?),
-        sites: crate::enrolment::summary::by_site(conn, &protocol, scope)?,
+        consort: Some(consort),
+        recruitment: Some(recruitment),
+        diversity: Some(diversity),
+        sites,
         retention: retention
             .into_iter()
             .map(|((arm, week, timepoint), (due, completed))| Retention {
@@ -206,11 +205,39 @@ pub fn build(
                 rate: (due > 0).then(|| completed as f64 / due as f64),
             })
             .collect(),
-        attendance: study::attendance_by_group(conn, &protocol, scope, &spec.codes, sight)?,
-        emergency_unblindings: crate::randomisation::count_unblindings(conn, scope)?,
+        attendance,
+        emergency_unblindings,
         arm_names,
         outcomes,
         notes,
+    })
+}
+
+/// The report's figures that are counts from the database rather than models.
+struct Figures {
+    consort: study::ConsortCounts,
+    recruitment: study::RecruitmentCurve,
+    diversity: study::Diversity,
+    sites: Vec<crate::enrolment::summary::SiteCount>,
+    attendance: Vec<study::GroupAttendance>,
+    emergency_unblindings: u64,
+}
+
+fn study_figures(
+    conn: &mut DbConn,
+    protocol: &crate::protocol::Protocol,
+    scope: &Scope,
+    sight: crate::blinding::Sight,
+    spec: &Spec,
+) -> Result<Figures, ServiceError> {
+    Ok(Figures {
+        // Analysed is filled in from the outcome analysis once it has run.
+        consort: study::consort(conn, protocol, scope, sight)?,
+        recruitment: study::recruitment(conn, protocol, scope, spec.zone)?,
+        diversity: study::diversity(conn, protocol, scope)?,
+        sites: crate::enrolment::summary::by_site(conn, protocol, scope)?,
+        attendance: study::attendance_by_group(conn, protocol, scope, &spec.codes, sight)?,
+        emergency_unblindings: crate::randomisation::count_unblindings(conn, scope)?,
     })
 }
 

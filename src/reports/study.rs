@@ -22,14 +22,14 @@ use crate::service_error::ServiceError;
 use crate::sites::Scope;
 pub use trialdesk_charts::{ConsortArm, ConsortCounts};
 
-/// The CONSORT flow. `analysed` comes from the outcome analysis (participants in the primary
-/// ANCOVA per arm id), so the diagram and the tables agree.
+/// The CONSORT flow as far as the database tells it: who was analysed is filled in from the
+/// outcome analysis (participants in the primary ANCOVA), so the diagram and the tables agree;
+/// until then none are.
 pub fn consort(
     conn: &mut DbConn,
     protocol: &Protocol,
     scope: &Scope,
     sight: Sight,
-    analysed: &BTreeMap<String, u64>,
 ) -> Result<ConsortCounts, ServiceError> {
     let codes = scope.codes();
     let mut q = screenings::table.select(screenings::outcome).into_boxed();
@@ -92,7 +92,6 @@ pub fn consort(
         let received = sight.shows_process().then_some(received);
         let discontinued = members.iter().filter(|m| m.2.is_some()).count() as u64;
         let lost = members.iter().filter(|m| m.2.is_none() && primary_missed.contains(&m.0)).count() as u64;
-        let analysed_n = analysed.get(id).copied().unwrap_or(0);
         arms.push(ConsortArm {
             arm: sight.arm_name(protocol, id),
             allocated,
@@ -100,8 +99,8 @@ pub fn consort(
             not_received: received.map(|r| allocated - r),
             lost_to_follow_up: lost,
             discontinued,
-            analysed: analysed_n,
-            excluded_from_analysis: allocated.saturating_sub(analysed_n),
+            analysed: 0,
+            excluded_from_analysis: allocated,
         });
     }
     Ok(ConsortCounts {
