@@ -61,14 +61,21 @@ pub fn satterthwaite_df(
     (df.is_finite() && df > 0.0).then_some(df)
 }
 
+/// The two-sided p of a test statistic on `dist`; NaN when the statistic is undefined (an
+/// estimate of exactly zero with no spread at all: 0/0). statrs' Student t panics on NaN rather
+/// than answer, and a perfect fit in a small simulated arm must not take the report down.
+pub fn two_sided_p(dist: &impl ContinuousCDF<f64, f64>, statistic: f64) -> f64 {
+    if statistic.is_nan() { f64::NAN } else { 2.0 * dist.sf(statistic.abs()) }
+}
+
 /// A two-sided test and 95% CI of an estimate on t(df), or on the normal distribution when there
 /// are no degrees of freedom to use: (ci_low, ci_high, p).
 pub fn t_interval(estimate: f64, se: f64, df: Option<f64>) -> (f64, f64, f64) {
     let (quantile, p) = match df.and_then(|df| StudentsT::new(0.0, 1.0, df).ok()) {
-        Some(t) => (t.inverse_cdf(0.975), 2.0 * t.sf((estimate / se).abs())),
+        Some(t) => (t.inverse_cdf(0.975), two_sided_p(&t, estimate / se)),
         None => {
             let normal = Normal::standard();
-            (normal.inverse_cdf(0.975), 2.0 * normal.sf((estimate / se).abs()))
+            (normal.inverse_cdf(0.975), two_sided_p(&normal, estimate / se))
         }
     };
     (estimate - quantile * se, estimate + quantile * se, p)
@@ -77,6 +84,16 @@ pub fn t_interval(estimate: f64, se: f64, df: Option<f64>) -> (f64, f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_undefined_statistic_has_an_undefined_p_instead_of_a_panic() {
+        let t = StudentsT::new(0.0, 1.0, 10.0).expect("t");
+        assert!(two_sided_p(&t, f64::NAN).is_nan());
+        assert_eq!(two_sided_p(&t, f64::INFINITY), 0.0);
+        assert!((two_sided_p(&t, 0.0) - 1.0).abs() < 1e-12);
+        let (_, _, p) = t_interval(0.0, 0.0, Some(10.0));
+        assert!(p.is_nan());
+    }
 
     #[test]
     fn the_hessian_of_a_known_function_is_found_to_many_digits() {

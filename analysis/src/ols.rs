@@ -15,7 +15,7 @@ pub struct Fit {
 impl Fit {
     /// Two-sided p for coefficient `i`.
     pub fn p_value(&self, i: usize) -> f64 {
-        2.0 * self.t.sf((self.beta[i] / self.se[i]).abs())
+        crate::numeric::two_sided_p(&self.t, self.beta[i] / self.se[i])
     }
 
     /// The t quantile for a two-sided 95% interval.

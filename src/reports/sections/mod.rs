@@ -70,7 +70,11 @@ fn num(v: Option<f64>, places: usize) -> String {
 }
 
 fn p_value(p: f64) -> String {
-    if p < 0.001 { "<0.001".into() } else { format!("{p:.3}") }
+    match p {
+        p if p.is_nan() => "–".into(),
+        p if p < 0.001 => "<0.001".into(),
+        p => format!("{p:.3}"),
+    }
 }
 
 fn pct(v: Option<f64>) -> String {
