@@ -13,7 +13,7 @@ use trialdesk_analysis::{DfMethod, Options, PrimaryModel, analyze_file_timed};
 use crate::audit;
 use crate::db;
 use crate::exports::write::{File, Outputs};
-use crate::exports::{ExportOptions, Spec};
+use crate::exports::{ExportOptions, Source, Spec};
 use crate::protocol::{self, Protocol, store};
 use crate::randomisation;
 use crate::settings::Settings;
@@ -143,7 +143,13 @@ pub fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<ExitCode>
             .map(std::io::BufWriter::new)
             .with_context(|| format!("creating {}", path.display()))
     })?;
-    crate::exports::write::write_all(&mut conn, &spec, &mut outputs)
+    // A second connection reads beside the first on PostgreSQL (`exports::read`).
+    let mut second = match settings.database_url.backend() {
+        db::Backend::Postgres => Some(startup::open(settings)?),
+        db::Backend::Sqlite => None,
+    };
+    let source = Source::pair(&mut conn, second.as_mut());
+    crate::exports::write::write_all(source, &spec, &mut outputs)
         .map_err(|e| anyhow::anyhow!("writing the export to {}: {e}", args.out.display()))?;
     for file in File::ALL {
         println!("wrote {}", args.out.join(file.name()).display());

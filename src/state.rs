@@ -110,12 +110,23 @@ impl Reader {
     /// A replica connection; the primary's when there is no replica or it cannot be reached (a
     /// replica down must not take exports down).
     pub fn get(&self) -> Result<crate::db::PooledConn, AppError> {
+        self.pick().map(|(conn, _)| conn)
+    }
+
+    /// A connection as `get` gives it, and a second one from the same server if one is free at
+    /// once: an export reads faster with two (`exports::read`) but never waits for the second.
+    pub fn get_pair(&self) -> Result<(crate::db::PooledConn, Option<crate::db::PooledConn>), AppError> {
+        let (conn, pool) = self.pick()?;
+        Ok((conn, pool.try_get()))
+    }
+
+    fn pick(&self) -> Result<(crate::db::PooledConn, &Pool), AppError> {
         if let Some(replica) = &self.replica {
             match replica.get() {
-                Ok(conn) => return Ok(conn),
+                Ok(conn) => return Ok((conn, replica)),
                 Err(e) => tracing::warn!(error = %e, "read replica unreachable; reading from the primary"),
             }
         }
-        Ok(self.primary.get()?)
+        Ok((self.primary.get()?, &self.primary))
     }
 }

@@ -243,7 +243,7 @@ pub fn copy(from: &mut DbConn, to: &mut DbConn) -> Result<Copied, CopyError> {
     same_migrations(from, to)?;
     let tables = tables();
     known_tables(from, &tables)?;
-    read_snapshot(from, |from| {
+    super::read_snapshot(from, |from| {
         to.transaction(|to| {
             let has_audit_entries = count(to, "audit_log")? > 0;
             for table in &tables {
@@ -274,20 +274,6 @@ pub fn copy(from: &mut DbConn, to: &mut DbConn) -> Result<Copied, CopyError> {
             }
             Ok(Copied { rows: copied })
         })
-    })
-}
-
-/// Runs `f` in a read transaction: one snapshot of the whole source, even while a server still
-/// writes to it (SQLite in WAL mode keeps the snapshot of the first read).
-fn read_snapshot<T>(
-    conn: &mut DbConn,
-    f: impl FnOnce(&mut DbConn) -> Result<T, CopyError>,
-) -> Result<T, CopyError> {
-    conn.transaction(|conn| {
-        if let DbConn::Postgres(_) = conn {
-            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(conn)?;
-        }
-        f(conn)
     })
 }
 

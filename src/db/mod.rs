@@ -247,6 +247,22 @@ pub fn has_pending_migrations(conn: &mut DbConn) -> anyhow::Result<bool> {
     .map_err(|e| anyhow::anyhow!("could not read migration state: {e}"))
 }
 
+/// Runs `f` in a read transaction: one snapshot of the whole database, even while a server
+/// writes to it (SQLite in WAL mode keeps the snapshot of the first read; PostgreSQL's repeatable
+/// read, that of the first statement). For reads of many statements that must agree with each
+/// other: a copy of the trial, an export read page by page.
+pub fn read_snapshot<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(|conn| {
+        if let DbConn::Postgres(_) = conn {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(conn)?;
+        }
+        f(conn)
+    })
+}
+
 /// Runs `f` in a transaction that first takes the write lock (see `audit_head` in the migration):
 /// on SQLite a deferred transaction that reads before it writes can fail with SQLITE_BUSY instead
 /// of waiting, and on both backends the audit hash chain needs appends in one order.

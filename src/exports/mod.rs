@@ -10,10 +10,12 @@
 pub mod codebook;
 mod long;
 pub mod pages;
+pub mod read;
 pub mod records;
 pub mod routes;
 mod spec;
 mod wide;
 pub mod write;
 
+pub use read::{Source, for_each_page};
 pub use spec::*;

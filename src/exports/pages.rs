@@ -11,7 +11,7 @@ use askama::Template;
 use trialdesk_analysis::{DfMethod, PrimaryModel};
 
 use super::write::{File, write};
-use super::{ExportOptions, Spec, codebook};
+use super::{ExportOptions, Source, Spec, codebook};
 use crate::audit::{self, Change, Event};
 use crate::auth::{Auth, Permission};
 use crate::blinding::Sight;
@@ -225,7 +225,7 @@ async fn analysis(
             .suffix(".parquet")
             .tempfile()
             .map_err(|e| AppError::Internal(e.into()))?;
-        write(&mut *reader.get()?, &spec, File::LongParquet, file.as_file())?;
+        write(Source::from(&mut *reader.get()?), &spec, File::LongParquet, file.as_file())?;
         let summary = match trialdesk_analysis::analyze_file(file.path(), &options) {
             Ok(s) => s,
             Err(e) => return Ok(Err(e.to_string())),

@@ -92,31 +92,55 @@ pub fn group_codes(conn: &mut DbConn) -> QueryResult<GroupCodes> {
     Ok(GroupCodes { group, moderator_of })
 }
 
-/// Up to `limit` randomised participants after study number `after`, in study-number order.
-/// Participants who withdrew and asked that their data not be used are left out.
-pub fn page(
-    conn: &mut DbConn,
-    scope: &Scope,
-    zone: chrono_tz::Tz,
-    after: i32,
-    limit: i64,
-) -> QueryResult<Vec<Record>> {
+/// The study numbers of the randomised participants an export covers, in order: where its pages
+/// start and end.
+pub fn numbers(conn: &mut DbConn, scope: &Scope) -> QueryResult<Vec<i32>> {
     let mut q = participants::table
         .inner_join(allocations::table)
-        .filter(participants::number.gt(after))
         .order(participants::number.asc())
-        .limit(limit)
-        .select((Participant::as_select(), allocations::arm_id, allocations::allocated_at))
+        .select(participants::number)
         .into_boxed();
     if let Some(codes) = scope.codes() {
         q = q.filter(participants::site.eq_any(codes));
     }
-    let rows: Vec<(Participant, String, NaiveDateTime)> = q.load(conn)?;
-    let local = |t: NaiveDateTime| t.and_utc().with_timezone(&zone).date_naive();
-    let last = rows.last().map(|r| r.0.number);
-    let records: Vec<Record> = rows
+    q.load(conn)
+}
+
+/// The randomised participants with study numbers `first..=last`, in study-number order, with
+/// their item answers when `answers`. Participants who withdrew and asked that their data not be
+/// used are left out (a page may then be empty).
+pub fn page(
+    conn: &mut DbConn,
+    scope: &Scope,
+    zone: chrono_tz::Tz,
+    answers: bool,
+    (first, last): (i32, i32),
+) -> QueryResult<Vec<Record>> {
+    let mut q = participants::table
+        .filter(participants::number.between(first, last))
+        .order(participants::number.asc())
+        .select(Participant::as_select())
+        .into_boxed();
+    if let Some(codes) = scope.codes() {
+        q = q.filter(participants::site.eq_any(codes));
+    }
+    let people: Vec<Participant> = q.load(conn)?;
+    // Not joined in the query above: PostgreSQL then hashes the whole allocations table for
+    // each page (a quarter of a million-row export's time), where looking up a page's
+    // participants by key takes a few milliseconds.
+    let ids: Vec<&str> = people.iter().map(|p| p.id.as_str()).collect();
+    let mut allocated: HashMap<String, (String, NaiveDateTime)> = allocations::table
+        .filter(allocations::participant_id.eq_any(&ids))
+        .select((allocations::participant_id, allocations::arm_id, allocations::allocated_at))
+        .load::<(String, String, NaiveDateTime)>(conn)?
         .into_iter()
-        .filter(|(p, _, _)| !(p.withdrawn_at.is_some() && p.withdrawal_keep_data == Some(false)))
+        .map(|(id, arm, at)| (id, (arm, at)))
+        .collect();
+    let local = |t: NaiveDateTime| t.and_utc().with_timezone(&zone).date_naive();
+    let records: Vec<Record> = people
+        .into_iter()
+        .filter(|p| !(p.withdrawn_at.is_some() && p.withdrawal_keep_data == Some(false)))
+        .filter_map(|p| allocated.remove(&p.id).map(|(arm, at)| (p, arm, at)))
         .map(|(participant, arm_id, allocated_at)| Record {
             strata: participant.strata_map(),
             withdrawn_on: participant.withdrawn_at.map(local),
@@ -129,11 +153,7 @@ pub fn page(
         })
         .collect();
     if records.is_empty() {
-        // Every participant on this page asked for their data to be dropped: keep paging.
-        return match last {
-            Some(number) => page(conn, scope, zone, number, limit),
-            None => Ok(records),
-        };
+        return Ok(records);
     }
     let ids: Vec<String> = records.iter().map(|r| r.participant.id.clone()).collect();
 
@@ -192,15 +212,17 @@ pub fn page(
                 scored[i].push((instrument, score));
             }
         }
-        let rows: Vec<(String, String, Option<i32>)> = responses::table
+        if !answers {
+            continue;
+        }
+        let rows: Vec<(String, String)> = responses::table
             .filter(responses::assessment_id.eq_any(chunk))
-            .order(responses::assessment_id)
-            .select((responses::assessment_id, responses::item, responses::value))
+            .group_by(responses::assessment_id)
+            .select((responses::assessment_id, diesel::dsl::sql::<diesel::sql_types::Text>(ANSWERS)))
             .load(conn)?;
-        let mut at = Grouped::default();
-        for (visit, item, value) in rows {
-            if let Some(i) = at.index(&visit, &visit_at) {
-                answered[i].push((item, value));
+        for (visit, pairs) in rows {
+            if let Some(&i) = visit_at.get(visit.as_str()) {
+                answered[i] = parse_answers(&pairs)?;
             }
         }
     }
@@ -230,6 +252,28 @@ pub fn page(
     Ok(records)
 }
 
+/// A visit's answers as one text: `item=value` pairs joined by commas, a skipped item with no
+/// value (item ids are lower-case letters, digits and `_`: `instruments::check`). One row per
+/// visit rather than one per answer: a million-row export reads seven million answers, and each
+/// row costs the database and diesel far more than the few bytes it holds. `string_agg` is
+/// PostgreSQL's and, since 3.44, SQLite's.
+const ANSWERS: &str = "string_agg(item || '=' || coalesce(CAST(value AS TEXT), ''), ',')";
+
+fn parse_answers(pairs: &str) -> QueryResult<Vec<(String, Option<i32>)>> {
+    let bad = || diesel::result::Error::DeserializationError(format!("stored answers `{pairs}`").into());
+    pairs
+        .split(',')
+        .map(|pair| {
+            let (item, value) = pair.rsplit_once('=').ok_or_else(bad)?;
+            let value = match value {
+                "" => None,
+                v => Some(v.parse().map_err(|_| bad())?),
+            };
+            Ok((item.to_owned(), value))
+        })
+        .collect()
+}
+
 /// The visit a run of rows ordered by visit belongs to, looked up when the visit changes.
 #[derive(Default)]
 struct Grouped {
@@ -244,5 +288,20 @@ impl Grouped {
             self.index = visit_at.get(visit).copied();
         }
         self.index
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_visits_stored_answers_read_back_with_skipped_items_as_none() {
+        let parsed = parse_answers("phq9_2=3,phq9_1=,gad7_10=0").expect("parse");
+        assert_eq!(
+            parsed,
+            [("phq9_2".to_string(), Some(3)), ("phq9_1".to_string(), None), ("gad7_10".to_string(), Some(0))]
+        );
+        assert!(parse_answers("phq9_1").is_err() && parse_answers("phq9_1=x").is_err());
     }
 }

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use utoipa::{IntoParams, ToSchema};
 
 use super::write::{ChannelWriter, File, write, zip_all};
-use super::{ExportOptions, Spec};
+use super::{ExportOptions, Source, Spec};
 use crate::audit::{self, Change, Event};
 use crate::auth::{Auth, Permission};
 use crate::blinding::Sight;
@@ -107,9 +107,12 @@ async fn download_export(
     let reader = state.reader();
     tokio::task::spawn_blocking(move || {
         let mut out = ChannelWriter::new(sender);
-        let result = reader.get().and_then(|mut conn| match file {
-            Some(file) => Ok(write(&mut conn, &spec, file, &mut out)?),
-            None => Ok(zip_all(&mut conn, &spec, &mut out)?),
+        let result = reader.get_pair().and_then(|(mut conn, mut second)| {
+            let source = Source::pair(&mut conn, second.as_deref_mut());
+            match file {
+                Some(file) => Ok(write(source, &spec, file, &mut out)?),
+                None => Ok(zip_all(source, &spec, &mut out)?),
+            }
         });
         match result.and_then(|()| std::io::Write::flush(&mut out).map_err(|e| AppError::Internal(e.into())))
         {

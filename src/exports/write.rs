@@ -8,8 +8,8 @@ use tokio::sync::mpsc;
 use trialdesk_analysis::table::{ParquetSink, Values};
 
 use super::codebook;
-use super::spec::{Cell, Kind, Spec, Variable, for_each_page, io};
-use crate::db::DbConn;
+use super::read::{Source, for_each_page};
+use super::spec::{Cell, Kind, Spec, Variable, io};
 use crate::service_error::ServiceError;
 
 /// The files an export offers.
@@ -63,11 +63,11 @@ impl File {
 }
 
 /// Writes one file of the export to `out`.
-pub fn write(conn: &mut DbConn, spec: &Spec, file: File, out: impl Write) -> Result<(), ServiceError> {
+pub fn write(source: Source<'_>, spec: &Spec, file: File, out: impl Write) -> Result<(), ServiceError> {
     match file {
-        File::LongCsv => pass(conn, spec, Some(out), None, None),
-        File::WideCsv => pass(conn, spec, None, Some(out), None),
-        File::LongParquet => pass(conn, spec, None, None, Some(out)),
+        File::LongCsv => pass(source, spec, Some(out), None, None),
+        File::WideCsv => pass(source, spec, None, Some(out), None),
+        File::LongParquet => pass(source, spec, None, None, Some(out)),
         File::Codebook => codebook::csv(spec, out),
         File::RScript => codebook::r_script(spec, out),
         File::StataScript => codebook::stata_script(spec, out),
@@ -77,7 +77,7 @@ pub fn write(conn: &mut DbConn, spec: &Spec, file: File, out: impl Write) -> Res
 /// One pass over the trial feeding whichever data files are asked for: each page of
 /// participants, read once, goes to the long CSV, the wide CSV and the Parquet file.
 fn pass<W: Write>(
-    conn: &mut DbConn,
+    source: Source<'_>,
     spec: &Spec,
     long_csv: Option<W>,
     wide_csv: Option<W>,
@@ -91,7 +91,7 @@ fn pass<W: Write>(
     let mut parquet = long_parquet.map(|out| ParquetSink::new(out, &schema).map_err(io)).transpose()?;
     let needs_long_rows = long.is_some() || parquet.is_some();
     let mut rows = Vec::new();
-    for_each_page(conn, spec, |page| {
+    for_each_page(source, spec, |page| {
         rows.clear();
         for record in page {
             if needs_long_rows {
@@ -168,8 +168,12 @@ impl<W> Outputs<W> {
 }
 
 /// Writes all six files, the three data files in one pass over the trial.
-pub fn write_all<W: Write>(conn: &mut DbConn, spec: &Spec, out: &mut Outputs<W>) -> Result<(), ServiceError> {
-    pass(conn, spec, Some(&mut out.long_csv), Some(&mut out.wide_csv), Some(&mut out.long_parquet))?;
+pub fn write_all<W: Write>(
+    source: Source<'_>,
+    spec: &Spec,
+    out: &mut Outputs<W>,
+) -> Result<(), ServiceError> {
+    pass(source, spec, Some(&mut out.long_csv), Some(&mut out.wide_csv), Some(&mut out.long_parquet))?;
     codebook::csv(spec, &mut out.codebook)?;
     codebook::r_script(spec, &mut out.r_script)?;
     codebook::stata_script(spec, &mut out.stata_script)?;
@@ -180,11 +184,11 @@ pub fn write_all<W: Write>(conn: &mut DbConn, spec: &Spec, out: &mut Outputs<W>)
 /// data files are written side by side in one pass over the trial, so they wait in temporary
 /// files (on disk: a large trial's long file does not fit comfortably in memory) until the zip
 /// takes them in turn.
-pub fn zip_all(conn: &mut DbConn, spec: &Spec, out: impl Write) -> Result<(), ServiceError> {
+pub fn zip_all(source: Source<'_>, spec: &Spec, out: impl Write) -> Result<(), ServiceError> {
     use std::io::{Seek, SeekFrom};
     use zip::write::SimpleFileOptions;
     let mut files = Outputs::open(|_| tempfile::tempfile().map(std::io::BufWriter::new)).map_err(io)?;
-    write_all(conn, spec, &mut files)?;
+    write_all(source, spec, &mut files)?;
     // Level 1: most of what deflate saves on CSV, at a fraction of the time of the default.
     let options = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)

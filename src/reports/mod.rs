@@ -19,7 +19,7 @@ use serde::Serialize;
 use trialdesk_analysis::{Options, Summary, table};
 
 use crate::db::DbConn;
-use crate::exports::{Cell, ExportOptions, Spec, Variable, for_each_page, write::columns};
+use crate::exports::{Cell, ExportOptions, Source, Spec, Variable, for_each_page, write::columns};
 use crate::instruments::Library;
 use crate::protocol::ArmKind;
 use crate::service_error::ServiceError;
@@ -73,7 +73,8 @@ pub fn build(
     blinded: bool,
     scope: &Scope,
 ) -> Result<Report, ServiceError> {
-    let spec = Spec::load(conn, library, ExportOptions { blinded, dates: false }, scope.clone())?;
+    let spec =
+        Spec::load(conn, library, ExportOptions { blinded, dates: false }, scope.clone())?.without_answers();
     let protocol = spec.protocol.clone();
     // Only the columns the analysis reads are kept: the long file's other cells (items, dates,
     // demographics) would be held for the whole trial at once.
@@ -92,7 +93,7 @@ pub fn build(
     // Retention counts each participant's time point once: (arm, week, time point) → (due, done).
     let mut retention: BTreeMap<(String, i64, String), (u64, u64)> = BTreeMap::new();
     let mut has_groups = false;
-    for_each_page(conn, &spec, |page| {
+    for_each_page(Source::from(&mut *conn), &spec, |page| {
         for record in page {
             spec.long_rows(record, &mut scratch);
             rows.extend(scratch.drain(..).map(|row| kept.iter().map(|&i| row[i].clone()).collect()));

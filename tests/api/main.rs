@@ -18,6 +18,7 @@ mod demo;
 mod econsent;
 mod enrolment;
 mod errors;
+mod export_pages;
 mod exports;
 mod fuzz;
 mod group_pages;
