@@ -93,6 +93,9 @@ pub fn for_each_page(
                 let _ = first_pages.send(Err(e));
             }
         });
+        // Owned here, so that returning early (a handler's error) hangs up on readers waiting to
+        // hand over a page: the scope waits for them before it returns.
+        let receivers = receivers;
         // Page k comes from reader k mod readers; a reader that has no more pages hangs up.
         for k in 0.. {
             let Ok(page) = receivers[k % readers].recv() else { break };
@@ -101,7 +104,6 @@ pub fn for_each_page(
                 f(&page)?;
             }
         }
-        // Returning (early, after an error, or at the end) drops the receivers: the readers stop.
         Ok(())
     })
 }

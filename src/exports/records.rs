@@ -260,7 +260,9 @@ pub fn page(
 const ANSWERS: &str = "string_agg(item || '=' || coalesce(CAST(value AS TEXT), ''), ',')";
 
 fn parse_answers(pairs: &str) -> QueryResult<Vec<(String, Option<i32>)>> {
-    let bad = || diesel::result::Error::DeserializationError(format!("stored answers `{pairs}`").into());
+    // The message never holds the answers themselves: it may reach a log.
+    let bad =
+        || diesel::result::Error::DeserializationError("a visit's answers are not item=value pairs".into());
     pairs
         .split(',')
         .map(|pair| {

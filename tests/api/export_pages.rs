@@ -7,6 +7,7 @@ use trialdesk::db::schema::{allocations, assessments, participants, scores};
 use trialdesk::exports::write::{Outputs, write_all};
 use trialdesk::exports::{ExportOptions, Source, Spec, for_each_page};
 use trialdesk::instruments::Library;
+use trialdesk::service_error::ServiceError;
 use trialdesk::sites::Scope;
 use trialdesk_analysis::input;
 
@@ -30,8 +31,9 @@ fn readers_in_transaction(conn: &mut DbConn) -> i64 {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
+    // Client connections only: autovacuum's workers are in transactions too.
     let sql = "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() \
-               AND xact_start IS NOT NULL AND pid <> pg_backend_pid()";
+               AND backend_type = 'client backend' AND xact_start IS NOT NULL AND pid <> pg_backend_pid()";
     diesel::sql_query(sql).get_result::<Count>(conn).expect("activity").n
 }
 
@@ -103,4 +105,15 @@ fn an_export_read_three_participants_a_page_on_two_connections_is_one_snapshot_e
     .expect("read the pages");
     assert!(pages > 3 && changed > 0, "{pages} pages, {changed} scores changed");
     assert!(!seen.is_empty() && !seen.contains(&Some(999)), "{seen:?}");
+
+    // A handler that fails (a download cut off) stops both readers, which may be waiting to hand
+    // over their next pages: the call returns its error instead of waiting for ever.
+    spec.page_size = 1;
+    let stopped = for_each_page(Source::pair(&mut first, Some(&mut second)), &spec, |_| {
+        Err(ServiceError::NotFound("the rest of the download".into()))
+    });
+    assert!(matches!(stopped, Err(ServiceError::NotFound(_))), "{stopped:?}");
+    // Both connections are usable again, out of their transactions: a new export sees the change.
+    let again = export(Source::pair(&mut first, Some(&mut second)), &spec);
+    assert!(String::from_utf8_lossy(&again.long_csv).contains(",999,"), "the changed scores are missing");
 }
