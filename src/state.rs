@@ -113,11 +113,16 @@ impl Reader {
         self.pick().map(|(conn, _)| conn)
     }
 
-    /// A connection as `get` gives it, and a second one from the same server if one is free at
-    /// once: an export reads faster with two (`exports::read`) but never waits for the second.
+    /// A connection as `get` gives it and, on PostgreSQL, a second one from the same server if
+    /// one is free at once: an export reads faster with two there (`exports::read`) but never
+    /// waits for the second. SQLite's export reads on one, so it takes no second.
     pub fn get_pair(&self) -> Result<(crate::db::PooledConn, Option<crate::db::PooledConn>), AppError> {
         let (conn, pool) = self.pick()?;
-        Ok((conn, pool.try_get()))
+        let second = match *conn {
+            DbConn::Postgres(_) => pool.try_get(),
+            DbConn::Sqlite(_) => None,
+        };
+        Ok((conn, second))
     }
 
     fn pick(&self) -> Result<(crate::db::PooledConn, &Pool), AppError> {
