@@ -84,12 +84,18 @@ fn analyze_timed(
         Some(arm) => return Err(AnalysisError::UnknownArm { arm: arm.clone(), known: arms.join(", ") }),
         None => arms[0].clone(),
     };
-    if !data.weeks.contains(&options.baseline_week) {
+    // The weeks asked for must be weeks with data: a primary week without any would otherwise
+    // give a report with no primary result and no word of why.
+    let asked = [("baseline", Some(options.baseline_week)), ("primary", options.primary_week)];
+    if let Some((which, week)) = asked
+        .into_iter()
+        .find_map(|(which, week)| week.filter(|w| !data.weeks.contains(w)).map(|w| (which, w)))
+    {
         let known = data.weeks.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
         return Err(AnalysisError::BadValue {
             column: WEEK.into(),
             location: "every row".into(),
-            problem: format!("no row is at the baseline week {} (weeks: {known})", options.baseline_week),
+            problem: format!("no row is at the {which} week {week} (weeks: {known})"),
         });
     }
     let present = &data.instrument.levels;

@@ -61,6 +61,18 @@ fn an_unknown_reference_arm_lists_the_arms_there_are() {
 }
 
 #[test]
+fn a_baseline_or_primary_week_without_data_is_refused_with_the_weeks_there_are() {
+    let options = Options { primary_week: Some(-3), ..Options::default() };
+    let message = error_of(&rows(), &options);
+    assert!(message.contains("no row is at the primary week -3 (weeks: 0, 6)"), "{message}");
+    let options = Options { baseline_week: 2, primary_week: Some(6), ..Options::default() };
+    assert!(error_of(&rows(), &options).contains("no row is at the baseline week 2 (weeks: 0, 6)"));
+    let options = Options { primary_week: Some(6), ..Options::default() };
+    let f = file(&rows(), ".csv");
+    assert!(analyze_file(f.path(), &options).is_ok(), "a week with data is accepted");
+}
+
+#[test]
 fn an_unknown_covariate_or_instrument_is_named() {
     let options = Options { covariates: vec!["age".into()], ..Options::default() };
     assert!(error_of(&rows(), &options).contains("covariate `age` is not a column"));

@@ -44,5 +44,5 @@ analysis-df-satterthwaite = Satterthwaite
 analysis-df-kenward-roger = Kenward–Roger
 analysis-problem-choice = choose one of the listed options
 analysis-run = Run the analysis
-analysis-problem-week = give a whole number of weeks
+analysis-problem-week = give a whole number of weeks, 0 or more
 analysis-problem-refused = { $why }

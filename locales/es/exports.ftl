@@ -44,5 +44,5 @@ analysis-df-satterthwaite = Satterthwaite
 analysis-df-kenward-roger = Kenward–Roger
 analysis-problem-choice = elija una de las opciones de la lista
 analysis-run = Ejecutar el análisis
-analysis-problem-week = indique un número entero de semanas
+analysis-problem-week = indique un número entero de semanas, 0 o más
 analysis-problem-refused = { $why }

@@ -167,7 +167,11 @@ async fn analysis(
         if raw.is_empty() {
             return None;
         }
-        raw.parse().map_err(|_| problems.add(name, tr.t("analysis-problem-week"))).ok()
+        // No time point comes before week 0.
+        raw.parse().ok().filter(|w: &i64| *w >= 0).or_else(|| {
+            problems.add(name, tr.t("analysis-problem-week"));
+            None
+        })
     };
     let baseline_week = week("baseline_week", &mut problems).unwrap_or(0);
     let primary_week = week("primary_week", &mut problems);
