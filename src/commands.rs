@@ -143,11 +143,8 @@ pub fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<ExitCode>
             .map(std::io::BufWriter::new)
             .with_context(|| format!("creating {}", path.display()))
     })?;
-    // A second connection reads beside the first on PostgreSQL (`exports::read`).
-    let mut second = match settings.database_url.backend() {
-        db::Backend::Postgres => Some(startup::open(settings)?),
-        db::Backend::Sqlite => None,
-    };
+    let mut second =
+        if crate::exports::read::reads_beside(&conn) { Some(startup::open(settings)?) } else { None };
     let source = Source::pair(&mut conn, second.as_mut());
     crate::exports::write::write_all(source, &spec, &mut outputs)
         .map_err(|e| anyhow::anyhow!("writing the export to {}: {e}", args.out.display()))?;

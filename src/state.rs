@@ -118,10 +118,7 @@ impl Reader {
     /// waits for the second. SQLite's export reads on one, so it takes no second.
     pub fn get_pair(&self) -> Result<(crate::db::PooledConn, Option<crate::db::PooledConn>), AppError> {
         let (conn, pool) = self.pick()?;
-        let second = match *conn {
-            DbConn::Postgres(_) => pool.try_get(),
-            DbConn::Sqlite(_) => None,
-        };
+        let second = if crate::exports::read::reads_beside(&conn) { pool.try_get() } else { None };
         Ok((conn, second))
     }
 

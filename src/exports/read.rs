@@ -30,11 +30,17 @@ impl<'a> From<&'a mut DbConn> for Source<'a> {
 
 impl<'a> Source<'a> {
     /// Two connections to the same database server (never a primary and its replica: the second
-    /// joins the first's snapshot).
+    /// joins the first's snapshot). The second is dropped where it does not help.
     pub fn pair(first: &'a mut DbConn, second: Option<&'a mut DbConn>) -> Self {
-        let second = second.filter(|_| matches!(first, DbConn::Postgres(_)));
+        let second = second.filter(|_| reads_beside(first));
         Source { first, second }
     }
+}
+
+/// Whether an export on `conn`'s database reads on a second connection beside it: the one rule
+/// that `Source::pair`, the HTTP readers and `trialdesk export` follow.
+pub fn reads_beside(conn: &DbConn) -> bool {
+    matches!(conn, DbConn::Postgres(_))
 }
 
 type Page = Result<Vec<Record>, ServiceError>;
