@@ -213,10 +213,7 @@ pub fn append(conn: &mut DbConn, ctx: &Context, event: Event<'_>) -> QueryResult
         hash: String::new(),
     };
     entry.hash = entry.compute_hash(chain::is_keyed(entry.seq, keyed_from))?;
-    diesel::insert_into(audit_log::table).values(&entry).execute(conn)?;
-    diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
-        .set((audit_head::last_seq.eq(entry.seq), audit_head::last_hash.eq(&entry.hash)))
-        .execute(conn)?;
+    store(conn, &entry)?;
     if db::chain_head::get().is_some() {
         db::chain_head::set(Some(db::chain_head::Head {
             last_seq: entry.seq,
@@ -225,6 +222,41 @@ pub fn append(conn: &mut DbConn, ctx: &Context, event: Event<'_>) -> QueryResult
         }));
     }
     Ok(entry.seq)
+}
+
+/// Stores the entry and moves the chain's head to it. On PostgreSQL that is one statement (a
+/// data-modifying CTE): every statement under the chain's lock is a round trip that every other
+/// writer waits for (docs/benchmarks.md).
+fn store(conn: &mut DbConn, entry: &Entry) -> QueryResult<()> {
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    let DbConn::Postgres(pg) = conn else {
+        diesel::insert_into(audit_log::table).values(entry).execute(conn)?;
+        diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
+            .set((audit_head::last_seq.eq(entry.seq), audit_head::last_hash.eq(&entry.hash)))
+            .execute(conn)?;
+        return Ok(());
+    };
+    diesel::sql_query(
+        "WITH entry AS (INSERT INTO audit_log (seq, at, actor_kind, actor_id, actor_role, action, entity, \
+         entity_id, changes, reason, request_id, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)) \
+         UPDATE audit_head SET last_seq = $1, last_hash = $13 WHERE id = 1",
+    )
+    .bind::<BigInt, _>(entry.seq)
+    .bind::<Timestamp, _>(entry.at)
+    .bind::<Text, _>(&entry.actor_kind)
+    .bind::<Nullable<Text>, _>(&entry.actor_id)
+    .bind::<Nullable<Text>, _>(&entry.actor_role)
+    .bind::<Text, _>(&entry.action)
+    .bind::<Text, _>(&entry.entity)
+    .bind::<Text, _>(&entry.entity_id)
+    .bind::<Text, _>(&entry.changes)
+    .bind::<Nullable<Text>, _>(&entry.reason)
+    .bind::<Nullable<Text>, _>(&entry.request_id)
+    .bind::<Text, _>(&entry.prev_hash)
+    .bind::<Text, _>(&entry.hash)
+    .execute(pg)?;
+    Ok(())
 }
 
 /// Filters for reading the trail.

@@ -292,10 +292,26 @@ where
         DbConn::Sqlite(_) => Some(sqlite_write_lock(conn)?),
         DbConn::Postgres(_) => None,
     };
-    conn.transaction(|conn| {
+    let done = conn.transaction(|conn| {
         let _head = lock_audit_head(conn)?;
         f(conn)
-    })
+    })?;
+    // PostgreSQL committed without waiting for the disk, so the chain's lock went to the next
+    // writer at once; the caller hears of the write only once it is on disk (decision record 0006).
+    if let DbConn::Postgres(_) = conn {
+        await_durable(conn)?;
+    }
+    Ok(done)
+}
+
+/// Waits until everything this connection committed is on disk: a transaction of one statement
+/// that writes a log record and commits synchronously, flushing the log up to and past every
+/// earlier commit (PostgreSQL flushes its log in order). Concurrent callers share one flush.
+/// PostgreSQL 17 offers this as `pg_logical_emit_message(…, flush => true)`; 15 needs the
+/// transactional form, which gives the statement a transaction id so that its commit waits.
+pub fn await_durable(conn: &mut DbConn) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_logical_emit_message(true, 'trialdesk', 'durable')").execute(conn)?;
+    Ok(())
 }
 
 /// The in-process queue for this SQLite database's write lock: one per database file, so two
@@ -331,14 +347,16 @@ fn sqlite_file(conn: &mut DbConn) -> QueryResult<String> {
 
 /// Takes the database's write lock at the start of a transaction. On PostgreSQL the lock is a row
 /// lock that also reads the chain's head, which the transaction's audit entries then start from
-/// without reading it again (one round trip fewer under the lock); the guard forgets it.
+/// without reading it again (one round trip fewer under the lock); the guard forgets it. The same
+/// statement makes the transaction's commit asynchronous, so that the lock is released without
+/// waiting for the disk; `write_tx` waits for the disk after it (decision record 0006).
 fn lock_audit_head(conn: &mut DbConn) -> QueryResult<chain_head::Forget> {
     use schema::audit_head::dsl::*;
     match conn {
         DbConn::Postgres(pg) => {
-            let (seq, hash, keyed): (i64, String, Option<i64>) = audit_head
+            let (seq, hash, keyed, _): (i64, String, Option<i64>, String) = audit_head
                 .filter(id.eq(1))
-                .select((last_seq, last_hash, keyed_from_seq))
+                .select((last_seq, last_hash, keyed_from_seq, set_config("synchronous_commit", "off", true)))
                 .for_update()
                 .first(pg)?;
             chain_head::set(Some(chain_head::Head { last_seq: seq, last_hash: hash, keyed_from: keyed }));
@@ -348,6 +366,11 @@ fn lock_audit_head(conn: &mut DbConn) -> QueryResult<chain_head::Forget> {
         }
     }
     Ok(chain_head::Forget)
+}
+
+diesel::define_sql_function! {
+    /// PostgreSQL's `set_config(name, value, is_local)`: a `SET LOCAL` that can ride in a query.
+    fn set_config(name: diesel::sql_types::Text, value: diesel::sql_types::Text, is_local: diesel::sql_types::Bool) -> diesel::sql_types::Text;
 }
 
 /// The current UTC time at the precision both backends store (microseconds), so a value read

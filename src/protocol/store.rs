@@ -75,7 +75,7 @@ pub fn current_parsed(conn: &mut DbConn) -> Result<(Arc<Protocol>, i32), Service
 }
 
 /// The protocol in force, its version and the randomisation algorithm that version records, in
-/// one query (randomising reads all three while it holds the write lock).
+/// one query.
 pub fn current_with_algorithm(conn: &mut DbConn) -> Result<(Arc<Protocol>, i32, String), ServiceError> {
     let (version, sha256, algorithm): (i32, String, String) = protocol_versions::table
         .select((
@@ -87,11 +87,16 @@ pub fn current_with_algorithm(conn: &mut DbConn) -> Result<(Arc<Protocol>, i32, 
         .first(conn)
         .optional()?
         .ok_or_else(|| ServiceError::NotFound("protocol".into()))?;
-    if let Some(protocol) = cached(&sha256) {
-        return Ok((protocol, version, algorithm));
+    Ok((resolve(conn, version, &sha256)?, version, algorithm))
+}
+
+/// Version `version` parsed, when a query has already read its text's hash: from the cache
+/// when it holds that text, otherwise read and parsed.
+pub fn resolve(conn: &mut DbConn, version: i32, sha256: &str) -> Result<Arc<Protocol>, ServiceError> {
+    if let Some(protocol) = cached(sha256) {
+        return Ok(protocol);
     }
-    let stored = get(conn, version)?.ok_or_else(|| ServiceError::NotFound("protocol".into()))?;
-    Ok((stored.parsed()?, version, algorithm))
+    get(conn, version)?.ok_or_else(|| ServiceError::NotFound("protocol".into()))?.parsed()
 }
 
 /// The version in force: the highest.

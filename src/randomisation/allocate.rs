@@ -12,7 +12,8 @@ use sha2::Sha256;
 use super::engine::{self, ALGORITHM_V1, BlockSequence, Imbalance};
 use crate::audit::{self, Change, Context, Event};
 use crate::db::schema::{
-    allocations, consents, participant_phases, participants as participants_table, screenings,
+    allocations, consents, participant_phases, participants as participants_table, protocol_versions,
+    screenings,
 };
 use crate::db::{self, DbConn};
 use crate::enrolment::participants::{self, Participant};
@@ -244,8 +245,12 @@ struct Candidate {
     consent_version: Option<String>,
 }
 
-/// The candidate, read in one query (every statement is a round trip under the write lock).
-fn load_candidate(conn: &mut DbConn, id: &str) -> Result<Candidate, ServiceError> {
+/// The protocol version in force as the candidate's query reads it: number, text hash, algorithm.
+type InForce = (Option<i32>, Option<String>, Option<String>);
+
+/// The candidate and the protocol version in force, read in one query (every statement is a
+/// round trip under the write lock on PostgreSQL).
+fn load_candidate(conn: &mut DbConn, id: &str) -> Result<(Candidate, InForce), ServiceError> {
     let consent_version = consents::table
         .filter(consents::participant_id.eq(participants_table::id))
         .filter(consents::voided_at.is_null())
@@ -253,6 +258,12 @@ fn load_candidate(conn: &mut DbConn, id: &str) -> Result<Candidate, ServiceError
         .select(consents::form_version)
         .limit(1)
         .single_value();
+    let newest = || protocol_versions::table.order(protocol_versions::version.desc()).limit(1);
+    let in_force = (
+        newest().select(protocol_versions::version).single_value(),
+        newest().select(protocol_versions::content_sha256).single_value(),
+        newest().select(protocol_versions::randomisation_algorithm).single_value(),
+    );
     participants_table::table
         .inner_join(screenings::table)
         .left_join(allocations::table)
@@ -262,13 +273,11 @@ fn load_candidate(conn: &mut DbConn, id: &str) -> Result<Candidate, ServiceError
             Screening::as_select(),
             allocations::seq.nullable(),
             consent_version,
+            in_force,
         ))
         .first(conn)
-        .map(|(participant, screening, allocation_seq, consent_version)| Candidate {
-            participant,
-            screening,
-            allocation_seq,
-            consent_version,
+        .map(|(participant, screening, allocation_seq, consent_version, in_force)| {
+            (Candidate { participant, screening, allocation_seq, consent_version }, in_force)
         })
         .optional()?
         .ok_or_else(|| ServiceError::NotFound("participant".into()))
@@ -323,8 +332,11 @@ pub fn randomise(
     participant_id: &str,
 ) -> Result<(Allocation, Participant, Arc<Protocol>), ServiceError> {
     db::write_tx(conn, |c| {
-        let (protocol, protocol_version, algorithm) = store::current_with_algorithm(c)?;
-        let candidate = load_candidate(c, participant_id)?;
+        let (candidate, in_force) = load_candidate(c, participant_id)?;
+        let (Some(protocol_version), Some(sha256), Some(algorithm)) = in_force else {
+            return Err(ServiceError::NotFound("protocol".into()));
+        };
+        let protocol = store::resolve(c, protocol_version, &sha256)?;
         check_allowed(&protocol, &candidate)?;
         let participant = candidate.participant;
         let strata = allocation_strata(&protocol, &participant.strata, &participant.site);

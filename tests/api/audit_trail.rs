@@ -165,3 +165,72 @@ async fn an_entry_rewritten_with_every_later_hash_recomputed_without_the_key_is_
     assert_eq!(after["problem"]["seq"].as_i64(), Some(target), "{after}");
     assert!(after["problem"]["message"].as_str().expect("message").contains("changed"), "{after}");
 }
+
+#[derive(diesel::QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Flushed {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    flushed: bool,
+}
+
+/// Decision record 0006. On PostgreSQL the write's commit does not wait for the disk (so the
+/// chain's lock passes on at once), yet `write_tx` returns only once the log is flushed past it.
+/// On SQLite every commit waits for the disk. Test databases turn durable commits off; this
+/// connection turns them back on, as a production server has them.
+#[tokio::test]
+async fn a_write_transaction_returns_only_once_on_disk_and_on_postgres_frees_the_lock_before_the_flush() {
+    use crate::helpers::{Backend, backend};
+    let app = spawn_app().await;
+    let mut conn = app.db.conn();
+    let ctx = trialdesk::audit::Context { actor: trialdesk::audit::Actor::system(), request_id: None };
+    let event = || trialdesk::audit::Event {
+        action: "note",
+        entity: "trial",
+        entity_id: "durability",
+        changes: vec![],
+        reason: Some("checking the disk wait"),
+    };
+    match backend() {
+        Backend::Sqlite => {
+            let inside = trialdesk::db::write_tx(&mut conn, |c| {
+                trialdesk::audit::append(c, &ctx, event())?;
+                diesel::sql_query("SELECT CAST(synchronous AS TEXT) AS value FROM pragma_synchronous")
+                    .get_result::<Setting>(c)
+            })
+            .expect("write");
+            assert_eq!(inside.value, "2", "FULL: the commit itself waits for the disk");
+        }
+        Backend::Postgres => {
+            diesel::sql_query("SET synchronous_commit = on").execute(&mut conn).expect("durable commits");
+            let (inside, written_to) = trialdesk::db::write_tx(&mut conn, |c| {
+                trialdesk::audit::append(c, &ctx, event())?;
+                let setting = diesel::sql_query("SELECT current_setting('synchronous_commit') AS value")
+                    .get_result::<Setting>(c)?;
+                let lsn = diesel::sql_query("SELECT pg_current_wal_insert_lsn()::text AS value")
+                    .get_result::<Setting>(c)?;
+                Ok::<_, diesel::result::Error>((setting.value, lsn.value))
+            })
+            .expect("write");
+            assert_eq!(inside, "off", "the commit must not hold the chain's lock while the disk is written");
+            // The commit record lies past everything the transaction wrote before it.
+            let flushed = diesel::sql_query(format!(
+                "SELECT pg_current_wal_flush_lsn() > '{written_to}'::pg_lsn AS flushed"
+            ))
+            .get_result::<Flushed>(&mut conn)
+            .expect("flush position");
+            assert!(flushed.flushed, "write_tx returned before its commit was on disk");
+            let after = diesel::sql_query("SELECT current_setting('synchronous_commit') AS value")
+                .get_result::<Setting>(&mut conn)
+                .expect("setting");
+            assert_eq!(after.value, "on", "the asynchronous commit was the write's alone");
+        }
+    }
+    let admin = app.user(Role::Admin);
+    let verified: Value = app.get_as(&admin, "/api/v1/audit/verify").await.json().await.expect("json");
+    assert!(verified["problem"].is_null(), "{verified}");
+}
