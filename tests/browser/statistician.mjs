@@ -1,7 +1,7 @@
 // A statistician in headless Chromium, by keyboard: opens the exports page, downloads every file
 // (each must arrive whole: CSV with its header, Parquet and the zip of all six with their magic bytes, the scripts), reads
 // the codebook table, sends the analysis form with a week that is not a number and one before
-// week 0 (each refused beside the field), then runs the analysis with ANCOVA chosen as primary and reads its report. axe-core checks every page; the
+// week 0 (each refused beside the field, the page opening at the analysis and its problems), then runs the analysis with ANCOVA chosen as primary and reads its report. axe-core checks every page; the
 // exports page is checked again on a phone and under the Content-Security-Policy as served.
 //
 //   node tests/browser/statistician.mjs '{"base": "…", "email": "…", "password": "…", "blind": true}'
@@ -38,6 +38,9 @@ try {
   await press('Run the analysis', { status: 422, says: ['The analysis did not run', 'give a whole number of weeks'] });
   await type('#primary_week', '-3');
   await press('Run the analysis', { status: 422, says: ['The analysis did not run', 'give a whole number of weeks, 0 or more'] });
+  // The refused form opens at its own section, where the problems are, not at the top of the page.
+  const problemsTop = await page.$eval('.form-problems', (e) => e.getBoundingClientRect().top);
+  if (problemsTop < 0 || problemsTop > page.viewportSize().height) fail(`the analysis problems are out of view (top ${problemsTop})`);
   await type('#primary_week', '0');
   // ANCOVA as the primary analysis, chosen from the list by typing its name.
   await page.focus('#primary_model');
