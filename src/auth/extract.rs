@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq;
 use tracing_actix_web::RequestId;
 
 use super::users::{self, User};
-use super::{Permission, Role, tokens, two_factor};
+use super::{Permission, Role, tokens};
 use crate::audit::{Actor, Context};
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
@@ -155,9 +155,8 @@ async fn authenticate(req: &HttpRequest) -> Result<Auth, AppError> {
     if let Some(secret) = bearer(req) {
         let found = state
             .run(move |c| {
-                let Some((token, user)) = tokens::authenticate(c, &secret)? else { return Ok(None) };
+                let Some((token, user, on)) = tokens::authenticate(c, &secret)? else { return Ok(None) };
                 let scope = user.scope(c)?;
-                let on = two_factor::enabled(c, &user.id)?;
                 Ok(Some((token, user, scope, on)))
             })
             .await?;
@@ -180,9 +179,8 @@ async fn authenticate(req: &HttpRequest) -> Result<Auth, AppError> {
     }
     let found = state
         .run(move |c| {
-            let Some(user) = users::find(c, &user_id)? else { return Ok(None) };
+            let Some((user, on)) = users::find_signed_in(c, &user_id)? else { return Ok(None) };
             let scope = user.scope(c)?;
-            let on = two_factor::enabled(c, &user.id)?;
             Ok(Some((user, scope, on)))
         })
         .await?;

@@ -126,19 +126,19 @@ pub fn revoke(
 }
 
 /// The active user behind a presented token, if it is valid, unexpired and unrevoked.
-pub fn authenticate(conn: &mut DbConn, secret: &str) -> QueryResult<Option<(ApiToken, User)>> {
+pub fn authenticate(conn: &mut DbConn, secret: &str) -> QueryResult<Option<(ApiToken, User, bool)>> {
     if !secret.starts_with(PREFIX) {
         return Ok(None);
     }
     let now = db::now();
-    let found: Option<(ApiToken, User)> = api_tokens::table
+    let found: Option<(ApiToken, User, Option<NaiveDateTime>)> = api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(super::sha256_hex(secret)))
         .filter(api_tokens::revoked_at.is_null())
-        .select((ApiToken::as_select(), User::as_select()))
+        .select((ApiToken::as_select(), User::as_select(), super::users::two_factor_enabled_at()))
         .first(conn)
         .optional()?;
-    let Some((token, user)) = found else { return Ok(None) };
+    let Some((token, user, two_factor_at)) = found else { return Ok(None) };
     if token.expires_at.is_some_and(|e| e <= now) || user.disabled {
         return Ok(None);
     }
@@ -149,5 +149,5 @@ pub fn authenticate(conn: &mut DbConn, secret: &str) -> QueryResult<Option<(ApiT
             .set(api_tokens::last_used_at.eq(now))
             .execute(conn)?;
     }
-    Ok(Some((token, user)))
+    Ok(Some((token, user, two_factor_at.is_some())))
 }
