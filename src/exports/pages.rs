@@ -43,6 +43,10 @@ struct ExportsPage {
     /// The arm values of the file, with their names.
     arms: Vec<(String, String)>,
     covariates: Vec<(String, String)>,
+    /// The weeks of the protocol's schedule, as the long file's `week` holds them, with names.
+    weeks: Vec<(String, String)>,
+    /// The week of the protocol's primary time point: the primary week until one is chosen.
+    primary_week: String,
     reports: bool,
     problems: Problems,
     /// The analysis form as sent: name → values.
@@ -52,6 +56,16 @@ struct ExportsPage {
 impl ExportsPage {
     fn value(&self, name: &str) -> &str {
         self.typed.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Whether `week` is the one chosen in the week list `name`: as sent, or before the form was
+    /// sent, the first week for the baseline and the protocol's primary week for the primary.
+    fn week_chosen(&self, name: &str, week: &str) -> bool {
+        match self.typed.iter().find(|(k, _)| k == name) {
+            Some((_, sent)) => sent == week,
+            None if name == "primary_week" => self.primary_week == week,
+            None => self.weeks.first().is_some_and(|(first, _)| first == week),
+        }
     }
 
     fn ticked(&self, name: &str, value: &str) -> bool {
@@ -129,12 +143,43 @@ async fn page(
             .map(|a| (spec.arm(a.id.get_ref()), spec.sight.arm_name(p, a.id.get_ref())))
             .collect(),
         covariates: covariates.into_iter().map(|c| (c.clone(), c)).collect(),
+        weeks: week_choices(&spec, &tr),
+        primary_week: spec
+            .points
+            .iter()
+            .zip(&p.assessments)
+            .find(|(_, t)| t.primary)
+            .map(|(point, _)| point.week.to_string())
+            .unwrap_or_default(),
         reports: Permission::ReadReports.allows(role),
         problems,
         typed,
         tr,
     };
     Ok(with_status(page.respond_to_html(), status))
+}
+
+/// Each week of the schedule once, named by its first time point: "Week 0: Baseline", or the
+/// time point's name alone when it gives the week already ("Week 12 (primary endpoint)").
+fn week_choices(spec: &Spec, tr: &Tr) -> Vec<(String, String)> {
+    let mut seen = BTreeSet::new();
+    spec.points
+        .iter()
+        .zip(&spec.protocol.assessments)
+        .filter(|(point, _)| seen.insert(point.week))
+        .map(|(point, t)| {
+            let (week, name) = (
+                point.week.to_string(),
+                t.label_text.as_ref().map_or(point.label.as_str(), |l| tr.pick(l.get_ref())),
+            );
+            let shown = if name.split(|c: char| !c.is_ascii_digit()).any(|n| n == week) {
+                name.to_owned()
+            } else {
+                tr.a2("analysis-week", &("week", &week), &("name", name))
+            };
+            (week, shown)
+        })
+        .collect()
 }
 
 #[get("/exports")]

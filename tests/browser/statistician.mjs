@@ -1,7 +1,8 @@
 // A statistician in headless Chromium, by keyboard: opens the exports page, downloads every file
 // (each must arrive whole: CSV with its header, Parquet and the zip of all six with their magic bytes, the scripts), reads
-// the codebook table, sends the analysis form with a week that is not a number and one before
-// week 0 (each refused beside the field, the page opening at the analysis and its problems), then runs the analysis with ANCOVA chosen as primary and reads its report. axe-core checks every page; the
+// the codebook table, finds the schedule's weeks in the analysis form with the protocol's primary
+// one chosen, sends it with a week it does not offer (refused beside the field, the page opening
+// at the analysis and its problems), then runs the analysis with ANCOVA chosen as primary and reads its report. axe-core checks every page; the
 // exports page is checked again on a phone and under the Content-Security-Policy as served.
 //
 //   node tests/browser/statistician.mjs '{"base": "…", "email": "…", "password": "…", "blind": true}'
@@ -15,7 +16,7 @@ const FILES = ['long.csv', 'wide.csv', 'long.parquet', 'codebook.csv', 'load.R',
 
 const browser = await launch();
 try {
-  const { page, checked, visited, open, type, press } = await desk(browser, cfg);
+  const { page, checked, visited, open, pick, press } = await desk(browser, cfg);
   await open('/exports', { says: ['Exports and analysis', 'Codebook', 'participant_id', 'Run the analysis'] });
   if (cfg.blind && !(await page.innerText('body')).includes('Your role is kept blind')) fail('a blinded statistician is not told the files are blinded');
 
@@ -33,15 +34,16 @@ try {
     downloads[name] = bytes.length;
   }
 
-  // The analysis: a week that is not a number is refused; then it runs and its report opens.
-  await type('#primary_week', 'twelve');
-  await press('Run the analysis', { status: 422, says: ['The analysis did not run', 'give a whole number of weeks'] });
-  await type('#primary_week', '-3');
+  // The analysis: its weeks are the schedule's, the protocol's primary time point chosen first.
+  if ((await page.inputValue('#baseline_week')) !== '0') fail('the baseline week is not the first of the schedule');
+  if ((await page.inputValue('#primary_week')) !== '12') fail('the primary week is not the protocol\'s primary time point');
+  // A week the list does not offer (a form edited by hand) is refused beside the field, and the
+  // page opens at the analysis's problems, not at the top of the page.
+  await page.$eval('#primary_week', (select) => { select.add(new Option('-3', '-3')); select.value = '-3'; });
   await press('Run the analysis', { status: 422, says: ['The analysis did not run', 'give a whole number of weeks, 0 or more'] });
-  // The refused form opens at its own section, where the problems are, not at the top of the page.
   const problemsTop = await page.$eval('.form-problems', (e) => e.getBoundingClientRect().top);
   if (problemsTop < 0 || problemsTop > page.viewportSize().height) fail(`the analysis problems are out of view (top ${problemsTop})`);
-  await type('#primary_week', '0');
+  await pick('#primary_week', 'Week 0', '0');
   // ANCOVA as the primary analysis, chosen from the list by typing its name.
   await page.focus('#primary_model');
   await page.keyboard.type('ANCOVA');
