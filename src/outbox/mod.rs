@@ -340,14 +340,7 @@ pub fn list_visible(
     // Filtered before the limit, so that other sites' messages do not crowd the newest out.
     let mut q = outbox::table
         .select(Message::as_select())
-        .filter(
-            outbox::recipient_kind
-                .eq(RecipientKind::Participant)
-                .and(outbox::recipient_id.eq_any(visible))
-                .or(outbox::recipient_kind
-                    .eq(RecipientKind::User)
-                    .and(outbox::recipient_id.eq(me.to_owned()))),
-        )
+        .filter(visible_to(visible, me.to_owned()))
         .order(outbox::created_at.desc())
         .limit(500)
         .into_boxed();
@@ -355,6 +348,19 @@ pub fn list_visible(
         q = q.filter(outbox::status.eq(s.to_owned()));
     }
     q.load(conn)
+}
+
+/// Messages to one of the `visible` participants, or to the account `me`: what a site-limited
+/// account sees, as a filter (`sees` is the same rule for one message in memory).
+#[diesel::dsl::auto_type]
+fn visible_to(visible: std::collections::BTreeSet<String>, me: String) -> _ {
+    // auto_type reads the types off the expression: the variants need a declared type.
+    let (participant, user): (RecipientKind, RecipientKind) =
+        (RecipientKind::Participant, RecipientKind::User);
+    outbox::recipient_kind
+        .eq(participant)
+        .and(outbox::recipient_id.eq_any(visible))
+        .or(outbox::recipient_kind.eq(user).and(outbox::recipient_id.eq(me)))
 }
 
 fn sees(visible: &std::collections::BTreeSet<String>, me: &str, m: &Message) -> bool {
@@ -374,14 +380,7 @@ pub fn counts(conn: &mut DbConn, scope: &Scope, me: &str) -> QueryResult<Vec<(St
     };
     // The same messages `list_visible` reads, counted by the database.
     outbox::table
-        .filter(
-            outbox::recipient_kind
-                .eq(RecipientKind::Participant)
-                .and(outbox::recipient_id.eq_any(visible))
-                .or(outbox::recipient_kind
-                    .eq(RecipientKind::User)
-                    .and(outbox::recipient_id.eq(me.to_owned()))),
-        )
+        .filter(visible_to(visible, me.to_owned()))
         .group_by(outbox::status)
         .select((outbox::status, diesel::dsl::count_star()))
         .load(conn)

@@ -189,6 +189,18 @@ async fn a_coordinator_limited_to_site_a_finds_no_site_b_record_on_any_route_and
     let resp = app.get_as(&admin_a, "/api/v1/audit").await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert_eq!(error_of(resp).await.0, "all_sites_required");
+    // Its outbox holds the messages to site A's participants and to itself, in the list and in
+    // the page's counts alike; an admin of every site sees site B's too.
+    let to = |messages: &[Value]| -> BTreeSet<String> {
+        messages.iter().map(|m| m["recipient_id"].as_str().expect("recipient").to_owned()).collect()
+    };
+    let mine: Vec<Value> = app.get_as(&admin_a, "/api/v1/outbox").await.json().await.expect("outbox");
+    assert!(to(&mine).contains(&pa) && !to(&mine).contains(&pb), "{:?}", to(&mine));
+    let page = app.get_as(&admin_a, "/outbox").await.text().await.expect("page");
+    assert!(page.contains(&format!("All ({})", mine.len())), "the counts are the list's: {page}");
+    let everyone: Vec<Value> =
+        app.get_as(&app.user(Role::Admin), "/api/v1/outbox").await.json().await.expect("outbox");
+    assert!(to(&everyone).contains(&pb) && everyone.len() > mine.len());
     // An account granted no site sees nobody.
     let nobody = app.user_at(Role::Coordinator, &Scope::Sites(BTreeSet::new()));
     let none: Vec<Value> = app.get_as(&nobody, "/api/v1/participants").await.json().await.expect("list");
