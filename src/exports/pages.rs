@@ -144,13 +144,7 @@ async fn page(
             .collect(),
         covariates: covariates.into_iter().map(|c| (c.clone(), c)).collect(),
         weeks: week_choices(&spec, &tr),
-        primary_week: spec
-            .points
-            .iter()
-            .zip(&p.assessments)
-            .find(|(_, t)| t.primary)
-            .map(|(point, _)| point.week.to_string())
-            .unwrap_or_default(),
+        primary_week: spec.primary_week().map(|w| w.to_string()).unwrap_or_default(),
         reports: Permission::ReadReports.allows(role),
         problems,
         typed,

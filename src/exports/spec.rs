@@ -131,6 +131,11 @@ pub struct Spec {
 }
 
 impl Spec {
+    /// The week of the protocol's primary time point, if it names one.
+    pub fn primary_week(&self) -> Option<i64> {
+        self.points.iter().zip(&self.protocol.assessments).find(|(_, t)| t.primary).map(|(p, _)| p.week)
+    }
+
     pub fn load(
         conn: &mut DbConn,
         library: &Library,

@@ -71,23 +71,13 @@ fn cached(sha256: &str) -> Option<Arc<Protocol>> {
 
 /// The protocol in force, parsed, and its version; reads the text only when it has changed.
 pub fn current_parsed(conn: &mut DbConn) -> Result<(Arc<Protocol>, i32), ServiceError> {
-    current_with_algorithm(conn).map(|(protocol, version, _)| (protocol, version))
-}
-
-/// The protocol in force, its version and the randomisation algorithm that version records, in
-/// one query.
-pub fn current_with_algorithm(conn: &mut DbConn) -> Result<(Arc<Protocol>, i32, String), ServiceError> {
-    let (version, sha256, algorithm): (i32, String, String) = protocol_versions::table
-        .select((
-            protocol_versions::version,
-            protocol_versions::content_sha256,
-            protocol_versions::randomisation_algorithm,
-        ))
+    let (version, sha256): (i32, String) = protocol_versions::table
+        .select((protocol_versions::version, protocol_versions::content_sha256))
         .order(protocol_versions::version.desc())
         .first(conn)
         .optional()?
         .ok_or_else(|| ServiceError::NotFound("protocol".into()))?;
-    Ok((resolve(conn, version, &sha256)?, version, algorithm))
+    Ok((resolve(conn, version, &sha256)?, version))
 }
 
 /// Version `version` parsed, when a query has already read its text's hash: from the cache

@@ -124,8 +124,7 @@ pub fn build(
     } else {
         protocol.arms.iter().find(|a| a.kind != ArmKind::Intervention).map(|a| a.id.get_ref().clone())
     };
-    let primary_week =
-        spec.points.iter().zip(&protocol.assessments).find(|(_, t)| t.primary).map(|(p, _)| p.week);
+    let primary_week = spec.primary_week();
     let covariates: Vec<String> =
         variables.iter().filter(|v| v.name.starts_with("stratum_")).map(|v| v.name.clone()).collect();
     let mut notes = Vec::new();
