@@ -262,8 +262,16 @@ fn submit_in(
     participant_id: &str,
     action: &str,
 ) -> Result<Submitted, ServiceError> {
-    let a = super::find(c, assessment_id)?
-        .filter(|a| a.participant_id == participant_id)
+    use crate::protocol::store;
+    // The questionnaire and the protocol version in force in one query: each is a round trip
+    // under the chain's lock on PostgreSQL.
+    let found: Option<(Assessment, Option<i32>, Option<String>)> = assessments::table
+        .find(assessment_id)
+        .select((Assessment::as_select(), store::in_force_version(), store::in_force_sha256()))
+        .first(c)
+        .optional()?;
+    let (a, version, sha256) = found
+        .filter(|(a, _, _)| a.participant_id == participant_id)
         .ok_or_else(|| ServiceError::NotFound("questionnaire".into()))?;
     if a.status == Status::Completed {
         return Ok(Submitted::Already);
@@ -271,7 +279,10 @@ fn submit_in(
     if !a.is_answerable(db::now()) {
         return Err(ServiceError::conflict("not_open", "this questionnaire is no longer open"));
     }
-    let (protocol, _) = crate::protocol::store::current_parsed(c)?;
+    let (Some(version), Some(sha256)) = (version, sha256) else {
+        return Err(ServiceError::NotFound("protocol".into()));
+    };
+    let protocol = store::resolve(c, version, &sha256)?;
     let given = answers(c, &a.id)?;
     let empty = Answers::new();
     let instruments = instruments_of(library, &a)?;
@@ -285,7 +296,6 @@ fn submit_in(
         })
         .collect();
     let rows: Vec<StoredScore> = scored.iter().map(|(inst, _, s)| stored(&a, inst, s)).collect();
-    db::insert_many!(c, scores::table, &rows)?;
     let baselines = baseline_totals(c, &protocol, &a)?;
     let mut changes = Vec::new();
     let mut crisis = false;
@@ -298,12 +308,25 @@ fn submit_in(
         changes.push(Change::set(&format!("{}_total", inst.id()), s.total));
     }
     let now = db::now();
-    diesel::update(assessments::table.find(&a.id))
-        .set((assessments::status.eq(Status::Completed), assessments::completed_at.eq(now)))
-        .execute(c)?;
     changes.insert(0, Change::update("status", a.status, Status::Completed));
-    crate::outbox::cancel_keys(c, &super::message_keys(&protocol, &a.id), "questionnaires sent")?;
-    audit::append(c, ctx, Event { action, entity: "assessment", entity_id: &a.id, changes, reason: None })?;
+    let keys = super::message_keys(&protocol, &a.id);
+    // The scores, the status, the reminders' cancellation and the audit entry: one statement on
+    // PostgreSQL. The alerts above read none of them.
+    db::batch::together(c, |c, batch| {
+        db::batch::insert_many_in!(batch, c, scores::table, &rows)?;
+        batch.add(
+            c,
+            diesel::update(assessments::table.find(&a.id))
+                .set((assessments::status.eq(Status::Completed), assessments::completed_at.eq(now))),
+        )?;
+        crate::outbox::cancel_keys_in(batch, c, &keys, "questionnaires sent")?;
+        audit::append_in(
+            batch,
+            c,
+            ctx,
+            Event { action, entity: "assessment", entity_id: &a.id, changes, reason: None },
+        )
+    })?;
     Ok(Submitted::Now { crisis_resources: crisis })
 }
 

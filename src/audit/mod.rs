@@ -15,6 +15,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::db::batch::Batch;
 use crate::db::schema::{audit_head, audit_log};
 use crate::db::text_enum::text_enum;
 use crate::db::{self, DbConn};
@@ -190,6 +191,17 @@ impl Entry {
 
 /// Appends one entry. Must run inside `db::write_tx`, which has already locked the chain head.
 pub fn append(conn: &mut DbConn, ctx: &Context, event: Event<'_>) -> QueryResult<i64> {
+    db::batch::together(conn, |c, batch| append_in(batch, c, ctx, event))
+}
+
+/// Appends one entry as part of `batch`: with the request's other writes, one statement on
+/// PostgreSQL (`db::batch::together`). The entry and the head's move are both in it.
+pub fn append_in(
+    batch: &mut Batch<'_>,
+    conn: &mut DbConn,
+    ctx: &Context,
+    event: Event<'_>,
+) -> QueryResult<i64> {
     let (last_seq, last_hash, keyed_from) = match db::chain_head::get() {
         Some(h) => (h.last_seq, h.last_hash, h.keyed_from),
         None => audit_head::table
@@ -213,50 +225,17 @@ pub fn append(conn: &mut DbConn, ctx: &Context, event: Event<'_>) -> QueryResult
         hash: String::new(),
     };
     entry.hash = entry.compute_hash(chain::is_keyed(entry.seq, keyed_from))?;
-    store(conn, &entry)?;
-    if db::chain_head::get().is_some() {
-        db::chain_head::set(Some(db::chain_head::Head {
-            last_seq: entry.seq,
-            last_hash: entry.hash.clone(),
-            keyed_from,
-        }));
-    }
-    Ok(entry.seq)
-}
-
-/// Stores the entry and moves the chain's head to it. On PostgreSQL that is one statement (a
-/// data-modifying CTE): every statement under the chain's lock is a round trip that every other
-/// writer waits for (docs/benchmarks.md).
-fn store(conn: &mut DbConn, entry: &Entry) -> QueryResult<()> {
-    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
-    let DbConn::Postgres(pg) = conn else {
-        diesel::insert_into(audit_log::table).values(entry).execute(conn)?;
+    let (seq, hash) = (entry.seq, entry.hash.clone());
+    batch.add(conn, diesel::insert_into(audit_log::table).values(entry))?;
+    batch.add(
+        conn,
         diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
-            .set((audit_head::last_seq.eq(entry.seq), audit_head::last_hash.eq(&entry.hash)))
-            .execute(conn)?;
-        return Ok(());
-    };
-    diesel::sql_query(
-        "WITH entry AS (INSERT INTO audit_log (seq, at, actor_kind, actor_id, actor_role, action, entity, \
-         entity_id, changes, reason, request_id, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)) \
-         UPDATE audit_head SET last_seq = $1, last_hash = $13 WHERE id = 1",
-    )
-    .bind::<BigInt, _>(entry.seq)
-    .bind::<Timestamp, _>(entry.at)
-    .bind::<Text, _>(&entry.actor_kind)
-    .bind::<Nullable<Text>, _>(&entry.actor_id)
-    .bind::<Nullable<Text>, _>(&entry.actor_role)
-    .bind::<Text, _>(&entry.action)
-    .bind::<Text, _>(&entry.entity)
-    .bind::<Text, _>(&entry.entity_id)
-    .bind::<Text, _>(&entry.changes)
-    .bind::<Nullable<Text>, _>(&entry.reason)
-    .bind::<Nullable<Text>, _>(&entry.request_id)
-    .bind::<Text, _>(&entry.prev_hash)
-    .bind::<Text, _>(&entry.hash)
-    .execute(pg)?;
-    Ok(())
+            .set((audit_head::last_seq.eq(seq), audit_head::last_hash.eq(hash.clone()))),
+    )?;
+    if db::chain_head::get().is_some() {
+        db::chain_head::set(Some(db::chain_head::Head { last_seq: seq, last_hash: hash, keyed_from }));
+    }
+    Ok(seq)
 }
 
 /// Filters for reading the trail.

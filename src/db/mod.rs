@@ -1,8 +1,10 @@
 //! Storage: one diesel code path over SQLite and PostgreSQL, chosen from the database URL.
 
+pub mod batch;
 pub mod chain_head;
 pub mod clock;
 pub mod copy;
+pub mod prepared;
 pub mod schema;
 pub mod text_enum;
 pub mod writer;
@@ -30,12 +32,16 @@ pub enum DbConn {
 /// one statement on PostgreSQL, where every statement is a round trip made under the write lock.
 /// diesel 2.3 does not offer it through a `MultiConnection` (its backend's default-keyword dialect
 /// is not the one batch inserts need), so each backend's own connection runs it, inside the
-/// caller's transaction (on SQLite, with `Option` fields, diesel writes one row at a time).
+/// caller's transaction (on SQLite, with `Option` fields, diesel writes one row at a time). On
+/// PostgreSQL the statement is prepared once per connection and row count (`prepared`): callers
+/// insert as many rows as the protocol plans, never an unbounded number.
 macro_rules! insert_many {
     ($conn:expr, $table:expr, $rows:expr) => {{
         use diesel::RunQueryDsl as _;
         match $conn {
-            $crate::db::DbConn::Postgres(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::db::DbConn::Postgres(c) => {
+                $crate::db::prepared::Prepared(diesel::insert_into($table).values($rows)).execute(c)
+            }
             $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
         }
     }};
@@ -298,8 +304,8 @@ where
     })?;
     // PostgreSQL committed without waiting for the disk, so the chain's lock went to the next
     // writer at once; the caller hears of the write only once it is on disk (decision record 0006).
-    if let DbConn::Postgres(_) = conn {
-        await_durable(conn)?;
+    if let DbConn::Postgres(pg) = conn {
+        await_durable(pg)?;
     }
     Ok(done)
 }
@@ -309,8 +315,9 @@ where
 /// earlier commit (PostgreSQL flushes its log in order). Concurrent callers share one flush.
 /// PostgreSQL 17 offers this as `pg_logical_emit_message(…, flush => true)`; 15 needs the
 /// transactional form, which gives the statement a transaction id so that its commit waits.
-pub fn await_durable(conn: &mut DbConn) -> QueryResult<()> {
-    diesel::sql_query("SELECT pg_logical_emit_message(true, 'trialdesk', 'durable')").execute(conn)?;
+pub fn await_durable(conn: &mut PgConnection) -> QueryResult<()> {
+    prepared::Prepared(diesel::sql_query("SELECT pg_logical_emit_message(true, 'trialdesk', 'durable')"))
+        .execute(conn)?;
     Ok(())
 }
 

@@ -22,6 +22,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::audit::{self, Change, Context, Event};
+use crate::db::batch::Batch;
 use crate::db::schema::outbox;
 use crate::db::{self, DbConn};
 use crate::service_error::ServiceError;
@@ -180,23 +181,32 @@ pub fn readdress(conn: &mut DbConn, prefix: &str, user_id: &str) -> QueryResult<
 /// key. (Written as `IN (…) AND status = 'pending'`, SQLite's planner would pick the status
 /// index and read every pending message; here the status is tested per row instead.)
 pub fn cancel_keys(conn: &mut DbConn, keys: &[String], why: &str) -> QueryResult<()> {
-    use diesel::sql_types::Text;
+    db::batch::together(conn, |c, batch| cancel_keys_in(batch, c, keys, why))
+}
+
+/// `cancel_keys` as part of a `Batch` (one statement with the request's other writes on
+/// PostgreSQL, where the keys are one array parameter: one form to prepare, whatever their number).
+pub fn cancel_keys_in<'a>(
+    batch: &mut Batch<'a>,
+    conn: &mut DbConn,
+    keys: &'a [String],
+    why: &'a str,
+) -> QueryResult<()> {
+    use diesel::dsl::case_when;
+    use diesel::sql_types::{Nullable, Text};
     if keys.is_empty() {
         return Ok(());
     }
-    let placeholders: Vec<String> = (2..keys.len() + 2).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "UPDATE outbox SET \
-           last_error = CASE WHEN status = 'pending' THEN $1 ELSE last_error END, \
-           status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END \
-         WHERE dedupe_key IN ({})",
-        placeholders.join(", ")
-    );
-    let mut query = diesel::sql_query(sql).into_boxed().bind::<Text, _>(why.to_owned());
-    for key in keys {
-        query = query.bind::<Text, _>(key.clone());
-    }
-    query.execute(conn).map(|_| ())
+    let pending = || outbox::status.eq(Status::Pending);
+    batch.add(
+        conn,
+        diesel::update(outbox::table.filter(outbox::dedupe_key.eq_any(keys))).set((
+            outbox::last_error
+                .eq(case_when::<_, _, Nullable<Text>>(pending(), Some(why)).otherwise(outbox::last_error)),
+            outbox::status
+                .eq(case_when::<_, _, Text>(pending(), Status::Cancelled).otherwise(outbox::status)),
+        )),
+    )
 }
 
 /// Cancels pending messages to a participant, of one kind or all.

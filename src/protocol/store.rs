@@ -80,6 +80,29 @@ pub fn current_parsed(conn: &mut DbConn) -> Result<(Arc<Protocol>, i32), Service
     Ok((resolve(conn, version, &sha256)?, version))
 }
 
+/// The number of the version in force, as a subquery to read beside another row: where every
+/// statement is a round trip under the chain's lock, the protocol costs no statement of its own.
+#[diesel::dsl::auto_type]
+pub fn in_force_version() -> _ {
+    let limit: i64 = 1;
+    protocol_versions::table
+        .select(protocol_versions::version)
+        .order(protocol_versions::version.desc())
+        .limit(limit)
+        .single_value()
+}
+
+/// The hash of the text in force, beside `in_force_version` (for `resolve`).
+#[diesel::dsl::auto_type]
+pub fn in_force_sha256() -> _ {
+    let limit: i64 = 1;
+    protocol_versions::table
+        .select(protocol_versions::content_sha256)
+        .order(protocol_versions::version.desc())
+        .limit(limit)
+        .single_value()
+}
+
 /// Version `version` parsed, when a query has already read its text's hash: from the cache
 /// when it holds that text, otherwise read and parsed.
 pub fn resolve(conn: &mut DbConn, version: i32, sha256: &str) -> Result<Arc<Protocol>, ServiceError> {

@@ -12,8 +12,8 @@ use sha2::Sha256;
 use super::engine::{self, ALGORITHM_V1, BlockSequence, Imbalance};
 use crate::audit::{self, Change, Context, Event};
 use crate::db::schema::{
-    allocations, consents, participant_phases, participants as participants_table, protocol_versions,
-    screenings,
+    allocations, assessments, consents, outbox, participant_phases, participants as participants_table,
+    protocol_versions, screenings,
 };
 use crate::db::{self, DbConn};
 use crate::enrolment::participants::{self, Participant};
@@ -258,11 +258,14 @@ fn load_candidate(conn: &mut DbConn, id: &str) -> Result<(Candidate, InForce), S
         .select(consents::form_version)
         .limit(1)
         .single_value();
-    let newest = || protocol_versions::table.order(protocol_versions::version.desc()).limit(1);
     let in_force = (
-        newest().select(protocol_versions::version).single_value(),
-        newest().select(protocol_versions::content_sha256).single_value(),
-        newest().select(protocol_versions::randomisation_algorithm).single_value(),
+        store::in_force_version(),
+        store::in_force_sha256(),
+        protocol_versions::table
+            .order(protocol_versions::version.desc())
+            .limit(1)
+            .select(protocol_versions::randomisation_algorithm)
+            .single_value(),
     );
     participants_table::table
         .inner_join(screenings::table)
@@ -375,13 +378,13 @@ pub fn randomise(
             site: participant.site.clone(),
             slot: slot.map(|s| s as i32),
         };
-        diesel::insert_into(allocations::table).values(&row).execute(c)?;
         if seq == 1 {
             store::mark_randomisation_started(c, ctx)?;
         }
-        // What the allocation starts, each table's rows in one statement: every statement is a
-        // round trip under the write lock on PostgreSQL (docs/benchmarks.md). The keys and ids
-        // are new (one allocation per participant), so nothing is looked up first.
+        // What the allocation starts, built first and then written with the allocation and its
+        // audit entry as one statement on PostgreSQL: every statement is a round trip under the
+        // chain's lock (docs/benchmarks.md). The keys and ids are new (one allocation per
+        // participant), so nothing is looked up first.
         let (today, language) = (protocol.today(), &participant.preferred_language);
         let welcome = Message::new(
             &format!("welcome:{}", participant.id),
@@ -391,40 +394,51 @@ pub fn randomise(
             &serde_json::json!({}),
             db::now(),
         );
-        let phase = allocation_phase(&protocol, &participant.id, &row.arm_id, today, language);
+        let (phase, waitlist) =
+            match allocation_phase(&protocol, &participant.id, &row.arm_id, today, language) {
+                Some((phase, message)) => (Some(phase), message),
+                None => (None, None),
+            };
         let (schedule, invitations) =
             crate::assessments::plan(&protocol, &participant.id, &row.arm_id, today, language);
-        // The register filters on these columns (docs/benchmarks.md); allocation and phases stay the record.
-        diesel::update(participants_table::table.find(&participant.id))
-            .set((
-                participants_table::allocated_arm.eq(&row.arm_id),
-                participants_table::current_phase.eq(phase.as_ref().map(|(p, _)| p.phase.as_str())),
-            ))
-            .execute(c)?;
-        if let Some((phase, _)) = &phase {
-            diesel::insert_into(participant_phases::table).values(phase).execute(c)?;
-        }
-        crate::assessments::insert_planned(c, &schedule)?;
-        let waitlist = phase.and_then(|(_, message)| message);
         let messages: Vec<Message> = [welcome].into_iter().chain(waitlist).chain(invitations).collect();
-        crate::outbox::enqueue_fresh(c, &messages)?;
-        audit::append(
-            c,
-            ctx,
-            Event {
-                action: "randomise",
-                entity: "participant",
-                entity_id: &participant.id,
-                changes: vec![
-                    Change::set("arm_id", &row.arm_id),
-                    Change::set("allocation_seq", row.seq),
-                    Change::set("site", &row.site),
-                    Change::set("method", &row.method),
-                    Change::set("assessments_scheduled", schedule.len()),
-                ],
-                reason: None,
-            },
-        )?;
+        db::batch::together(c, |c, batch| {
+            batch.add(c, diesel::insert_into(allocations::table).values(&row))?;
+            // The register filters on these columns (docs/benchmarks.md); allocation and phases
+            // stay the record.
+            batch.add(
+                c,
+                diesel::update(participants_table::table.find(&participant.id)).set((
+                    participants_table::allocated_arm.eq(&row.arm_id),
+                    participants_table::current_phase.eq(phase.as_ref().map(|p| p.phase.as_str())),
+                )),
+            )?;
+            if let Some(phase) = &phase {
+                batch.add(c, diesel::insert_into(participant_phases::table).values(phase))?;
+            }
+            if !schedule.is_empty() {
+                db::batch::insert_many_in!(batch, c, assessments::table, &schedule)?;
+            }
+            db::batch::insert_many_in!(batch, c, outbox::table, &messages)?;
+            audit::append_in(
+                batch,
+                c,
+                ctx,
+                Event {
+                    action: "randomise",
+                    entity: "participant",
+                    entity_id: &participant.id,
+                    changes: vec![
+                        Change::set("arm_id", &row.arm_id),
+                        Change::set("allocation_seq", row.seq),
+                        Change::set("site", &row.site),
+                        Change::set("method", &row.method),
+                        Change::set("assessments_scheduled", schedule.len()),
+                    ],
+                    reason: None,
+                },
+            )
+        })?;
         Ok((row, participant, protocol))
     })
 }

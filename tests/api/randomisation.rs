@@ -321,3 +321,77 @@ fn randomisation_describe_states_consort_items_8_to_10_without_the_order_of_bloc
         assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
     }
 }
+
+#[derive(QueryableByName, Debug)]
+struct PreparedStatement {
+    #[diesel(sql_type = Text)]
+    statement: String,
+    #[diesel(sql_type = BigInt)]
+    runs: i64,
+}
+
+/// The statements this connection has prepared, with how often each ran.
+fn prepared_statements(conn: &mut trialdesk::db::DbConn) -> Vec<PreparedStatement> {
+    diesel::sql_query(
+        "SELECT statement, generic_plans + custom_plans AS runs FROM pg_prepared_statements ORDER BY statement",
+    )
+    .load(conn)
+    .expect("pg_prepared_statements")
+}
+
+/// On PostgreSQL every write of a randomisation runs under the audit chain's lock, so each should
+/// be parsed and planned once per connection and form (a schedule of so many rows, say), not on
+/// every call (`db::prepared`). SQLite shows nothing of its statement cache, so there the test has
+/// nothing to look at.
+#[tokio::test]
+async fn on_postgres_a_randomisation_prepares_its_writes_once_per_connection_and_reuses_them() {
+    use crate::helpers::{Backend, backend};
+    if backend() == Backend::Sqlite {
+        return;
+    }
+    const N: i64 = 6;
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    // The trial's first allocation also records that randomisation has started: made through the
+    // API, so that the ones below all take the same path.
+    crate::fixtures::randomised(&app, &coord, 0).await;
+    let mut ids = Vec::new();
+    for n in 1..=N {
+        ids.push(enrolled(&app, &coord, n as usize, true).await);
+    }
+    let key = trialdesk::randomisation::StudyKey::derive(&TEST_SECRET.to_owned().into());
+    let ctx = trialdesk::audit::Context { actor: trialdesk::audit::Actor::system(), request_id: None };
+    let mut conn = app.db.conn();
+    for id in &ids {
+        trialdesk::randomisation::randomise(&mut conn, &ctx, &key, id).expect("randomise");
+    }
+    let prepared = prepared_statements(&mut conn);
+    // The allocation and everything it starts, with its audit entry and the chain head's move,
+    // are one statement; then the wait for the disk.
+    let writes = [
+        "UPDATE \"participants\" SET",
+        "INSERT INTO \"assessments\"",
+        "INSERT INTO \"outbox\"",
+        "INSERT INTO \"audit_log\"",
+        "UPDATE \"audit_head\" SET",
+    ];
+    for (statement, parts) in [
+        ("WITH w0 AS (INSERT INTO \"allocations\"", &writes[..]),
+        ("SELECT pg_logical_emit_message", &[][..]),
+    ] {
+        let forms: Vec<&PreparedStatement> =
+            prepared.iter().filter(|s| s.statement.starts_with(statement)).collect();
+        // Each arm may give the statement a form of its own (its schedule, its messages).
+        assert!(!forms.is_empty() && forms.len() <= 2, "{statement}: prepared once per form, {forms:?}");
+        for form in &forms {
+            for part in parts {
+                assert!(form.statement.contains(part), "{part} is missing from {}", form.statement);
+            }
+        }
+        assert_eq!(
+            forms.iter().map(|s| s.runs).sum::<i64>(),
+            N,
+            "{statement}: every randomisation ran it prepared"
+        );
+    }
+}
