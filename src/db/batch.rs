@@ -23,7 +23,8 @@ type Multi = <DbConn as diesel::Connection>::Backend;
 /// Made only by `together`, which runs what was kept, so no write can be left behind.
 ///
 /// Parts are diesel statements, never `sql_query` text with placeholders of its own (`$1`): the
-/// parts' parameters are numbered together, so such a part would read another part's values.
+/// parts' parameters are numbered together, so such a part would read another part's values. No
+/// two parts may change the same row: PostgreSQL leaves the outcome of that undefined.
 pub struct Batch<'a> {
     kept: Vec<Box<dyn QueryFragment<Pg> + 'a>>,
 }
