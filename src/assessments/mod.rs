@@ -139,7 +139,7 @@ pub fn plan(
 /// Stores a planned schedule in one statement (its ids are new: no look-ups first).
 pub fn insert_planned(conn: &mut DbConn, rows: &[Assessment]) -> QueryResult<()> {
     if !rows.is_empty() {
-        db::insert_many!(conn, assessments::table, rows)?;
+        db::batch::insert_many!(conn, assessments::table, rows)?;
     }
     Ok(())
 }

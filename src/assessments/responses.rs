@@ -265,13 +265,13 @@ fn submit_in(
     use crate::protocol::store;
     // The questionnaire and the protocol version in force in one query: each is a round trip
     // under the chain's lock on PostgreSQL.
-    let found: Option<(Assessment, Option<i32>, Option<String>)> = assessments::table
+    let found: Option<(Assessment, store::InForce)> = assessments::table
         .find(assessment_id)
-        .select((Assessment::as_select(), store::in_force_version(), store::in_force_sha256()))
+        .select((Assessment::as_select(), store::in_force()))
         .first(c)
         .optional()?;
-    let (a, version, sha256) = found
-        .filter(|(a, _, _)| a.participant_id == participant_id)
+    let (a, (version, sha256)) = found
+        .filter(|(a, _)| a.participant_id == participant_id)
         .ok_or_else(|| ServiceError::NotFound("questionnaire".into()))?;
     if a.status == Status::Completed {
         return Ok(Submitted::Already);

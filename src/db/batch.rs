@@ -91,8 +91,12 @@ impl QueryFragment<Pg> for Together<'_> {
     }
 }
 
-/// `db::insert_many!` for a `Batch`: one multi-row INSERT kept for PostgreSQL's statement, or run
-/// now on SQLite's connection.
+/// Inserts `rows` (a slice of `Insertable` structs) into `table` as part of a `Batch`, with
+/// diesel's multi-row INSERT: kept for PostgreSQL's one statement, or run now on SQLite's
+/// connection (where, with `Option` fields, diesel writes one row at a time). diesel 2.3 does not
+/// offer multi-row INSERTs through a `MultiConnection` (its backend's default-keyword dialect is
+/// not the one batch inserts need), so each backend's own connection is used. Callers insert as
+/// many rows as the protocol plans, never an unbounded number: each count is a form to prepare.
 macro_rules! insert_many_in {
     ($batch:expr, $conn:expr, $table:expr, $rows:expr) => {{
         use diesel::RunQueryDsl as _;
@@ -106,3 +110,13 @@ macro_rules! insert_many_in {
     }};
 }
 pub(crate) use insert_many_in;
+
+/// `insert_many_in!` on its own: one multi-row INSERT, prepared on PostgreSQL.
+macro_rules! insert_many {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        $crate::db::batch::together($conn, |c, batch| {
+            $crate::db::batch::insert_many_in!(batch, c, $table, $rows)
+        })
+    };
+}
+pub(crate) use insert_many;

@@ -28,26 +28,6 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
-/// Inserts `rows` (a slice of `Insertable` structs) into `table` with diesel's multi-row INSERT:
-/// one statement on PostgreSQL, where every statement is a round trip made under the write lock.
-/// diesel 2.3 does not offer it through a `MultiConnection` (its backend's default-keyword dialect
-/// is not the one batch inserts need), so each backend's own connection runs it, inside the
-/// caller's transaction (on SQLite, with `Option` fields, diesel writes one row at a time). On
-/// PostgreSQL the statement is prepared once per connection and row count (`prepared`): callers
-/// insert as many rows as the protocol plans, never an unbounded number.
-macro_rules! insert_many {
-    ($conn:expr, $table:expr, $rows:expr) => {{
-        use diesel::RunQueryDsl as _;
-        match $conn {
-            $crate::db::DbConn::Postgres(c) => {
-                $crate::db::prepared::Prepared(diesel::insert_into($table).values($rows)).execute(c)
-            }
-            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
-        }
-    }};
-}
-pub(crate) use insert_many;
-
 /// The connection pool shared by the web server's workers.
 pub type Pool = r2d2::Pool<Manager>;
 /// A connection borrowed from the pool.

@@ -104,7 +104,7 @@ pub fn enqueue(
 /// for an earlier copy is needed, and all go in one statement.
 pub fn enqueue_fresh(conn: &mut DbConn, messages: &[Message]) -> QueryResult<()> {
     if !messages.is_empty() {
-        crate::db::insert_many!(conn, outbox::table, messages)?;
+        crate::db::batch::insert_many!(conn, outbox::table, messages)?;
     }
     Ok(())
 }

@@ -71,36 +71,28 @@ fn cached(sha256: &str) -> Option<Arc<Protocol>> {
 
 /// The protocol in force, parsed, and its version; reads the text only when it has changed.
 pub fn current_parsed(conn: &mut DbConn) -> Result<(Arc<Protocol>, i32), ServiceError> {
-    let (version, sha256): (i32, String) = protocol_versions::table
-        .select((protocol_versions::version, protocol_versions::content_sha256))
-        .order(protocol_versions::version.desc())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| ServiceError::NotFound("protocol".into()))?;
+    let (version, sha256): InForce = diesel::select(in_force()).get_result(conn)?;
+    let (Some(version), Some(sha256)) = (version, sha256) else {
+        return Err(ServiceError::NotFound("protocol".into()));
+    };
     Ok((resolve(conn, version, &sha256)?, version))
 }
 
-/// The number of the version in force, as a subquery to read beside another row: where every
-/// statement is a round trip under the chain's lock, the protocol costs no statement of its own.
-#[diesel::dsl::auto_type]
-pub fn in_force_version() -> _ {
-    let limit: i64 = 1;
-    protocol_versions::table
-        .select(protocol_versions::version)
-        .order(protocol_versions::version.desc())
-        .limit(limit)
-        .single_value()
-}
+/// What `in_force` reads: the number of the version in force and its text's hash (none before a
+/// protocol is stored).
+pub type InForce = (Option<i32>, Option<String>);
 
-/// The hash of the text in force, beside `in_force_version` (for `resolve`).
+/// The version in force (the highest) as two subqueries, its number and its text's hash (for
+/// `resolve`), to read beside another row: where every statement is a round trip under the
+/// chain's lock, the protocol costs no statement of its own.
 #[diesel::dsl::auto_type]
-pub fn in_force_sha256() -> _ {
+pub fn in_force() -> _ {
     let limit: i64 = 1;
-    protocol_versions::table
-        .select(protocol_versions::content_sha256)
-        .order(protocol_versions::version.desc())
-        .limit(limit)
-        .single_value()
+    let newest = protocol_versions::table.order(protocol_versions::version.desc()).limit(limit);
+    (
+        newest.select(protocol_versions::version).single_value(),
+        newest.select(protocol_versions::content_sha256).single_value(),
+    )
 }
 
 /// Version `version` parsed, when a query has already read its text's hash: from the cache

@@ -245,8 +245,8 @@ struct Candidate {
     consent_version: Option<String>,
 }
 
-/// The protocol version in force as the candidate's query reads it: number, text hash, algorithm.
-type InForce = (Option<i32>, Option<String>, Option<String>);
+/// The protocol version in force as the candidate's query reads it: (number, text hash), algorithm.
+type InForce = (store::InForce, Option<String>);
 
 /// The candidate and the protocol version in force, read in one query (every statement is a
 /// round trip under the write lock on PostgreSQL).
@@ -259,8 +259,7 @@ fn load_candidate(conn: &mut DbConn, id: &str) -> Result<(Candidate, InForce), S
         .limit(1)
         .single_value();
     let in_force = (
-        store::in_force_version(),
-        store::in_force_sha256(),
+        store::in_force(),
         protocol_versions::table
             .order(protocol_versions::version.desc())
             .limit(1)
@@ -336,7 +335,7 @@ pub fn randomise(
 ) -> Result<(Allocation, Participant, Arc<Protocol>), ServiceError> {
     db::write_tx(conn, |c| {
         let (candidate, in_force) = load_candidate(c, participant_id)?;
-        let (Some(protocol_version), Some(sha256), Some(algorithm)) = in_force else {
+        let ((Some(protocol_version), Some(sha256)), Some(algorithm)) = in_force else {
             return Err(ServiceError::NotFound("protocol".into()));
         };
         let protocol = store::resolve(c, protocol_version, &sha256)?;
