@@ -335,8 +335,7 @@ fn protocol_cmd(settings: &Settings, cmd: ProtocolCmd) -> anyhow::Result<ExitCod
             let reason =
                 auth::routes::required_reason(&reason).map_err(|e| anyhow::anyhow!("--reason: {e}"))?;
             let stored =
-                store::amend(&mut conn, &cli_context(), &startup::instruments(settings)?, &text, &reason)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                store::amend(&mut conn, &cli_context(), &startup::instruments(settings)?, &text, &reason)?;
             println!("recorded protocol version {} (sha256 {})", stored.version, stored.content_sha256);
             Ok(ExitCode::SUCCESS)
         }
@@ -355,8 +354,7 @@ fn user_cmd(settings: &Settings, cmd: UserCmd) -> anyhow::Result<ExitCode> {
             let access = crate::commands::user_access(&mut conn, new.all_sites, new.sites)?;
             let password = auth::one_time_password()?;
             let hash = auth::hash_password(&password)?;
-            let user = users::create(&mut conn, &cli_context(), &email, &name, role, hash, &access)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let user = users::create(&mut conn, &cli_context(), &email, &name, role, hash, &access)?;
             println!("created {} ({}) with id {}", user.email, role, user.id);
             println!("one-time password: {password}");
             println!("It must be changed at first sign-in.");
@@ -386,8 +384,7 @@ fn user_cmd(settings: &Settings, cmd: UserCmd) -> anyhow::Result<ExitCode> {
             let user = users::find_by_email(&mut conn, &email)?
                 .with_context(|| format!("no account with e-mail {email}"))?;
             let update = users::Update { disabled: Some(true), ..Default::default() };
-            users::update(&mut conn, &cli_context(), &user.id, &update, &reason)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            users::update(&mut conn, &cli_context(), &user.id, &update, &reason)?;
             println!("disabled {email}");
             Ok(ExitCode::SUCCESS)
         }
@@ -397,8 +394,7 @@ fn user_cmd(settings: &Settings, cmd: UserCmd) -> anyhow::Result<ExitCode> {
             let email = users::parse_email(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let user = users::find_by_email(&mut conn, &email)?
                 .with_context(|| format!("no account with e-mail {email}"))?;
-            auth::two_factor::reset(&mut conn, &cli_context(), &user.id, &reason)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            auth::two_factor::reset(&mut conn, &cli_context(), &user.id, &reason)?;
             println!("reset two-step sign-in for {email}; they set it up again at their next sign-in");
             Ok(ExitCode::SUCCESS)
         }
@@ -415,8 +411,7 @@ fn token_cmd(settings: &Settings, cmd: TokenCmd) -> anyhow::Result<ExitCode> {
             if valid_days.is_some_and(|d| !(1..=365).contains(&d)) {
                 anyhow::bail!("--valid-days must be between 1 and 365");
             }
-            let (token, secret) = tokens::create(&mut conn, &cli_context(), &user.id, &name, valid_days)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (token, secret) = tokens::create(&mut conn, &cli_context(), &user.id, &name, valid_days)?;
             println!("token id: {}", token.id);
             println!("token (shown once): {secret}");
             Ok(ExitCode::SUCCESS)

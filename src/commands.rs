@@ -218,7 +218,7 @@ pub fn site(settings: &Settings, ctx: &audit::Context, cmd: SiteCmd) -> anyhow::
     match cmd {
         SiteCmd::Create { code, name, target } => {
             let new = sites::NewSite { code, name, recruitment_target: target };
-            let site = sites::create(&mut conn, ctx, new).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let site = sites::create(&mut conn, ctx, new)?;
             println!("created site {} ({})", site.code, site.name);
         }
         SiteCmd::List => {
@@ -232,7 +232,7 @@ pub fn site(settings: &Settings, ctx: &audit::Context, cmd: SiteCmd) -> anyhow::
             let reason = crate::auth::routes::required_reason(&reason)
                 .map_err(|e| anyhow::anyhow!("--reason: {e}"))?;
             let change = sites::SiteChange { name, recruitment_target: target, reason };
-            let site = sites::update(&mut conn, ctx, &code, &change).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let site = sites::update(&mut conn, ctx, &code, &change)?;
             println!(
                 "site {} is now {} ({})",
                 site.code,
@@ -243,7 +243,7 @@ pub fn site(settings: &Settings, ctx: &audit::Context, cmd: SiteCmd) -> anyhow::
         SiteCmd::Close { code, reason } => {
             let reason = crate::auth::routes::required_reason(&reason)
                 .map_err(|e| anyhow::anyhow!("--reason: {e}"))?;
-            sites::close(&mut conn, ctx, &code, &reason).map_err(|e| anyhow::anyhow!("{e}"))?;
+            sites::close(&mut conn, ctx, &code, &reason)?;
             println!("closed site {code}");
         }
     }
@@ -382,7 +382,7 @@ fn read_file(settings: &Settings, file: &Path) -> anyhow::Result<Protocol> {
 fn in_force(settings: &Settings) -> anyhow::Result<(Arc<Protocol>, String)> {
     let mut conn = startup::open(settings)?;
     let stored = store::current(&mut conn)?.context("no protocol is stored yet")?;
-    let protocol = stored.parsed().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let protocol = stored.parsed()?;
     Ok((protocol, stored.randomisation_algorithm))
 }
 
@@ -455,7 +455,7 @@ pub fn copy(args: CopyArgs) -> anyhow::Result<ExitCode> {
     let mut source = db::connect(&from).with_context(|| format!("connecting to {from}"))?;
     let mut target = db::connect(&to).with_context(|| format!("connecting to {to}"))?;
     db::migrate(&mut target).with_context(|| format!("migrating {to}"))?;
-    let copied = db::copy::copy(&mut source, &mut target).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let copied = db::copy::copy(&mut source, &mut target)?;
     for (table, rows) in &copied.rows {
         println!("{table:>22}  {rows}");
     }

@@ -209,8 +209,7 @@ pub fn prepare_database(conn: &mut DbConn, settings: &Settings, library: &Librar
         None => (protocol::BUNDLED.to_owned(), "initial protocol (bundled CONNECT-style study)".to_owned()),
     };
     let ctx = Context { actor: Actor::system(), request_id: None };
-    let stored =
-        store::install_initial(conn, &ctx, library, &text, &source).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let stored = store::install_initial(conn, &ctx, library, &text, &source)?;
     if settings.protocol_file.is_some() && stored.content_sha256 != crate::auth::sha256_hex(&text) {
         tracing::warn!(
             version = stored.version,

@@ -272,6 +272,23 @@ async fn serve_refuses_a_missing_key_once_anyone_is_randomised_and_a_key_others_
     assert!(err.contains("can be read by other users (mode 644)") && err.contains("chmod 600"), "{err}");
 }
 
+#[tokio::test]
+async fn a_command_that_changes_a_keyed_trial_without_the_key_says_the_key_is_missing() {
+    // The test server keeps its secret in its settings, so the key file the command looks for is
+    // not there, as on a machine where the command runs away from the server's key.
+    let app = crate::helpers::spawn_app_on(TestDb::migrated(), |_| {}).await;
+    let coord = app.user(trialdesk::auth::Role::Coordinator);
+    crate::fixtures::randomised(&app, &coord, 1).await;
+    let out = app.db.cli(&["site", "create", "--code", "miami", "--name", "Miami MS Clinic"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("the audit chain key is not loaded"),
+        "the cause is shown, not only \"internal error\": {err}"
+    );
+    assert!(!text(&app.db.cli(&["site", "list"]).stdout).contains("miami"), "nothing was written");
+}
+
 #[test]
 fn audit_head_anchors_the_trail_so_a_history_made_anew_with_the_key_is_still_found() {
     let db = TestDb::empty();
