@@ -77,14 +77,8 @@ impl Application {
         let listener =
             TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        // SQLite: one writer thread with group commit. PostgreSQL: writes on pooled connections,
-        // where each statement's round trip, not the commit, is what they wait for (ADR 0003).
-        let writer = match settings.database_url.backend() {
-            Backend::Sqlite => Some(
-                db::writer::Writer::start(&settings.database_url).context("starting the SQLite writer")?,
-            ),
-            Backend::Postgres => None,
-        };
+        // One writer thread with group commit, on either database (ADR 0003, 0008).
+        let writer = Some(db::writer::Writer::start(&settings.database_url).context("starting the writer")?);
         let read_pool = settings.database_read_url.as_ref().map(|url| db::read_pool(url, settings.pool_size));
         let state = web::Data::new(AppState {
             pool,

@@ -17,7 +17,7 @@ pub struct AppState {
     pub pool: Pool,
     /// Connections to the PostgreSQL streaming replica (`database_read_url`), when there is one.
     pub read_pool: Option<Pool>,
-    /// SQLite only: the writer thread writes go through (see `write`).
+    /// The writer thread writes go through (see `write`); `None` only where no server runs.
     pub writer: Option<Writer>,
     /// A session unused for this long ends.
     pub session_idle: Duration,
@@ -74,9 +74,9 @@ impl AppState {
         Reader { replica: self.read_pool.clone(), primary: self.pool.clone() }
     }
 
-    /// Runs blocking database work that writes. On SQLite it goes to the one writer thread, which
-    /// commits the writes queued together as one batch (see `db::writer`); the result comes back
-    /// once that batch is on disk. On PostgreSQL it runs on a pooled connection.
+    /// Runs blocking database work that writes. It goes to the one writer thread, which commits
+    /// the writes queued together as one batch (see `db::writer`); the result comes back once that
+    /// batch is on disk.
     pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
@@ -93,9 +93,9 @@ impl AppState {
             (completion, ok)
         });
         if !writer.send(job) {
-            return Err(AppError::Internal(anyhow::anyhow!("the SQLite writer has stopped")));
+            return Err(AppError::Internal(anyhow::anyhow!("the writer has stopped")));
         }
-        rx.await.map_err(|_| AppError::Internal(anyhow::anyhow!("the SQLite writer dropped a request")))?
+        rx.await.map_err(|_| AppError::Internal(anyhow::anyhow!("the writer dropped a request")))?
     }
 }
 

@@ -257,8 +257,8 @@ where
 /// sleeps in steps of up to 100 ms, leaving the lock idle while writers doze; the mutex hands it
 /// straight to the next one. (Other processes, such as the CLI, still meet the busy timeout.)
 ///
-/// Inside a transaction already (the SQLite writer's batch, see `writer`), `f` runs in a
-/// savepoint: the batch holds the locks already.
+/// Inside a transaction already (the writer's batch, see `writer`), `f` runs in a savepoint:
+/// the batch holds the locks already, and a write that fails leaves nothing behind.
 pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
@@ -279,7 +279,7 @@ where
         DbConn::Postgres(_) => None,
     };
     let done = conn.transaction(|conn| {
-        let _head = lock_audit_head(conn)?;
+        let _head = lock_audit_head(conn, Commit::ReleaseBeforeDisk)?;
         f(conn)
     })?;
     // PostgreSQL committed without waiting for the disk, so the chain's lock went to the next
@@ -332,18 +332,33 @@ fn sqlite_file(conn: &mut DbConn) -> QueryResult<String> {
     Ok(attached.into_iter().find(|a| a.name == "main").map(|a| a.file).unwrap_or_default())
 }
 
+/// How a PostgreSQL transaction that holds the chain's lock commits.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Commit {
+    /// Without waiting for the disk, so that the lock goes to the next writer at once; the caller
+    /// then waits for the disk with `await_durable` (decision record 0006).
+    ReleaseBeforeDisk,
+    /// Waiting for the disk: the writer thread's batch, which has nobody to hand the lock to.
+    Durable,
+}
+
 /// Takes the database's write lock at the start of a transaction. On PostgreSQL the lock is a row
 /// lock that also reads the chain's head, which the transaction's audit entries then start from
 /// without reading it again (one round trip fewer under the lock); the guard forgets it. The same
-/// statement makes the transaction's commit asynchronous, so that the lock is released without
-/// waiting for the disk; `write_tx` waits for the disk after it (decision record 0006).
-fn lock_audit_head(conn: &mut DbConn) -> QueryResult<chain_head::Forget> {
+/// statement sets how the transaction commits (`Commit`).
+fn lock_audit_head(conn: &mut DbConn, commit: Commit) -> QueryResult<chain_head::Forget> {
     use schema::audit_head::dsl::*;
     match conn {
         DbConn::Postgres(pg) => {
+            let synchronous = if commit == Commit::Durable { "on" } else { "off" };
             let (seq, hash, keyed, _): (i64, String, Option<i64>, String) = audit_head
                 .filter(id.eq(1))
-                .select((last_seq, last_hash, keyed_from_seq, set_config("synchronous_commit", "off", true)))
+                .select((
+                    last_seq,
+                    last_hash,
+                    keyed_from_seq,
+                    set_config("synchronous_commit", synchronous, true),
+                ))
                 .for_update()
                 .first(pg)?;
             chain_head::set(Some(chain_head::Head { last_seq: seq, last_hash: hash, keyed_from: keyed }));

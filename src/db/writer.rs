@@ -1,17 +1,25 @@
-//! SQLite's single writer, with group commit.
+//! The single writer, with group commit: every write a request makes goes through it, on SQLite
+//! and on PostgreSQL.
 //!
-//! Every commit waits for the disk (`synchronous = FULL`): an answer a participant was told is
-//! sent, or an allocation a coordinator was shown, must survive a power cut. Writes are one at a
-//! time anyway (each takes the audit chain's head first). One writer thread owns the write
-//! connection; the requests queued while it commits are run next, one after
-//! another, each in its own savepoint inside one transaction, and then committed together: one
-//! wait for the disk for the whole batch. Each caller hears its result only after that commit.
-//! A request that fails rolls back its own savepoint and leaves the others' work in place.
+//! Every commit waits for the disk (SQLite's `synchronous = FULL`, PostgreSQL's synchronous
+//! commit): an answer a participant was told is sent, or an allocation a coordinator was shown,
+//! must survive a power cut. Writes are one at a time anyway (each takes the audit chain's head
+//! first). One writer thread owns a write connection; the requests queued while it commits are
+//! run next, one after another inside one transaction that holds the chain's lock, and then
+//! committed together: one wait for the disk for the whole batch. Each caller hears its result
+//! only after that commit.
+//!
+//! Each `db::write_tx` inside a request runs in a savepoint, so a write that fails leaves nothing
+//! behind and the others commit. On SQLite the whole request also runs in a savepoint of its own
+//! (free there: no round trip). On PostgreSQL every statement is a round trip that the whole batch
+//! waits for, so a request gets no savepoint beyond its `write_tx`s: the same outcome as on a pooled
+//! connection, where each `write_tx` commits on its own (decision record 0008).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;
 
 use diesel::Connection;
+use diesel::connection::SimpleConnection;
 
 use super::{DatabaseUrl, DbConn};
 
@@ -34,11 +42,15 @@ impl Writer {
     /// Opens the write connection and starts the writer thread.
     pub fn start(url: &DatabaseUrl) -> anyhow::Result<Self> {
         let mut conn = super::connect(url)?;
-        // The in-process queue of this database file: looked up once, not once per batch.
-        let queue_of_file = super::sqlite_queue(&super::sqlite_file(&mut conn)?);
+        // SQLite: the in-process queue of this database file, looked up once, not once per batch.
+        // PostgreSQL's other writers wait for the chain's row lock instead.
+        let queue_of_file = match conn {
+            DbConn::Sqlite(_) => Some(super::sqlite_queue(&super::sqlite_file(&mut conn)?)),
+            DbConn::Postgres(_) => None,
+        };
         let url = url.clone();
         let (jobs, queue) = mpsc::channel::<Job>();
-        std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || {
+        std::thread::Builder::new().name("db-writer".into()).spawn(move || {
             while let Ok(first) = queue.recv() {
                 let mut batch = vec![first];
                 while batch.len() < MAX_BATCH
@@ -51,7 +63,7 @@ impl Writer {
                     match super::connect(&url) {
                         Ok(fresh) => conn = fresh,
                         Err(e) => {
-                            tracing::error!(error.detail = %e, "the SQLite writer could not reconnect")
+                            tracing::error!(error.detail = %e, "the writer could not reconnect")
                         }
                     }
                 }
@@ -68,14 +80,18 @@ impl Writer {
 
 /// Runs one batch in one transaction and tells each job the outcome. Returns `false` if the
 /// connection should be replaced: a job panicked, or the commit failed (every job is told).
-fn run_batch(conn: &mut DbConn, queue: &std::sync::Mutex<()>, batch: Vec<Job>) -> bool {
+fn run_batch(conn: &mut DbConn, queue: Option<&std::sync::Mutex<()>>, batch: Vec<Job>) -> bool {
     let mut completions = Vec::with_capacity(batch.len());
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        // In-process writers outside this thread (the scheduler, the outbox worker) queue here.
-        let _lock = queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // In-process SQLite writers outside this thread (the scheduler, the outbox worker) queue here.
+        let _lock = queue.map(|q| q.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
         conn.transaction::<_, diesel::result::Error, _>(|c| {
-            super::lock_audit_head(c)?;
+            let _head = super::lock_audit_head(c, super::Commit::Durable)?;
             for job in batch {
+                if let DbConn::Postgres(_) = c {
+                    completions.push(job(c).0);
+                    continue;
+                }
                 // Each job in a savepoint of its own: one that fails leaves nothing behind.
                 let mut done = None;
                 let _ = c.transaction::<_, diesel::result::Error, _>(|c| {
@@ -84,6 +100,12 @@ fn run_batch(conn: &mut DbConn, queue: &std::sync::Mutex<()>, batch: Vec<Job>) -
                     if ok { Ok(()) } else { Err(diesel::result::Error::RollbackTransaction) }
                 });
                 completions.extend(done);
+            }
+            if let DbConn::Postgres(_) = c {
+                // A statement that failed outside any savepoint (a job may have ignored its error)
+                // leaves PostgreSQL's transaction aborted, and COMMIT would then roll it back
+                // without an error: this fails instead, and every job hears the batch is lost.
+                c.batch_execute("SELECT 1")?;
             }
             Ok(())
         })

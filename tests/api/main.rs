@@ -41,3 +41,4 @@ mod spanish;
 mod staff_pages;
 mod surveys;
 mod two_factor;
+mod writer;

@@ -47,7 +47,7 @@ pub async fn check_credentials(
     state.throttle.check(&email, client_address(req, state.trust_proxy_headers))?;
     let user = state.run(move |c| Ok(users::find_by_email(c, &email)?)).await?;
     // Hash even for unknown e-mails so response time does not reveal which exist. Argon2 takes
-    // tens of milliseconds: off the executor, and outside the SQLite writer's lock.
+    // tens of milliseconds: off the executor, and outside the writer's lock.
     let hash =
         user.as_ref().map_or_else(|| crate::auth::dummy_hash().to_owned(), |u| u.password_hash.clone());
     let ok = web::block(move || crate::auth::verify_password(&password, &hash)).await?;
