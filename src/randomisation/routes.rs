@@ -45,7 +45,11 @@ async fn randomise(
         (auth.context(), path.into_inner(), state.study_key.clone(), auth.scope.clone());
     let (allocation, participant, protocol) = state
         .write(move |c| {
-            scope.participant(c, &id)?;
+            // A scope of every site sees every participant, and `randomise` answers one that does
+            // not exist as the scope would: no query for it in the writer's batch.
+            if scope.is_limited() {
+                scope.participant(c, &id)?;
+            }
             Ok(super::randomise(c, &ctx, &key, &id)?)
         })
         .await?;
