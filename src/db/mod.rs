@@ -272,7 +272,10 @@ where
     if depth.is_some() {
         // A savepoint that rolls back takes its audit entries with it, and the head they moved.
         let head = chain_head::get();
-        return savepoint(conn, f).inspect_err(|_| chain_head::set(head));
+        return savepoint(conn, f).inspect_err(|_| {
+            chain_head::set(head);
+            chain_head::forget_memos();
+        });
     }
     let _queued = match conn {
         DbConn::Sqlite(_) => Some(sqlite_write_lock(conn)?),

@@ -87,6 +87,7 @@ fn run_batch(conn: &mut DbConn, queue: Option<&std::sync::Mutex<()>>, batch: Vec
         let _lock = queue.map(|q| q.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
         conn.transaction::<_, diesel::result::Error, _>(|c| {
             let _head = super::lock_audit_head(c, super::Commit::Durable)?;
+            super::chain_head::begin_batch();
             for job in batch {
                 if let DbConn::Postgres(_) = c {
                     completions.push(job(c).0);
@@ -107,10 +108,14 @@ fn run_batch(conn: &mut DbConn, queue: Option<&std::sync::Mutex<()>>, batch: Vec
                 // without an error: this fails instead, and every job hears the batch is lost.
                 c.batch_execute("SELECT 1")?;
             }
+            super::chain_head::end_batch();
             Ok(())
         })
     }));
     // After a failed commit the connection may be unusable: start afresh.
+    if !matches!(outcome, Ok(Ok(()))) {
+        super::chain_head::batch_lost();
+    }
     let (result, healthy) = match outcome {
         Ok(Ok(())) => (Ok(()), true),
         Ok(Err(e)) => (Err(format!("the batch did not commit: {e}")), false),

@@ -343,19 +343,7 @@ pub fn randomise(
         let participant = candidate.participant;
         let strata = allocation_strata(&protocol, &participant.strata, &participant.site);
         let stratum = stratum_key(&protocol, &strata);
-        // The next number overall and the next place in the stratum, in one query. Both are read
-        // off the end of an index (the stratum's places run 0, 1, 2, … and are never removed):
-        // counting the stratum's rows instead read more of them with every allocation, under the
-        // chain's lock.
-        let (last_seq, last_index): (Option<i64>, Option<i32>) = diesel::select((
-            allocations::table.select(diesel::dsl::max(allocations::seq)).single_value(),
-            allocations::table
-                .filter(allocations::stratum.eq(&stratum))
-                .select(diesel::dsl::max(allocations::stratum_index))
-                .single_value(),
-        ))
-        .get_result(c)?;
-        let (seq, stratum_index) = (last_seq.unwrap_or(0) + 1, last_index.map_or(0, |i| i + 1));
+        let (seq, stratum_index) = super::numbers::next(c, &stratum)?;
         let past = if *protocol.randomisation.method.get_ref() == Method::Minimisation {
             history(c, &protocol)?
         } else {
@@ -438,6 +426,7 @@ pub fn randomise(
                 },
             )
         })?;
+        super::numbers::taken(&row.stratum, row.seq, row.stratum_index);
         Ok((row, participant, protocol))
     })
 }

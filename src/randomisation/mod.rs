@@ -4,6 +4,7 @@
 mod allocate;
 mod consort;
 pub mod engine;
+mod numbers;
 pub mod pages;
 mod replay;
 pub mod routes;

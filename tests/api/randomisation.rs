@@ -339,6 +339,47 @@ fn prepared_statements(conn: &mut trialdesk::db::DbConn) -> Vec<PreparedStatemen
     .expect("pg_prepared_statements")
 }
 
+/// The writer remembers the next allocation numbers from one batch to the next
+/// (`randomisation::numbers`). An allocation made elsewhere in between (the command line, another
+/// server) moves the audit chain's head, and the writer must then read the numbers again instead of
+/// giving the next participant a place already taken.
+#[tokio::test]
+async fn a_randomisation_made_outside_the_server_between_two_of_its_own_does_not_make_it_reuse_a_place() {
+    let app = spawn_app().await;
+    let coord = app.user(Role::Coordinator);
+    // People 0, 6 and 12 share a stratum (`fixtures::enrolment`).
+    let first = crate::fixtures::randomised(&app, &coord, 0).await;
+    let outside = enrolled(&app, &coord, 6, true).await;
+    let third = enrolled(&app, &coord, 12, true).await;
+    let key = trialdesk::randomisation::StudyKey::derive(&TEST_SECRET.to_owned().into());
+    let ctx = trialdesk::audit::Context { actor: trialdesk::audit::Actor::cli(), request_id: None };
+    trialdesk::randomisation::randomise(&mut app.db.conn(), &ctx, &key, &outside).expect("randomise outside");
+    let resp = app
+        .send_as(&coord, Method::POST, &format!("/api/v1/participants/{third}/randomisation"), json!({}))
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED, "{}", resp.text().await.unwrap_or_default());
+
+    #[derive(QueryableByName)]
+    struct Place {
+        #[diesel(sql_type = Text)]
+        participant_id: String,
+        #[diesel(sql_type = Text)]
+        stratum: String,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        stratum_index: i32,
+        #[diesel(sql_type = BigInt)]
+        seq: i64,
+    }
+    let places: Vec<Place> =
+        diesel::sql_query("SELECT participant_id, stratum, stratum_index, seq FROM allocations ORDER BY seq")
+            .load(&mut app.db.conn())
+            .expect("allocations");
+    let order: Vec<(&str, i32, i64)> =
+        places.iter().map(|p| (p.participant_id.as_str(), p.stratum_index, p.seq)).collect();
+    assert_eq!(order, [(first.as_str(), 0, 1), (outside.as_str(), 1, 2), (third.as_str(), 2, 3)]);
+    assert!(places.iter().all(|p| p.stratum == places[0].stratum), "one stratum");
+}
+
 /// On PostgreSQL every write of a randomisation runs under the audit chain's lock, so each should
 /// be parsed and planned once per connection and form (a schedule of so many rows, say), not on
 /// every call (`db::prepared`). SQLite shows nothing of its statement cache, so there the test has
