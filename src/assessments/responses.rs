@@ -35,15 +35,23 @@ pub struct StoredScore {
 
 /// Every answer of an assessment, per instrument.
 pub fn answers(conn: &mut DbConn, assessment_id: &str) -> QueryResult<BTreeMap<String, Answers>> {
-    let rows: Vec<(String, String, Option<i32>)> = responses::table
+    let rows: Vec<StoredAnswer> = responses::table
         .filter(responses::assessment_id.eq(assessment_id))
         .select((responses::instrument, responses::item, responses::value))
         .load(conn)?;
+    Ok(by_instrument(rows))
+}
+
+/// A stored answer as read: instrument, item, value.
+type StoredAnswer = (String, String, Option<i32>);
+
+/// Answers grouped by instrument.
+fn by_instrument(rows: impl IntoIterator<Item = StoredAnswer>) -> BTreeMap<String, Answers> {
     let mut out: BTreeMap<String, Answers> = BTreeMap::new();
     for (inst, item, value) in rows {
         out.entry(inst).or_default().insert(item, value);
     }
-    Ok(out)
+    out
 }
 
 pub fn scores_of(conn: &mut DbConn, assessment_id: &str) -> QueryResult<Vec<StoredScore>> {
@@ -263,13 +271,24 @@ fn submit_in(
     action: &str,
 ) -> Result<Submitted, ServiceError> {
     use crate::protocol::store;
-    // The questionnaire and the protocol version in force in one query: each is a round trip
-    // under the chain's lock on PostgreSQL.
-    let found: Option<(Assessment, store::InForce)> = assessments::table
-        .find(assessment_id)
-        .select((Assessment::as_select(), store::in_force()))
-        .first(c)
-        .optional()?;
+    // The questionnaire, the protocol version in force and the answers in one query (one row per
+    // answer): each query is a round trip in the writer's batch on PostgreSQL.
+    let rows: Vec<(Assessment, store::InForce, Option<StoredAnswer>)> = assessments::table
+        .left_join(responses::table)
+        .filter(assessments::id.eq(assessment_id))
+        .select((
+            Assessment::as_select(),
+            store::in_force(),
+            (responses::instrument, responses::item, responses::value).nullable(),
+        ))
+        .load(c)?;
+    let mut found = None;
+    let mut answered = Vec::with_capacity(rows.len());
+    for (a, in_force, answer) in rows {
+        answered.extend(answer);
+        found.get_or_insert((a, in_force));
+    }
+    let given = by_instrument(answered);
     let (a, (version, sha256)) = found
         .filter(|(a, _)| a.participant_id == participant_id)
         .ok_or_else(|| ServiceError::NotFound("questionnaire".into()))?;
@@ -283,7 +302,6 @@ fn submit_in(
         return Err(ServiceError::NotFound("protocol".into()));
     };
     let protocol = store::resolve(c, version, &sha256)?;
-    let given = answers(c, &a.id)?;
     let empty = Answers::new();
     let instruments = instruments_of(library, &a)?;
     // Every instrument scored first and stored in one statement (each statement is a round trip

@@ -261,23 +261,17 @@ pub(super) async fn send(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (token, aid) = path.into_inner();
-    // The link is resolved inside the write: a submission is one trip to the writer, not two.
-    let (tk, id) = (token.clone(), aid.clone());
-    let library = state.instruments.clone();
-    let outcome = state
-        .write(move |c| {
-            let (link, p) = match links::resolve(c, &tk)? {
-                Resolved::Valid(valid) => *valid,
-                other => return Ok(Err(other)),
-            };
-            let submitted = responses::submit(c, &participant_ctx(&link), &library, &id, &p.id);
-            Ok(Ok((link.language, submitted)))
-        })
-        .await?;
-    let (language, result) = match outcome {
-        Ok(submitted) => submitted,
-        Err(refused) => return Ok(refused_page(&refused)),
+    // The link is resolved before the write, on a connection of the pool: in the writer's batch
+    // every query is a round trip the batch waits for. A participant withdrawn in between finds
+    // the questionnaire closed: withdrawal closes what was open, and the write reads its status.
+    let tk = token.clone();
+    let (link, p) = match state.run(move |c| Ok(links::resolve(c, &tk)?)).await? {
+        Resolved::Valid(valid) => *valid,
+        other => return Ok(refused_page(&other)),
     };
+    let (id, library, ctx) = (aid.clone(), state.instruments.clone(), participant_ctx(&link));
+    let result = state.write(move |c| Ok(responses::submit(c, &ctx, &library, &id, &p.id))).await?;
+    let language = link.language;
     match result {
         Ok(Submitted::Now { .. } | Submitted::Already) => Ok(see_other(format!("/s/{token}/a/{aid}/done"))),
         Err(ServiceError::Conflict { .. }) => Ok(closed(ui(&language), &token, StatusCode::CONFLICT)),
