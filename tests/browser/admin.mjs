@@ -91,6 +91,9 @@ try {
 
   // The outbox: the message the mail server refused, why, and sent again.
   await open('/outbox?status=failed', { says: ['Outbox', 'could not connect to the SMTP server', cfg.failed_to] });
+  // At 1280 px every column is in view: times wrap after their date instead of widening the table.
+  const table = await page.evaluate(() => { const r = document.querySelector('.table-scroll'); return [r.scrollWidth, r.clientWidth]; });
+  if (table[0] > table[1]) fail(`the outbox table is ${table[0]} px wide in a region of ${table[1]} px at 1280 px`);
   await press(`Send again: welcome to ${cfg.failed_to}`, { says: ['The message is waiting to be sent again'] });
 
   // Another account's API token, seen and revoked.
