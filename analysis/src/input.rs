@@ -3,7 +3,8 @@
 //! A bad value is reported with its column and row, never a parser's byte offset: when the fast
 //! typed read fails, every column is read again as text and converted here.
 
-use std::path::Path;
+use std::fs::File;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use polars::prelude::*;
@@ -14,46 +15,122 @@ use crate::long::LongData;
 
 const REQUIRED: [&str; 5] = [PARTICIPANT, ARM, WEEK, INSTRUMENT, SCORE];
 
-/// Reads a `.parquet` file, or CSV otherwise. With `numeric`, the CSV reader parses `week`,
-/// `total_score` and the `numeric` columns itself, which is fast but names no row when a value is
-/// bad; without it every column is read as text and converted in [`prepare`], which can.
-pub fn read(path: &Path, numeric: Option<&[String]>) -> Result<(LazyFrame, Source), AnalysisError> {
-    let shown = path.display().to_string();
-    let fail = |e: PolarsError| AnalysisError::Read { path: shown.clone(), message: e.to_string() };
-    if !path.is_file() {
-        return Err(AnalysisError::Read { path: shown, message: "no such file".into() });
-    }
-    let pl_path = PlRefPath::new(shown.as_str());
+/// Reads a whole `.parquet` file, or a CSV file (every column as text) otherwise.
+pub fn read(path: &Path, numeric: Option<&[String]>) -> Result<(DataFrame, Source), AnalysisError> {
+    read_columns(path, numeric, None)
+}
+
+/// Reads a `.parquet` file, or CSV otherwise, keeping only `columns` when given (all present).
+/// With `numeric`, the CSV reader parses `week`, `total_score` and the `numeric` columns itself,
+/// which is fast but names no row when a value is bad; without it every column is read as text
+/// and converted in [`prepare`], which can.
+fn read_columns(
+    path: &Path,
+    numeric: Option<&[String]>,
+    columns: Option<&[String]>,
+) -> Result<(DataFrame, Source), AnalysisError> {
+    let fail = read_error(path);
     if is_parquet(path) {
-        let lf = LazyFrame::scan_parquet(pl_path, ScanArgsParquet::default()).map_err(fail)?;
-        return Ok((lf, Source::Parquet));
+        let frame = ParquetReader::new(open(path)?)
+            .with_columns(columns.map(<[String]>::to_vec))
+            .finish()
+            .map_err(fail)?;
+        return Ok((frame, Source::Parquet));
     }
-    let mut reader = LazyCsvReader::new(pl_path).with_infer_schema_length(Some(0));
+    let mut options = CsvReadOptions::default()
+        .with_infer_schema_length(Some(0))
+        .with_columns(columns.map(|names| names.iter().map(|n| n.as_str().into()).collect()));
     if let Some(numeric) = numeric {
         let numbers: Schema =
             [Field::new(WEEK.into(), DataType::Int64), Field::new(SCORE.into(), DataType::Float64)]
                 .into_iter()
                 .chain(numeric.iter().map(|name| Field::new(name.as_str().into(), DataType::Float64)))
                 .collect();
-        reader = reader.with_dtype_overwrite(Some(Arc::new(numbers)));
+        options = options.with_schema_overwrite(Some(Arc::new(numbers)));
     }
-    Ok((reader.finish().map_err(fail)?, Source::Csv))
+    let reader = options.try_into_reader_with_file_path(Some(open_path(path)?)).map_err(fail)?;
+    // A value the typed read cannot parse is a frame error, which `load` answers with the text read.
+    Ok((reader.finish()?, Source::Csv))
+}
+
+fn read_error(path: &Path) -> impl Fn(PolarsError) -> AnalysisError {
+    let shown = path.display().to_string();
+    move |e| AnalysisError::Read { path: shown.clone(), message: e.to_string() }
+}
+
+/// The path itself, once it is known to name a file.
+fn open_path(path: &Path) -> Result<PathBuf, AnalysisError> {
+    if path.is_file() {
+        Ok(path.to_path_buf())
+    } else {
+        Err(AnalysisError::Read { path: path.display().to_string(), message: "no such file".into() })
+    }
+}
+
+fn open(path: &Path) -> Result<File, AnalysisError> {
+    File::open(open_path(path)?)
+        .map_err(|e| AnalysisError::Read { path: path.display().to_string(), message: e.to_string() })
 }
 
 fn is_parquet(path: &Path) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
 }
 
+/// The names of a file's columns, from its header or its metadata, without reading its rows.
+fn column_names(path: &Path) -> Result<Vec<String>, AnalysisError> {
+    let fail = read_error(path);
+    if is_parquet(path) {
+        let schema = ParquetReader::new(open(path)?).schema().map_err(fail)?;
+        return Ok(schema.iter_names().map(ToString::to_string).collect());
+    }
+    let header = sample(&open_path(path)?, 0).map_err(fail)?;
+    Ok(names(&header))
+}
+
+fn names(frame: &DataFrame) -> Vec<String> {
+    frame.get_column_names().into_iter().map(ToString::to_string).collect()
+}
+
+/// The first `rows` rows of a CSV file, every column as text.
+fn sample(path: &Path, rows: usize) -> PolarsResult<DataFrame> {
+    CsvReadOptions::default()
+        .with_infer_schema_length(Some(0))
+        .with_n_rows(Some(rows))
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))?
+        .finish()
+}
+
+/// The columns an analysis keeps, in order: the required ones, `group_id` when wanted and
+/// present, then the covariates. Fails on a missing required column or an unknown covariate.
+fn wanted(present: &[String], covariates: &[String], groups: bool) -> Result<Vec<String>, AnalysisError> {
+    let has = |name: &str| present.iter().any(|p| p == name);
+    if let Some(name) = REQUIRED.iter().find(|name| !has(name)) {
+        return Err(AnalysisError::MissingColumn((*name).into()));
+    }
+    if let Some(name) = covariates.iter().find(|name| !has(name)) {
+        return Err(AnalysisError::UnknownCovariate(name.clone()));
+    }
+    let mut keep: Vec<String> = REQUIRED.iter().map(|c| (*c).to_string()).collect();
+    if groups && has(GROUP) {
+        keep.push(GROUP.into());
+    }
+    keep.extend(covariates.iter().cloned());
+    Ok(keep)
+}
+
 /// Reads and checks a file: the fast typed read first, and on a value it cannot parse the text
 /// read, whose checks name the column and row. `groups`: whether to read `group_id`, which only
 /// a random group effect uses.
 pub fn load(path: &Path, covariates: &[String], groups: bool) -> Result<LongData, AnalysisError> {
+    // Only the columns the analysis uses are read, and a missing one is named before any row is.
+    let columns = wanted(&column_names(path)?, covariates, groups)?;
     let numeric = if is_parquet(path) { Vec::new() } else { numeric_looking(path, covariates) };
-    let (lf, source) = read(path, Some(&numeric))?;
-    match prepare(lf, source, covariates, groups) {
-        Err(AnalysisError::Frame(_)) if source == Source::Csv => {
-            let (lf, source) = read(path, None)?;
-            prepare(lf, source, covariates, groups)
+    let typed = read_columns(path, Some(&numeric), Some(&columns))
+        .and_then(|(frame, source)| prepare(frame, source, covariates, groups));
+    match typed {
+        Err(AnalysisError::Frame(_)) if !is_parquet(path) => {
+            let (frame, source) = read_columns(path, None, Some(&columns))?;
+            prepare(frame, source, covariates, groups)
         }
         done => done,
     }
@@ -66,12 +143,7 @@ const SAMPLE_ROWS: usize = 1000;
 /// later value that is not a number fails that read, and the text read decides: a wrong guess
 /// costs time, never a different result.
 fn numeric_looking(path: &Path, covariates: &[String]) -> Vec<String> {
-    let sample = LazyCsvReader::new(PlRefPath::new(path.display().to_string().as_str()))
-        .with_infer_schema_length(Some(0))
-        .with_n_rows(Some(SAMPLE_ROWS))
-        .finish()
-        .and_then(LazyFrame::collect);
-    let Ok(sample) = sample else { return Vec::new() };
+    let Ok(sample) = sample(path, SAMPLE_ROWS) else { return Vec::new() };
     let numbers_only = |name: &String| -> Option<bool> {
         let text = trim(sample.column(name).ok()?).ok()?;
         let numbers = text.cast(&DataType::Float64).ok()?;
@@ -84,30 +156,18 @@ fn numeric_looking(path: &Path, covariates: &[String]) -> Vec<String> {
 /// `total_score` to numbers (empty = missing), and each covariate to numbers where it can be.
 /// `group_id` is kept, where there is one, only when `groups` is set.
 pub fn prepare(
-    lf: LazyFrame,
+    frame: DataFrame,
     source: Source,
     covariates: &[String],
     groups: bool,
 ) -> Result<LongData, AnalysisError> {
-    let mut lf = lf;
-    let schema = lf.collect_schema()?;
-    for name in REQUIRED {
-        if schema.get(name).is_none() {
-            return Err(AnalysisError::MissingColumn(name.into()));
-        }
-    }
-    for name in covariates {
-        if schema.get(name).is_none() {
-            return Err(AnalysisError::UnknownCovariate(name.clone()));
-        }
-    }
-    let has_group = groups && schema.get(GROUP).is_some();
-    let mut keep: Vec<Expr> = REQUIRED.iter().map(|c| col(*c)).collect();
+    let keep = wanted(&names(&frame), covariates, groups)?;
+    let has_group = keep.iter().any(|name| name == GROUP);
+    let mut frame = frame.select(keep.iter().map(String::as_str))?;
     if has_group {
-        keep.push(col(GROUP).cast(DataType::String));
+        let group = frame.column(GROUP)?.cast(&DataType::String)?;
+        frame.with_column(group)?;
     }
-    keep.extend(covariates.iter().map(|c| col(c.as_str())));
-    let mut frame = lf.select(keep).collect()?;
 
     for name in [PARTICIPANT, ARM, INSTRUMENT] {
         let text = frame.column(name)?.cast(&DataType::String)?;

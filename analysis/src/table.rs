@@ -39,7 +39,7 @@ pub fn frame(page: Page<'_>) -> Result<DataFrame, AnalysisError> {
 /// Long data built in memory, checked like a file would be.
 pub fn long_data(page: Page<'_>, covariates: &[String]) -> Result<LongData, AnalysisError> {
     // Typed columns pass the same checks a file's text does; the conversions are then no-ops.
-    input::prepare(frame(page)?.lazy(), Source::Frame, covariates, true)
+    input::prepare(frame(page)?, Source::Frame, covariates, true)
 }
 
 /// A Parquet file written one page at a time (one row group per page).
