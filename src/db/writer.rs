@@ -41,7 +41,7 @@ pub struct Writer {
 impl Writer {
     /// Opens the write connection and starts the writer thread.
     pub fn start(url: &DatabaseUrl) -> anyhow::Result<Self> {
-        let mut conn = connect(url)?;
+        let mut conn = super::connect(url)?;
         // SQLite: the in-process queue of this database file, looked up once, not once per batch.
         // PostgreSQL's other writers wait for the chain's row lock instead.
         let queue_of_file = match conn {
@@ -60,7 +60,7 @@ impl Writer {
                 }
                 if !run_batch(&mut conn, queue_of_file, batch) {
                     // A request panicked, or the commit failed: start again on a fresh connection.
-                    match connect(&url) {
+                    match super::connect(&url) {
                         Ok(fresh) => conn = fresh,
                         Err(e) => {
                             tracing::error!(error.detail = %e, "the writer could not reconnect")
@@ -76,21 +76,6 @@ impl Writer {
     pub fn send(&self, job: Job) -> bool {
         self.jobs.send(job).is_ok()
     }
-}
-
-/// The write connection. On PostgreSQL its prepared statements keep one generic plan each
-/// (`plan_cache_mode`): by default PostgreSQL plans a statement with many parameters afresh on
-/// every execution when its generic plan looks no cheaper, and a profile of the submissions bench
-/// showed that planning took about a third of the write connection's time, while the batch
-/// waited. The writer runs requests' writes and the reads they depend on, each by key or within
-/// one participant's, one assessment's or one stratum's rows, where a parameter's value does not
-/// change the best plan (docs/benchmarks.md, "The PostgreSQL write path, session 17").
-fn connect(url: &DatabaseUrl) -> anyhow::Result<DbConn> {
-    let mut conn = super::connect(url)?;
-    if let DbConn::Postgres(_) = conn {
-        conn.batch_execute("SET plan_cache_mode = force_generic_plan")?;
-    }
-    Ok(conn)
 }
 
 /// Runs one batch in one transaction and tells each job the outcome. Returns `false` if the

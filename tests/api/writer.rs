@@ -107,29 +107,3 @@ fn a_statement_that_fails_outside_any_savepoint_is_never_reported_committed_when
         }
     }
 }
-
-#[test]
-fn on_postgres_the_writers_connection_keeps_one_generic_plan_per_prepared_statement() {
-    if backend() == Backend::Sqlite {
-        return; // SQLite has no plan cache setting; each statement is prepared once per connection.
-    }
-    let db = TestDb::migrated();
-    let writer = Writer::start(&DatabaseUrl::parse(&db.url).expect("url")).expect("writer");
-    let (out, told) = channel::<String>();
-    let job: Job = Box::new(move |conn: &mut DbConn| {
-        #[derive(diesel::QueryableByName)]
-        struct Setting {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            mode: String,
-        }
-        let setting: Setting = diesel::sql_query("SELECT current_setting('plan_cache_mode') AS mode")
-            .get_result(conn)
-            .expect("setting");
-        let _ = out.send(setting.mode);
-        (Box::new(|_| {}) as Completion, true)
-    });
-    assert!(writer.send(job));
-    // Planned afresh on every execution, the batch's statements spent a third of the write
-    // connection's time in the planner (docs/benchmarks.md).
-    assert_eq!(told.recv().expect("told"), "force_generic_plan");
-}
