@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{participant_ctx, refused_page, see_other, visitor};
+use super::{participant_ctx, see_other, visitor};
 use crate::assessments;
 use crate::assessments::responses::{self, Submitted};
 use crate::db;
@@ -14,7 +14,7 @@ use crate::i18n::Tr;
 use crate::instruments::local;
 use crate::service_error::ServiceError;
 use crate::state::AppState;
-use crate::survey::links::{self, Resolved, SurveyLink};
+use crate::survey::links::SurveyLink;
 use crate::survey::text::ui;
 use crate::survey::visit::Visit;
 use crate::web::RespondHtml;
@@ -264,10 +264,9 @@ pub(super) async fn send(
     // The link is resolved before the write, on a connection of the pool: in the writer's batch
     // every query is a round trip the batch waits for. A participant withdrawn in between finds
     // the questionnaire closed: withdrawal closes what was open, and the write reads its status.
-    let tk = token.clone();
-    let (link, p) = match state.run(move |c| Ok(links::resolve(c, &tk)?)).await? {
-        Resolved::Valid(valid) => *valid,
-        other => return Ok(refused_page(&other)),
+    let (link, p) = match visitor(&state, token.clone()).await? {
+        Ok(v) => v,
+        Err(page) => return Ok(page),
     };
     let (id, library, ctx) = (aid.clone(), state.instruments.clone(), participant_ctx(&link));
     let result = state.write(move |c| Ok(responses::submit(c, &ctx, &library, &id, &p.id))).await?;
